@@ -1,0 +1,1 @@
+"""The kernel model: modules, symbols, memory, CPU, kernel API, log and state."""

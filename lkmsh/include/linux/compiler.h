@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: compiler attributes and helpers with Linux's names
+ * (<linux/compiler.h>, <linux/compiler_types.h>, <linux/compiler_attributes.h>).
+ * Written for gcc; lkmsh builds modules with the host gcc.
+ */
+#ifndef _LKMSH_LINUX_COMPILER_H
+#define _LKMSH_LINUX_COMPILER_H
+
+#include <linux/stringify.h>
+
+#ifndef __ASSEMBLY__
+
+#define __section(s)		__attribute__((__section__(s)))
+#define __used			__attribute__((__used__))
+#define __aligned(x)		__attribute__((__aligned__(x)))
+#define __packed		__attribute__((__packed__))
+#define __always_inline		inline __attribute__((__always_inline__))
+#define noinline		__attribute__((__noinline__))
+#define __noreturn		__attribute__((__noreturn__))
+#define __weak			__attribute__((__weak__))
+#define __cold			__attribute__((__cold__))
+#define __maybe_unused		__attribute__((__unused__))
+#define __always_unused		__attribute__((__unused__))
+#define __must_check		__attribute__((__warn_unused_result__))
+#define __visible		__attribute__((__externally_visible__))
+#define __printf(a, b)		__attribute__((__format__(printf, a, b)))
+#define __scanf(a, b)		__attribute__((__format__(scanf, a, b)))
+#define __alias(sym)		__attribute__((__alias__(#sym)))
+#define __copy(sym)		__attribute__((__copy__(sym)))
+#define __pure			__attribute__((__pure__))
+#define __malloc		__attribute__((__malloc__))
+#define __deprecated		__attribute__((__deprecated__))
+#define fallthrough		__attribute__((__fallthrough__))
+#define notrace
+#define asmlinkage
+#define __force
+#define __user
+#define __kernel
+#define __iomem
+#define __rcu
+#define __percpu
+#define __must_hold(x)
+#define __acquires(x)
+#define __releases(x)
+
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+
+#define barrier()		__asm__ __volatile__("" : : : "memory")
+#define unreachable()		__builtin_unreachable()
+
+#define __same_type(a, b)	__builtin_types_compatible_p(typeof(a), typeof(b))
+
+/* A unique identifier per use, as Linux: __UNIQUE_ID_<prefix><counter>. */
+#define __UNIQUE_ID(prefix)	__PASTE(__PASTE(__UNIQUE_ID_, prefix), __COUNTER__)
+
+/* Force the compiler to keep (and take the address of) a symbol. */
+#define ___ADDRESSABLE(sym, __attrs)					\
+	static void * __used __attrs						\
+		__UNIQUE_ID(__PASTE(__addressable_, sym)) = (void *)&sym;
+#define __ADDRESSABLE(sym)	___ADDRESSABLE(sym, __section(".discard.addressable"))
+
+#define READ_ONCE(x)		(*(const volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, val)						\
+	do { *(volatile typeof(x) *)&(x) = (val); } while (0)
+
+#define OPTIMIZER_HIDE_VAR(var)	__asm__ ("" : "=r" (var) : "0" (var))
+
+#endif /* !__ASSEMBLY__ */
+
+#endif

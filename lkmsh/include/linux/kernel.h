@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: the grab bag of <linux/kernel.h>: ARRAY_SIZE, container_of,
+ * min/max, rounding helpers, the sprintf family, kstrto*, panic.
+ */
+#ifndef _LKMSH_LINUX_KERNEL_H
+#define _LKMSH_LINUX_KERNEL_H
+
+#include <linux/stdarg.h>
+#include <linux/compiler.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+#include <linux/limits.h>
+#include <linux/build_bug.h>
+#include <linux/container_of.h>
+#include <linux/minmax.h>
+#include <linux/kstrtox.h>
+#include <linux/printk.h>
+#include <linux/bug.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+
+#define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]) + __must_be_array(arr))
+
+#define __ALIGN_KERNEL_MASK(x, mask)	(((x) + (mask)) & ~(mask))
+#define ALIGN(x, a)		__ALIGN_KERNEL_MASK(x, (typeof(x))(a) - 1)
+#define ALIGN_DOWN(x, a)	ALIGN((x) - ((a) - 1), (a))
+#define IS_ALIGNED(x, a)	(((x) & ((typeof(x))(a) - 1)) == 0)
+#define PTR_ALIGN(p, a)		((typeof(p))ALIGN((unsigned long)(p), (a)))
+
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+#define DIV_ROUND_CLOSEST(x, d)	(((x) + ((d) / 2)) / (d))
+#define roundup(x, y)		((((x) + ((y) - 1)) / (y)) * (y))
+#define rounddown(x, y)		((x) - ((x) % (y)))
+
+#define upper_32_bits(n)	((u32)(((n) >> 16) >> 16))
+#define lower_32_bits(n)	((u32)((n) & 0xffffffff))
+
+#define abs(x) ({ typeof(x) __x = (x); __x < 0 ? -__x : __x; })
+
+#define BIT(nr)			(1UL << (nr))
+#define BIT_ULL(nr)		(1ULL << (nr))
+#define GENMASK(h, l)		(((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))
+
+#define might_sleep()		do { } while (0)
+#define cpu_relax()		__asm__ __volatile__("rep; nop" ::: "memory")
+
+/* Stops the machine: in lkmsh an Oops that fails the current call. */
+__printf(1, 2) __cold __noreturn void panic(const char *fmt, ...);
+
+/* The printf family; formats as Linux's vsprintf (no floating point). */
+__printf(2, 3) int sprintf(char *buf, const char *fmt, ...);
+__printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
+__printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...);
+__printf(3, 0) int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: string to integer conversion, as Linux's <linux/kstrtox.h>. Each
+ * returns 0 or -EINVAL / -ERANGE and stores the value in *res. In lkmsh every
+ * one of these is a kernel function (Linux makes some inline wrappers).
+ */
+#ifndef _LKMSH_LINUX_KSTRTOX_H
+#define _LKMSH_LINUX_KSTRTOX_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+
+int __must_check kstrtoint(const char *s, unsigned int base, int *res);
+int __must_check kstrtouint(const char *s, unsigned int base, unsigned int *res);
+int __must_check kstrtol(const char *s, unsigned int base, long *res);
+int __must_check kstrtoul(const char *s, unsigned int base, unsigned long *res);
+int __must_check kstrtoll(const char *s, unsigned int base, long long *res);
+int __must_check kstrtoull(const char *s, unsigned int base, unsigned long long *res);
+int __must_check kstrtobool(const char *s, bool *res);
+
+unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base);
+long simple_strtol(const char *cp, char **endp, unsigned int base);
+
+#endif

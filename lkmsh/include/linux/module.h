@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: what every module includes, as Linux's <linux/module.h>:
+ * module_init/module_exit, MODULE_* metadata, THIS_MODULE, reference counts.
+ *
+ * Metadata lands in .modinfo as "key=value\0" records, exactly as Linux.
+ * `lkmsh build` adds what kbuild's modpost adds (name=, vermagic=, depends=,
+ * and struct module __this_module pointing at init_module/cleanup_module).
+ */
+#ifndef _LKMSH_LINUX_MODULE_H
+#define _LKMSH_LINUX_MODULE_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <linux/stat.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/export.h>
+#include <linux/moduleparam.h>
+#include <linux/kmod.h>
+
+#ifndef __ASSEMBLY__
+
+#define MODULE_NAME_LEN		56
+
+/* The kernel's record of a module (lkmsh layout, 128 bytes; docs/abi.md). */
+struct module {
+	char name[MODULE_NAME_LEN];	/*  0: KBUILD_MODNAME */
+	int (*init)(void);		/* 56: module_init() function, or NULL */
+	void (*exit)(void);		/* 64: module_exit() function, or NULL */
+	unsigned long lkmsh_reserved[7];/* 72: kernel-owned */
+};
+
+extern struct module __this_module;
+#define THIS_MODULE (&__this_module)
+
+#define MODULE_INFO(tag, info)	__MODULE_INFO(tag, tag, info)
+
+/*
+ * The license decides which exports a module may use and whether it taints
+ * the kernel. GPL-compatible, as Linux: "GPL", "GPL v2", "GPL and additional
+ * rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL".
+ */
+#define MODULE_LICENSE(_license)	MODULE_INFO(license, _license)
+#define MODULE_AUTHOR(_author)		MODULE_INFO(author, _author)
+#define MODULE_DESCRIPTION(_desc)	MODULE_INFO(description, _desc)
+#define MODULE_VERSION(_version)	MODULE_INFO(version, _version)
+#define MODULE_ALIAS(_alias)		MODULE_INFO(alias, _alias)
+#define MODULE_SOFTDEP(_softdep)	MODULE_INFO(softdep, _softdep)
+#define MODULE_FIRMWARE(_fw)		MODULE_INFO(firmware, _fw)
+#define MODULE_IMPORT_NS(ns)		MODULE_INFO(import_ns, __stringify(ns))
+#define MODULE_DEVICE_TABLE(type, name)
+
+/*
+ * module_init(fn): fn becomes the module's init, under the name the module
+ * loader looks for (init_module), exactly as Linux builds modules.
+ */
+#define module_init(initfn)						\
+	static inline initcall_t __maybe_unused __inittest(void)	\
+	{ return initfn; }						\
+	int init_module(void) __copy(initfn) __attribute__((__alias__(#initfn)));
+
+/* module_exit(fn): fn runs on rmmod. A module without one cannot be unloaded. */
+#define module_exit(exitfn)						\
+	static inline exitcall_t __maybe_unused __exittest(void)	\
+	{ return exitfn; }						\
+	void cleanup_module(void) __copy(exitfn) __attribute__((__alias__(#exitfn)));
+
+/* Reference counts: a module with references cannot be removed. */
+bool try_module_get(struct module *module);
+void module_put(struct module *module);
+int module_refcount(struct module *mod);
+#define __module_get(m)		((void)try_module_get(m))
+
+/* Look up another module's export at run time (takes a reference on it). */
+void *__symbol_get(const char *symbol);
+void __symbol_put(const char *symbol);
+#define symbol_get(x)	((typeof(&x))(__symbol_get(__stringify(x))))
+#define symbol_put(x)	__symbol_put(__stringify(x))
+
+#endif /* !__ASSEMBLY__ */
+
+#endif

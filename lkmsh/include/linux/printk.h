@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: printk and the pr_* family, as Linux's <linux/printk.h>.
+ *
+ * printk() is a kernel function (lkmsh exports "printk"; Linux 6.1 wraps
+ * "_printk"). A message starts with a KERN_* level ("\001" "0".."7"), or
+ * KERN_CONT to continue the previous line; the kernel decodes the full printf
+ * format language (no floating point, as Linux).
+ *
+ * Define pr_fmt(fmt) before the first #include to prefix every pr_* message,
+ * typically:  #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+ */
+#ifndef _LKMSH_LINUX_PRINTK_H
+#define _LKMSH_LINUX_PRINTK_H
+
+#include <linux/compiler.h>
+#include <linux/kern_levels.h>
+#include <linux/stdarg.h>
+
+asmlinkage __printf(1, 2) __cold int printk(const char *fmt, ...);
+void dump_stack(void);
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+
+/* Checks the format and arguments, prints nothing. */
+#define no_printk(fmt, ...)				\
+({							\
+	if (0)						\
+		printk(fmt, ##__VA_ARGS__);		\
+	0;						\
+})
+
+#define pr_emerg(fmt, ...)	printk(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_alert(fmt, ...)	printk(KERN_ALERT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_crit(fmt, ...)	printk(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...)	printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warning		pr_warn
+#define pr_notice(fmt, ...)	printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)	printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_cont(fmt, ...)	printk(KERN_CONT fmt, ##__VA_ARGS__)
+
+/* As Linux without dynamic debug: pr_debug prints only when DEBUG is defined. */
+#ifdef DEBUG
+#define pr_debug(fmt, ...)	printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_devel(fmt, ...)	printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#else
+#define pr_debug(fmt, ...)	no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_devel(fmt, ...)	no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#endif
+
+/* Print once per module load (a static flag per call site). */
+#define printk_once(fmt, ...)					\
+({								\
+	static bool __print_once __section(".data.once");	\
+	bool __ret_print_once = !__print_once;			\
+	if (!__print_once) {					\
+		__print_once = true;				\
+		printk(fmt, ##__VA_ARGS__);			\
+	}							\
+	unlikely(__ret_print_once);				\
+})
+
+#define pr_emerg_once(fmt, ...)	printk_once(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err_once(fmt, ...)	printk_once(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn_once(fmt, ...)	printk_once(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice_once(fmt, ...) printk_once(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info_once(fmt, ...)	printk_once(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+
+/*
+ * lkmsh does not rate-limit: the emulated kernel cannot flood a terminal
+ * faster than module code runs, so these print every time.
+ */
+#define printk_ratelimited(fmt, ...)	printk(fmt, ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...)	printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...)	printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice_ratelimited(fmt, ...)	printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info_ratelimited(fmt, ...)	printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+
+#endif

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* lkmsh: virtually contiguous allocations (<linux/vmalloc.h>), on the same heap as kmalloc. */
+#ifndef _LKMSH_LINUX_VMALLOC_H
+#define _LKMSH_LINUX_VMALLOC_H
+
+#include <linux/types.h>
+
+void *vmalloc(unsigned long size);
+void *vzalloc(unsigned long size);
+void vfree(const void *addr);
+
+#endif

@@ -322,9 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except BuildError as exc:
         print(f"lkmsh build: ERROR: {exc.message}", file=sys.stderr)
-        detail = getattr(exc, "detail", "")
-        if detail:
-            sys.stderr.write(detail if detail.endswith("\n") else detail + "\n")
+        if exc.detail:
+            sys.stderr.write(exc.detail if exc.detail.endswith("\n") else exc.detail + "\n")
         return 1
     return 0
 

@@ -106,3 +106,4 @@ class BuildError(KernelError):
     """Compiling a module failed (no gcc, compiler errors)."""
 
     errno = _errno.EIO
+    detail: str = ""  # the compiler's full output, when there is one

@@ -14,6 +14,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -542,7 +543,7 @@ def test_front_end_runs_as_a_module(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = tmp_path / "chain_top.ko"
     proc = subprocess.run(
-        ["python", "-m", "lkmsh.build", str(SAMPLES / "chain_top.c"), "-o", str(out)],
+        [sys.executable, "-m", "lkmsh.build", str(SAMPLES / "chain_top.c"), "-o", str(out)],
         capture_output=True,
         text=True,
         env=env,

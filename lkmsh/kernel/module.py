@@ -1,0 +1,150 @@
+"""What the kernel knows about one loaded module."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Licenses Linux treats as GPL-compatible (include/linux/license.h).
+GPL_COMPATIBLE = frozenset(
+    {
+        "GPL",
+        "GPL v2",
+        "GPL and additional rights",
+        "Dual BSD/GPL",
+        "Dual MIT/GPL",
+        "Dual MPL/GPL",
+    }
+)
+
+
+def license_is_gpl_compatible(license: str | None) -> bool:
+    return license in GPL_COMPATIBLE
+
+
+class ModuleState(enum.Enum):
+    """Life cycle: UNLOADED -> LOADED (linked, init not yet run) -> RUNNING -> UNLOADING."""
+
+    UNLOADED = "unloaded"
+    LOADED = "loaded"
+    RUNNING = "running"
+    UNLOADING = "unloading"
+
+    @property
+    def proc_name(self) -> str:
+        """The word /proc/modules prints for this state."""
+        return {"loaded": "Loading", "running": "Live"}.get(self.value, "Unloading")
+
+
+@dataclass
+class Placement:
+    """Where one section of the module image landed."""
+
+    name: str
+    addr: int
+    size: int
+    perm: str  # "r-x", "r--", "rw-"
+
+
+@dataclass
+class ModuleSymbol:
+    """A symbol of the module for kallsyms and Oops symbolisation."""
+
+    name: str
+    addr: int
+    size: int
+    kind: str  # kallsyms letter: t/T d/D r/R b/B
+
+
+@dataclass
+class Module:
+    name: str
+    path: str = ""
+    state: ModuleState = ModuleState.UNLOADED
+    size: int = 0
+    base: int = 0
+    modinfo: list[tuple[str, str]] = field(default_factory=list)
+    taints: str = ""
+    params: str = ""
+    placements: list[Placement] = field(default_factory=list)
+    symbols: list[ModuleSymbol] = field(default_factory=list)
+    exports: list[str] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)  # modules whose exports this one uses
+    users: list[str] = field(default_factory=list)  # modules using this one ("Used by")
+    extra_refs: int = 0  # try_module_get references beyond "Used by"
+    struct_addr: int = 0  # &__this_module
+    init_addr: int = 0
+    exit_addr: int = 0
+    param_table: tuple[int, int] = (0, 0)  # (address of __param, entry count)
+    regions: list[int] = field(default_factory=list)  # vaddrs of memory regions it owns
+    elf_type: str = "ET_REL"
+    load_seq: int = 0
+
+    # -- metadata ---------------------------------------------------------
+    def info(self, key: str) -> str | None:
+        """The first .modinfo value for key, as Linux's get_modinfo."""
+        for k, v in self.modinfo:
+            if k == key:
+                return v
+        return None
+
+    @property
+    def version(self) -> str | None:
+        return self.info("version")
+
+    @property
+    def license(self) -> str | None:
+        return self.info("license")
+
+    @property
+    def description(self) -> str | None:
+        return self.info("description")
+
+    @property
+    def author(self) -> str | None:
+        return self.info("author")
+
+    @property
+    def gpl_compatible(self) -> bool:
+        return license_is_gpl_compatible(self.license)
+
+    # -- references -------------------------------------------------------
+    @property
+    def refcount(self) -> int:
+        """As Linux's module_refcount: one per user module plus explicit gets."""
+        return len(self.users) + self.extra_refs
+
+    @property
+    def permanent(self) -> bool:
+        """Has init but no exit: Linux refuses to unload it."""
+        return self.init_addr != 0 and self.exit_addr == 0
+
+    def symbol_at(self, addr: int) -> ModuleSymbol | None:
+        """The symbol containing addr (or the nearest one before it in text)."""
+        best = None
+        for s in self.symbols:
+            if s.addr <= addr and (best is None or s.addr > best.addr):
+                if s.size and addr >= s.addr + s.size:
+                    continue
+                best = s
+        return best
+
+    def contains(self, addr: int) -> bool:
+        return any(p.addr <= addr < p.addr + p.size for p in self.placements)
+
+    # -- plain data for the state store --------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["state"] = self.state.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Module:
+        d = dict(d)
+        d["state"] = ModuleState(d["state"])
+        d["modinfo"] = [tuple(kv) for kv in d["modinfo"]]
+        d["placements"] = [Placement(**p) for p in d["placements"]]
+        d["symbols"] = [ModuleSymbol(**s) for s in d["symbols"]]
+        d["param_table"] = tuple(d["param_table"])
+        return cls(**d)

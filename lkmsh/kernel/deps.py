@@ -8,7 +8,6 @@ depmod/modprobe.
 from __future__ import annotations
 
 import errno
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 

@@ -39,6 +39,7 @@ _SYM = struct.Struct("<IBBHQQ")
 _RELA = struct.Struct("<QQq")
 _REL = struct.Struct("<QQ")
 _VERSION = struct.Struct("<Q56s")
+_new = tuple.__new__
 
 # Section names that also start with "__ksymtab_" and are not export labels.
 _KSYMTAB_SECTION_NAMES = frozenset(
@@ -155,7 +156,7 @@ class ElfFile:
                     raise ElfError(
                         f"symbol {i} ({name}) of {table} names section {shndx} of {shnum}"
                     )
-            append(Symbol(i, name, value, size, info >> 4, info & 0xF, shndx, other & 3))
+            append(_new(Symbol, (i, name, value, size, info >> 4, info & 0xF, shndx, other & 3)))
         return out
 
     def _extended_indices(self, symsec: Section, count: int) -> tuple[int, ...] | None:
@@ -267,7 +268,7 @@ class ElfFile:
                     raise ElfError(
                         f"relocation {i} of {sec.name} at 0x{offset:x} is outside {where}"
                     )
-                append(Relocation(offset, info & 0xFFFFFFFF, sym, addend))
+                append(_new(Relocation, (offset, info & 0xFFFFFFFF, sym, addend)))
         else:
             for i, (offset, info) in enumerate(_REL.iter_unpack(view)):
                 sym = info >> 32
@@ -277,7 +278,7 @@ class ElfFile:
                     raise ElfError(
                         f"relocation {i} of {sec.name} at 0x{offset:x} is outside {where}"
                     )
-                append(Relocation(offset, info & 0xFFFFFFFF, sym, None))
+                append(_new(Relocation, (offset, info & 0xFFFFFFFF, sym, None)))
         return RelocSection(sec, target, symtab, is_rela, out)
 
     # -- module metadata --------------------------------------------------

@@ -43,6 +43,7 @@ from lkmsh.errors import ElfError
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _SHDR = struct.Struct("<IIQQQQIIQQ")
+_new = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)

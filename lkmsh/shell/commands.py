@@ -1,0 +1,400 @@
+"""The shell's commands, each defined once (see lkmsh.shell.registry).
+
+A command takes a Context and its parsed parameters, asks the context for
+what it needs (``ctx.summary()``: the module table only; ``ctx.kernel()``: the
+whole kernel), reports failures with ``ctx.error`` in kmod's wording and
+returns a View for render.py, or None.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from lkmsh.errors import BuildError, KernelError
+from lkmsh.shell import messages as msg
+from lkmsh.shell.context import Context
+from lkmsh.shell.messages import CommandFailed, ExitRequest
+from lkmsh.shell.registry import KMOD_TOOLS, Arg, Kind, Opt, all_commands, command, get
+from lkmsh.shell.render import (
+    DmesgView,
+    DoneView,
+    HelpView,
+    LsmodView,
+    ModinfoEntry,
+    ModinfoView,
+    ModuleView,
+    RawView,
+    SymbolStatsView,
+    SymbolsView,
+)
+
+MODULE_SUFFIXES = (".ko", ".ko.gz", ".ko.xz", ".ko.zst")
+DMESG_LEVELS = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
+FORCE = Opt(("-f", "--force"), "force", "Force: ignore vermagic (insmod) or users (rmmod)")
+
+
+def modname(arg: str) -> str:
+    """kmod's path_to_modname: the base name up to its first dot, '-' read as '_'."""
+    base = os.path.basename(arg)
+    return base.split(".", 1)[0].replace("-", "_")
+
+
+def is_module_filename(arg: str) -> bool:
+    """As kmod's modinfo: an existing regular file with a module suffix."""
+    return arg.endswith(MODULE_SUFFIXES) and os.path.isfile(arg)
+
+
+# -- insmod / rmmod / lsmod ----------------------------------------------------------
+
+
+@command(
+    "insmod",
+    "Insert a module into the kernel",
+    args=[
+        Arg("filename", Kind.KO_FILE, missing="missing filename."),
+        Arg("params", Kind.PARAM, many=True, required=False),
+    ],
+    opts=[FORCE],
+    mutates=True,
+    kmod=True,
+)
+def insmod(ctx: Context, filename: str, params: tuple[str, ...], force: bool) -> Any:
+    if filename == "-":
+        raise CommandFailed("this tool does not support loading from stdin!")
+    try:
+        data = Path(filename).read_bytes()
+    except OSError as exc:
+        raise CommandFailed(msg.insmod_read_failed(filename, exc)) from None
+    k = ctx.kernel()
+    try:
+        module = k.module_load(
+            data, " ".join(params), force=force, path_hint=os.path.abspath(filename)
+        )
+    except KernelError as exc:
+        ctx.error(msg.insmod_insert_failed(filename, exc))
+        return None
+    return ModuleView(module)
+
+
+@command(
+    "rmmod",
+    "Remove modules from the kernel",
+    args=[Arg("names", Kind.MODULE, many=True, missing="missing module name.")],
+    opts=[FORCE],
+    mutates=True,
+    kmod=True,
+)
+def rmmod(ctx: Context, names: tuple[str, ...], force: bool) -> Any:
+    k = ctx.kernel()
+    removed = []
+    for arg in names:
+        name = modname(arg) if os.path.exists(arg) else arg.replace("-", "_")
+        if not force:
+            m = k.module_find(name)
+            if m is None:
+                ctx.error(msg.rmmod_not_loaded(name))
+                continue
+            if m.users:
+                ctx.error(msg.rmmod_in_use_by(name, list(m.users)))
+                continue
+            if m.refcount:
+                ctx.error(msg.rmmod_in_use(name))
+                continue
+        try:
+            k.module_unload(name, force=force)
+        except KernelError as exc:
+            ctx.error(msg.rmmod_remove_failed(arg, exc))
+            continue
+        removed.append(name)
+    return DoneView({"removed": removed})
+
+
+@command("lsmod", "Show the loaded modules (newest first)", kmod=True)
+def lsmod(ctx: Context) -> Any:
+    s = ctx.summary()
+    return LsmodView(s.modules, s.taints)
+
+
+# -- modinfo ------------------------------------------------------------------------
+
+
+@command(
+    "modinfo",
+    "Show information about a module file or a loaded module",
+    args=[Arg("modules", Kind.MODULE_OR_FILE, many=True, missing="missing module or filename.")],
+    opts=[
+        Opt(("-F", "--field"), "field", "Print only this field's values", Kind.FIELD),
+        Opt(("-0", "--null"), "null", "Separate with NUL instead of newline"),
+        Opt(("-a", "--author"), "author", "Print only 'author'"),
+        Opt(("-d", "--description"), "description", "Print only 'description'"),
+        Opt(("-l", "--license"), "license", "Print only 'license'"),
+        Opt(("-p", "--parameters"), "parameters", "Print only 'parm'"),
+        Opt(("-n", "--filename"), "filename", "Print only 'filename'"),
+        Opt(("-m", "--modname"), "by_name", "Treat arguments as module names, not files"),
+    ],
+    kmod=True,
+)
+def modinfo(
+    ctx: Context,
+    modules: tuple[str, ...],
+    field: str | None,
+    null: bool,
+    author: bool,
+    description: bool,
+    license: bool,
+    parameters: bool,
+    filename: bool,
+    by_name: bool,
+) -> Any:
+    shortcuts = {
+        "author": author,
+        "description": description,
+        "license": license,
+        "parm": parameters,
+        "filename": filename,
+    }
+    field = field or next((f for f, on in shortcuts.items() if on), None)
+    entries: list[ModinfoEntry] = []
+    loaded: dict[str, Any] | None = None
+    for arg in modules:
+        if not by_name and is_module_filename(arg):
+            path = os.path.abspath(arg)
+            if field == "filename":  # kmod answers without reading the file
+                entries.append(ModinfoEntry(path, []))
+                continue
+            try:
+                info = read_modinfo_file(arg)
+            except (OSError, KernelError) as exc:
+                entries.append(ModinfoEntry(path, None))
+                ctx.error(msg.modinfo_unreadable(modname(arg), exc))
+                continue
+            entries.append(ModinfoEntry(path, info))
+            continue
+        if loaded is None:
+            loaded = {m.name: m for m in ctx.summary().modules}
+        m = loaded.get(arg.replace("-", "_"))
+        if m is None:
+            ctx.error(msg.modinfo_not_found(arg))
+            continue
+        entries.append(ModinfoEntry(m.path or "(unknown)", list(m.modinfo)))
+    return ModinfoView(entries, field, null)
+
+
+def read_modinfo_file(path: str) -> list[tuple[str, str]]:
+    """A module file's .modinfo records, without loading it (no kernel, no unicorn)."""
+    from lkmsh.elf.modinfo import read_modinfo
+
+    return read_modinfo(Path(path).read_bytes())
+
+
+# -- symbols, log, /proc -------------------------------------------------------------
+
+
+@command(
+    "ksyms",
+    "List exported kernel and module symbols",
+    args=[Arg("pattern", Kind.SYMBOL, required=False)],
+    opts=[
+        Opt(("-m", "--module"), "module", "Only symbols this module exports", Kind.MODULE),
+        Opt(("--stats",), "stats", "Show the symbol hash table's bucket and chain statistics"),
+    ],
+)
+def ksyms(ctx: Context, pattern: str | None, module: str | None, stats: bool) -> Any:
+    k = ctx.kernel()
+    if stats:
+        return SymbolStatsView(k.symbol_stats())
+    if module is not None and k.module_find(module) is None:
+        ctx.error(f"Module {module} is not currently loaded")
+        return None
+    return SymbolsView(k.symbols(pattern, module))
+
+
+def parse_levels(text: str | None) -> list[int] | None:
+    """dmesg -l: comma-separated level names (err,warn) or numbers (3,4)."""
+    if not text:
+        return None
+    levels = []
+    for word in text.split(","):
+        word = word.strip().lower()
+        if word.isdigit() and int(word) < len(DMESG_LEVELS):
+            levels.append(int(word))
+        elif word in DMESG_LEVELS:
+            levels.append(DMESG_LEVELS.index(word))
+        else:
+            raise CommandFailed(f"unknown level '{word}'")
+    return levels
+
+
+@command(
+    "dmesg",
+    "Print the kernel log",
+    opts=[
+        Opt(("-c", "--read-clear"), "read_clear", "Clear the log after printing it"),
+        Opt(("-C", "--clear"), "clear", "Clear the log without printing it"),
+        Opt(
+            ("-l", "--level"),
+            "level",
+            "Only these levels (emerg,alert,crit,err,warn,notice,info,debug)",
+            Kind.LEVELS,
+            metavar="LIST",
+        ),
+    ],
+    mutates=lambda p: bool(p.get("read_clear") or p.get("clear")),
+)
+def dmesg(ctx: Context, read_clear: bool, clear: bool, level: str | None) -> Any:
+    levels = parse_levels(level)
+    k = ctx.kernel()
+    if clear:
+        k.dmesg_clear()
+        return None
+    records = list(k.dmesg(levels))
+    lines = [k.format_dmesg_line(r) for r in records]
+    if read_clear:
+        k.dmesg_clear()
+    return DmesgView(records, lines)
+
+
+_STATIC_PROC = ("/proc/modules", "/proc/kallsyms", "modules", "kallsyms")
+
+
+@command(
+    "cat",
+    "Print /proc files: /proc/modules, /proc/kallsyms and those modules create",
+    args=[Arg("paths", Kind.PROC, many=True, missing="missing file name.")],
+    # Reading a module's /proc entry runs its show function, which may change its memory.
+    mutates=lambda p: any(x not in _STATIC_PROC for x in p.get("paths", ())),
+)
+def cat(ctx: Context, paths: tuple[str, ...]) -> Any:
+    k = ctx.kernel()
+    chunks = []
+    for path in paths:
+        try:
+            chunks.append(k.read_proc(path))
+        except KernelError as exc:
+            ctx.error(f"{path}: {exc.strerror}")
+    return RawView(" ".join(paths), b"".join(chunks))
+
+
+# -- building, the kernel's life, the shell ------------------------------------------
+
+
+@command(
+    "build",
+    "Compile C or assembly sources into a module with gcc",
+    args=[Arg("sources", Kind.SOURCE, many=True, missing="missing source file.")],
+    opts=[
+        Opt(("-o", "--output"), "output", "The module file (default: FIRST.ko)", Kind.FILE),
+        Opt(("--shared",), "shared", "Build an ET_DYN module"),
+        Opt(("--name",), "name", "Module name (default: output stem)", Kind.TEXT),
+        Opt(("--cflags",), "cflags", "Extra compiler flags, space separated", Kind.TEXT),
+    ],
+)
+def build(
+    ctx: Context,
+    sources: tuple[str, ...],
+    output: str | None,
+    shared: bool,
+    name: str | None,
+    cflags: str | None,
+) -> Any:
+    from lkmsh.build import build_module
+
+    out = Path(output) if output else Path(sources[0]).with_suffix(".ko")
+    try:
+        built = build_module(
+            [Path(s) for s in sources],
+            out,
+            shared=shared,
+            name=name,
+            extra_cflags=(cflags or "").split(),
+            on_warning=ctx.err.write,
+        )
+    except BuildError as exc:
+        ctx.error(exc.message)
+        if exc.detail:
+            ctx.err.write(exc.detail if exc.detail.endswith("\n") else exc.detail + "\n")
+        return None
+    return DoneView({"output": str(built)})
+
+
+@command("reboot", "Start a fresh kernel (forget every module, the log and taints)")
+def reboot(ctx: Context) -> Any:
+    ctx.scope.reboot()
+    return DoneView({"rebooted": True})
+
+
+@command(
+    "help",
+    "List commands, or show one command's usage",
+    args=[Arg("command", Kind.COMMAND, required=False)],
+)
+def help_(ctx: Context, command: str | None) -> Any:
+    if command is None:
+        return HelpView([(c.name, c.help) for c in all_commands()])
+    cmd = get(command)
+    if cmd is None:
+        raise CommandFailed(f"no such command '{command}'")
+    import click
+
+    ccmd = cmd.click_command()
+    with click.Context(ccmd, info_name=cmd.name) as cctx:
+        return HelpView([], text=ccmd.get_help(cctx) + "\n")
+
+
+@command(
+    "exit",
+    "Leave the shell (or stop a script) with STATUS",
+    args=[Arg("status", Kind.TEXT, required=False)],
+)
+def exit_(ctx: Context, status: str | None) -> Any:
+    try:
+        code = int(status) if status is not None else 0
+    except ValueError:
+        raise CommandFailed(f"numeric argument required: {status}") from None
+    raise ExitRequest(code & 0xFF)
+
+
+@command(
+    "install-links",
+    "Create insmod, rmmod, lsmod, ... links to lkmsh in DIR (multi-call)",
+    args=[Arg("dir", Kind.DIR, missing="missing directory.")],
+    opts=[Opt(("--force",), "force", "Replace existing files")],
+)
+def install_links(ctx: Context, dir: str, force: bool) -> Any:
+    target = lkmsh_executable()
+    if target is None:
+        raise CommandFailed("cannot find the lkmsh executable to link to")
+    directory = Path(dir)
+    if not directory.is_dir():
+        raise CommandFailed(f"{dir}: No such directory")
+    made = []
+    for tool in KMOD_TOOLS:
+        link = directory / tool
+        if os.path.lexists(link):
+            if link.is_symlink() and os.readlink(link) == target:
+                made.append(str(link))
+                continue
+            if not force:
+                ctx.error(f"{link}: File exists (use --force to replace it)")
+                continue
+            link.unlink()
+        try:
+            os.symlink(target, link)
+        except OSError as exc:
+            ctx.error(f"{link}: {exc.strerror}")
+            continue
+        made.append(str(link))
+    return DoneView({"target": target, "links": made})
+
+
+def lkmsh_executable() -> str | None:
+    """The console script to link to: the one running, else the one on PATH."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) == "lkmsh" and os.access(argv0, os.X_OK):
+        return os.path.abspath(argv0)
+    found = shutil.which("lkmsh")
+    return os.path.abspath(found) if found else None

@@ -1,0 +1,228 @@
+"""Where a command gets its kernel: the session (state file) and one command's scope.
+
+A one-shot command, each line of a script and each REPL command all run in
+their own scope. A scope opens the state lazily, as the command asks:
+
+* ``ctx.summary()`` reads the module table without building a kernel (lsmod);
+* ``ctx.kernel()`` in a command that changes the kernel opens one store
+  transaction, committed when the command ends (also when it fails with a
+  KernelError: a failed insmod leaves dmesg lines) and rolled back on anything
+  else, Ctrl-C included;
+* ``ctx.kernel()`` in a read-only command loads the saved kernel and saves nothing.
+
+The session keeps the last kernel in memory. The store reuses it when no other
+process changed the file since (the REPL's write-through fast path) and loads
+the file again when one did, so two terminals never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from lkmsh.shell.registry import Command
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.module import Module
+    from lkmsh.kernel.snapshot import KernelState
+    from lkmsh.kernel.state import StateStore
+
+
+class OutputMode(enum.Enum):
+    PLAIN = "plain"  # kmod's exact text: pipes, files, scripts
+    RICH = "rich"  # tables on a terminal
+    JSON = "json"
+
+
+def output_mode(stream: TextIO, json: bool) -> OutputMode:
+    if json:
+        return OutputMode.JSON
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if tty and os.environ.get("TERM") != "dumb":
+        return OutputMode.RICH
+    return OutputMode.PLAIN
+
+
+@dataclass
+class Summary:
+    """The module list and taints: all lsmod needs."""
+
+    modules: list[Module] = field(default_factory=list)
+    taints: str = ""
+
+
+def _env_number(name: str, kind: type) -> Any:
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def apply_env_config(config: Any) -> None:
+    """Per-process watchdog overrides: LKMSH_TIMEOUT (seconds), LKMSH_INSN_BUDGET."""
+    timeout = _env_number("LKMSH_TIMEOUT", float)
+    if timeout is not None:
+        config.timeout_s = timeout
+    budget = _env_number("LKMSH_INSN_BUDGET", int)
+    if budget is not None:
+        config.insn_budget = budget
+
+
+def make_kernel(state: KernelState | None) -> Kernel:
+    """The store's factory: restore the saved kernel, or boot a fresh one."""
+    from lkmsh.kernel.kernel import Kernel, KernelConfig
+
+    if state is None:
+        config = KernelConfig()
+        apply_env_config(config)
+        return Kernel(config=config)
+    kernel = Kernel.from_state(state)
+    apply_env_config(kernel.config)
+    return kernel
+
+
+class Session:
+    """One state file for the life of a process (one command, a script, a REPL)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, keep_kernel: bool = False):
+        from lkmsh.kernel.state import default_state_path
+
+        self.path = Path(path).expanduser() if path else default_state_path()
+        self.keep_kernel = keep_kernel  # scripts and the REPL: reuse the kernel between commands
+        self._store: StateStore | None = None
+        self.cached: Kernel | None = None
+        self._cached_gen: int | None = None
+
+    @property
+    def store(self) -> StateStore:
+        if self._store is None:
+            from lkmsh.kernel.state import StateStore
+
+            self._store = StateStore(self.path)
+        return self._store
+
+    @contextlib.contextmanager
+    def scope(self, mutating: bool):
+        scope = Scope(self, mutating)
+        try:
+            with scope.stack:
+                yield scope
+        except BaseException as exc:
+            from lkmsh.errors import KernelError
+
+            if scope.used_kernel and not isinstance(exc, KernelError):
+                self.forget()  # rolled back: the kernel in memory may be half-changed
+            raise
+        if scope.used_kernel and mutating and self.keep_kernel:
+            self._cached_gen = self.store.generation()
+
+    def forget(self) -> None:
+        self.cached = None
+        self._cached_gen = None
+
+    def summary(self) -> Summary:
+        s = self.store.read_summary()
+        return Summary(list(s.modules), s.taints) if s is not None else Summary()
+
+    def read_kernel(self) -> Kernel:
+        gen = self.store.generation()
+        if self.cached is not None and gen == self._cached_gen:
+            return self.cached
+        kernel = make_kernel(self.store.load())
+        if self.keep_kernel:
+            self.cached, self._cached_gen = kernel, gen
+        return kernel
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class Scope:
+    """What one command run may open; see the module docstring."""
+
+    def __init__(self, session: Session, mutating: bool):
+        self.session = session
+        self.mutating = mutating
+        self.stack = contextlib.ExitStack()
+        self._kernel: Kernel | None = None
+        self.used_kernel = False
+
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            s = self.session
+            self.used_kernel = True
+            if self.mutating:
+                tx = self.stack.enter_context(s.store.transaction(make_kernel, reuse=s.cached))
+                self._kernel = tx.kernel
+                if s.keep_kernel:
+                    s.cached = tx.kernel
+            else:
+                self._kernel = s.read_kernel()
+        return self._kernel
+
+    def summary(self) -> Summary:
+        if self._kernel is not None:
+            return Summary(self._kernel.module_list_all(), self._kernel.taints)
+        return self.session.summary()
+
+    def reboot(self) -> None:
+        self.session.store.reset()
+        self.session.forget()
+
+    def cancel(self) -> None:
+        """Ctrl-C: stop a running module call (the command then fails cleanly)."""
+        if self._kernel is not None:
+            self._kernel.cancel()
+
+
+class Context:
+    """What a command function gets: its scope, its output streams, how to fail."""
+
+    def __init__(
+        self,
+        cmd: Command,
+        scope: Scope,
+        *,
+        out: TextIO,
+        err: TextIO,
+        mode: OutputMode,
+        interactive: bool = False,
+        prog: str | None = None,
+    ):
+        self.cmd = cmd
+        self.scope = scope
+        self.out = out
+        self.err = err
+        self.mode = mode
+        self.interactive = interactive
+        self.prog = prog or cmd.prog
+        self.failed = False
+
+    def kernel(self) -> Kernel:
+        return self.scope.kernel()
+
+    def summary(self) -> Summary:
+        return self.scope.summary()
+
+    def error(self, message: str) -> None:
+        """Report one failure as kmod does ("insmod: ERROR: ..."); the command exits 1."""
+        self.failed = True
+        self.err.write(f"{self.prog}: ERROR: {message}\n")
+        self.err.flush()
+
+    def warn(self, message: str) -> None:
+        self.err.write(f"{self.prog}: WARNING: {message}\n")
+        self.err.flush()

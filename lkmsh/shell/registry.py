@@ -1,0 +1,182 @@
+"""The command registry: each command is declared once and serves every front end.
+
+A command is a function ``fn(ctx, **params) -> result | None`` plus a spec
+(arguments, options, one-line help). From that spec the shell derives the
+click command of ``lkmsh NAME``, the parser of REPL lines, ``-c`` strings and
+script files, the REPL's completion, and ``help``. Adding a command (modprobe,
+depmod, ...) is one decorated function::
+
+    @command("hello", "Say hello", args=[Arg("who", Kind.MODULE)])
+    def hello(ctx, who):
+        ...
+
+in a module listed in ``COMMAND_MODULES`` (or in ``lkmsh.shell.commands``).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Modules whose import registers commands. A listed module that does not exist
+#: yet is skipped, so a future ``modprobe`` module plugs in by being created.
+COMMAND_MODULES = (
+    "lkmsh.shell.commands",
+    "lkmsh.shell.modprobe",
+    "lkmsh.shell.depmod",
+)
+
+#: The names kmod answers to; lkmsh behaves as these when invoked through a link.
+KMOD_TOOLS = ("insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod")
+
+
+class Kind(enum.Enum):
+    """What an argument or option value names; drives completion."""
+
+    TEXT = "text"
+    KO_FILE = "ko-file"  # a module file on disk
+    FILE = "file"  # any file
+    SOURCE = "source"  # a .c / .S source
+    DIR = "dir"
+    MODULE = "module"  # a loaded module's name
+    MODULE_OR_FILE = "module-or-file"
+    SYMBOL = "symbol"  # an exported symbol's name
+    PARAM = "param"  # NAME=VALUE for the module being inserted
+    PROC = "proc"  # a /proc path
+    COMMAND = "command"  # a command name
+    FIELD = "field"  # a modinfo field
+    LEVELS = "levels"  # dmesg level names
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A positional argument."""
+
+    name: str
+    kind: Kind = Kind.TEXT
+    many: bool = False
+    required: bool = True
+    missing: str | None = None  # kmod's wording when absent, e.g. "missing filename."
+
+    @property
+    def metavar(self) -> str:
+        return self.name.upper() + ("..." if self.many else "")
+
+
+@dataclass(frozen=True)
+class Opt:
+    """An option: a flag when ``value`` is None, else it takes a value of that kind."""
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str
+    value: Kind | None = None
+    default: Any = None
+    metavar: str | None = None
+
+
+@dataclass
+class Command:
+    name: str
+    help: str
+    func: Callable[..., Any]
+    args: tuple[Arg, ...] = ()
+    opts: tuple[Opt, ...] = ()
+    mutates: Callable[[dict[str, Any]], bool] = field(default=lambda params: False)
+    kmod: bool = False  # one of kmod's tools: errors read "insmod: ERROR: ..."
+    repl_only: bool = False
+    cli_only: bool = False
+    _click: Any = None
+
+    @property
+    def prog(self) -> str:
+        """The prefix of this command's error messages, as kmod's tools print it."""
+        return self.name if self.kmod else f"lkmsh {self.name}"
+
+    @property
+    def usage(self) -> str:
+        parts = [self.name]
+        for o in self.opts:
+            flag = o.flags[0]
+            parts.append(f"[{flag} {o.metavar or o.dest.upper()}]" if o.value else f"[{flag}]")
+        for a in self.args:
+            parts.append(a.metavar if a.required else f"[{a.metavar}]")
+        return " ".join(parts)
+
+    def option(self, flag: str) -> Opt | None:
+        for o in self.opts:
+            if flag in o.flags:
+                return o
+        return None
+
+    def click_command(self):
+        """The click command for this spec (built once; click is imported here, lazily)."""
+        if self._click is None:
+            from lkmsh.shell.clickspec import to_click
+
+            self._click = to_click(self)
+        return self._click
+
+
+_REGISTRY: dict[str, Command] = {}
+_loaded = False
+
+
+def command(
+    name: str,
+    help: str,
+    *,
+    args: Sequence[Arg] = (),
+    opts: Sequence[Opt] = (),
+    mutates: bool | Callable[[dict[str, Any]], bool] = False,
+    kmod: bool = False,
+    repl_only: bool = False,
+    cli_only: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(ctx, **params)`` as command @name."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY:
+            raise ValueError(f"command {name!r} is registered twice")
+        pred = mutates if callable(mutates) else (lambda params, _m=bool(mutates): _m)
+        _REGISTRY[name] = Command(
+            name=name,
+            help=help,
+            func=fn,
+            args=tuple(args),
+            opts=tuple(opts),
+            mutates=pred,
+            kmod=kmod,
+            repl_only=repl_only,
+            cli_only=cli_only,
+        )
+        return fn
+
+    return decorate
+
+
+def load_commands() -> None:
+    """Import every command module once."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for modname in COMMAND_MODULES:
+        try:
+            importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+
+
+def get(name: str) -> Command | None:
+    load_commands()
+    return _REGISTRY.get(name)
+
+
+def all_commands() -> list[Command]:
+    load_commands()
+    return sorted(_REGISTRY.values(), key=lambda c: c.name)

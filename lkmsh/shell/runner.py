@@ -1,0 +1,159 @@
+"""Run registry commands: parse, open the state, call, render, map errors to exit codes.
+
+Every front end ends here: click's subcommands call ``Runner.run`` with parsed
+parameters; the REPL, ``-c`` strings and script files call ``run_argv`` with a
+split line. Exit status is kmod's: 0 on success, 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from lkmsh.errors import KernelError, StateError
+from lkmsh.shell import registry
+from lkmsh.shell.clickspec import JSON_DEST
+from lkmsh.shell.context import Context, OutputMode, Scope, Session, output_mode
+from lkmsh.shell.messages import CommandFailed, state_problem
+from lkmsh.shell.registry import Command
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+class Runner:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        json: bool = False,
+        interactive: bool = False,
+        prog: str | None = None,
+    ):
+        self.session = session
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.json = json
+        self.interactive = interactive
+        self.prog = prog  # the multi-call name, when invoked as insmod, lsmod, ...
+
+    # -- entry points ------------------------------------------------------------
+
+    def run_argv(self, argv: Sequence[str]) -> int:
+        """Run one split command line (``["insmod", "x.ko", "a=1"]``)."""
+        from lkmsh.shell.clickspec import HelpShown, UsageProblem, parse
+
+        if not argv:
+            return EXIT_OK
+        name, rest = argv[0], list(argv[1:])
+        cmd = registry.get(name)
+        if cmd is None:
+            self.err.write(f"lkmsh: {name}: unknown command (type 'help' for the list)\n")
+            return EXIT_FAILURE
+        try:
+            params = parse(cmd, rest)
+        except HelpShown:
+            return EXIT_OK
+        except UsageProblem as exc:
+            self.err.write(f"{self.prog or cmd.prog}: ERROR: {exc.message}\n")
+            return EXIT_FAILURE
+        return self.run(cmd, params)
+
+    def run(self, cmd: Command, params: dict[str, Any]) -> int:
+        """Run a parsed command; raises ExitRequest for ``exit``."""
+        params = dict(params)
+        mode = output_mode(self.out, bool(params.pop(JSON_DEST, False)) or self.json)
+        mutating = cmd.mutates(params)
+        job = _Job(self, cmd, params, mode, mutating)
+        if mutating:
+            # Module code runs: keep the main thread free to turn Ctrl-C into kernel.cancel().
+            view, failed = run_cancellable(job.call, job.cancel)
+        else:
+            view, failed = job.call()
+        if view is not None:
+            from lkmsh.shell.render import render
+
+            render(view, self.out, mode)
+        return EXIT_FAILURE if failed else EXIT_OK
+
+
+class _Job:
+    """One command run inside its scope; failures become (view, failed=True)."""
+
+    def __init__(
+        self, runner: Runner, cmd: Command, params: dict[str, Any], mode: OutputMode, mutating: bool
+    ):
+        self.runner = runner
+        self.cmd = cmd
+        self.params = params
+        self.mode = mode
+        self.mutating = mutating
+        self.scope: Scope | None = None
+        self.cancelled = False
+
+    @property
+    def prog(self) -> str:
+        return self.runner.prog or self.cmd.prog
+
+    def call(self) -> tuple[Any, bool]:
+        r = self.runner
+        try:
+            with r.session.scope(self.mutating) as scope:
+                self.scope = scope
+                if self.cancelled:
+                    raise KeyboardInterrupt
+                ctx = Context(
+                    self.cmd,
+                    scope,
+                    out=r.out,
+                    err=r.err,
+                    mode=self.mode,
+                    interactive=r.interactive,
+                    prog=r.prog,
+                )
+                view = self.cmd.func(ctx, **self.params)
+            return view, ctx.failed
+        except CommandFailed as exc:
+            r.err.write(f"{self.prog}: ERROR: {exc.message}\n")
+        except StateError as exc:
+            r.err.write(f"{self.prog}: ERROR: {state_problem(exc)}\n")
+        except KernelError as exc:
+            # A kernel error the command did not word itself: still one line, never a traceback.
+            r.err.write(f"{self.prog}: ERROR: {exc.message or exc.strerror}\n")
+        r.err.flush()
+        return None, True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.scope is not None:
+            self.scope.cancel()
+
+
+def run_cancellable(fn: Callable[[], Any], cancel: Callable[[], None]) -> Any:
+    """Run fn in a worker thread; Ctrl-C in the main thread calls cancel() and keeps waiting.
+
+    unicorn runs module code without returning to Python, so a KeyboardInterrupt
+    could not stop it; the kernel's cancel() can, from another thread.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="lkmsh-command", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join()
+        except KeyboardInterrupt:
+            cancel()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,165 @@
+"""The kernel log: a byte-bounded ring of records, as Linux's printk ring buffer.
+
+A record holds one line without its level prefix and newline. Text with
+embedded newlines becomes one record per line. A message that does not end in
+a newline leaves its record open: a following ``KERN_CONT`` message is appended
+to it (as ``pr_cont``); any other message closes it first.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_CAPACITY = 128 * 1024  # CONFIG_LOG_BUF_SHIFT=17
+DEFAULT_LEVEL = 4  # CONFIG_MESSAGE_LOGLEVEL_DEFAULT
+RECORD_OVERHEAD = 24  # bytes of metadata charged per record (Linux's printk_info is larger)
+LINE_MAX = 1024 - 32  # PRINTKRB_RECORD_MAX: longer lines are truncated, as Linux
+
+LEVEL_NAMES = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
+
+
+@dataclass
+class LogRecord:
+    seq: int
+    ts_ns: int
+    level: int
+    text: str
+    facility: int = 0
+
+    def to_list(self) -> list[Any]:
+        return [self.seq, self.ts_ns, self.level, self.text, self.facility]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> LogRecord:
+        seq, ts_ns, level, text, facility = data
+        return cls(int(seq), int(ts_ns), int(level), str(text), int(facility))
+
+    @property
+    def cost(self) -> int:
+        return len(self.text.encode("utf-8", "surrogateescape")) + RECORD_OVERHEAD
+
+
+def format_timestamp(ts_ns: int) -> str:
+    """Linux's ``[%5lu.%06lu]`` prefix."""
+    sec, rem = divmod(ts_ns, 1_000_000_000)
+    return f"[{sec:5d}.{rem // 1000:06d}]"
+
+
+def format_line(rec: LogRecord) -> str:
+    """One record as ``dmesg`` prints it: ``[    0.412345] text``."""
+    return f"{format_timestamp(rec.ts_ns)} {rec.text}"
+
+
+class Dmesg:
+    """The ring. ``now_ns`` stamps records: the kernel passes its clock's ``ns``."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, now_ns: Callable[[], int] | None = None):
+        self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
+        self.capacity = capacity
+        self._records: deque[LogRecord] = deque()
+        self._used = 0
+        self.next_seq = 0
+        self._open = False  # the newest record may still be continued
+
+    # -- writing ------------------------------------------------------------
+
+    def emit(self, level: int, text: str, cont: bool = False) -> None:
+        """Log ``text`` (no level prefix) at ``level``.
+
+        ``cont`` (KERN_CONT) appends to the newest record if it is still open.
+        """
+        if not text:
+            return
+        lines = text.split("\n")
+        terminated = lines[-1] == ""
+        if terminated:
+            lines.pop()
+        first = True
+        for line in lines:
+            if first and cont and self._open and self._records:
+                self._append_to_last(line)
+            else:
+                self._push(line, level)
+            first = False
+        self._open = not terminated
+
+    def emit_lines(self, level: int, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.emit(level, line + "\n")
+
+    def close_line(self) -> None:
+        """End an open record, so the next continuation starts a new one."""
+        self._open = False
+
+    def _push(self, text: str, level: int) -> None:
+        rec = LogRecord(self.next_seq, self.now_ns(), level, text[:LINE_MAX])
+        self.next_seq += 1
+        self._records.append(rec)
+        self._used += rec.cost
+        self._trim()
+
+    def _append_to_last(self, text: str) -> None:
+        last = self._records[-1]
+        self._used -= last.cost
+        last.text = (last.text + text)[:LINE_MAX]
+        self._used += last.cost
+        self._trim()
+
+    def _trim(self) -> None:
+        while self._used > self.capacity and len(self._records) > 1:
+            self._used -= self._records.popleft().cost
+
+    # -- reading ------------------------------------------------------------
+
+    def records(self, levels: Iterable[int] | None = None) -> list[LogRecord]:
+        if levels is None:
+            return list(self._records)
+        wanted = set(levels)
+        return [r for r in self._records if r.level in wanted]
+
+    def since(self, seq: int) -> list[LogRecord]:
+        """Records with sequence number >= seq (what a command added to the log)."""
+        return [r for r in self._records if r.seq >= seq]
+
+    def text(self) -> str:
+        return "".join(format_line(r) + "\n" for r in self._records)
+
+    def clear(self) -> None:
+        """``dmesg -C``: drop every record; sequence numbers keep counting."""
+        self._records.clear()
+        self._used = 0
+        self._open = False
+
+    @property
+    def used_bytes(self) -> int:
+        return self._used
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    # -- persistence --------------------------------------------------------
+
+    format_line = staticmethod(format_line)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "capacity": self.capacity,
+            "next_seq": self.next_seq,
+            "open": self._open,
+            "records": [r.to_list() for r in self._records],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], now_ns: Callable[[], int] | None = None) -> Dmesg:
+        log = cls(int(data.get("capacity", DEFAULT_CAPACITY)), now_ns)
+        for item in data.get("records", []):
+            rec = LogRecord.from_list(item)
+            log._records.append(rec)
+            log._used += rec.cost
+        log.next_seq = int(data.get("next_seq", len(log._records)))
+        log._open = bool(data.get("open", False))
+        log._trim()
+        return log

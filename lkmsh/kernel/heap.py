@@ -1,0 +1,479 @@
+"""The slab heap behind kmalloc, in the direct map.
+
+Like SLUB: a request up to 8 KiB is served from the kmalloc cache of the
+next size class (8, 16, ..., 8192 bytes), each cache carving objects out of
+slabs (page-aligned regions mapped read-write in the AddressSpace); a larger
+request gets whole pages of its own (kmalloc_large), up to KMALLOC_MAX_SIZE
+(4 MiB). ``vmalloc`` memory is page-granular too and lives on the same heap.
+
+What the heap adds over plain SLUB, for teaching:
+
+- every live object carries metadata (requested size, owner module, calling
+  address, time), so a module's leftovers can be reported on unload
+  (kmemleak) and reclaimed;
+- freed objects are remembered until their slot is reused, so a second free
+  is recognised as a double free (KASAN), and a pointer into the middle of an
+  object, or outside the heap, as an invalid free;
+- freed memory is poisoned with 0x6b (POISON_FREE), as ``slub_debug=P``, so
+  use-after-free reads show a recognisable pattern.
+
+The memory bytes live in the AddressSpace regions (the state store saves
+those); ``to_data``/``from_data`` carry only the metadata.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lkmsh.errors import KernelError
+from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.memory import AddressSpace
+
+PAGE_SIZE = 4096
+KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
+KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
+KMALLOC_MAX_SIZE = 4 << 20  # 1 << (MAX_ORDER + PAGE_SHIFT - 1)
+ZERO_SIZE_PTR = 16
+DEFAULT_LIMIT = 64 << 20
+DIRECT_MAP_BASE = 0xFFFF888000000000
+DIRECT_MAP_SPAN = 1 << 36  # address space the heap may spread over (64 GiB)
+POISON_FREE = 0x6B
+POISON_END = 0xA5
+KERNEL_OWNER = "[kernel]"  # owner of kernel objects (seq_file, proc_dir_entry)
+FREED_PAGES_KEPT = 256  # how many freed page allocations are remembered for double-free checks
+
+KIND_KMALLOC = "kmalloc"
+KIND_VMALLOC = "vmalloc"
+
+
+class HeapError(KernelError):
+    """A free the heap cannot honour; the kernel API reports it as a KASAN BUG."""
+
+    errno = errno.EINVAL
+
+
+class DoubleFree(HeapError):
+    def __init__(self, addr: int, record: Allocation):
+        super().__init__(f"double free of 0x{addr:x}")
+        self.addr = addr
+        self.record = record  # the object as it was when first freed
+
+
+class InvalidFree(HeapError):
+    """``addr`` is inside an object but not its start, or not heap memory at all."""
+
+    def __init__(self, addr: int, reason: str, containing: Allocation | None = None):
+        super().__init__(f"invalid free of 0x{addr:x}: {reason}")
+        self.addr = addr
+        self.reason = reason
+        self.containing = containing
+
+
+@dataclass
+class Allocation:
+    addr: int
+    size: int  # bytes requested
+    cache: int  # object size of its kmalloc cache; 0 for page allocations
+    owner: str
+    caller: int
+    ts_ns: int
+    gfp: int = 0
+    managed: bool = False  # kernel-managed for the owner (charp params): never a "leak"
+    kind: str = KIND_KMALLOC
+    free_caller: int = 0
+    free_ts_ns: int = 0
+
+    @property
+    def capacity(self) -> int:
+        """ksize(): what the caller may really use."""
+        return self.cache or _page_round(self.size)
+
+    @property
+    def cache_name(self) -> str:
+        return f"kmalloc-{_cache_label(self.cache)}" if self.cache else "pages"
+
+    @property
+    def jiffies(self) -> int:
+        return INITIAL_JIFFIES + self.ts_ns * HZ // NSEC_PER_SEC
+
+    def to_list(self) -> list[Any]:
+        return [
+            self.addr, self.size, self.cache, self.owner, self.caller, self.ts_ns,
+            self.gfp, self.managed, self.kind, self.free_caller, self.free_ts_ns,
+        ]  # fmt: skip
+
+    @classmethod
+    def from_list(cls, v: list[Any]) -> Allocation:
+        return cls(
+            int(v[0]), int(v[1]), int(v[2]), str(v[3]), int(v[4]), int(v[5]),
+            int(v[6]), bool(v[7]), str(v[8]), int(v[9]), int(v[10]),
+        )  # fmt: skip
+
+
+@dataclass
+class Slab:
+    cache: int
+    addr: int
+    nbytes: int
+    free: list[int] = field(default_factory=list)  # free object indexes, LIFO (top = last)
+
+    @property
+    def nobj(self) -> int:
+        return self.nbytes // self.cache
+
+    @property
+    def inuse(self) -> int:
+        return self.nobj - len(self.free)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """One line of /proc/slabinfo."""
+
+    name: str
+    object_size: int
+    active_objs: int
+    num_objs: int
+    objs_per_slab: int
+    pages_per_slab: int
+    active_slabs: int
+    num_slabs: int
+
+
+def _page_round(n: int) -> int:
+    return (n + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+
+
+def _cache_label(size: int) -> str:
+    return f"{size // 1024}k" if size >= 1024 else str(size)
+
+
+def size_class(size: int) -> int:
+    """The kmalloc cache serving ``size`` bytes (1..8192)."""
+    for c in KMALLOC_CLASSES:
+        if size <= c:
+            return c
+    raise ValueError(size)
+
+
+def slab_bytes(cache: int) -> int:
+    """Bytes per slab: one page for small objects, room for 8 objects for big ones."""
+    return max(PAGE_SIZE, _page_round(cache * 8))
+
+
+class _Range:
+    """First-fit page ranges in the direct map (mirrors memory.VirtualRange's job)."""
+
+    def __init__(self, base: int, size: int):
+        self.base = base
+        self.size = size
+        self.free_list: list[tuple[int, int]] = [(base, size)]
+
+    def alloc(self, size: int) -> int:
+        for i, (start, length) in enumerate(self.free_list):
+            if length >= size:
+                if length == size:
+                    del self.free_list[i]
+                else:
+                    self.free_list[i] = (start + size, length - size)
+                return start
+        raise MemoryError
+
+    def release(self, start: int, size: int) -> None:
+        spans = sorted([*self.free_list, (start, size)])
+        merged: list[tuple[int, int]] = []
+        for s, n in spans:
+            if merged and merged[-1][0] + merged[-1][1] == s:
+                merged[-1] = (merged[-1][0], merged[-1][1] + n)
+            else:
+                merged.append((s, n))
+        self.free_list = merged
+
+    def to_data(self) -> list[list[int]]:
+        return [[s, n] for s, n in self.free_list]
+
+    def load(self, data: list[list[int]]) -> None:
+        self.free_list = [(int(s), int(n)) for s, n in data]
+
+
+class Heap:
+    def __init__(
+        self,
+        mem: AddressSpace,
+        limit: int = DEFAULT_LIMIT,
+        now_ns: Callable[[], int] | None = None,
+        base: int = DIRECT_MAP_BASE,
+    ):
+        self.mem = mem
+        self.limit = limit
+        self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
+        self._range = _Range(base, DIRECT_MAP_SPAN)
+        self._slabs: dict[int, Slab] = {}  # slab address -> slab
+        self._partial: dict[int, list[int]] = {c: [] for c in KMALLOC_CLASSES}  # with free slots
+        self._live: dict[int, Allocation] = {}
+        self._freed: dict[int, Allocation] = {}  # free slots/pages remembered for double frees
+        self._freed_pages: list[int] = []
+        self.footprint = 0  # bytes mapped for slabs and pages
+
+    # -- allocation ---------------------------------------------------------
+
+    def alloc(
+        self,
+        size: int,
+        owner: str,
+        caller: int = 0,
+        zero: bool = False,
+        gfp: int = 0,
+        managed: bool = False,
+        kind: str = KIND_KMALLOC,
+    ) -> int:
+        """An object of ``size`` bytes, or 0. Size 0 gives ZERO_SIZE_PTR, as Linux."""
+        if size == 0 and kind == KIND_KMALLOC:
+            return ZERO_SIZE_PTR
+        if size <= 0 or size > KMALLOC_MAX_SIZE:
+            return 0
+        if kind == KIND_KMALLOC and size <= KMALLOC_MAX_CACHE_SIZE:
+            cache = size_class(size)
+            addr = self._slab_object(cache)
+        else:
+            cache = 0
+            addr = self._pages(_page_round(size), kind)
+        if not addr:
+            return 0
+        self._freed.pop(addr, None)
+        self._live[addr] = Allocation(
+            addr, size, cache, owner, caller, self.now_ns(), gfp, managed, kind
+        )
+        if zero:
+            self.mem.write(addr, bytes(cache or _page_round(size)))
+        return addr
+
+    def _slab_object(self, cache: int) -> int:
+        partial = self._partial[cache]
+        if not partial:
+            nbytes = slab_bytes(cache)
+            if self.footprint + nbytes > self.limit:
+                return 0
+            start = self._range.alloc(nbytes)
+            self.mem.map(start, nbytes, _rw(), f"slab:kmalloc-{_cache_label(cache)}", "heap")
+            self.footprint += nbytes
+            slab = Slab(cache, start, nbytes)
+            slab.free = list(range(slab.nobj - 1, -1, -1))
+            self._slabs[start] = slab
+            partial.append(start)
+        slab = self._slabs[partial[-1]]
+        index = slab.free.pop()
+        if not slab.free:
+            partial.pop()
+        return slab.addr + index * cache
+
+    def _pages(self, nbytes: int, kind: str) -> int:
+        if self.footprint + nbytes > self.limit:
+            return 0
+        start = self._range.alloc(nbytes)
+        self.mem.map(start, nbytes, _rw(), f"{kind}:{nbytes // PAGE_SIZE}p", "heap")
+        self.footprint += nbytes
+        return start
+
+    # -- free ---------------------------------------------------------------
+
+    def lookup(self, addr: int) -> Allocation | None:
+        """The live object starting at ``addr``."""
+        return self._live.get(addr)
+
+    def find(self, addr: int) -> Allocation | None:
+        """The live object containing ``addr``."""
+        a = self._live.get(addr)
+        if a is not None:
+            return a
+        slab = self._slab_of(addr)
+        if slab is not None:
+            start = slab.addr + (addr - slab.addr) // slab.cache * slab.cache
+            return self._live.get(start)
+        for a in self._live.values():
+            if a.cache == 0 and a.addr <= addr < a.addr + a.capacity:
+                return a
+        return None
+
+    def _slab_of(self, addr: int) -> Slab | None:
+        base = addr - addr % PAGE_SIZE
+        # A slab spans at most 16 pages; walk back to its start.
+        for _ in range(16):
+            slab = self._slabs.get(base)
+            if slab is not None:
+                return slab if addr < slab.addr + slab.nbytes else None
+            base -= PAGE_SIZE
+        return None
+
+    def free(self, addr: int, caller: int = 0, kind: str = KIND_KMALLOC) -> Allocation:
+        """Free the object at ``addr``; raises DoubleFree or InvalidFree."""
+        a = self._live.get(addr)
+        if a is None or a.kind != kind:
+            if a is not None:
+                raise InvalidFree(addr, f"allocated by {a.kind}, freed by {_free_name(kind)}", a)
+            old = self._freed.get(addr)
+            if old is not None:
+                raise DoubleFree(addr, old)
+            inner = self.find(addr)
+            if inner is not None:
+                raise InvalidFree(addr, "not the start of an object", inner)
+            raise InvalidFree(addr, "not a heap address")
+        del self._live[addr]
+        a.free_caller = caller
+        a.free_ts_ns = self.now_ns()
+        self._freed[addr] = a
+        if a.cache:
+            self._poison(addr, a.cache)
+            self._release_slot(addr, a.cache)
+        else:
+            nbytes = _page_round(a.size)
+            self.mem.unmap(addr)
+            self._range.release(addr, nbytes)
+            self.footprint -= nbytes
+            self._freed_pages.append(addr)
+            if len(self._freed_pages) > FREED_PAGES_KEPT:
+                self._freed.pop(self._freed_pages.pop(0), None)
+        return a
+
+    def _poison(self, addr: int, size: int) -> None:
+        self.mem.write(addr, bytes([POISON_FREE]) * (size - 1) + bytes([POISON_END]))
+
+    def _release_slot(self, addr: int, cache: int) -> None:
+        slab = self._slab_of(addr)
+        assert slab is not None
+        if not slab.free:
+            self._partial[cache].append(slab.addr)
+        slab.free.append((addr - slab.addr) // cache)
+        if slab.inuse == 0:
+            partial = self._partial[cache]
+            # Keep one empty slab per cache (SLUB's min_partial), give the rest back.
+            empties = [s for s in partial if self._slabs[s].inuse == 0]
+            if len(empties) > 1:
+                partial.remove(slab.addr)
+                self._drop_slab(slab)
+
+    def _drop_slab(self, slab: Slab) -> None:
+        for i in range(slab.nobj):
+            self._freed.pop(slab.addr + i * slab.cache, None)
+        del self._slabs[slab.addr]
+        self.mem.unmap(slab.addr)
+        self._range.release(slab.addr, slab.nbytes)
+        self.footprint -= slab.nbytes
+
+    # -- helpers ------------------------------------------------------------
+
+    def ksize(self, addr: int) -> int:
+        a = self._live.get(addr)
+        return a.capacity if a is not None else 0
+
+    def realloc(self, addr: int, new_size: int, owner: str, caller: int = 0, gfp: int = 0) -> int:
+        """krealloc(): grow in place when the object's cache has room, else move."""
+        if addr in (0, ZERO_SIZE_PTR):
+            return self.alloc(new_size, owner, caller, gfp=gfp)
+        a = self._live.get(addr)
+        if a is None:
+            self.free(addr, caller)  # raises the right error
+            return 0
+        if new_size == 0:
+            self.free(addr, caller)
+            return ZERO_SIZE_PTR
+        if new_size <= a.capacity and a.cache:
+            a.size = new_size
+            return addr
+        new = self.alloc(new_size, owner, caller, gfp=gfp)
+        if not new:
+            return 0
+        self.mem.write(new, self.mem.read(addr, min(a.size, new_size)))
+        self._live[new].owner = a.owner if owner == KERNEL_OWNER else owner
+        self.free(addr, caller)
+        return new
+
+    def allocations(self, owner: str | None = None) -> list[Allocation]:
+        items = sorted(self._live.values(), key=lambda a: a.addr)
+        return items if owner is None else [a for a in items if a.owner == owner]
+
+    def reclaim(self, owner: str) -> list[Allocation]:
+        """Free everything ``owner`` still holds; returns the leaks (managed ones excluded)."""
+        leaks = []
+        for a in self.allocations(owner):
+            self.free(a.addr, 0, a.kind)
+            if not a.managed:
+                leaks.append(a)
+        leaks.sort(key=lambda a: a.ts_ns)
+        return leaks
+
+    def stats(self) -> list[CacheStats]:
+        out = []
+        for c in KMALLOC_CLASSES:
+            slabs = [s for s in self._slabs.values() if s.cache == c]
+            per = slab_bytes(c) // c
+            out.append(
+                CacheStats(
+                    name=f"kmalloc-{_cache_label(c)}",
+                    object_size=c,
+                    active_objs=sum(s.inuse for s in slabs),
+                    num_objs=per * len(slabs),
+                    objs_per_slab=per,
+                    pages_per_slab=slab_bytes(c) // PAGE_SIZE,
+                    active_slabs=sum(1 for s in slabs if s.inuse),
+                    num_slabs=len(slabs),
+                )
+            )
+        return out
+
+    @property
+    def live_bytes(self) -> int:
+        return sum(a.size for a in self._live.values())
+
+    # -- persistence --------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "range": self._range.to_data(),
+            "slabs": [[s.cache, s.addr, s.nbytes, list(s.free)] for s in self._slabs.values()],
+            "live": [a.to_list() for a in self._live.values()],
+            "freed": [a.to_list() for a in self._freed.values()],
+            "freed_pages": list(self._freed_pages),
+            "footprint": self.footprint,
+        }
+
+    @classmethod
+    def from_data(
+        cls,
+        mem: AddressSpace,
+        data: dict[str, Any],
+        limit: int = DEFAULT_LIMIT,
+        now_ns: Callable[[], int] | None = None,
+    ) -> Heap:
+        """Rebuild the metadata; the slab and page regions must already be in ``mem``."""
+        heap = cls(mem, limit, now_ns)
+        heap._range.load(data.get("range", heap._range.to_data()))
+        for cache, addr, nbytes, free in data.get("slabs", []):
+            slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
+            heap._slabs[slab.addr] = slab
+            if slab.free:
+                heap._partial[slab.cache].append(slab.addr)
+        for v in data.get("live", []):
+            a = Allocation.from_list(v)
+            heap._live[a.addr] = a
+        for v in data.get("freed", []):
+            a = Allocation.from_list(v)
+            heap._freed[a.addr] = a
+        heap._freed_pages = [int(x) for x in data.get("freed_pages", [])]
+        heap.footprint = int(data.get("footprint", 0))
+        return heap
+
+
+def _free_name(kind: str) -> str:
+    return "vfree" if kind == KIND_VMALLOC else "kfree"
+
+
+def _rw() -> Any:
+    from lkmsh.kernel.memory import Perm
+
+    return Perm.R | Perm.W

@@ -1,0 +1,77 @@
+"""How kernel API functions report misuse: a BUG that ends the call, or a WARNING.
+
+A ``KernelBug`` raised from a kernel API function aborts the module call the
+way an Oops does. It carries the report lines, worded as Linux words them
+(KASAN for heap misuse, lock debugging for locks); the kernel writes them to
+dmesg at ``level`` and adds its Oops framing. ``.lines`` already ends with the
+symbolised "Call Trace:" of the module code that made the call.
+
+A warning (``warn``) only logs a report, framed as Linux's ``__warn()``::
+
+    ------------[ cut here ]------------
+    <report lines>
+    Call Trace:
+     <TASK>
+     hx_init+0x12/0x40 [hx]
+     </TASK>
+    ---[ end trace 0000000000000000 ]---
+
+and the call continues.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lkmsh.errors import ModuleFault
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+LOGLEVEL_EMERG = 0
+LOGLEVEL_ALERT = 1
+LOGLEVEL_ERR = 3
+LOGLEVEL_WARNING = 4
+
+CUT_HERE = "------------[ cut here ]------------"
+END_TRACE = "---[ end trace 0000000000000000 ]---"
+
+
+class KernelBug(ModuleFault):
+    """A BUG()/Oops-class report raised by a kernel API function; the call fails."""
+
+    def __init__(self, message: str, lines: list[str] | None = None, level: int = LOGLEVEL_ERR):
+        super().__init__(message)
+        self.lines = list(lines) if lines else [message]
+        self.level = level
+
+
+def caller_symbol(ctx: CallContext) -> str:
+    """The module code that called the kernel function, as %pS prints it."""
+    kernel = ctx.kernel
+    if ctx.caller and kernel is not None and hasattr(kernel, "symbolize"):
+        return kernel.symbolize(ctx.caller)
+    return f"0x{ctx.caller:x}"
+
+
+def call_trace(ctx: CallContext) -> list[str]:
+    return ["Call Trace:", " <TASK>", f" {caller_symbol(ctx)}", " </TASK>"]
+
+
+def warn(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_WARNING) -> None:
+    """Log a WARNING-style report with the caller's trace; execution continues."""
+    log = ctx.kernel.log
+    for line in [CUT_HERE, *lines, *call_trace(ctx), END_TRACE]:
+        log.emit(level, line)
+
+
+def report(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> None:
+    """Log report lines plus the caller's trace, without the cut-here framing."""
+    log = ctx.kernel.log
+    for line in [*lines, *call_trace(ctx)]:
+        log.emit(level, line)
+
+
+def bug(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> KernelBug:
+    """Build (for the caller to raise) a KernelBug whose report ends with the call trace."""
+    return KernelBug(lines[0], [*lines, *call_trace(ctx)], level)

@@ -1,0 +1,91 @@
+"""Helpers every kernel API family shares: who is calling, strings, formatting."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from lkmsh.errors import KernelError
+from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.kapi.vsprintf import Formatter
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+MASK64 = (1 << 64) - 1
+STRING_MAX = 1 << 20  # longest C string a kernel function scans
+
+
+def owner(ctx: CallContext) -> str:
+    """The module on whose behalf the call runs (heap ownership), or the kernel."""
+    module = ctx.kernel.current_module
+    return module.name if module is not None else KERNEL_OWNER
+
+
+def task(ctx: CallContext) -> str:
+    """``comm/pid`` of the task, for reports: module loading is done by insmod."""
+    module = ctx.kernel.current_module
+    state = getattr(getattr(module, "state", None), "value", "")
+    return "rmmod/1" if state == "unloading" else "insmod/1"
+
+
+def cstr(ctx: CallContext, addr: int, limit: int = STRING_MAX) -> bytes:
+    """The NUL-terminated string at ``addr`` (a fault propagates, as Linux would oops)."""
+    return ctx.mem.read_cstr(addr, limit)
+
+
+def _safe_cstr(ctx: CallContext):
+    mem = ctx.mem
+
+    def read(addr: int, limit: int) -> bytes | None:
+        try:
+            return mem.read_cstr(addr, limit)
+        except KernelError as e:
+            if e.errno == errno.EFAULT:
+                return None
+            raise
+
+    return read
+
+
+def _safe_bytes(ctx: CallContext):
+    mem = ctx.mem
+
+    def read(addr: int, n: int) -> bytes | None:
+        try:
+            return mem.read(addr, n)
+        except KernelError as e:
+            if e.errno == errno.EFAULT:
+                return None
+            raise
+
+    return read
+
+
+def formatter(ctx: CallContext) -> Formatter:
+    """A vsprintf Formatter reading this call's memory and symbolising with its kernel."""
+    kernel = ctx.kernel
+    return Formatter(_safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize)
+
+
+def format_args(ctx: CallContext, fmt_addr: int, first_vararg: int) -> bytes:
+    """vsprintf of the format at ``fmt_addr`` with the call's variadic arguments."""
+    fmt = cstr(ctx, fmt_addr) if fmt_addr else b"(null)"
+    return formatter(ctx).format(fmt, ctx.varargs(first_vararg))
+
+
+def u32(ctx: CallContext, addr: int) -> int:
+    return int.from_bytes(ctx.mem.read(addr, 4), "little")
+
+
+def u64(ctx: CallContext, addr: int) -> int:
+    return int.from_bytes(ctx.mem.read(addr, 8), "little")
+
+
+def put(ctx: CallContext, addr: int, value: int, size: int) -> None:
+    ctx.mem.write(addr, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+
+def decode(text: bytes) -> str:
+    """Kernel text for dmesg: undecodable bytes shown as \\xNN, as dmesg escapes them."""
+    return text.decode("utf-8", "backslashreplace")

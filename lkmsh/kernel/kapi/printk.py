@@ -1,0 +1,83 @@
+"""printk and friends: formatted text into the kernel log.
+
+printk formats first, then reads the level prefix from the result (as
+Linux's vprintk_store): ``"\\001" '0'..'7'`` sets the level, ``"\\001c"``
+(KERN_CONT) continues the previous line, ``"\\001d"`` (KERN_DEFAULT) and no
+prefix mean the default level 4. The return value is the length of the
+stored text (no prefix, no trailing newline).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel.dmesg import DEFAULT_LEVEL, LINE_MAX
+from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, KernelBug, call_trace, warn
+from lkmsh.kernel.kapi.common import decode, format_args
+from lkmsh.kernel.kapi.registry import kapi
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+SOH = 0x01
+
+
+def split_level(text: bytes) -> tuple[int | None, bool, bytes]:
+    """(level or None for default, is KERN_CONT, text without the prefixes)."""
+    level: int | None = None
+    cont = False
+    while len(text) >= 2 and text[0] == SOH:
+        c = text[1]
+        if 0x30 <= c <= 0x37:
+            if level is None:
+                level = c - 0x30
+        elif c == 0x63:  # 'c'
+            cont = True
+        elif c != 0x64:  # 'd' is KERN_DEFAULT; anything else is not a prefix
+            break
+        text = text[2:]
+    return level, cont, text
+
+
+def log_text(ctx: CallContext, text: bytes) -> int:
+    """Store already-formatted printk output; returns printk's return value."""
+    level, cont, body = split_level(text)
+    if level is None:
+        level = DEFAULT_LEVEL
+    body = body[:LINE_MAX]
+    stored = len(body) - (1 if body.endswith(b"\n") else 0)
+    ctx.kernel.log.emit(level, decode(body), cont)
+    return stored
+
+
+@kapi("printk", "int printk(const char *fmt, ...)")
+def printk(ctx: CallContext) -> int:
+    return log_text(ctx, format_args(ctx, ctx.arg(0), 1))
+
+
+@kapi("_printk", "int _printk(const char *fmt, ...)")
+def _printk(ctx: CallContext) -> int:
+    """Linux 6.x's real name for printk: modules built by kbuild call this one."""
+    return printk(ctx)
+
+
+@kapi("__warn_printk", "void __warn_printk(const char *fmt, ...)")
+def warn_printk(ctx: CallContext) -> None:
+    """WARN()/WARN_ON(): the message framed as Linux's __warn report; execution goes on."""
+    text = decode(format_args(ctx, ctx.arg(0), 1)).rstrip("\n")
+    warn(ctx, text.split("\n"))
+
+
+@kapi("dump_stack", "void dump_stack(void)")
+def dump_stack(ctx: CallContext) -> None:
+    for line in call_trace(ctx):
+        ctx.kernel.log.emit(DEFAULT_LEVEL, line)
+
+
+@kapi("panic", "void panic(const char *fmt, ...)")
+def panic(ctx: CallContext) -> None:
+    """An Oops that fails the current call; lkmsh's kernel itself lives on."""
+    msg = decode(format_args(ctx, ctx.arg(0), 1)).rstrip("\n")
+    head = f"Kernel panic - not syncing: {msg}"
+    lines = [head, *call_trace(ctx), "Kernel Offset: disabled", f"---[ end {head} ]---"]
+    raise KernelBug(head, lines, LOGLEVEL_EMERG)

@@ -1,0 +1,247 @@
+"""kmalloc and friends over the slab heap (lkmsh/kernel/heap.py).
+
+Misuse is reported as KASAN reports it and ends the call (a KernelBug)::
+
+    ==================================================================
+    BUG: KASAN: double-free in hx_exit+0x1a/0x30 [hx]
+    Free of addr ffff888000000040 by task rmmod/1
+    <call trace>
+    Allocated by task 1:
+     hx_init+0x12/0x40 [hx]
+
+    Freed by task 1:
+     hx_exit+0x10/0x30 [hx]
+
+    The buggy address belongs to the object at ffff888000000040
+     which belongs to the cache kmalloc-64 of size 64
+    ==================================================================
+
+An invalid free (a pointer into the middle of an object, or not from the
+heap) says ``BUG: KASAN: invalid-free in ...``. A request above
+KMALLOC_MAX_SIZE and a failure at the heap limit log Linux's warnings and
+return NULL, unless ``__GFP_NOWARN`` is set.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel.heap import (
+    KIND_KMALLOC,
+    KIND_VMALLOC,
+    KMALLOC_MAX_SIZE,
+    ZERO_SIZE_PTR,
+    DoubleFree,
+    HeapError,
+    InvalidFree,
+)
+from lkmsh.kernel.kapi.bug import KernelBug, call_trace, caller_symbol, warn
+from lkmsh.kernel.kapi.common import cstr, owner, task
+from lkmsh.kernel.kapi.registry import kapi
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+GFP_ZERO = 0x100
+GFP_NOWARN = 0x2000
+SIZE_MAX = (1 << 64) - 1
+RULE = "=" * 66
+
+
+def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero=False) -> int:
+    if size > KMALLOC_MAX_SIZE:
+        if not gfp & GFP_NOWARN:
+            warn(
+                ctx, [f"WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:5534 __alloc_pages (size {size})"]
+            )
+        return 0
+    heap = ctx.kernel.heap
+    addr = heap.alloc(
+        size, owner(ctx), ctx.caller, zero=zero or bool(gfp & GFP_ZERO), gfp=gfp, kind=kind
+    )
+    if addr == 0 and size and not gfp & GFP_NOWARN:
+        order = max(0, (max(size, 1) - 1).bit_length() - 12)
+        comm = task(ctx).split("/")[0]
+        warn(
+            ctx,
+            [
+                f"{comm}: page allocation failure: order:{order}, mode:{gfp:#x}, "
+                f"nodemask=(null) (heap limit {heap.limit} bytes reached)"
+            ],
+        )
+    return addr
+
+
+def _kasan(ctx: CallContext, err: HeapError, free_fn: str) -> KernelBug:
+    kind = "double-free" if isinstance(err, DoubleFree) else "invalid-free"
+    where = caller_symbol(ctx)
+    lines = [
+        RULE,
+        f"BUG: KASAN: {kind} in {where}",
+        f"Free of addr {err.addr:016x} by task {task(ctx)}",
+        "",
+        *call_trace(ctx),
+        "",
+    ]
+    symbolize = ctx.kernel.symbolize
+    obj = err.record if isinstance(err, DoubleFree) else err.containing
+    if obj is not None:
+        lines += [
+            "Allocated by task 1:",
+            f" {symbolize(obj.caller) if obj.caller else '(kernel)'}",
+            "",
+        ]
+        if isinstance(err, DoubleFree):
+            freer = symbolize(obj.free_caller) if obj.free_caller else "(kernel)"
+            lines += ["Freed by task 1:", f" {freer}", ""]
+        offset = err.addr - obj.addr
+        lines += [
+            f"The buggy address belongs to the object at {obj.addr:016x}",
+            f" which belongs to the cache {obj.cache_name} of size {obj.capacity}",
+            f"The buggy address is located {offset} bytes inside of",
+            f" {obj.capacity}-byte region [{obj.addr:016x}, {obj.addr + obj.capacity:016x})",
+        ]
+    else:
+        lines.append(f"The buggy address {err.addr:016x} is not a {free_fn}() object of the heap")
+    lines.append(RULE)
+    return KernelBug(f"BUG: KASAN: {kind} in {where}", lines)
+
+
+def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC) -> None:
+    try:
+        ctx.kernel.heap.free(addr, ctx.caller, kind)
+    except HeapError as err:
+        raise _kasan(ctx, err, "kfree" if kind == KIND_KMALLOC else "vfree") from None
+
+
+@kapi("kmalloc", "void *kmalloc(size_t size, gfp_t flags)")
+def kmalloc(ctx: CallContext) -> int:
+    return _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)
+
+
+@kapi("kzalloc", "void *kzalloc(size_t size, gfp_t flags)")
+def kzalloc(ctx: CallContext) -> int:
+    return _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, zero=True)
+
+
+def _array(ctx: CallContext, zero: bool) -> int:
+    n, size = ctx.arg(0), ctx.arg(1)
+    if size and n > SIZE_MAX // size:
+        return 0  # check_mul_overflow: NULL, no warning
+    return _alloc(ctx, n * size, ctx.arg(2) & 0xFFFFFFFF, zero=zero)
+
+
+@kapi("kcalloc", "void *kcalloc(size_t n, size_t size, gfp_t flags)")
+def kcalloc(ctx: CallContext) -> int:
+    return _array(ctx, zero=True)
+
+
+@kapi("kmalloc_array", "void *kmalloc_array(size_t n, size_t size, gfp_t flags)")
+def kmalloc_array(ctx: CallContext) -> int:
+    return _array(ctx, zero=False)
+
+
+@kapi("krealloc", "void *krealloc(const void *p, size_t new_size, gfp_t flags)")
+def krealloc(ctx: CallContext) -> int:
+    p, new_size, gfp = ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF
+    heap = ctx.kernel.heap
+    if p in (0, ZERO_SIZE_PTR):
+        return _alloc(ctx, new_size, gfp)
+    if new_size == 0:
+        _free(ctx, p)
+        return ZERO_SIZE_PTR
+    old = heap.lookup(p)
+    if old is None or old.kind != KIND_KMALLOC:
+        _free(ctx, p)  # reports the misuse
+        return 0
+    if new_size > KMALLOC_MAX_SIZE:
+        return _alloc(ctx, new_size, gfp)
+    old_size = old.size
+    try:
+        new = heap.realloc(p, new_size, owner(ctx), ctx.caller, gfp)
+    except HeapError as err:
+        raise _kasan(ctx, err, "kfree") from None
+    if new and gfp & GFP_ZERO and new_size > old_size:
+        ctx.mem.write(new + old_size, bytes(new_size - old_size))
+    return new
+
+
+@kapi("kfree", "void kfree(const void *objp)")
+def kfree(ctx: CallContext) -> None:
+    addr = ctx.arg(0)
+    if addr <= ZERO_SIZE_PTR:  # ZERO_OR_NULL_PTR
+        return
+    _free(ctx, addr)
+
+
+@kapi("ksize", "size_t ksize(const void *objp)")
+def ksize(ctx: CallContext) -> int:
+    addr = ctx.arg(0)
+    if addr <= ZERO_SIZE_PTR:
+        return 0
+    return ctx.kernel.heap.ksize(addr)
+
+
+def _dup(ctx: CallContext, data: bytes, gfp: int) -> int:
+    addr = _alloc(ctx, len(data), gfp)
+    if addr and data:
+        ctx.mem.write(addr, data)
+    return addr
+
+
+@kapi("kstrdup", "char *kstrdup(const char *s, gfp_t gfp)")
+def kstrdup(ctx: CallContext) -> int:
+    s = ctx.arg(0)
+    if not s:
+        return 0
+    return _dup(ctx, cstr(ctx, s) + b"\0", ctx.arg(1) & 0xFFFFFFFF)
+
+
+@kapi("kstrndup", "char *kstrndup(const char *s, size_t max, gfp_t gfp)")
+def kstrndup(ctx: CallContext) -> int:
+    s = ctx.arg(0)
+    if not s:
+        return 0
+    return _dup(ctx, cstr(ctx, s, ctx.arg(1)) + b"\0", ctx.arg(2) & 0xFFFFFFFF)
+
+
+@kapi("kmemdup", "void *kmemdup(const void *src, size_t len, gfp_t gfp)")
+def kmemdup(ctx: CallContext) -> int:
+    n = ctx.arg(1)
+    if n > KMALLOC_MAX_SIZE:
+        return _alloc(ctx, n, ctx.arg(2) & 0xFFFFFFFF)
+    return _dup(ctx, ctx.mem.read(ctx.arg(0), n), ctx.arg(2) & 0xFFFFFFFF)
+
+
+@kapi("vmalloc", "void *vmalloc(unsigned long size)")
+def vmalloc(ctx: CallContext) -> int:
+    size = ctx.arg(0)
+    if size == 0:
+        return 0
+    return _alloc(ctx, size, 0, KIND_VMALLOC)
+
+
+@kapi("vzalloc", "void *vzalloc(unsigned long size)")
+def vzalloc(ctx: CallContext) -> int:
+    size = ctx.arg(0)
+    if size == 0:
+        return 0
+    return _alloc(ctx, size, 0, KIND_VMALLOC, zero=True)
+
+
+@kapi("vfree", "void vfree(const void *addr)")
+def vfree(ctx: CallContext) -> None:
+    addr = ctx.arg(0)
+    if not addr:
+        return
+    heap = ctx.kernel.heap
+    a = heap.lookup(addr)
+    if a is not None and a.kind != KIND_VMALLOC:
+        warn(ctx, [f"Trying to vfree() nonexistent vm area ({addr:016x})"])
+        return
+    try:
+        heap.free(addr, ctx.caller, KIND_VMALLOC)
+    except DoubleFree as err:
+        raise _kasan(ctx, err, "vfree") from None
+    except InvalidFree:
+        warn(ctx, [f"Trying to vfree() bad address ({addr:016x})"])

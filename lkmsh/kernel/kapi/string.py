@@ -1,0 +1,360 @@
+"""mem*/str* functions, the sprintf family and kstrto*, with lib/string.c semantics.
+
+They work on module memory through the AddressSpace; a bad pointer faults
+as it would in Linux (the kernel turns it into an Oops). Results follow Linux,
+which differs from libc in places: strcmp/strncmp return -1/0/1, strscpy
+returns -E2BIG on truncation, simple_strtoul neither skips spaces nor clamps.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel.kapi import kstrtox
+from lkmsh.kernel.kapi.common import STRING_MAX, cstr, formatter, put, u32, u64
+from lkmsh.kernel.kapi.registry import kapi
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+E2BIG = -errno.E2BIG
+INT_MAX = (1 << 31) - 1
+CHUNK = 4096
+
+
+def _scan(ctx: CallContext, addr: int, n: int, byte: int) -> int:
+    """Offset of ``byte`` in [addr, addr+n) or -1, reading page-sized chunks (no overread)."""
+    done = 0
+    while done < n:
+        step = min(n - done, CHUNK - (addr + done) % CHUNK)
+        block = ctx.mem.read(addr + done, step)
+        i = block.find(bytes((byte,)))
+        if i >= 0:
+            return done + i
+        done += step
+    return -1
+
+
+# -- memory -----------------------------------------------------------------
+
+
+@kapi("memcpy", "void *memcpy(void *dest, const void *src, size_t count)")
+def memcpy(ctx: CallContext) -> int:
+    dest, src, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
+    if n:
+        ctx.mem.write(dest, ctx.mem.read(src, n))
+    return dest
+
+
+@kapi("memmove", "void *memmove(void *dest, const void *src, size_t count)")
+def memmove(ctx: CallContext) -> int:
+    return memcpy(ctx)  # the read completes before the write: overlap is safe
+
+
+@kapi("memset", "void *memset(void *s, int c, size_t count)")
+def memset(ctx: CallContext) -> int:
+    s, c, n = ctx.arg(0), ctx.arg(1) & 0xFF, ctx.arg(2)
+    if n:
+        ctx.mem.write(s, bytes((c,)) * n)
+    return s
+
+
+@kapi("memcmp", "int memcmp(const void *cs, const void *ct, size_t count)")
+def memcmp(ctx: CallContext) -> int:
+    a, b, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
+    done = 0
+    while done < n:
+        step = min(n - done, CHUNK)
+        x, y = ctx.mem.read(a + done, step), ctx.mem.read(b + done, step)
+        if x != y:
+            for i in range(step):
+                if x[i] != y[i]:
+                    return x[i] - y[i]
+        done += step
+    return 0
+
+
+@kapi("memchr", "void *memchr(const void *s, int c, size_t n)")
+def memchr(ctx: CallContext) -> int:
+    s = ctx.arg(0)
+    i = _scan(ctx, s, ctx.arg(2), ctx.arg(1) & 0xFF)
+    return s + i if i >= 0 else 0
+
+
+# -- strings ----------------------------------------------------------------
+
+
+@kapi("strlen", "size_t strlen(const char *s)")
+def strlen(ctx: CallContext) -> int:
+    return len(cstr(ctx, ctx.arg(0)))
+
+
+@kapi("strnlen", "size_t strnlen(const char *s, size_t count)")
+def strnlen(ctx: CallContext) -> int:
+    return len(cstr(ctx, ctx.arg(0), ctx.arg(1)))
+
+
+@kapi("strcpy", "char *strcpy(char *dest, const char *src)")
+def strcpy(ctx: CallContext) -> int:
+    dest = ctx.arg(0)
+    ctx.mem.write(dest, cstr(ctx, ctx.arg(1)) + b"\0")
+    return dest
+
+
+@kapi("strncpy", "char *strncpy(char *dest, const char *src, size_t count)")
+def strncpy(ctx: CallContext) -> int:
+    dest, n = ctx.arg(0), ctx.arg(2)
+    if n:
+        src = cstr(ctx, ctx.arg(1), n)
+        ctx.mem.write(dest, src + bytes(n - len(src)))  # pads with NULs, as C
+    return dest
+
+
+@kapi("strscpy", "ssize_t strscpy(char *dest, const char *src, size_t count)")
+def strscpy(ctx: CallContext) -> int:
+    dest, n = ctx.arg(0), ctx.arg(2)
+    if n == 0 or n > INT_MAX:
+        return E2BIG
+    src = cstr(ctx, ctx.arg(1), n)
+    if len(src) == n:  # no NUL within count: truncate, still terminate
+        ctx.mem.write(dest, src[: n - 1] + b"\0")
+        return E2BIG
+    ctx.mem.write(dest, src + b"\0")
+    return len(src)
+
+
+@kapi("strcat", "char *strcat(char *dest, const char *src)")
+def strcat(ctx: CallContext) -> int:
+    dest = ctx.arg(0)
+    end = dest + len(cstr(ctx, dest))
+    ctx.mem.write(end, cstr(ctx, ctx.arg(1)) + b"\0")
+    return dest
+
+
+@kapi("strncat", "char *strncat(char *dest, const char *src, size_t count)")
+def strncat(ctx: CallContext) -> int:
+    dest, n = ctx.arg(0), ctx.arg(2)
+    if n:
+        end = dest + len(cstr(ctx, dest))
+        ctx.mem.write(end, cstr(ctx, ctx.arg(1), n) + b"\0")
+    return dest
+
+
+def _cmp(a: bytes, b: bytes) -> int:
+    """Linux's strcmp result: -1, 0 or 1 (unsigned char comparison)."""
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            return -1 if x < y else 1
+    if len(a) == len(b):
+        return 0
+    return -1 if len(a) < len(b) else 1
+
+
+@kapi("strcmp", "int strcmp(const char *cs, const char *ct)")
+def strcmp(ctx: CallContext) -> int:
+    return _cmp(cstr(ctx, ctx.arg(0)) + b"\0", cstr(ctx, ctx.arg(1)) + b"\0")
+
+
+@kapi("strncmp", "int strncmp(const char *cs, const char *ct, size_t count)")
+def strncmp(ctx: CallContext) -> int:
+    n = ctx.arg(2)
+    if n == 0:
+        return 0
+    a = (cstr(ctx, ctx.arg(0), n) + b"\0")[:n]
+    b = (cstr(ctx, ctx.arg(1), n) + b"\0")[:n]
+    return _cmp(a, b)
+
+
+def _tolower(c: int) -> int:
+    """Linux's ctype: ASCII and Latin-1 upper case letters."""
+    if 0x41 <= c <= 0x5A or (0xC0 <= c <= 0xDE and c != 0xD7):
+        return c + 0x20
+    return c
+
+
+@kapi("strcasecmp", "int strcasecmp(const char *s1, const char *s2)")
+def strcasecmp(ctx: CallContext) -> int:
+    a = cstr(ctx, ctx.arg(0)) + b"\0"
+    b = cstr(ctx, ctx.arg(1)) + b"\0"
+    for x, y in zip(a, b, strict=False):
+        c1, c2 = _tolower(x), _tolower(y)
+        if c1 != c2 or c1 == 0:
+            return c1 - c2
+    return 0
+
+
+@kapi("strchr", "char *strchr(const char *s, int c)")
+def strchr(ctx: CallContext) -> int:
+    s, c = ctx.arg(0), ctx.arg(1) & 0xFF
+    text = cstr(ctx, s)
+    if c == 0:
+        return s + len(text)
+    i = text.find(bytes((c,)))
+    return s + i if i >= 0 else 0
+
+
+@kapi("strrchr", "char *strrchr(const char *s, int c)")
+def strrchr(ctx: CallContext) -> int:
+    s, c = ctx.arg(0), ctx.arg(1) & 0xFF
+    text = cstr(ctx, s)
+    if c == 0:
+        return s + len(text)
+    i = text.rfind(bytes((c,)))
+    return s + i if i >= 0 else 0
+
+
+@kapi("strstr", "char *strstr(const char *s1, const char *s2)")
+def strstr(ctx: CallContext) -> int:
+    s1 = ctx.arg(0)
+    needle = cstr(ctx, ctx.arg(1))
+    if not needle:
+        return s1
+    i = cstr(ctx, s1).find(needle)
+    return s1 + i if i >= 0 else 0
+
+
+# -- the printf family ------------------------------------------------------
+
+
+def va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
+    """Integer arguments of an x86-64 va_list (struct __va_list_tag at ``ap``).
+
+    ``gp_offset`` (u32 at 0) indexes the 48-byte general register save area
+    (``reg_save_area``, at 16); past it, arguments come from
+    ``overflow_arg_area`` (at 8), 8 bytes each.
+    """
+    gp = u32(ctx, ap)
+    overflow = u64(ctx, ap + 8)
+    reg_save = u64(ctx, ap + 16)
+    while True:
+        if gp < 48:
+            yield u64(ctx, reg_save + gp)
+            gp += 8
+        else:
+            yield u64(ctx, overflow)
+            overflow += 8
+
+
+def _format(ctx: CallContext, fmt_addr: int, args: Iterator[int]) -> bytes:
+    fmt = cstr(ctx, fmt_addr)
+    return formatter(ctx).format(fmt, args)
+
+
+def _store(ctx: CallContext, buf: int, size: int, text: bytes) -> None:
+    """Write what fits in ``size`` bytes, always NUL-terminated (if size > 0)."""
+    if size == 0:
+        return
+    ctx.mem.write(buf, text[: size - 1] + b"\0")
+
+
+@kapi("sprintf", "int sprintf(char *buf, const char *fmt, ...)")
+def sprintf(ctx: CallContext) -> int:
+    text = _format(ctx, ctx.arg(1), ctx.varargs(2))
+    ctx.mem.write(ctx.arg(0), text + b"\0")
+    return len(text)
+
+
+def _snprintf(ctx: CallContext, args: Iterator[int]) -> int:
+    buf, size = ctx.arg(0), ctx.arg(1)
+    if size > INT_MAX:  # WARN_ON_ONCE(size > INT_MAX) in Linux: nothing written
+        return 0
+    text = _format(ctx, ctx.arg(2), args)
+    _store(ctx, buf, size, text)
+    return len(text)
+
+
+@kapi("snprintf", "int snprintf(char *buf, size_t size, const char *fmt, ...)")
+def snprintf(ctx: CallContext) -> int:
+    return _snprintf(ctx, ctx.varargs(3))
+
+
+@kapi("vsnprintf", "int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)")
+def vsnprintf(ctx: CallContext) -> int:
+    return _snprintf(ctx, va_list_args(ctx, ctx.arg(3)))
+
+
+@kapi("scnprintf", "int scnprintf(char *buf, size_t size, const char *fmt, ...)")
+def scnprintf(ctx: CallContext) -> int:
+    size = ctx.arg(1)
+    n = _snprintf(ctx, ctx.varargs(3))
+    if n < size:
+        return n
+    return size - 1 if size else 0
+
+
+# -- string to integer ------------------------------------------------------
+
+
+def _kstrto(ctx: CallContext, bits: int, signed: bool, size: int) -> int:
+    s, base, res = ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, ctx.arg(2)
+    err, value = kstrtox.kstrto_bits(cstr(ctx, s), base, bits, signed)
+    if err:
+        return err
+    put(ctx, res, value, size)
+    return 0
+
+
+@kapi("kstrtoint", "int kstrtoint(const char *s, unsigned int base, int *res)")
+def kstrtoint(ctx: CallContext) -> int:
+    return _kstrto(ctx, 32, True, 4)
+
+
+@kapi("kstrtouint", "int kstrtouint(const char *s, unsigned int base, unsigned int *res)")
+def kstrtouint(ctx: CallContext) -> int:
+    return _kstrto(ctx, 32, False, 4)
+
+
+@kapi("kstrtol", "int kstrtol(const char *s, unsigned int base, long *res)")
+def kstrtol(ctx: CallContext) -> int:
+    return _kstrto(ctx, 64, True, 8)
+
+
+@kapi("kstrtoul", "int kstrtoul(const char *s, unsigned int base, unsigned long *res)")
+def kstrtoul(ctx: CallContext) -> int:
+    return _kstrto(ctx, 64, False, 8)
+
+
+@kapi("kstrtoll", "int kstrtoll(const char *s, unsigned int base, long long *res)")
+def kstrtoll(ctx: CallContext) -> int:
+    return _kstrto(ctx, 64, True, 8)
+
+
+@kapi("kstrtoull", "int kstrtoull(const char *s, unsigned int base, unsigned long long *res)")
+def kstrtoull(ctx: CallContext) -> int:
+    return _kstrto(ctx, 64, False, 8)
+
+
+@kapi("kstrtobool", "int kstrtobool(const char *s, bool *res)")
+def kstrtobool(ctx: CallContext) -> int:
+    s = ctx.arg(0)
+    if not s:
+        return kstrtox.EINVAL
+    err, value = kstrtox.kstrtobool(cstr(ctx, s, 2))
+    if err:
+        return err
+    put(ctx, ctx.arg(1), int(value), 1)
+    return 0
+
+
+def _simple(ctx: CallContext, signed: bool) -> int:
+    cp, endp, base = ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF
+    text = cstr(ctx, cp, STRING_MAX)
+    fn = kstrtox.simple_strtoll if signed else kstrtox.simple_strtoull
+    value, used = fn(text, base)
+    if endp:
+        put(ctx, endp, cp + used, 8)
+    return value
+
+
+@kapi(
+    "simple_strtoul", "unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base)"
+)
+def simple_strtoul(ctx: CallContext) -> int:
+    return _simple(ctx, signed=False)
+
+
+@kapi("simple_strtol", "long simple_strtol(const char *cp, char **endp, unsigned int base)")
+def simple_strtol(ctx: CallContext) -> int:
+    return _simple(ctx, signed=True)

@@ -1,0 +1,148 @@
+"""/proc entries registered by modules, and reading them through their show functions.
+
+An entry is a file (``proc_create_single``: a ``show`` function in module
+code and its ``data``) or a directory (``proc_mkdir``). Paths are relative to
+/proc ("hx", "hxdir/stats"). Reading a file allocates a seq_file object,
+runs ``show(seq_file, data)`` on the CPU through ``kernel.call`` and returns
+what the seq_* functions appended, as single_open()'s seq_read does: a
+negative return is an error for the reader, a positive one discards the
+output (SEQ_SKIP).
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from lkmsh.errors import KernelError, NotFound
+from lkmsh.kernel.heap import KERNEL_OWNER
+
+SEQ_FILE_SIZE = 64
+PDE_SIZE = 64
+SEQ_MAX = 1 << 20  # a show function may produce at most this much
+
+
+class ProcError(KernelError):
+    """Reading a /proc file failed (the show function's -errno, or a directory)."""
+
+
+@dataclass
+class ProcEntry:
+    path: str
+    mode: int
+    owner: str
+    addr: int  # the struct proc_dir_entry object handed to the module
+    parent: int  # parent's proc_dir_entry address, 0 for /proc itself
+    show: int = 0  # 0 for a directory
+    data: int = 0
+    is_dir: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+class ProcFS:
+    def __init__(self) -> None:
+        self._entries: dict[str, ProcEntry] = {}
+        self._by_addr: dict[int, str] = {}
+        self._buffers: dict[int, bytearray] = {}  # seq_file address -> output being built
+
+    # -- registry -----------------------------------------------------------
+
+    def entries(self) -> list[ProcEntry]:
+        return sorted(self._entries.values(), key=lambda e: e.path)
+
+    def names(self) -> list[str]:
+        return [e.path for e in self.entries()]
+
+    def lookup(self, path: str) -> ProcEntry | None:
+        return self._entries.get(path.removeprefix("/proc/").strip("/"))
+
+    def by_addr(self, addr: int) -> ProcEntry | None:
+        path = self._by_addr.get(addr)
+        return self._entries.get(path) if path is not None else None
+
+    def path_for(self, name: str, parent: int) -> str | None:
+        """The full path of ``name`` under ``parent`` (None if parent is not a directory)."""
+        if parent == 0:
+            return name.strip("/")
+        p = self.by_addr(parent)
+        if p is None or not p.is_dir:
+            return None
+        return f"{p.path}/{name.strip('/')}"
+
+    def add(self, entry: ProcEntry) -> ProcEntry:
+        if entry.path in self._entries:
+            raise KernelError(f"/proc/{entry.path} exists", errno.EEXIST)
+        if "/" in entry.path:
+            parent_path = entry.path.rsplit("/", 1)[0]
+            parent = self._entries.get(parent_path)
+            if parent is None or not parent.is_dir:
+                raise NotFound(f"/proc/{parent_path}: no such directory")
+        self._entries[entry.path] = entry
+        self._by_addr[entry.addr] = entry.path
+        return entry
+
+    def remove(self, path: str) -> list[ProcEntry]:
+        """Remove an entry and, for a directory, everything under it; returns what went."""
+        entry = self._entries.get(path)
+        if entry is None:
+            return []
+        gone = [e for p, e in self._entries.items() if p == path or p.startswith(path + "/")]
+        for e in gone:
+            del self._entries[e.path]
+            self._by_addr.pop(e.addr, None)
+        return gone
+
+    def remove_owned_by(self, owner: str) -> list[str]:
+        """Drop a module's leftover entries (it forgot remove_proc_entry); returns their paths."""
+        paths = sorted((p for p, e in self._entries.items() if e.owner == owner), reverse=True)
+        removed = []
+        for p in paths:
+            if p in self._entries:
+                removed += [e.path for e in self.remove(p)]
+        return sorted(removed)
+
+    # -- reading ------------------------------------------------------------
+
+    def seq_buffer(self, seq_file: int) -> bytearray | None:
+        """The output of the seq_file being shown (None if it is not one)."""
+        return self._buffers.get(seq_file)
+
+    def read(self, kernel: Any, path: str) -> bytes:
+        entry = self.lookup(path)
+        if entry is None:
+            raise NotFound(f"/proc/{path.removeprefix('/proc/')}: No such file or directory")
+        if entry.is_dir:
+            raise ProcError(f"/proc/{entry.path}: Is a directory", errno.EISDIR)
+        seq = kernel.heap.alloc(SEQ_FILE_SIZE, KERNEL_OWNER, 0, zero=True, managed=True)
+        if not seq:
+            raise KernelError("no memory for a seq_file", errno.ENOMEM)
+        self._buffers[seq] = bytearray()
+        try:
+            ret = kernel.call(entry.show, [seq, entry.data])
+            out = bytes(self._buffers[seq])
+        finally:
+            self._buffers.pop(seq, None)
+            kernel.heap.free(seq)
+        ret &= 0xFFFFFFFF
+        if ret & 0x80000000:
+            err = (1 << 32) - ret
+            raise ProcError(f"/proc/{entry.path}: show returned -{err}", err)
+        return b"" if ret else out
+
+    # -- persistence --------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        return {"entries": [asdict(e) for e in self.entries()]}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ProcFS:
+        fs = cls()
+        for item in data.get("entries", []):
+            e = ProcEntry(**item)
+            fs._entries[e.path] = e
+            fs._by_addr[e.addr] = e.path
+        return fs

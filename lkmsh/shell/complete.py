@@ -1,0 +1,226 @@
+"""Completion for the REPL, from the registry's specs; no prompt_toolkit in here.
+
+``complete(text_before_cursor, catalog)`` returns candidates for the word
+under the cursor: command names first, then options (``-...``), option
+values and positional arguments by their Kind: ``.ko`` paths, loaded module
+names, exported symbols, ``PARAM=`` names from the module file being
+inserted (its ``parm``/``parmtype`` records), /proc entries, ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lkmsh.shell import registry
+from lkmsh.shell.registry import Command, Kind
+
+MODINFO_FIELDS = (
+    "alias",
+    "author",
+    "depends",
+    "description",
+    "filename",
+    "license",
+    "name",
+    "parm",
+    "vermagic",
+    "version",
+)
+LEVEL_NAMES = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
+COMMON_OPTIONS = ("--json", "--help")
+
+
+class Catalog(Protocol):
+    """What the kernel can tell completion (the REPL refreshes it after each command)."""
+
+    def module_names(self) -> list[str]: ...
+    def symbol_names(self) -> list[str]: ...
+    def proc_entries(self) -> list[str]: ...
+
+
+@dataclass
+class StaticCatalog:
+    """A fixed catalog: for tests and before the kernel is opened."""
+
+    modules: list[str] = field(default_factory=list)
+    symbols: list[str] = field(default_factory=list)
+    procs: list[str] = field(default_factory=lambda: ["/proc/modules", "/proc/kallsyms"])
+
+    def module_names(self) -> list[str]:
+        return self.modules
+
+    def symbol_names(self) -> list[str]:
+        return self.symbols
+
+    def proc_entries(self) -> list[str]:
+        return self.procs
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # replaces the word under the cursor
+    start: int  # negative offset of that word from the cursor
+    meta: str = ""
+
+
+def _words(segment: str) -> tuple[list[str], str]:
+    """Complete words before the cursor, and the partial word at it (quotes ignored)."""
+    parts = segment.split()
+    if not segment or segment[-1].isspace():
+        return parts, ""
+    return parts[:-1], parts[-1]
+
+
+def complete(text: str, catalog: Catalog, read_params: Callable[[str], list[str]] | None = None):
+    segment = text.rsplit(";", 1)[-1]
+    words, partial = _words(segment)
+    start = -len(partial)
+    if not words:
+        return [
+            Candidate(c.name, start, c.help)
+            for c in registry.all_commands()
+            if c.name.startswith(partial) and not c.cli_only
+        ]
+    cmd = registry.get(words[0])
+    if cmd is None:
+        return []
+    if partial.startswith("-"):
+        return _options(cmd, partial, start)
+    kind, positional = _slot(cmd, words[1:])
+    if kind is None:
+        return []
+    return list(_values(kind, partial, start, catalog, positional, read_params))
+
+
+def _slot(cmd: Command, args: list[str]) -> tuple[Kind | None, list[str]]:
+    """The Kind of the next word, and the positional words typed so far."""
+    positional: list[str] = []
+    expect: Kind | None = None
+    for w in args:
+        if expect is not None:
+            expect = None
+            continue
+        if w.startswith("-") and len(w) > 1:
+            opt = cmd.option(w)
+            if opt is not None and opt.value is not None:
+                expect = opt.value
+            continue
+        positional.append(w)
+    if expect is not None:
+        return expect, positional
+    return _arg_kind(cmd, len(positional)), positional
+
+
+def _arg_kind(cmd: Command, index: int) -> Kind | None:
+    for i, a in enumerate(cmd.args):
+        if i == index or (a.many and index >= i):
+            return a.kind
+    return None
+
+
+def _options(cmd: Command, partial: str, start: int) -> list[Candidate]:
+    out = []
+    for o in cmd.opts:
+        for flag in o.flags:
+            if flag.startswith(partial):
+                out.append(Candidate(flag, start, o.help))
+    for flag in COMMON_OPTIONS:
+        if flag.startswith(partial):
+            out.append(Candidate(flag, start))
+    return out
+
+
+def _values(
+    kind: Kind,
+    partial: str,
+    start: int,
+    catalog: Catalog,
+    positional: list[str],
+    read_params: Callable[[str], list[str]] | None,
+) -> Iterable[Candidate]:
+    if kind is Kind.COMMAND:
+        names: Iterable[str] = (c.name for c in registry.all_commands())
+    elif kind is Kind.MODULE:
+        names = catalog.module_names()
+    elif kind is Kind.SYMBOL:
+        names = catalog.symbol_names()
+    elif kind is Kind.PROC:
+        names = catalog.proc_entries()
+    elif kind is Kind.FIELD:
+        names = MODINFO_FIELDS
+    elif kind is Kind.LEVELS:
+        head, _, last = partial.rpartition(",")
+        prefix = head + "," if head else ""
+        return [Candidate(prefix + n, start) for n in LEVEL_NAMES if n.startswith(last)]
+    elif kind is Kind.PARAM:
+        if not positional or read_params is None:
+            return []
+        given = {w.split("=", 1)[0] for w in positional[1:]}
+        return [
+            Candidate(f"{p}=", start, "parameter")
+            for p in read_params(positional[0])
+            if p.startswith(partial) and p not in given
+        ]
+    elif kind is Kind.MODULE_OR_FILE:
+        mods = [
+            Candidate(n, start, "loaded") for n in catalog.module_names() if n.startswith(partial)
+        ]
+        return mods + paths(partial, start, (".ko",))
+    elif kind is Kind.KO_FILE:
+        return paths(partial, start, (".ko",))
+    elif kind is Kind.SOURCE:
+        return paths(partial, start, (".c", ".S", ".s"))
+    elif kind is Kind.DIR:
+        return paths(partial, start, (), dirs_only=True)
+    elif kind is Kind.FILE:
+        return paths(partial, start, None)
+    else:
+        return []
+    return [Candidate(n, start) for n in sorted(set(names)) if n.startswith(partial)]
+
+
+def paths(
+    partial: str, start: int, suffixes: tuple[str, ...] | None, dirs_only: bool = False
+) -> list[Candidate]:
+    """Files under the partial path: directories (with '/') and files with these suffixes."""
+    head, sep, prefix = partial.rpartition("/")
+    directory = os.path.expanduser(head or "/") if sep else "."
+    base = head + sep
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return []
+    out = []
+    for e in entries:
+        if not e.name.startswith(prefix) or (e.name.startswith(".") and not prefix.startswith(".")):
+            continue
+        try:
+            is_dir = e.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            out.append(Candidate(base + e.name + "/", start, "dir"))
+        elif not dirs_only and (suffixes is None or e.name.endswith(suffixes)):
+            out.append(Candidate(base + e.name, start))
+    return out
+
+
+def module_param_names(path: str) -> list[str]:
+    """Parameter names a module file declares (parm=/parmtype= records), in file order."""
+    from lkmsh.errors import KernelError
+    from lkmsh.shell.commands import read_modinfo_file
+
+    try:
+        info = read_modinfo_file(path)
+    except (OSError, KernelError):
+        return []
+    names: list[str] = []
+    for key, value in info:
+        if key in ("parm", "parmtype"):
+            name = value.partition(":")[0]
+            if name and name not in names:
+                names.append(name)
+    return names

@@ -223,9 +223,9 @@ class StateStore:
         """
         if not self.path.exists():
             return None
-        conn = self._connect(readonly=True)
+        conn, empty = self._reader()
         try:
-            if self._check_file(conn, allow_empty=True):
+            if empty:
                 return None
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             if "kapi_digest" not in meta:
@@ -246,7 +246,7 @@ class StateStore:
                 generation=generation,
             )
         except sqlite3.Error as e:
-            raise self._db_error(e) from None
+            raise self._db_error(e, reading=True) from None
         finally:
             conn.close()
 
@@ -288,14 +288,14 @@ class StateStore:
         """
         if not self.path.exists():
             return 0
-        conn = self._connect(readonly=True)
+        conn, empty = self._reader()
         try:
-            if self._check_file(conn, allow_empty=True):
+            if empty:
                 return 0
             row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             return int(row[0]) if row else 0
         except sqlite3.Error as e:
-            raise self._db_error(e) from None
+            raise self._db_error(e, reading=True) from None
         except ValueError:
             raise self._corrupt("bad generation") from None
         finally:
@@ -533,10 +533,39 @@ class StateStore:
 
     # -- connections -----------------------------------------------------------
 
-    def _connect(self, readonly: bool = False) -> sqlite3.Connection:
+    def _reader(self) -> tuple[sqlite3.Connection, bool]:
+        """A read-only connection in a read transaction (one consistent snapshot).
+
+        Also says whether the file is empty (created, never initialised).
+        """
+        for immutable in (False, True):
+            conn = self._connect(readonly=True, immutable=immutable)
+            try:
+                conn.execute("BEGIN")
+                return conn, self._check_file(conn, allow_empty=True)
+            except sqlite3.Error as e:
+                conn.close()
+                code = getattr(e, "sqlite_errorname", "") or ""
+                # Reading a WAL database needs a -shm file, which a read-only
+                # directory forbids. Without a -wal file nobody can be writing
+                # it (a writer needs one), so reading it as immutable is exact.
+                if (
+                    immutable
+                    or not code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+                    or os.path.exists(f"{self.path}-wal")
+                ):
+                    raise self._db_error(e, reading=True) from None
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def _connect(self, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
         try:
             if readonly:
                 uri = "file:" + _uri_path(self.path) + "?mode=ro"
+                if immutable:
+                    uri += "&immutable=1"
                 conn = sqlite3.connect(
                     uri, uri=True, timeout=self.busy_timeout, isolation_level=None
                 )
@@ -717,7 +746,7 @@ class StateStore:
     def _corrupt(self, detail: str) -> _BadFile:
         return _BadFile(f"state file {self.path} is corrupt: {detail} ({HINT})")
 
-    def _db_error(self, e: sqlite3.Error) -> StateError:
+    def _db_error(self, e: sqlite3.Error, reading: bool = False) -> StateError:
         """One line for the user, from SQLite's error code."""
         if isinstance(e, StateError):
             return e
@@ -727,6 +756,11 @@ class StateStore:
             return self._foreign()
         if code.startswith("SQLITE_CORRUPT"):
             return self._corrupt(str(e))
+        if code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) and reading:
+            return StateError(
+                f"cannot read state file {p} (check the permissions of the file and its "
+                "directory, or use --state)"
+            )
         if code.startswith("SQLITE_READONLY"):
             return StateError(
                 f"state file {p} is read-only, so the kernel cannot be saved "

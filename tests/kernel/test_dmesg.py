@@ -22,7 +22,10 @@ def test_records_keep_level_and_text_without_newline():
     log.emit(6, "hx: hello\n")
     log.emit(3, "hx: something failed\n")
     recs = log.records()
-    assert [(r.seq, r.level, r.text) for r in recs] == [(0, 6, "hx: hello"), (1, 3, "hx: something failed")]
+    assert [(r.seq, r.level, r.text) for r in recs] == [
+        (0, 6, "hx: hello"),
+        (1, 3, "hx: something failed"),
+    ]
     assert format_line(recs[0]) == "[    0.412345] hx: hello"
     assert log.format_line(recs[1]) == "[    0.413845] hx: something failed"
     assert [r.text for r in log.records(levels=[3])] == ["hx: something failed"]

@@ -77,9 +77,7 @@ def c_printf(tmp_path_factory):
     src = tmp / "oracle.c"
     src.write_text(ORACLE_C)
     exe = tmp / "oracle"
-    subprocess.run(
-        ["gcc", "-O0", "-w", "-o", str(exe), str(src)], check=True, capture_output=True
-    )
+    subprocess.run(["gcc", "-O0", "-w", "-o", str(exe), str(src)], check=True, capture_output=True)
 
     def run(cases: list[tuple[bytes, list[int | bytes]]]) -> list[bytes]:
         lines = []
@@ -116,9 +114,7 @@ def linux_differs(fmt: bytes, value: int) -> bool:
     value &= (1 << BITS.get(length, 64)) - 1  # what the conversion really sees
     if has_prec and (value == 0 or b"0" in flags.split(b".")[0] or b"#" in flags):
         return True
-    if b"#" in flags and conv in (b"x", b"X") and value == 0:
-        return True
-    return False
+    return b"#" in flags and conv in (b"x", b"X") and value == 0
 
 
 INT_VALUES = [0, 1, -1, 7, 42, -42, 127, 128, 255, 256, -129, 32767, 65535, 65536,
@@ -158,7 +154,9 @@ def test_integer_conversions_match_c_printf(c_printf):
 @needs_gcc
 def test_star_width_and_precision_match_c_printf(c_printf):
     cases = []
-    for width, prec, value in itertools.product([-12, -3, 0, 3, 12], [-4, 1, 3, 8], [5, -5, 123456]):
+    for width, prec, value in itertools.product(
+        [-12, -3, 0, 3, 12], [-4, 1, 3, 8], [5, -5, 123456]
+    ):
         cases.append((b"%*d|", [width, value]))
         cases.append((b"%-*x|", [width, value]))
         if value:
@@ -206,9 +204,7 @@ def test_bare_dot_precision_prints_whole_string():
 
 def test_length_modifiers_take_the_right_bits_of_the_register():
     reg = 0xFFFFFFFF_FFFFFF85  # -123 in every width
-    assert linux(b"%hhd %hhu %hd %d %ld", reg, reg, reg, reg, reg) == (
-        b"-123 133 -123 -123 -123"
-    )
+    assert linux(b"%hhd %hhu %hd %d %ld", reg, reg, reg, reg, reg) == (b"-123 133 -123 -123 -123")
     garbage_upper = 0xDEADBEEF_0000002A  # an int argument: upper half is undefined
     assert linux(b"%d %u %x", garbage_upper, garbage_upper, garbage_upper) == b"42 42 2a"
     assert linux(b"%lld %zu %td", -1, -1, -1) == b"-1 18446744073709551615 -1"
@@ -298,6 +294,6 @@ def test_mac_ip_hex_and_error_names():
 
 def test_number_helper_matches_linux_number():
     assert vsprintf.number(-5, 10, vsprintf.SIGN | vsprintf.ZEROPAD, 6, -1) == b"-00005"
-    assert vsprintf.number(255, 16, vsprintf.SPECIAL | vsprintf.SMALL | vsprintf.ZEROPAD, 8, -1) == (
-        b"0x0000ff"
-    )
+    assert vsprintf.number(
+        255, 16, vsprintf.SPECIAL | vsprintf.SMALL | vsprintf.ZEROPAD, 8, -1
+    ) == (b"0x0000ff")

@@ -72,6 +72,12 @@ class Busy(KernelError):
         self.users = users or []
 
 
+class BadAddress(KernelError):
+    """Kernel-side access to an address nothing is mapped at (Linux: -EFAULT)."""
+
+    errno = _errno.EFAULT
+
+
 class PermissionDenied(KernelError):
     errno = _errno.EPERM
 

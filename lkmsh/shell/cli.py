@@ -21,7 +21,7 @@ import click
 
 from lkmsh import __version__
 from lkmsh.shell import registry
-from lkmsh.shell.clickspec import CONTEXT_SETTINGS, RunnerBox, missing_message
+from lkmsh.shell.clickspec import CONTEXT_SETTINGS, RunnerBox, finish, missing_message
 from lkmsh.shell.messages import ExitRequest
 
 SCRIPT = "<script>"
@@ -50,12 +50,13 @@ class LkmshGroup(click.Group):
 @click.command(SCRIPT, hidden=True, context_settings={"ignore_unknown_options": True})
 @click.argument("path")
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
-def _script_command(path: str, extra: tuple[str, ...]) -> int:
+def _script_command(path: str, extra: tuple[str, ...]) -> None:
     from lkmsh.shell.script import run_file
 
-    box = click.get_current_context().find_object(RunnerBox)
+    ctx = click.get_current_context()
+    box = ctx.find_object(RunnerBox)
     box.runner.session.keep_kernel = True
-    return run_file(box.runner, path, keep_going=box.keep_going)
+    finish(ctx, lambda: run_file(box.runner, path, keep_going=box.keep_going))
 
 
 @click.group(
@@ -85,13 +86,13 @@ def cli(
     command_string: str | None,
     keep_going: bool,
     version: bool,
-) -> int | None:
+) -> None:
     from lkmsh.shell.context import Session
     from lkmsh.shell.runner import EXIT_OK, Runner
 
     if version:
         click.echo(f"lkmsh {__version__}")
-        return EXIT_OK
+        ctx.exit(EXIT_OK)
     session = Session(state)
     ctx.call_on_close(session.close)
     runner = Runner(session, json=json_output)
@@ -102,17 +103,16 @@ def cli(
         from lkmsh.shell.script import run_string
 
         session.keep_kernel = True
-        return run_string(runner, command_string, keep_going=keep_going)
+        finish(ctx, lambda: run_string(runner, command_string, keep_going=keep_going))
     if ctx.invoked_subcommand is None:
         session.keep_kernel = True
         if sys.stdin.isatty():
             from lkmsh.shell.repl import run_repl
 
-            return run_repl(runner)
+            finish(ctx, lambda: run_repl(runner))
         from lkmsh.shell.script import run_file
 
-        return run_file(runner, "-", keep_going=keep_going)
-    return None
+        finish(ctx, lambda: run_file(runner, "-", keep_going=keep_going))
 
 
 def run_cli(argv: Sequence[str]) -> int:

@@ -52,9 +52,10 @@ def to_click(cmd: Command) -> click.Command:
             )
         )
 
-    def callback(**values: Any) -> int:
-        runner = click.get_current_context().find_object(RunnerBox)
-        return runner.runner.run(cmd, values)
+    def callback(**values: Any) -> None:
+        ctx = click.get_current_context()
+        box = ctx.find_object(RunnerBox)
+        finish(ctx, lambda: box.runner.run(cmd, values))
 
     return click.Command(
         cmd.name,
@@ -65,6 +66,17 @@ def to_click(cmd: Command) -> click.Command:
         context_settings=CONTEXT_SETTINGS,
         add_help_option=True,
     )
+
+
+def finish(ctx: click.Context, job: Any) -> None:
+    """Run job() and leave click with its status (click drops return values when standalone)."""
+    from lkmsh.shell.messages import ExitRequest
+
+    try:
+        status = job()
+    except ExitRequest as req:
+        status = req.status
+    ctx.exit(status)
 
 
 class RunnerBox:

@@ -1,0 +1,77 @@
+"""REPL completion: what a user gets when pressing Tab after each kind of word."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from lkmsh.shell.complete import StaticCatalog, complete, module_param_names
+
+from .conftest import REPO
+
+CATALOG = StaticCatalog(
+    modules=["hello", "provider", "consumer"],
+    symbols=["printk", "provider_add", "provider_counter", "kmalloc"],
+    procs=["/proc/modules", "/proc/kallsyms", "/proc/hello_proc"],
+)
+
+
+def texts(line: str) -> list[str]:
+    return [c.text for c in complete(line, CATALOG, module_param_names)]
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def test_command_names_first():
+    assert texts("ins") == ["insmod", "install-links"]
+    assert "lsmod" in texts("")
+
+
+def test_ko_paths_for_insmod():
+    assert texts("insmod sample_modules/he") == ["sample_modules/hello.ko"]
+    found = texts("insmod sample_modules/")
+    assert "sample_modules/broken/" in found
+    assert "sample_modules/hello.ko" in found
+    assert not any(f.endswith(".c") for f in found)
+
+
+def test_parameter_names_of_the_module_being_inserted():
+    assert sorted(texts("insmod sample_modules/hello.ko ")) == ["nums=", "times=", "who="]
+    assert texts("insmod sample_modules/hello.ko who=x t") == ["times="]
+    assert "who=" not in texts("insmod sample_modules/hello.ko who=x ")
+
+
+def test_loaded_module_names_for_rmmod_and_modinfo():
+    assert texts("rmmod p") == ["provider"]
+    assert texts("rmmod hello c") == ["consumer"]
+    assert "hello" in texts("modinfo h")
+
+
+def test_symbols_for_ksyms_and_modules_for_its_option():
+    assert texts("ksyms provider_") == ["provider_add", "provider_counter"]
+    assert texts("ksyms -m co") == ["consumer"]
+
+
+def test_options_values_and_after_a_semicolon():
+    assert set(texts("rmmod -")) == {"-f", "--force", "--json", "--help"}
+    assert texts("modinfo -F li") == ["license"]
+    assert texts("dmesg -l err,wa") == ["err,warn"]
+    assert texts("lsmod; rmmod con") == ["consumer"]
+    assert texts("cat /proc/h") == ["/proc/hello_proc"]
+    assert texts("help rm") == ["rmmod"]
+
+
+def test_sources_for_build_and_directories_for_install_links(tmp_path):
+    assert texts("build sample_modules/hello.") == ["sample_modules/hello.c"]
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "file").write_text("")
+    assert texts(f"install-links {tmp_path}{os.sep}") == [f"{tmp_path}/bin/"]
+
+
+def test_nothing_for_unknown_commands_or_unreadable_modules():
+    assert texts("frobnicate x") == []
+    assert texts("insmod /nonexistent/x.ko ") == []

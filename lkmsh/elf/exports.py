@@ -76,8 +76,7 @@ def _decode_table(elf: ElfFile, sec: Section, gpl: bool) -> list[Export]:
 def _stride(sec: Section, labels: list[Symbol], width: int) -> int:
     """Entry size: two or three fields of ``width`` bytes. The label spacing
     decides when there are two labels; otherwise the section size does."""
-    base = sec.addr if sec.addr and labels and labels[0].value >= sec.addr else 0
-    starts = sorted({s.value - base for s in labels})
+    starts = sorted({s.value for s in labels})
     gaps = {b - a for a, b in zip(starts, starts[1:], strict=False)}
     if gaps:
         stride = min(gaps)
@@ -106,16 +105,17 @@ def _from_relocations(
         raise ElfError(f"{sec.name} relocations (types {sorted(types)}) are not an export table")
     stride = _stride(sec, labels, width)
     blob = elf.section_data(sec)
+    cache: dict[int, bytes] = {}
     out: list[Export] = []
     for n, entry in enumerate(range(0, sec.size, stride)):
         what = f"{sec.name} entry {n}"
         name_field = fields.get(entry + width)
         if name_field is None:
             raise ElfError(f"{what} has no relocation for its name")
-        name = _string_at(elf, blob, width, *name_field, f"name of {what}")
+        name = _string_at(elf, blob, width, *name_field, f"name of {what}", cache)
         namespace = ""
         if stride == 3 * width and (ns_field := fields.get(entry + 2 * width)):
-            namespace = _string_at(elf, blob, width, *ns_field, f"namespace of {what}")
+            namespace = _string_at(elf, blob, width, *ns_field, f"namespace of {what}", cache)
         value_field = fields.get(entry)
         symbol = _symbol_of(elf, *value_field) if value_field else None
         if symbol is None or symbol.type == STT_SECTION or not symbol.name:
@@ -132,7 +132,13 @@ def _symbol_of(elf: ElfFile, r: Relocation, rs: RelocSection) -> Symbol | None:
 
 
 def _string_at(
-    elf: ElfFile, blob: bytes, width: int, r: Relocation, rs: RelocSection, what: str
+    elf: ElfFile,
+    blob: bytes,
+    width: int,
+    r: Relocation,
+    rs: RelocSection,
+    what: str,
+    cache: dict[int, bytes],
 ) -> str:
     """The string a relocated field points at: byte ``S + A`` of S's section."""
     sym = _symbol_of(elf, r, rs)
@@ -147,7 +153,10 @@ def _string_at(
         (addend,) = struct.unpack_from(fmt, blob, r.offset)
     target = elf.sections[sym.shndx]
     offset = sym.value + addend - (target.addr if elf.type == ET_DYN else 0)
-    return read_cstring(elf.section_data(target), offset, what).decode("utf-8", "surrogateescape")
+    blob = cache.get(target.index)
+    if blob is None:
+        blob = cache[target.index] = elf.section_data(target)
+    return read_cstring(blob, offset, what).decode("utf-8", "surrogateescape")
 
 
 def _from_resolved(elf: ElfFile, sec: Section, gpl: bool, labels: list[Symbol]) -> list[Export]:

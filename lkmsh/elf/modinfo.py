@@ -9,7 +9,7 @@ undecodable bytes become U+FFFD rather than failing the whole file.
 
 from __future__ import annotations
 
-from lkmsh.elf.sections import parse_header, parse_sections
+from lkmsh.elf.sections import parse_header, parse_sections, section_bytes
 from lkmsh.elf.signature import split_signature
 
 MODINFO_SECTION = ".modinfo"
@@ -36,7 +36,5 @@ def read_modinfo(data: bytes | bytearray | memoryview) -> list[tuple[str, str]]:
     header, _sec0 = parse_header(data, size)
     for section in parse_sections(data, size, header):
         if section.name == MODINFO_SECTION:
-            if section.is_nobits:
-                return []
-            return parse_modinfo(data[section.offset : section.offset + section.size])
+            return parse_modinfo(section_bytes(data, section))
     return []

@@ -212,6 +212,14 @@ def _check_overlaps(extents: list[tuple[int, int, int]], table_start: int, table
         prev_end, prev_index = end, index
 
 
+def section_bytes(data: bytes, section: Section) -> bytes:
+    """A section's file bytes; nothing for NOBITS and NULL sections, whose
+    extents are never checked because they occupy no file bytes."""
+    if section.type == SHT_NOBITS or section.type == SHT_NULL:
+        return b""
+    return data[section.offset : section.offset + section.size]
+
+
 def read_cstring(blob: bytes, offset: int, what: str) -> bytes:
     """The NUL-terminated string at ``offset`` inside ``blob``, or ElfError."""
     end = blob.find(b"\0", offset) if 0 <= offset < len(blob) else -1

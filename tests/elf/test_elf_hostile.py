@@ -22,7 +22,9 @@ from lkmsh.elf import ElfFile, read_modinfo
 from lkmsh.elf.constants import SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB
 from lkmsh.errors import ElfError
 
-PROVIDER = (Path(__file__).resolve().parents[2] / "sample_modules" / "provider.ko").read_bytes()
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_modules"
+PROVIDER = (SAMPLES / "provider.ko").read_bytes()
+SHARED = (SAMPLES / "shared_hello.ko").read_bytes()
 
 EHDR_FIELDS = {  # name: (offset, struct format)
     "e_type": (16, "<H"),
@@ -334,10 +336,12 @@ def test_fuzzed_header_and_section_fields(overwrites):
 
 
 @FUZZ
-@given(st.lists(st.integers(0, len(PROVIDER) * 8 - 1), min_size=1, max_size=16))
-def test_fuzzed_bit_flips(bits):
-    data = bytearray(PROVIDER)
-    for bit in bits:
+@given(st.data())
+def test_fuzzed_bit_flips(draw):
+    # The relocatable sample and, for resolved exports and dynamic
+    # relocations, the shared one.
+    data = bytearray(draw.draw(st.sampled_from([PROVIDER, SHARED])))
+    for bit in draw.draw(st.lists(st.integers(0, len(data) * 8 - 1), min_size=1, max_size=16)):
         data[bit // 8] ^= 1 << (bit % 8)
     outcome(bytes(data))
 
@@ -354,3 +358,27 @@ def test_fuzzed_byte_overwrites_and_truncation(writes, length):
     for at, chunk in writes:
         data[at : at + len(chunk)] = chunk
     outcome(bytes(data[:length]))
+
+
+def test_dynamic_relocation_outside_the_image():
+    at = _rela_entry(SHARED, ".rela.dyn", 0)
+    refused(
+        patch(SHARED, at, "<Q", 2**63),
+        "relocation 0 of .rela.dyn at 0x8000000000000000 is outside the loaded image",
+    )
+
+
+def test_dynamic_relocation_naming_a_missing_dynamic_symbol():
+    at = _rela_entry(SHARED, ".rela.plt", 0)
+    nsyms = len(ElfFile(SHARED).dynamic_symbols)
+    refused(
+        patch(SHARED, at + 8, "<Q", (nsyms << 32) | 7),
+        f"relocation 0 of .rela.plt names symbol {nsyms} of {nsyms}",
+    )
+
+
+def test_resolved_export_pointing_nowhere():
+    ksymtab = ElfFile(SHARED).section_by_name("__ksymtab")
+    refused(
+        patch(SHARED, ksymtab.offset + 4, "<i", -(2**31)), "name of __ksymtab entry 0 points at"
+    )

@@ -152,3 +152,23 @@ def test_an_elf_with_only_the_name_table_is_valid_and_empty():
     assert [s.name for s in elf.sections] == ["", ".shstrtab"]
     assert (elf.symbols, elf.exports, elf.modinfo, elf.undefined_symbols) == ([], [], [], [])
     assert elf.relocation_sections == [] and elf.dynamic_relocations == []
+
+
+def _versions_module(names: list[bytes]) -> bytes:
+    blob = b"".join(struct.pack("<Q56s", 0x1000 + i, n) for i, n in enumerate(names))
+    return build_elf([Sec("__versions", SHT_PROGBITS, blob, SHF_ALLOC, addralign=8)])
+
+
+def test_modversions_pairs_each_needed_symbol_with_its_crc():
+    elf = ElfFile(_versions_module([b"module_layout", b"printk"]))
+    assert elf.modversions == [("module_layout", 0x1000), ("printk", 0x1001)]
+    with pytest.raises(ElfError, match="__versions entry 1 is not a NUL-terminated string"):
+        ElfFile(_versions_module([b"ok", b"x" * 56])).modversions  # noqa: B018
+
+
+def test_section_data_uses_the_files_own_headers():
+    elf = ElfFile(export_module(EM_X86_64))
+    forged = elf.sections[1]._replace(offset=0, size=10**9)
+    assert elf.section_data(forged) == elf.section_data(1) == b"\xc3" * 16
+    with pytest.raises(ElfError, match="no section 99"):
+        elf.section_data(99)

@@ -1,0 +1,719 @@
+"""The Kernel: module list, symbol table, memory, CPU and kernel API behind one lock.
+
+Names follow the module system's own API (module_load, module_unload,
+symbol_resolve, ...). The kernel never prints: it returns data, writes dmesg
+records and raises ``lkmsh.errors.KernelError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import errno as E
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lkmsh.errors import (
+    AlreadyExists,
+    Busy,
+    ElfError,
+    InitFailed,
+    InvalidArgument,
+    KernelError,
+    ModuleFault,
+    NotFound,
+    TooMany,
+    UnknownSymbol,
+)
+from lkmsh.kernel import taint as T
+from lkmsh.kernel.clock import Clock
+from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular
+from lkmsh.kernel.dmesg import Dmesg
+from lkmsh.kernel.heap import Heap
+from lkmsh.kernel.kapi import registry as kapi
+from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
+from lkmsh.kernel.memory import AddressSpace, Perm
+from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
+from lkmsh.kernel.procfs import ProcFS
+from lkmsh.kernel.release import VERMAGIC
+from lkmsh.kernel.snapshot import KernelState, RegionImage
+from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
+
+MAX_MODULE_FILE = 64 << 20
+SLOT_SIZE = 16
+
+
+@dataclass
+class KernelConfig:
+    arch: str = "x86_64"
+    max_modules: int = 256
+    symbol_buckets: int = 256
+    heap_limit: int = 64 << 20
+    insn_budget: int = 500_000_000  # per call into module code; the soft-lockup watchdog
+    timeout_s: float = 10.0  # wall-clock watchdog per call
+    dmesg_bytes: int = 128 << 10
+
+
+class Kernel:
+    def __init__(self, config: KernelConfig | None = None, *, _boot: bool = True):
+        from lkmsh.arch import get_arch
+
+        self.config = config or KernelConfig()
+        self.arch = get_arch(self.config.arch)
+        self._lock = threading.RLock()
+        self.mem = AddressSpace()
+        self.symbol_table = SymbolTable(self.config.symbol_buckets)
+        self.clock = Clock()
+        self.log = Dmesg(self.config.dmesg_bytes, now_ns=self._now)
+        self.heap = Heap(self.mem, limit=self.config.heap_limit, now_ns=self._now)
+        self.procfs = ProcFS()
+        self._modules: dict[str, Module] = {}
+        self._taints: set[T.Taint] = set()
+        self._load_seq = 0
+        self._cpu = None
+        self._current: list[Module] = []
+        self._boot_kernel_image()
+
+    # ------------------------------------------------------------------ boot
+    def _boot_kernel_image(self) -> None:
+        """Kernel text (one trap slot per API function) and data (kernel variables)."""
+        funcs = kapi.kapi_table()
+        self._slots: dict[int, kapi.KapiFunc] = {}
+        text_size = max(PAGE_SIZE, -(-(len(funcs) + 1) * SLOT_SIZE // PAGE_SIZE) * PAGE_SIZE)
+        self.mem.map(KERNEL_TEXT_BASE, text_size, Perm.R | Perm.X, "kernel:text", owner="kernel")
+        slot_bytes = self.arch.trap_slot
+        for i, f in enumerate(funcs):
+            addr = KERNEL_TEXT_BASE + i * SLOT_SIZE
+            self.mem.write(addr, slot_bytes)
+            self._slots[addr] = f
+            self.symbol_table.export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
+        self.return_slot = KERNEL_TEXT_BASE + len(funcs) * SLOT_SIZE
+        self.mem.write(self.return_slot, slot_bytes)
+        self.trap_range = (KERNEL_TEXT_BASE, self.return_slot)
+        self._data: list[tuple[int, kapi.KapiData]] = []
+        at = KERNEL_DATA_BASE
+        for d in kapi.kdata_table():
+            self._data.append((at, d))
+            self.symbol_table.export(KernelSymbol(d.name, at, SymbolKind.DATA, None, False))
+            at += (d.size + 7) // 8 * 8
+        data_size = max(PAGE_SIZE, -(-(at - KERNEL_DATA_BASE) // PAGE_SIZE) * PAGE_SIZE)
+        self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
+        self._refresh_kernel_data()
+
+    def _now(self) -> int:
+        return self.clock.ns()
+
+    def _refresh_kernel_data(self) -> None:
+        for addr, d in self._data:
+            self.mem.write(addr, d.refresh(self))
+
+    @contextmanager
+    def locked(self):
+        """Hold the kernel lock across several calls (the shell's REPL uses it)."""
+        with self._lock:
+            yield self
+
+    # ------------------------------------------------------------ the CPU
+    @property
+    def cpu(self):
+        if self._cpu is None:
+            from lkmsh.kernel.cpu import Cpu
+
+            self._cpu = Cpu(self.mem, self.arch, self._trap, self.trap_range, self.return_slot)
+        return self._cpu
+
+    def _trap(self, slot: int, ctx) -> int | None:
+        func = self._slots.get(slot)
+        if func is None:
+            raise ModuleFault(f"call into kernel text at {slot:#x}, which is no function")
+        ctx.kernel = self
+        ctx.name = func.name
+        return func.impl(ctx)
+
+    @property
+    def current_module(self) -> Module | None:
+        return self._current[-1] if self._current else None
+
+    def call(self, func_addr: int, args: Iterable[int] = ()) -> int:
+        """Run module code; faults become an Oops in dmesg and a ModuleFault."""
+        from lkmsh.kernel.cpu import CpuFault
+        from lkmsh.kernel.kapi.bug import KernelBug
+        from lkmsh.kernel.oops import oops_lines, report_kind
+
+        self._refresh_kernel_data()
+        try:
+            return self.cpu.call(
+                func_addr,
+                list(args),
+                budget=self.config.insn_budget,
+                timeout_s=self.config.timeout_s,
+            )
+        except CpuFault as fault:
+            taint = report_kind(fault)
+            self._taints.add(taint)
+            for level, line in oops_lines(self, fault):
+                self.log.emit(level, line)
+            raise ModuleFault(fault.summary()) from None
+        except KernelBug as bug:
+            self._taints.add(T.Taint.DIE)
+            for line in bug.lines:
+                self.log.emit(bug.level, line)
+            raise ModuleFault(bug.lines[0] if bug.lines else "kernel BUG") from None
+
+    def cancel(self) -> None:
+        """Stop a running module call (Ctrl-C); it ends as a soft lockup report."""
+        if self._cpu is not None:
+            self._cpu.cancel()
+
+    # ------------------------------------------------------------ symbols
+    def symbol_export(
+        self,
+        name: str,
+        addr: int,
+        kind: SymbolKind = SymbolKind.FUNCTION,
+        owner: str | None = None,
+        gpl: bool = False,
+    ) -> KernelSymbol:
+        with self._lock:
+            sym = KernelSymbol(name, addr, kind, owner, gpl)
+            self.symbol_table.export(sym)
+            return sym
+
+    def symbol_resolve(self, name: str) -> KernelSymbol | None:
+        with self._lock:
+            return self.symbol_table.resolve(name)
+
+    def symbol_address(self, name: str) -> int | None:
+        sym = self.symbol_resolve(name)
+        return sym.addr if sym else None
+
+    def symbol_unexport(self, name: str) -> KernelSymbol:
+        with self._lock:
+            sym = self.symbol_table.unexport(name)
+            if sym is None:
+                raise NotFound(f"symbol {name} is not exported")
+            return sym
+
+    def symbols(self, pattern: str | None = None, module: str | None = None) -> list[KernelSymbol]:
+        with self._lock:
+            return self.symbol_table.select(pattern, module)
+
+    def symbol_stats(self) -> SymbolStats:
+        with self._lock:
+            return self.symbol_table.stats()
+
+    def symbolize(self, addr: int) -> str:
+        """'hx_init+0x12/0x40 [hx]' for module code, 'printk+0x0/0x10' for kernel slots."""
+        f = self._slots.get(addr - addr % SLOT_SIZE)
+        if f is not None and self.trap_range[0] <= addr < self.trap_range[1]:
+            return f"{f.name}+{addr % SLOT_SIZE:#x}/{SLOT_SIZE:#x}"
+        for m in self._modules.values():
+            if m.contains(addr):
+                s = m.symbol_at(addr)
+                if s is not None:
+                    size = s.size or max(addr - s.addr + 1, 1)
+                    return f"{s.name}+{addr - s.addr:#x}/{size:#x} [{m.name}]"
+                return f"{addr:#x} [{m.name}]"
+        return f"{addr:#x}"
+
+    # ------------------------------------------------------------ modules
+    def module_find(self, name: str) -> Module | None:
+        with self._lock:
+            return self._modules.get(name.replace("-", "_"))
+
+    def module_list_all(self) -> list[Module]:
+        """Newest first, as lsmod shows them."""
+        with self._lock:
+            return sorted(self._modules.values(), key=lambda m: -m.load_seq)
+
+    def module_by_struct(self, addr: int) -> Module | None:
+        for m in self._modules.values():
+            if m.struct_addr == addr:
+                return m
+        return None
+
+    def _need(self, name_or_module: str | Module) -> Module:
+        name = name_or_module if isinstance(name_or_module, str) else name_or_module.name
+        m = self.module_find(name)
+        if m is None:
+            raise NotFound(f"module {name} is not loaded")
+        return m
+
+    def module_get(self, name_or_module: str | Module) -> bool:
+        with self._lock:
+            m = self._need(name_or_module)
+            if m.state is ModuleState.UNLOADING:
+                return False
+            m.extra_refs += 1
+            return True
+
+    def module_put(self, name_or_module: str | Module) -> None:
+        with self._lock:
+            m = self._need(name_or_module)
+            if m.extra_refs <= 0:
+                self.log.emit(4, f"WARNING: module_put on {m.name} with no reference held")
+                return
+            m.extra_refs -= 1
+
+    def module_refcount(self, name_or_module: str | Module) -> int:
+        with self._lock:
+            return self._need(name_or_module).refcount
+
+    @property
+    def taints(self) -> str:
+        return T.letters(self._taints)
+
+    def tainted_field(self) -> str:
+        return T.tainted_field(self._taints)
+
+    def _taint(self, taint: T.Taint, message: str | None = None) -> None:
+        if taint not in self._taints and message:
+            self.log.emit(4, message)
+        self._taints.add(taint)
+
+    def module_load(
+        self,
+        source: str | Path | bytes,
+        params: str = "",
+        *,
+        force: bool = False,
+        run_init: bool = True,
+        path_hint: str | None = None,
+    ) -> Module:
+        """Load, link and (unless run_init=False) initialise a module image."""
+        from lkmsh.elf import ElfFile
+
+        path, data = self._read_image(source, path_hint)
+        with self._lock:
+            ef = ElfFile(data)
+            return self._load(ef, path, params, force, run_init)
+
+    def _read_image(self, source: str | Path | bytes, hint: str | None) -> tuple[str, bytes]:
+        if isinstance(source, bytes | bytearray | memoryview):
+            data = bytes(source)
+            if len(data) > MAX_MODULE_FILE:
+                raise KernelError(f"module image of {len(data)} bytes is too large", E.EFBIG)
+            return hint or "", data
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > MAX_MODULE_FILE:
+                raise KernelError(f"{path}: module file of {size} bytes is too large", E.EFBIG)
+            return str(path.resolve()), path.read_bytes()
+        except IsADirectoryError:
+            raise KernelError(f"{path}: Is a directory", E.EISDIR) from None
+        except FileNotFoundError:
+            raise NotFound(f"{path}: No such file or directory") from None
+        except PermissionError:
+            raise KernelError(f"{path}: Permission denied", E.EACCES) from None
+
+    def _module_name(self, ef, path: str) -> str:
+        name = dict(ef.modinfo).get("name")
+        if not name:
+            # modpost always writes name=; without it fall back to the file name.
+            name = Path(path).name.split(".")[0] if path else ""
+        name = name.replace("-", "_")
+        if not name or len(name) >= 56 or not name.isprintable() or "/" in name:
+            raise ElfError(f"bad module name {name!r}")
+        return name
+
+    def _check_image(self, ef, name: str, force: bool) -> list[tuple[str, str]]:
+        from lkmsh.elf import constants as EC
+
+        if ef.machine != self.arch.elf_machine:
+            self.log.emit(3, f"{name}: Invalid ELF header machine {ef.machine}")
+            raise ElfError(f"module {name} is for machine {ef.machine}, kernel is {self.arch.name}")
+        if ef.type not in (EC.ET_REL, EC.ET_DYN):
+            raise ElfError(f"{name}: not a relocatable or shared object")
+        info = ef.modinfo
+        magic = dict(info).get("vermagic")
+        if magic != VERMAGIC:
+            if not force:
+                if magic is None:
+                    self.log.emit(3, f"{name}: no version magic, tainting kernel.")
+                else:
+                    self.log.emit(3, f"{name}: version magic '{magic}' should be '{VERMAGIC}'")
+                raise ElfError(f"{name}: version magic mismatch")
+            self._taint(T.Taint.FORCED_MODULE, f"{name}: loading with forced version magic")
+        return info
+
+    def _load(self, ef, path: str, params: str, force: bool, run_init: bool) -> Module:
+        from lkmsh.elf import constants as EC
+        from lkmsh.kernel.loader import ModuleLoader
+
+        name = self._module_name(ef, path)
+        info = self._check_image(ef, name, force)
+        if name in self._modules:
+            raise AlreadyExists(f"module {name} is already loaded")
+        if len(self._modules) >= self.config.max_modules:
+            raise TooMany(f"module limit of {self.config.max_modules} reached")
+
+        module = Module(name=name, path=path, modinfo=list(info), params=params)
+        module.elf_type = "ET_DYN" if ef.type == EC.ET_DYN else "ET_REL"
+        lic = module.license
+        taints: set[T.Taint] = set()
+        if not license_is_gpl_compatible(lic):
+            taints.add(T.Taint.PROPRIETARY_MODULE)
+        if module.info("intree") != "Y":
+            taints.add(T.Taint.OOT_MODULE)
+        if force:
+            taints.add(T.Taint.FORCED_MODULE)
+
+        loader = ModuleLoader(ef, self.mem, self.arch, name)
+        exported: list[KernelSymbol] = []
+        try:
+            if ef.type == EC.ET_DYN:
+                base, size, placements = loader.layout_dyn()
+                symtab = ef.dynamic_symbols
+            else:
+                base, size, placements = loader.layout_rel()
+                symtab = ef.symbols
+            values, uses, bad = loader.symbol_values(
+                symtab, self.symbol_table.resolve, module.gpl_compatible, base
+            )
+            if bad.gpl_only or bad.missing:
+                for sym in bad.gpl_only:
+                    self.log.emit(
+                        4,
+                        f"{name}: module license '{lic or 'unspecified'}' is not GPL-compatible;"
+                        f" GPL-only symbol {sym} refused",
+                    )
+                for sym in sorted(bad.gpl_only + bad.missing):
+                    self.log.emit(4, f"{name}: Unknown symbol {sym} (err -2)")
+                missing = sorted(bad.gpl_only + bad.missing)
+                raise UnknownSymbol(f"{name}: unknown symbols: {', '.join(missing)}", missing)
+            if ef.type == EC.ET_DYN:
+                loader.relocate_dyn(base, values, [s.size for s in symtab])
+                if ef.symbols:
+                    all_values, _, _ = loader.symbol_values(
+                        ef.symbols, self.symbol_table.resolve, True, base
+                    )
+                    modsyms = loader.module_symbols(ef.symbols, all_values)
+                else:
+                    modsyms = loader.module_symbols(symtab, values)
+            else:
+                loader.relocate_rel(values, [s.size for s in symtab])
+                modsyms = loader.module_symbols(symtab, values)
+
+            module.base, module.size, module.placements = base, size, placements
+            module.symbols = modsyms
+            module.regions = list(loader.regions)
+            module.struct_addr = loader.find_symbol(symtab, values, "__this_module")
+            if module.struct_addr:
+                module.init_addr = self.mem.read_u64(module.struct_addr + 56)
+                module.exit_addr = self.mem.read_u64(module.struct_addr + 64)
+            else:
+                module.init_addr = loader.find_symbol(symtab, values, "init_module")
+                module.exit_addr = loader.find_symbol(symtab, values, "cleanup_module")
+            module.param_table = loader.param_table()
+
+            for ks in loader.exports(modsyms):
+                try:
+                    self.symbol_table.export(ks)
+                except AlreadyExists as exc:
+                    self.log.emit(3, f"{name}: {exc}")
+                    raise ElfError(f"{name}: {exc}") from None
+                exported.append(ks)
+            module.exports = [s.name for s in exported]
+
+            # Taints are committed only once the module is really going in.
+            if T.Taint.PROPRIETARY_MODULE in taints:
+                self._taint(
+                    T.Taint.PROPRIETARY_MODULE,
+                    f"{name}: module license '{lic or 'unspecified'}' taints kernel.",
+                )
+                self.log.emit(4, "Disabling lock debugging due to kernel taint")
+            if T.Taint.OOT_MODULE in taints:
+                self._taint(T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel.")
+            if force:
+                self._taint(T.Taint.FORCED_MODULE)
+            module.taints = T.letters(taints)
+            module.uses = uses
+            self._load_seq += 1
+            module.load_seq = self._load_seq
+            module.state = ModuleState.LOADED
+            self._modules[name] = module
+            for dep in uses:
+                self._modules[dep].users.insert(0, name)
+
+            self._apply_params(module, params)
+        except BaseException:
+            for ks in exported:
+                self.symbol_table.unexport(ks.name)
+            if name in self._modules and self._modules[name] is module:
+                self._forget(module)
+            loader.release()
+            raise
+
+        if run_init:
+            self._run_init(module)
+        return module
+
+    def _apply_params(self, module: Module, params: str) -> None:
+        from lkmsh.kernel import params as P
+
+        args = P.parse_args(params) if params.strip() else []
+        addr, count = module.param_table
+        if not args and not count:
+            return
+        specs = P.read_param_table(self.mem, addr, count) if count else []
+        self._current.append(module)
+        try:
+            P.apply(self.mem, self.heap, specs, args, module.name, self.log)
+        finally:
+            self._current.pop()
+
+    def module_init_func(self, name: str) -> int:
+        """Run the init of a module that module_load(run_init=False) left LOADED."""
+        with self._lock:
+            module = self._need(name)
+            if module.state is not ModuleState.LOADED:
+                raise InvalidArgument(f"module {module.name} is {module.state.value}, not loaded")
+            return self._run_init(module)
+
+    def _run_init(self, module: Module) -> int:
+        ret = 0
+        if module.init_addr:
+            self._current.append(module)
+            try:
+                ret = self._to_int(self.call(module.init_addr))
+            except BaseException:
+                self._discard(module)
+                raise
+            finally:
+                self._current.pop()
+        if ret < 0:
+            self._discard(module)
+            err = -ret
+            raise InitFailed(f"{module.name}: init returned {ret}", errno=err if err < 4096 else E.EINVAL)
+        if ret > 0:
+            self.log.emit(
+                4,
+                f"{module.name}: 'init' suspiciously returned {ret}, it should follow 0/-E convention",
+            )
+        module.state = ModuleState.RUNNING
+        return ret
+
+    @staticmethod
+    def _to_int(rax: int) -> int:
+        # init returns int: the low 32 bits, signed.
+        v = rax & 0xFFFFFFFF
+        return v - (1 << 32) if v & 0x80000000 else v
+
+    def module_unload(self, name: str, force: bool = False) -> None:
+        with self._lock:
+            module = self.module_find(name)
+            if module is None:
+                raise NotFound(f"Module {name} is not currently loaded")
+            if module.users and not force:
+                raise Busy(f"Module {module.name} is in use by: {' '.join(module.users)}", module.users)
+            if module.state is not ModuleState.RUNNING and not force:
+                raise Busy(f"Module {module.name} is {module.state.value}")
+            if not force and (module.permanent or module.extra_refs):
+                reason = "permanent (it has no exit function)" if module.permanent else "in use"
+                raise Busy(f"Module {module.name} is {reason}")
+            if force:
+                self._taint(T.Taint.FORCED_RMMOD)
+            module.state = ModuleState.UNLOADING
+            fault: ModuleFault | None = None
+            if module.exit_addr:
+                self._current.append(module)
+                try:
+                    self.call(module.exit_addr)
+                except ModuleFault as exc:
+                    fault = exc
+                finally:
+                    self._current.pop()
+            self._discard(module, report_leaks=True)
+            if fault is not None:
+                raise fault
+
+    def _forget(self, module: Module) -> None:
+        """Take a module out of the list and out of everyone's "Used by"."""
+        self._modules.pop(module.name, None)
+        for dep in module.uses:
+            other = self._modules.get(dep)
+            if other and module.name in other.users:
+                other.users.remove(module.name)
+        for user in module.users:
+            other = self._modules.get(user)
+            if other and module.name in other.uses:
+                other.uses.remove(module.name)
+
+    def _discard(self, module: Module, report_leaks: bool = False) -> None:
+        """Free everything a module holds: symbols, /proc entries, heap, memory."""
+        self.symbol_table.unexport_owner(module.name)
+        for entry in self.procfs.remove_owned_by(module.name):
+            self.log.emit(4, f"{module.name}: removing leftover /proc/{entry}")
+        leaks = self.heap.reclaim(module.name)
+        if report_leaks and leaks:
+            from lkmsh.kernel.oops import kmemleak_lines
+
+            for line in kmemleak_lines(self, leaks):
+                self.log.emit(3, line)
+        self._forget(module)
+        for vaddr in module.regions:
+            self.mem.unmap(vaddr)
+        if module.base:
+            self.mem.modules.free(module.base)
+        module.state = ModuleState.UNLOADED
+
+    # ------------------------------------------------------------ dependencies
+    def module_resolve_dependencies(self, source: str | Path | bytes) -> list[str]:
+        """Loaded modules a module image needs, in load order (dependencies first)."""
+        from lkmsh.elf import ElfFile
+
+        _, data = self._read_image(source, None)
+        ef = ElfFile(data)
+        undefined = {s.name for s in ef.undefined_symbols}
+        with self._lock:
+            provided = {s.name: (s.owner or "") for s in self.symbol_table}
+            needs = [ModuleNeeds(self._module_name(ef, ""), set(), undefined)]
+            needs += [
+                ModuleNeeds(m.name, set(m.exports), set()) for m in self._modules.values()
+            ]
+            graph = build_graph(needs, provided)
+            direct = graph.deps[needs[0].name]
+            if graph.missing.get(needs[0].name):
+                missing = graph.missing[needs[0].name]
+                raise UnknownSymbol(f"unknown symbols: {', '.join(missing)}", missing)
+            deps = {m.name: list(m.uses) for m in self._modules.values()}
+            order = graph_order(deps, direct)
+            return order
+
+    def module_check_circular(self, deps: dict[str, list[str]] | None = None) -> None:
+        """Raise DependencyCycle if the graph (default: loaded modules) has a cycle."""
+        with self._lock:
+            if deps is None:
+                deps = {m.name: list(m.uses) for m in self._modules.values()}
+            check_circular(deps)
+
+    def request_module(self, name: str) -> int:
+        """Kernel-side automatic loading: a hook the modprobe layer installs."""
+        loader = getattr(self, "module_requester", None)
+        if loader is None:
+            self.log.emit(4, f"request_module: modprobe {name} not available")
+            return -E.ENOENT
+        try:
+            loader(self, name)
+            return 0
+        except KernelError as exc:
+            return -exc.errno
+
+    # ------------------------------------------------------------ dmesg and /proc
+    def dmesg(self, levels: Iterable[int] | None = None):
+        with self._lock:
+            return self.log.records(levels)
+
+    def dmesg_clear(self) -> None:
+        with self._lock:
+            self.log.clear()
+
+    def format_dmesg_line(self, rec) -> str:
+        return self.log.format_line(rec)
+
+    def proc_entries(self) -> list[str]:
+        with self._lock:
+            return ["modules", "kallsyms", *self.procfs.names()]
+
+    def read_proc(self, path: str) -> bytes:
+        name = path.removeprefix("/proc/").strip("/")
+        with self._lock:
+            if name == "modules":
+                return self._proc_modules().encode()
+            if name == "kallsyms":
+                return self._proc_kallsyms().encode()
+            return self.procfs.read(self, name)
+
+    def _proc_modules(self) -> str:
+        lines = []
+        for m in self.module_list_all():
+            users = "".join(f"{u}," for u in m.users)
+            if m.permanent:
+                users += "[permanent],"
+            flags = T.module_flags(T.from_letters(m.taints))
+            line = f"{m.name} {m.size} {m.refcount} {users or '-'} {m.state.proc_name} 0x{m.base:016x}"
+            lines.append(line + (f" {flags}" if flags else "") + "\n")
+        return "".join(lines)
+
+    def _proc_kallsyms(self) -> str:
+        out = []
+        for addr in sorted(self._slots):
+            out.append(f"{addr:016x} T {self._slots[addr].name}\n")
+        for addr, d in self._data:
+            out.append(f"{addr:016x} D {d.name}\n")
+        for m in sorted(self._modules.values(), key=lambda m: m.base):
+            for s in m.symbols:
+                out.append(f"{s.addr:016x} {s.kind} {s.name}\t[{m.name}]\n")
+        return "".join(out)
+
+    # ------------------------------------------------------------ state
+    def export_state(self) -> KernelState:
+        with self._lock:
+            regions = [
+                RegionImage(
+                    r.vaddr, r.size, r.name, r.owner, bytes(int(p) for p in r.page_perms), bytes(r.data)
+                )
+                for r in self.mem.regions()
+                if r.owner != "kernel" and not r.transient
+            ]
+            return KernelState(
+                arch=self.config.arch,
+                kapi_digest=kapi.table_digest(),
+                config=asdict(self.config),
+                meta={
+                    "taints": self.taints,
+                    "load_seq": self._load_seq,
+                    "ranges": {
+                        name: vr.allocations()
+                        for name, vr in self.mem.ranges.items()
+                        if vr.persistent
+                    },
+                },
+                modules=[m.to_dict() for m in self.module_list_all()],
+                components={
+                    "symbols": [s.to_list() for s in self.symbol_table if s.owner],
+                    "heap": self.heap.to_data(),
+                    "dmesg": self.log.to_data(),
+                    "clock": self.clock.to_data(),
+                    "procfs": self.procfs.to_data(),
+                },
+                regions=regions,
+            )
+
+    @classmethod
+    def from_state(cls, state: KernelState) -> Kernel:
+        from lkmsh.errors import StateError
+
+        if state.kapi_digest != kapi.table_digest():
+            raise StateError("the saved kernel was made by another lkmsh version")
+        cfg = KernelConfig(**state.config)
+        k = cls(cfg)
+        for r in state.regions:
+            region = k.mem.map(r.vaddr, r.size, Perm(r.perms[0]), r.name, r.owner)
+            region.data[:] = r.data
+            for i, p in enumerate(r.perms):
+                if p != r.perms[0]:
+                    k.mem.protect(r.vaddr + i * PAGE_SIZE, PAGE_SIZE, Perm(p))
+        for name, allocations in state.meta["ranges"].items():
+            for start, length in allocations:
+                k.mem.ranges[name].reserve(start, length)
+        k._taints = T.from_letters(state.meta["taints"])
+        k._load_seq = state.meta["load_seq"]
+        for d in reversed(state.modules):
+            m = Module.from_dict(d)
+            k._modules[m.name] = m
+        for v in state.components["symbols"]:
+            k.symbol_table.export(KernelSymbol.from_list(v))
+        k.clock = Clock.from_data(state.components["clock"])
+        k.heap = Heap.from_data(k.mem, state.components["heap"], cfg.heap_limit, k._now)
+        k.log = Dmesg.from_data(state.components["dmesg"], now_ns=k._now)
+        k.procfs = ProcFS.from_data(state.components["procfs"])
+        return k
+
+
+def graph_order(deps: dict[str, list[str]], targets: list[str]) -> list[str]:
+    from lkmsh.kernel.deps import topological_order
+
+    return topological_order(deps, targets)

@@ -1,0 +1,135 @@
+"""Oops, soft-lockup and kmemleak reports, worded and laid out as x86-64 Linux prints them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel import taint as T
+from lkmsh.kernel.release import KERNEL_RELEASE
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.cpu import CpuFault
+    from lkmsh.kernel.kernel import Kernel
+
+ALERT, DEFAULT = 1, 4
+REG_ROWS = (
+    ("rax", "rbx", "rcx"),
+    ("rdx", "rsi", "rdi"),
+    ("rbp", "r8", "r9"),
+    ("r10", "r11", "r12"),
+    ("r13", "r14", "r15"),
+)
+MAX_FRAMES = 16
+
+
+def report_kind(fault: CpuFault) -> T.Taint:
+    """The taint a fault leaves: D for an Oops, L for a soft lockup."""
+    from lkmsh.kernel.cpu import FaultKind
+
+    return T.Taint.SOFTLOCKUP if fault.kind in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED) else T.Taint.DIE
+
+
+def fault_summary(fault: CpuFault) -> str:
+    return fault.describe()
+
+
+def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+    from lkmsh.kernel.cpu import FaultKind
+
+    k = fault.kind
+    lines: list[tuple[int, str]] = []
+    if k in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT):
+        addr = fault.address
+        access = fault.access or "read"
+        code = (1 if k is FaultKind.PROTECTION_FAULT else 0) | (2 if access == "write" else 0)
+        if access == "exec":
+            code |= 0x10
+            if k is FaultKind.PROTECTION_FAULT:
+                lines.append((ALERT, "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)"))
+        if addr < 4096:
+            lines.append((ALERT, f"BUG: kernel NULL pointer dereference, address: {addr:016x}"))
+        else:
+            lines.append((ALERT, f"BUG: unable to handle page fault for address: {addr:016x}"))
+        kind = {"exec": "instruction fetch", "write": "write"}.get(access, "read")
+        lines.append((ALERT, f"#PF: supervisor {kind} access in kernel mode"))
+        why = "permissions violation" if code & 1 else "not-present page"
+        lines.append((ALERT, f"#PF: error_code(0x{code:04x}) - {why}"))
+        lines.append((DEFAULT, f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.BUG:
+        lines.append((DEFAULT, "------------[ cut here ]------------"))
+        lines.append((DEFAULT, f"kernel BUG at {kernel.symbolize(fault.rip)}!"))
+        lines.append((DEFAULT, "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.INVALID_OPCODE:
+        lines.append((DEFAULT, "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.DIVIDE_ERROR:
+        lines.append((DEFAULT, "divide error: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
+        secs = max(int(round(fault.elapsed_s)), 0)
+        lines.append((0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [insmod:1]"))
+    else:
+        lines.append((DEFAULT, "general protection fault: 0000 [#1] PREEMPT SMP NOPTI"))
+    return lines
+
+
+def _modules_linked_in(kernel: Kernel) -> str:
+    names = []
+    for m in kernel.module_list_all():
+        flags = T.module_flags(T.from_letters(m.taints)).strip("()")
+        state = {"loaded": "+", "unloading": "-"}.get(m.state.value, "")
+        names.append(f"{m.name}({flags}{state})" if flags or state else m.name)
+    return "Modules linked in: " + " ".join(names)
+
+
+def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
+    """Walk the rbp chain (modules are built with frame pointers)."""
+    frames = []
+    rbp = fault.regs.get("rbp", 0)
+    for _ in range(MAX_FRAMES):
+        try:
+            ret = kernel.mem.read_u64(rbp + 8)
+            nxt = kernel.mem.read_u64(rbp)
+        except Exception:
+            break
+        if ret == kernel.return_slot or not any(m.contains(ret) for m in kernel.module_list_all()):
+            break
+        frames.append(f" {kernel.symbolize(ret)}")
+        if nxt <= rbp:
+            break
+        rbp = nxt
+    return frames
+
+
+def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+    lines = _header(kernel, fault)
+    lines.append((DEFAULT, _modules_linked_in(kernel)))
+    taints = set(kernel._taints) | {report_kind(fault)}
+    lines.append(
+        (DEFAULT, f"CPU: 0 PID: 1 Comm: insmod {T.tainted_field(taints)} {KERNEL_RELEASE} #1")
+    )
+    lines.append((DEFAULT, "Hardware name: lkmsh emulated machine"))
+    lines.append((DEFAULT, f"RIP: 0010:{kernel.symbolize(fault.rip)}"))
+    if fault.code:
+        lines.append((DEFAULT, "Code: " + " ".join(f"{b:02x}" for b in fault.code)))
+    r = fault.regs
+    lines.append((DEFAULT, f"RSP: 0018:{r.get('rsp', 0):016x} EFLAGS: {r.get('rflags', 0):08x}"))
+    for row in REG_ROWS:
+        lines.append((DEFAULT, " ".join(f"{n.upper()}: {r.get(n, 0):016x}" for n in row)))
+    if fault.address is not None and fault.kind.name.endswith("FAULT"):
+        lines.append((DEFAULT, f"CR2: {fault.address:016x}"))
+    lines.append((DEFAULT, "Call Trace:"))
+    lines.append((DEFAULT, " <TASK>"))
+    lines.extend((DEFAULT, f) for f in call_trace(kernel, fault))
+    lines.append((DEFAULT, " </TASK>"))
+    lines.append((DEFAULT, "---[ end trace 0000000000000000 ]---"))
+    return lines
+
+
+def kmemleak_lines(kernel: Kernel, leaks) -> list[str]:
+    """kmemleak's report for what a module left allocated at unload."""
+    out = [f"kmemleak: {len(leaks)} new suspected memory leaks (see /sys/kernel/debug/kmemleak)"]
+    for a in leaks:
+        out.append(f'unreferenced object 0x{a.addr:016x} (size {a.size}):')
+        out.append(f"  comm \"insmod\", pid 1, jiffies {a.jiffies if hasattr(a, 'jiffies') else 0}")
+        out.append("  backtrace:")
+        out.append(f"    [<{a.caller:016x}>] {kernel.symbolize(a.caller)}")
+    return out

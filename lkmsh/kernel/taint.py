@@ -1,0 +1,58 @@
+"""Kernel taint flags, in Linux's order (kernel/panic.c taint_flags)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Taint(enum.Enum):
+    # value: (letter, shown per module in /proc/modules)
+    PROPRIETARY_MODULE = ("P", True)
+    FORCED_MODULE = ("F", False)
+    CPU_OUT_OF_SPEC = ("S", False)
+    FORCED_RMMOD = ("R", False)
+    MACHINE_CHECK = ("M", False)
+    BAD_PAGE = ("B", False)
+    USER = ("U", False)
+    DIE = ("D", False)
+    OVERRIDDEN_ACPI_TABLE = ("A", False)
+    WARN = ("W", False)
+    CRAP = ("C", True)
+    FIRMWARE_WORKAROUND = ("I", False)
+    OOT_MODULE = ("O", True)
+    UNSIGNED_MODULE = ("E", True)
+    SOFTLOCKUP = ("L", False)
+    LIVEPATCH = ("K", True)
+    AUX = ("X", True)
+    RANDSTRUCT = ("T", True)
+    TEST = ("N", True)
+
+    @property
+    def letter(self) -> str:
+        return self.value[0]
+
+
+ORDER = list(Taint)
+BY_LETTER = {t.letter: t for t in ORDER}
+
+
+def letters(taints: set[Taint]) -> str:
+    """Compact form, e.g. "PO" (as /proc/sys/kernel/tainted decoded, Linux order)."""
+    return "".join(t.letter for t in ORDER if t in taints)
+
+
+def from_letters(text: str) -> set[Taint]:
+    return {BY_LETTER[c] for c in text if c in BY_LETTER}
+
+
+def tainted_field(taints: set[Taint]) -> str:
+    """The Oops header form: 'Not tainted' or 'Tainted: P           O      '."""
+    if not taints:
+        return "Not tainted"
+    return "Tainted: " + "".join(t.letter if t in taints else " " for t in ORDER)
+
+
+def module_flags(taints: set[Taint]) -> str:
+    """The per-module form of /proc/modules: '(PO)' or ''."""
+    shown = "".join(t.letter for t in ORDER if t.value[1] and t in taints)
+    return f"({shown})" if shown else ""

@@ -26,24 +26,21 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lkmsh.errors import KernelError
+from lkmsh.errors import KernelError, OutOfMemory
 from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
+from lkmsh.kernel.layout import PAGE_SIZE
+from lkmsh.kernel.memory import AddressSpace, Perm
 
-if TYPE_CHECKING:
-    from lkmsh.kernel.memory import AddressSpace
-
-PAGE_SIZE = 4096
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
 KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
 KMALLOC_MAX_SIZE = 4 << 20  # 1 << (MAX_ORDER + PAGE_SHIFT - 1)
 ZERO_SIZE_PTR = 16
 DEFAULT_LIMIT = 64 << 20
-DIRECT_MAP_BASE = 0xFFFF888000000000
-DIRECT_MAP_SPAN = 1 << 36  # address space the heap may spread over (64 GiB)
 POISON_FREE = 0x6B
 POISON_END = 0xA5
+HEAP_OWNER = "heap"  # owner of the slab and page regions in the AddressSpace
 KERNEL_OWNER = "[kernel]"  # owner of kernel objects (seq_file, proc_dir_entry)
 FREED_PAGES_KEPT = 256  # how many freed page allocations are remembered for double-free checks
 
@@ -166,53 +163,17 @@ def slab_bytes(cache: int) -> int:
     return max(PAGE_SIZE, _page_round(cache * 8))
 
 
-class _Range:
-    """First-fit page ranges in the direct map (mirrors memory.VirtualRange's job)."""
-
-    def __init__(self, base: int, size: int):
-        self.base = base
-        self.size = size
-        self.free_list: list[tuple[int, int]] = [(base, size)]
-
-    def alloc(self, size: int) -> int:
-        for i, (start, length) in enumerate(self.free_list):
-            if length >= size:
-                if length == size:
-                    del self.free_list[i]
-                else:
-                    self.free_list[i] = (start + size, length - size)
-                return start
-        raise MemoryError
-
-    def release(self, start: int, size: int) -> None:
-        spans = sorted([*self.free_list, (start, size)])
-        merged: list[tuple[int, int]] = []
-        for s, n in spans:
-            if merged and merged[-1][0] + merged[-1][1] == s:
-                merged[-1] = (merged[-1][0], merged[-1][1] + n)
-            else:
-                merged.append((s, n))
-        self.free_list = merged
-
-    def to_data(self) -> list[list[int]]:
-        return [[s, n] for s, n in self.free_list]
-
-    def load(self, data: list[list[int]]) -> None:
-        self.free_list = [(int(s), int(n)) for s, n in data]
-
-
 class Heap:
     def __init__(
         self,
         mem: AddressSpace,
         limit: int = DEFAULT_LIMIT,
         now_ns: Callable[[], int] | None = None,
-        base: int = DIRECT_MAP_BASE,
     ):
         self.mem = mem
         self.limit = limit
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
-        self._range = _Range(base, DIRECT_MAP_SPAN)
+        self._range = mem.direct_map  # page ranges; the AddressSpace persists them
         self._slabs: dict[int, Slab] = {}  # slab address -> slab
         self._partial: dict[int, list[int]] = {c: [] for c in KMALLOC_CLASSES}  # with free slots
         self._live: dict[int, Allocation] = {}
@@ -259,8 +220,9 @@ class Heap:
             nbytes = slab_bytes(cache)
             if self.footprint + nbytes > self.limit:
                 return 0
-            start = self._range.alloc(nbytes)
-            self.mem.map(start, nbytes, _rw(), f"slab:kmalloc-{_cache_label(cache)}", "heap")
+            start = self._map(nbytes, f"slab:kmalloc-{_cache_label(cache)}")
+            if not start:
+                return 0
             self.footprint += nbytes
             slab = Slab(cache, start, nbytes)
             slab.free = list(range(slab.nobj - 1, -1, -1))
@@ -275,9 +237,17 @@ class Heap:
     def _pages(self, nbytes: int, kind: str) -> int:
         if self.footprint + nbytes > self.limit:
             return 0
-        start = self._range.alloc(nbytes)
-        self.mem.map(start, nbytes, _rw(), f"{kind}:{nbytes // PAGE_SIZE}p", "heap")
-        self.footprint += nbytes
+        start = self._map(nbytes, f"{kind}:{nbytes // PAGE_SIZE}p")
+        if start:
+            self.footprint += nbytes
+        return start
+
+    def _map(self, nbytes: int, name: str) -> int:
+        try:
+            start = self._range.alloc(nbytes)
+        except OutOfMemory:
+            return 0
+        self.mem.map(start, nbytes, Perm.R | Perm.W, name, HEAP_OWNER)
         return start
 
     # -- free ---------------------------------------------------------------
@@ -333,7 +303,7 @@ class Heap:
         else:
             nbytes = _page_round(a.size)
             self.mem.unmap(addr)
-            self._range.release(addr, nbytes)
+            self._range.free(addr)
             self.footprint -= nbytes
             self._freed_pages.append(addr)
             if len(self._freed_pages) > FREED_PAGES_KEPT:
@@ -362,7 +332,7 @@ class Heap:
             self._freed.pop(slab.addr + i * slab.cache, None)
         del self._slabs[slab.addr]
         self.mem.unmap(slab.addr)
-        self._range.release(slab.addr, slab.nbytes)
+        self._range.free(slab.addr)
         self.footprint -= slab.nbytes
 
     # -- helpers ------------------------------------------------------------
@@ -434,7 +404,6 @@ class Heap:
 
     def to_data(self) -> dict[str, Any]:
         return {
-            "range": self._range.to_data(),
             "slabs": [[s.cache, s.addr, s.nbytes, list(s.free)] for s in self._slabs.values()],
             "live": [a.to_list() for a in self._live.values()],
             "freed": [a.to_list() for a in self._freed.values()],
@@ -452,7 +421,6 @@ class Heap:
     ) -> Heap:
         """Rebuild the metadata; the slab and page regions must already be in ``mem``."""
         heap = cls(mem, limit, now_ns)
-        heap._range.load(data.get("range", heap._range.to_data()))
         for cache, addr, nbytes, free in data.get("slabs", []):
             slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
             heap._slabs[slab.addr] = slab
@@ -471,9 +439,3 @@ class Heap:
 
 def _free_name(kind: str) -> str:
     return "vfree" if kind == KIND_VMALLOC else "kfree"
-
-
-def _rw() -> Any:
-    from lkmsh.kernel.memory import Perm
-
-    return Perm.R | Perm.W

@@ -67,14 +67,22 @@ _FUNCS: dict[str, KapiFunc] = {}
 _DATA: dict[str, KapiData] = {}
 _sorted_cache: list[KapiFunc] | None = None
 
-_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+|\*")
+_TYPE_WORDS = frozenset({"int", "long", "short", "char", "unsigned", "signed", "void", "bool"})
 _FNPTR = re.compile(r"\(\s*\*\s*(\w*)\s*\)")
 _NAME_TAIL = re.compile(r"^(.*?)(\w+)\s*((?:\[\s*\w*\s*\])*)$")
 
 
 def _norm_type(text: str) -> str:
-    text = _WS.sub(" ", text.replace("*", " * ")).strip()
-    return text.replace("* *", "**").replace(" * ", " *").replace(" *", " *")
+    """Canonical spelling: "const char *", "char **", "const char *const *"."""
+    out = ""
+    prev = ""
+    for tok in _TOKEN.findall(text):
+        if out and not (tok == "*" and prev == "*") and not (prev == "*" and tok != "*"):
+            out += " "
+        out += tok
+        prev = tok
+    return out
 
 
 def _split_top(text: str) -> list[str]:
@@ -93,12 +101,6 @@ def _split_top(text: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _finish_ptr(t: str) -> str:
-    # "char *" rather than "char*"; keep a single space before the stars.
-    t = t.replace(" *", "*").replace("*", " *", 1) if "*" in t else t
-    return t.replace("* ", "*").strip()
-
-
 def parse_signature(sig: str) -> tuple[str, str, tuple[CParam, ...], bool]:
     """Split a C prototype into (name, return type, params, variadic).
 
@@ -111,7 +113,7 @@ def parse_signature(sig: str) -> tuple[str, str, tuple[CParam, ...], bool]:
     m = _NAME_TAIL.match(head.strip())
     if m is None:
         raise ValueError(f"cannot parse signature {sig!r}")
-    returns = _finish_ptr(_norm_type(m.group(1))) or "int"
+    returns = _norm_type(m.group(1)) or "int"
     name = m.group(2)
     params: list[CParam] = []
     variadic = False
@@ -125,13 +127,13 @@ def parse_signature(sig: str) -> tuple[str, str, tuple[CParam, ...], bool]:
                 params.append(CParam("fnptr", fp.group(1) or f"arg{i}"))
                 continue
             pm = _NAME_TAIL.match(part)
-            if pm is None or not pm.group(1).strip():
+            if pm is None or not pm.group(1).strip() or pm.group(2) in _TYPE_WORDS:
                 # Unnamed parameter: the whole text is the type.
-                params.append(CParam(_finish_ptr(_norm_type(part)), f"arg{i}"))
+                params.append(CParam(_norm_type(part), f"arg{i}"))
                 continue
-            ctype = _finish_ptr(_norm_type(pm.group(1)))
+            ctype = _norm_type(pm.group(1))
             if pm.group(3):
-                ctype = _finish_ptr(ctype + " *")
+                ctype = _norm_type(ctype + " *")
             params.append(CParam(ctype, pm.group(2)))
     return name, returns, tuple(params), variadic
 

@@ -1,0 +1,140 @@
+"""The kernel API table: stable slot order and signatures a tracer can decode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import lkmsh.kernel.kapi as kapi
+from lkmsh.kernel.kapi.registry import CParam, lookup, parse_signature
+
+ABI_MINIMUM = [
+    "printk",
+    "dump_stack",
+    "panic",
+    "kmalloc",
+    "kzalloc",
+    "kcalloc",
+    "kmalloc_array",
+    "krealloc",
+    "kfree",
+    "kstrdup",
+    "kstrndup",
+    "kmemdup",
+    "ksize",
+    "vmalloc",
+    "vzalloc",
+    "vfree",
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "memchr",
+    "strlen",
+    "strnlen",
+    "strcpy",
+    "strncpy",
+    "strscpy",
+    "strcat",
+    "strncat",
+    "strcmp",
+    "strncmp",
+    "strcasecmp",
+    "strchr",
+    "strrchr",
+    "strstr",
+    "sprintf",
+    "snprintf",
+    "scnprintf",
+    "vsnprintf",
+    "kstrtoint",
+    "kstrtouint",
+    "kstrtol",
+    "kstrtoul",
+    "kstrtoll",
+    "kstrtoull",
+    "kstrtobool",
+    "simple_strtoul",
+    "simple_strtol",
+    "msleep",
+    "ssleep",
+    "udelay",
+    "ndelay",
+    "mdelay",
+    "usleep_range",
+    "ktime_get_ns",
+    "ktime_get",
+    "ktime_get_real_ns",
+    "msecs_to_jiffies",
+    "jiffies_to_msecs",
+    "get_jiffies_64",
+    "schedule",
+    "cond_resched",
+    "spin_lock_init",
+    "spin_lock",
+    "spin_unlock",
+    "_raw_spin_lock_irqsave",
+    "_raw_spin_unlock_irqrestore",
+    "spin_trylock",
+    "__mutex_init",
+    "mutex_lock",
+    "mutex_unlock",
+    "mutex_trylock",
+    "mutex_is_locked",
+    "proc_create_single_data",
+    "remove_proc_entry",
+    "proc_mkdir",
+    "seq_printf",
+    "seq_puts",
+    "seq_putc",
+    "seq_write",
+    "try_module_get",
+    "module_put",
+    "module_refcount",
+    "request_module",
+    "__warn_printk",
+]
+
+
+def test_every_function_docs_abi_md_promises_is_there():
+    names = {f.name for f in kapi.kapi_table()}
+    assert set(ABI_MINIMUM) <= names
+    assert [d.name for d in kapi.kdata_table()] == ["jiffies"]
+
+
+def test_table_is_sorted_and_the_digest_is_stable_across_processes():
+    names = [f.name for f in kapi.kapi_table()]
+    assert names == sorted(names)
+    code = "import lkmsh.kernel.kapi as k; print(k.table_digest())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == kapi.table_digest()
+
+
+def test_only_symbol_get_is_gpl_only():
+    assert [f.name for f in kapi.kapi_table() if f.gpl] == ["__symbol_get"]
+
+
+def test_signatures_are_parsed_for_tracing():
+    f = lookup("kmalloc")
+    assert f.returns == "void *"
+    assert f.params == (CParam("size_t", "size"), CParam("gfp_t", "flags"))
+    p = lookup("printk")
+    assert p.variadic and p.params[0].is_string
+    proc = lookup("proc_create_single_data")
+    assert [c.ctype for c in proc.params] == [
+        "const char *", "umode_t", "struct proc_dir_entry *", "fnptr", "void *",
+    ]  # fmt: skip
+    assert lookup("schedule").is_void and lookup("schedule").params == ()
+
+
+def test_parse_signature_corner_cases():
+    assert parse_signature("char **f(const char *const *argv, int n[])") == (
+        "f",
+        "char **",
+        (CParam("const char *const *", "argv"), CParam("int *", "n")),
+        False,
+    )
+    assert parse_signature("int g(void *, unsigned long)")[2] == (
+        CParam("void *", "arg0"),
+        CParam("unsigned long", "arg1"),
+    )

@@ -21,9 +21,10 @@ and the call continues.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from lkmsh.errors import ModuleFault
+from lkmsh.errors import BadAddress, ModuleFault
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -75,3 +76,30 @@ def report(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> Non
 def bug(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> KernelBug:
     """Build (for the caller to raise) a KernelBug whose report ends with the call trace."""
     return KernelBug(lines[0], [*lines, *call_trace(ctx)], level)
+
+
+_BAD = re.compile(r"kernel (read|write) of unmapped address (0x[0-9a-f]+)")
+
+
+def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
+    """A kernel function dereferenced a bad pointer it was given: Linux's Oops for it.
+
+    The RIP is the kernel function itself ("strlen+0x0/0x10"), the trace the
+    module code that passed the pointer.
+    """
+    m = _BAD.search(err.message)
+    access, addr = (m.group(1), int(m.group(2), 16)) if m else ("read", 0)
+    code = 2 if access == "write" else 0
+    if addr < 4096:
+        head = f"BUG: kernel NULL pointer dereference, address: {addr:016x}"
+    else:
+        head = f"BUG: unable to handle page fault for address: {addr:016x}"
+    lines = [
+        head,
+        f"#PF: supervisor {access} access in kernel mode",
+        f"#PF: error_code(0x{code:04x}) - not-present page",
+        f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI",
+        f"RIP: 0010:{ctx.name or 'kernel'}+0x0/0x10",
+        *call_trace(ctx),
+    ]
+    return KernelBug(head, lines, LOGLEVEL_ALERT)

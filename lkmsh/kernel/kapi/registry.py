@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lkmsh.errors import BadAddress
+
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
@@ -148,11 +150,27 @@ def kapi(name: str, sig: str, gpl: bool = False) -> Callable[[Impl], Impl]:
         global _sorted_cache
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _FUNCS[name] = KapiFunc(name, sig, impl, gpl, returns, params, variadic)
+        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, returns, params, variadic)
         _sorted_cache = None
         return impl
 
     return register
+
+
+def _guarded(impl: Impl) -> Impl:
+    """A bad pointer handed to a kernel function faults as in Linux: an Oops, not an error."""
+
+    def run(ctx: CallContext) -> int | None:
+        try:
+            return impl(ctx)
+        except BadAddress as err:
+            from lkmsh.kernel.kapi.bug import page_fault
+
+            raise page_fault(ctx, err) from None
+
+    run.__name__ = getattr(impl, "__name__", "kapi")
+    run.__doc__ = impl.__doc__
+    return run
 
 
 def kdata(name: str, size: int, gpl: bool = False) -> Callable[[Callable[[Any], bytes]], Any]:

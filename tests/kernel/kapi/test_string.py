@@ -7,7 +7,7 @@ import errno
 import pytest
 from kapi_harness import call
 
-from lkmsh.errors import KernelError
+from lkmsh.kernel.kapi.bug import KernelBug
 
 MASK64 = (1 << 64) - 1
 
@@ -40,9 +40,24 @@ def test_strlen_strnlen_and_faults(mini):
     assert call(mini, "strlen", s) == 5
     assert call(mini, "strnlen", s, 3) == 3
     assert call(mini, "strnlen", s, 50) == 5
-    with pytest.raises(KernelError) as exc:
+    with pytest.raises(KernelBug) as exc:
         call(mini, "strlen", 0)
-    assert exc.value.errno == errno.EFAULT  # the kernel makes this an Oops
+    assert exc.value.errno == errno.EFAULT
+    assert exc.value.lines[:5] == [
+        "BUG: kernel NULL pointer dereference, address: 0000000000000000",
+        "#PF: supervisor read access in kernel mode",
+        "#PF: error_code(0x0000) - not-present page",
+        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
+        "RIP: 0010:strlen+0x0/0x10",
+    ]
+    assert " hx_init+0x12/0x40 [hx]" in exc.value.lines
+
+
+def test_writing_through_a_bad_pointer_is_a_write_fault(mini):
+    with pytest.raises(KernelBug) as exc:
+        call(mini, "memset", 0xFFFF888000400000, 0, 8)
+    assert exc.value.lines[0] == ("BUG: unable to handle page fault for address: ffff888000400000")
+    assert exc.value.lines[1] == "#PF: supervisor write access in kernel mode"
 
 
 def test_strcpy_strcat_strncat(mini):

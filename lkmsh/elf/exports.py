@@ -27,6 +27,7 @@ from lkmsh.elf.constants import (
     SHF_ALLOC,
     SHT_DYNSYM,
     SHT_NOBITS,
+    SHT_NULL,
     STT_SECTION,
 )
 from lkmsh.elf.sections import read_cstring
@@ -43,8 +44,8 @@ def decode_exports(elf: ElfFile) -> list[Export]:
     out: list[Export] = []
     for name, gpl in KSYMTAB_SECTIONS:
         sec = elf.section_by_name(name)
-        if sec is None or sec.size == 0 or sec.type == SHT_NOBITS:
-            continue
+        if sec is None or sec.size == 0 or sec.type in (SHT_NOBITS, SHT_NULL):
+            continue  # no file bytes behind it
         out.extend(_decode_table(elf, sec, gpl))
     return out
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from elf_synth import Sec, build_elf
+from elf_synth import Sec, build_elf, export_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +25,7 @@ from lkmsh.errors import ElfError
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_modules"
 PROVIDER = (SAMPLES / "provider.ko").read_bytes()
 SHARED = (SAMPLES / "shared_hello.ko").read_bytes()
+SYNTH_REL = export_module(183, extended=True)
 
 EHDR_FIELDS = {  # name: (offset, struct format)
     "e_type": (16, "<H"),
@@ -338,9 +339,9 @@ def test_fuzzed_header_and_section_fields(overwrites):
 @FUZZ
 @given(st.data())
 def test_fuzzed_bit_flips(draw):
-    # The relocatable sample and, for resolved exports and dynamic
-    # relocations, the shared one.
-    data = bytearray(draw.draw(st.sampled_from([PROVIDER, SHARED])))
+    # The relocatable sample, the shared one (resolved exports, dynamic
+    # relocations) and a synthetic one (REL relocations, AArch64 numbering).
+    data = bytearray(draw.draw(st.sampled_from([PROVIDER, SHARED, SYNTH_REL])))
     for bit in draw.draw(st.lists(st.integers(0, len(data) * 8 - 1), min_size=1, max_size=16)):
         data[bit // 8] ^= 1 << (bit % 8)
     outcome(bytes(data))

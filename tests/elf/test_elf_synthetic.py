@@ -7,76 +7,17 @@ from __future__ import annotations
 import struct
 
 import pytest
-from elf_synth import Sec, Strtab, build_elf, rel, rela, sym
+from elf_synth import Sec, Strtab, build_elf, export_module, sym
 
 from lkmsh.elf import EM_AARCH64, EM_X86_64, ElfFile, read_modinfo
 from lkmsh.elf.constants import (
-    R_AARCH64_PREL32,
-    R_X86_64_PC32,
     SHF_ALLOC,
-    SHF_EXECINSTR,
-    SHF_INFO_LINK,
     SHT_PROGBITS,
-    SHT_REL,
-    SHT_RELA,
     SHT_STRTAB,
     SHT_SYMTAB,
     SHT_SYMTAB_SHNDX,
 )
 from lkmsh.errors import ElfError
-
-PREL32 = {EM_X86_64: R_X86_64_PC32, EM_AARCH64: R_AARCH64_PREL32}
-STRINGS = b"foo\0\0bar\0GPL_NS\0"  # foo @0, "" @4, bar @5, GPL_NS @9
-
-
-def export_module(machine: int, **kw) -> bytes:
-    """foo exported through a REL section (addends in the place), bar GPL-only
-    in namespace GPL_NS through a RELA section; both name fields point at the
-    __ksymtab_strings section symbol plus an offset."""
-    t = PREL32[machine]
-    names = Strtab()
-    symtab = b"".join(
-        [
-            sym(0),
-            sym(0, bind=0, type_=3, shndx=2),  # 1: section symbol of __ksymtab_strings
-            sym(names.add("foo"), value=0, size=8, bind=1, type_=2, shndx=1),
-            sym(names.add("bar"), value=8, size=8, bind=1, type_=2, shndx=1),
-            sym(names.add("modinfo_tag"), value=0, bind=1, type_=1, shndx=9),
-        ]
-    )
-    return build_elf(
-        [
-            Sec(".text", SHT_PROGBITS, b"\xc3" * 16, SHF_ALLOC | SHF_EXECINSTR, addralign=16),
-            Sec("__ksymtab_strings", SHT_PROGBITS, STRINGS, SHF_ALLOC),
-            Sec("__ksymtab", SHT_PROGBITS, struct.pack("<iii", 0, 0, 4), SHF_ALLOC, addralign=4),
-            Sec("__ksymtab_gpl", SHT_PROGBITS, bytes(12), SHF_ALLOC, addralign=4),
-            Sec(
-                ".rel__ksymtab",
-                SHT_REL,
-                rel(0, 2, t) + rel(4, 1, t) + rel(8, 1, t),
-                SHF_INFO_LINK,
-                link=7,
-                info=3,
-                addralign=8,
-                entsize=16,
-            ),
-            Sec(
-                ".rela__ksymtab_gpl",
-                SHT_RELA,
-                rela(0, 3, t) + rela(4, 1, t, 5) + rela(8, 1, t, 9),
-                SHF_INFO_LINK,
-                link=7,
-                info=4,
-                addralign=8,
-                entsize=24,
-            ),
-            Sec(".symtab", SHT_SYMTAB, symtab, link=8, info=2, addralign=8, entsize=24),
-            Sec(".strtab", SHT_STRTAB, bytes(names.blob)),
-            Sec(".modinfo", SHT_PROGBITS, b"license=GPL\0name=synth\0", SHF_ALLOC),
-        ],
-        machine=machine,
-        **kw,
-    )
 
 
 @pytest.mark.parametrize("machine", [EM_X86_64, EM_AARCH64], ids=["x86_64", "aarch64"])

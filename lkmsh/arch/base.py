@@ -1,0 +1,143 @@
+"""What every architecture provides: its description and its relocation machinery.
+
+The arch layer knows nothing of the kernel: a relocation is applied through a
+``RelocContext`` whose memory is anything with ``read(vaddr, n)`` and
+``write(vaddr, data)`` (the kernel's AddressSpace fits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from lkmsh.errors import RelocationError
+
+MASK64 = (1 << 64) - 1
+
+
+class PlaceMemory(Protocol):
+    def read(self, vaddr: int, n: int) -> bytes: ...
+
+    def write(self, vaddr: int, data: bytes) -> None: ...
+
+
+#: ``got_slot(symbol_key, S) -> address`` of a per-module GOT entry holding S.
+GotAllocator = Callable[[Hashable, int], int]
+
+
+@dataclass(slots=True)
+class RelocContext:
+    """One relocation being applied, in the ELF psABI's notation.
+
+    ``P`` place, ``S`` symbol value, ``A`` addend, ``B`` load base (ET_DYN),
+    ``Z`` symbol size. ``symbol_key`` identifies the symbol for GOT slots (the
+    loader picks it; a name or a symbol index), ``got_slot`` allocates them.
+    """
+
+    mem: PlaceMemory
+    P: int
+    S: int = 0
+    A: int = 0
+    B: int = 0
+    Z: int = 0
+    symbol_key: Hashable = None
+    got_slot: GotAllocator | None = None
+
+    def read(self, size: int) -> int:
+        """The unsigned little-endian value of ``size`` bytes at the place."""
+        return int.from_bytes(self.mem.read(self.P, size), "little")
+
+    def write(self, value: int, size: int) -> None:
+        """Store the low ``size`` bytes of ``value`` (two's complement) at the place."""
+        mask = (1 << (8 * size)) - 1
+        self.mem.write(self.P, (value & mask).to_bytes(size, "little"))
+
+    def got(self) -> int:
+        """Address of this symbol's GOT slot (G + GOT in the psABI)."""
+        if self.got_slot is None:
+            raise RelocationError("relocation needs a GOT but the loader provides none")
+        return self.got_slot(self.symbol_key, self.S)
+
+
+Handler = Callable[[RelocContext], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RelocType:
+    """One relocation type: its number, psABI name, field size and handler."""
+
+    number: int
+    name: str
+    size: int  # bytes written at the place (0 for NONE)
+    signed: bool  # implicit addends (REL) are sign-extended
+    handler: Handler
+    uses_symbol: bool = True
+    uses_got: bool = False
+
+
+@dataclass(frozen=True)
+class Arch:
+    """An architecture as the kernel and CPU need to know it.
+
+    Register names are lower-case and match unicorn's ``UC_<ARCH>_REG_<NAME>``
+    constants, so ``cpu.py`` maps them without the arch layer importing unicorn.
+    """
+
+    name: str
+    elf_machine: int
+    uc_arch: str  # unicorn constant name, e.g. "UC_ARCH_X86"
+    uc_mode: str  # e.g. "UC_MODE_64"
+    page_size: int
+    word_size: int
+    arg_regs: tuple[str, ...]
+    return_reg: str
+    sp: str
+    ip: str
+    flags_reg: str
+    gp_regs: tuple[str, ...]  # shown in register dumps, in Linux's order
+    stack_align: int
+    trap_slot: bytes  # the bytes of one kernel API slot
+    bug_insn: bytes  # what BUG() compiles to
+    relocations: Mapping[int, RelocType]
+    reloc_names: Mapping[int, str]
+
+    @property
+    def slot_size(self) -> int:
+        return len(self.trap_slot)
+
+    def relocation(self, rtype: int) -> RelocType:
+        """The relocation type ``rtype``, or RelocationError if unsupported."""
+        rel = self.relocations.get(rtype)
+        if rel is None:
+            raise RelocationError(
+                f"unsupported relocation type {rtype} ({self.reloc_names.get(rtype, 'unknown')})"
+            )
+        return rel
+
+    def apply_relocation(self, rtype: int, ctx: RelocContext) -> None:
+        self.relocation(rtype).handler(ctx)
+
+    def implicit_addend(self, rtype: int, ctx: RelocContext) -> int:
+        """The addend a REL (not RELA) relocation keeps at its place."""
+        rel = self.relocation(rtype)
+        if rel.size == 0:
+            return 0
+        value = ctx.read(rel.size)
+        bits = 8 * rel.size
+        if rel.signed and value >> (bits - 1):
+            value -= 1 << bits
+        return value
+
+
+def overflow(rtype: int, value: int) -> RelocationError:
+    """Linux's wording (arch/x86/kernel/module.c): the value as a u64 in hex."""
+    return RelocationError(f"overflow in relocation type {rtype} val {value & MASK64:x}")
+
+
+def fits_signed(value: int, bits: int) -> bool:
+    return -(1 << (bits - 1)) <= value < (1 << (bits - 1))
+
+
+def fits_unsigned(value: int, bits: int) -> bool:
+    return 0 <= value < (1 << bits)

@@ -1,0 +1,562 @@
+"""The emulated CPU: unicorn in virtual-TLB mode over an AddressSpace.
+
+Every region's bytearray is mapped into unicorn at its physical address with
+``mem_map_ptr`` (kernel and CPU share the bytes); virtual addresses are
+resolved by a TLB-fill hook from ``AddressSpace.translate``, which is also
+where page faults and permission violations are recorded. Kernel API calls
+are a code hook limited to the trap range (the ``ret`` in each slot).
+
+Nesting (a trap handler calling ``Cpu.call`` again, e.g. request_module
+running another module's init) uses one unicorn engine per nesting depth:
+unicorn can re-enter ``emu_start`` on one engine, but the inner call then
+clobbers the outer call's instruction budget. Engines share the memory
+buffers, so nesting costs one engine per depth, created on first use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import threading
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import unicorn
+from unicorn import UcError, unicorn_const
+
+from lkmsh.arch.base import Arch
+from lkmsh.errors import KernelError, ModuleFault
+from lkmsh.kernel import layout
+from lkmsh.kernel.callctx import CallContext
+from lkmsh.kernel.memory import AddressSpace, Perm, Region
+
+MASK64 = (1 << 64) - 1
+#: Deepest nesting of calls into module code (request_module chains).
+MAX_DEPTH = 16
+
+TrapHandler = Callable[[int, CallContext], "int | None"]
+
+
+class FaultKind(enum.Enum):
+    PAGE_FAULT = "page fault"
+    PROTECTION_FAULT = "protection fault"
+    INVALID_OPCODE = "invalid opcode"
+    BUG = "BUG"
+    SOFT_LOCKUP = "soft lockup"
+    DIVIDE_ERROR = "divide error"
+    GENERAL_PROTECTION = "general protection fault"
+    BREAKPOINT = "int3"
+    CANCELLED = "cancelled"
+
+
+class Access(enum.Enum):
+    READ = "read"
+    WRITE = "write"
+    EXEC = "exec"
+
+
+_ACCESS = {
+    unicorn_const.UC_MEM_READ: Access.READ,
+    unicorn_const.UC_MEM_WRITE: Access.WRITE,
+    unicorn_const.UC_MEM_FETCH: Access.EXEC,
+}
+_NEEDED_PERM = {Access.READ: Perm.R, Access.WRITE: Perm.W, Access.EXEC: Perm.X}
+_VECTOR_KIND = {
+    0: FaultKind.DIVIDE_ERROR,
+    3: FaultKind.BREAKPOINT,
+    6: FaultKind.INVALID_OPCODE,
+    13: FaultKind.GENERAL_PROTECTION,
+    14: FaultKind.PAGE_FAULT,
+}
+
+
+class CpuFault(ModuleFault):
+    """Module code crashed; everything the kernel needs to write the Oops.
+
+    ``address``/``access`` are set for page and protection faults; ``code``
+    holds the bytes from RIP on (empty when RIP is unmapped) and
+    ``code_before`` up to 42 bytes before it, as Linux's "Code:" line shows.
+    """
+
+    def __init__(
+        self,
+        kind: FaultKind,
+        *,
+        rip: int,
+        regs: dict[str, int],
+        address: int | None = None,
+        access: Access | None = None,
+        code: bytes = b"",
+        code_before: bytes = b"",
+        vector: int | None = None,
+        detail: str = "",
+    ):
+        self.kind = kind
+        self.rip = rip
+        self.regs = regs
+        self.address = address
+        self.access = access
+        self.code = code
+        self.code_before = code_before
+        self.vector = vector
+        self.detail = detail
+        super().__init__(self.headline)
+
+    @property
+    def error_code(self) -> int:
+        """The x86 #PF error code (present, write, user=0, instruction fetch)."""
+        code = 0
+        if self.kind is FaultKind.PROTECTION_FAULT:
+            code |= 1
+        if self.access is Access.WRITE:
+            code |= 2
+        if self.access is Access.EXEC:
+            code |= 0x10
+        return code
+
+    @property
+    def headline(self) -> str:
+        """Linux's first Oops line for this fault."""
+        kind = self.kind
+        if kind in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT) and self.address is not None:
+            if kind is FaultKind.PROTECTION_FAULT and self.access is Access.EXEC:
+                return "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)"
+            if self.address < layout.PAGE_SIZE:
+                return f"BUG: kernel NULL pointer dereference, address: {self.address:016x}"
+            return f"BUG: unable to handle page fault for address: {self.address:016x}"
+        if kind is FaultKind.GENERAL_PROTECTION and self.address is not None:
+            return (
+                "general protection fault, probably for non-canonical address "
+                f"{self.address:#x}: 0000 [#1]"
+            )
+        if kind is FaultKind.BUG:
+            return "kernel BUG"
+        if kind is FaultKind.SOFT_LOCKUP:
+            return f"watchdog: BUG: soft lockup - {self.detail}"
+        if kind is FaultKind.CANCELLED:
+            return "module code interrupted"
+        return f"{kind.value}: 0000 [#1]"
+
+    def describe(self) -> list[str]:
+        """The headline plus Linux's #PF detail lines, when it is a page fault."""
+        lines = [self.headline]
+        if self.kind in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT) and self.access:
+            verb = {
+                Access.READ: "read access",
+                Access.WRITE: "write access",
+                Access.EXEC: "instruction fetch",
+            }[self.access]
+            lines.append(f"#PF: supervisor {verb} in kernel mode")
+            why = (
+                "permissions violation"
+                if self.kind is FaultKind.PROTECTION_FAULT
+                else "not-present page"
+            )
+            lines.append(f"#PF: error_code({self.error_code:#06x}) - {why}")
+        return lines
+
+
+def _uc_const(module: Any, prefix: str, name: str) -> int:
+    return getattr(module, f"{prefix}{name.upper()}")
+
+
+class _RegBank:
+    """Batch access to a fixed list of 64-bit registers through prebuilt ctypes arrays.
+
+    unicorn's public ``reg_write_batch``/``reg_read`` cost microseconds per
+    register in Python; this keeps a call's setup at a single C call.
+    """
+
+    def __init__(self, uc: unicorn.Uc, reg_ids: Sequence[int]):
+        n = len(reg_ids)
+        self.uc = uc
+        self.ids = (ctypes.c_int * n)(*reg_ids)
+        self.vals = (ctypes.c_uint64 * n)()
+        base = ctypes.addressof(self.vals)
+        self.ptrs = (ctypes.c_void_p * n)(*(base + 8 * i for i in range(n)))
+        self.count = ctypes.c_int(n)
+        self._fast = hasattr(uc, "_do_reg_write_batch") and hasattr(uc, "_do_reg_read_batch")
+        self._reg_ids = list(reg_ids)
+
+    def write(self, values: Sequence[int]) -> None:
+        if not self._fast:
+            self.uc.reg_write_batch(list(zip(self._reg_ids, values, strict=True)))
+            return
+        self.vals[:] = values
+        status = self.uc._do_reg_write_batch(self.ids, self.ptrs, self.count)
+        if status != unicorn_const.UC_ERR_OK:
+            raise UcError(status)
+
+    def read(self) -> list[int]:
+        if not self._fast:
+            return [v & MASK64 for v in self.uc.reg_read_batch(self._reg_ids)]
+        status = self.uc._do_reg_read_batch(self.ids, self.ptrs, self.count)
+        if status != unicorn_const.UC_ERR_OK:
+            raise UcError(status)
+        return self.vals[:]
+
+
+class _Engine:
+    """One unicorn instance; ``Cpu`` keeps one per nesting depth."""
+
+    def __init__(self, cpu: Cpu):
+        self.cpu = cpu
+        arch = cpu.arch
+        uc = unicorn.Uc(getattr(unicorn_const, arch.uc_arch), getattr(unicorn_const, arch.uc_mode))
+        uc.ctl_set_tlb_mode(unicorn_const.UC_TLB_VIRTUAL)
+        self.uc = uc
+        self.code_generation = -1
+        self.fault: tuple[int, Access, bool] | None = None  # (address, access, protection)
+        self.vector: int | None = None
+        self.pending: BaseException | None = None
+        self.running = False
+        #: all general registers + ip + flags, in Cpu._reg_ids order
+        self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
+        #: argument registers + stack pointer, read at every trap
+        self.trap_regs = _RegBank(uc, cpu._trap_regs)
+        #: instruction pointer and return register, read after every call
+        self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
+        uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
+        uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
+        base, end = cpu.trap_range
+        uc.hook_add(unicorn_const.UC_HOOK_CODE, self._trap, begin=base, end=end - 1)
+        for paddr, (size, buf) in cpu._buffers.items():
+            uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
+
+    # hooks: never let an exception escape into unicorn (it would be lost)
+
+    def _fill(self, uc, vaddr, access, entry, data) -> bool:
+        acc = _ACCESS.get(access, Access.READ)
+        hit = self.cpu.mem.translate(vaddr)
+        if hit is None:
+            self.fault = (vaddr, acc, False)
+            return False
+        paddr, perm = hit
+        if not perm & _NEEDED_PERM[acc]:
+            self.fault = (vaddr, acc, True)
+            return False
+        entry.paddr = paddr & layout.PAGE_MASK
+        entry.perms = int(perm)
+        return True
+
+    def _intr(self, uc, intno, data) -> None:
+        self.vector = intno
+        uc.emu_stop()
+
+    def _trap(self, uc, address, size, data) -> None:
+        try:
+            cpu = self.cpu
+            regs = self.trap_regs.read()
+            sp = regs[-1]
+            mem = cpu.mem
+            ctx = CallContext(
+                cpu.kernel,
+                mem,
+                regs[:-1],
+                partial(_stack_arg, mem, sp + cpu.arch.word_size),
+                caller=mem.read_u64(sp),
+            )
+            result = cpu.trap_handler(address, ctx)
+            if result is not None:
+                uc.reg_write(cpu._ret_reg, result & MASK64)
+        except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
+            if self.pending is None:
+                self.pending = exc
+            uc.emu_stop()
+
+    def flush_tlb(self) -> None:
+        self.uc.ctl(unicorn_const.UC_CTL_TLB_FLUSH, unicorn_const.UC_CTL_IO_WRITE)
+
+
+def _stack_arg(mem: AddressSpace, base: int, i: int) -> int:
+    return mem.read_u64(base + 8 * i)
+
+
+class Cpu:
+    """Runs module code: ``call(addr, args)`` returns the function's result.
+
+    ``trap_handler(slot_address, ctx)`` runs when module code calls into the
+    trap range; an int it returns lands in the return register. Exceptions it
+    raises propagate out of ``call`` unchanged. ``default_budget`` is the
+    instruction budget of calls that pass none (None: unlimited).
+    """
+
+    def __init__(
+        self,
+        mem: AddressSpace,
+        arch: Arch,
+        trap_handler: TrapHandler,
+        *,
+        trap_range: tuple[int, int] = (
+            layout.KERNEL_TEXT_BASE,
+            layout.KERNEL_TEXT_BASE + layout.KERNEL_TEXT_SIZE,
+        ),
+        kernel: Any = None,
+        default_budget: int | None = None,
+    ):
+        if arch.name != "x86_64":
+            raise KernelError(f"no CPU emulation for {arch.name} yet")
+        self.mem = mem
+        self.arch = arch
+        self.trap_handler = trap_handler
+        self.trap_range = trap_range
+        self.kernel = kernel
+        self.default_budget = default_budget
+        consts = unicorn.x86_const
+        self._reg_ids = {
+            name: _uc_const(consts, "UC_X86_REG_", name)
+            for name in (*arch.gp_regs, arch.ip, arch.flags_reg)
+        }
+        self._arg_reg_ids = [self._reg_ids[r] for r in arch.arg_regs]
+        self._trap_regs = [*self._arg_reg_ids, self._reg_ids[arch.sp]]
+        self._ret_reg = self._reg_ids[arch.return_reg]
+        self._sp_reg = self._reg_ids[arch.sp]
+        self._ip_reg = self._reg_ids[arch.ip]
+        self._flags_reg = self._reg_ids[arch.flags_reg]
+        names = list(self._reg_ids)
+        self._arg_slots = [names.index(r) for r in arch.arg_regs]
+        self._sp_slot = names.index(arch.sp)
+        self._initial_regs = [0] * len(names)
+        self._initial_regs[names.index(arch.flags_reg)] = 0x2  # reserved bit; DF clear
+        self._buffers: dict[int, tuple[int, ctypes.Array]] = {}
+        self._engines: list[_Engine] = []
+        self._stacks: list[Region] = []
+        self._depth = 0
+        self._cancel = threading.Event()
+        self._closed = False
+        self.last_call_seconds = 0.0
+        for region in mem.regions():
+            self._mirror(region)
+        mem.add_observer(self)
+        self._own_return_page = mem.region_at(layout.CPU_RETURN_PAGE) is None
+        if self._own_return_page:
+            page = mem.map(
+                layout.CPU_RETURN_PAGE,
+                layout.PAGE_SIZE,
+                Perm.RX,
+                "cpu return",
+                "cpu",
+                transient=True,
+            )
+            page.data[:] = b"\xcc" * layout.PAGE_SIZE  # int3: reaching it *is* the end
+        #: Address a called function returns to; reaching it ends the call.
+        self.return_slot = layout.CPU_RETURN_PAGE + 0x800
+
+    # -- memory mirroring (AddressSpace observer) ------------------------------
+
+    def _mirror(self, region: Region) -> None:
+        buf = (ctypes.c_char * region.size).from_buffer(region.data)
+        self._buffers[region.paddr] = (region.size, buf)
+        for eng in self._engines:
+            eng.uc.mem_map_ptr(
+                region.paddr, region.size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf)
+            )
+
+    def on_map(self, region: Region) -> None:
+        self._mirror(region)
+
+    def on_unmap(self, region: Region) -> None:
+        if self._buffers.pop(region.paddr, None) is None:
+            return
+        for eng in self._engines:
+            eng.uc.mem_unmap(region.paddr, region.size)
+            eng.flush_tlb()
+
+    def on_protect(self, vaddr: int, size: int, perm: Perm) -> None:
+        for eng in self._engines:
+            eng.flush_tlb()
+
+    # -- calls -----------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """How many calls into module code are running (nested ones count)."""
+        return self._depth
+
+    @property
+    def cancelled(self) -> bool:
+        """A cancel() is pending (long-running trap handlers may poll this)."""
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Stop the running call (from another thread); it fails as CANCELLED."""
+        if self._depth == 0:
+            return
+        self._cancel.set()
+        for eng in self._engines:
+            if eng.running:
+                eng.uc.emu_stop()
+
+    def _stack_for(self, depth: int) -> Region:
+        while len(self._stacks) <= depth:
+            base = self.mem.stacks.alloc(layout.STACK_GUARD + layout.STACK_SIZE)
+            self._stacks.append(
+                self.mem.map(
+                    base + layout.STACK_GUARD,
+                    layout.STACK_SIZE,
+                    Perm.RW,
+                    f"cpu stack {len(self._stacks)}",
+                    "cpu",
+                    transient=True,
+                )
+            )
+        return self._stacks[depth]
+
+    def call(
+        self,
+        func_addr: int,
+        args: Sequence[int] = (),
+        *,
+        budget: int | None = None,
+        timeout_s: float | None = None,
+    ) -> int:
+        """Run the function at ``func_addr`` with integer ``args``; its return value (u64).
+
+        Raises CpuFault when the code faults, hits BUG(), exhausts ``budget``
+        instructions or ``timeout_s`` seconds (SOFT_LOCKUP), or is cancelled.
+        """
+        if self._closed:
+            raise KernelError("CPU is closed")
+        depth = self._depth
+        if depth >= MAX_DEPTH:
+            raise KernelError(f"calls into module code nested deeper than {MAX_DEPTH}")
+        if depth == 0:
+            self._cancel.clear()
+        while len(self._engines) <= depth:
+            self._engines.append(_Engine(self))
+        eng = self._engines[depth]
+        stack = self._stack_for(depth)
+        if budget is None:
+            budget = self.default_budget
+        self._depth = depth + 1
+        started = time.perf_counter()
+        try:
+            return self._run(eng, stack, func_addr, args, budget, timeout_s)
+        finally:
+            self._depth = depth
+            self.last_call_seconds = time.perf_counter() - started
+
+    def _run(
+        self,
+        eng: _Engine,
+        stack: Region,
+        func_addr: int,
+        args: Sequence[int],
+        budget: int | None,
+        timeout_s: float | None,
+    ) -> int:
+        uc = eng.uc
+        mem = self.mem
+        if eng.code_generation != mem.code_generation:
+            uc.ctl_flush_tb()  # module code was (re)written since this engine last ran
+            eng.code_generation = mem.code_generation
+        nregs = len(self._arg_reg_ids)
+        extra = [a & MASK64 for a in args[nregs:]]
+        # SysV: at entry (rsp + 8) is 16-byte aligned; [rsp] is the return address.
+        args_at = (stack.end - 8 * len(extra) - 64) & ~(self.arch.stack_align - 1)
+        sp = args_at - 8
+        off = sp - stack.vaddr
+        frame = [self.return_slot, *extra]
+        stack.data[off : off + 8 * len(frame)] = b"".join(v.to_bytes(8, "little") for v in frame)
+        values = self._initial_regs.copy()
+        for index, a in zip(self._arg_slots, args, strict=False):
+            values[index] = a & MASK64
+        values[self._sp_slot] = sp
+        eng.all_regs.write(values)
+        eng.fault = None
+        eng.vector = None
+        eng.pending = None
+        eng.running = True
+        timeout_us = 0 if timeout_s is None else max(1, int(timeout_s * 1_000_000))
+        try:
+            if self._cancel.is_set():
+                raise self._fault(eng, FaultKind.CANCELLED, detail="cancelled before start")
+            try:
+                uc.emu_start(func_addr & MASK64, self.return_slot, timeout_us, budget or 0)
+            except UcError as err:
+                pending, eng.pending = eng.pending, None
+                if pending is not None:
+                    raise pending from None
+                raise self._error_fault(eng, err) from None
+            pending, eng.pending = eng.pending, None
+            if pending is not None:
+                raise pending
+            if eng.vector is not None:
+                vector = eng.vector
+                kind = _VECTOR_KIND.get(vector, FaultKind.GENERAL_PROTECTION)
+                raise self._fault(eng, kind, vector=vector)
+            rip, result = eng.exit_regs.read()
+            if rip != self.return_slot:
+                if self._cancel.is_set():
+                    raise self._fault(eng, FaultKind.CANCELLED, detail="cancelled")
+                if timeout_s is not None and (budget is None or budget == 0):
+                    detail = f"no return within {timeout_s:g}s"
+                elif timeout_s is not None:
+                    detail = f"no return within {budget} instructions or {timeout_s:g}s"
+                else:
+                    detail = f"no return within {budget} instructions"
+                raise self._fault(eng, FaultKind.SOFT_LOCKUP, detail=detail)
+            return result
+        finally:
+            eng.running = False
+
+    # -- fault reports ---------------------------------------------------------
+
+    def _error_fault(self, eng: _Engine, err: UcError) -> CpuFault:
+        if err.errno == unicorn_const.UC_ERR_INSN_INVALID:
+            rip = eng.uc.reg_read(self._ip_reg)
+            if self._peek(rip, len(self.arch.bug_insn)) == self.arch.bug_insn:
+                return self._fault(eng, FaultKind.BUG)
+            return self._fault(eng, FaultKind.INVALID_OPCODE, vector=6)
+        if eng.fault is not None:
+            address, access, protection = eng.fault
+            if not layout.is_canonical(address):
+                return self._fault(
+                    eng, FaultKind.GENERAL_PROTECTION, address=address, access=access, vector=13
+                )
+            kind = FaultKind.PROTECTION_FAULT if protection else FaultKind.PAGE_FAULT
+            return self._fault(eng, kind, address=address, access=access, vector=14)
+        return self._fault(eng, FaultKind.GENERAL_PROTECTION, vector=13, detail=str(err))
+
+    def _peek(self, vaddr: int, n: int) -> bytes:
+        """Bytes at ``vaddr`` while they are mapped (kernel view, ignoring perms)."""
+        out = bytearray()
+        while len(out) < n:
+            region = self.mem.region_at(vaddr + len(out))
+            if region is None:
+                break
+            off = vaddr + len(out) - region.vaddr
+            out += region.data[off : off + n - len(out)]
+        return bytes(out)
+
+    def _fault(self, eng: _Engine, kind: FaultKind, **kw: Any) -> CpuFault:
+        regs = dict(zip(self._reg_ids, eng.all_regs.read(), strict=True))
+        rip = regs[self.arch.ip]
+        before = b""
+        start = max(rip - 42, 0)
+        for lo in range(start, rip):  # the longest readable run ending at RIP
+            if self.mem.is_mapped(lo, rip - lo):
+                before = self._peek(lo, rip - lo)
+                break
+        return CpuFault(
+            kind, rip=rip, regs=regs, code=self._peek(rip, 22), code_before=before, **kw
+        )
+
+    # -- lifetime --------------------------------------------------------------
+
+    def close(self) -> None:
+        """Unmap the CPU's stacks and return page and stop following the address space."""
+        if self._closed or self._depth:
+            return
+        self._closed = True
+        self.mem.remove_observer(self)
+        for stack in self._stacks:
+            self.mem.unmap(stack.vaddr)
+            self.mem.stacks.free(stack.vaddr - layout.STACK_GUARD)
+        self._stacks.clear()
+        if self._own_return_page and self.mem.region_at(layout.CPU_RETURN_PAGE) is not None:
+            self.mem.unmap(layout.CPU_RETURN_PAGE)
+        self._engines.clear()
+        self._buffers.clear()

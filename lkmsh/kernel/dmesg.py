@@ -72,6 +72,9 @@ class Dmesg:
         ``cont`` (KERN_CONT) appends to the newest record if it is still open.
         """
         if not text:
+            if not cont:
+                self._push("", level)  # a blank line of a report
+                self._open = False
             return
         lines = text.split("\n")
         terminated = lines[-1] == ""

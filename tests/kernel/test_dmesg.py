@@ -94,3 +94,12 @@ def test_round_trip_through_plain_data():
     assert again.records()[-1].text == "partial tail"
     again.emit(6, "two\n")
     assert again.records()[-1].seq == 2
+
+
+def test_blank_lines_of_reports_are_kept():
+    log = Dmesg()
+    log.emit(3, "BUG: something")
+    log.emit(3, "")
+    log.emit(3, "details")
+    log.emit(3, "", cont=True)  # an empty continuation adds nothing
+    assert [r.text for r in log.records()] == ["BUG: something", "", "details"]

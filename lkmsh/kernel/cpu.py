@@ -51,7 +51,7 @@ class FaultKind(enum.Enum):
     CANCELLED = "cancelled"
 
 
-class Access(enum.Enum):
+class Access(enum.StrEnum):
     READ = "read"
     WRITE = "write"
     EXEC = "exec"
@@ -92,8 +92,10 @@ class CpuFault(ModuleFault):
         code_before: bytes = b"",
         vector: int | None = None,
         detail: str = "",
+        elapsed_s: float = 0.0,
     ):
         self.kind = kind
+        self.elapsed_s = elapsed_s
         self.rip = rip
         self.regs = regs
         self.address = address
@@ -139,7 +141,13 @@ class CpuFault(ModuleFault):
             return "module code interrupted"
         return f"{kind.value}: 0000 [#1]"
 
-    def describe(self) -> list[str]:
+    def summary(self) -> str:
+        """One line for an error message (the Oops headline)."""
+        return self.headline
+
+    describe = summary
+
+    def report_lines(self) -> list[str]:
         """The headline plus Linux's #PF detail lines, when it is a page fault."""
         lines = [self.headline]
         if self.kind in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT) and self.access:
@@ -212,6 +220,7 @@ class _Engine:
         self.vector: int | None = None
         self.pending: BaseException | None = None
         self.running = False
+        self.started = 0.0
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
         #: argument registers + stack pointer, read at every trap
@@ -288,11 +297,9 @@ class Cpu:
         mem: AddressSpace,
         arch: Arch,
         trap_handler: TrapHandler,
+        trap_range: tuple[int, int] | None = None,
+        return_slot: int | None = None,
         *,
-        trap_range: tuple[int, int] = (
-            layout.KERNEL_TEXT_BASE,
-            layout.KERNEL_TEXT_BASE + layout.KERNEL_TEXT_SIZE,
-        ),
         kernel: Any = None,
         default_budget: int | None = None,
     ):
@@ -301,7 +308,10 @@ class Cpu:
         self.mem = mem
         self.arch = arch
         self.trap_handler = trap_handler
-        self.trap_range = trap_range
+        self.trap_range = trap_range or (
+            layout.KERNEL_TEXT_BASE,
+            layout.KERNEL_TEXT_BASE + layout.KERNEL_TEXT_SIZE,
+        )
         self.kernel = kernel
         self.default_budget = default_budget
         consts = unicorn.x86_const
@@ -330,7 +340,9 @@ class Cpu:
         for region in mem.regions():
             self._mirror(region)
         mem.add_observer(self)
-        self._own_return_page = mem.region_at(layout.CPU_RETURN_PAGE) is None
+        self._own_return_page = (
+            return_slot is None and mem.region_at(layout.CPU_RETURN_PAGE) is None
+        )
         if self._own_return_page:
             page = mem.map(
                 layout.CPU_RETURN_PAGE,
@@ -340,9 +352,17 @@ class Cpu:
                 "cpu",
                 transient=True,
             )
-            page.data[:] = b"\xcc" * layout.PAGE_SIZE  # int3: reaching it *is* the end
+            page.data[:] = b"\xcc" * layout.PAGE_SIZE  # int3: reaching the slot *is* the end
+        # unicorn translates the byte before the stop address when starting, so
+        # that byte must be mapped executable too: the slot sits mid-page.
         #: Address a called function returns to; reaching it ends the call.
-        self.return_slot = layout.CPU_RETURN_PAGE + 0x800
+        self.return_slot = layout.CPU_RETURN_PAGE + 0x800 if return_slot is None else return_slot
+        for probe in (self.return_slot - 1, self.return_slot):
+            hit = mem.translate(probe)
+            if hit is None or not hit[1] & Perm.X:
+                raise KernelError(
+                    f"return slot {self.return_slot:#x}: {probe:#x} is not executable"
+                )
 
     # -- memory mirroring (AddressSpace observer) ------------------------------
 
@@ -469,6 +489,7 @@ class Cpu:
         eng.vector = None
         eng.pending = None
         eng.running = True
+        eng.started = time.perf_counter()
         timeout_us = 0 if timeout_s is None else max(1, int(timeout_s * 1_000_000))
         try:
             if self._cancel.is_set():
@@ -541,7 +562,13 @@ class Cpu:
                 before = self._peek(lo, rip - lo)
                 break
         return CpuFault(
-            kind, rip=rip, regs=regs, code=self._peek(rip, 22), code_before=before, **kw
+            kind,
+            rip=rip,
+            regs=regs,
+            code=self._peek(rip, 22),
+            code_before=before,
+            elapsed_s=time.perf_counter() - eng.started,
+            **kw,
         )
 
     # -- lifetime --------------------------------------------------------------

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from lkmsh.kernel.kernel import Kernel, KernelConfig
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "sample_modules"
-HERE_MODULES = Path(__file__).parent / "modules"
-
-needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
 
 
 @pytest.fixture
@@ -41,11 +34,3 @@ def build(tmp_path):
         return build_module([src], tmp_path / f"{name}.ko", shared=shared)
 
     return _build
-
-
-def sample(name: str) -> Path:
-    return SAMPLES / f"{name}.ko"
-
-
-def texts(kernel: Kernel) -> list[str]:
-    return [r.text for r in kernel.dmesg()]

@@ -6,6 +6,7 @@ import errno
 import threading
 
 import pytest
+from kernel_helpers import needs_gcc, sample, texts
 
 from lkmsh.errors import (
     AlreadyExists,
@@ -20,8 +21,6 @@ from lkmsh.errors import (
 from lkmsh.kernel.kernel import Kernel, KernelConfig
 from lkmsh.kernel.module import ModuleState
 from lkmsh.kernel.symbols import SymbolKind
-
-from .conftest import needs_gcc, sample, texts
 
 
 def test_hello_loads_greets_and_says_goodbye(kernel):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from kernel_helpers import HERE_MODULES, SAMPLES, needs_gcc, texts
 
 from lkmsh.errors import RelocationError
 from lkmsh.kernel.symbols import SymbolKind
-
-from .conftest import HERE_MODULES, SAMPLES, needs_gcc, texts
 
 pytestmark = needs_gcc
 

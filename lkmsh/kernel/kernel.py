@@ -28,7 +28,7 @@ from lkmsh.errors import (
 )
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.clock import Clock
-from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular
+from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.kapi import registry as kapi
@@ -566,21 +566,17 @@ class Kernel:
 
         _, data = self._read_image(source, None)
         ef = ElfFile(data)
+        name = self._module_name(ef, "")
         undefined = {s.name for s in ef.undefined_symbols}
         with self._lock:
-            provided = {s.name: (s.owner or "") for s in self.symbol_table}
-            needs = [ModuleNeeds(self._module_name(ef, ""), set(), undefined)]
-            needs += [
-                ModuleNeeds(m.name, set(m.exports), set()) for m in self._modules.values()
-            ]
-            graph = build_graph(needs, provided)
-            direct = graph.deps[needs[0].name]
-            if graph.missing.get(needs[0].name):
-                missing = graph.missing[needs[0].name]
+            provided = {s.name: (s.owner or "") for s in self.symbol_table if s.owner != name}
+            graph = build_graph([ModuleNeeds(name, set(), undefined)], provided)
+            if graph.missing.get(name):
+                missing = graph.missing[name]
                 raise UnknownSymbol(f"unknown symbols: {', '.join(missing)}", missing)
             deps = {m.name: list(m.uses) for m in self._modules.values()}
-            order = graph_order(deps, direct)
-            return order
+            deps[name] = graph.deps[name]
+            return [n for n in topological_order(deps, [name]) if n != name]
 
     def module_check_circular(self, deps: dict[str, list[str]] | None = None) -> None:
         """Raise DependencyCycle if the graph (default: loaded modules) has a cycle."""
@@ -712,8 +708,3 @@ class Kernel:
         k.procfs = ProcFS.from_data(state.components["procfs"])
         return k
 
-
-def graph_order(deps: dict[str, list[str]], targets: list[str]) -> list[str]:
-    from lkmsh.kernel.deps import topological_order
-
-    return topological_order(deps, targets)

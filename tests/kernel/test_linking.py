@@ -56,6 +56,7 @@ def test_module_computation_matches_the_same_c_compiled_natively(kernel, tmp_pat
     )
     native = subprocess.run([str(host)], capture_output=True, text=True, check=True).stdout
     kernel.module_load(SAMPLES / "compute.ko")
-    emulated = [t for t in texts(kernel) if t.startswith("compute: ")]
+    taint_note = "compute: loading out-of-tree module taints kernel."
+    emulated = [t for t in texts(kernel) if t.startswith("compute: ") and t != taint_note]
     assert emulated == native.splitlines()
     assert len(emulated) > 5

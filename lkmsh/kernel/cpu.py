@@ -15,6 +15,7 @@ buffers, so nesting costs one engine per depth, created on first use.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import enum
 import threading
@@ -35,6 +36,10 @@ from lkmsh.kernel.memory import AddressSpace, Perm, Region
 MASK64 = (1 << 64) - 1
 #: Deepest nesting of calls into module code (request_module chains).
 MAX_DEPTH = 16
+
+#: Physical page that stands in for a faulting page while its exact address is found.
+PROBE_PADDR = 0x1000
+assert PROBE_PADDR + layout.PAGE_SIZE <= layout.PHYS_BASE
 
 TrapHandler = Callable[[int, CallContext], "int | None"]
 
@@ -221,6 +226,7 @@ class _Engine:
         self.pending: BaseException | None = None
         self.running = False
         self.started = 0.0
+        self.probe_page: int | None = None  # see Cpu._exact_address
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
         #: argument registers + stack pointer, read at every trap
@@ -233,11 +239,17 @@ class _Engine:
         uc.hook_add(unicorn_const.UC_HOOK_CODE, self._trap, begin=base, end=end - 1)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
+        # scratch physical page below the AddressSpace's physical range
+        uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
 
     # hooks: never let an exception escape into unicorn (it would be lost)
 
     def _fill(self, uc, vaddr, access, entry, data) -> bool:
         acc = _ACCESS.get(access, Access.READ)
+        if self.probe_page is not None and vaddr & layout.PAGE_MASK == self.probe_page:
+            entry.paddr = PROBE_PADDR
+            entry.perms = int(Perm.RWX)
+            return True
         hit = self.cpu.mem.translate(vaddr)
         if hit is None:
             self.fault = (vaddr, acc, False)
@@ -255,6 +267,8 @@ class _Engine:
         uc.emu_stop()
 
     def _trap(self, uc, address, size, data) -> None:
+        if self.probe_page is not None:
+            return  # re-running a faulting instruction: no kernel calls
         try:
             cpu = self.cpu
             regs = self.trap_regs.read()
@@ -532,7 +546,8 @@ class Cpu:
                 return self._fault(eng, FaultKind.BUG)
             return self._fault(eng, FaultKind.INVALID_OPCODE, vector=6)
         if eng.fault is not None:
-            address, access, protection = eng.fault
+            page, access, protection = eng.fault
+            address = self._exact_address(eng, page, access)
             if not layout.is_canonical(address):
                 return self._fault(
                     eng, FaultKind.GENERAL_PROTECTION, address=address, access=access, vector=13
@@ -540,6 +555,47 @@ class Cpu:
             kind = FaultKind.PROTECTION_FAULT if protection else FaultKind.PAGE_FAULT
             return self._fault(eng, kind, address=address, access=access, vector=14)
         return self._fault(eng, FaultKind.GENERAL_PROTECTION, vector=13, detail=str(err))
+
+    def _exact_address(self, eng: _Engine, page: int, access: Access) -> int:
+        """The faulting address, which unicorn only reports to the TLB hook by page.
+
+        For a data access, re-run the one faulting instruction with that page
+        backed by a scratch page and a memory hook watching it (memory hooks
+        see physical addresses in virtual-TLB mode), then put every register
+        back. An instruction fetch faults at RIP.
+        """
+        uc = eng.uc
+        rip = uc.reg_read(self._ip_reg)
+        if access is Access.EXEC:
+            return rip if rip & layout.PAGE_MASK == page else page
+        hits: list[tuple[int, int]] = []
+
+        def on_access(uc, kind, paddr, size, value, data):
+            if PROBE_PADDR <= paddr < PROBE_PADDR + layout.PAGE_SIZE:
+                hits.append((kind, paddr - PROBE_PADDR))
+
+        saved = eng.all_regs.read()
+        hook = uc.hook_add(
+            unicorn_const.UC_HOOK_MEM_READ | unicorn_const.UC_HOOK_MEM_WRITE, on_access
+        )
+        eng.probe_page = page
+        try:
+            uc.ctl_flush_tb()  # retranslate with the memory hook in place
+            eng.flush_tlb()
+            with contextlib.suppress(UcError):  # it faults again, or not: either is fine
+                uc.emu_start(rip, self.return_slot, 0, 1)
+        finally:
+            eng.probe_page = None
+            uc.hook_del(hook)
+            uc.ctl_flush_tb()
+            eng.flush_tlb()
+            eng.all_regs.write(saved)
+            eng.code_generation = -1
+        wanted = unicorn_const.UC_MEM_WRITE if access is Access.WRITE else unicorn_const.UC_MEM_READ
+        for kind, offset in hits:
+            if kind == wanted:
+                return page + offset
+        return page + hits[0][1] if hits else page
 
     def _peek(self, vaddr: int, n: int) -> bytes:
         """Bytes at ``vaddr`` while they are mapped (kernel view, ignoring perms)."""

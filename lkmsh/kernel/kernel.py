@@ -159,7 +159,7 @@ class Kernel:
             self._taints.add(T.Taint.DIE)
             for line in bug.lines:
                 self.log.emit(bug.level, line)
-            raise ModuleFault(bug.lines[0] if bug.lines else "kernel BUG") from None
+            raise ModuleFault(bug.message or "kernel BUG") from None
 
     def cancel(self) -> None:
         """Stop a running module call (Ctrl-C); it ends as a soft lockup report."""
@@ -266,6 +266,11 @@ class Kernel:
 
     def tainted_field(self) -> str:
         return T.tainted_field(self._taints)
+
+    def add_taint(self, letter: str) -> None:
+        """Taint the kernel by Linux's letter (e.g. "W" after a warning)."""
+        with self._lock:
+            self._taints.add(T.BY_LETTER[letter])
 
     def _taint(self, taint: T.Taint, message: str | None = None) -> None:
         if taint not in self._taints and message:
@@ -620,7 +625,15 @@ class Kernel:
                 return self._proc_modules().encode()
             if name == "kallsyms":
                 return self._proc_kallsyms().encode()
-            return self.procfs.read(self, name)
+            entry = self.procfs.lookup(name)
+            owner = self._modules.get(entry.owner) if entry is not None else None
+            if owner is not None:
+                self._current.append(owner)
+            try:
+                return self.procfs.read(self, name)
+            finally:
+                if owner is not None:
+                    self._current.pop()
 
     def _proc_modules(self) -> str:
         lines = []

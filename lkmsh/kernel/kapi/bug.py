@@ -64,6 +64,7 @@ def warn(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_WARNING) -> N
     log = ctx.kernel.log
     for line in [CUT_HERE, *lines, *call_trace(ctx), END_TRACE]:
         log.emit(level, line)
+    ctx.kernel.add_taint("W")
 
 
 def report(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> None:

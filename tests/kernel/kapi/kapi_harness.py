@@ -48,8 +48,12 @@ class MiniKernel:
     code: dict[int, Callable[..., int]] = field(default_factory=dict)
     requested: list[str] = field(default_factory=list)
     data_cursor: int = MODULE_DATA
+    taints: set[str] = field(default_factory=set)
 
     # -- what the kernel API uses --------------------------------------------
+
+    def add_taint(self, letter: str) -> None:
+        self.taints.add(letter)
 
     def symbolize(self, addr: int) -> str:
         for start, size, name, mod in self.symbols:

@@ -23,6 +23,15 @@ def license_is_gpl_compatible(license: str | None) -> bool:
     return license in GPL_COMPATIBLE
 
 
+#: Names module_init()/module_exit() alias; the function's own name reads better.
+_ALIASES = frozenset({"init_module", "cleanup_module"})
+
+
+def _prefer(a: ModuleSymbol, b: ModuleSymbol) -> bool:
+    """Between two symbols at one address: the one that is not an alias, then a sized one."""
+    return (a.name in _ALIASES, not a.size) < (b.name in _ALIASES, not b.size)
+
+
 class ModuleState(enum.Enum):
     """Life cycle: UNLOADED -> LOADED (linked, init not yet run) -> RUNNING -> UNLOADING."""
 
@@ -124,9 +133,9 @@ class Module:
         """The symbol containing addr (or the nearest one before it in text)."""
         best = None
         for s in self.symbols:
-            if s.addr <= addr and (best is None or s.addr > best.addr):
-                if s.size and addr >= s.addr + s.size:
-                    continue
+            if s.addr > addr or (s.size and addr >= s.addr + s.size):
+                continue
+            if best is None or s.addr > best.addr or (s.addr == best.addr and _prefer(s, best)):
                 best = s
         return best
 

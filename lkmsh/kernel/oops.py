@@ -109,9 +109,12 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append((DEFAULT, "Hardware name: lkmsh emulated machine"))
     lines.append((DEFAULT, f"RIP: 0010:{kernel.symbolize(fault.rip)}"))
     if fault.code:
-        lines.append((DEFAULT, "Code: " + " ".join(f"{b:02x}" for b in fault.code)))
+        before = " ".join(f"{b:02x}" for b in fault.code_before)
+        at = f"<{fault.code[0]:02x}>"
+        after = " ".join(f"{b:02x}" for b in fault.code[1:22])
+        lines.append((DEFAULT, "Code: " + " ".join(p for p in (before, at, after) if p)))
     r = fault.regs
-    lines.append((DEFAULT, f"RSP: 0018:{r.get('rsp', 0):016x} EFLAGS: {r.get('rflags', 0):08x}"))
+    lines.append((DEFAULT, f"RSP: 0018:{r.get('rsp', 0):016x} EFLAGS: {r.get('eflags', 0):08x}"))
     for row in REG_ROWS:
         lines.append((DEFAULT, " ".join(f"{n.upper()}: {r.get(n, 0):016x}" for n in row)))
     if fault.address is not None and fault.kind.name.endswith("FAULT"):

@@ -50,8 +50,8 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
             lines.append((ALERT, f"BUG: kernel NULL pointer dereference, address: {addr:016x}"))
         else:
             lines.append((ALERT, f"BUG: unable to handle page fault for address: {addr:016x}"))
-        kind = {"exec": "instruction fetch", "write": "write"}.get(access, "read")
-        lines.append((ALERT, f"#PF: supervisor {kind} access in kernel mode"))
+        kind = {"exec": "instruction fetch", "write": "write access"}.get(access, "read access")
+        lines.append((ALERT, f"#PF: supervisor {kind} in kernel mode"))
         why = "permissions violation" if code & 1 else "not-present page"
         lines.append((ALERT, f"#PF: error_code(0x{code:04x}) - {why}"))
         lines.append((DEFAULT, f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI"))

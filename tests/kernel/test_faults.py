@@ -1,0 +1,97 @@
+"""Each way module code can crash ends in an Oops report, a typed error and a working kernel."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from kernel_helpers import needs_gcc, sample, texts
+
+from lkmsh.errors import Busy, ModuleFault
+from lkmsh.kernel.module import ModuleState
+
+pytestmark = needs_gcc
+
+HEADER = '#include <linux/module.h>\n#include <linux/kernel.h>\nMODULE_LICENSE("GPL");\n'
+
+
+def crash(kernel, build, body: str, name: str) -> list[str]:
+    """Build a module whose init runs `body`, load it, expect an Oops, return dmesg."""
+    src = (
+        HEADER
+        + f"static int __init crash_init(void)\n{{\n{body}\n\treturn 0;\n}}\nmodule_init(crash_init);\n"
+    )
+    with pytest.raises(ModuleFault) as exc:
+        kernel.module_load(build(src, name))
+    assert exc.value.errno == errno.EFAULT
+    assert kernel.module_find(name) is None
+    assert not any(r.owner == name for r in kernel.mem.regions())
+    # ... and the kernel goes on.
+    assert kernel.module_load(sample("hello")).state is ModuleState.RUNNING
+    kernel.module_unload("hello")
+    return texts(kernel)
+
+
+def test_write_to_rodata_is_a_permissions_violation(kernel, build):
+    lines = crash(
+        kernel,
+        build,
+        "\tstatic const int answer = 42;\n\t*(volatile int *)&answer = 7;",
+        "ro_write",
+    )
+    assert any(
+        line.startswith("BUG: unable to handle page fault for address: ffffffffa") for line in lines
+    )
+    assert "#PF: supervisor write access in kernel mode" in lines
+    assert "#PF: error_code(0x0003) - permissions violation" in lines
+    assert any(
+        line.startswith("RIP: 0010:crash_init+0x") and line.endswith("[ro_write]") for line in lines
+    )
+
+
+def test_a_wild_pointer_read_is_a_not_present_page(kernel, build):
+    lines = crash(kernel, build, "\t(void)*(volatile long *)0xffff880012345678UL;", "wild")
+    assert "BUG: unable to handle page fault for address: ffff880012345678" in lines
+    assert "#PF: error_code(0x0000) - not-present page" in lines
+
+
+def test_bug_is_reported_as_kernel_bug(kernel, build):
+    lines = crash(kernel, build, "\tBUG();", "bugger")
+    assert any(line.startswith("kernel BUG at crash_init+0x") for line in lines)
+    assert "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI" in lines
+
+
+def test_an_invalid_opcode(kernel, build):
+    lines = crash(kernel, build, '\tasm volatile(".byte 0x0f, 0xff");', "badop")
+    assert "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI" in lines
+
+
+def test_executing_data_is_refused_by_nx(kernel, build):
+    body = "\tstatic unsigned char code[] = { 0xc3 };\n\t((void (*)(void))code)();"
+    lines = crash(kernel, build, body, "nx")
+    assert "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)" in lines
+    assert "#PF: supervisor instruction fetch in kernel mode" in lines
+
+
+def test_a_fault_in_exit_still_unloads_the_module(kernel, build):
+    src = HEADER + (
+        "static int __init i(void) { return 0; }\n"
+        "static void __exit e(void) { *(volatile int *)0 = 1; }\n"
+        "module_init(i);\nmodule_exit(e);\n"
+    )
+    kernel.module_load(build(src, "bad_exit"))
+    with pytest.raises(ModuleFault):
+        kernel.module_unload("bad_exit")
+    assert kernel.module_find("bad_exit") is None
+    assert "BUG: kernel NULL pointer dereference, address: 0000000000000000" in texts(kernel)
+
+
+def test_a_module_without_exit_is_permanent(kernel, build):
+    src = HEADER + "static int __init i(void) { return 0; }\nmodule_init(i);\n"
+    m = kernel.module_load(build(src, "forever"))
+    assert m.permanent
+    assert "[permanent]," in kernel.read_proc("/proc/modules").decode()
+    with pytest.raises(Busy):
+        kernel.module_unload("forever")
+    kernel.module_unload("forever", force=True)
+    assert kernel.module_find("forever") is None

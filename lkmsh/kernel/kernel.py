@@ -424,11 +424,10 @@ class Kernel:
 
             # Taints are committed only once the module is really going in.
             if T.Taint.PROPRIETARY_MODULE in taints:
-                self._taint(
-                    T.Taint.PROPRIETARY_MODULE,
-                    f"{name}: module license '{lic or 'unspecified'}' taints kernel.",
-                )
-                self.log.emit(4, "Disabling lock debugging due to kernel taint")
+                if T.Taint.PROPRIETARY_MODULE not in self._taints:
+                    self.log.emit(4, f"{name}: module license '{lic or 'unspecified'}' taints kernel.")
+                    self.log.emit(4, "Disabling lock debugging due to kernel taint")
+                self._taints.add(T.Taint.PROPRIETARY_MODULE)
             if T.Taint.OOT_MODULE in taints:
                 self._taint(T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel.")
             if force:
@@ -448,6 +447,7 @@ class Kernel:
                 self.symbol_table.unexport(ks.name)
             if name in self._modules and self._modules[name] is module:
                 self._forget(module)
+            self.heap.reclaim(name)  # parameter strings already copied
             loader.release()
             raise
 

@@ -143,7 +143,10 @@ def test_null_dereference_is_an_oops_and_the_kernel_goes_on(kernel):
     with pytest.raises(ModuleFault):
         kernel.module_load(sample("broken/null_deref"))
     lines = texts(kernel)
-    assert any(line.startswith("BUG: kernel NULL pointer dereference, address: 0000000000000000") for line in lines)
+    assert any(
+        line.startswith("BUG: kernel NULL pointer dereference, address: 00000000000000")
+        for line in lines
+    )
     assert any(line.startswith("RIP: 0010:") and "[null_deref]" in line for line in lines)
     assert "D" in kernel.taints
     assert kernel.module_find("null_deref") is None
@@ -199,9 +202,16 @@ def test_proc_entry_is_readable_and_removed_with_the_module(kernel):
 def test_three_module_chain_loads_bottom_up(kernel):
     for name in ("chain_bottom", "chain_middle", "chain_top"):
         kernel.module_load(sample(name))
-    assert [m.name for m in kernel.module_list_all()] == ["chain_top", "chain_middle", "chain_bottom"]
+    assert [m.name for m in kernel.module_list_all()] == [
+        "chain_top",
+        "chain_middle",
+        "chain_bottom",
+    ]
     assert kernel.module_find("chain_bottom").users == ["chain_middle"]
-    assert kernel.module_resolve_dependencies(sample("chain_top")) == ["chain_bottom", "chain_middle"]
+    assert kernel.module_resolve_dependencies(sample("chain_top")) == [
+        "chain_bottom",
+        "chain_middle",
+    ]
 
 
 def test_assembly_and_shared_object_modules_run(kernel):
@@ -249,7 +259,7 @@ def test_256_modules_load_and_the_257th_is_refused(tmp_path):
     src = tmp_path / "m.c"
     src.write_text(
         "#include <linux/module.h>\nstatic int __init i(void){return 0;}\n"
-        "static void __exit e(void){}\nmodule_init(i);\nmodule_exit(e);\nMODULE_LICENSE(\"GPL\");\n"
+        'static void __exit e(void){}\nmodule_init(i);\nmodule_exit(e);\nMODULE_LICENSE("GPL");\n'
     )
     data = build_module([src], tmp_path / "m000.ko").read_bytes()
     k = Kernel()

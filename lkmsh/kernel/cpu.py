@@ -37,6 +37,8 @@ MASK64 = (1 << 64) - 1
 #: Deepest nesting of calls into module code (request_module chains).
 MAX_DEPTH = 16
 
+#: Translated-code cache per engine.
+TCG_BUFFER_SIZE = 64 << 20
 #: Physical page that stands in for a faulting page while its exact address is found.
 PROBE_PADDR = 0x1000
 assert PROBE_PADDR + layout.PAGE_SIZE <= layout.PHYS_BASE
@@ -218,6 +220,9 @@ class _Engine:
         self.cpu = cpu
         arch = cpu.arch
         uc = unicorn.Uc(getattr(unicorn_const, arch.uc_arch), getattr(unicorn_const, arch.uc_mode))
+        # unicorn reserves 1 GiB of translation cache per instance by default;
+        # module code is small, and a full cache is simply flushed.
+        uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)
         uc.ctl_set_tlb_mode(unicorn_const.UC_TLB_VIRTUAL)
         self.uc = uc
         self.code_generation = -1
@@ -610,6 +615,8 @@ class Cpu:
 
     def _fault(self, eng: _Engine, kind: FaultKind, **kw: Any) -> CpuFault:
         regs = dict(zip(self._reg_ids, eng.all_regs.read(), strict=True))
+        if "eflags" in regs:
+            regs["rflags"] = regs["eflags"]  # the x86-64 name of the same register
         rip = regs[self.arch.ip]
         before = b""
         start = max(rip - 42, 0)

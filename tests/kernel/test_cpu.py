@@ -242,6 +242,7 @@ def test_a_null_read_is_a_page_fault_at_address_zero(m):
     assert fault.code.startswith(bytes.fromhex("488b07c3"))  # mov (%rdi),%rax; ret
     assert fault.code_before.endswith(b"\x90")  # the nop before RIP
     assert fault.regs["rdi"] == 0
+    assert fault.regs["rflags"] == fault.regs["eflags"] and fault.regs["rflags"] & 0x2
     assert fault.summary() == "BUG: kernel NULL pointer dereference, address: 0000000000000000"
     assert fault.report_lines()[1:] == [
         "#PF: supervisor read access in kernel mode",

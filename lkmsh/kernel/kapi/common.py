@@ -69,8 +69,11 @@ def formatter(ctx: CallContext) -> Formatter:
 
 
 def format_args(ctx: CallContext, fmt_addr: int, first_vararg: int) -> bytes:
-    """vsprintf of the format at ``fmt_addr`` with the call's variadic arguments."""
-    fmt = cstr(ctx, fmt_addr) if fmt_addr else b"(null)"
+    """vsprintf of the format at ``fmt_addr`` with the call's variadic arguments.
+
+    A NULL format is read like any pointer, so it faults as in Linux's vsnprintf.
+    """
+    fmt = cstr(ctx, fmt_addr)
     return formatter(ctx).format(fmt, ctx.varargs(first_vararg))
 
 

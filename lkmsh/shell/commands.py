@@ -16,7 +16,7 @@ from typing import Any
 
 from lkmsh.errors import BuildError, KernelError
 from lkmsh.shell import messages as msg
-from lkmsh.shell.context import Context
+from lkmsh.shell.context import Context, OutputMode
 from lkmsh.shell.messages import CommandFailed, ExitRequest
 from lkmsh.shell.registry import KMOD_TOOLS, Arg, Kind, Opt, all_commands, command, get
 from lkmsh.shell.render import (
@@ -115,7 +115,7 @@ def rmmod(ctx: Context, names: tuple[str, ...], force: bool) -> Any:
 
 @command("lsmod", "Show the loaded modules (newest first)", kmod=True)
 def lsmod(ctx: Context) -> Any:
-    s = ctx.summary()
+    s = ctx.summary(full=ctx.mode is OutputMode.JSON)  # JSON has every field
     return LsmodView(s.modules, s.taints)
 
 
@@ -175,7 +175,7 @@ def modinfo(
             entries.append(ModinfoEntry(path, info))
             continue
         if loaded is None:
-            loaded = {m.name: m for m in ctx.summary().modules}
+            loaded = {m.name: m for m in ctx.summary(full=True).modules}
         m = loaded.get(arg.replace("-", "_"))
         if m is None:
             ctx.error(msg.modinfo_not_found(arg))

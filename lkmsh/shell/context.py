@@ -132,8 +132,9 @@ class Session:
         self.cached = None
         self._cached_gen = None
 
-    def summary(self) -> Summary:
-        s = self.store.read_summary()
+    def summary(self, full: bool = False) -> Summary:
+        """Without @full, modules hold only lsmod's columns (cheapest to read)."""
+        s = self.store.read_summary(full=full)
         return Summary(list(s.modules), s.taints) if s is not None else Summary()
 
     def read_kernel(self) -> Kernel:
@@ -173,10 +174,10 @@ class Scope:
                 self._kernel = s.read_kernel()
         return self._kernel
 
-    def summary(self) -> Summary:
+    def summary(self, full: bool = False) -> Summary:
         if self._kernel is not None:
             return Summary(self._kernel.module_list_all(), self._kernel.taints)
-        return self.session.summary()
+        return self.session.summary(full)
 
     def reboot(self) -> None:
         self.session.store.reset()
@@ -214,8 +215,13 @@ class Context:
     def kernel(self) -> Kernel:
         return self.scope.kernel()
 
-    def summary(self) -> Summary:
-        return self.scope.summary()
+    def summary(self, full: bool = False) -> Summary:
+        """The module list and taints, read without building a kernel.
+
+        Without @full each module holds only lsmod's columns (name, size,
+        refcount, users, state, taints, address); @full adds path, modinfo, params.
+        """
+        return self.scope.summary(full)
 
     def error(self, message: str) -> None:
         """Report one failure as kmod does ("insmod: ERROR: ..."); the command exits 1."""

@@ -140,18 +140,23 @@ def run_cancellable(fn: Callable[[], Any], cancel: Callable[[], None]) -> Any:
     could not stop it; the kernel's cancel() can, from another thread.
     """
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
         try:
             box["value"] = fn()
         except BaseException as exc:  # handed to the caller's thread below
             box["error"] = exc
+        finally:
+            done.set()
 
     worker = threading.Thread(target=work, name="lkmsh-command", daemon=True)
     worker.start()
-    while worker.is_alive():
+    # An Event, not Thread.join(): a join interrupted by Ctrl-C can leave the
+    # thread looking finished before it is (CPython 3.11).
+    while not done.is_set():
         try:
-            worker.join()
+            done.wait(0.2)
         except KeyboardInterrupt:
             cancel()
     if "error" in box:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .conftest import REPO, base_env, lkmsh_script, need_kernel
@@ -12,15 +14,7 @@ PROMPT = "lkmsh>"
 
 
 def spawn(tmp_path, state):
-    env = base_env(tmp_path)
-    env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
-    argv = [*lkmsh_script(), "--state", str(state)]
-    child = pexpect.spawn(
-        argv[0], argv[1:], env=env, cwd=str(REPO), encoding="utf-8", timeout=30,
-        dimensions=(40, 160),
-    )  # fmt: skip
-    child.expect(PROMPT)
-    return child
+    return spawn_with_env(tmp_path, state)
 
 
 def leave(child) -> int:
@@ -83,16 +77,63 @@ def test_history_is_capped(tmp_path):
 def test_the_repl_writes_through_for_other_terminals(tmp_path, state, lkmsh):
     need_kernel()
     child = spawn(tmp_path, state)
-    child.sendline("insmod sample_modules/hello.ko who=repl")
+    child.sendline("insmod sample_modules/hello.ko who=repl; lsmod")
+    child.expect("Live")  # a terminal gets lsmod as a table, with the module's state
     child.expect(PROMPT)
     other = lkmsh("lsmod")
     assert other.stdout.splitlines()[1].split()[0] == "hello"
     # and the REPL sees what another process did
     assert lkmsh("insmod", "sample_modules/procfs.ko").returncode == 0
-    child.sendline("rmmod procfs")
+    child.sendline("rmmod procfs; dmesg")
+    child.expect("removed /proc/hello_proc")
     child.expect(PROMPT)
     child.sendline("lsmod --json")
     child.expect('"name": "hello"')
     child.expect(PROMPT)
     assert leave(child) == 0
     assert [ln.split()[0] for ln in lkmsh("lsmod").stdout.splitlines()[1:]] == ["hello"]
+
+
+def test_ctrl_c_stops_module_code_and_the_shell_goes_on(tmp_path, state):
+    need_kernel()
+    child = spawn_with_env(tmp_path, state, LKMSH_TIMEOUT="600", LKMSH_INSN_BUDGET=str(10**15))
+    child.sendline("insmod sample_modules/broken/endless_loop.ko")
+    child.expect("insmod sample_modules/broken/endless_loop.ko")
+    time.sleep(2)  # let the module spin
+    child.send("\x03")
+    child.expect("insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko")
+    child.expect(PROMPT)
+    child.sendline("lsmod --json")
+    child.expect('"modules": \\[\\]')
+    child.expect(PROMPT)
+    assert leave(child) != 130
+
+
+def spawn_with_env(tmp_path, state, **extra):
+    env = base_env(tmp_path)
+    env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", **extra)
+    argv = [*lkmsh_script(), "--state", str(state)]
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
+        dimensions=(40, 160),
+    )  # fmt: skip
+    child.expect(PROMPT)
+    return child
+
+
+def test_the_toolbar_counts_modules_and_shows_the_taint(tmp_path, state, lkmsh):
+    need_kernel()
+    import io
+
+    from lkmsh.shell.context import Session
+    from lkmsh.shell.repl import SessionCatalog
+    from lkmsh.shell.runner import Runner
+
+    catalog = SessionCatalog(Runner(Session(state), out=io.StringIO(), err=io.StringIO()))
+    catalog.refresh()
+    assert catalog.toolbar.startswith(" 0 modules loaded | taint: none")
+    assert lkmsh("insmod", "sample_modules/hello.ko").returncode == 0
+    catalog.refresh()
+    assert catalog.toolbar.startswith(" 1 module loaded | taint: O")
+    assert catalog.module_names() == ["hello"]
+    assert "printk" in catalog.symbol_names()

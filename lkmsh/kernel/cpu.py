@@ -56,6 +56,8 @@ class FaultKind(enum.Enum):
     GENERAL_PROTECTION = "general protection fault"
     BREAKPOINT = "int3"
     CANCELLED = "cancelled"
+    #: a page fault in the guard page below a stack: the stack overflowed
+    STACK_GUARD = "stack guard page"
 
 
 class Access(enum.StrEnum):
@@ -142,6 +144,8 @@ class CpuFault(ModuleFault):
             )
         if kind is FaultKind.BUG:
             return "kernel BUG"
+        if kind is FaultKind.STACK_GUARD:
+            return f"BUG: TASK stack guard page was hit at {self.address or 0:016x}"
         if kind is FaultKind.SOFT_LOCKUP:
             return f"watchdog: BUG: soft lockup - {self.detail}"
         if kind is FaultKind.CANCELLED:
@@ -228,6 +232,7 @@ class _Engine:
         self.code_generation = -1
         self.fault: tuple[int, Access, bool] | None = None  # (address, access, protection)
         self.vector: int | None = None
+        self.insn_rip: int | None = None  # RIP of an instruction _no_such_insn refused
         self.pending: BaseException | None = None
         self.running = False
         self.started = 0.0
@@ -240,6 +245,18 @@ class _Engine:
         self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
         uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
+        # No system calls and no I/O ports on this machine: unicorn would
+        # otherwise step over these instructions silently (see _no_such_insn).
+        x86 = unicorn.x86_const
+        for insn, vector in (
+            (x86.UC_X86_INS_SYSCALL, 6),  # EFER.SCE is clear: #UD, as hardware
+            (x86.UC_X86_INS_SYSENTER, 13),  # SYSENTER_CS MSR is 0: #GP, as hardware
+            (x86.UC_X86_INS_IN, 13),
+            (x86.UC_X86_INS_OUT, 13),
+        ):
+            uc.hook_add(
+                unicorn_const.UC_HOOK_INSN, partial(self._no_such_insn, vector), None, 1, 0, insn
+            )
         base, end = cpu.trap_range
         uc.hook_add(unicorn_const.UC_HOOK_CODE, self._trap, begin=base, end=end - 1)
         for paddr, (size, buf) in cpu._buffers.items():
@@ -270,6 +287,14 @@ class _Engine:
     def _intr(self, uc, intno, data) -> None:
         self.vector = intno
         uc.emu_stop()
+
+    def _no_such_insn(self, vector: int, uc, *args) -> int:
+        """syscall/sysenter/in/out: fault at the instruction instead of a silent no-op."""
+        if self.vector is None:
+            self.vector = vector
+            self.insn_rip = uc.reg_read(self.cpu._ip_reg)
+        uc.emu_stop()
+        return 0  # what an IN reads; never seen, the call faults
 
     def _trap(self, uc, address, size, data) -> None:
         if self.probe_page is not None:
@@ -506,6 +531,7 @@ class Cpu:
         eng.all_regs.write(values)
         eng.fault = None
         eng.vector = None
+        eng.insn_rip = None
         eng.pending = None
         eng.running = True
         eng.started = time.perf_counter()
@@ -525,6 +551,8 @@ class Cpu:
                 raise pending
             if eng.vector is not None:
                 vector = eng.vector
+                if eng.insn_rip is not None:  # report the refused instruction itself
+                    uc.reg_write(self._ip_reg, eng.insn_rip)
                 kind = _VECTOR_KIND.get(vector, FaultKind.GENERAL_PROTECTION)
                 raise self._fault(eng, kind, vector=vector)
             rip, result = eng.exit_regs.read()
@@ -558,8 +586,26 @@ class Cpu:
                     eng, FaultKind.GENERAL_PROTECTION, address=address, access=access, vector=13
                 )
             kind = FaultKind.PROTECTION_FAULT if protection else FaultKind.PAGE_FAULT
+            guarded = self._stack_of_guard(address)
+            if guarded is not None and not protection:
+                begin, end = guarded
+                return self._fault(
+                    eng,
+                    FaultKind.STACK_GUARD,
+                    address=address,
+                    access=access,
+                    vector=14,
+                    detail=f"{begin:#x}..{end:#x}",
+                )
             return self._fault(eng, kind, address=address, access=access, vector=14)
         return self._fault(eng, FaultKind.GENERAL_PROTECTION, vector=13, detail=str(err))
+
+    def _stack_of_guard(self, address: int) -> tuple[int, int] | None:
+        """(begin, end) of the stack whose guard page holds ``address``, if one does."""
+        for stack in self._stacks:
+            if stack.vaddr - layout.STACK_GUARD <= address < stack.vaddr:
+                return stack.vaddr, stack.end
+        return None
 
     def _exact_address(self, eng: _Engine, page: int, access: Access) -> int:
         """The faulting address, which unicorn only reports to the TLB hook by page.

@@ -355,7 +355,7 @@ def test_a_stack_overflow_hits_the_guard_page(m):
     with pytest.raises(CpuFault) as err:
         m.run("f", budget=1_000_000)
     fault = err.value
-    assert fault.kind is FaultKind.PAGE_FAULT and fault.access is Access.WRITE
+    assert fault.kind is FaultKind.STACK_GUARD and fault.access is Access.WRITE
     assert layout.STACKS_BASE <= fault.address < layout.STACKS_BASE + layout.STACKS_SIZE
 
 

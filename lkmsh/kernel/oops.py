@@ -63,12 +63,34 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         lines.append((DEFAULT, "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"))
     elif k is FaultKind.DIVIDE_ERROR:
         lines.append((DEFAULT, "divide error: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.STACK_GUARD:
+        # Linux 6.1 handle_stack_overflow(): pointers hashed as %p prints them.
+        begin, end = (int(x, 16) for x in fault.detail.split(".."))
+        at, lo, hi = (_hashed(x) for x in (fault.address or 0, begin, end))
+        lines.append((0, f"BUG: TASK stack guard page was hit at {at} (stack is {lo}..{hi})"))
+        lines.append((DEFAULT, "stack guard page: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.BREAKPOINT:
+        lines.append((DEFAULT, "int3: 0000 [#1] PREEMPT SMP NOPTI"))
+    elif k is FaultKind.GENERAL_PROTECTION and fault.address is not None:
+        lines.append(
+            (
+                DEFAULT,
+                "general protection fault, probably for non-canonical address "
+                f"{fault.address:#x}: 0000 [#1] PREEMPT SMP NOPTI",
+            )
+        )
     elif k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
         secs = max(int(round(fault.elapsed_s)), 0)
         lines.append((0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [insmod:1]"))
     else:
         lines.append((DEFAULT, "general protection fault: 0000 [#1] PREEMPT SMP NOPTI"))
     return lines
+
+
+def _hashed(addr: int) -> str:
+    from lkmsh.kernel.kapi.vsprintf import DEFAULT_PTR_KEY, Formatter
+
+    return f"{Formatter(None, ptr_key=DEFAULT_PTR_KEY).hash_pointer(addr):016x}"
 
 
 def _modules_linked_in(kernel: Kernel) -> str:
@@ -100,6 +122,8 @@ def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+    from lkmsh.kernel.cpu import FaultKind
+
     lines = _header(kernel, fault)
     lines.append((DEFAULT, _modules_linked_in(kernel)))
     taints = set(kernel._taints) | {report_kind(fault)}
@@ -117,7 +141,9 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append((DEFAULT, f"RSP: 0018:{r.get('rsp', 0):016x} EFLAGS: {r.get('eflags', 0):08x}"))
     for row in REG_ROWS:
         lines.append((DEFAULT, " ".join(f"{n.upper()}: {r.get(n, 0):016x}" for n in row)))
-    if fault.address is not None and fault.kind.name.endswith("FAULT"):
+    if fault.address is not None and (
+        fault.kind.name.endswith("FAULT") or fault.kind is FaultKind.STACK_GUARD
+    ):
         lines.append((DEFAULT, f"CR2: {fault.address:016x}"))
     lines.append((DEFAULT, "Call Trace:"))
     lines.append((DEFAULT, " <TASK>"))

@@ -493,10 +493,13 @@ class Kernel:
             err = -ret
             raise InitFailed(f"{module.name}: init returned {ret}", errno=err if err < 4096 else E.EINVAL)
         if ret > 0:
+            # Linux's do_init_module() warning, word for word (it loads the module anyway).
             self.log.emit(
                 4,
-                f"{module.name}: 'init' suspiciously returned {ret}, it should follow 0/-E convention",
+                f"do_init_module: '{module.name}'->init suspiciously returned {ret},"
+                " it should follow 0/-E convention",
             )
+            self.log.emit(4, "do_init_module: loading module anyway...")
         module.state = ModuleState.RUNNING
         return ret
 

@@ -312,3 +312,26 @@ def test_state_file_is_where_we_said(lkmsh, tmp_path):
     # the default: under XDG_STATE_HOME
     assert lkmsh("insmod", "sample_modules/procfs.ko", with_state=False).returncode == 0
     assert (tmp_path / "xdg-state" / "lkmsh" / "kernel.sqlite").exists()
+
+
+def test_ctrl_c_stops_a_one_shot_insmod_cleanly(lkmsh, tmp_path, state):
+    env = base_env(tmp_path)
+    env.update(LKMSH_TIMEOUT="600", LKMSH_INSN_BUDGET=str(10**15))
+    proc = subprocess.Popen(
+        [*lkmsh_script(), "--state", str(state), "insmod", "sample_modules/broken/endless_loop.ko"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err == (
+        "insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko: "
+        "Bad address\n"
+    )
+    assert names(lkmsh("lsmod").stdout) == []
+    assert "endless_loop: spinning forever" in lkmsh("dmesg").stdout

@@ -1,0 +1,481 @@
+"""The figures of issue 5, each measured against its baseline in the same run."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import fixtures as fx
+from bench.report import Budget, BudgetKind, Figure, Unit
+from bench.timing import Stats, clock, interleave, run_process, run_processes
+
+ONESHOT_BUDGET = Budget(BudgetKind.RATIO_AT_MOST, 4.5)
+KMOD_DEPMOD = "/usr/sbin/depmod"
+KMOD_MODINFO = "/usr/sbin/modinfo"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    rounds: int  # interleaved A/B rounds of process figures
+    cycles: int  # in-process insmod+rmmod cycles
+    heavy: int  # rounds of the big figures (256 modules, 10M instructions, depmod)
+    modules: int = 256
+    tree: int = 2000
+    spin_iterations: int = 2_000_000  # 5 instructions each
+    symbols: int = 100_000
+    lookups: int = 200_000
+
+
+PROFILES = {
+    "full": Profile("full", rounds=21, cycles=200, heavy=5),
+    "quick": Profile("quick", rounds=7, cycles=50, heavy=3),
+    # A tiny configuration that only proves the runner works end to end.
+    "smoke": Profile(
+        "smoke",
+        rounds=2,
+        cycles=3,
+        heavy=1,
+        modules=6,
+        tree=12,
+        spin_iterations=20_000,
+        symbols=1_000,
+        lookups=2_000,
+    ),
+}
+
+
+class Bench:
+    def __init__(self, profile: Profile, work: fx.Workdir, log: Callable[[str], None]):
+        self.p = profile
+        self.work = work
+        self.log = log
+        self.env = fx.bench_env(work.root / "pycache")
+        self.raw_env = fx.bench_env()  # as this shell has it (maybe no bytecode cache)
+        self.script = str(fx.lkmsh_script())
+
+    def all(self) -> list[Figure]:
+        figures: list[Figure] = []
+        for step in (
+            self.oneshot_lsmod,
+            self.oneshot_insmod_rmmod,
+            self.inprocess_cycles,
+            self.many_modules,
+            self.emulation,
+            self.symbol_lookups,
+            self.state_file,
+            self.depmod_modinfo,
+        ):
+            self.log(f"bench: {step.__name__} ...")
+            figures.extend(step())
+        return figures
+
+    # -- one-shot commands ---------------------------------------------------------
+    def _pair(self, a: list[list[str]], b: list[list[str]], rounds: int) -> tuple[Stats, Stats]:
+        sa, sb = interleave(
+            lambda: run_processes(a, env=self.env), lambda: run_processes(b, env=self.env), rounds
+        )
+        assert sb is not None
+        return sa, sb
+
+    def oneshot_lsmod(self) -> list[Figure]:
+        state = str(self.work.state_with_samples("ten", fx.TEN_SAMPLES))
+        out = []
+        lk_path, py_path = fx.path_commands()
+        if lk_path and py_path:
+            shim = fx.is_pyenv_shim(lk_path) or fx.is_pyenv_shim(py_path)
+            how = "pyenv shims" if shim else "PATH"
+            sa, sb = self._pair(
+                [[lk_path, "--state", state, "lsmod"]], [[py_path, "-c", "pass"]], self.p.rounds
+            )
+            out.append(
+                Figure(
+                    "oneshot_lsmod_path",
+                    f"lkmsh lsmod | cat, 10 modules (via {how})",
+                    Unit.SECONDS,
+                    sa,
+                    sb,
+                    "python -c pass",
+                    ONESHOT_BUDGET,
+                    note=f"`lkmsh` and `python` as found on PATH ({lk_path}, {py_path}); "
+                    "a pyenv shim adds the same bash start-up to both",
+                )
+            )
+        py = sys.executable
+        sa, sb = self._pair(
+            [[py, self.script, "--state", state, "lsmod"]], [[py, "-c", "pass"]], self.p.rounds
+        )
+        out.append(
+            Figure(
+                "oneshot_lsmod",
+                "lkmsh lsmod | cat, 10 modules (direct)",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "python -c pass",
+                ONESHOT_BUDGET,
+                note=f"{py} {self.script} vs {py} -c pass",
+            )
+        )
+        if self.raw_env.get("PYTHONDONTWRITEBYTECODE"):
+            sa, sb = interleave(
+                lambda: run_process([py, self.script, "--state", state, "lsmod"], env=self.raw_env),
+                lambda: run_process([py, "-c", "pass"], env=self.raw_env),
+                self.p.rounds,
+            )
+            assert sb is not None
+            out.append(
+                Figure(
+                    "oneshot_lsmod_nopyc",
+                    "lkmsh lsmod | cat, 10 modules (no bytecode cache)",
+                    Unit.SECONDS,
+                    sa,
+                    sb,
+                    "python -c pass",
+                    note="PYTHONDONTWRITEBYTECODE is set here and the checkout has no "
+                    "__pycache__: every run compiles lkmsh's sources (informational)",
+                )
+            )
+        return out
+
+    def oneshot_insmod_rmmod(self) -> list[Figure]:
+        others = tuple(m for m in fx.TEN_SAMPLES if m != "hello")
+        state = str(self.work.state_with_samples("nine", others))
+        py = sys.executable
+        ko = str(fx.SAMPLES / "hello.ko")
+        lk = [
+            [py, self.script, "--state", state, "insmod", ko],
+            [py, self.script, "--state", state, "rmmod", "hello"],
+        ]
+        sa, sb = self._pair(lk, [[py, "-c", "pass"]] * 2, self.p.rounds)
+        return [
+            Figure(
+                "oneshot_insmod_rmmod",
+                "lkmsh insmod + lkmsh rmmod, 9 others loaded",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "2x python -c pass",
+                note="two processes against two bare interpreters",
+            )
+        ]
+
+    # -- in process ----------------------------------------------------------------
+    def _cycle(self, data: bytes, rounds: int) -> Stats:
+        from lkmsh.kernel.kernel import Kernel
+
+        k = Kernel()
+
+        def once() -> float:
+            t = time.perf_counter()
+            m = k.module_load(data)
+            k.module_unload(m.name)
+            return time.perf_counter() - t
+
+        for _ in range(3):
+            once()
+        return Stats(tuple(once() for _ in range(rounds)))
+
+    def inprocess_cycles(self) -> list[Figure]:
+        largest = max(
+            (p for p in fx.SAMPLES.glob("*.ko") if p.stem in fx.TEN_SAMPLES),
+            key=lambda p: p.stat().st_size,
+        )
+        small = fx.SAMPLES / "hello.ko"
+        return [
+            Figure(
+                "inproc_small",
+                f"in-process insmod+rmmod {small.name} ({small.stat().st_size} B)",
+                Unit.SECONDS,
+                self._cycle(small.read_bytes(), self.p.cycles),
+                budget=Budget(BudgetKind.MEDIAN_BELOW, 0.005),
+                note="Kernel.module_load (parse, lay out, link, relocate, run init) + module_unload",
+            ),
+            Figure(
+                "inproc_largest",
+                f"in-process insmod+rmmod {largest.name} ({largest.stat().st_size} B)",
+                Unit.SECONDS,
+                self._cycle(largest.read_bytes(), self.p.cycles),
+                note="the largest sample module",
+            ),
+        ]
+
+    def many_modules(self) -> list[Figure]:
+        n = self.p.modules
+        self.work.leaf_template  # built once, before the workers start  # noqa: B018
+
+        def worker(count: int) -> dict:
+            proc = subprocess.run(
+                [sys.executable, "-m", "bench.workers", "many", str(self.work.root), str(count)],
+                capture_output=True,
+                text=True,
+                cwd=fx.REPO,
+                env=self.env,
+                check=True,
+            )
+            return json.loads(proc.stdout)
+
+        runs, base = [], []
+        for i in range(self.p.heavy):
+            for which in ((runs, n), (base, 1)) if i % 2 == 0 else ((base, 1), (runs, n)):
+                which[0].append(worker(which[1]))
+        parts = {k: round(sorted(r[k] for r in runs)[len(runs) // 2], 4) for k in runs[0]}
+        return [
+            Figure(
+                "many_time",
+                f"load {n} modules, lsmod, unload all",
+                Unit.SECONDS,
+                Stats(tuple(r["total_s"] for r in runs)),
+                note=f"medians: load {parts['load_s']} s, lsmod {parts['lsmod_s']} s, "
+                f"unload {parts['unload_s']} s ({parts['total_s'] / n * 1e3:.2f} ms a module)",
+                extra={"medians": parts},
+            ),
+            Figure(
+                "many_memory",
+                f"peak RSS with {n} modules",
+                Unit.BYTES,
+                Stats(tuple(r["maxrss"] for r in runs)),
+                Stats(tuple(b["maxrss"] for b in base)),
+                "one module",
+                note="ru_maxrss of a fresh interpreter doing the whole cycle",
+            ),
+        ]
+
+    # -- emulated execution --------------------------------------------------------
+    def emulation(self) -> list[Figure]:
+        from lkmsh.kernel.kernel import Kernel
+
+        iters = self.p.spin_iterations
+        insns = 5 * iters
+        data = self.work.spin_ko
+        exe = str(self.work.spin_native)
+        k = Kernel()
+        params = f"iterations={iters}"
+
+        def emulated() -> float:
+            t = time.perf_counter()
+            k.module_load(data, params)
+            elapsed = time.perf_counter() - t
+            k.module_unload("spin")
+            return elapsed
+
+        def native() -> float:
+            out = subprocess.run([exe, str(iters)], capture_output=True, text=True, check=True)
+            return int(out.stdout.split()[0]) / 1e9
+
+        sa, sb = interleave(emulated, native, self.p.heavy)
+        assert sb is not None
+        mips = insns / sa.median / 1e6
+        return [
+            Figure(
+                "emulation",
+                f"insmod of a module whose init runs {insns / 1e6:g}M instructions",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "same C, native",
+                Budget(BudgetKind.MEDIAN_BELOW, 1.0),
+                note=f"{mips:.0f} million emulated instructions/s (load and init included); "
+                "the ratio is the slowdown against the host CPU",
+                extra={"instructions": insns, "mips": mips},
+            )
+        ]
+
+    # -- symbols -------------------------------------------------------------------
+    def symbol_lookups(self) -> list[Figure]:
+        from lkmsh.kernel.kernel import Kernel
+        from lkmsh.kernel.symbols import SymbolKind
+
+        n = self.p.symbols
+        k = Kernel()
+        names = [f"bench_sym_{i}" for i in range(n)]
+        plain: dict[str, int] = {}
+        for i, name in enumerate(names):
+            addr = 0xFFFFFFFFA0000000 + 16 * i
+            k.symbol_export(name, addr, SymbolKind.FUNCTION, owner="bench")
+            plain[name] = addr
+        rng = random.Random(5)
+        probe = [names[rng.randrange(n)] for _ in range(self.p.lookups)]
+
+        def rate(fn: Callable[[str], object]) -> Callable[[], float]:
+            def run() -> float:
+                return len(probe) / clock(lambda: [fn(s) for s in probe])
+
+            return run
+
+        kernel_rate, dict_rate = interleave(rate(k.symbol_resolve), rate(plain.get), self.p.heavy)
+        table_rate, _ = interleave(rate(k.symbol_table.resolve), None, self.p.heavy)
+        assert dict_rate is not None
+        total = len(k.symbol_table)
+        return [
+            Figure(
+                "symbols_kernel",
+                f"Kernel.symbol_resolve, {total:,} symbols",
+                Unit.RATE,
+                kernel_rate,
+                dict_rate,
+                "dict.get",
+                note=f"{n:,} exported symbols plus the kernel's own; random names; "
+                f"{k.config.symbol_buckets} buckets; takes the kernel lock",
+            ),
+            Figure(
+                "symbols_table",
+                f"SymbolTable.resolve, {total:,} symbols",
+                Unit.RATE,
+                table_rate,
+                dict_rate,
+                "dict.get",
+                note="the hash table alone (crc32 bucket + chain dict)",
+            ),
+        ]
+
+    # -- state file ----------------------------------------------------------------
+    def state_file(self) -> list[Figure]:
+        from lkmsh.kernel.kernel import Kernel, KernelConfig
+        from lkmsh.kernel.state import StateStore
+
+        n = self.p.modules
+        full, empty = self.work.root / "state256.sqlite", self.work.root / "state0.sqlite"
+        for path, count in ((full, n), (empty, 0)):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            k = Kernel(KernelConfig(max_modules=max(256, n)))
+            for name, data in self.work.leaf_modules(count):
+                k.module_load(data, path_hint=f"/bench/{name}.ko")
+            with StateStore(path) as store:
+                store.save(k.export_state())
+            # Fold the WAL into the file so its size is the state's size.
+            import sqlite3
+
+            conn = sqlite3.connect(path)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+
+        def size(path: Path) -> int:
+            return sum(
+                Path(f"{path}{s}").stat().st_size
+                for s in ("", "-wal")
+                if Path(f"{path}{s}").exists()
+            )
+
+        def restore(path: Path) -> Callable[[], float]:
+            def run() -> float:
+                t = time.perf_counter()
+                with StateStore(path) as store:
+                    kernel = Kernel.from_state(store.load())
+                elapsed = time.perf_counter() - t
+                assert len(kernel.module_list_all()) == (n if path is full else 0)
+                return elapsed
+
+            return run
+
+        sa, sb = interleave(restore(full), restore(empty), self.p.rounds)
+        assert sb is not None
+        py = sys.executable
+        la, lb = self._pair(
+            [[py, self.script, "--state", str(full), "lsmod"]], [[py, "-c", "pass"]], self.p.rounds
+        )
+        return [
+            Figure(
+                "state_size",
+                f"state file size, {n} modules",
+                Unit.BYTES,
+                Stats((float(size(full)),)),
+                Stats((float(size(empty)),)),
+                "no modules",
+            ),
+            Figure(
+                "state_restore",
+                f"restore the kernel from a {n}-module state",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "no modules",
+                note="StateStore.load + Kernel.from_state, as every one-shot command that "
+                "needs the kernel does",
+            ),
+            Figure(
+                "oneshot_lsmod_many",
+                f"lkmsh lsmod | cat, {n} modules (direct)",
+                Unit.SECONDS,
+                la,
+                lb,
+                "python -c pass",
+                ONESHOT_BUDGET,
+                note="lsmod reads the module table only, never the whole kernel",
+            ),
+        ]
+
+    # -- depmod and modinfo -------------------------------------------------------
+    def depmod_modinfo(self) -> list[Figure]:
+        from lkmsh.shell import registry
+
+        n = self.p.tree
+        base, moddir = self.work.module_tree(n)
+        files = self.work.tree_files(moddir)
+        py = sys.executable
+        have_kmod = Path(KMOD_DEPMOD).exists() and Path(KMOD_MODINFO).exists()
+        kmod_name = "kmod" if have_kmod else "kmod (not installed)"
+        out = []
+        lk_depmod = [py, self.script, "depmod", "-b", str(base), fx.TREE_VERSION]
+        km_depmod = [KMOD_DEPMOD, "-b", str(base), fx.TREE_VERSION]
+        depmod_title = f"depmod, generated tree of {n} modules"
+        if registry.get("depmod") is None:
+            kmod_stats = None
+            if have_kmod:
+                run_process(km_depmod)  # warm-up
+                kmod_stats = Stats(tuple(run_process(km_depmod) for _ in range(self.p.heavy)))
+            out.append(
+                Figure(
+                    "depmod",
+                    depmod_title,
+                    Unit.SECONDS,
+                    baseline=kmod_stats,
+                    baseline_name=kmod_name,
+                    unavailable="n/a (depmod not implemented yet)",
+                )
+            )
+        else:
+            sa, sb = interleave(
+                lambda: run_process(lk_depmod, env=self.env),
+                (lambda: run_process(km_depmod)) if have_kmod else None,
+                self.p.heavy,
+            )
+            out.append(
+                Figure(
+                    "depmod",
+                    depmod_title,
+                    Unit.SECONDS,
+                    sa,
+                    sb,
+                    kmod_name,
+                    Budget(BudgetKind.RATIO_AT_MOST, 4.0) if have_kmod else None,
+                    note="repeated runs over an unchanged tree (after one warm-up); "
+                    "DESIGN.md's budget is for a real distribution tree from cold",
+                )
+            )
+        lk_modinfo = [py, self.script, "modinfo", *files]
+        km_modinfo = [KMOD_MODINFO, *files]
+        sa, sb = interleave(
+            lambda: run_process(lk_modinfo, env=self.env),
+            (lambda: run_process(km_modinfo)) if have_kmod else None,
+            self.p.heavy,
+        )
+        out.append(
+            Figure(
+                "modinfo",
+                f"modinfo of {n} module files, one process",
+                Unit.SECONDS,
+                sa,
+                sb,
+                kmod_name,
+                note="one modinfo invocation naming every file of the tree",
+            )
+        )
+        return out

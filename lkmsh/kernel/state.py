@@ -682,8 +682,32 @@ class StateStore:
                 conn.execute("ROLLBACK")
             raise
 
+    def _owned_by_lkmsh(self) -> bool:
+        """Whether the file's raw SQLite header carries lkmsh's application id.
+
+        Read from the bytes, not through SQLite, so a corrupt lkmsh file is
+        still recognised while someone else's file is never taken for ours.
+        """
+        try:
+            with open(self.path, "rb") as f:
+                header = f.read(72)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        if not header:
+            return True  # empty: nothing to lose
+        return header[:16] == b"SQLite format 3\0" and (
+            len(header) < 72 or int.from_bytes(header[68:72], "big") == APPLICATION_ID
+        )
+
     def _replace(self) -> None:
         """Delete an unusable file (and its WAL/journal, which must not be replayed) and start anew."""
+        if not self._owned_by_lkmsh():
+            raise StateError(
+                f"state file {self.path} is not an lkmsh state file; not replacing it "
+                "(remove it yourself, or use --state)"
+            )
         self.close()
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:

@@ -553,7 +553,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_FILES))
-def test_an_unusable_file_gives_one_clear_line_and_reboot_replaces_it(tmp_path, kind):
+def test_an_unusable_file_gives_one_clear_line_and_reboot_replaces_only_ours(tmp_path, kind):
     path = tmp_path / "kernel.sqlite"
     make, expected = BAD_FILES[kind]
     make(path)
@@ -569,6 +569,13 @@ def test_an_unusable_file_gives_one_clear_line_and_reboot_replaces_it(tmp_path, 
         with pytest.raises(StateError, match=expected):
             StateStore(path).read_summary()
 
+    if kind in ("garbage", "foreign sqlite"):
+        # Not lkmsh's file: reboot refuses to destroy it; the user picks another path.
+        before = path.read_bytes()
+        with pytest.raises(StateError, match="not replacing it"):
+            store.reset()
+        assert path.read_bytes() == before
+        return
     store.reset()  # `lkmsh reboot`
     assert store.read_summary() is None
     with store.transaction(ToyKernel.factory) as tx:

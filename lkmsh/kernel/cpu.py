@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import enum
+import importlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -72,13 +73,6 @@ _ACCESS = {
     unicorn_const.UC_MEM_FETCH: Access.EXEC,
 }
 _NEEDED_PERM = {Access.READ: Perm.R, Access.WRITE: Perm.W, Access.EXEC: Perm.X}
-_VECTOR_KIND = {
-    0: FaultKind.DIVIDE_ERROR,
-    3: FaultKind.BREAKPOINT,
-    6: FaultKind.INVALID_OPCODE,
-    13: FaultKind.GENERAL_PROTECTION,
-    14: FaultKind.PAGE_FAULT,
-}
 
 
 class CpuFault(ModuleFault):
@@ -227,6 +221,8 @@ class _Engine:
         # unicorn reserves 1 GiB of translation cache per instance by default;
         # module code is small, and a full cache is simply flushed.
         uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)
+        if uc.ctl_get_page_size() != layout.PAGE_SIZE:
+            uc.ctl_set_page_size(layout.PAGE_SIZE)  # arm64 unicorn defaults to 1 KiB pages
         uc.ctl_set_tlb_mode(unicorn_const.UC_TLB_VIRTUAL)
         self.uc = uc
         self.code_generation = -1
@@ -249,11 +245,15 @@ class _Engine:
         # otherwise step over these instructions silently (see _no_such_insn).
         x86 = unicorn.x86_const
         for insn, vector in (
-            (x86.UC_X86_INS_SYSCALL, 6),  # EFER.SCE is clear: #UD, as hardware
-            (x86.UC_X86_INS_SYSENTER, 13),  # SYSENTER_CS MSR is 0: #GP, as hardware
-            (x86.UC_X86_INS_IN, 13),
-            (x86.UC_X86_INS_OUT, 13),
-        ):
+            (
+                (x86.UC_X86_INS_SYSCALL, 6),  # EFER.SCE is clear: #UD, as hardware
+                (x86.UC_X86_INS_SYSENTER, 13),  # SYSENTER_CS MSR is 0: #GP, as hardware
+                (x86.UC_X86_INS_IN, 13),
+                (x86.UC_X86_INS_OUT, 13),
+            )
+            if arch.uc_arch == "UC_ARCH_X86"
+            else ()
+        ):  # arm64's svc/hvc trap by themselves
             uc.hook_add(
                 unicorn_const.UC_HOOK_INSN, partial(self._no_such_insn, vector), None, 1, 0, insn
             )
@@ -302,14 +302,17 @@ class _Engine:
         try:
             cpu = self.cpu
             regs = self.trap_regs.read()
-            sp = regs[-1]
             mem = cpu.mem
+            nargs = cpu._nargs
+            sp = regs[nargs]
+            # the return address: in the link register, or where call pushed it
+            caller = regs[nargs + 1] if cpu._link_reg is not None else mem.read_u64(sp)
             ctx = CallContext(
                 cpu.kernel,
                 mem,
-                regs[:-1],
-                partial(_stack_arg, mem, sp + cpu.arch.word_size),
-                caller=mem.read_u64(sp),
+                regs[:nargs],
+                partial(_stack_arg, mem, sp + cpu.arch.stack_args_offset),
+                caller=caller,
             )
             result = cpu.trap_handler(address, ctx)
             if result is not None:
@@ -347,8 +350,8 @@ class Cpu:
         kernel: Any = None,
         default_budget: int | None = None,
     ):
-        if arch.name != "x86_64":
-            raise KernelError(f"no CPU emulation for {arch.name} yet")
+        if not arch.uc_reg_prefix:
+            raise KernelError(f"no CPU emulation for {arch.name}")
         self.mem = mem
         self.arch = arch
         self.trap_handler = trap_handler
@@ -358,13 +361,19 @@ class Cpu:
         )
         self.kernel = kernel
         self.default_budget = default_budget
-        consts = unicorn.x86_const
+        consts = importlib.import_module(f"unicorn.{arch.uc_reg_module}")
         self._reg_ids = {
-            name: _uc_const(consts, "UC_X86_REG_", name)
-            for name in (*arch.gp_regs, arch.ip, arch.flags_reg)
+            name: _uc_const(consts, arch.uc_reg_prefix, name)
+            for name in dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg))
         }
         self._arg_reg_ids = [self._reg_ids[r] for r in arch.arg_regs]
+        self._nargs = len(self._arg_reg_ids)
         self._trap_regs = [*self._arg_reg_ids, self._reg_ids[arch.sp]]
+        #: the link register (arm64's x30), or None when call pushes the return address
+        self._link_reg = arch.link_reg
+        if arch.link_reg is not None:
+            self._trap_regs.append(self._reg_ids[arch.link_reg])
+        self._vector_kind = {v: FaultKind[k] for v, k in arch.fault_vectors.items()}
         self._ret_reg = self._reg_ids[arch.return_reg]
         self._sp_reg = self._reg_ids[arch.sp]
         self._ip_reg = self._reg_ids[arch.ip]
@@ -373,11 +382,14 @@ class Cpu:
         self._arg_slots = [names.index(r) for r in arch.arg_regs]
         self._sp_slot = names.index(arch.sp)
         self._initial_regs = [0] * len(names)
-        self._initial_regs[names.index(arch.flags_reg)] = 0x2  # reserved bit; DF clear
+        self._initial_regs[names.index(arch.flags_reg)] = arch.initial_flags
+        self._link_slot = names.index(arch.link_reg) if arch.link_reg is not None else None
         self._buffers: dict[int, tuple[int, ctypes.Array]] = {}
         self._engines: list[_Engine] = []
         self._stacks: list[Region] = []
         self._depth = 0
+        #: (paddr, (size, ctypes buffer)) unmapped while running; see on_unmap
+        self._deferred_unmaps: list[tuple[int, tuple[int, ctypes.Array]]] = []
         self._cancel = threading.Event()
         self._closed = False
         self.last_call_seconds = 0.0
@@ -421,12 +433,35 @@ class Cpu:
     def on_map(self, region: Region) -> None:
         self._mirror(region)
 
-    def on_unmap(self, region: Region) -> None:
-        if self._buffers.pop(region.paddr, None) is None:
-            return
+    def on_unmap(self, region: Region) -> bool:
+        """Drop a region from unicorn; while module code runs, only from the TLB.
+
+        uc.mem_unmap from inside a hook (kfree of a page-backed allocation)
+        derails the running code: it resumes at a physical address. So until
+        the outermost call returns, the buffer stays mapped in unicorn (the
+        TLB flush already makes its pages fault) and its physical range
+        stays reserved.
+        """
+        entry = self._buffers.pop(region.paddr, None)
+        if entry is None:
+            return False
+        if self._depth:
+            self._deferred_unmaps.append((region.paddr, entry))
+            for eng in self._engines:
+                eng.flush_tlb()
+            return True
         for eng in self._engines:
             eng.uc.mem_unmap(region.paddr, region.size)
             eng.flush_tlb()
+        return False
+
+    def _finish_deferred_unmaps(self) -> None:
+        deferred, self._deferred_unmaps = self._deferred_unmaps, []
+        for paddr, (size, _buf) in deferred:
+            for eng in self._engines:
+                eng.uc.mem_unmap(paddr, size)
+                eng.flush_tlb()
+            self.mem.release_physical(paddr, size)
 
     def on_protect(self, vaddr: int, size: int, perm: Perm) -> None:
         for eng in self._engines:
@@ -501,6 +536,8 @@ class Cpu:
         finally:
             self._depth = depth
             self.last_call_seconds = time.perf_counter() - started
+            if depth == 0 and self._deferred_unmaps:
+                self._finish_deferred_unmaps()
 
     def _run(
         self,
@@ -519,15 +556,23 @@ class Cpu:
         nregs = len(self._arg_reg_ids)
         extra = [a & MASK64 for a in args[nregs:]]
         # SysV: at entry (rsp + 8) is 16-byte aligned; [rsp] is the return address.
+        # AAPCS64: sp is 16-byte aligned, stack arguments start at [sp], and the
+        # return address is in the link register.
         args_at = (stack.end - 8 * len(extra) - 64) & ~(self.arch.stack_align - 1)
-        sp = args_at - 8
+        if self._link_slot is None:
+            sp = args_at - 8
+            frame = [self.return_slot, *extra]
+        else:
+            sp = args_at
+            frame = extra
         off = sp - stack.vaddr
-        frame = [self.return_slot, *extra]
         stack.data[off : off + 8 * len(frame)] = b"".join(v.to_bytes(8, "little") for v in frame)
         values = self._initial_regs.copy()
         for index, a in zip(self._arg_slots, args, strict=False):
             values[index] = a & MASK64
         values[self._sp_slot] = sp
+        if self._link_slot is not None:
+            values[self._link_slot] = self.return_slot
         eng.all_regs.write(values)
         eng.fault = None
         eng.vector = None
@@ -553,7 +598,9 @@ class Cpu:
                 vector = eng.vector
                 if eng.insn_rip is not None:  # report the refused instruction itself
                     uc.reg_write(self._ip_reg, eng.insn_rip)
-                kind = _VECTOR_KIND.get(vector, FaultKind.GENERAL_PROTECTION)
+                kind = self._vector_kind.get(vector, FaultKind.GENERAL_PROTECTION)
+                if kind is FaultKind.BREAKPOINT and self._at_bug(eng):
+                    kind = FaultKind.BUG  # arm64's BUG() is a brk
                 raise self._fault(eng, kind, vector=vector)
             rip, result = eng.exit_regs.read()
             if rip != self.return_slot:
@@ -574,14 +621,13 @@ class Cpu:
 
     def _error_fault(self, eng: _Engine, err: UcError) -> CpuFault:
         if err.errno == unicorn_const.UC_ERR_INSN_INVALID:
-            rip = eng.uc.reg_read(self._ip_reg)
-            if self._peek(rip, len(self.arch.bug_insn)) == self.arch.bug_insn:
+            if self._at_bug(eng):
                 return self._fault(eng, FaultKind.BUG)
             return self._fault(eng, FaultKind.INVALID_OPCODE, vector=6)
         if eng.fault is not None:
             page, access, protection = eng.fault
             address = self._exact_address(eng, page, access)
-            if not layout.is_canonical(address):
+            if self.arch.noncanonical_gp and not layout.is_canonical(address):
                 return self._fault(
                     eng, FaultKind.GENERAL_PROTECTION, address=address, access=access, vector=13
                 )
@@ -606,6 +652,11 @@ class Cpu:
             if stack.vaddr - layout.STACK_GUARD <= address < stack.vaddr:
                 return stack.vaddr, stack.end
         return None
+
+    def _at_bug(self, eng: _Engine) -> bool:
+        """Is the instruction at the PC the architecture's BUG() instruction?"""
+        pc = eng.uc.reg_read(self._ip_reg)
+        return self._peek(pc, len(self.arch.bug_insn)) == self.arch.bug_insn
 
     def _exact_address(self, eng: _Engine, page: int, access: Access) -> int:
         """The faulting address, which unicorn only reports to the TLB hook by page.

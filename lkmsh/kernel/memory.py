@@ -89,7 +89,10 @@ class MemoryObserver(Protocol):
 
     def on_map(self, region: Region) -> None: ...
 
-    def on_unmap(self, region: Region) -> None: ...
+    def on_unmap(self, region: Region) -> bool | None:
+        """True keeps the region's physical range reserved until the observer
+        calls ``AddressSpace.release_physical`` (the CPU cannot drop it mid-run)."""
+        ...
 
     def on_protect(self, vaddr: int, size: int, perm: Perm) -> None: ...
 
@@ -314,10 +317,14 @@ class AddressSpace:
         first = vaddr >> PAGE_SHIFT
         for vpn in range(first, first + (region.size >> PAGE_SHIFT)):
             del self._pages[vpn]
-        for obs in self._observers:
-            obs.on_unmap(region)
-        self._phys.release(region.paddr, region.size)
+        held = [obs.on_unmap(region) for obs in self._observers]
+        if not any(held):
+            self._phys.release(region.paddr, region.size)
         return region
+
+    def release_physical(self, paddr: int, size: int) -> None:
+        """Free a physical range an observer held at unmap time."""
+        self._phys.release(paddr, size)
 
     def protect(self, vaddr: int, size: int, perm: Perm) -> None:
         """Set the permission of every page in [vaddr, vaddr+size) (all must be mapped)."""

@@ -772,7 +772,10 @@ class StateStore:
             raise self._corrupt(f"bad {what} {text!r}") from None
 
     def _foreign(self) -> _BadFile:
-        return _BadFile(f"state file {self.path} is not an lkmsh state file ({HINT})")
+        return _BadFile(
+            f"state file {self.path} is not an lkmsh state file (use --state or LKMSH_STATE "
+            "to name another file)"
+        )
 
     def _corrupt(self, detail: str) -> _BadFile:
         return _BadFile(f"state file {self.path} is corrupt: {detail} ({HINT})")

@@ -95,7 +95,11 @@ def test_hostile_input_never_shows_a_traceback(lkmsh, tmp_path):
         assert r.returncode == 1, r
         assert r.stderr.strip(), r
         assert_no_traceback(r)
-    assert "run 'lkmsh reboot'" in runs[3].stderr
+    assert "is not an lkmsh state file (use --state" in runs[3].stderr
+    # reboot will not destroy a file that is not lkmsh's
+    refused = lkmsh("--state", str(not_sqlite), "reboot", with_state=False)
+    assert refused.returncode == 1 and "not replacing it" in refused.stderr
+    assert not_sqlite.read_text().startswith("hello, I am a text file")
 
 
 def test_json_output_for_programs(lkmsh):

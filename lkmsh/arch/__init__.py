@@ -12,11 +12,12 @@ from lkmsh.errors import ElfError
 
 __all__ = ["Arch", "RelocContext", "RelocType", "get_arch", "supported_arches"]
 
-# name -> (module, attribute, ELF machine); aarch64 (EM 183) goes here when written.
+# name -> (module, attribute, ELF machine)
 _REGISTRY: dict[str, tuple[str, str, int]] = {
     "x86_64": ("lkmsh.arch.x86_64", "X86_64", 62),
+    "aarch64": ("lkmsh.arch.aarch64", "AARCH64", 183),
 }
-_ALIASES = {"x86-64": "x86_64", "amd64": "x86_64"}
+_ALIASES = {"x86-64": "x86_64", "amd64": "x86_64", "arm64": "aarch64"}
 _KNOWN_MACHINES = {62: "x86_64", 183: "aarch64", 3: "i386", 40: "arm", 243: "riscv"}
 
 

@@ -8,7 +8,7 @@ The arch layer knows nothing of the kernel: a relocation is applied through a
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from lkmsh.errors import RelocationError
@@ -24,6 +24,8 @@ class PlaceMemory(Protocol):
 
 #: ``got_slot(symbol_key, S) -> address`` of a per-module GOT entry holding S.
 GotAllocator = Callable[[Hashable, int], int]
+#: ``plt_slot(target) -> address`` of a per-module PLT entry (veneer) jumping to target.
+PltAllocator = Callable[[int], int]
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class RelocContext:
     Z: int = 0
     symbol_key: Hashable = None
     got_slot: GotAllocator | None = None
+    plt_slot: PltAllocator | None = None
 
     def read(self, size: int) -> int:
         """The unsigned little-endian value of ``size`` bytes at the place."""
@@ -59,6 +62,12 @@ class RelocContext:
             raise RelocationError("relocation needs a GOT but the loader provides none")
         return self.got_slot(self.symbol_key, self.S)
 
+    def plt(self, target: int) -> int:
+        """Address of a veneer in this module's text that jumps to ``target``."""
+        if self.plt_slot is None:
+            raise RelocationError("branch target out of range and the loader provides no PLT")
+        return self.plt_slot(target)
+
 
 Handler = Callable[[RelocContext], None]
 
@@ -74,6 +83,9 @@ class RelocType:
     handler: Handler
     uses_symbol: bool = True
     uses_got: bool = False
+    #: a branch that goes through a PLT veneer when its target is out of range;
+    #: the loader reserves one entry per distinct external target
+    may_need_plt: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,24 @@ class Arch:
     bug_insn: bytes  # what BUG() compiles to
     relocations: Mapping[int, RelocType]
     reloc_names: Mapping[int, str]
+    # -- how the CPU runs code of this architecture (data only: no unicorn here)
+    uc_reg_module: str = "x86_const"  # unicorn submodule holding the register ids
+    uc_reg_prefix: str = "UC_X86_REG_"
+    #: register holding the return address at a call (None: it is on the stack)
+    link_reg: str | None = None
+    #: where the first stack argument is, relative to sp at a function's entry
+    stack_args_offset: int = 8
+    initial_flags: int = 0
+    #: the frame-pointer register whose chain the Oops call trace walks
+    frame_reg: str = "rbp"
+    #: unicorn interrupt numbers -> FaultKind names (the CPU maps the rest to
+    #: a general protection fault)
+    fault_vectors: Mapping[int, str] = field(default_factory=dict)
+    #: an access to a non-canonical address is a general protection fault (x86)
+    noncanonical_gp: bool = False
+    #: ``plt_entry(entry_address, target) -> bytes`` of one veneer (None: no PLTs)
+    plt_entry: Callable[[int, int], bytes] | None = None
+    plt_entry_size: int = 0
 
     @property
     def slot_size(self) -> int:

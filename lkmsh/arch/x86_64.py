@@ -268,4 +268,18 @@ X86_64 = Arch(
     bug_insn=b"\x0f\x0b",
     relocations=RELOCATIONS,
     reloc_names=RELOC_NAMES,
+    uc_reg_module="x86_const",
+    uc_reg_prefix="UC_X86_REG_",
+    link_reg=None,  # call pushes the return address
+    stack_args_offset=8,
+    initial_flags=0x2,  # the reserved bit; DF clear
+    frame_reg="rbp",
+    fault_vectors={
+        0: "DIVIDE_ERROR",
+        3: "BREAKPOINT",
+        6: "INVALID_OPCODE",
+        13: "GENERAL_PROTECTION",
+        14: "PAGE_FAULT",
+    },
+    noncanonical_gp=True,
 )

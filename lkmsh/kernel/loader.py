@@ -84,6 +84,9 @@ class ModuleLoader:
         self.got_slots: dict[object, int] = {}
         self.got_next = 0
         self.got_end = 0
+        self.plt_slots: dict[int, int] = {}
+        self.plt_next = 0
+        self.plt_end = 0
         self.base = 0
 
     # -- undo ------------------------------------------------------------------
@@ -123,9 +126,34 @@ class ModuleLoader:
             {r.symbol for rs in self.ef.relocation_sections for r in rs.relocations if r.type in got_types}
         )
 
+    def _plt_entries(self) -> int:
+        """Distinct external branch targets that may need a veneer (Linux's count_plts)."""
+        plt_types = {n for n, r in self.arch.relocations.items() if r.may_need_plt}
+        if not plt_types or self.arch.plt_entry is None:
+            return 0
+        symbols = self.ef.symbols
+        return len(
+            {
+                (r.symbol, r.addend)
+                for rs in self.ef.relocation_sections
+                for r in rs.relocations
+                if r.type in plt_types
+                and r.symbol < len(symbols)
+                and symbols[r.symbol].shndx == E.SHN_UNDEF
+            }
+        )
+
     def layout_rel(self) -> tuple[int, int, list[Placement]]:
         """Place allocated sections in text, rodata, data, bss groups, each page aligned."""
         groups = self._groups()
+        plt = self._plt_entries() * self.arch.plt_entry_size
+        if plt:
+            # Veneers sit at the end of the text group, within branch range of it.
+            text = groups[0]
+            offset = _align(text.size, 16)
+            text.size = offset + plt
+            self.plt_next = offset
+            self.plt_end = offset + plt
         got = self._got_entries() * 8
         if got:
             # The GOT sits with rodata: the kernel fills it, modules only read it.
@@ -155,6 +183,9 @@ class ModuleLoader:
             if g.label == "rodata" and self.got_end:
                 self.got_next += at
                 self.got_end += at
+            if g.label == "text" and self.plt_end:
+                self.plt_next += at
+                self.plt_end += at
             at += size
         return base, total, placements
 
@@ -252,6 +283,18 @@ class ModuleLoader:
             self.mem.write_u64(slot, value)
         return slot
 
+    def _plt_slot(self, target: int) -> int:
+        slot = self.plt_slots.get(target)
+        if slot is None:
+            size = self.arch.plt_entry_size
+            if self.plt_next + size > self.plt_end or self.arch.plt_entry is None:
+                raise RelocationError(f"{self.name}: PLT overflow")
+            slot = self.plt_next
+            self.plt_next += size
+            self.plt_slots[target] = slot
+            self.mem.write(slot, self.arch.plt_entry(slot, target))
+        return slot
+
     def relocate_rel(self, values: list[int], sizes: list[int]) -> None:
         for rs in self.ef.relocation_sections:
             target = self.section_addr.get(rs.target.index) if rs.target else None
@@ -268,7 +311,7 @@ class ModuleLoader:
     def _apply(self, r, place: int, value: int, size: int, base: int) -> None:
         rel = self.arch.relocation(r.type)
         ctx = RelocContext(
-            self.mem, place, value, 0, base, size, r.symbol, self._got_slot
+            self.mem, place, value, 0, base, size, r.symbol, self._got_slot, self._plt_slot
         )
         ctx.A = self.arch.implicit_addend(r.type, ctx) if r.addend is None else r.addend
         try:

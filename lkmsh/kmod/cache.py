@@ -1,0 +1,100 @@
+"""The depmod cache: what each module file said, keyed by path, size and mtime.
+
+One file per module tree under ``$XDG_CACHE_HOME/lkmsh/depmod/`` (or
+``LKMSH_CACHE_DIR``), written with ``marshal`` (the fastest thing Python
+loads) to a temporary name and renamed, so a killed run never leaves half a
+cache. A file whose size or mtime changed, and any file not seen before, is
+read again; files that disappeared are dropped. The cache also keeps the last
+run's output with the fingerprint of everything it was computed from (every
+module's stat, modules.order, modules.builtin, the configuration, the
+options): an unchanged tree costs one directory walk.
+
+A cache that cannot be read or written is ignored: it only ever saves time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from typing import Any
+
+from lkmsh.kmod.modfile import ModuleFacts
+
+CACHE_VERSION = 1
+
+
+def cache_dir() -> str:
+    explicit = os.environ.get("LKMSH_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "lkmsh", "depmod")
+
+
+class FactsCache:
+    """Facts of one tree's modules; ``load`` at start, ``save`` at the end."""
+
+    def __init__(self, tree: str, directory: str | None = None):
+        digest = hashlib.sha1(os.path.abspath(tree).encode("utf-8", "surrogateescape")).hexdigest()
+        self.path = os.path.join(directory or cache_dir(), digest[:20] + ".marshal")
+        self._old: dict[str, tuple[int, int, tuple]] = {}
+        self._new: dict[str, tuple[int, int, tuple]] = {}
+        self.result: tuple[Any, Any] | None = None  # (fingerprint, payload)
+        self._new_result: tuple[Any, Any] | None = None
+        self.hits = 0
+        self.misses = 0
+        self.dirty = False
+
+    def load(self) -> FactsCache:
+        try:
+            with open(self.path, "rb") as f:
+                blob = marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
+            return self
+        if isinstance(blob, tuple) and len(blob) == 3 and blob[0] == CACHE_VERSION:
+            self._old = blob[1] if isinstance(blob[1], dict) else {}
+            self.result = blob[2]
+        return self
+
+    def get(self, path: str, size: int, mtime_ns: int) -> ModuleFacts | None | bool:
+        """The cached facts (None: the file was unreadable), or False on a miss."""
+        hit = self._old.get(path)
+        if hit is not None and hit[0] == size and hit[1] == mtime_ns:
+            self._new[path] = hit
+            self.hits += 1
+            facts = hit[2]
+            return ModuleFacts(*facts) if facts is not None else None
+        self.misses += 1
+        self.dirty = True
+        return False
+
+    def put(self, path: str, size: int, mtime_ns: int, facts: ModuleFacts | None) -> None:
+        self._new[path] = (size, mtime_ns, tuple(facts) if facts is not None else None)
+
+    def cached_result(self, fingerprint: Any) -> Any | None:
+        if self.result is not None and self.result[0] == fingerprint:
+            return self.result[1]
+        return None
+
+    def set_result(self, fingerprint: Any, payload: Any) -> None:
+        self._new_result = (fingerprint, payload)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty and len(self._new) == len(self._old):
+            return
+        result = self._new_result if self._new_result is not None else self.result
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    marshal.dump((CACHE_VERSION, self._new, result), f)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except (OSError, ValueError):
+            pass

@@ -1,0 +1,808 @@
+"""depmod: scan a module tree, link symbols to modules, write kmod's files.
+
+This is kmod 30's depmod, step for step, so that its output is the same
+bytes (see docs/dependencies.md for the rules):
+
+1. **Scan** ``DIR`` depth first in ``readdir`` order (``os.scandir``),
+   skipping ``build`` and ``source``; a file is a module by its suffix. Two
+   files with one module name: the depmod.d ``override``/``search`` rules pick
+   one, else the first found stays.
+2. **Order**: modules by kmod's name hash table, then stably by their line in
+   ``modules.order`` (listed modules first, in that order).
+3. **Symbols**: every module's exports, in that order, the last exporter of
+   a name owning it (kmod's ``hash_add`` replaces); ``-F System.map`` or
+   ``-E Module.symvers`` add the kernel's own exports first.
+4. **Dependencies**: each module's needed symbols, in file order, name the
+   modules that own them; a topological sort (Kahn's, a LIFO of modules no
+   one uses) numbers the modules users-first; ``modules.dep`` lists every
+   module with all its transitive dependencies by that number. Modules in a
+   cycle are reported and left out.
+
+Nothing here prints: diagnostics come back as data for the shell to show.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lkmsh.errors import ElfError, KernelError
+from lkmsh.kmod.cache import FactsCache
+from lkmsh.kmod.compress import module_extension, read_module_file
+from lkmsh.kmod.depmodcfg import DEFAULT_CONFIG_PATHS, DepmodConfig, config_files, load_config
+from lkmsh.kmod.hashtable import KmodHash
+from lkmsh.kmod.index import Index
+from lkmsh.kmod.modfile import ModuleFacts, read_facts
+
+#: The files depmod writes, in kmod 30's order (text files also go to -n's stdout).
+OUTPUT_FILES = (
+    "modules.dep",
+    "modules.dep.bin",
+    "modules.alias",
+    "modules.alias.bin",
+    "modules.softdep",
+    "modules.symbols",
+    "modules.symbols.bin",
+    "modules.builtin.bin",
+    "modules.builtin.alias.bin",
+    "modules.devname",
+)
+TEXT_FILES = tuple(f for f in OUTPUT_FILES if not f.endswith(".bin"))
+INT32_MAX = 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One line depmod would log: ``depmod: LEVEL: text``."""
+
+    level: str  # "ERROR", "WARNING", "INFO"
+    text: str
+
+
+class DepmodFailed(KernelError):
+    """depmod could not do its job (no tree, a cycle); the diagnostics say why."""
+
+
+@dataclass
+class DepmodRequest:
+    """What to scan and how: kmod's depmod options."""
+
+    dirname: str  # absolute: BASEDIR/lib/modules/VERSION, or lkmsh's DIR
+    kversion: str = ""
+    files: list[str] | None = None  # explicit modules (depmod [VERSION] FILE...), else scan
+    config_paths: list[str] | None = None  # -C
+    system_map: str | None = None  # -F
+    symvers: str | None = None  # -E
+    print_unknown: bool = False  # -e
+    warn_dups: bool = False  # -w
+    sym_prefix: str = ""  # -P
+    use_cache: bool = True
+    dry_run: bool = False  # -n: only the text files are wanted (the cache may answer)
+
+
+class TreeModule:
+    """One module of the tree (kmod's ``struct mod``)."""
+
+    __slots__ = (
+        "name",
+        "path",
+        "relpath",
+        "key",
+        "facts",
+        "sort_idx",
+        "idx",
+        "deps",
+        "users",
+        "dep_sort_idx",
+        "dep_loop",
+    )
+
+    def __init__(self, name: str, path: str, relpath: str | None, key: str):
+        self.name = name
+        self.path = path
+        self.relpath = relpath
+        self.key = key  # "reldir/NAME" for depmod.d priorities
+        self.facts: ModuleFacts | None = None
+        self.sort_idx = 1
+        self.idx = 0
+        self.deps: list[TreeModule] = []
+        self.users = 0
+        self.dep_sort_idx = INT32_MAX
+        self.dep_loop = False
+
+    @property
+    def shown_path(self) -> str:
+        """What modules.dep prints: the path under the tree, else the absolute one."""
+        return self.relpath if self.relpath is not None else self.path
+
+    @property
+    def modinfo(self) -> tuple[tuple[str, str], ...]:
+        return self.facts.modinfo if self.facts is not None else ()
+
+    def __repr__(self) -> str:
+        return f"<TreeModule {self.name} {self.shown_path}>"
+
+
+@dataclass
+class DepmodResult:
+    modules: list[TreeModule]  # kmod's order
+    symbols: KmodHash  # name -> owner TreeModule (None: the kernel)
+    dirname: str = ""
+    warn_dups: bool = False
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cycles: list[list[str]] = field(default_factory=list)
+    texts: dict[str, str] | None = None  # from the cache's fast path
+
+    def text(self, name: str) -> str:
+        if self.texts is not None and name in self.texts:
+            return self.texts[name]
+        return TEXT_WRITERS[name](self)
+
+    def dry_run(self) -> str:
+        """``depmod -n``: the text files one after another, as kmod prints them."""
+        return "".join(self.text(n) for n in TEXT_FILES)
+
+    def dependencies(self, module: TreeModule) -> list[TreeModule]:
+        """All of module's dependencies, users first (modules.dep's order)."""
+        seen: dict[int, TreeModule] = {}
+        stack = list(reversed(module.deps))
+        while stack:
+            d = stack.pop()
+            if id(d) in seen:
+                continue
+            seen[id(d)] = d
+            stack.extend(reversed(d.deps))
+        return sorted(seen.values(), key=_dep_key)
+
+
+def _dep_key(m: TreeModule) -> tuple[int, int]:
+    return (1 if m.dep_loop else 0, m.dep_sort_idx)
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> DepmodResult:
+    """Scan, read (through the cache), link and order; raise DepmodFailed for no tree."""
+    diags: list[Diagnostic] = []
+    if not os.path.isdir(req.dirname):
+        raise DepmodFailed(f"could not open directory {req.dirname}: No such file or directory")
+    cfg = load_config(req.kversion, req.config_paths) if req.files is None else DepmodConfig()
+    diags.extend(Diagnostic("ERROR", p) for p in cfg.problems)
+
+    found: list[tuple[TreeModule, int, int]] = []  # (module, size, mtime_ns)
+    if req.files is None:
+        found = _scan(req.dirname, cfg, diags)
+    else:
+        for path in req.files:
+            if not path.startswith("/"):
+                raise DepmodFailed(f"{path}: not absolute path.")
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                raise DepmodFailed(f"could not create module {path}: {exc.strerror}") from None
+            found.append((_new_module(req.dirname, path), st.st_size, st.st_mtime_ns))
+
+    cache = FactsCache(req.dirname).load() if req.use_cache else None
+    fingerprint = None
+    if cache is not None:
+        fingerprint = _fingerprint(req, found)
+        payload = cache.cached_result(fingerprint) if req.dry_run else None
+        if payload is not None:
+            texts, cached_diags, order_names = payload
+            by_path = {m.path: m for m, _s, _t in found}
+            modules = [by_path[p] for p in order_names if p in by_path]
+            result = DepmodResult(
+                modules, KmodHash(2048), req.dirname, req.warn_dups, diags, texts=texts
+            )
+            result.diagnostics.extend(Diagnostic(lv, tx) for lv, tx in cached_diags)
+            return result
+
+    by_name: KmodHash[TreeModule] = KmodHash(512)
+    for mod, _size, _mtime in found:
+        by_name.add(mod.name, mod)  # _scan already resolved name clashes
+    modules = [m for _n, m in by_name.items()]
+    _sort_by_order_file(req.dirname, modules, diags)
+    for i, m in enumerate(modules):
+        m.idx = i
+
+    stats = {m.path: (s, t) for m, s, t in found}
+    total = len(modules)
+    for n, m in enumerate(modules):
+        size, mtime = stats[m.path]
+        facts = cache.get(m.path, size, mtime) if cache is not None else False
+        if facts is False:
+            facts, problem = _read(m.path)
+            if problem is None and cache is not None:
+                cache.put(m.path, size, mtime, facts)
+            if problem is not None:
+                diags.append(
+                    Diagnostic("ERROR", f"failed to load symbols from {m.path}: {problem}")
+                )
+        m.facts = facts
+        if progress is not None and (n % 32 == 0 or n + 1 == total):
+            progress(n + 1, total)
+
+    symbols: KmodHash[TreeModule | None] = KmodHash(2048)
+    if req.symvers:
+        _load_symvers(req, symbols, diags)
+    elif req.system_map:
+        _load_system_map(req, symbols, diags)
+    elif req.print_unknown:
+        diags.append(Diagnostic("WARNING", "-e needs -E or -F"))
+        req.print_unknown = False
+    crcs: dict[str, int] = {}
+    for m in modules:
+        if m.facts is None:
+            continue
+        exports = m.facts.exports
+        mcrcs = m.facts.export_crcs
+        for i, name in enumerate(exports):
+            name = _strip_prefix(name, req.sym_prefix)
+            symbols.add(name, m)
+            crcs[name] = mcrcs[i] if i < len(mcrcs) else 0
+    _link(req, modules, symbols, crcs, diags)
+    result = DepmodResult(modules, symbols, req.dirname, req.warn_dups, diags)
+    result.cycles = _calculate(modules, diags)
+    if cache is not None:
+        texts = {n: result.text(n) for n in TEXT_FILES}
+        cache.set_result(
+            fingerprint,
+            (
+                texts,
+                [(d.level, d.text) for d in result.diagnostics],
+                [m.path for m in modules],
+            ),
+        )
+        result.texts = texts
+        cache.save()
+    return result
+
+
+def _new_module(dirname: str, path: str) -> TreeModule:
+    base = os.path.basename(path)
+    stem = base.split(".", 1)[0]
+    name = stem.replace("-", "_")
+    relpath = path[len(dirname) + 1 :] if path.startswith(dirname + "/") else None
+    rel = relpath if relpath is not None else path
+    key = rel[: len(rel) - len(base)] + base[: len(stem)]
+    return TreeModule(name, path, relpath, key)
+
+
+def _scan(
+    dirname: str, cfg: DepmodConfig, diags: list[Diagnostic]
+) -> list[tuple[TreeModule, int, int]]:
+    """kmod's depmod_modules_search: depth first, readdir order, priorities on clashes."""
+    found: dict[str, tuple[TreeModule, int, int]] = {}
+    skip = {"build", "source"} | cfg.excludes
+
+    def walk(directory: str) -> None:
+        try:
+            it = os.scandir(directory)
+        except OSError as exc:
+            diags.append(
+                Diagnostic("ERROR", f"could not open directory {directory}: {exc.strerror}")
+            )
+            return
+        with it:
+            for entry in it:
+                name = entry.name
+                if name in skip:
+                    continue
+                try:
+                    if entry.is_dir():
+                        walk(entry.path)
+                        continue
+                    if not entry.is_file() or module_extension(name) is None:
+                        continue
+                    st = entry.stat()
+                except OSError as exc:
+                    diags.append(Diagnostic("ERROR", f"fstatat({entry.path}): {exc.strerror}"))
+                    continue
+                mod = _new_module(dirname, entry.path)
+                old = found.get(mod.name)
+                if old is not None:
+                    if cfg.existing_wins(old[0].key, mod.key):
+                        continue
+                    del found[mod.name]
+                found[mod.name] = (mod, st.st_size, st.st_mtime_ns)
+
+    walk(dirname)
+    return list(found.values())
+
+
+def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Diagnostic]) -> None:
+    path = os.path.join(dirname, "modules.order")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        diags.append(
+            Diagnostic("WARNING", f"could not open modules.order at {dirname}: {exc.strerror}")
+        )
+        return
+    lines = data.split(b"\n")
+    if lines and lines[-1]:
+        diags.append(Diagnostic("ERROR", f"{path}:{len(lines)} corrupted line misses '\\n'"))
+        return
+    lines.pop()
+    total = len(lines) + 1
+    by_rel = {m.relpath: m for m in modules if m.relpath is not None}
+    for idx, raw in enumerate(lines, 1):
+        m = by_rel.get(raw.decode("utf-8", "surrogateescape"))
+        if m is not None:
+            m.sort_idx = idx - total
+    modules.sort(key=lambda m: (m.dep_loop, m.sort_idx))
+
+
+def _read(path: str) -> tuple[ModuleFacts | None, str | None]:
+    """One module's facts, or (None, why) in kmod's words."""
+    try:
+        if path.endswith(".ko"):
+            with open(path, "rb") as f:
+                if os.fstat(f.fileno()).st_size == 0:
+                    raise ElfError("empty file")
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                    return read_facts(m), None
+        return read_facts(read_module_file(path)), None
+    except KernelError as exc:
+        return None, exc.strerror
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    except (ValueError, IndexError, struct.error):  # a table too short for its count
+        return None, os.strerror(ElfError.errno)
+
+
+def _strip_prefix(name: str, prefix: str) -> str:
+    return name[1:] if prefix and name.startswith(prefix) else name
+
+
+def _add_fake_symbols(symbols: KmodHash) -> None:
+    symbols.add("__this_module", None)  # the loader provides it
+    symbols.add("_GLOBAL_OFFSET_TABLE_", None)  # S390 fakes it
+
+
+def _load_symvers(req: DepmodRequest, symbols: KmodHash, diags: list[Diagnostic]) -> None:
+    """Module.symvers: CRC, symbol, where (only vmlinux lines are the kernel's)."""
+    try:
+        with open(req.symvers, encoding="utf-8", errors="surrogateescape") as f:  # type: ignore[arg-type]
+            lines = f.read().splitlines()
+    except OSError as exc:
+        raise DepmodFailed(f"could not load {req.symvers}: {exc.strerror}") from None
+    crcs = req.__dict__.setdefault("_kernel_crcs", {})
+    for linenum, line in enumerate(lines, 1):
+        words = line.replace("\t", " ").split()
+        if len(words) < 3 or words[2] != "vmlinux":
+            continue
+        try:
+            crc = int(words[0], 16)
+        except ValueError:
+            diags.append(
+                Diagnostic("ERROR", f"{req.symvers}:{linenum} Invalid symbol version {words[0]}")
+            )
+            continue
+        name = _strip_prefix(words[1], req.sym_prefix)
+        symbols.add(name, None)
+        crcs[name] = crc
+    _add_fake_symbols(symbols)
+
+
+def _load_system_map(req: DepmodRequest, symbols: KmodHash, diags: list[Diagnostic]) -> None:
+    """System.map: "ADDR TYPE __ksymtab_NAME" lines are the kernel's exports."""
+    try:
+        with open(req.system_map, encoding="utf-8", errors="surrogateescape") as f:  # type: ignore[arg-type]
+            lines = f.read().splitlines()
+    except OSError as exc:
+        raise DepmodFailed(f"could not load {req.system_map}: {exc.strerror}") from None
+    for linenum, line in enumerate(lines, 1):
+        parts = line.split(" ", 2)
+        if len(parts) < 3:
+            diags.append(Diagnostic("ERROR", f"{req.system_map}:{linenum}: invalid line: {line}"))
+            continue
+        if parts[2].startswith("__ksymtab_"):
+            symbols.add(_strip_prefix(parts[2][len("__ksymtab_") :], req.sym_prefix), None)
+    _add_fake_symbols(symbols)
+
+
+def _link(
+    req: DepmodRequest,
+    modules: list[TreeModule],
+    symbols: KmodHash,
+    crcs: dict[str, int],
+    diags: list[Diagnostic],
+) -> None:
+    kernel_crcs = req.__dict__.get("_kernel_crcs", {})
+    check = bool(req.symvers)
+    for m in modules:
+        if m.facts is None:
+            continue
+        deps = m.deps
+        for name, weak, crc in m.facts.needs:
+            key = name[1:] if name.startswith(".") else name
+            key = _strip_prefix(key, req.sym_prefix)
+            if key not in symbols:
+                if req.print_unknown and not weak:
+                    diags.append(Diagnostic("WARNING", f"{m.path} needs unknown symbol {name}"))
+                continue
+            owner = symbols.get(key)
+            if check and not weak:
+                have = kernel_crcs.get(key, 0) if owner is None else crcs.get(key, 0)
+                if have != crc and req.print_unknown:
+                    diags.append(
+                        Diagnostic("WARNING", f"{m.path} disagrees about version of symbol {name}")
+                    )
+            if owner is None or owner in deps:
+                continue
+            deps.append(owner)
+            owner.users += 1
+
+
+def _calculate(modules: list[TreeModule], diags: list[Diagnostic]) -> list[list[str]]:
+    """Kahn's sort as kmod does it; modules left over are in cycles (reported)."""
+    users = [m.users for m in modules]
+    roots = [i for i, u in enumerate(users) if u == 0]
+    n_sorted = 0
+    while roots:
+        src = modules[roots.pop()]
+        src.dep_sort_idx = n_sorted
+        n_sorted += 1
+        for dst in src.deps:
+            users[dst.idx] -= 1
+            if users[dst.idx] == 0:
+                roots.append(dst.idx)
+    if n_sorted == len(modules):
+        return []
+    stuck = [m for i, m in enumerate(modules) if users[i] != 0]
+    for m in stuck:
+        m.dep_loop = True
+        m.dep_sort_idx = INT32_MAX
+    cycles = _find_cycles(stuck)
+    for cycle in cycles:
+        diags.append(Diagnostic("ERROR", "Cycle detected: " + " -> ".join(cycle)))
+    diags.append(Diagnostic("ERROR", f"Found {len(stuck)} modules in dependency cycles!"))
+    return cycles
+
+
+def _find_cycles(stuck: list[TreeModule]) -> list[list[str]]:
+    """Each distinct cycle among the stuck modules once, as a -> b -> a."""
+    in_loop = {id(m) for m in stuck}
+    reported: set[frozenset[str]] = set()
+    cycles: list[list[str]] = []
+    for start in stuck:
+        # Depth-first from start over stuck modules until start comes back.
+        path = [start]
+        seen = {id(start)}
+        iters = [iter([d for d in start.deps if id(d) in in_loop])]
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                iters.pop()
+                seen.discard(id(path.pop()))
+                continue
+            if nxt is start:
+                names = [m.name for m in path]
+                key = frozenset(names)
+                if key not in reported:
+                    reported.add(key)
+                    cycles.append([*names, start.name])
+                iters = []
+                break
+            if id(nxt) in seen:
+                continue
+            seen.add(id(nxt))
+            path.append(nxt)
+            iters.append(iter([d for d in nxt.deps if id(d) in in_loop]))
+    return cycles
+
+
+def _fingerprint(req: DepmodRequest, found: list[tuple[TreeModule, int, int]]) -> tuple:
+    """Everything a run's output depends on besides the module bytes' stat."""
+
+    def stat_of(path: str | None) -> tuple:
+        if not path:
+            return ()
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ("missing", path)
+        return (path, st.st_size, st.st_mtime_ns)
+
+    config = ()
+    if req.files is None:
+        config = tuple(stat_of(p) for p in config_files(req.config_paths or DEFAULT_CONFIG_PATHS))
+    return (
+        req.dirname,
+        req.kversion,
+        tuple(req.files or ()),
+        req.print_unknown,
+        req.warn_dups,
+        req.sym_prefix,
+        stat_of(req.system_map),
+        stat_of(req.symvers),
+        stat_of(os.path.join(req.dirname, "modules.order")),
+        config,
+        tuple((m.path, s, t) for m, s, t in found),
+    )
+
+
+# -- the text files ------------------------------------------------------------------------
+
+
+def output_deps(r: DepmodResult) -> str:
+    out = []
+    for m in r.modules:
+        if m.dep_loop:
+            continue
+        line = m.shown_path + ":"
+        if m.deps:
+            line += "".join(" " + d.shown_path for d in r.dependencies(m) if not d.dep_loop)
+        out.append(line + "\n")
+    return "".join(out)
+
+
+def output_aliases(r: DepmodResult) -> str:
+    out = ["# Aliases extracted from modules themselves.\n"]
+    for m in r.modules:
+        out.extend(f"alias {v} {m.name}\n" for k, v in m.modinfo if k == "alias")
+    return "".join(out)
+
+
+def output_softdeps(r: DepmodResult) -> str:
+    out = ["# Soft dependencies extracted from modules themselves.\n"]
+    for m in r.modules:
+        out.extend(f"softdep {m.name} {v}\n" for k, v in m.modinfo if k == "softdep")
+    return "".join(out)
+
+
+def output_symbols(r: DepmodResult) -> str:
+    out = ["# Aliases for symbols, used by symbol_request().\n"]
+    out.extend(
+        f"alias symbol:{name} {owner.name}\n"
+        for name, owner in r.symbols.items()
+        if owner is not None
+    )
+    return "".join(out)
+
+
+_DEVNUM = re.compile(r"(char|block)-major-(\d+)-(\d+)")
+
+
+def devname_entry(
+    modinfo: tuple[tuple[str, str], ...] | list[tuple[str, str]],
+) -> tuple[str, str, int, int] | None:
+    """(devname, 'c'|'b', major, minor) when a module asks for a device node."""
+    devname = None
+    kind = ""
+    major = minor = 0
+    for key, value in modinfo:
+        if key != "alias":
+            continue
+        if value.startswith("devname:"):
+            devname = value[len("devname:") :]
+        else:
+            match = _DEVNUM.match(value)
+            if match:
+                kind = "c" if match.group(1) == "char" else "b"
+                major, minor = int(match.group(2)) & 0xFFFFFFFF, int(match.group(3)) & 0xFFFFFFFF
+        if kind and devname is not None:
+            return devname, kind, major, minor
+    return None
+
+
+def output_devname(r: DepmodResult) -> str:
+    out = []
+    for m in r.modules:
+        entry = devname_entry(m.modinfo)
+        if entry is not None:
+            if not out:
+                out.append("# Device nodes to trigger on-demand module loading.\n")
+            devname, kind, major, minor = entry
+            out.append(f"{m.name} {devname} {kind}{major}:{minor}\n")
+    return "".join(out)
+
+
+TEXT_WRITERS: dict[str, Callable[[DepmodResult], str]] = {
+    "modules.dep": output_deps,
+    "modules.alias": output_aliases,
+    "modules.softdep": output_softdeps,
+    "modules.symbols": output_symbols,
+    "modules.devname": output_devname,
+}
+
+
+# -- the binary indexes --------------------------------------------------------------------
+
+
+def alias_normalize(alias: str) -> str | None:
+    """'-' becomes '_' outside [...] ranges; None for an unmatched bracket (libkmod)."""
+    out = []
+    i = 0
+    n = len(alias)
+    while i < n:
+        c = alias[i]
+        if c == "-":
+            out.append("_")
+        elif c == "]":
+            return None
+        elif c == "[":
+            end = alias.find("]", i)
+            if end < 0:
+                return None
+            out.append(alias[i : end + 1])
+            i = end
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def output_deps_bin(r: DepmodResult) -> bytes:
+    idx = Index()
+    for m in r.modules:
+        if m.dep_loop:
+            continue
+        line = (
+            m.shown_path
+            + ":"
+            + "".join(" " + d.shown_path for d in r.dependencies(m) if not d.dep_loop)
+        )
+        if idx.insert(m.name, line, m.idx) and r.warn_dups:
+            r.diagnostics.append(Diagnostic("WARNING", f"duplicate module deps:\n{line}"))
+    return idx.to_bytes()
+
+
+def output_aliases_bin(r: DepmodResult) -> bytes:
+    idx = Index()
+    for m in r.modules:
+        for key, value in m.modinfo:
+            if key != "alias":
+                continue
+            alias = alias_normalize(value)
+            if alias is None:
+                r.diagnostics.append(Diagnostic("WARNING", f"Unmatched bracket in {value}"))
+                continue
+            if idx.insert(alias, m.name, m.idx) and r.warn_dups:
+                r.diagnostics.append(
+                    Diagnostic("WARNING", f"duplicate module alias:\n{alias} {m.name}")
+                )
+    return idx.to_bytes()
+
+
+def output_symbols_bin(r: DepmodResult) -> bytes:
+    idx = Index()
+    for name, owner in r.symbols.items():
+        if owner is None:
+            continue
+        if idx.insert("symbol:" + name, owner.name, owner.idx) and r.warn_dups:
+            r.diagnostics.append(
+                Diagnostic("WARNING", f"duplicate module syms:\nsymbol:{name} {owner.name}")
+            )
+    return idx.to_bytes()
+
+
+def output_builtin_bin(r: DepmodResult) -> bytes:
+    path = os.path.join(r.dirname, "modules.builtin")
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            lines = f.read().splitlines(keepends=True)
+    except OSError as exc:
+        r.diagnostics.append(
+            Diagnostic("WARNING", f"could not open modules.builtin at {r.dirname}: {exc.strerror}")
+        )
+        return b""
+    idx = Index()
+    for line in lines:
+        if not line[:1].isalpha():
+            r.diagnostics.append(Diagnostic("ERROR", f"Invalid modules.builtin line: {line}"))
+            continue
+        idx.insert(os.path.basename(line.rstrip("\n")).split(".", 1)[0].replace("-", "_"), "", 0)
+    return idx.to_bytes()
+
+
+def read_builtin_modinfo(dirname: str) -> list[tuple[str, str, str]] | None:
+    """modules.builtin.modinfo as (module, key, value) records, or None if absent."""
+    try:
+        with open(os.path.join(dirname, "modules.builtin.modinfo"), "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    out = []
+    for raw in data.split(b"\0"):
+        text = raw.decode("utf-8", "surrogateescape")
+        mod, dot, rest = text.partition(".")
+        key, eq, value = rest.partition("=")
+        if mod and dot and eq:
+            out.append((mod, key, value))
+    return out
+
+
+def output_builtin_alias_bin(r: DepmodResult) -> bytes:
+    records = read_builtin_modinfo(r.dirname)
+    if records is None:
+        r.diagnostics.append(
+            Diagnostic(
+                "WARNING",
+                f"could not open modules.builtin.modinfo at {r.dirname}: No such file or directory",
+            )
+        )
+        return b""
+    idx = Index()
+    count = 0
+    for mod, key, value in records:
+        if key != "alias":
+            continue
+        alias = alias_normalize(value)
+        if alias is None:
+            r.diagnostics.append(Diagnostic("WARNING", f"Unmatched bracket in {value}"))
+            continue
+        idx.insert(alias, mod, 0)
+        count += 1
+    return idx.to_bytes() if count else b""
+
+
+BIN_WRITERS: dict[str, Callable[[DepmodResult], bytes]] = {
+    "modules.dep.bin": output_deps_bin,
+    "modules.alias.bin": output_aliases_bin,
+    "modules.symbols.bin": output_symbols_bin,
+    "modules.builtin.bin": output_builtin_bin,
+    "modules.builtin.alias.bin": output_builtin_alias_bin,
+}
+
+
+def write_files(r: DepmodResult, directory: str | None = None) -> list[str]:
+    """Write every file (text and .bin) as NAME.tmp then rename, as kmod does."""
+    directory = directory or r.dirname
+    written = []
+    for name in OUTPUT_FILES:
+        payload: bytes
+        if name in TEXT_WRITERS:
+            payload = r.text(name).encode("utf-8", "surrogateescape")
+        else:
+            payload = BIN_WRITERS[name](r)
+        tmp = os.path.join(directory, name + ".tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(payload)
+            os.replace(tmp, os.path.join(directory, name))
+        except OSError as exc:
+            raise DepmodFailed(
+                f"could not write {os.path.join(directory, name)}: {exc.strerror}"
+            ) from None
+        written.append(name)
+    return written
+
+
+def up_to_date(dirname: str) -> bool:
+    """``depmod -A``: is modules.dep newer than every module file (kmod's test)?"""
+    try:
+        dep_mtime = int(os.stat(os.path.join(dirname, "modules.dep")).st_mtime)
+    except OSError:
+        return False
+
+    def walk(directory: str) -> bool:
+        try:
+            it = os.scandir(directory)
+        except OSError:
+            return True
+        with it:
+            for entry in it:
+                if entry.name in ("build", "source"):
+                    continue
+                try:
+                    if entry.is_dir():
+                        if not walk(entry.path):
+                            return False
+                    elif module_extension(entry.name) and int(entry.stat().st_mtime) > dep_mtime:
+                        return False
+                except OSError:
+                    continue
+        return True
+
+    return walk(dirname)

@@ -1,0 +1,126 @@
+"""depmod.d configuration: ``search``, ``override``, ``exclude`` (kmod's depmod.d(5)).
+
+Read from ``/run/depmod.d``, ``/etc/depmod.d``, ``/lib/depmod.d`` (or the
+``-C`` paths); files named ``*.conf``, the first of each name wins and all
+are read in name order, as kmod does. Without a ``search`` line the search
+list is ``updates`` alone, which makes a module under ``updates/`` win over
+one of the same name elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+DEFAULT_CONFIG_PATHS = ("/run/depmod.d", "/etc/depmod.d", "/lib/depmod.d")
+BUILTIN_KEY = "built-in"
+
+
+@dataclass
+class Search:
+    path: str  # "" for built-in
+    builtin: bool
+
+
+@dataclass
+class DepmodConfig:
+    searches: list[Search] = field(default_factory=list)  # kmod's list: last word first
+    overrides: list[str] = field(default_factory=list)  # "subdir/modname", newest first
+    excludes: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)  # kmod's ERR lines
+
+    def existing_wins(self, old: str, new: str) -> bool:
+        """Does the module already found (relative path ``old``) beat ``new``?
+
+        Both are "reldir/NAME" cut at the module name's length, as kmod
+        compares them. An override names the winner; else the search entry
+        a path falls under (the last listed match, built-in for the rest),
+        the later-listed entry winning; a tie keeps the module found first.
+        """
+        for ov in self.overrides:
+            if ov == new:
+                return False
+            if ov == old:
+                return True
+        bprio = oldprio = newprio = -1
+        for i, s in enumerate(self.searches):
+            if s.builtin:
+                bprio = i
+            elif new.startswith(s.path):
+                newprio = i
+            elif old.startswith(s.path):
+                oldprio = i
+        if newprio < 0:
+            newprio = bprio
+        if oldprio < 0:
+            oldprio = bprio
+        return newprio <= oldprio
+
+
+def config_files(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Config files in name order, the first directory's file winning a name."""
+    files: dict[str, str] = {}
+    for path in paths:
+        if os.path.isfile(path):
+            files.setdefault(os.path.basename(path), path)
+            continue
+        try:
+            names = os.listdir(path)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".") or len(name) < 6 or not name.endswith(".conf"):
+                continue
+            full = os.path.join(path, name)
+            if os.path.isdir(full):
+                continue
+            files.setdefault(name, full)
+    return [files[n] for n in sorted(files)]
+
+
+def load_config(kversion: str, paths: tuple[str, ...] | list[str] | None = None) -> DepmodConfig:
+    cfg = DepmodConfig()
+    for filename in config_files(paths if paths else DEFAULT_CONFIG_PATHS):
+        try:
+            with open(filename, encoding="utf-8", errors="surrogateescape") as f:
+                lines = f.read().splitlines()
+        except OSError as exc:
+            cfg.problems.append(f"file parse {filename}: {exc.strerror}")
+            continue
+        for linenum, line in enumerate(lines, 1):
+            if not line or line.startswith("#"):
+                continue
+            words = line.split()
+            if not words:
+                continue
+            cmd, args = words[0], words[1:]
+            if cmd == "search":
+                for sp in args:
+                    cfg.searches.insert(
+                        0, Search("" if sp == BUILTIN_KEY else sp, sp == BUILTIN_KEY)
+                    )
+            elif cmd == "override" and len(args) >= 3:
+                modname, version, subdir = args[:3]
+                if _kernel_matches(version, kversion):
+                    cfg.overrides.insert(0, f"{subdir}/{modname}")
+            elif cmd == "exclude" and args:
+                cfg.excludes.update(args)
+            elif cmd in ("include", "make_map_files", "external"):
+                continue
+            else:
+                cfg.problems.append(
+                    f"{filename}:{linenum}: ignoring bad line starting with '{cmd}'"
+                )
+    if not cfg.searches:
+        cfg.searches.append(Search("updates", False))
+    return cfg
+
+
+def _kernel_matches(pattern: str, kversion: str) -> bool:
+    if pattern == "*":
+        return True
+    try:
+        return re.search(pattern, kversion) is not None
+    except re.error:
+        return False

@@ -1,0 +1,123 @@
+"""kmod's binary index files (``modules.*.bin``): a path-compressed trie.
+
+libkmod's modprobe and modinfo look names up in these instead of the text
+files. The format (module-init-tools' index.c, kept by kmod): a header
+(magic ``0xB007F457``, version 2.1, root offset), then nodes written
+children first (post-order). A node is an optional NUL-terminated prefix, an
+optional child range (first and last character, then one big-endian offset
+per character of the range, 0 for none) and an optional value list (count,
+then priority + NUL-terminated string per value, by ascending priority). The
+high nibble of a node's offset says which parts are present.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from lkmsh.errors import InvalidArgument
+
+INDEX_MAGIC = 0xB007F457
+INDEX_VERSION = (0x0002 << 16) | 0x0001
+NODE_PREFIX = 0x80000000
+NODE_VALUES = 0x40000000
+NODE_CHILDS = 0x20000000
+_U32 = struct.Struct(">I")
+
+
+class _Node:
+    __slots__ = ("prefix", "values", "children")
+
+    def __init__(self, prefix: bytes = b""):
+        self.prefix = prefix
+        self.values: list[tuple[int, bytes]] = []  # (priority, value), kept sorted
+        self.children: dict[int, _Node] = {}
+
+
+class Index:
+    """An in-memory index, written byte for byte as kmod's depmod writes it."""
+
+    def __init__(self) -> None:
+        self.root = _Node()
+
+    def insert(self, key: str, value: str, priority: int) -> bool:
+        """Add value under key; True when the key already had this value (a duplicate)."""
+        k = _ascii(key)
+        v = _ascii(value)
+        node = self.root
+        i = 0
+        while True:
+            p = node.prefix
+            j = 0
+            while j < len(p):
+                if i + j >= len(k) or p[j] != k[i + j]:
+                    # Split: node keeps p[:j]; a new child at p[j] takes the rest.
+                    child = _Node(p[j + 1 :])
+                    child.values, child.children = node.values, node.children
+                    node.prefix = p[:j]
+                    node.values = []
+                    node.children = {p[j]: child}
+                    break
+                j += 1
+            i += j
+            if i == len(k):
+                return _add_value(node, v, priority)
+            ch = k[i]
+            nxt = node.children.get(ch)
+            if nxt is None:
+                leaf = _Node(k[i + 1 :])
+                _add_value(leaf, v, priority)
+                node.children[ch] = leaf
+                return False
+            node = nxt
+            i += 1
+
+    def to_bytes(self) -> bytes:
+        out = bytearray()
+        out += _U32.pack(INDEX_MAGIC) + _U32.pack(INDEX_VERSION) + b"\0\0\0\0"
+        root = _write(self.root, out)
+        out[8:12] = _U32.pack(root)
+        return bytes(out)
+
+
+def _ascii(text: str) -> bytes:
+    raw = text.encode("utf-8", "surrogateescape")
+    if not raw.isascii():
+        raise InvalidArgument(
+            f"Module index: bad character in {text!r}: only 7-bit ASCII is supported"
+        )
+    return raw
+
+
+def _add_value(node: _Node, value: bytes, priority: int) -> bool:
+    duplicate = any(v == value for _p, v in node.values)
+    at = 0
+    while at < len(node.values) and node.values[at][0] < priority:
+        at += 1
+    node.values.insert(at, (priority, value))
+    return duplicate
+
+
+def _write(node: _Node, out: bytearray) -> int:
+    child_offsets: list[int] = []
+    first = last = 0
+    if node.children:
+        first, last = min(node.children), max(node.children)
+        for c in range(first, last + 1):
+            child = node.children.get(c)
+            child_offsets.append(_write(child, out) if child is not None else 0)
+    offset = len(out)
+    if node.prefix:
+        out += node.prefix + b"\0"
+        offset |= NODE_PREFIX
+    if child_offsets:
+        out.append(first)
+        out.append(last)
+        for off in child_offsets:
+            out += _U32.pack(off)
+        offset |= NODE_CHILDS
+    if node.values:
+        out += _U32.pack(len(node.values))
+        for priority, value in node.values:
+            out += _U32.pack(priority & 0xFFFFFFFF) + value + b"\0"
+        offset |= NODE_VALUES
+    return offset

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -61,6 +62,59 @@ X86_64_CODEGEN = (
 X86_64_KERNEL_MODEL = ("-fno-pic", "-fno-pie", "-mcmodel=kernel")
 X86_64_SHARED_MODEL = ("-fPIC",)
 
+# What Linux's arm64 Makefile gives module code: no FP/SIMD registers, no
+# out-of-line atomics (they would call libgcc), no pointer authentication.
+AARCH64_CODEGEN = (
+    "-O2",
+    "-std=gnu11",
+    "-ffreestanding",
+    "-fno-common",
+    "-fno-strict-aliasing",
+    "-fno-delete-null-pointer-checks",
+    "-fno-stack-protector",
+    "-fno-stack-clash-protection",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-unwind-tables",
+    "-fno-omit-frame-pointer",  # x29 frame records for Oops call traces
+    "-fno-jump-tables",
+    "-mabi=lp64",
+    "-mgeneral-regs-only",
+    "-mno-outline-atomics",
+    "-mbranch-protection=none",
+)
+# The small code model, as Linux's arm64 modules: ADRP/ADD for addresses
+# (+-4 GiB), BL for calls with PLT veneers made by the loader beyond +-128 MiB.
+AARCH64_KERNEL_MODEL = ("-fno-pic", "-fno-pie", "-mcmodel=small")
+AARCH64_SHARED_MODEL = ("-fPIC",)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """How one architecture's modules are compiled: the driver and its flags."""
+
+    arch: str
+    gcc: str  # the gcc driver's name on PATH
+    package: str  # the Debian package that provides it
+    codegen: tuple[str, ...]
+    kernel_model: tuple[str, ...]
+    shared_model: tuple[str, ...]
+
+
+TOOLCHAINS = {
+    "x86_64": Toolchain(
+        "x86_64", "gcc", "gcc", X86_64_CODEGEN, X86_64_KERNEL_MODEL, X86_64_SHARED_MODEL
+    ),
+    "aarch64": Toolchain(
+        "aarch64",
+        "aarch64-linux-gnu-gcc",
+        "gcc-aarch64-linux-gnu",
+        AARCH64_CODEGEN,
+        AARCH64_KERNEL_MODEL,
+        AARCH64_SHARED_MODEL,
+    ),
+}
+_ARCH_ALIASES = {"x86-64": "x86_64", "amd64": "x86_64", "arm64": "aarch64"}
+
 WARNINGS = (
     "-Wall",
     "-Wundef",
@@ -73,7 +127,7 @@ WARNINGS = (
 
 _NAME_OK = re.compile(r"[A-Za-z0-9_]+\Z")
 
-SUPPORTED_ARCHES = ("x86_64",)
+SUPPORTED_ARCHES = tuple(TOOLCHAINS)
 
 
 @dataclass(frozen=True)
@@ -91,11 +145,19 @@ def module_name_for(output: Path) -> str:
     return stem.replace("-", "_")
 
 
+def toolchain(arch: str) -> Toolchain:
+    """The toolchain for @arch ("x86_64", "aarch64", or an alias such as "arm64")."""
+    tc = TOOLCHAINS.get(_ARCH_ALIASES.get(arch.lower(), arch.lower()))
+    if tc is None:
+        known = ", ".join(SUPPORTED_ARCHES)
+        raise BuildError(f"unsupported architecture {arch!r} (lkmsh builds {known} modules)")
+    return tc
+
+
 def compile_flags(*, name: str, basename: str, shared: bool, arch: str = "x86_64") -> list[str]:
     """The gcc flags one source of module @name is compiled with."""
-    if arch not in SUPPORTED_ARCHES:
-        raise BuildError(f"unsupported architecture {arch!r} (lkmsh builds x86_64 modules)")
-    model = X86_64_SHARED_MODEL if shared else X86_64_KERNEL_MODEL
+    tc = toolchain(arch)
+    model = tc.shared_model if shared else tc.kernel_model
     return [
         "-nostdinc",
         "-isystem",
@@ -105,7 +167,7 @@ def compile_flags(*, name: str, basename: str, shared: bool, arch: str = "x86_64
         "-D__lkmsh__",
         f'-DKBUILD_MODNAME="{name}"',
         f'-DKBUILD_BASENAME="{basename}"',
-        *X86_64_CODEGEN,
+        *tc.codegen,
         *model,
         *WARNINGS,
         "-Wa,--noexecstack",
@@ -172,7 +234,7 @@ def build_module(
             raise BuildError(f"{src}: No such file or directory")
     if not output.parent.is_dir():
         raise BuildError(f"{output.parent}: No such directory")
-    gcc = _find_gcc()
+    gcc = _find_gcc(toolchain(arch))
     extra = list(extra_cflags)
 
     with tempfile.TemporaryDirectory(prefix="lkmsh-build-") as tmp:
@@ -229,11 +291,34 @@ def _check_name(name: str) -> None:
         raise BuildError(f"module name {name!r} is longer than {MODULE_NAME_LEN - 1} characters")
 
 
-def _find_gcc() -> str:
-    gcc = shutil.which("gcc")
-    if gcc is None:
+def _find_gcc(tc: Toolchain) -> str:
+    """The compiler driver for @tc: the host gcc, or a cross gcc (the host's own on arm64)."""
+    names = [tc.gcc]
+    if tc.arch != "x86_64" and platform.machine().lower() in (tc.arch, *_aliases_of(tc.arch)):
+        names.append("gcc")
+    for name in names:
+        gcc = shutil.which(name)
+        if gcc is not None:
+            return gcc
+    if tc.arch == "x86_64":
         raise BuildError("gcc not found on PATH: lkmsh build needs the host gcc and binutils")
-    return gcc
+    raise BuildError(
+        f"{tc.gcc} not found on PATH: building {tc.arch} modules needs the cross compiler"
+        f" from Debian's {tc.package} package (apt-get install {tc.package})"
+    )
+
+
+def _aliases_of(arch: str) -> tuple[str, ...]:
+    return tuple(alias for alias, name in _ARCH_ALIASES.items() if name == arch)
+
+
+def cross_compiler_available(arch: str) -> bool:
+    """Can modules for @arch be built here? (Tests skip on False.)"""
+    try:
+        _find_gcc(toolchain(arch))
+    except BuildError:
+        return False
+    return True
 
 
 def _run(gcc: str, args: list[str], what: str, on_warning: Callable[[str], None] | None) -> None:
@@ -305,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sources", nargs="+", type=Path, help="C (.c) or assembly (.S) sources")
     parser.add_argument("-o", "--output", type=Path, help="the module file (default: FIRST.ko)")
     parser.add_argument("--shared", action="store_true", help="build an ET_DYN module")
+    parser.add_argument(
+        "--arch", default="x86_64", help="target architecture: x86_64 (default) or aarch64"
+    )
     parser.add_argument("--name", help="module name (default: output stem, '-' as '_')")
     parser.add_argument(
         "--cflags", default="", help="extra compiler flags, space separated (e.g. '-DDEBUG')"
@@ -318,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shared=args.shared,
             name=args.name,
             extra_cflags=args.cflags.split(),
+            arch=args.arch,
             on_warning=lambda text: sys.stderr.write(text),
         )
     except BuildError as exc:

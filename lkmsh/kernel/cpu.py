@@ -218,11 +218,13 @@ class _Engine:
         self.cpu = cpu
         arch = cpu.arch
         uc = unicorn.Uc(getattr(unicorn_const, arch.uc_arch), getattr(unicorn_const, arch.uc_mode))
+        # arm64 unicorn defaults to 1 KiB pages (settable before first use only);
+        # x86's are fixed at 4 KiB and refuse the call.
+        with contextlib.suppress(UcError):
+            uc.ctl_set_page_size(layout.PAGE_SIZE)
         # unicorn reserves 1 GiB of translation cache per instance by default;
         # module code is small, and a full cache is simply flushed.
         uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)
-        if uc.ctl_get_page_size() != layout.PAGE_SIZE:
-            uc.ctl_set_page_size(layout.PAGE_SIZE)  # arm64 unicorn defaults to 1 KiB pages
         uc.ctl_set_tlb_mode(unicorn_const.UC_TLB_VIRTUAL)
         self.uc = uc
         self.code_generation = -1

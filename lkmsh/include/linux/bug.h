@@ -2,7 +2,7 @@
 /*
  * lkmsh: BUG and WARN, as Linux's <linux/bug.h>.
  *
- * BUG() executes ud2 (an invalid opcode): the kernel reports
+ * BUG() executes ud2 (brk #0x800 on arm64): the kernel reports
  * "kernel BUG at ..." / "invalid opcode" in an Oops and the call fails.
  * WARN_ON()/WARN() print through __warn_printk() and let execution go on;
  * they evaluate to the condition, as Linux.
@@ -16,8 +16,15 @@
 
 __printf(1, 2) void __warn_printk(const char *fmt, ...);
 
+#ifdef __aarch64__
+/* arm64: brk #0x800 (BUG_BRK_IMM), as Linux's asm-bug.h. */
+#define __BUG_INSN	"brk #0x800"
+#else
+#define __BUG_INSN	"ud2"
+#endif
+
 #define BUG() do {					\
-	__asm__ __volatile__("ud2");			\
+	__asm__ __volatile__(__BUG_INSN);		\
 	unreachable();					\
 } while (0)
 

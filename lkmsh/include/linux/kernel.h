@@ -43,7 +43,11 @@
 #define GENMASK(h, l)		(((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))
 
 #define might_sleep()		do { } while (0)
+#ifdef __aarch64__
+#define cpu_relax()		__asm__ __volatile__("yield" ::: "memory")
+#else
 #define cpu_relax()		__asm__ __volatile__("rep; nop" ::: "memory")
+#endif
 
 /* Stops the machine: in lkmsh an Oops that fails the current call. */
 __printf(1, 2) __cold __noreturn void panic(const char *fmt, ...);

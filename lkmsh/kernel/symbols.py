@@ -66,6 +66,8 @@ class SymbolTable:
             raise InvalidArgument(f"symbol table bucket count {buckets} out of range")
         self._buckets: list[dict[str, KernelSymbol]] = [{} for _ in range(buckets)]
         self._count = 0
+        # Names by owning module: unloading one module must not walk every bucket.
+        self._by_owner: dict[str, set[str]] = {}
 
     def _chain(self, name: str) -> dict[str, KernelSymbol]:
         return self._buckets[zlib.crc32(name.encode()) % len(self._buckets)]
@@ -81,6 +83,8 @@ class SymbolTable:
             raise AlreadyExists(f"exports duplicate symbol {sym.name} (owned by {owner})")
         chain[sym.name] = sym
         self._count += 1
+        if sym.owner:
+            self._by_owner.setdefault(sym.owner, set()).add(sym.name)
 
     def resolve(self, name: str) -> KernelSymbol | None:
         return self._buckets[zlib.crc32(name.encode()) % len(self._buckets)].get(name)
@@ -89,15 +93,23 @@ class SymbolTable:
         sym = self._chain(name).pop(name, None)
         if sym is not None:
             self._count -= 1
+            if sym.owner:
+                self._by_owner.get(sym.owner, set()).discard(name)
         return sym
 
     def unexport_owner(self, owner: str) -> list[KernelSymbol]:
         gone = []
-        for chain in self._buckets:
-            for name in [n for n, s in chain.items() if s.owner == owner]:
+        for name in sorted(self._by_owner.pop(owner, ()), key=self._order):
+            chain = self._chain(name)
+            if name in chain:
                 gone.append(chain.pop(name))
         self._count -= len(gone)
         return gone
+
+    def _order(self, name: str) -> tuple[int, int]:
+        """Bucket order, as a walk over the buckets would return them."""
+        i = zlib.crc32(name.encode()) % len(self._buckets)
+        return i, list(self._buckets[i]).index(name)
 
     def __iter__(self) -> Iterator[KernelSymbol]:
         for chain in self._buckets:

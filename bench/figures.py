@@ -73,7 +73,20 @@ class Bench:
             self.depmod_modinfo,
         ):
             self.log(f"bench: {step.__name__} ...")
-            figures.extend(step())
+            try:
+                figures.extend(step())
+            except Exception as exc:  # one broken figure must not hide the others
+                self.log(f"bench: {step.__name__} failed: {exc}")
+                figures.append(
+                    Figure(
+                        step.__name__,
+                        step.__name__.replace("_", " "),
+                        Unit.SECONDS,
+                        unavailable=f"error: {type(exc).__name__}",
+                        note=str(exc)[-300:],
+                        extra={"error": True},
+                    )
+                )
         return figures
 
     # -- one-shot commands ---------------------------------------------------------

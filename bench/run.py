@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table(figures, markdown=args.markdown), end="")
     print("\nNotes:\n" + notes(figures), end="")
-    failed = [f.key for f in figures if f.passed is False]
+    failed = [f.key for f in figures if f.passed is False or f.extra.get("error")]
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             + "\n"
         )
     if failed:
-        print(f"\nbudgets not met: {', '.join(failed)}")
+        print(f"\nbudgets not met or figures failed: {', '.join(failed)}")
         return 1
     return 0
 

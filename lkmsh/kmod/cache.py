@@ -38,7 +38,9 @@ class FactsCache:
 
     def __init__(self, tree: str, directory: str | None = None):
         digest = hashlib.sha1(os.path.abspath(tree).encode("utf-8", "surrogateescape")).hexdigest()
-        self.path = os.path.join(directory or cache_dir(), digest[:20] + ".marshal")
+        base = os.path.join(directory or cache_dir(), digest[:20])
+        self.path = base + ".facts"  # per-module facts: large, read only on a miss
+        self.result_path = base + ".result"  # the last output: small, read first
         self._old: dict[str, tuple[int, int, tuple]] = {}
         self._new: dict[str, tuple[int, int, tuple]] = {}
         self.result: tuple[Any, Any] | None = None  # (fingerprint, payload)
@@ -46,20 +48,30 @@ class FactsCache:
         self.hits = 0
         self.misses = 0
         self.dirty = False
+        self._facts_loaded = False
 
     def load(self) -> FactsCache:
-        try:
-            with open(self.path, "rb") as f:
-                blob = marshal.load(f)
-        except (OSError, EOFError, ValueError, TypeError):
-            return self
-        if isinstance(blob, tuple) and len(blob) == 3 and blob[0] == CACHE_VERSION:
-            self._old = blob[1] if isinstance(blob[1], dict) else {}
-            self.result = blob[2]
+        blob = _read(self.result_path)
+        if isinstance(blob, tuple) and len(blob) == 2 and blob[0] == CACHE_VERSION:
+            self.result = blob[1]
         return self
+
+    def _load_facts(self) -> None:
+        if self._facts_loaded:
+            return
+        self._facts_loaded = True
+        blob = _read(self.path)
+        if (
+            isinstance(blob, tuple)
+            and len(blob) == 2
+            and blob[0] == CACHE_VERSION
+            and isinstance(blob[1], dict)
+        ):
+            self._old = blob[1]
 
     def get(self, path: str, size: int, mtime_ns: int) -> ModuleFacts | None | bool:
         """The cached facts (None: the file was unreadable), or False on a miss."""
+        self._load_facts()
         hit = self._old.get(path)
         if hit is not None and hit[0] == size and hit[1] == mtime_ns:
             self._new[path] = hit
@@ -83,18 +95,31 @@ class FactsCache:
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty and len(self._new) == len(self._old):
-            return
-        result = self._new_result if self._new_result is not None else self.result
+        if self._new_result is not None:
+            _write(self.result_path, (CACHE_VERSION, self._new_result))
+        if self.dirty or len(self._new) != len(self._old):
+            _write(self.path, (CACHE_VERSION, self._new))
+
+
+def _read(path: str) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _write(path: str, blob: Any) -> None:
+    """Write to a temporary file and rename: readers see the old or the new file."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    marshal.dump((CACHE_VERSION, self._new, result), f)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, ValueError):
-            pass
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump(blob, f)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,182 @@
+"""The ``depmod`` command: kmod's options in front of lkmsh.kmod.depmod.
+
+``depmod [-a] [-A] [-n] [-e] [-w] [-F System.map | -E Module.symvers] [-C DIR]
+[-P C] [-b BASEDIR] [VERSION] [FILE...]`` works as kmod 30's; lkmsh adds
+``depmod DIR``: the tree is DIR itself (``lkmsh depmod sample_modules``).
+Diagnostics go to stderr as kmod words them (``depmod: WARNING: ...``); a
+cycle fails the command, as it does kmod's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lkmsh.shell.context import Context, OutputMode
+from lkmsh.shell.messages import CommandFailed
+from lkmsh.shell.registry import Arg, Kind, Opt, command
+from lkmsh.shell.render import View
+
+_VERSION = re.compile(r"\s*\+?\d+\.\s*\+?\d")  # sscanf("%u.%u") succeeding
+
+
+def is_version_number(text: str) -> bool:
+    return _VERSION.match(text) is not None
+
+
+@dataclass
+class DepmodView(View):
+    text: str  # what -n prints ("" when files were written)
+    modules: list[dict[str, Any]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    directory: str = ""
+
+    def plain(self) -> str:
+        return self.text
+
+    def to_json(self) -> Any:
+        return {"directory": self.directory, "written": self.written, "modules": self.modules}
+
+
+@command(
+    "depmod",
+    "Generate modules.dep and map files for a module tree (kmod's depmod)",
+    args=[Arg("targets", Kind.FILE, many=True, required=False)],
+    opts=[
+        Opt(("-a", "--all"), "all_", "Probe all modules (the default)"),
+        Opt(("-A", "--quick"), "quick", "Only do the work if a module is newer than modules.dep"),
+        Opt(("-b", "--basedir"), "basedir", "Use the tree under DIR/lib/modules", Kind.DIR),
+        Opt(("-C", "--config"), "config", "Read depmod.d configuration from PATH", Kind.FILE),
+        Opt(
+            ("-E", "--symvers"),
+            "symvers",
+            "Kernel symbols (and CRCs) from Module.symvers",
+            Kind.FILE,
+        ),
+        Opt(("-F", "--filesyms"), "filesyms", "Kernel symbols from System.map", Kind.FILE),
+        Opt(("-e", "--errsyms"), "errsyms", "Report symbols nothing supplies (needs -E or -F)"),
+        Opt(("-n", "--show", "--dry-run"), "dry_run", "Write the files to stdout only"),
+        Opt(("-P", "--symbol-prefix"), "symbol_prefix", "Architecture symbol prefix", Kind.TEXT),
+        Opt(("-w", "--warn"), "warn", "Warn on duplicates"),
+        Opt(("--no-cache",), "no_cache", "Read every module again (ignore lkmsh's cache)"),
+    ],
+    kmod=True,
+)
+def depmod(
+    ctx: Context,
+    targets: tuple[str, ...],
+    all_: bool,
+    quick: bool,
+    basedir: str | None,
+    config: str | None,
+    symvers: str | None,
+    filesyms: str | None,
+    errsyms: bool,
+    dry_run: bool,
+    symbol_prefix: str | None,
+    warn: bool,
+    no_cache: bool,
+) -> Any:
+    from lkmsh.kmod.depmod import (
+        DepmodFailed,
+        DepmodRequest,
+        run_depmod,
+        up_to_date,
+        write_files,
+    )
+
+    args = list(targets)
+    kversion = ""
+    if basedir is None and len(args) == 1 and os.path.isdir(args[0]):
+        dirname = os.path.abspath(args.pop())
+    else:
+        kversion = args.pop(0) if args and is_version_number(args[0]) else os.uname().release
+        root = ""
+        if basedir is not None:
+            root = basedir if basedir.startswith("/") else os.path.join(os.getcwd(), basedir)
+        dirname = f"{root}/lib/modules/{kversion}"
+    if symbol_prefix is not None and len(symbol_prefix) != 1:
+        raise CommandFailed("-P only takes a single char")
+    files = None if (all_ or not args) else args
+    if quick and not dry_run and up_to_date(dirname):
+        return DepmodView("", directory=dirname)
+    req = DepmodRequest(
+        dirname=dirname,
+        kversion=kversion,
+        files=files,
+        config_paths=[config] if config else None,
+        system_map=filesyms,
+        symvers=symvers,
+        print_unknown=errsyms,
+        warn_dups=warn,
+        sym_prefix=symbol_prefix or "",
+        use_cache=not no_cache,
+        # The cache may answer -n with last run's text; JSON wants the graph itself.
+        dry_run=dry_run and ctx.mode is not OutputMode.JSON,
+    )
+    try:
+        with _progress(ctx) as progress:
+            result = run_depmod(req, progress)
+    except DepmodFailed as exc:
+        ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
+        ctx.failed = True
+        return None
+    written: list[str] = []
+    text = ""
+    if not result.cycles:
+        if dry_run:
+            text = result.dry_run()
+        else:
+            try:
+                written = write_files(result)
+            except DepmodFailed as exc:
+                ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
+                ctx.failed = True
+    for d in result.diagnostics:
+        ctx.err.write(f"{ctx.prog}: {d.level}: {d.text}\n")
+    ctx.err.flush()
+    if result.cycles:
+        ctx.failed = True
+    modules = [
+        {
+            "name": m.name,
+            "path": m.shown_path,
+            "depends": [d.shown_path for d in m.deps],
+        }
+        for m in result.modules
+    ]
+    return DepmodView(text, modules, written, dirname)
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal and the scan is long."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self):
+        try:
+            tty = self.ctx.err.isatty() and self.ctx.mode is OutputMode.RICH
+        except (AttributeError, ValueError):
+            tty = False
+        return self.update if tty else None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < 200:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(file=self.ctx.err), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("depmod", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -139,7 +139,7 @@ class Kernel:
         """Run module code; faults become an Oops in dmesg and a ModuleFault."""
         from lkmsh.kernel.cpu import CpuFault
         from lkmsh.kernel.kapi.bug import KernelBug
-        from lkmsh.kernel.oops import oops_lines, report_kind
+        from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 
         self._refresh_kernel_data()
         try:
@@ -154,7 +154,7 @@ class Kernel:
             self._taints.add(taint)
             for level, line in oops_lines(self, fault):
                 self.log.emit(level, line)
-            raise ModuleFault(fault.summary()) from None
+            raise ModuleFault(fault_summary(fault, self.arch.name)) from None
         except KernelBug as bug:
             self._taints.add(T.Taint.DIE)
             for line in bug.lines:
@@ -327,8 +327,14 @@ class Kernel:
         from lkmsh.elf import constants as EC
 
         if ef.machine != self.arch.elf_machine:
-            self.log.emit(3, f"{name}: Invalid ELF header machine {ef.machine}")
-            raise ElfError(f"module {name} is for machine {ef.machine}, kernel is {self.arch.name}")
+            # Linux's words (elf_validity_cache_copy), and which machine it was
+            machine = EC.MACHINE_NAMES.get(ef.machine, "unknown")
+            self.log.emit(
+                3,
+                f"{name}: Invalid module architecture in ELF header: {ef.machine}"
+                f" ({machine}; this kernel is {self.arch.name})",
+            )
+            raise ElfError(f"module {name} is for {machine}, kernel is {self.arch.name}")
         if ef.type not in (EC.ET_REL, EC.ET_DYN):
             raise ElfError(f"{name}: not a relocatable or shared object")
         info = ef.modinfo

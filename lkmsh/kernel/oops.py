@@ -29,7 +29,12 @@ def report_kind(fault: CpuFault) -> T.Taint:
     return T.Taint.SOFTLOCKUP if fault.kind in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED) else T.Taint.DIE
 
 
-def fault_summary(fault: CpuFault) -> str:
+def fault_summary(fault: CpuFault, arch: str = "x86_64") -> str:
+    """The report's first line, in the words of @arch's Linux."""
+    if arch == "aarch64":
+        from lkmsh.kernel.oops_aarch64 import headline
+
+        return headline(fault)
     return fault.describe()
 
 
@@ -122,6 +127,10 @@ def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+    if kernel.arch.name == "aarch64":
+        from lkmsh.kernel import oops_aarch64
+
+        return oops_aarch64.oops_lines(kernel, fault)
     from lkmsh.kernel.cpu import FaultKind
 
     lines = _header(kernel, fault)

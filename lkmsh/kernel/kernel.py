@@ -558,7 +558,7 @@ class Kernel:
     def _discard(self, module: Module, report_leaks: bool = False) -> None:
         """Free everything a module holds: symbols, /proc entries, heap, memory."""
         self.symbol_table.unexport_owner(module.name)
-        for entry in self.procfs.remove_owned_by(module.name):
+        for entry in self.procfs.remove_owned_by(module.name, self.heap):
             self.log.emit(4, f"{module.name}: removing leftover /proc/{entry}")
         leaks = self.heap.reclaim(module.name)
         if report_leaks and leaks:

@@ -96,13 +96,20 @@ class ProcFS:
             self._by_addr.pop(e.addr, None)
         return gone
 
-    def remove_owned_by(self, owner: str) -> list[str]:
-        """Drop a module's leftover entries (it forgot remove_proc_entry); returns their paths."""
+    def remove_owned_by(self, owner: str, heap: Any = None) -> list[str]:
+        """Drop a module's leftover entries (it forgot remove_proc_entry); returns their paths.
+
+        With ``heap``, each entry's proc_dir_entry object is freed too, as
+        remove_proc_entry does (without it, every leftover leaked 64 bytes).
+        """
         paths = sorted((p for p, e in self._entries.items() if e.owner == owner), reverse=True)
         removed = []
         for p in paths:
             if p in self._entries:
-                removed += [e.path for e in self.remove(p)]
+                for e in self.remove(p):
+                    removed.append(e.path)
+                    if heap is not None and heap.lookup(e.addr) is not None:
+                        heap.free(e.addr)
         return sorted(removed)
 
     # -- reading ------------------------------------------------------------

@@ -39,6 +39,7 @@ from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
+from lkmsh.kernel.trace import TRACING_DIR, LoadTrace, Tracing, applied_relocations
 
 MAX_MODULE_FILE = 64 << 20
 SLOT_SIZE = 16
@@ -73,6 +74,8 @@ class Kernel:
         self._load_seq = 0
         self._cpu = None
         self._current: list[Module] = []
+        self.tracing = Tracing()  # the function tracer and the relocation log (trace.py)
+        self.load_trace: LoadTrace | None = None  # set around one module_load to trace it
         self._boot_kernel_image()
 
     # ------------------------------------------------------------------ boot
@@ -129,6 +132,8 @@ class Kernel:
             raise ModuleFault(f"call into kernel text at {slot:#x}, which is no function")
         ctx.kernel = self
         ctx.name = func.name
+        if self.tracing.ftrace.enabled:
+            return self.tracing.ftrace.call(self, func, ctx)
         return func.impl(ctx)
 
     @property
@@ -359,6 +364,9 @@ class Kernel:
             raise AlreadyExists(f"module {name} is already loaded")
         if len(self._modules) >= self.config.max_modules:
             raise TooMany(f"module limit of {self.config.max_modules} reached")
+        tr = self.load_trace
+        if tr is not None:
+            tr.checks(self, ef, name, force)
 
         module = Module(name=name, path=path, modinfo=list(info), params=params)
         module.elf_type = "ET_DYN" if ef.type == EC.ET_DYN else "ET_REL"
@@ -383,6 +391,9 @@ class Kernel:
             values, uses, bad = loader.symbol_values(
                 symtab, self.symbol_table.resolve, module.gpl_compatible, base
             )
+            if tr is not None:
+                tr.sections(placements)
+                tr.symbols(symtab, values, bad, self.symbol_table.resolve)
             if bad.gpl_only or bad.missing:
                 for sym in bad.gpl_only:
                     self.log.emit(
@@ -406,6 +417,12 @@ class Kernel:
             else:
                 loader.relocate_rel(values, [s.size for s in symtab])
                 modsyms = loader.module_symbols(symtab, values)
+            applied = applied_relocations(
+                ef, self.mem, self.arch, loader.section_addr, symtab, base, tr is not None
+            )
+            self.tracing.relocs.remember(name, base, applied, self.arch)
+            if tr is not None:
+                tr.relocations(applied)
 
             module.base, module.size, module.placements = base, size, placements
             module.symbols = modsyms
@@ -427,6 +444,8 @@ class Kernel:
                     raise ElfError(f"{name}: {exc}") from None
                 exported.append(ks)
             module.exports = [s.name for s in exported]
+            if tr is not None:
+                tr.exports(exported)
 
             # Taints are committed only once the module is really going in.
             if T.Taint.PROPRIETARY_MODULE in taints:
@@ -465,6 +484,8 @@ class Kernel:
         from lkmsh.kernel import params as P
 
         args = P.parse_args(params) if params.strip() else []
+        if self.load_trace is not None:
+            self.load_trace.params(args)
         addr, count = module.param_table
         if not args and not count:
             return
@@ -490,10 +511,14 @@ class Kernel:
             try:
                 ret = self._to_int(self.call(module.init_addr))
             except BaseException:
+                if self.load_trace is not None:
+                    self.load_trace.init(self, module.init_addr, None)
                 self._discard(module)
                 raise
             finally:
                 self._current.pop()
+        if self.load_trace is not None:
+            self.load_trace.init(self, module.init_addr, ret)
         if ret < 0:
             self._discard(module)
             err = -ret
@@ -628,6 +653,9 @@ class Kernel:
             return ["modules", "kallsyms", *self.procfs.names()]
 
     def read_proc(self, path: str) -> bytes:
+        if path.startswith(TRACING_DIR):
+            with self._lock:
+                return self.tracing.read_file(path)
         name = path.removeprefix("/proc/").strip("/")
         with self._lock:
             if name == "modules":
@@ -696,6 +724,7 @@ class Kernel:
                     "dmesg": self.log.to_data(),
                     "clock": self.clock.to_data(),
                     "procfs": self.procfs.to_data(),
+                    "tracing": self.tracing.to_data(self._modules),
                 },
                 regions=regions,
             )
@@ -728,5 +757,6 @@ class Kernel:
         k.heap = Heap.from_data(k.mem, state.components["heap"], cfg.heap_limit, k._now)
         k.log = Dmesg.from_data(state.components["dmesg"], now_ns=k._now)
         k.procfs = ProcFS.from_data(state.components["procfs"])
+        k.tracing = Tracing.from_data(state.components.get("tracing"))
         return k
 

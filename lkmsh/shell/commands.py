@@ -58,11 +58,22 @@ def is_module_filename(arg: str) -> bool:
         Arg("filename", Kind.KO_FILE, missing="missing filename."),
         Arg("params", Kind.PARAM, many=True, required=False),
     ],
-    opts=[FORCE],
+    opts=[
+        FORCE,
+        Opt(("--trace",), "trace", "Show each step of the load: sections, symbols, relocations"),
+        Opt(("--ftrace",), "ftrace", "Show every kernel API call the module's init makes"),
+    ],
     mutates=True,
     kmod=True,
 )
-def insmod(ctx: Context, filename: str, params: tuple[str, ...], force: bool) -> Any:
+def insmod(
+    ctx: Context,
+    filename: str,
+    params: tuple[str, ...],
+    force: bool,
+    trace: bool = False,
+    ftrace: bool = False,
+) -> Any:
     if filename == "-":
         raise CommandFailed("this tool does not support loading from stdin!")
     try:
@@ -70,6 +81,14 @@ def insmod(ctx: Context, filename: str, params: tuple[str, ...], force: bool) ->
     except OSError as exc:
         raise CommandFailed(msg.insmod_read_failed(filename, exc)) from None
     k = ctx.kernel()
+    if trace or ftrace:
+        from lkmsh.shell.introspect import traced_load
+
+        def load() -> Any:
+            path = os.path.abspath(filename)
+            return k.module_load(data, " ".join(params), force=force, path_hint=path)
+
+        return traced_load(ctx, k, load, filename, trace, ftrace)
     try:
         module = k.module_load(
             data, " ".join(params), force=force, path_hint=os.path.abspath(filename)
@@ -113,8 +132,20 @@ def rmmod(ctx: Context, names: tuple[str, ...], force: bool) -> Any:
     return DoneView({"removed": removed})
 
 
-@command("lsmod", "Show the loaded modules (newest first)", kmod=True)
-def lsmod(ctx: Context) -> Any:
+@command(
+    "lsmod",
+    "Show the loaded modules (newest first)",
+    opts=[
+        Opt(("--tree",), "tree", "Draw the dependency graph: each module above what it uses"),
+        Opt(("--dot",), "dot", "The dependency graph in Graphviz DOT"),
+    ],
+    kmod=True,
+)
+def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
+    if tree or dot:
+        from lkmsh.shell.introspect import dependency_view
+
+        return dependency_view(ctx.summary().modules, dot)
     s = ctx.summary(full=ctx.mode is OutputMode.JSON)  # JSON has every field
     return LsmodView(s.modules, s.taints)
 

@@ -15,7 +15,9 @@ in a module listed in ``COMMAND_MODULES`` (or in ``lkmsh.shell.commands``).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.commands",
     "lkmsh.shell.modprobe",
     "lkmsh.shell.depmod",
+    "lkmsh.shell.introspect",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.
@@ -89,6 +92,7 @@ class Command:
     kmod: bool = False  # one of kmod's tools: errors read "insmod: ERROR: ..."
     repl_only: bool = False
     cli_only: bool = False
+    suffix: str | None = None  # gdb-style "x/8xg": the text after "/" goes to this parameter
     _click: Any = None
 
     @property
@@ -135,6 +139,7 @@ def command(
     kmod: bool = False,
     repl_only: bool = False,
     cli_only: bool = False,
+    suffix: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(ctx, **params)`` as command @name."""
 
@@ -152,6 +157,7 @@ def command(
             kmod=kmod,
             repl_only=repl_only,
             cli_only=cli_only,
+            suffix=suffix,
         )
         return fn
 
@@ -174,7 +180,19 @@ def load_commands() -> None:
 
 def get(name: str) -> Command | None:
     load_commands()
-    return _REGISTRY.get(name)
+    cmd = _REGISTRY.get(name)
+    if cmd is None and "/" in name:
+        # "x/8xg": a command declared with suffix= takes "/8xg" as that parameter.
+        head, _, tail = name.partition("/")
+        base = _REGISTRY.get(head)
+        if base is not None and base.suffix:
+            return dataclasses.replace(
+                base,
+                name=name,
+                func=functools.partial(base.func, **{base.suffix: tail}),
+                _click=None,
+            )
+    return cmd
 
 
 def all_commands() -> list[Command]:

@@ -1,0 +1,726 @@
+"""Seeing inside the kernel: the loader trace, the relocation log and the function tracer.
+
+Three recorders, all data (the kernel never prints; the shell renders them):
+
+* ``LoadTrace``: what one ``module_load`` did, step by step (checks passed,
+  sections placed, symbols resolved, relocations applied with the value
+  written, exports, parameters, init and its return value). The kernel fills
+  it only while ``Kernel.load_trace`` is set, so an untraced load pays one
+  ``is None`` test per step.
+* ``RelocLog``: the relocations applied to each loaded module, kept compactly
+  (16 bytes each, packed) so ``disasm`` can annotate every place later, in
+  another process. Values are not stored: memory holds them.
+* ``FunctionTracer``: Linux's function tracer over the kernel API: every call
+  a module makes into a trap slot, its arguments decoded by the function's C
+  signature, its return value and its caller. ``Kernel._trap`` hands calls to
+  it only while tracing is on. The ring is read through
+  ``/sys/kernel/tracing/trace`` in ftrace's text format (see ``format_trace``).
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import os
+import struct
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from lkmsh.errors import KernelError
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kapi.registry import KapiFunc
+    from lkmsh.kernel.module import Placement
+
+MASK64 = (1 << 64) - 1
+STRING_SHOWN = 128  # longest string argument a trace line shows
+TRACE_ENTRIES = 4096  # ring size, in records (ftrace sizes in KiB; records are simpler here)
+TRACING_DIR = "/sys/kernel/tracing/"
+
+
+class Step(enum.StrEnum):
+    CHECK = "check"
+    SECTION = "section"
+    SYMBOL = "symbol"
+    RELOC = "reloc"
+    EXPORT = "export"
+    PARAM = "param"
+    INIT = "init"
+    ERROR = "error"
+
+
+# -- the loader trace -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPassed:
+    step: ClassVar[Step] = Step.CHECK
+    check: str  # "elf", "machine", "vermagic", "name", "limit", "license"
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.check}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class SectionPlaced:
+    step: ClassVar[Step] = Step.SECTION
+    name: str
+    addr: int
+    size: int
+    perm: str
+
+    def describe(self) -> str:
+        return f"{self.name:<24} {self.addr:#018x} size {self.size:#8x} {self.perm}"
+
+
+class Binding(enum.StrEnum):
+    RESOLVED = "resolved"
+    MISSING = "missing"
+    GPL_REFUSED = "gpl-refused"
+
+
+@dataclass(frozen=True)
+class SymbolResolved:
+    step: ClassVar[Step] = Step.SYMBOL
+    name: str
+    addr: int
+    provider: str | None  # the module exporting it; None: the kernel
+    binding: Binding = Binding.RESOLVED
+
+    def describe(self) -> str:
+        if self.binding is Binding.MISSING:
+            return f"{self.name}: Unknown symbol (err -2)"
+        if self.binding is Binding.GPL_REFUSED:
+            return f"{self.name}: GPL-only symbol refused to a non-GPL module"
+        return f"{self.name} -> {self.addr:#018x} [{self.provider or 'kernel'}]"
+
+
+@dataclass(frozen=True)
+class RelocApplied:
+    step: ClassVar[Step] = Step.RELOC
+    section: str
+    offset: int  # within the section
+    place: int
+    type_name: str
+    symbol: str  # "" for relocations without a symbol (R_X86_64_RELATIVE)
+    addend: int
+    value: int  # the bytes at the place after relocation, unsigned
+    size: int  # field width in bytes
+
+    @property
+    def target(self) -> str:
+        """objdump's spelling of S + A: ``printk-0x4``."""
+        if not self.symbol:
+            return f"*ABS*{self.addend:+#x}" if self.addend else "*ABS*"
+        if self.addend:
+            sign = "-" if self.addend < 0 else "+"
+            return f"{self.symbol}{sign}{abs(self.addend):#x}"
+        return self.symbol
+
+    @property
+    def value_text(self) -> str:
+        return f"{self.value:#0{2 + 2 * self.size}x}" if self.size else "-"
+
+    def describe(self) -> str:
+        return (
+            f"{self.section}+{self.offset:#x} {self.type_name} {self.target}"
+            f" at {self.place:#018x} <- {self.value_text}"
+        )
+
+
+@dataclass(frozen=True)
+class SymbolExported:
+    step: ClassVar[Step] = Step.EXPORT
+    name: str
+    addr: int
+    gpl: bool
+
+    def describe(self) -> str:
+        return f"{self.name} at {self.addr:#018x}" + (" (GPL-only)" if self.gpl else "")
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    step: ClassVar[Step] = Step.PARAM
+    name: str
+    value: str | None
+
+    def describe(self) -> str:
+        return self.name if self.value is None else f"{self.name}={self.value}"
+
+
+@dataclass(frozen=True)
+class InitCalled:
+    step: ClassVar[Step] = Step.INIT
+    addr: int
+    symbol: str
+    ret: int | None  # None: the init crashed (the Oops is in dmesg)
+
+    def describe(self) -> str:
+        if not self.addr:
+            return "no init function"
+        outcome = "crashed (see dmesg)" if self.ret is None else f"returned {self.ret}"
+        return f"{self.symbol} at {self.addr:#018x} {outcome}"
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    step: ClassVar[Step] = Step.ERROR
+    message: str
+
+    def describe(self) -> str:
+        return self.message
+
+
+LoadEvent = (
+    CheckPassed
+    | SectionPlaced
+    | SymbolResolved
+    | RelocApplied
+    | SymbolExported
+    | ParamSet
+    | InitCalled
+    | LoadFailed
+)
+
+
+def event_json(ev: LoadEvent) -> dict[str, Any]:
+    d: dict[str, Any] = {"step": ev.step.value}
+    for name, value in vars(ev).items():
+        if name in ("addr", "place", "value") and isinstance(value, int):
+            value = f"{value:#x}"
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        d[name] = value
+    if isinstance(ev, RelocApplied):
+        d["target"] = ev.target
+    return d
+
+
+@dataclass
+class LoadTrace:
+    """One load's steps, in the order the kernel took them."""
+
+    module: str = ""
+    events: list[LoadEvent] = field(default_factory=list)
+
+    def add(self, ev: LoadEvent) -> None:
+        self.events.append(ev)
+
+    def of(self, step: Step) -> list[LoadEvent]:
+        return [e for e in self.events if e.step is step]
+
+    # -- what the kernel reports at each step --------------------------------------
+    def checks(self, kernel: Any, ef: Any, name: str, force: bool) -> None:
+        from lkmsh.elf import constants as EC
+        from lkmsh.kernel.release import VERMAGIC
+
+        self.module = name
+        kind = "ET_DYN" if ef.type == EC.ET_DYN else "ET_REL"
+        nrel = sum(len(rs.relocations) for rs in ef.relocation_sections)
+        self.add(
+            CheckPassed(
+                "elf",
+                f"ELF64 {kind}, {len(ef.sections)} sections, {len(ef.symbols)} symbols,"
+                f" {nrel} relocations: headers and tables in bounds",
+            )
+        )
+        self.add(CheckPassed("machine", f"{kernel.arch.name} (e_machine {ef.machine}) matches"))
+        magic = dict(ef.modinfo).get("vermagic")
+        if magic == VERMAGIC:
+            self.add(CheckPassed("vermagic", f"'{magic}' matches the kernel"))
+        else:
+            self.add(CheckPassed("vermagic", f"'{magic}' differs: forced (taints F)"))
+        self.add(CheckPassed("name", f"'{name}' is not loaded yet"))
+        self.add(
+            CheckPassed(
+                "limit",
+                f"{len(kernel.module_list_all())} of {kernel.config.max_modules} modules loaded",
+            )
+        )
+        lic = dict(ef.modinfo).get("license")
+        self.add(CheckPassed("license", f"'{lic or 'unspecified'}'"))
+
+    def sections(self, placements: Iterable[Placement]) -> None:
+        for p in placements:
+            self.add(SectionPlaced(p.name, p.addr, p.size, p.perm))
+
+    def symbols(self, symtab: Any, values: list[int], bad: Any, resolve: Callable) -> None:
+        from lkmsh.elf import constants as EC
+
+        seen: set[str] = set()
+        gpl = set(bad.gpl_only)
+        missing = set(bad.missing)
+        for s in symtab:
+            if s.index == 0 or s.shndx != EC.SHN_UNDEF or not s.name or s.name in seen:
+                continue
+            seen.add(s.name)
+            if s.name in gpl:
+                self.add(SymbolResolved(s.name, 0, None, Binding.GPL_REFUSED))
+            elif s.name in missing:
+                self.add(SymbolResolved(s.name, 0, None, Binding.MISSING))
+            elif values[s.index]:
+                ks = resolve(s.name)
+                self.add(SymbolResolved(s.name, values[s.index], ks.owner if ks else None))
+
+    def relocations(self, records: Iterable[RelocApplied]) -> None:
+        self.events.extend(records)
+
+    def exports(self, symbols: Iterable[Any]) -> None:
+        for ks in symbols:
+            self.add(SymbolExported(ks.name, ks.addr, ks.gpl))
+
+    def params(self, args: Iterable[tuple[str, str | None]]) -> None:
+        for name, value in args:
+            self.add(ParamSet(name, value))
+
+    def init(self, kernel: Any, addr: int, ret: int | None) -> None:
+        sym = kernel.symbolize(addr).split("+")[0] if addr else ""
+        self.add(InitCalled(addr, sym, ret))
+
+    def failed(self, message: str) -> None:
+        self.add(LoadFailed(message))
+
+
+# -- relocations, as applied -----------------------------------------------------------
+
+
+def applied_relocations(
+    ef: Any,
+    mem: Any,
+    arch: Any,
+    section_addr: dict[int, int],
+    symtab: Any,
+    base: int,
+    values: bool = True,
+) -> list[RelocApplied]:
+    """Every relocation the loader applied; with ``values``, read back from memory."""
+    from lkmsh.elf import constants as EC
+
+    out: list[RelocApplied] = []
+    names = arch.reloc_names
+    dyn = ef.type == EC.ET_DYN
+    sections = ef.dynamic_relocation_sections if dyn else ef.relocation_sections
+    secs = ef.sections
+    placed = sorted((addr, secs[i].name, secs[i].size) for i, addr in section_addr.items())
+    rtypes = arch.relocations
+    for rs in sections:
+        if dyn:
+            target = base
+        else:
+            target = section_addr.get(rs.target.index) if rs.target else None
+            if target is None:
+                continue
+        secname = rs.target.name if not dyn and rs.target else ""
+        for r in rs.relocations:
+            place = target + r.offset
+            rel = rtypes.get(r.type)
+            size = rel.size if rel else 0
+            sec, off = secname, r.offset
+            if dyn:
+                sec, off = _section_of(placed, place)
+            sym = symtab[r.symbol] if 0 < r.symbol < len(symtab) else None
+            if sym is None:
+                sname = ""
+            elif sym.type == EC.STT_SECTION and sym.shndx < len(secs):
+                sname = secs[sym.shndx].name
+            else:
+                sname = sym.name
+            addend = r.addend if r.addend is not None else 0
+            value = int.from_bytes(mem.read(place, size), "little") if size and values else 0
+            out.append(
+                RelocApplied(
+                    sec, off, place, names.get(r.type, str(r.type)), sname, addend, value, size
+                )
+            )
+    return out
+
+
+def _section_of(placed: list[tuple[int, str, int]], addr: int) -> tuple[str, int]:
+    for start, name, size in placed:
+        if start <= addr < start + size:
+            return name, addr - start
+    return "", addr
+
+
+_RELOC = struct.Struct("<IHHq")  # place - base, type, symbol-name index, addend
+
+
+@dataclass
+class RelocRecord:
+    """One logged relocation of a loaded module (the value is read from memory)."""
+
+    place: int
+    type_name: str
+    symbol: str
+    addend: int
+    size: int
+
+    def target(self) -> str:
+        return RelocApplied(
+            "", 0, self.place, self.type_name, self.symbol, self.addend, 0, 0
+        ).target
+
+
+class RelocLog:
+    """The relocations of every loaded module, packed; saved with the kernel."""
+
+    def __init__(self) -> None:
+        self._mods: dict[str, dict[str, Any]] = {}
+
+    def remember(self, module: str, base: int, records: list[RelocApplied], arch: Any) -> None:
+        names: dict[str, int] = {}
+        types = {v: k for k, v in arch.reloc_names.items()}
+        packed = bytearray()
+        for r in records:
+            idx = names.setdefault(r.symbol, len(names))
+            packed += _RELOC.pack(
+                (r.place - base) & 0xFFFFFFFF, types.get(r.type_name, 0), idx & 0xFFFF, r.addend
+            )
+        self._mods[module] = {
+            "base": base,
+            "names": list(names),
+            "packed": base64.b64encode(bytes(packed)).decode(),
+        }
+
+    def records(self, module: str, arch: Any) -> list[RelocRecord]:
+        entry = self._mods.get(module)
+        if entry is None:
+            return []
+        base, names = int(entry["base"]), entry["names"]
+        raw = base64.b64decode(entry["packed"])
+        out = []
+        for off, rtype, idx, addend in _RELOC.iter_unpack(raw):
+            rel = arch.relocations.get(rtype)
+            out.append(
+                RelocRecord(
+                    base + off,
+                    arch.reloc_names.get(rtype, str(rtype)),
+                    names[idx] if idx < len(names) else "",
+                    addend,
+                    rel.size if rel else 0,
+                )
+            )
+        return out
+
+    def modules(self) -> list[str]:
+        return list(self._mods)
+
+    def to_data(self, live: Iterable[str]) -> dict[str, Any]:
+        keep = set(live)
+        return {m: v for m, v in self._mods.items() if m in keep}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> RelocLog:
+        log = cls()
+        log._mods = dict(data or {})
+        return log
+
+
+# -- the function tracer ---------------------------------------------------------------
+
+
+def c_string(raw: bytes, limit: int = STRING_SHOWN) -> str:
+    """A C string literal for a trace line: escapes as C writes them, long ones cut."""
+    out = []
+    for b in raw[:limit]:
+        ch = chr(b)
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= b < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"' + ("..." if len(raw) > limit else "")
+
+
+_SIGNED = {
+    "int": 32,
+    "long": 64,
+    "short": 16,
+    "char": 8,
+    "ssize_t": 64,
+    "ktime_t": 64,
+    "long long": 64,
+}
+_UNSIGNED = {
+    "unsigned int": 32,
+    "const unsigned int": 32,
+    "unsigned long": 64,
+    "const unsigned long": 64,
+    "size_t": 64,
+    "u64": 64,
+    "umode_t": 16,
+    "bool": 8,
+}
+
+
+def format_value(ctype: str, raw: int, read_cstr: Callable[[int], bytes | None]) -> str:
+    """One argument or return value, by its C type: strings quoted, pointers hex, ints decimal."""
+    raw &= MASK64
+    if ctype in ("char *", "const char *"):
+        if raw == 0:
+            return "(null)"
+        text = read_cstr(raw)
+        return f"{raw:#x}" if text is None else c_string(text)
+    if ctype.endswith("*") or ctype == "fnptr" or ctype == "va_list":
+        return f"{raw:#x}"
+    if ctype == "gfp_t":
+        return f"{raw & 0xFFFFFFFF:#x}"
+    if ctype in _SIGNED:
+        bits = _SIGNED[ctype]
+        v = raw & ((1 << bits) - 1)
+        return str(v - (1 << bits) if v >> (bits - 1) else v)
+    if ctype in _UNSIGNED:
+        return str(raw & ((1 << _UNSIGNED[ctype]) - 1))
+    return f"{raw:#x}"
+
+
+@dataclass
+class TraceEntry:
+    """One kernel API call a module made."""
+
+    ts_ns: int
+    task: str
+    pid: int
+    func: str
+    args: list[tuple[str, str]]
+    ret: str | None  # None: void, or the call did not return (a fault)
+    caller: int
+    parent: str  # the caller's function, symbolised as ftrace's %ps ("hello_init [hello]")
+    where: str  # the caller symbolised with offset ("hello_init+0x15/0x30 [hello]")
+    module: str | None
+    faulted: bool = False
+    variadic: bool = False
+
+    def call_text(self) -> str:
+        args = [f"{n}={v}" for n, v in self.args]
+        if self.variadic:
+            args.append("...")
+        return f"{self.func}({', '.join(args)})"
+
+    def to_list(self) -> list[Any]:
+        return [
+            self.ts_ns, self.task, self.pid, self.func, [list(a) for a in self.args], self.ret,
+            self.caller, self.parent, self.where, self.module, self.faulted, self.variadic,
+        ]  # fmt: skip
+
+    @classmethod
+    def from_list(cls, v: list[Any]) -> TraceEntry:
+        return cls(
+            int(v[0]), str(v[1]), int(v[2]), str(v[3]), [(str(a), str(b)) for a, b in v[4]],
+            v[5], int(v[6]), str(v[7]), str(v[8]), v[9], bool(v[10]), bool(v[11]),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timestamp_ns": self.ts_ns,
+            "task": self.task,
+            "pid": self.pid,
+            "function": self.func,
+            "args": dict(self.args),
+            "variadic": self.variadic,
+            "return": self.ret,
+            "faulted": self.faulted,
+            "caller": f"{self.caller:#x}",
+            "caller_symbol": self.where,
+            "module": self.module,
+        }
+
+
+def _task_of(module: Any) -> str:
+    """Who runs module code: insmod during init, rmmod during exit, cat for /proc reads."""
+    state = getattr(getattr(module, "state", None), "value", "")
+    return {"loaded": "insmod", "unloading": "rmmod", "running": "cat"}.get(state, "kworker/0:1")
+
+
+class FunctionTracer:
+    """ftrace's ring buffer for the kernel API; ``enabled`` is tracing_on."""
+
+    def __init__(self, capacity: int = TRACE_ENTRIES) -> None:
+        self.enabled = False
+        self.capacity = capacity
+        self.ring: deque[TraceEntry] = deque(maxlen=capacity)
+        self.written = 0  # ever recorded, including those the ring dropped
+
+    def clear(self) -> None:
+        self.ring.clear()
+        self.written = 0
+
+    def record(self, entry: TraceEntry) -> None:
+        self.ring.append(entry)
+        self.written += 1
+
+    def call(self, kernel: Any, func: KapiFunc, ctx: Any) -> int | None:
+        """Run one kernel API call and record it (``Kernel._trap`` calls this when on)."""
+        module = kernel.current_module
+        caller = ctx.caller
+        raw = [ctx.arg(i) for i in range(len(func.params))]
+        ts = kernel.clock.ns()
+        result: int | None = None
+        faulted = True
+        try:
+            result = func.impl(ctx)
+            faulted = False
+            return result
+        finally:
+            mem = kernel.mem
+
+            def read(addr: int) -> bytes | None:
+                try:
+                    return mem.read_cstr(addr, STRING_SHOWN + 1)
+                except KernelError:
+                    return None
+
+            args = [
+                (p.name, format_value(p.ctype, v, read))
+                for p, v in zip(func.params, raw, strict=True)
+            ]
+            void = faulted or func.is_void
+            ret = None if void else format_value(func.returns, result or 0, read)
+            where = _parent_of_tail_call(kernel, caller, module) or kernel.symbolize(caller)
+            self.record(
+                TraceEntry(
+                    ts,
+                    _task_of(module),
+                    os.getpid(),
+                    func.name,
+                    args,
+                    ret,
+                    caller,
+                    _ps(where),
+                    where,
+                    module.name if module is not None else None,
+                    faulted,
+                    func.variadic,
+                )
+            )
+
+    # -- persistence ------------------------------------------------------------------
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "on": self.enabled,
+            "written": self.written,
+            "ring": [e.to_list() for e in self.ring],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> FunctionTracer:
+        t = cls()
+        if data:
+            t.enabled = bool(data.get("on"))
+            t.written = int(data.get("written", 0))
+            t.ring.extend(TraceEntry.from_list(v) for v in data.get("ring", []))
+        return t
+
+
+#: Who calls module code in Linux; a tail call (``jmp printk``) returns straight there.
+_ENTRY_CALLERS = {
+    "insmod": "do_one_initcall",
+    "rmmod": "__do_sys_delete_module",
+    "cat": "seq_read_iter",
+}
+
+
+def _parent_of_tail_call(kernel: Any, caller: int, module: Any) -> str | None:
+    if caller != getattr(kernel, "return_slot", None):
+        return None
+    return _ENTRY_CALLERS.get(_task_of(module))
+
+
+def _ps(where: str) -> str:
+    """%ps: the symbol without its offset, the module kept ("hello_init [hello]")."""
+    name, _, rest = where.partition("+")
+    module = rest[rest.find(" [") :] if " [" in rest else ""
+    return name + module
+
+
+# -- ftrace's text format ---------------------------------------------------------------
+
+TRACE_HEADER = """\
+# tracer: function
+#
+# entries-in-buffer/entries-written: {entries}/{written}   #P:1
+#
+#                                _-----=> irqs-off/BH-disabled
+#                               / _----=> need-resched
+#                              | / _---=> hardirq/softirq
+#                              || / _--=> preempt-depth
+#                              ||| / _-=> migrate-disable
+#                              |||| /     delay
+#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
+#              | |         |   |||||     |         |
+"""
+
+
+def format_line(e: TraceEntry) -> str:
+    """One record as the function tracer prints it with the func-args option.
+
+    ``TASK-PID [CPU] FLAGS TIMESTAMP: func(arg=value, ...) <-parent``; lkmsh
+    appends the return value as ``/* = VALUE */`` (the function_graph tracer's
+    funcgraph-retval notation) since its kernel functions are leaves.
+    """
+    secs, ns = divmod(e.ts_ns, 1_000_000_000)
+    line = (
+        f"{e.task[:16]:>16}-{e.pid:<7} [000] ..... {secs:5d}.{ns // 1000:06d}:"
+        f" {e.call_text()} <-{e.parent}"
+    )
+    if e.faulted:
+        line += " /* faulted */"
+    elif e.ret is not None:
+        line += f" /* = {e.ret} */"
+    return line + "\n"
+
+
+def format_trace(entries: Iterable[TraceEntry], written: int) -> str:
+    entries = list(entries)
+    return TRACE_HEADER.format(entries=len(entries), written=written) + "".join(
+        format_line(e) for e in entries
+    )
+
+
+class Tracing:
+    """What the kernel keeps for tracing: the function tracer and the relocation log."""
+
+    FILES = ("trace", "tracing_on", "current_tracer", "available_tracers")
+
+    def __init__(self) -> None:
+        self.ftrace = FunctionTracer()
+        self.relocs = RelocLog()
+
+    @property
+    def on(self) -> bool:
+        return self.ftrace.enabled
+
+    def read_file(self, path: str) -> bytes:
+        """A file of /sys/kernel/tracing, as tracefs shows it."""
+        from lkmsh.errors import NotFound
+
+        name = path.removeprefix(TRACING_DIR).strip("/")
+        if name == "trace":
+            return format_trace(self.ftrace.ring, self.ftrace.written).encode()
+        if name == "tracing_on":
+            return b"1\n" if self.ftrace.enabled else b"0\n"
+        if name == "current_tracer":
+            return b"function\n"
+        if name == "available_tracers":
+            return b"function nop\n"
+        raise NotFound(f"{path}: No such file or directory")
+
+    def to_data(self, live_modules: Iterable[str]) -> dict[str, Any]:
+        return {"ftrace": self.ftrace.to_data(), "relocs": self.relocs.to_data(live_modules)}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> Tracing:
+        t = cls()
+        data = data or {}
+        t.ftrace = FunctionTracer.from_data(data.get("ftrace"))
+        t.relocs = RelocLog.from_data(data.get("relocs"))
+        return t

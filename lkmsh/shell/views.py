@@ -1,0 +1,399 @@
+"""Views of the seeing-inside commands: traces, disassembly, memory, leaks, graphs.
+
+Each view renders three ways, as render.py's: plain lines for pipes (stable,
+greppable), rich trees and tables on a terminal, JSON for programs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lkmsh.kernel.trace import (
+    LoadTrace,
+    Step,
+    TraceEntry,
+    event_json,
+    format_trace,
+)
+from lkmsh.shell.graph import DepGraph, to_dot, to_json, tree_lines, tree_text
+from lkmsh.shell.render import View, module_json
+
+# -- insmod --trace / --ftrace ---------------------------------------------------------
+
+_STEP_TITLE = {
+    Step.CHECK: "checks passed",
+    Step.SECTION: "sections placed",
+    Step.SYMBOL: "symbols resolved",
+    Step.RELOC: "relocations applied",
+    Step.EXPORT: "symbols exported",
+    Step.PARAM: "parameters",
+    Step.INIT: "init",
+    Step.ERROR: "failed",
+}
+
+
+@dataclass
+class LoadTraceView(View):
+    trace: LoadTrace
+    module: Any = None  # the Module, when the load succeeded
+    error: str | None = None
+
+    def plain(self) -> str:
+        return "".join(f"{e.step.value:<8} {e.describe()}\n" for e in self.trace.events)
+
+    def to_json(self) -> Any:
+        return {
+            "module": self.trace.module,
+            "loaded": self.module is not None,
+            "error": self.error,
+            "steps": [event_json(e) for e in self.trace.events],
+            **({"result": module_json(self.module)} if self.module is not None else {}),
+        }
+
+    def rich(self, console: Any) -> None:
+        from rich.markup import escape
+        from rich.tree import Tree
+
+        ok = self.module is not None
+        head = f"[bold]insmod {self.trace.module or '?'}[/] " + (
+            "[green]loaded[/]" if ok else "[red]failed[/]"
+        )
+        root = Tree(head)
+        branches: dict[Step, Any] = {}
+        for e in self.trace.events:
+            if e.step not in branches:
+                count = len(self.trace.of(e.step))
+                title = _STEP_TITLE[e.step] + (f" ({count})" if count > 1 else "")
+                style = "red" if e.step is Step.ERROR else "cyan"
+                branches[e.step] = root.add(f"[{style}]{title}[/]")
+            branches[e.step].add(escape(e.describe()))
+        console.print(root)
+
+
+@dataclass
+class FtraceView(View):
+    entries: list[TraceEntry]
+    written: int
+
+    def plain(self) -> str:
+        return format_trace(self.entries, self.written)
+
+    def to_json(self) -> Any:
+        return [e.to_json() for e in self.entries]
+
+    def rich(self, console: Any) -> None:
+        from rich.markup import escape
+
+        from lkmsh.shell.render import _table
+
+        t = _table("Time", "Task", "Call", "Returns", "Caller", title="kernel API calls")
+        for e in self.entries:
+            secs, ns = divmod(e.ts_ns, 1_000_000_000)
+            ret = "[red]faulted[/]" if e.faulted else escape(e.ret or "")
+            t.add_row(
+                f"{secs}.{ns // 1000:06d}",
+                f"{e.task}-{e.pid}",
+                escape(e.call_text()),
+                ret,
+                escape(e.where),
+            )
+        console.print(t)
+
+
+@dataclass
+class CombinedView(View):
+    """insmod --trace --ftrace: the loader's steps, then the calls init made."""
+
+    parts: list[tuple[str, View]]
+
+    def plain(self) -> str:
+        return "".join(str(v.plain()) for _, v in self.parts)
+
+    def to_json(self) -> Any:
+        return {name: v.to_json() for name, v in self.parts}
+
+    def rich(self, console: Any) -> None:
+        for _, v in self.parts:
+            v.rich(console)
+
+
+# -- disasm ------------------------------------------------------------------------------
+
+
+@dataclass
+class DisasmView(View):
+    header: str
+    listings: list[Any]  # disasm.Listing
+
+    def plain(self) -> str:
+        from lkmsh.shell.disasm import render_listing
+
+        return self.header + "".join(render_listing(lst) for lst in self.listings)
+
+    def to_json(self) -> Any:
+        return [
+            {
+                "title": lst.title,
+                "start": f"{lst.start:#x}",
+                "lines": [ln.to_json() for ln in lst.lines],
+            }
+            for lst in self.listings
+        ]
+
+    def rich(self, console: Any) -> None:
+        from rich.markup import escape
+
+        console.print(f"[bold]{escape(self.header.strip())}[/]")
+        for lst in self.listings:
+            console.print(f"\n[bold]{escape(lst.title)}[/]")
+            for ln in lst.lines:
+                if ln.label is not None:
+                    console.print(f"\n[bold yellow]{ln.addr:016x} <{escape(ln.label)}>:[/]")
+                ops = escape(ln.operands)
+                comment = f"  [dim]{escape(ln.comment)}[/]" if ln.comment else ""
+                console.print(
+                    f"[dim]{ln.addr:16x}:[/] [blue]{ln.raw.hex(' '):<21}[/] "
+                    f"[bold]{ln.mnemonic:<6}[/] {ops}{comment}"
+                )
+                for r in ln.relocs:
+                    val = f" = {r.value}" if r.value is not None else ""
+                    console.print(
+                        f"[magenta]{'':18}{r.place:x}: {r.type_name} {escape(r.target)}{val}[/]"
+                    )
+
+
+# -- memmap, slabinfo, kmemleak, x -------------------------------------------------------
+
+
+@dataclass
+class MemRow:
+    start: int
+    end: int
+    perm: str
+    kind: str  # "kernel text", "module", "section", "slab", "pages", "stack"
+    name: str
+    owner: str
+    children: list[MemRow] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def line(self, indent: str = "") -> str:
+        return (
+            f"{indent}{self.start:016x}-{self.end:016x} {self.perm} {self.size:>10}"
+            f"  {self.kind:<12} {self.name}" + (f"  [{self.owner}]" if self.owner else "")
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        d = {
+            "start": f"{self.start:#x}",
+            "end": f"{self.end:#x}",
+            "size": self.size,
+            "perm": self.perm,
+            "kind": self.kind,
+            "name": self.name,
+            "owner": self.owner,
+        }
+        if self.children:
+            d["sections"] = [c.to_json() for c in self.children]
+        return d
+
+
+@dataclass
+class MemmapView(View):
+    rows: list[MemRow]
+    notes: list[str] = field(default_factory=list)
+
+    def plain(self) -> str:
+        out = []
+        for r in self.rows:
+            out.append(r.line() + "\n")
+            out.extend(c.line("    ") + "\n" for c in r.children)
+        out.extend(f"# {n}\n" for n in self.notes)
+        return "".join(out)
+
+    def to_json(self) -> Any:
+        return {"regions": [r.to_json() for r in self.rows], "notes": self.notes}
+
+    def rich(self, console: Any) -> None:
+        from lkmsh.shell.render import _table
+
+        styles = {"kernel text": "bold", "kernel data": "bold", "module": "cyan", "stack": "yellow"}
+        t = _table("Start", "End", "Perm", "Size", "Kind", "Name", "Owner")
+        for r in self.rows:
+            st = styles.get(r.kind, "")
+            t.add_row(
+                f"{r.start:016x}", f"{r.end:016x}", r.perm, str(r.size),
+                f"[{st}]{r.kind}[/]" if st else r.kind, r.name, r.owner,
+            )  # fmt: skip
+            for c in r.children:
+                t.add_row(
+                    f"  {c.start:016x}", f"{c.end:016x}", c.perm, str(c.size),
+                    "[dim]section[/]", f"[dim]{c.name}[/]", "",
+                )  # fmt: skip
+        console.print(t)
+        for n in self.notes:
+            console.print(f"[dim]{n}[/]")
+
+
+@dataclass
+class SlabinfoView(View):
+    """/proc/slabinfo, version 2.1 (mm/slab_common.c's layout)."""
+
+    stats: list[Any]  # heap.CacheStats
+    live_bytes: int = 0
+    footprint: int = 0
+
+    def plain(self) -> str:
+        out = [
+            "slabinfo - version: 2.1\n",
+            "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+            " : tunables <limit> <batchcount> <sharedfactor>"
+            " : slabdata <active_slabs> <num_slabs> <sharedavail>\n",
+        ]
+        for s in reversed(self.stats):
+            out.append(
+                f"{s.name:<17} {s.active_objs:6} {s.num_objs:6} {s.object_size:6}"
+                f" {s.objs_per_slab:4} {s.pages_per_slab:4} : tunables {0:4} {0:4} {0:4}"
+                f" : slabdata {s.active_slabs:6} {s.num_slabs:6} {0:6}\n"
+            )
+        return "".join(out)
+
+    def to_json(self) -> Any:
+        return {
+            "caches": [vars(s) for s in self.stats],
+            "live_bytes": self.live_bytes,
+            "footprint": self.footprint,
+        }
+
+    def rich(self, console: Any) -> None:
+        from lkmsh.shell.render import _table
+
+        t = _table(
+            "Cache", "Size", "Active", "Objs", "Per slab", "Pages/slab", "Slabs",
+            caption=f"{self.live_bytes} bytes live in {self.footprint} bytes of slabs and pages",
+        )  # fmt: skip
+        for s in reversed(self.stats):
+            style = "" if s.num_slabs else "dim"
+            cells = [
+                s.name, str(s.object_size), str(s.active_objs), str(s.num_objs),
+                str(s.objs_per_slab), str(s.pages_per_slab), str(s.num_slabs),
+            ]  # fmt: skip
+            t.add_row(*[f"[{style}]{c}[/]" if style else c for c in cells])
+        console.print(t)
+
+
+@dataclass
+class Leak:
+    addr: int
+    size: int
+    owner: str
+    comm: str
+    jiffies: int
+    caller: int
+    where: str
+    head: bytes  # the object's first bytes (hex dump)
+
+
+@dataclass
+class KmemleakView(View):
+    """/sys/kernel/debug/kmemleak's text: one block per unreferenced object."""
+
+    leaks: list[Leak]
+    scanned_objects: int
+    scanned_bytes: int
+
+    def plain(self) -> str:
+        out = []
+        for lk in self.leaks:
+            out.append(f"unreferenced object 0x{lk.addr:016x} (size {lk.size}):\n")
+            out.append(f'  comm "{lk.comm}", pid 1, jiffies {lk.jiffies}\n')
+            out.append(f"  hex dump (first {len(lk.head)} bytes):\n")
+            for i in range(0, len(lk.head), 16):
+                chunk = lk.head[i : i + 16]
+                text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+                out.append(f"    {chunk.hex(' '):<48}  {text}\n")
+            out.append("  backtrace:\n")
+            out.append(f"    [<{lk.caller:016x}>] {lk.where}\n")
+        return "".join(out)
+
+    def to_json(self) -> Any:
+        return {
+            "scanned_objects": self.scanned_objects,
+            "scanned_bytes": self.scanned_bytes,
+            "leaks": [
+                {
+                    "address": f"{lk.addr:#x}",
+                    "size": lk.size,
+                    "owner": lk.owner,
+                    "caller": f"{lk.caller:#x}",
+                    "caller_symbol": lk.where,
+                    "hex": lk.head.hex(),
+                }
+                for lk in self.leaks
+            ],
+        }
+
+    def rich(self, console: Any) -> None:
+        from lkmsh.shell.render import _table
+
+        cap = f"scanned {self.scanned_objects} objects, {self.scanned_bytes} bytes"
+        if not self.leaks:
+            console.print(f"[green]no suspected leaks[/] [dim]({cap})[/]")
+            return
+        t = _table("Object", "Size", "Module", "Allocated at", caption=cap)
+        for lk in self.leaks:
+            t.add_row(f"{lk.addr:016x}", str(lk.size), lk.owner, lk.where)
+        console.print(t)
+
+
+@dataclass
+class ExamineView(View):
+    """gdb's x command output."""
+
+    lines: list[str]
+    values: list[dict[str, Any]]
+
+    def plain(self) -> str:
+        return "".join(line + "\n" for line in self.lines)
+
+    def to_json(self) -> Any:
+        return self.values
+
+
+# -- dependency graphs ---------------------------------------------------------------------
+
+
+@dataclass
+class GraphView(View):
+    graph: DepGraph
+    dot: bool = False
+    title: str = "modules"
+
+    def plain(self) -> str:
+        return to_dot(self.graph, self.title) if self.dot else tree_text(self.graph)
+
+    def to_json(self) -> Any:
+        return to_json(self.graph)
+
+    def rich(self, console: Any) -> None:
+        if self.dot:
+            console.file.write(self.plain())
+            return
+        from rich.tree import Tree
+
+        root = Tree(f"[bold]{self.title}[/]")
+        stack: list[Any] = [root]
+        for t in tree_lines(self.graph):
+            del stack[t.depth + 1 :]
+            style = "bold red" if t.in_cycle else ("bold" if t.depth == 0 else "")
+            label = f"[{style}]{t.name}[/]" if style else t.name
+            if t.cycle:
+                label += " [red](cycle)[/]"
+            stack.append(stack[-1].add(label))
+        if not self.graph.nodes:
+            console.print("[dim]no modules loaded[/]")
+            return
+        console.print(root)

@@ -82,6 +82,9 @@ class DepmodRequest:
     sym_prefix: str = ""  # -P
     use_cache: bool = True
     dry_run: bool = False  # -n: only the text files are wanted (the cache may answer)
+    #: lkmsh's ``depmod DIR``: when two files share a module name, one built for this
+    #: ELF machine wins (a directory of modules for several architectures).
+    prefer_machine: int | None = None
 
 
 class TreeModule:
@@ -179,7 +182,7 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
 
     found: list[tuple[TreeModule, int, int]] = []  # (module, size, mtime_ns)
     if req.files is None:
-        found = _scan(req.dirname, cfg, diags)
+        found = _scan(req.dirname, cfg, diags, req.prefer_machine)
     else:
         for path in req.files:
             if not path.startswith("/"):
@@ -277,7 +280,7 @@ def _new_module(dirname: str, path: str) -> TreeModule:
 
 
 def _scan(
-    dirname: str, cfg: DepmodConfig, diags: list[Diagnostic]
+    dirname: str, cfg: DepmodConfig, diags: list[Diagnostic], prefer_machine: int | None = None
 ) -> list[tuple[TreeModule, int, int]]:
     """kmod's depmod_modules_search: depth first, readdir order, priorities on clashes."""
     found: dict[str, tuple[TreeModule, int, int]] = {}
@@ -309,13 +312,36 @@ def _scan(
                 mod = _new_module(dirname, entry.path)
                 old = found.get(mod.name)
                 if old is not None:
-                    if cfg.existing_wins(old[0].key, mod.key):
+                    if _existing_wins(cfg, old[0], mod, prefer_machine):
                         continue
                     del found[mod.name]
                 found[mod.name] = (mod, st.st_size, st.st_mtime_ns)
 
     walk(dirname)
     return list(found.values())
+
+
+def _existing_wins(
+    cfg: DepmodConfig, old: TreeModule, new: TreeModule, prefer_machine: int | None
+) -> bool:
+    if prefer_machine is not None:
+        old_ok = _machine(old.path) == prefer_machine
+        new_ok = _machine(new.path) == prefer_machine
+        if old_ok != new_ok:
+            return old_ok
+    return cfg.existing_wins(old.key, new.key)
+
+
+def _machine(path: str) -> int | None:
+    """e_machine of an uncompressed ELF file (None when unreadable or compressed)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return None
+    if len(head) < 20 or head[:4] != b"\x7fELF":
+        return None
+    return int.from_bytes(head[18:20], "little")
 
 
 def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Diagnostic]) -> None:

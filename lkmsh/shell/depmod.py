@@ -26,6 +26,12 @@ def is_version_number(text: str) -> bool:
     return _VERSION.match(text) is not None
 
 
+_OPTIONAL_FILES = (
+    "could not open modules.order",
+    "could not open modules.builtin",
+)
+
+
 @dataclass
 class DepmodView(View):
     text: str  # what -n prints ("" when files were written)
@@ -86,10 +92,12 @@ def depmod(
         up_to_date,
         write_files,
     )
+    from lkmsh.shell.modprobe import host_machine
 
     args = list(targets)
     kversion = ""
-    if basedir is None and len(args) == 1 and os.path.isdir(args[0]):
+    dir_mode = basedir is None and len(args) == 1 and os.path.isdir(args[0])
+    if dir_mode:
         dirname = os.path.abspath(args.pop())
     else:
         kversion = args.pop(0) if args and is_version_number(args[0]) else os.uname().release
@@ -115,6 +123,7 @@ def depmod(
         use_cache=not no_cache,
         # The cache may answer -n with last run's text; JSON wants the graph itself.
         dry_run=dry_run and ctx.mode is not OutputMode.JSON,
+        prefer_machine=host_machine() if dir_mode else None,
     )
     try:
         with _progress(ctx) as progress:
@@ -135,6 +144,8 @@ def depmod(
                 ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
                 ctx.failed = True
     for d in result.diagnostics:
+        if dir_mode and d.text.startswith(_OPTIONAL_FILES):
+            continue  # a plain directory of modules has no modules.order or builtin lists
         ctx.err.write(f"{ctx.prog}: {d.level}: {d.text}\n")
     ctx.err.flush()
     if result.cycles:

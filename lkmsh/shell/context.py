@@ -87,9 +87,13 @@ def make_kernel(state: KernelState | None) -> Kernel:
     if state is None:
         config = KernelConfig()
         apply_env_config(config)
-        return Kernel(config=config)
-    kernel = Kernel.from_state(state)
-    apply_env_config(kernel.config)
+        kernel = Kernel(config=config)
+    else:
+        kernel = Kernel.from_state(state)
+        apply_env_config(kernel.config)
+    from lkmsh.shell.modprobe import request_module
+
+    kernel.module_requester = request_module  # request_module() in module code runs modprobe
     return kernel
 
 

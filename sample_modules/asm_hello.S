@@ -14,6 +14,34 @@
 	.asciz KERN_INFO "asm_hello: goodbye from assembly\n"
 
 	.text
+#ifdef __aarch64__
+SYM_FUNC_START(init_module)
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	adrp	x0, .Lhello		/* R_AARCH64_ADR_PREL_PG_HI21 */
+	add	x0, x0, :lo12:.Lhello	/* R_AARCH64_ADD_ABS_LO12_NC */
+	mov	w1, #6
+	mov	w2, #7
+	mul	w1, w1, w2
+	bl	printk			/* R_AARCH64_CALL26, through a PLT veneer */
+	mov	w0, #0			/* return 0 */
+	ldp	x29, x30, [sp], #16
+	ret
+SYM_FUNC_END(init_module)
+
+SYM_FUNC_START(cleanup_module)
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	adrp	x0, .Lbye
+	add	x0, x0, :lo12:.Lbye
+	bl	printk
+	ldp	x29, x30, [sp], #16
+	ret
+SYM_FUNC_END(cleanup_module)
+
+	MODINFO(license, "GPL")
+	MODINFO(description, "A module written in AArch64 assembly")
+#else
 SYM_FUNC_START(init_module)
 	pushq	%rbp
 	movq	%rsp, %rbp
@@ -39,5 +67,6 @@ SYM_FUNC_END(cleanup_module)
 
 	MODINFO(license, "GPL")
 	MODINFO(description, "A module written in x86-64 assembly")
+#endif
 
 	.section .note.GNU-stack, "", @progbits

@@ -186,6 +186,9 @@ class ModuleLoader:
             if g.label == "text" and self.plt_end:
                 self.plt_next += at
                 self.plt_end += at
+                # Linux's arm64 modules carry their veneers in a .plt section too
+                plt_size = self.plt_end - self.plt_next
+                placements.append(Placement(".plt", self.plt_next, plt_size, _perm_text(g.perm)))
             at += size
         return base, total, placements
 
@@ -336,7 +339,7 @@ class ModuleLoader:
                 or s.shndx == E.SHN_UNDEF
                 or s.type in (E.STT_SECTION, E.STT_FILE)
                 or s.shndx not in self.section_addr
-                or s.name.startswith(("__UNIQUE_ID", ".L", "__ksymtab", "__kstrtab"))
+                or s.name.startswith(("__UNIQUE_ID", ".L", "__ksymtab", "__kstrtab", "$"))
             ):
                 continue
             sec = self.ef.sections[s.shndx]

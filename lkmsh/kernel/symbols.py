@@ -60,6 +60,11 @@ class SymbolStats:
         return self.symbols / used if used else 0.0
 
 
+def _hash(name: str) -> int:
+    # Names from hostile files may carry undecodable bytes (surrogate escapes).
+    return zlib.crc32(name.encode("utf-8", "surrogateescape"))
+
+
 class SymbolTable:
     def __init__(self, buckets: int = 256):
         if buckets < 1 or buckets > 1 << 20:
@@ -70,7 +75,7 @@ class SymbolTable:
         self._by_owner: dict[str, set[str]] = {}
 
     def _chain(self, name: str) -> dict[str, KernelSymbol]:
-        return self._buckets[zlib.crc32(name.encode()) % len(self._buckets)]
+        return self._buckets[_hash(name) % len(self._buckets)]
 
     def __len__(self) -> int:
         return self._count
@@ -87,7 +92,7 @@ class SymbolTable:
             self._by_owner.setdefault(sym.owner, set()).add(sym.name)
 
     def resolve(self, name: str) -> KernelSymbol | None:
-        return self._buckets[zlib.crc32(name.encode()) % len(self._buckets)].get(name)
+        return self._buckets[_hash(name) % len(self._buckets)].get(name)
 
     def unexport(self, name: str) -> KernelSymbol | None:
         sym = self._chain(name).pop(name, None)
@@ -108,7 +113,7 @@ class SymbolTable:
 
     def _order(self, name: str) -> tuple[int, int]:
         """Bucket order, as a walk over the buckets would return them."""
-        i = zlib.crc32(name.encode()) % len(self._buckets)
+        i = _hash(name) % len(self._buckets)
         return i, list(self._buckets[i]).index(name)
 
     def __iter__(self) -> Iterator[KernelSymbol]:

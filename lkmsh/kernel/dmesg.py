@@ -76,6 +76,10 @@ class Dmesg:
                 self._push("", level)  # a blank line of a report
                 self._open = False
             return
+        if not text.isascii():
+            # Bytes from hostile files arrive as surrogate escapes; the log shows
+            # them as \xNN (as dmesg escapes them) and stays valid UTF-8 to store.
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         lines = text.split("\n")
         terminated = lines[-1] == ""
         if terminated:

@@ -75,6 +75,23 @@ def open_directory(directory: str, config_dirs: list[str]) -> ModuleDirectory:
     return ModuleDirectory.from_texts(directory, texts, config_dirs)
 
 
+def find_module_files(name: str, basedir: str | None, kversion: str | None) -> list[str]:
+    """modinfo NAME: the files of the modules a name or alias means in a module tree
+    (``-b``/``-k``: BASEDIR/lib/modules/VERSION; else modprobe's default directory)."""
+    from lkmsh.kmod.modprobe import ModuleNotFound
+
+    if basedir is not None or kversion is not None:
+        directory = f"{basedir or ''}/lib/modules/{kversion or os.uname().release}"
+    else:
+        directory = default_directory()
+    try:
+        db = open_directory(directory, [])
+        names, _alias = db.lookup(name)
+    except (KernelError, CommandFailed, ModuleNotFound):
+        return []
+    return [db.entries[n].path for n in names if n in db.entries]
+
+
 @dataclass
 class ModprobeView(View):
     lines: list[str] = field(default_factory=list)  # --show-depends, or -v's actions

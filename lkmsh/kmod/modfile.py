@@ -65,7 +65,7 @@ def read_facts(data: bytes | mmap.mmap) -> ModuleFacts:
     ElfError for a bad file."""
     size, _sig = split_signature(data)
     header, _sec0 = parse_header(data, size)
-    table = _section_table(data, size, header)
+    table = section_table(data, size, header)
     symtab = table.pop(SHT_SYMTAB, None)
 
     def blob(name: str) -> bytes | None:
@@ -149,7 +149,7 @@ def read_facts(data: bytes | mmap.mmap) -> ModuleFacts:
     return ModuleFacts(tuple(modinfo), tuple(exports), tuple(needs), tuple(crcs))
 
 
-def _section_table(data, size: int, header: Header) -> dict:
+def section_table(data, size: int, header: Header) -> dict:
     """The few sections depmod reads, by name, as (type, offset, size), each
     checked to lie in the file; ``SHT_SYMTAB`` maps to (symtab, its strtab).
 

@@ -8,10 +8,10 @@ through the tree's modules.dep and modules.alias, as kmod's does.
 
 from __future__ import annotations
 
-from lkmsh.elf.sections import parse_header, parse_sections, section_bytes
+from lkmsh.elf.sections import parse_header
 from lkmsh.elf.signature import split_signature
 from lkmsh.kmod.compress import read_module_file
-from lkmsh.kmod.modfile import modinfo_strings
+from lkmsh.kmod.modfile import modinfo_strings, section_table
 from lkmsh.kmod.signature import signature_fields
 
 
@@ -20,11 +20,8 @@ def module_info(path: str) -> list[tuple[str, str]]:
     data = read_module_file(path)
     size, sig = split_signature(data)
     header, _sec0 = parse_header(data, size)
-    info: list[tuple[str, str]] = []
-    for section in parse_sections(data, size, header):
-        if section.name == ".modinfo":
-            info = modinfo_strings(section_bytes(data, section))
-            break
+    where = section_table(data, size, header).get(".modinfo")
+    info = modinfo_strings(data[where[1] : where[1] + where[2]]) if where else []
     if sig is not None:
         info.extend(signature_fields(sig))
     return info

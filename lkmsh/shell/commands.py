@@ -166,6 +166,8 @@ def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
         Opt(("-p", "--parameters"), "parameters", "Print only 'parm'"),
         Opt(("-n", "--filename"), "filename", "Print only 'filename'"),
         Opt(("-m", "--modname"), "by_name", "Treat arguments as module names, not files"),
+        Opt(("-b", "--basedir"), "basedir", "Look names up under DIR/lib/modules", Kind.DIR),
+        Opt(("-k", "--set-version"), "kversion", "Kernel version for -b", Kind.TEXT),
     ],
     kmod=True,
 )
@@ -180,6 +182,8 @@ def modinfo(
     parameters: bool,
     filename: bool,
     by_name: bool,
+    basedir: str | None = None,
+    kversion: str | None = None,
 ) -> Any:
     shortcuts = {
         "author": author,
@@ -205,21 +209,34 @@ def modinfo(
                 continue
             entries.append(ModinfoEntry(path, info))
             continue
-        if loaded is None:
+        tree = basedir is not None or kversion is not None
+        if loaded is None and not tree:
             loaded = {m.name: m for m in ctx.summary(full=True).modules}
-        m = loaded.get(arg.replace("-", "_"))
+        m = loaded.get(arg.replace("-", "_")) if loaded is not None else None
         if m is None:
-            ctx.error(msg.modinfo_not_found(arg))
+            # Not loaded (or -b/-k): the module tree's modules.dep and aliases, as kmod.
+            from lkmsh.shell.modprobe import find_module_files
+
+            files = find_module_files(arg, basedir, kversion)
+            if not files:
+                ctx.error(msg.modinfo_not_found(arg))
+            for path in files:
+                try:
+                    entries.append(ModinfoEntry(path, read_modinfo_file(path)))
+                except (OSError, KernelError) as exc:
+                    entries.append(ModinfoEntry(path, None))
+                    ctx.error(msg.modinfo_unreadable(modname(path), exc))
             continue
         entries.append(ModinfoEntry(m.path or "(unknown)", list(m.modinfo)))
     return ModinfoView(entries, field, null)
 
 
 def read_modinfo_file(path: str) -> list[tuple[str, str]]:
-    """A module file's .modinfo records, without loading it (no kernel, no unicorn)."""
-    from lkmsh.elf.modinfo import read_modinfo
+    """A module file's info as kmod lists it (.modinfo, then signature fields),
+    compressed or not, without loading it (no kernel, no unicorn)."""
+    from lkmsh.kmod.modinfo import module_info
 
-    return read_modinfo(Path(path).read_bytes())
+    return module_info(path)
 
 
 # -- symbols, log, /proc -------------------------------------------------------------

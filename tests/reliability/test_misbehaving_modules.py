@@ -190,6 +190,8 @@ def test_a_failed_init_gives_back_its_memory_proc_files_and_exports(kernel, buil
         "rl_fail_after_alloc: removing leftover /proc/rl_half",
     ]
     assert kernel.heap.allocations(owner="rl_fail_after_alloc") == []
+    # Regression (found by fuzzing): the leftover entry's proc_dir_entry leaked.
+    assert kernel.heap.allocations() == []
     assert kernel.symbol_resolve("rl_fail_after_alloc_value") is None
     assert "rl_half" not in kernel.proc_entries()
     still_works(kernel, built)

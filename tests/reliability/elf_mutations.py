@@ -74,7 +74,7 @@ class Layout:
 
 def _put(buf: bytearray, offset: int, fmt: str, value: int) -> None:
     size = struct.calcsize(fmt)
-    if 0 <= offset and offset + size <= len(buf):
+    if offset >= 0 and offset + size <= len(buf):
         bits = 8 * size
         struct.pack_into(fmt, buf, offset, value & ((1 << bits) - 1))
 

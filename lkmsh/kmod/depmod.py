@@ -23,6 +23,7 @@ Nothing here prints: diagnostics come back as data for the shell to show.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 import re
@@ -378,12 +379,25 @@ def _read(path: str) -> tuple[ModuleFacts | None, str | None]:
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
                     return read_facts(m), None
         return read_facts(read_module_file(path)), None
+    except ElfError:
+        return None, _elf_problem(path)
     except KernelError as exc:
-        return None, exc.strerror
+        return None, os.strerror(exc.errno)
     except OSError as exc:
         return None, exc.strerror or str(exc)
     except (ValueError, IndexError, struct.error):  # a table too short for its count
-        return None, os.strerror(ElfError.errno)
+        return None, _elf_problem(path)
+
+
+def _elf_problem(path: str) -> str:
+    """libkmod's errno for a bad file: ENOEXEC without the ELF magic, else EINVAL."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    magic = head == b"\x7fELF" or module_extension(path) != ".ko"
+    return os.strerror(errno.EINVAL if magic else errno.ENOEXEC)
 
 
 def _strip_prefix(name: str, prefix: str) -> str:

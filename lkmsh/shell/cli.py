@@ -1,6 +1,6 @@
 """``lkmsh``: the console script. One-shot commands, ``-c``, scripts, the REPL, multi-call.
 
-    lkmsh [--state PATH] [--json] [--keep-going] COMMAND [ARGS...]
+    lkmsh [--state PATH] [--arch ARCH] [--json] [--keep-going] COMMAND [ARGS...]
     lkmsh [...] -c 'insmod a.ko; lsmod'
     lkmsh [...] SCRIPT | lkmsh [...] < SCRIPT
     lkmsh                                    (a terminal: the REPL)
@@ -72,6 +72,12 @@ def _script_command(path: str, extra: tuple[str, ...]) -> None:
     metavar="PATH",
     help="The kernel state file (default: $LKMSH_STATE, else $XDG_STATE_HOME/lkmsh/kernel.sqlite).",
 )
+@click.option(
+    "--arch",
+    "arch",
+    metavar="ARCH",
+    help="Architecture of a fresh kernel: x86_64 (default) or aarch64; kept in the state file.",
+)
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output.")
 @click.option("-c", "command_string", metavar="STRING", help="Run these ';'-separated commands.")
 @click.option(
@@ -82,6 +88,7 @@ def _script_command(path: str, extra: tuple[str, ...]) -> None:
 def cli(
     ctx: click.Context,
     state: str | None,
+    arch: str | None,
     json_output: bool,
     command_string: str | None,
     keep_going: bool,
@@ -93,7 +100,16 @@ def cli(
     if version:
         click.echo(f"lkmsh {__version__}")
         ctx.exit(EXIT_OK)
-    session = Session(state)
+    if arch is not None:
+        from lkmsh.arch import get_arch, supported_arches
+        from lkmsh.errors import ElfError
+
+        try:
+            get_arch(arch)
+        except ElfError:
+            known = ", ".join(supported_arches())
+            raise click.UsageError(f"unknown architecture '{arch}' (one of: {known})") from None
+    session = Session(state, arch=arch)
     ctx.call_on_close(session.close)
     runner = Runner(session, json=json_output)
     ctx.obj = RunnerBox(runner, keep_going)

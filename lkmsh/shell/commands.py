@@ -339,6 +339,12 @@ def cat(ctx: Context, paths: tuple[str, ...]) -> Any:
         Opt(("--shared",), "shared", "Build an ET_DYN module"),
         Opt(("--name",), "name", "Module name (default: output stem)", Kind.TEXT),
         Opt(("--cflags",), "cflags", "Extra compiler flags, space separated", Kind.TEXT),
+        Opt(
+            ("--arch",),
+            "arch",
+            "Target architecture: x86_64 or aarch64 (default: lkmsh --arch, else x86_64)",
+            Kind.TEXT,
+        ),
     ],
 )
 def build(
@@ -348,6 +354,7 @@ def build(
     shared: bool,
     name: str | None,
     cflags: str | None,
+    arch: str | None = None,
 ) -> Any:
     from lkmsh.build import build_module
 
@@ -359,6 +366,7 @@ def build(
             shared=shared,
             name=name,
             extra_cflags=(cflags or "").split(),
+            arch=arch or ctx.scope.session.arch or "x86_64",
             on_warning=ctx.err.write,
         )
     except BuildError as exc:

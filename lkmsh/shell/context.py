@@ -21,6 +21,7 @@ import contextlib
 import enum
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -80,16 +81,27 @@ def apply_env_config(config: Any) -> None:
         config.insn_budget = budget
 
 
-def make_kernel(state: KernelState | None) -> Kernel:
-    """The store's factory: restore the saved kernel, or boot a fresh one."""
+def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
+    """The store's factory: restore the saved kernel, or boot a fresh one.
+
+    @arch (``lkmsh --arch``) is the architecture a fresh kernel boots with; a
+    saved kernel keeps its own, and asking for another one is an error.
+    """
     from lkmsh.kernel.kernel import Kernel, KernelConfig
 
     if state is None:
-        config = KernelConfig()
+        config = KernelConfig() if arch is None else KernelConfig(arch=_arch_name(arch))
         apply_env_config(config)
         kernel = Kernel(config=config)
     else:
         kernel = Kernel.from_state(state)
+        if arch is not None and _arch_name(arch) != kernel.arch.name:
+            from lkmsh.errors import InvalidArgument
+
+            raise InvalidArgument(
+                f"the saved kernel is {kernel.arch.name}, not {_arch_name(arch)}"
+                f" ('lkmsh --arch {arch} reboot' starts a {_arch_name(arch)} kernel)"
+            )
         apply_env_config(kernel.config)
     from lkmsh.shell.modprobe import request_module
 
@@ -97,14 +109,27 @@ def make_kernel(state: KernelState | None) -> Kernel:
     return kernel
 
 
+def _arch_name(arch: str) -> str:
+    from lkmsh.arch import get_arch
+
+    return get_arch(arch).name
+
+
 class Session:
     """One state file for the life of a process (one command, a script, a REPL)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, keep_kernel: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        keep_kernel: bool = False,
+        arch: str | None = None,
+    ):
         from lkmsh.kernel.state import default_state_path
 
         self.path = Path(path).expanduser() if path else default_state_path()
         self.keep_kernel = keep_kernel  # scripts and the REPL: reuse the kernel between commands
+        self.arch = arch  # lkmsh --arch: what a fresh kernel boots as
         self._store: StateStore | None = None
         self.cached: Kernel | None = None
         self._cached_gen: int | None = None
@@ -145,7 +170,7 @@ class Session:
         gen = self.store.generation()
         if self.cached is not None and gen == self._cached_gen:
             return self.cached
-        kernel = make_kernel(self.store.load())
+        kernel = make_kernel(self.store.load(), self.arch)
         if self.keep_kernel:
             self.cached, self._cached_gen = kernel, gen
         return kernel
@@ -170,7 +195,8 @@ class Scope:
             s = self.session
             self.used_kernel = True
             if self.mutating:
-                tx = self.stack.enter_context(s.store.transaction(make_kernel, reuse=s.cached))
+                factory = partial(make_kernel, arch=s.arch)
+                tx = self.stack.enter_context(s.store.transaction(factory, reuse=s.cached))
                 self._kernel = tx.kernel
                 if s.keep_kernel:
                     s.cached = tx.kernel
@@ -184,8 +210,24 @@ class Scope:
         return self.session.summary(full)
 
     def reboot(self) -> None:
-        self.session.store.reset()
-        self.session.forget()
+        s = self.session
+        arch = s.arch or self._saved_arch()  # a reboot keeps the machine's architecture
+        s.store.reset()
+        s.forget()
+        if arch is not None:
+            # boot and save the --arch kernel now, so that later commands find it
+            with s.store.transaction(partial(make_kernel, arch=arch)) as tx:
+                tx.kernel  # noqa: B018 - building it is the point
+
+    def _saved_arch(self) -> str | None:
+        """The saved kernel's architecture when it is not the default one."""
+        from lkmsh.errors import KernelError
+
+        try:
+            saved = self.session.store.load()
+        except KernelError:
+            return None  # an unusable file: reboot replaces it
+        return saved.arch if saved is not None and saved.arch != "x86_64" else None
 
     def cancel(self) -> None:
         """Ctrl-C: stop a running module call (the command then fails cleanly)."""

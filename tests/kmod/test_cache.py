@@ -1,0 +1,65 @@
+"""The depmod cache never changes the answer: a changed, added or removed module
+is read again, and the output stays kmod's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import KMOD_DEPMOD, SAMPLES, build, kmod, module_source, needs_gcc, needs_kmod
+
+VERSION = "5.10.0-cache"
+pytestmark = [needs_kmod, needs_gcc]
+
+
+def tree(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "root"
+    kdir = root / "lib" / "modules" / VERSION / "kernel"
+    kdir.mkdir(parents=True)
+    for name in ("chain_bottom", "chain_middle", "chain_top", "provider"):
+        shutil.copy(SAMPLES / f"{name}.ko", kdir)
+    return root, kdir
+
+
+def same_as_kmod(lkmsh, root: Path) -> str:
+    ours = lkmsh("depmod", "-n", "-b", str(root), VERSION)
+    assert ours.raw == kmod(KMOD_DEPMOD, "-n", "-b", str(root), VERSION).raw
+    return ours.stdout
+
+
+def test_changed_added_and_removed_modules_are_seen(tmp_path, lkmsh, env):
+    root, kdir = tree(tmp_path)
+    before = same_as_kmod(lkmsh, root)
+    assert any(Path(env["LKMSH_CACHE_DIR"]).iterdir())  # the cache was written
+
+    # Changed: chain_middle now also needs provider's export (same name, new bytes).
+    build(
+        tmp_path,
+        "chain_middle",
+        module_source(uses=("chain_bottom_value", "provider_add"), exports=("chain_middle_value",)),
+        out=kdir / "chain_middle.ko",
+    )
+    os.utime(kdir / "chain_middle.ko", ns=(1, 1_000_000_000))  # an mtime in the past, new size
+    changed = same_as_kmod(lkmsh, root)
+    assert changed != before
+    assert "kernel/chain_middle.ko: kernel/provider.ko kernel/chain_bottom.ko" in changed or (
+        "kernel/chain_middle.ko: kernel/chain_bottom.ko kernel/provider.ko" in changed
+    )
+
+    # Added
+    shutil.copy(SAMPLES / "consumer.ko", kdir)
+    assert "kernel/consumer.ko: kernel/provider.ko" in same_as_kmod(lkmsh, root)
+
+    # Removed
+    (kdir / "provider.ko").unlink()
+    removed = same_as_kmod(lkmsh, root)
+    assert "provider.ko" not in removed
+
+
+def test_a_damaged_cache_is_ignored(tmp_path, lkmsh, env):
+    root, _kdir = tree(tmp_path)
+    same_as_kmod(lkmsh, root)
+    for f in Path(env["LKMSH_CACHE_DIR"]).iterdir():
+        f.write_bytes(b"not marshal data")
+    same_as_kmod(lkmsh, root)

@@ -590,3 +590,51 @@ def test_every_sample_source_has_a_current_prebuilt_module():
         assert f"vermagic={VERMAGIC}" in mod.modinfo(), f"{ko.name} is stale: run make"
         assert f"name={src.stem}" in mod.modinfo()
         assert mod.type == ("ET_DYN" if src.stem == "shared_hello" else "ET_REL")
+
+
+# -- aarch64 (Debian's gcc-aarch64-linux-gnu) ---------------------------------------
+
+needs_cross_gcc = pytest.mark.skipif(
+    shutil.which("aarch64-linux-gnu-gcc") is None,
+    reason="aarch64-linux-gnu-gcc is not installed (Debian package gcc-aarch64-linux-gnu)",
+)
+
+
+def test_no_cross_compiler_is_a_build_error_naming_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BuildError, match="Debian's gcc-aarch64-linux-gnu package") as exc:
+        build_module([SAMPLES / "hello.c"], tmp_path / "hello.ko", arch="aarch64")
+    assert "aarch64-linux-gnu-gcc not found" in str(exc.value)
+    with pytest.raises(BuildError, match="unsupported architecture 'sparc'"):
+        build_module([SAMPLES / "hello.c"], tmp_path / "hello.ko", arch="sparc")
+
+
+@needs_cross_gcc
+def test_an_aarch64_build_uses_the_small_code_model_and_no_libgcc_helpers(tmp_path):
+    src = write(
+        tmp_path,
+        "atom.c",
+        "#include <linux/module.h>\n#include <linux/atomic.h>\n#include <linux/kernel.h>\n"
+        "static atomic_t n = ATOMIC_INIT(0);\n"
+        'static int __init a_init(void) { atomic_inc(&n); pr_info("%d\\n", atomic_read(&n));'
+        ' return 0; }\nmodule_init(a_init);\nMODULE_LICENSE("GPL");\n',
+    )
+    ko = build_module([src], tmp_path / "atom.ko", arch="arm64")
+    with ko.open("rb") as fh:
+        elf = ELFFile(fh)
+        assert elf["e_machine"] == "EM_AARCH64" and elf["e_type"] == "ET_REL"
+        undefined = {
+            s.name
+            for s in elf.get_section_by_name(".symtab").iter_symbols()
+            if s["st_shndx"] == "SHN_UNDEF" and s.name
+        }
+        types = {
+            r["r_info_type"]
+            for sec in elf.iter_sections()
+            if isinstance(sec, RelocationSection)
+            for r in sec.iter_relocations()
+        }
+    assert undefined == {"printk"}  # no __aarch64_ldadd4_* out-of-line atomics
+    # ADR_PREL_PG_HI21, ADD_ABS_LO12_NC, CALL26 or JUMP26: adrp/add and bl, never a GOT
+    assert {275, 277} <= types and types & {282, 283}
+    assert not types & {311, 312}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import pytest
 
 from lkmsh.build import cross_compiler_available
@@ -64,3 +68,33 @@ def test_build_for_arm64_then_load_it_there(lkmsh, tmp_path, kernel_ready):
     assert lkmsh("--arch", "aarch64", "insmod", str(out)).returncode == 0
     info = lkmsh("modinfo", str(out))
     assert info.returncode == 0 and "vermagic:" in info.stdout
+
+
+KMOD = {tool: shutil.which(tool) or f"/usr/sbin/{tool}" for tool in ("modinfo", "depmod")}
+needs_kmod = pytest.mark.skipif(
+    not all(os.access(path, os.X_OK) for path in KMOD.values()),
+    reason="kmod's modinfo/depmod are not installed (Debian package kmod)",
+)
+
+
+@needs_kmod
+def test_modinfo_and_depmod_read_arm64_modules_as_kmod_does(lkmsh, tmp_path):
+    for name in ("hello", "provider", "compute", "broken/null_deref"):
+        ko = str(ARM / f"{name}.ko")
+        ours = lkmsh("modinfo", ko)
+        assert ours.returncode == 0
+        assert (
+            ours.stdout
+            == subprocess.run(
+                [KMOD["modinfo"], ko], capture_output=True, text=True, check=True
+            ).stdout
+        )
+    tree = tmp_path / "root" / "lib" / "modules" / "6.1.0-lkmsh" / "extra"
+    tree.mkdir(parents=True)
+    for name in ("chain_bottom", "chain_middle", "chain_top", "provider", "consumer"):
+        shutil.copy(ARM / f"{name}.ko", tree)
+    args = ["-b", str(tmp_path / "root"), "-n", "6.1.0-lkmsh"]
+    ours = lkmsh("depmod", *args)
+    theirs = subprocess.run([KMOD["depmod"], *args], capture_output=True, text=True, check=True)
+    assert ours.returncode == 0 and ours.stdout == theirs.stdout
+    assert "extra/chain_top.ko: extra/chain_middle.ko extra/chain_bottom.ko" in ours.stdout

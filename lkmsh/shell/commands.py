@@ -8,6 +8,7 @@ returns a View for render.py, or None.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -76,10 +77,19 @@ def insmod(
 ) -> Any:
     if filename == "-":
         raise CommandFailed("this tool does not support loading from stdin!")
+    from lkmsh.kernel.kernel import MAX_MODULE_FILE
+
     try:
-        data = Path(filename).read_bytes()
+        with open(filename, "rb") as f:
+            # Refuse an oversized file before reading it (an 8 GiB file was read whole).
+            size = os.fstat(f.fileno()).st_size
+            data = f.read() if size <= MAX_MODULE_FILE else b""
     except OSError as exc:
         raise CommandFailed(msg.insmod_read_failed(filename, exc)) from None
+    if size > MAX_MODULE_FILE:
+        too_big = KernelError(f"{filename}: module file of {size} bytes is too large", errno.EFBIG)
+        ctx.error(msg.insmod_insert_failed(filename, too_big))
+        return None
     k = ctx.kernel()
     if trace or ftrace:
         from lkmsh.shell.introspect import traced_load

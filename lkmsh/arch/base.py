@@ -126,6 +126,9 @@ class Arch:
     #: unicorn interrupt numbers -> FaultKind names (the CPU maps the rest to
     #: a general protection fault)
     fault_vectors: Mapping[int, str] = field(default_factory=dict)
+    #: unicorn instruction ids (names in uc_reg_module) that must fault with
+    #: this vector instead of being stepped over silently
+    insn_faults: Mapping[str, int] = field(default_factory=dict)
     #: an access to a non-canonical address is a general protection fault (x86)
     noncanonical_gp: bool = False
     #: ``plt_entry(entry_address, target) -> bytes`` of one veneer (None: no PLTs)

@@ -281,5 +281,11 @@ X86_64 = Arch(
         13: "GENERAL_PROTECTION",
         14: "PAGE_FAULT",
     },
+    insn_faults={
+        "UC_X86_INS_SYSCALL": 6,  # EFER.SCE is clear: #UD, as hardware
+        "UC_X86_INS_SYSENTER": 13,  # SYSENTER_CS MSR is 0: #GP, as hardware
+        "UC_X86_INS_IN": 13,  # no I/O ports
+        "UC_X86_INS_OUT": 13,
+    },
     noncanonical_gp=True,
 )

@@ -245,19 +245,17 @@ class _Engine:
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
         # No system calls and no I/O ports on this machine: unicorn would
         # otherwise step over these instructions silently (see _no_such_insn).
-        x86 = unicorn.x86_const
-        for insn, vector in (
-            (
-                (x86.UC_X86_INS_SYSCALL, 6),  # EFER.SCE is clear: #UD, as hardware
-                (x86.UC_X86_INS_SYSENTER, 13),  # SYSENTER_CS MSR is 0: #GP, as hardware
-                (x86.UC_X86_INS_IN, 13),
-                (x86.UC_X86_INS_OUT, 13),
-            )
-            if arch.uc_arch == "UC_ARCH_X86"
-            else ()
-        ):  # arm64's svc/hvc trap by themselves
+        # Which ones, and their vectors, are the arch's (x86: syscall, in, ...;
+        # arm64's svc/hvc raise an exception by themselves).
+        consts = importlib.import_module(f"unicorn.{arch.uc_reg_module}")
+        for insn_name, vector in arch.insn_faults.items():
             uc.hook_add(
-                unicorn_const.UC_HOOK_INSN, partial(self._no_such_insn, vector), None, 1, 0, insn
+                unicorn_const.UC_HOOK_INSN,
+                partial(self._no_such_insn, vector),
+                None,
+                1,
+                0,
+                getattr(consts, insn_name),
             )
         base, end = cpu.trap_range
         uc.hook_add(unicorn_const.UC_HOOK_CODE, self._trap, begin=base, end=end - 1)

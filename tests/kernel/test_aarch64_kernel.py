@@ -290,3 +290,20 @@ def test_the_prebuilt_aarch64_samples_are_what_make_would_build(tmp_path):
     for name in ("hello", "provider", "compute"):
         built = build_module([SAMPLES / f"{name}.c"], tmp_path / f"{name}.ko", arch="aarch64")
         assert built.read_bytes() == arm(name).read_bytes(), name
+
+
+@needs_cross_gcc
+def test_vsnprintf_reads_an_aapcs64_va_list(k, build_arm):
+    """A va_list is a different struct on arm64; registers first, then the stack."""
+    src = (
+        "#include <linux/module.h>\n#include <linux/kernel.h>\n#include <linux/string.h>\n"
+        "static char buf[128];\n"
+        "static __printf(1, 2) void fmt(const char *f, ...)\n"
+        "{ va_list ap; va_start(ap, f); vsnprintf(buf, sizeof(buf), f, ap); va_end(ap); }\n"
+        "static int __init va_init(void)\n"
+        '{ fmt("%d %s %lx %d %d %d %d %d %d %d", 1, "two", 0x3UL, 4, 5, 6, 7, 8, 9, -10);\n'
+        '  pr_info("va: %s\\n", buf); return 0; }\n'
+        'module_init(va_init);\nMODULE_LICENSE("GPL");\n'
+    )
+    k.module_load(build_arm(src, "va"))
+    assert "va: 1 two 3 4 5 6 7 8 9 -10" in texts(k)

@@ -219,6 +219,33 @@ def strstr(ctx: CallContext) -> int:
 
 
 def va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
+    """Integer arguments of the va_list at ``ap``, laid out as the kernel's architecture has it."""
+    arch = getattr(getattr(ctx.kernel, "arch", None), "name", "x86_64")
+    return _aarch64_va_list_args(ctx, ap) if arch == "aarch64" else _x86_64_va_list_args(ctx, ap)
+
+
+def _aarch64_va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
+    """AAPCS64's va_list (a 32-byte struct, passed by reference).
+
+    ``__gr_offs`` (s32 at 24) is a negative offset from ``__gr_top`` (at 8)
+    into the saved x registers; once it reaches 0, arguments come from
+    ``__stack`` (at 0), 8 bytes each.
+    """
+    stack = u64(ctx, ap)
+    gr_top = u64(ctx, ap + 8)
+    gr_offs = u32(ctx, ap + 24)
+    if gr_offs >> 31:
+        gr_offs -= 1 << 32
+    while True:
+        if gr_offs < 0:
+            yield u64(ctx, gr_top + gr_offs)
+            gr_offs += 8
+        else:
+            yield u64(ctx, stack)
+            stack += 8
+
+
+def _x86_64_va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
     """Integer arguments of an x86-64 va_list (struct __va_list_tag at ``ap``).
 
     ``gp_offset`` (u32 at 0) indexes the 48-byte general register save area

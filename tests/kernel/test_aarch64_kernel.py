@@ -307,3 +307,23 @@ def test_vsnprintf_reads_an_aapcs64_va_list(k, build_arm):
     )
     k.module_load(build_arm(src, "va"))
     assert "va: 1 two 3 4 5 6 7 8 9 -10" in texts(k)
+
+
+@needs_cross_gcc
+def test_a_bad_pointer_handed_to_the_kernel_is_an_arm64_oops_in_that_function(k, build_arm):
+    src = (
+        "#include <linux/module.h>\n#include <linux/string.h>\n"
+        "static const char *volatile p;\n"
+        "static int __init bp_init(void) { return strlen(p); }\n"
+        'module_init(bp_init);\nMODULE_LICENSE("GPL");\n'
+    )
+    with pytest.raises(ModuleFault):
+        k.module_load(build_arm(src, "bp"))
+    lines = texts(k)
+    assert (
+        "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000"
+        in lines
+    )
+    assert "pc : strlen+0x0/0x10" in lines
+    trace = lines.index("Call trace:")
+    assert lines[trace + 1].startswith(" bp_init+") and lines[trace + 1].endswith("[bp]")

@@ -55,7 +55,13 @@ def caller_symbol(ctx: CallContext) -> str:
     return f"0x{ctx.caller:x}"
 
 
+def _arm64(ctx: CallContext) -> bool:
+    return getattr(getattr(ctx.kernel, "arch", None), "name", "") == "aarch64"
+
+
 def call_trace(ctx: CallContext) -> list[str]:
+    if _arm64(ctx):  # arm64 Linux: "Call trace:", no <TASK> markers
+        return ["Call trace:", f" {caller_symbol(ctx)}"]
     return ["Call Trace:", " <TASK>", f" {caller_symbol(ctx)}", " </TASK>"]
 
 
@@ -91,6 +97,8 @@ def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
     m = _BAD.search(err.message)
     access, addr = (m.group(1), int(m.group(2), 16)) if m else ("read", 0)
     code = 2 if access == "write" else 0
+    if _arm64(ctx):
+        return _arm64_page_fault(ctx, access, addr)
     if addr < 4096:
         head = f"BUG: kernel NULL pointer dereference, address: {addr:016x}"
     else:
@@ -101,6 +109,25 @@ def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
         f"#PF: error_code(0x{code:04x}) - not-present page",
         f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI",
         f"RIP: 0010:{ctx.name or 'kernel'}+0x0/0x10",
+        *call_trace(ctx),
+    ]
+    return KernelBug(head, lines, LOGLEVEL_ALERT)
+
+
+def _arm64_page_fault(ctx: CallContext, access: str, addr: int) -> KernelBug:
+    """The same fault in arm64 Linux's words (arch/arm64/mm/fault.c)."""
+    what = "NULL pointer dereference" if addr < 4096 else "paging request"
+    head = f"Unable to handle kernel {what} at virtual address {addr:016x}"
+    fsc = 0x04 if addr < 1 << 48 else 0x07
+    esr = 0x96000000 | (0x40 if access == "write" else 0) | fsc
+    lines = [
+        head,
+        "Mem abort info:",
+        f"  ESR = 0x{esr:016x}",
+        "  EC = 0x25: DABT (current EL), IL = 32 bits",
+        f"Internal error: Oops: {esr:016x} [#1] PREEMPT SMP",
+        f"pc : {ctx.name or 'kernel'}+0x0/0x10",
+        f"lr : {caller_symbol(ctx)}",
         *call_trace(ctx),
     ]
     return KernelBug(head, lines, LOGLEVEL_ALERT)

@@ -71,6 +71,7 @@ class Bench:
             self.symbol_lookups,
             self.state_file,
             self.depmod_modinfo,
+            self.distro_tree,
         ):
             self.log(f"bench: {step.__name__} ...")
             try:
@@ -424,6 +425,57 @@ class Bench:
                 note="lsmod reads the module table only, never the whole kernel",
             ),
         ]
+
+    # -- a real distribution tree ------------------------------------------------
+    def distro_tree(self) -> list[Figure]:
+        """depmod -n on Debian's kernel modules (DESIGN.md's budgets): cold, then unchanged."""
+        root = fx.distro_tree()
+        if root is None or not Path(KMOD_DEPMOD).exists():
+            return [
+                Figure(
+                    "depmod-distro",
+                    "depmod -n, distribution tree",
+                    Unit.SECONDS,
+                    unavailable="n/a (no distribution tree or no kmod: see .ci/run)",
+                )
+            ]
+        base, version = root
+        count = sum(1 for _ in (base / "lib" / "modules" / version).rglob("*.ko*"))
+        py = sys.executable
+        km = [KMOD_DEPMOD, "-n", "-b", str(base), version]
+        lk = [py, self.script, "depmod", "-n", "-b", str(base), version]
+        cold = [*lk[:3], "--no-cache", *lk[3:]]
+        rounds = max(self.p.heavy, 3)
+        sa, sb = interleave(
+            lambda: run_process(cold, env=self.env), lambda: run_process(km), rounds
+        )
+        out = [
+            Figure(
+                "depmod-distro-cold",
+                f"depmod -n, distribution tree of {count} modules, from cold",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "kmod",
+                Budget(BudgetKind.RATIO_AT_MOST, 4.0),
+                note="lkmsh reads every module (--no-cache); kmod as always",
+            )
+        ]
+        run_process(lk, env=self.env)  # fill the cache
+        sa, sb = interleave(lambda: run_process(lk, env=self.env), lambda: run_process(km), rounds)
+        out.append(
+            Figure(
+                "depmod-distro-warm",
+                f"depmod -n, distribution tree of {count} modules, unchanged",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "kmod",
+                Budget(BudgetKind.RATIO_AT_MOST, 1.0),
+                note="lkmsh's cache answers for an unchanged tree",
+            )
+        )
+        return out
 
     # -- depmod and modinfo -------------------------------------------------------
     def depmod_modinfo(self) -> list[Figure]:

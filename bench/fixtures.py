@@ -178,3 +178,13 @@ def bench_env(pycache: Path | None = None) -> dict[str, str]:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
+
+
+def distro_tree() -> tuple[Path, str] | None:
+    """A distribution module tree (base dir, version): LKMSH_DISTRO_TREE or .ci/run's cache."""
+    explicit = os.environ.get("LKMSH_DISTRO_TREE")
+    base = Path(explicit) if explicit else Path.home() / ".cache" / "lkmsh-test" / "unsigned"
+    versions = sorted((base / "lib" / "modules").glob("*/kernel"))
+    if not versions:
+        return None
+    return base, versions[-1].parent.name

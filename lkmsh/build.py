@@ -33,7 +33,8 @@ ASM_SUFFIXES = frozenset({".S", ".s"})
 
 # What Linux's x86-64 Makefiles give module code, minus what needs kernel
 # support lkmsh does not model (retpoline thunks, IBT, stack protector canaries).
-X86_64_CODEGEN = (
+# What every module is compiled with, on every architecture.
+COMMON_CODEGEN = (
     "-O2",
     "-std=gnu11",
     "-ffreestanding",
@@ -44,8 +45,11 @@ X86_64_CODEGEN = (
     "-fno-stack-clash-protection",
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
-    "-fno-omit-frame-pointer",  # lets the kernel walk rbp for Oops call traces
+    "-fno-omit-frame-pointer",  # frame records (rbp / x29) for Oops call traces
     "-fno-jump-tables",
+)
+X86_64_CODEGEN = (
+    *COMMON_CODEGEN,
     "-fcf-protection=none",
     "-falign-jumps=1",
     "-falign-loops=1",
@@ -65,18 +69,7 @@ X86_64_SHARED_MODEL = ("-fPIC",)
 # What Linux's arm64 Makefile gives module code: no FP/SIMD registers, no
 # out-of-line atomics (they would call libgcc), no pointer authentication.
 AARCH64_CODEGEN = (
-    "-O2",
-    "-std=gnu11",
-    "-ffreestanding",
-    "-fno-common",
-    "-fno-strict-aliasing",
-    "-fno-delete-null-pointer-checks",
-    "-fno-stack-protector",
-    "-fno-stack-clash-protection",
-    "-fno-asynchronous-unwind-tables",
-    "-fno-unwind-tables",
-    "-fno-omit-frame-pointer",  # x29 frame records for Oops call traces
-    "-fno-jump-tables",
+    *COMMON_CODEGEN,
     "-mabi=lp64",
     "-mgeneral-regs-only",
     "-mno-outline-atomics",

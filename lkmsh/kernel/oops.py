@@ -107,23 +107,30 @@ def _modules_linked_in(kernel: Kernel) -> str:
     return "Modules linked in: " + " ".join(names)
 
 
-def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
-    """Walk the rbp chain (modules are built with frame pointers)."""
+def frame_chain(kernel: Kernel, fp: int) -> list[str]:
+    """Return addresses from frame records: [fp] is the caller's fp, [fp+8] the return address.
+
+    x86-64's rbp chain and arm64's x29 frame records have the same shape.
+    """
     frames = []
-    rbp = fault.regs.get("rbp", 0)
     for _ in range(MAX_FRAMES):
         try:
-            ret = kernel.mem.read_u64(rbp + 8)
-            nxt = kernel.mem.read_u64(rbp)
+            ret = kernel.mem.read_u64(fp + 8)
+            nxt = kernel.mem.read_u64(fp)
         except Exception:
             break
         if ret == kernel.return_slot or not any(m.contains(ret) for m in kernel.module_list_all()):
             break
         frames.append(f" {kernel.symbolize(ret)}")
-        if nxt <= rbp:
+        if nxt <= fp:
             break
-        rbp = nxt
+        fp = nxt
     return frames
+
+
+def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
+    """Walk the rbp chain (modules are built with frame pointers)."""
+    return frame_chain(kernel, fault.regs.get("rbp", 0))
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:

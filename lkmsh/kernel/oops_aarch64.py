@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
 
 EMERG, ALERT, DEFAULT = 0, 1, 4
-MAX_FRAMES = 16
 SMP = "PREEMPT SMP"
 
 EC_IABT_CUR = 0x21
@@ -188,22 +187,10 @@ def register_lines(regs: dict[str, int]) -> list[str]:
 
 
 def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
-    """The pc, then the frame records x29 points to ([fp] = caller's fp, [fp+8] = lr)."""
-    frames = [f" {kernel.symbolize(fault.rip)}"]
-    fp = fault.regs.get("x29", 0)
-    for _ in range(MAX_FRAMES):
-        try:
-            ret = kernel.mem.read_u64(fp + 8)
-            nxt = kernel.mem.read_u64(fp)
-        except Exception:
-            break
-        if ret == kernel.return_slot or not any(m.contains(ret) for m in kernel.module_list_all()):
-            break
-        frames.append(f" {kernel.symbolize(ret)}")
-        if nxt <= fp:
-            break
-        fp = nxt
-    return frames
+    """The pc, then the frame records x29 points to."""
+    from lkmsh.kernel.oops import frame_chain
+
+    return [f" {kernel.symbolize(fault.rip)}", *frame_chain(kernel, fault.regs.get("x29", 0))]
 
 
 def code_line(fault: CpuFault) -> str:

@@ -150,6 +150,11 @@ class DepmodResult:
         """``depmod -n``: the text files one after another, as kmod prints them."""
         return "".join(self.text(n) for n in TEXT_FILES)
 
+    def direct_dependencies(self) -> dict[str, list[str]]:
+        """Each module's name -> the names of the modules it uses directly (depmod --graph).
+        Needs a linked run: not a dry run the cache answered with its text."""
+        return {m.name: [d.name for d in m.deps] for m in self.modules}
+
     def dependencies(self, module: TreeModule) -> list[TreeModule]:
         """All of module's dependencies, users first (modules.dep's order)."""
         seen: dict[int, TreeModule] = {}

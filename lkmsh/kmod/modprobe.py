@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ from lkmsh.kmod.modprobecfg import (
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.module import Module
 
 
 class ModuleNotFound(NotFound):
@@ -47,13 +48,15 @@ class ModuleNotFound(NotFound):
 
 
 class InsertFailed(KernelError):
-    """Loading one module of the plan failed; ``.module`` names it, ``.cause`` is the kernel's error."""
+    """Loading one module of the plan failed; ``.module`` names it, ``.cause`` is the kernel's
+    error, ``.unwound`` the modules this call had loaded and took out again (newest first)."""
 
-    def __init__(self, module: str, cause: KernelError):
+    def __init__(self, module: str, cause: KernelError, unwound: Iterable[str] = ()):
         super().__init__(f"could not insert '{module}': {cause.message or cause.strerror}")
         self.errno = cause.errno
         self.module = module
         self.cause = cause
+        self.unwound = list(unwound)
 
 
 @dataclass
@@ -211,6 +214,11 @@ class ModuleDirectory:
         return Action("insmod", name, entry.path, options)
 
 
+LoadWrapper = Callable[["Action", Callable[[], "Module"]], "Module"]
+"""Runs one load of the plan by calling its second argument (and returns what it returns):
+a hook to watch each load, as ``modprobe --trace`` does; it re-raises the load's error."""
+
+
 @dataclass
 class ProbeResult:
     actions: list[Action] = field(default_factory=list)  # what was (or would be) done
@@ -236,6 +244,7 @@ def probe_insert(
     dry_run: bool = False,
     first_time: bool = False,
     force: bool = False,
+    wrap_load: LoadWrapper | None = None,
 ) -> ProbeResult:
     """Load NAME and what it needs; unwind this call's loads if a step fails."""
     result = ProbeResult()
@@ -250,11 +259,20 @@ def probe_insert(
             result.actions.append(action)
             if dry_run:
                 continue
+
+            def load(action: Action = action) -> Module:
+                return kernel.module_load(
+                    action.path, action.options, force=force, path_hint=action.path
+                )
+
             try:
-                kernel.module_load(action.path, action.options, force=force, path_hint=action.path)
+                if wrap_load is None:
+                    load()
+                else:
+                    wrap_load(action, load)
             except KernelError as exc:
                 _unwind(kernel, result)
-                raise InsertFailed(dep, exc) from None
+                raise InsertFailed(dep, exc, result.removed) from None
             result.loaded.append(dep)
     return result
 

@@ -5,6 +5,10 @@
 ``depmod DIR``: the tree is DIR itself (``lkmsh depmod sample_modules``).
 Diagnostics go to stderr as kmod words them (``depmod: WARNING: ...``); a
 cycle fails the command, as it does kmod's.
+
+``depmod --graph [--dot] DIR|[-b BASEDIR] [VERSION] [NAME...]`` writes nothing:
+it draws the graph depmod computed (every module, or the named ones and what
+they use), cycles marked, then reports the diagnostics — a cycle still fails.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lkmsh.shell.context import Context, OutputMode
 from lkmsh.shell.messages import CommandFailed
 from lkmsh.shell.registry import Arg, Kind, Opt, command
 from lkmsh.shell.render import View
+
+if TYPE_CHECKING:
+    from lkmsh.kmod.depmod import DepmodResult
 
 _VERSION = re.compile(r"\s*\+?\d+\.\s*\+?\d")  # sscanf("%u.%u") succeeding
 
@@ -67,6 +74,8 @@ class DepmodView(View):
         Opt(("-P", "--symbol-prefix"), "symbol_prefix", "Architecture symbol prefix", Kind.TEXT),
         Opt(("-w", "--warn"), "warn", "Warn on duplicates"),
         Opt(("--no-cache",), "no_cache", "Read every module again (ignore lkmsh's cache)"),
+        Opt(("--graph",), "graph", "Draw the dependency graph (of NAME... only) instead"),
+        Opt(("--dot",), "dot", "With --graph: the graph in Graphviz DOT"),
     ],
     kmod=True,
 )
@@ -84,6 +93,8 @@ def depmod(
     symbol_prefix: str | None,
     warn: bool,
     no_cache: bool,
+    graph: bool = False,
+    dot: bool = False,
 ) -> Any:
     from lkmsh.kmod.depmod import (
         DepmodFailed,
@@ -96,9 +107,12 @@ def depmod(
 
     args = list(targets)
     kversion = ""
+    graph = graph or dot
     dir_mode = basedir is None and len(args) == 1 and os.path.isdir(args[0])
+    if graph:  # depmod --graph DIR NAME...: the names follow the directory
+        dir_mode = basedir is None and bool(args) and os.path.isdir(args[0])
     if dir_mode:
-        dirname = os.path.abspath(args.pop())
+        dirname = os.path.abspath(args.pop(0))
     else:
         kversion = args.pop(0) if args and is_version_number(args[0]) else os.uname().release
         root = ""
@@ -107,8 +121,9 @@ def depmod(
         dirname = f"{root}/lib/modules/{kversion}"
     if symbol_prefix is not None and len(symbol_prefix) != 1:
         raise CommandFailed("-P only takes a single char")
+    names, args = (args, []) if graph else ([], args)
     files = None if (all_ or not args) else args
-    if quick and not dry_run and up_to_date(dirname):
+    if quick and not dry_run and not graph and up_to_date(dirname):
         return DepmodView("", directory=dirname)
     req = DepmodRequest(
         dirname=dirname,
@@ -122,7 +137,7 @@ def depmod(
         sym_prefix=symbol_prefix or "",
         use_cache=not no_cache,
         # The cache may answer -n with last run's text; JSON wants the graph itself.
-        dry_run=dry_run and ctx.mode is not OutputMode.JSON,
+        dry_run=dry_run and ctx.mode is not OutputMode.JSON and not graph,
         prefer_machine=host_machine() if dir_mode else None,
     )
     try:
@@ -132,6 +147,8 @@ def depmod(
         ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
         ctx.failed = True
         return None
+    if graph:
+        return _draw(ctx, result, names, dot, dir_mode)
     written: list[str] = []
     text = ""
     if not result.cycles:
@@ -143,13 +160,7 @@ def depmod(
             except DepmodFailed as exc:
                 ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
                 ctx.failed = True
-    for d in result.diagnostics:
-        if dir_mode and d.text.startswith(_OPTIONAL_FILES):
-            continue  # a plain directory of modules has no modules.order or builtin lists
-        ctx.err.write(f"{ctx.prog}: {d.level}: {d.text}\n")
-    ctx.err.flush()
-    if result.cycles:
-        ctx.failed = True
+    _report(ctx, result, dir_mode)
     modules = [
         {
             "name": m.name,
@@ -159,6 +170,42 @@ def depmod(
         for m in result.modules
     ]
     return DepmodView(text, modules, written, dirname)
+
+
+def _report(ctx: Context, result: DepmodResult, dir_mode: bool) -> None:
+    """The diagnostics on stderr, as kmod words them; a cycle fails the command."""
+    for d in result.diagnostics:
+        if dir_mode and d.text.startswith(_OPTIONAL_FILES):
+            continue  # a plain directory of modules has no modules.order or builtin lists
+        ctx.err.write(f"{ctx.prog}: {d.level}: {d.text}\n")
+    ctx.err.flush()
+    if result.cycles:
+        ctx.failed = True
+
+
+def _draw(ctx: Context, result: DepmodResult, names: list[str], dot: bool, dir_mode: bool) -> None:
+    """depmod --graph: the graph first (a cycle marked in it), then the diagnostics."""
+    from lkmsh.kmod.modprobecfg import underscores
+    from lkmsh.shell.graph import DepGraph
+    from lkmsh.shell.render import render
+    from lkmsh.shell.views import GraphView
+
+    deps = result.direct_dependencies()
+    if names:
+        wanted = [underscores(os.path.basename(n).split(".", 1)[0]) for n in names]
+        for n, w in zip(names, wanted, strict=True):
+            if w not in deps:
+                ctx.error(f"{n}: no module of that name in {result.dirname}")
+        seen: set[str] = set()
+        stack = [w for w in wanted if w in deps]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(deps[n])
+        deps = {n: d for n, d in deps.items() if n in seen}
+    render(GraphView(DepGraph.from_deps(deps), dot, result.dirname), ctx.out, ctx.mode)
+    _report(ctx, result, dir_mode)
 
 
 class _progress:

@@ -19,6 +19,7 @@ import errno
 import re
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError
@@ -30,6 +31,8 @@ from lkmsh.shell.render import DoneView, View
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.trace import LoadTrace, TraceEntry
+    from lkmsh.kmod.modprobe import Action
     from lkmsh.shell.disasm import Symbolizer
     from lkmsh.shell.views import Leak
 
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 
 SLOT_SIZE = 16
 
-# -- insmod --trace / --ftrace, lsmod --tree / --dot (called from commands.py) -------------
+# -- insmod/modprobe --trace / --ftrace, lsmod --tree / --dot (commands, modprobe) -----------
 
 
 def traced_load(
@@ -50,35 +53,80 @@ def traced_load(
     ftrace: bool,
 ) -> View:
     """Run ``load`` with the loader trace and/or the function tracer on; show what they saw."""
+    t = run_traced(k, load, trace, ftrace)
+    if t.exc is not None:
+        ctx.error(msg.insmod_insert_failed(filename, t.exc))
+    return t.view()
+
+
+@dataclass
+class TracedLoad:
+    """One load run with the recorders on: its result and what they saw."""
+
+    module: Any  # the Module, or None when the load failed
+    exc: KernelError | None
+    recorder: LoadTrace | None  # --trace
+    calls: list[TraceEntry] | None  # --ftrace: the calls made during this load
+
+    @property
+    def error(self) -> str | None:
+        return None if self.exc is None else (self.exc.message or self.exc.strerror)
+
+    def view(self) -> View:
+        from lkmsh.shell.views import CombinedView, FtraceView, LoadTraceView
+
+        parts: list[tuple[str, View]] = []
+        if self.recorder is not None:
+            parts.append(("load", LoadTraceView(self.recorder, self.module, self.error)))
+        if self.calls is not None:
+            parts.append(("ftrace", FtraceView(self.calls, len(self.calls))))
+        return parts[0][1] if len(parts) == 1 else CombinedView(parts)
+
+
+def run_traced(k: Kernel, load: Callable[[], Any], trace: bool, ftrace: bool) -> TracedLoad:
+    """``load()`` with ``Kernel.load_trace`` set and/or the function tracer on, both restored
+    after; a KernelError is caught and kept (the recorder notes the failure)."""
     from lkmsh.kernel.trace import LoadTrace
-    from lkmsh.shell.views import CombinedView, FtraceView, LoadTraceView
 
     recorder = LoadTrace() if trace else None
-    was_on = k.tracing.ftrace.enabled
-    before = k.tracing.ftrace.written
+    ft = k.tracing.ftrace
+    was_on, before = ft.enabled, ft.written
     k.load_trace = recorder
     if ftrace:
-        k.tracing.ftrace.enabled = True
-    module, error = None, None
+        ft.enabled = True
+    module, exc = None, None
     try:
         module = load()
-    except KernelError as exc:
-        error = exc.message or exc.strerror
+    except KernelError as e:
+        exc = e
         if recorder is not None:
-            recorder.failed(error)
-        ctx.error(msg.insmod_insert_failed(filename, exc))
+            recorder.failed(e.message or e.strerror)
     finally:
         k.load_trace = None
-        k.tracing.ftrace.enabled = was_on
-    parts: list[tuple[str, View]] = []
-    if recorder is not None:
-        parts.append(("load", LoadTraceView(recorder, module, error)))
+        ft.enabled = was_on
+    calls = None
     if ftrace:
-        ring = k.tracing.ftrace.ring
-        new = min(k.tracing.ftrace.written - before, len(ring))
-        entries = list(ring)[len(ring) - new :] if new else []
-        parts.append(("ftrace", FtraceView(entries, new)))
-    return parts[0][1] if len(parts) == 1 else CombinedView(parts)
+        new = min(ft.written - before, len(ft.ring))
+        calls = list(ft.ring)[len(ft.ring) - new :] if new else []
+    return TracedLoad(module, exc, recorder, calls)
+
+
+class ProbeTracer:
+    """modprobe --trace/--ftrace: a ``wrap_load`` hook for lkmsh.kmod.modprobe.probe_insert
+    that runs each load of the plan (dependencies first) as ``insmod --trace`` runs one."""
+
+    def __init__(self, k: Kernel, trace: bool, ftrace: bool):
+        self.k = k
+        self.trace = trace
+        self.ftrace = ftrace
+        self.loads: list[tuple[Action, TracedLoad]] = []
+
+    def __call__(self, action: Action, load: Callable[[], Any]) -> Any:
+        t = run_traced(self.k, load, self.trace, self.ftrace)
+        self.loads.append((action, t))
+        if t.exc is not None:
+            raise t.exc
+        return t.module
 
 
 def dependency_view(modules: list[Any], dot: bool) -> View:

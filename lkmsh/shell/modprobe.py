@@ -125,6 +125,8 @@ def _mutates(params: dict[str, Any]) -> bool:
         Opt(("-d", "--dirname"), "dirname", "Use ROOT/lib/modules/VERSION", Kind.DIR),
         Opt(("-S", "--set-version"), "set_version", "Kernel version for -d", Kind.TEXT),
         Opt(("-C", "--config"), "config", "modprobe.d directory", Kind.DIR),
+        Opt(("--trace",), "trace", "Show each load's steps, as insmod --trace, in order"),
+        Opt(("--ftrace",), "ftrace", "Show the kernel API calls each module's init makes"),
     ],
     mutates=_mutates,
     kmod=True,
@@ -143,8 +145,19 @@ def modprobe(
     dirname: str | None,
     set_version: str | None,
     config: str | None,
+    trace: bool = False,
+    ftrace: bool = False,
 ) -> Any:
-    from lkmsh.kmod.modprobe import ModuleNotFound, plan_insert, probe_insert, probe_remove
+    from lkmsh.kmod.modprobe import (
+        InsertFailed,
+        ModuleNotFound,
+        plan_insert,
+        probe_insert,
+        probe_remove,
+    )
+
+    if (trace or ftrace) and (remove or dry_run or show_depends):
+        raise CommandFailed("--trace and --ftrace watch loads: not with -r, -n or --show-depends")
 
     if moddir is None and (dirname is not None or set_version is not None):
         moddir = f"{dirname or ''}/lib/modules/{set_version or os.uname().release}"
@@ -156,6 +169,13 @@ def modprobe(
         raise CommandFailed(exc.message) from None
     jobs = [(n, "") for n in names] if all_ or remove else [(names[0], " ".join(names[1:]))]
     view = ModprobeView()
+    tracer, traced = None, None
+    if trace or ftrace:
+        from lkmsh.shell.introspect import ProbeTracer
+        from lkmsh.shell.views import ProbeTraceView
+
+        tracer = ProbeTracer(ctx.kernel(), trace, ftrace)
+        traced = ProbeTraceView(tracer.loads)
     for name, params in jobs:
         try:
             if show_depends:
@@ -166,7 +186,14 @@ def modprobe(
                 result = probe_remove(k, db, name, dry_run=dry_run, force=force)
             else:
                 result = probe_insert(
-                    k, db, name, params, dry_run=dry_run, first_time=first_time, force=force
+                    k,
+                    db,
+                    name,
+                    params,
+                    dry_run=dry_run,
+                    first_time=first_time,
+                    force=force,
+                    wrap_load=tracer,
                 )
         except ModuleNotFound as exc:
             ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
@@ -174,12 +201,15 @@ def modprobe(
             continue
         except KernelError as exc:
             ctx.error(_error_text(exc))
+            if traced is not None and isinstance(exc, InsertFailed):
+                traced.failed = traced.failed or exc.module
+                traced.unwound += exc.unwound
             continue
         if verbose:
             view.lines += [a.show() for a in result.actions]
         view.loaded += result.loaded
         view.removed += result.removed
-    return view
+    return view if traced is None else traced
 
 
 def _error_text(exc: KernelError) -> str:

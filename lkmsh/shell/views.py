@@ -52,14 +52,18 @@ class LoadTraceView(View):
         }
 
     def rich(self, console: Any) -> None:
+        console.print(self.tree())
+
+    def tree(self, parent: Any = None, name: str | None = None) -> Any:
+        """The rich tree of the steps, grouped by kind; under ``parent`` when given."""
         from rich.markup import escape
         from rich.tree import Tree
 
         ok = self.module is not None
-        head = f"[bold]insmod {self.trace.module or '?'}[/] " + (
+        head = f"[bold]insmod {escape(name or self.trace.module or '?')}[/] " + (
             "[green]loaded[/]" if ok else "[red]failed[/]"
         )
-        root = Tree(head)
+        root = Tree(head) if parent is None else parent.add(head)
         branches: dict[Step, Any] = {}
         for e in self.trace.events:
             if e.step not in branches:
@@ -68,7 +72,7 @@ class LoadTraceView(View):
                 style = "red" if e.step is Step.ERROR else "cyan"
                 branches[e.step] = root.add(f"[{style}]{title}[/]")
             branches[e.step].add(escape(e.describe()))
-        console.print(root)
+        return root
 
 
 @dataclass
@@ -116,6 +120,63 @@ class CombinedView(View):
     def rich(self, console: Any) -> None:
         for _, v in self.parts:
             v.rich(console)
+
+
+@dataclass
+class ProbeTraceView(View):
+    """modprobe --trace/--ftrace: each load of the plan in order (dependencies first), as
+    insmod --trace shows one; after a failure, the modules unloaded again (unwinding)."""
+
+    loads: list[tuple[Any, Any]]  # (kmod.modprobe.Action, introspect.TracedLoad)
+    unwound: list[str] = field(default_factory=list)
+    failed: str | None = None  # the module whose load failed
+
+    def plain(self) -> str:
+        out = []
+        for action, t in self.loads:
+            out.append(f"{'insmod':<8} {action.path} {action.options}".rstrip() + "\n")
+            out.append(str(t.view().plain()))
+        out.extend(f"{'unwind':<8} rmmod {name}\n" for name in self.unwound)
+        return "".join(out)
+
+    def to_json(self) -> Any:
+        loads = []
+        for action, t in self.loads:
+            entry: dict[str, Any] = {"path": action.path, "options": action.options}
+            if t.recorder is not None:
+                entry.update(LoadTraceView(t.recorder, t.module, t.error).to_json())
+            else:
+                entry.update(module=action.name, loaded=t.module is not None, error=t.error)
+            if t.calls is not None:
+                entry["ftrace"] = [e.to_json() for e in t.calls]
+            loads.append(entry)
+        return {"loads": loads, "failed": self.failed, "unwound": self.unwound}
+
+    def rich(self, console: Any) -> None:
+        from rich.markup import escape
+        from rich.tree import Tree
+
+        names = [a.name for a, _ in self.loads]
+        state = f"[red]failed at {escape(self.failed)}[/]" if self.failed else "[green]loaded[/]"
+        root = Tree(f"[bold]modprobe[/] {escape(' → '.join(names) or '(nothing to load)')} {state}")
+        for action, t in self.loads:
+            if t.recorder is not None:
+                node = LoadTraceView(t.recorder, t.module, t.error).tree(root, action.name)
+            else:
+                node = root.add(
+                    f"[bold]insmod {escape(action.name)}[/] "
+                    + ("[green]loaded[/]" if t.module is not None else "[red]failed[/]")
+                )
+            if t.calls is not None:
+                calls = node.add(f"[cyan]kernel API calls ({len(t.calls)})[/]")
+                for e in t.calls:
+                    ret = "faulted" if e.faulted else (e.ret or "")
+                    calls.add(escape(f"{e.call_text()} = {ret}  <- {e.where}"))
+        if self.unwound:
+            unwind = root.add("[red]unwound[/]")
+            for name in self.unwound:
+                unwind.add(f"rmmod {escape(name)}")
+        console.print(root)
 
 
 # -- disasm ------------------------------------------------------------------------------

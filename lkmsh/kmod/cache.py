@@ -14,15 +14,15 @@ A cache that cannot be read or written is ignored: it only ever saves time.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import tempfile
+import zlib
 from typing import Any
 
 from lkmsh.kmod.modfile import ModuleFacts
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_dir() -> str:
@@ -37,8 +37,11 @@ class FactsCache:
     """Facts of one tree's modules; ``load`` at start, ``save`` at the end."""
 
     def __init__(self, tree: str, directory: str | None = None):
-        digest = hashlib.sha1(os.path.abspath(tree).encode("utf-8", "surrogateescape")).hexdigest()
-        base = os.path.join(directory or cache_dir(), digest[:20])
+        # A name per tree, not a security boundary: two CRCs (zlib is loaded
+        # anyway; hashlib's import alone costs a few ms of every depmod).
+        raw = os.path.abspath(tree).encode("utf-8", "surrogateescape")
+        digest = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+        base = os.path.join(directory or cache_dir(), digest)
         self.path = base + ".facts"  # per-module facts: large, read only on a miss
         self.result_path = base + ".result"  # the last output: small, read first
         self._old: dict[str, tuple[int, int, tuple]] = {}

@@ -374,13 +374,21 @@ def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Dia
     modules.sort(key=lambda m: (m.dep_loop, m.sort_idx))
 
 
+#: Larger uncompressed files are mapped rather than read: only the few sections
+#: depmod needs are then touched (reading is faster for the usual sizes).
+_MAP_OVER = 16 << 20
+
+
 def _read(path: str) -> tuple[ModuleFacts | None, str | None]:
     """One module's facts, or (None, why) in kmod's words."""
     try:
         if path.endswith(".ko"):
-            with open(path, "rb") as f:
-                if os.fstat(f.fileno()).st_size == 0:
+            with open(path, "rb", buffering=0) as f:
+                size = os.fstat(f.fileno()).st_size
+                if size == 0:
                     raise ElfError("empty file")
+                if size <= _MAP_OVER:
+                    return read_facts(f.readall()), None
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
                     return read_facts(m), None
         return read_facts(read_module_file(path)), None
@@ -463,23 +471,39 @@ def _link(
     crcs: dict[str, int],
     diags: list[Diagnostic],
 ) -> None:
+    """Each needed symbol's owner becomes a dependency, once, in need order."""
     kernel_crcs = req.__dict__.get("_kernel_crcs", {})
     check = bool(req.symvers)
+    owner_of = symbols.values()
+    plain = not (check or req.print_unknown or req.sym_prefix)
     for m in modules:
-        if m.facts is None:
+        facts = m.facts
+        if facts is None:
+            continue
+        needs = facts.needs
+        if plain and "\0." not in "\0" + "\0".join(needs):
+            # The common case, at C speed: owners in need order, each once.
+            owners = dict.fromkeys(map(owner_of.get, needs))
+            owners.pop(None, None)
+            m.deps.extend(owners)
+            for owner in owners:
+                owner.users += 1
             continue
         deps = m.deps
-        for name, weak, crc in m.facts.needs:
+        weak = set(facts.weak)
+        need_crcs = facts.need_crcs
+        for i, name in enumerate(needs):
+            is_weak = i in weak
             key = name[1:] if name.startswith(".") else name
             key = _strip_prefix(key, req.sym_prefix)
-            if key not in symbols:
-                if req.print_unknown and not weak:
+            if key not in owner_of:
+                if req.print_unknown and not is_weak:
                     diags.append(Diagnostic("WARNING", f"{m.path} needs unknown symbol {name}"))
                 continue
-            owner = symbols.get(key)
-            if check and not weak:
+            owner = owner_of[key]
+            if check and not is_weak:
                 have = kernel_crcs.get(key, 0) if owner is None else crcs.get(key, 0)
-                if have != crc and req.print_unknown:
+                if have != need_crcs[i] and req.print_unknown:
                     diags.append(
                         Diagnostic("WARNING", f"{m.path} disagrees about version of symbol {name}")
                     )

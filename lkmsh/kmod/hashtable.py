@@ -23,12 +23,12 @@ def superfast_hash(key: bytes) -> int:
     length = len(key)
     h = length
     rem = length & 3
-    i = 0
-    for _ in range(length >> 2):
-        h = (h + (key[i] | key[i + 1] << 8)) & _M32
-        tmp = (((key[i + 2] | key[i + 3] << 8) << 11) ^ h) & _M32
-        h = ((h << 16) ^ tmp) & _M32
-        i += 4
+    i = length - rem
+    # The 16-bit little-endian halves of each 4-byte block, unpacked in one go.
+    halves = iter(memoryview(key[:i]).cast("H").tolist())
+    for lo, hi in zip(halves, halves, strict=False):
+        h = (h + lo) & _M32
+        h = ((h << 16) ^ (hi << 11) ^ h) & _M32
         h = (h + (h >> 11)) & _M32
     if rem == 3:
         h = (h + (key[i] | key[i + 1] << 8)) & _M32
@@ -82,6 +82,10 @@ class KmodHash(Generic[V]):
 
     def get(self, key: str) -> V | None:
         return self._values.get(key)
+
+    def values(self) -> dict[str, V]:
+        """The key -> value map itself, for lookups in bulk (read only)."""
+        return self._values
 
     def __contains__(self, key: str) -> bool:
         return key in self._values

@@ -595,7 +595,14 @@ class StateStore:
             self._create_file()
         conn = self._connect()
         try:
-            fresh = self._check_file(conn, allow_empty=True)
+            # One read snapshot: another process may be initialising the file right
+            # now, and separate reads could see its header before its tables.
+            conn.execute("BEGIN")
+            try:
+                fresh = self._check_file(conn, allow_empty=True)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode.lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")

@@ -384,3 +384,10 @@ def test_the_cli_reports_crashes_in_kmods_words(tmp_path, built):
     ok = cli(state, "insmod", str(built("rl_good")))
     assert ok.code == 0
     assert cli(state, "lsmod").out.splitlines()[1].split()[0] == "rl_good"
+
+
+def test_clearing_cr0_wp_and_efer_does_not_switch_protection_off(kernel, built):
+    """Privileged instructions only change the emulated CPU; page permissions come
+    from lkmsh's address space, so rodata stays read-only."""
+    lines = crashes(kernel, built, "rl_no_wp")
+    assert "#PF: error_code(0x0003) - permissions violation" in lines

@@ -28,11 +28,16 @@ from itertools import compress, repeat
 from operator import not_ as _not
 from typing import NamedTuple
 
-from lkmsh.elf.constants import SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB
-from lkmsh.elf.sections import Header, parse_header
-from lkmsh.elf.signature import split_signature
 from lkmsh.errors import ElfError
 
+# ELF constants, local so that depmod does not import the whole of lkmsh.elf
+# (its package import alone is ~8 ms of every run): libkmod has its own lean
+# ELF reader for the same reason.
+_EHDR = struct.Struct("<4sBBB9xHHIQQQIHHHHHH")
+_MODSIG = struct.Struct(">BBBBB3xI")
+_SIG_MAGIC = b"~Module signature appended~\n"
+_MACHINES = frozenset({62, 183})  # EM_X86_64, EM_AARCH64: what lkmsh.elf supports
+SHT_SYMTAB, SHT_STRTAB, SHT_NOBITS = 2, 3, 8
 _SYM_SIZE = 24
 _STB_WEAK = 2
 _SHDR = struct.Struct("<IIQQQQIIQQ")
@@ -72,9 +77,9 @@ def read_facts(data: bytes | mmap.mmap) -> ModuleFacts:
     ``re``) rather than a Python loop per symbol, which is what keeps a cold
     ``depmod`` within a few times kmod's C.
     """
-    size, _sig = split_signature(data)
-    header, _sec0 = parse_header(data, size)
-    table = section_table(data, size, header)
+    layout = elf_layout(data)
+    size = layout.size
+    table = section_table(data, size, layout)
     symtab = table.pop(SHT_SYMTAB, None)
 
     def blob(name: str) -> bytes | None:
@@ -148,11 +153,9 @@ def read_facts(data: bytes | mmap.mmap) -> ModuleFacts:
                 zip(reversed(vnames), reversed(vcrcs), strict=True)
             )  # the first record wins
             need_crcs = list(map(vcrc.get, names, repeat(0)))
-            matched = set(names)
-            for name, crc in zip(vnames, vcrcs, strict=True):
-                if name not in matched:
-                    needs.append(name)
-                    need_crcs.append(crc)
+            unmatched = list(map(_not, map(set(names).__contains__, vnames)))
+            needs.extend(compress(vnames, unmatched))
+            need_crcs.extend(compress(vcrcs, unmatched))
         else:
             need_crcs = [0] * len(names)
         binds = raw[4::_SYM_SIZE]
@@ -173,7 +176,47 @@ def _utf8(name: str | bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def section_table(data, size: int, header: Header) -> dict:
+class Layout(NamedTuple):
+    """Where an ELF image's section headers are (``lkmsh.elf``'s Header has these too)."""
+
+    size: int  # of the ELF image, without an appended signature
+    shoff: int
+    shnum: int
+    shstrndx: int
+
+
+def elf_layout(data: bytes | mmap.mmap) -> Layout:
+    """The checks ``lkmsh.elf.parse_header`` makes, for a 64-bit little-endian
+    relocatable module of a machine lkmsh supports; ElfError otherwise."""
+    size = len(data)
+    if size >= 40 and data[size - len(_SIG_MAGIC) :] == _SIG_MAGIC:
+        _a, _h, _i, signer_len, key_len, sig_len = _MODSIG.unpack_from(data, size - 40)
+        total = signer_len + key_len + sig_len
+        if sig_len == 0 or total > size - 40:
+            raise ElfError("module signature does not fit in the file")
+        size -= 40 + total
+    if size < _EHDR.size or data[:4] != b"\x7fELF":
+        raise ElfError("not an ELF file")
+    (_m, klass, encoding, ident_version, e_type, machine, version, _e, _p, shoff, _f, _eh,
+     _pe, _pn, shentsize, shnum, shstrndx) = _EHDR.unpack_from(data, 0)  # fmt: skip
+    if klass != 2 or encoding != 1 or ident_version != 1 or version != 1:
+        raise ElfError("not a 64-bit little-endian ELF file of version 1")
+    if e_type not in (1, 3) or machine not in _MACHINES:
+        raise ElfError(f"unsupported ELF type {e_type} or machine {machine}")
+    if shoff == 0 or shentsize != _SHDR.size or shoff + _SHDR.size > size:
+        raise ElfError("no usable section header table")
+    if shnum == 0 or shstrndx == 0xFFFF:  # extended numbering lives in section 0
+        sec0 = _SHDR.unpack_from(data, shoff)
+        shnum = shnum or sec0[5]
+        shstrndx = sec0[6] if shstrndx == 0xFFFF else shstrndx
+    if shnum == 0 or shoff + shnum * _SHDR.size > size:
+        raise ElfError(f"section header table ({shnum} sections) extends past end of file")
+    if shstrndx == 0 or shstrndx >= shnum:
+        raise ElfError(f"section name table index {shstrndx} out of range ({shnum} sections)")
+    return Layout(size, shoff, shnum, shstrndx)
+
+
+def section_table(data, size: int, header: Layout) -> dict:
     """The few sections depmod reads, by name, as (type, offset, size), each
     checked to lie in the file; ``SHT_SYMTAB`` maps to (symtab, its strtab).
 

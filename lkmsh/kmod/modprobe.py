@@ -38,13 +38,32 @@ if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
 
 
-class ModuleNotFound(NotFound):
+class ModprobeFatal(KernelError):
+    """An error kmod's modprobe logs as ``modprobe: FATAL: ...`` (its LOG level),
+    not ``modprobe: ERROR: ...``; the message is kmod 30's text."""
+
+
+class ModuleNotFound(NotFound, ModprobeFatal):
     """No module or alias of that name in the directory (kmod: "Module x not found ...")."""
 
     def __init__(self, name: str, directory: str):
         super().__init__(f"Module {name} not found in directory {directory}")
         self.name = name
         self.directory = directory
+
+
+class RemoveNotFound(NotFound, ModprobeFatal):
+    """``modprobe -r NAME``: nothing of that name in the tree nor loaded."""
+
+
+class ModuleInUse(Busy, ModprobeFatal):
+    """``modprobe -r``: the module has users or references (kmod checks the refcount)."""
+
+
+class RemoveRefused(ModprobeFatal):
+    """``modprobe -r``: a built-in module, or (``--first-time``) one not loaded."""
+
+    errno = errno.ENOENT
 
 
 class InsertFailed(KernelError):
@@ -289,23 +308,33 @@ def _unwind(kernel: Kernel, result: ProbeResult) -> None:
 
 
 def probe_remove(
-    kernel: Kernel, db: ModuleDirectory, name: str, *, dry_run: bool = False, force: bool = False
+    kernel: Kernel,
+    db: ModuleDirectory,
+    name: str,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    first_time: bool = False,
 ) -> ProbeResult:
-    """Remove NAME, then each dependency (modules.dep, recursively) no one else uses."""
+    """Remove NAME, then each dependency (modules.dep, recursively) no one else uses.
+
+    As kmod 30's rmmod_do_module: a module that is not loaded is no error
+    (unless ``first_time``), a built-in one or one in use is (FATAL)."""
     result = ProbeResult()
     names, _ = db.lookup(name)
     targets = names or [underscores(name)]
     for target in targets:
         module = kernel.module_find(target)
         if module is None:
+            if not names:  # lkmsh also removes loaded modules the tree does not list
+                raise RemoveNotFound(f"Module {name} not found.")
             if target in db.builtin:
-                raise KernelError(f"Module {target} is builtin.", errno=errno.EPERM)
-            raise NotFound(f"Module {target} is not currently loaded")
-        if not force and module.refcount:
-            users = list(module.users)
-            raise Busy(
-                f"Module {target} is in use" + (" by: " + " ".join(users) if users else ""), users
-            )
+                raise RemoveRefused(f"Module {target} is builtin.")
+            if first_time:
+                raise RemoveRefused(f"Module {target} is not in kernel.")
+            continue
+        if not force and (module.refcount or module.users):
+            raise ModuleInUse(f"Module {target} is in use.", list(module.users))
         _remove(kernel, db, target, result, dry_run, force, top=True)
     return result
 

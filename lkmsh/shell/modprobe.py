@@ -150,7 +150,7 @@ def modprobe(
 ) -> Any:
     from lkmsh.kmod.modprobe import (
         InsertFailed,
-        ModuleNotFound,
+        ModprobeFatal,
         plan_insert,
         probe_insert,
         probe_remove,
@@ -183,7 +183,9 @@ def modprobe(
                 continue
             k = ctx.kernel()
             if remove:
-                result = probe_remove(k, db, name, dry_run=dry_run, force=force)
+                result = probe_remove(
+                    k, db, name, dry_run=dry_run, force=force, first_time=first_time
+                )
             else:
                 result = probe_insert(
                     k,
@@ -195,7 +197,7 @@ def modprobe(
                     force=force,
                     wrap_load=tracer,
                 )
-        except ModuleNotFound as exc:
+        except ModprobeFatal as exc:  # kmod logs these as FATAL (not found, in use, ...)
             ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
             ctx.failed = True
             continue

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DISTRO_CACHE, KMOD_DEPMOD, KMOD_MODINFO, kmod, needs_kmod
+from kmod_helpers import DISTRO_CACHE, KMOD_DEPMOD, KMOD_MODINFO, kmod, needs_kmod
 
 from lkmsh.elf.constants import EM_AARCH64
 

@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import KMOD_DEPMOD, SAMPLES, build, kmod, module_source, needs_gcc, needs_kmod
+from kmod_helpers import KMOD_DEPMOD, SAMPLES, build, kmod, module_source, needs_gcc, needs_kmod
 
 VERSION = "5.10.0-cache"
 pytestmark = [needs_kmod, needs_gcc]

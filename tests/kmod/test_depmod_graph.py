@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, build, module_source, needs_gcc
+from kmod_helpers import SAMPLES, build, module_source, needs_gcc
 
 EDGE = re.compile(r'^  "(\w+)" -> "(\w+)"( \[.*\])?;$', re.M)
 NODE = re.compile(r'^  "(\w+)"( \[.*\])?;$', re.M)

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import (
+from kmod_helpers import (
     KMOD_DEPMOD,
     SAMPLES,
     build,

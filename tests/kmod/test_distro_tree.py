@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import DISTRO_CACHE, KMOD_DEPMOD, KMOD_MODINFO, kmod, needs_kmod
+from kmod_helpers import DISTRO_CACHE, KMOD_DEPMOD, KMOD_MODINFO, kmod, needs_kmod
 
 
 def distro_root(kind: str) -> Path | None:

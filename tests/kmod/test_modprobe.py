@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, build, module_source, needs_gcc
+from kmod_helpers import SAMPLES, build, module_source, needs_gcc
 
 
 def lsmod_names(lkmsh) -> list[str]:

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import KMOD_DEPMOD, KMOD_MODPROBE, SAMPLES, kmod, needs_kmod
+from kmod_helpers import KMOD_DEPMOD, KMOD_MODPROBE, SAMPLES, kmod, needs_kmod
 
 VERSION = "6.1.0-lkmsh-words"
 

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, build, module_source, needs_gcc
+from kmod_helpers import SAMPLES, build, module_source, needs_gcc
 
 CHAIN = ("chain_bottom", "chain_middle", "chain_top")
 

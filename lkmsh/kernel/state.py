@@ -44,7 +44,8 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -326,20 +327,26 @@ class StateStore:
                 self._abort()
                 raise
 
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Any failure inside rolls the open transaction back; SQLite errors become one line."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            self._abort()
+            raise self._db_error(e) from None
+        except BaseException:
+            self._abort()
+            raise
+
     def save(self, state: KernelState) -> None:
         """Write state in its own transaction (the REPL's write-through after each command)."""
         with self._lock:
             conn = self._writer(create=True)
-            try:
+            with self._guarded():
                 self._begin_immediate(conn)
                 self._save_in_tx(conn, state)
                 self._commit(conn)
-            except sqlite3.Error as e:
-                self._abort()
-                raise self._db_error(e) from None
-            except BaseException:
-                self._abort()
-                raise
 
     def transaction(
         self, factory: Callable[[KernelState | None], K], *, reuse: K | None = None
@@ -358,7 +365,7 @@ class StateStore:
         with self._lock:
             try:
                 conn = self._writer(create=True)
-                try:
+                with self._guarded():
                     self._begin_immediate(conn)
                     gen = self._read_generation(conn)
                     conn.execute("DELETE FROM modules")
@@ -369,12 +376,6 @@ class StateStore:
                     self._set_meta(conn, "generation", str(gen + 1))
                     self._commit(conn)
                     self._snap = _Snapshot(gen + 1, stale=True)
-                except sqlite3.Error as e:
-                    self._abort()
-                    raise self._db_error(e) from None
-                except BaseException:
-                    self._abort()
-                    raise
             except _BadFile:
                 self._replace()
 
@@ -855,7 +856,7 @@ class Transaction(Generic[K]):
         store._lock.acquire()
         try:
             conn = store._writer(create=True)
-            try:
+            with store._guarded():
                 store._begin_immediate(conn)
                 snap = store._snap
                 if (
@@ -867,12 +868,6 @@ class Transaction(Generic[K]):
                     self._kernel = self._reuse
                 else:
                     self._kernel = self._factory(store._load_in_tx(conn))
-            except sqlite3.Error as e:
-                store._abort()
-                raise store._db_error(e) from None
-            except BaseException:
-                store._abort()
-                raise
         except BaseException:
             store._lock.release()
             raise
@@ -894,15 +889,9 @@ class Transaction(Generic[K]):
     def _save(self) -> None:
         store, conn = self._store, self._conn
         assert conn is not None and self._kernel is not None
-        try:
+        with store._guarded():
             store._save_in_tx(conn, self._kernel.export_state())
             store._commit(conn)
-        except sqlite3.Error as e:
-            store._abort()
-            raise store._db_error(e) from None
-        except BaseException:
-            store._abort()
-            raise
 
 
 def _parse_records(rows: list[tuple[int, str, str, str]]) -> list[dict[str, Any]]:

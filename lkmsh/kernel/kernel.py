@@ -42,7 +42,7 @@ from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTa
 from lkmsh.kernel.trace import TRACING_DIR, LoadTrace, Tracing, applied_relocations
 
 MAX_MODULE_FILE = 64 << 20
-SLOT_SIZE = 16
+SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
 
 
 @dataclass
@@ -57,7 +57,7 @@ class KernelConfig:
 
 
 class Kernel:
-    def __init__(self, config: KernelConfig | None = None, *, _boot: bool = True):
+    def __init__(self, config: KernelConfig | None = None):
         from lkmsh.arch import get_arch
 
         self.config = config or KernelConfig()
@@ -86,6 +86,8 @@ class Kernel:
         text_size = max(PAGE_SIZE, -(-(len(funcs) + 1) * SLOT_SIZE // PAGE_SIZE) * PAGE_SIZE)
         self.mem.map(KERNEL_TEXT_BASE, text_size, Perm.R | Perm.X, "kernel:text", owner="kernel")
         slot_bytes = self.arch.trap_slot
+        if len(slot_bytes) != SLOT_SIZE:
+            raise KernelError(f"{self.arch.name}: trap slot of {len(slot_bytes)} bytes")
         for i, f in enumerate(funcs):
             addr = KERNEL_TEXT_BASE + i * SLOT_SIZE
             self.mem.write(addr, slot_bytes)

@@ -6,9 +6,10 @@
     lkmsh                                    (a terminal: the REPL)
 
 The subcommands are the registry's commands (lkmsh.shell.registry), turned
-into click commands. No user ever sees a traceback: unexpected exceptions
-become "lkmsh: internal error: ..." and exit 1 (LKMSH_DEBUG=1 shows the
-traceback).
+into click commands (lkmsh.shell.clickcli). A plain command line is parsed by
+lkmsh.shell.fastparse into the same parameters without importing click. No
+user ever sees a traceback: unexpected exceptions become "lkmsh: internal
+error: ..." and exit 1 (LKMSH_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
@@ -17,121 +18,54 @@ import os
 import sys
 from collections.abc import Sequence
 
-import click
-
-from lkmsh import __version__
 from lkmsh.shell import registry
-from lkmsh.shell.clickspec import CONTEXT_SETTINGS, RunnerBox, finish, missing_message
 from lkmsh.shell.messages import ExitRequest
 
-SCRIPT = "<script>"
+
+def __getattr__(name: str):
+    """``cli`` and its helpers live in lkmsh.shell.clickcli, imported on first use."""
+    if name in ("cli", "LkmshGroup", "_script_command"):
+        from lkmsh.shell import clickcli
+
+        return getattr(clickcli, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class LkmshGroup(click.Group):
-    """Subcommands from the registry; an unknown first word naming a file is a script."""
+def run_plain(argv: Sequence[str]) -> int | None:
+    """Run ``[--state P] [--json] COMMAND ARGS`` without click; None when click must parse."""
+    from lkmsh.shell.fastparse import parse_plain, split_globals
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [c.name for c in registry.all_commands() if not c.repl_only]
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        cmd = registry.get(name)
-        return cmd.click_command() if cmd is not None and not cmd.repl_only else None
-
-    def resolve_command(self, ctx: click.Context, args: list[str]):
-        name = args[0]
-        cmd = self.get_command(ctx, name)
-        if cmd is not None:
-            return name, cmd, args[1:]
-        if name == "-" or os.path.exists(name):
-            return SCRIPT, _script_command, args
-        raise click.UsageError(f"unknown command or script file '{name}' (see 'lkmsh help')")
-
-
-@click.command(SCRIPT, hidden=True, context_settings={"ignore_unknown_options": True})
-@click.argument("path")
-@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
-def _script_command(path: str, extra: tuple[str, ...]) -> None:
-    from lkmsh.shell.script import run_file
-
-    ctx = click.get_current_context()
-    box = ctx.find_object(RunnerBox)
-    box.runner.session.keep_kernel = True
-    finish(ctx, lambda: run_file(box.runner, path, keep_going=box.keep_going))
-
-
-@click.group(
-    cls=LkmshGroup,
-    invoke_without_command=True,
-    context_settings=CONTEXT_SETTINGS,
-    help="A loadable-kernel-module shell: insmod, rmmod, lsmod, modinfo ... "
-    "over an emulated kernel whose state persists between commands.",
-)
-@click.option(
-    "--state",
-    "state",
-    metavar="PATH",
-    help="The kernel state file (default: $LKMSH_STATE, else $XDG_STATE_HOME/lkmsh/kernel.sqlite).",
-)
-@click.option(
-    "--arch",
-    "arch",
-    metavar="ARCH",
-    help="Architecture of a fresh kernel: x86_64 (default) or aarch64; kept in the state file.",
-)
-@click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output.")
-@click.option("-c", "command_string", metavar="STRING", help="Run these ';'-separated commands.")
-@click.option(
-    "--keep-going", "keep_going", is_flag=True, help="Scripts: go on after a failing command."
-)
-@click.option("--version", "version", is_flag=True, help="Show the version and exit.")
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    state: str | None,
-    arch: str | None,
-    json_output: bool,
-    command_string: str | None,
-    keep_going: bool,
-    version: bool,
-) -> None:
+    split = split_globals(argv)
+    if split is None:
+        return None
+    state, json_output, _keep_going, rest = split
+    cmd = registry.get(rest[0])
+    if cmd is None or cmd.repl_only:
+        return None  # a script file, or click's "unknown command"
+    params = parse_plain(cmd, rest[1:])
+    if params is None:
+        return None
     from lkmsh.shell.context import Session
-    from lkmsh.shell.runner import EXIT_OK, Runner
+    from lkmsh.shell.runner import Runner
 
-    if version:
-        click.echo(f"lkmsh {__version__}")
-        ctx.exit(EXIT_OK)
-    if arch is not None:
-        from lkmsh.arch import get_arch, supported_arches
-        from lkmsh.errors import ElfError
-
-        try:
-            get_arch(arch)
-        except ElfError:
-            known = ", ".join(supported_arches())
-            raise click.UsageError(f"unknown architecture '{arch}' (one of: {known})") from None
-    session = Session(state, arch=arch)
-    ctx.call_on_close(session.close)
-    runner = Runner(session, json=json_output)
-    ctx.obj = RunnerBox(runner, keep_going)
-    if command_string is not None:
-        if ctx.invoked_subcommand is not None:
-            raise click.UsageError("-c and a command cannot be combined")
-        from lkmsh.shell.script import run_string
-
-        session.keep_kernel = True
-        finish(ctx, lambda: run_string(runner, command_string, keep_going=keep_going))
-    if ctx.invoked_subcommand is None:
-        session.keep_kernel = True
-        if sys.stdin.isatty():
-            from lkmsh.shell.repl import run_repl
-
-            finish(ctx, lambda: run_repl(runner))
-        from lkmsh.shell.script import run_file
-
-        finish(ctx, lambda: run_file(runner, "-", keep_going=keep_going))
+    session = Session(state)
+    try:
+        return Runner(session, json=json_output).run(cmd, params)
+    except ExitRequest as req:
+        return req.status
+    finally:
+        session.close()
 
 
 def run_cli(argv: Sequence[str]) -> int:
+    status = run_plain(argv)
+    if status is not None:
+        return status
+    import click
+
+    from lkmsh.shell.clickcli import cli
+    from lkmsh.shell.clickspec import missing_message
+
     try:
         rv = cli.main(list(argv), prog_name="lkmsh", standalone_mode=False)
     except click.exceptions.Abort:

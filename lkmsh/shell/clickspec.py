@@ -12,9 +12,10 @@ from typing import Any
 
 import click
 
+from lkmsh.shell.fastparse import JSON_DEST
 from lkmsh.shell.registry import Command
 
-JSON_DEST = "json_output"
+__all__ = ["JSON_DEST", "HelpShown", "RunnerBox", "UsageProblem", "parse", "to_click"]
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 

@@ -125,14 +125,21 @@ class Session:
         keep_kernel: bool = False,
         arch: str | None = None,
     ):
-        from lkmsh.kernel.state import default_state_path
-
-        self.path = Path(path).expanduser() if path else default_state_path()
+        self._path = Path(path).expanduser() if path else None
         self.keep_kernel = keep_kernel  # scripts and the REPL: reuse the kernel between commands
         self.arch = arch  # lkmsh --arch: what a fresh kernel boots as
         self._store: StateStore | None = None
         self.cached: Kernel | None = None
         self._cached_gen: int | None = None
+
+    @property
+    def path(self) -> Path:
+        """The state file; the default one is looked up only when asked (depmod never asks)."""
+        if self._path is None:
+            from lkmsh.kernel.state import default_state_path
+
+            self._path = default_state_path()
+        return self._path
 
     @property
     def store(self) -> StateStore:

@@ -126,7 +126,7 @@ class Command:
 
 
 _REGISTRY: dict[str, Command] = {}
-_loaded = False
+_imported = 0  # how many of COMMAND_MODULES are imported
 
 
 def command(
@@ -166,20 +166,33 @@ def command(
 
 def load_commands() -> None:
     """Import every command module once."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for modname in COMMAND_MODULES:
-        try:
-            importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            if exc.name != modname:
-                raise
+    while _import_next():
+        pass
+
+
+def _import_next() -> bool:
+    """Import the next command module; False when all are imported.
+
+    ``get`` imports only as far as the module defining the name: ``lkmsh
+    lsmod`` never imports the modprobe, depmod or introspection commands.
+    """
+    global _imported
+    if _imported >= len(COMMAND_MODULES):
+        return False
+    modname = COMMAND_MODULES[_imported]
+    _imported += 1
+    try:
+        importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name != modname:
+            raise
+    return True
 
 
 def get(name: str) -> Command | None:
-    load_commands()
+    head = name.partition("/")[0]
+    while name not in _REGISTRY and head not in _REGISTRY and _import_next():
+        pass
     cmd = _REGISTRY.get(name)
     if cmd is None and "/" in name:
         # "x/8xg": a command declared with suffix= takes "/8xg" as that parameter.

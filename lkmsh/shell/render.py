@@ -9,7 +9,6 @@ imported only when a terminal is on the other end.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -40,6 +39,8 @@ def render(view: View | None, out: TextIO, mode: OutputMode) -> None:
     if view is None:
         return
     if mode is OutputMode.JSON:
+        import json
+
         out.write(json.dumps(view.to_json(), indent=2) + "\n")
     elif mode is OutputMode.RICH:
         view.rich(make_console(out))

@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 from lkmsh.errors import KernelError, StateError
 from lkmsh.shell import registry
-from lkmsh.shell.clickspec import JSON_DEST
 from lkmsh.shell.context import Context, OutputMode, Scope, Session, output_mode
+from lkmsh.shell.fastparse import JSON_DEST, parse_plain
 from lkmsh.shell.messages import CommandFailed, state_problem
 from lkmsh.shell.registry import Command
 
@@ -45,8 +45,6 @@ class Runner:
 
     def run_argv(self, argv: Sequence[str]) -> int:
         """Run one split command line (``["insmod", "x.ko", "a=1"]``)."""
-        from lkmsh.shell.clickspec import HelpShown, UsageProblem, parse
-
         if not argv:
             return EXIT_OK
         name, rest = argv[0], list(argv[1:])
@@ -54,6 +52,11 @@ class Runner:
         if cmd is None:
             self.err.write(f"lkmsh: {name}: unknown command (type 'help' for the list)\n")
             return EXIT_FAILURE
+        params = parse_plain(cmd, rest)
+        if params is not None:
+            return self.run(cmd, params)
+        from lkmsh.shell.clickspec import HelpShown, UsageProblem, parse
+
         try:
             params = parse(cmd, rest)
         except HelpShown:

@@ -57,6 +57,23 @@ def test_modinfo_of_a_file_reads_it_without_the_kernel_or_pyelftools(tmp_path):
     assert heavy(mods) == []
 
 
+def test_piped_depmod_of_a_small_tree_opens_no_state_file_nor_click(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("provider.ko", "consumer.ko", "hello.ko"):
+        (tree / name).write_bytes((SAMPLES / name).read_bytes())
+    mods, out = imported_after(tmp_path, "depmod", "-n", "--no-cache", str(tree))
+    assert "consumer.ko: " in out and "provider.ko" in out.split("consumer.ko: ", 1)[1]
+    assert heavy(mods) == []
+    # depmod needs no kernel: no state store, no SQLite, and a plain line needs no click
+    assert {"sqlite3", "lkmsh.kernel.state", "click", "difflib"} & mods == set()
+
+
+def test_piped_lsmod_parses_its_line_without_click(tmp_path, state):
+    mods, _ = imported_after(tmp_path, "--state", str(state), "lsmod")
+    assert {"click", "difflib", "lkmsh.shell.depmod", "lkmsh.shell.introspect"} & mods == set()
+
+
 def test_usage_errors_exit_1_in_kmods_words(lkmsh):
     for args, message in [
         (["insmod"], "insmod: ERROR: missing filename.\n"),

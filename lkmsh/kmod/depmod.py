@@ -776,20 +776,16 @@ def output_builtin_bin(r: DepmodResult) -> bytes:
 
 
 def read_builtin_modinfo(dirname: str) -> list[tuple[str, str, str]] | None:
-    """modules.builtin.modinfo as (module, key, value) records, or None if absent."""
+    """modules.builtin.modinfo as (module, key, value) records, or None if absent,
+    read as kmod 30's depmod reads it (lkmsh.kmod.builtin.indexed_records)."""
+    from lkmsh.kmod.builtin import indexed_records
+
     try:
         with open(os.path.join(dirname, "modules.builtin.modinfo"), "rb") as f:
             data = f.read()
     except OSError:
         return None
-    out = []
-    for raw in data.split(b"\0"):
-        text = raw.decode("utf-8", "surrogateescape")
-        mod, dot, rest = text.partition(".")
-        key, eq, value = rest.partition("=")
-        if mod and dot and eq:
-            out.append((mod, key, value))
-    return out
+    return list(indexed_records(data.decode("utf-8", "surrogateescape").split("\0")))
 
 
 def output_builtin_alias_bin(r: DepmodResult) -> bytes:
@@ -803,7 +799,6 @@ def output_builtin_alias_bin(r: DepmodResult) -> bytes:
         )
         return b""
     idx = Index()
-    count = 0
     for mod, key, value in records:
         if key != "alias":
             continue
@@ -812,8 +807,7 @@ def output_builtin_alias_bin(r: DepmodResult) -> bytes:
             r.diagnostics.append(Diagnostic("WARNING", f"Unmatched bracket in {value}"))
             continue
         idx.insert(alias, mod, 0)
-        count += 1
-    return idx.to_bytes() if count else b""
+    return idx.to_bytes()  # kmod writes the (empty) index even without any alias
 
 
 BIN_WRITERS: dict[str, Callable[[DepmodResult], bytes]] = {

@@ -26,7 +26,6 @@ from lkmsh.shell.render import (
     HelpView,
     LsmodView,
     ModinfoEntry,
-    ModinfoView,
     ModuleView,
     RawView,
     SymbolStatsView,
@@ -225,12 +224,16 @@ def modinfo(
         m = loaded.get(arg.replace("-", "_")) if loaded is not None else None
         if m is None:
             # Not loaded (or -b/-k): the module tree's modules.dep and aliases, as kmod.
-            from lkmsh.shell.modprobe import find_module_files
+            from lkmsh.shell.modprobe import find_modules
 
-            files = find_module_files(arg, basedir, kversion)
-            if not files:
+            found = find_modules(arg, basedir, kversion)
+            if not found:
                 ctx.error(msg.modinfo_not_found(arg))
-            for path in files:
+            for mod in found:
+                path = mod.path
+                if path is None:
+                    entries.append(builtin_modinfo(ctx, mod.name, mod.directory, field))
+                    continue
                 try:
                     entries.append(ModinfoEntry(path, read_modinfo_file(path)))
                 except (OSError, KernelError) as exc:
@@ -238,7 +241,25 @@ def modinfo(
                     ctx.error(msg.modinfo_unreadable(modname(path), exc))
             continue
         entries.append(ModinfoEntry(m.path or "(unknown)", list(m.modinfo)))
-    return ModinfoView(entries, field, null)
+    from lkmsh.shell.modinfoview import TreeModinfoView
+
+    return TreeModinfoView(entries, field, null)
+
+
+def builtin_modinfo(ctx: Context, name: str, directory: str, field: str | None) -> ModinfoEntry:
+    """A built-in module's entry; its records come from modules.builtin.modinfo
+    (not read for -F filename, which kmod answers without them; -F name reads
+    them, and fails as kmod does when there are none, but prints none)."""
+    from lkmsh.kmod.builtin import BuiltinInfoMissing, BuiltinModinfo
+    from lkmsh.shell.modinfoview import builtin_entry
+
+    if field == "filename":
+        return builtin_entry(name, [])
+    try:
+        return builtin_entry(name, BuiltinModinfo.read(directory).info(name))
+    except BuiltinInfoMissing as exc:
+        ctx.error(msg.modinfo_unreadable(name, exc))
+        return builtin_entry(name, None)
 
 
 def read_modinfo_file(path: str) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """The ``depmod`` command: kmod's options in front of lkmsh.kmod.depmod.
 
-``depmod [-a] [-A] [-n] [-e] [-w] [-F System.map | -E Module.symvers] [-C DIR]
+``depmod [-a] [-A] [-n] [-e] [-v] [-w] [-F System.map | -E Module.symvers] [-C DIR]
 [-P C] [-b BASEDIR] [VERSION] [FILE...]`` works as kmod 30's; lkmsh adds
 ``depmod DIR``: the tree is DIR itself (``lkmsh depmod sample_modules``).
 Diagnostics go to stderr as kmod words them (``depmod: WARNING: ...``); a
@@ -73,6 +73,7 @@ class DepmodView(View):
         Opt(("-n", "--show", "--dry-run"), "dry_run", "Write the files to stdout only"),
         Opt(("-P", "--symbol-prefix"), "symbol_prefix", "Architecture symbol prefix", Kind.TEXT),
         Opt(("-w", "--warn"), "warn", "Warn on duplicates"),
+        Opt(("-v", "--verbose"), "verbose", 'Print each "needs" link depmod makes, as kmod -v'),
         Opt(("--no-cache",), "no_cache", "Read every module again (ignore lkmsh's cache)"),
         Opt(("--graph",), "graph", "Draw the dependency graph (of NAME... only) instead"),
         Opt(("--dot",), "dot", "With --graph: the graph in Graphviz DOT"),
@@ -95,6 +96,7 @@ def depmod(
     no_cache: bool,
     graph: bool = False,
     dot: bool = False,
+    verbose: bool = False,
 ) -> Any:
     from lkmsh.kmod.depmod import (
         DepmodFailed,
@@ -136,8 +138,8 @@ def depmod(
         warn_dups=warn,
         sym_prefix=symbol_prefix or "",
         use_cache=not no_cache,
-        # The cache may answer -n with last run's text; JSON wants the graph itself.
-        dry_run=dry_run and ctx.mode is not OutputMode.JSON and not graph,
+        # The cache may answer -n with last run's text; JSON and -v want the graph itself.
+        dry_run=dry_run and ctx.mode is not OutputMode.JSON and not graph and not verbose,
         prefer_machine=host_machine() if dir_mode else None,
     )
     try:
@@ -151,9 +153,13 @@ def depmod(
         return _draw(ctx, result, names, dot, dir_mode)
     written: list[str] = []
     text = ""
+    if verbose and ctx.mode is not OutputMode.JSON:
+        from lkmsh.kmod.depmodverbose import needs_lines
+
+        text = needs_lines(result, req.sym_prefix)
     if not result.cycles:
         if dry_run:
-            text = result.dry_run()
+            text += result.dry_run()
         else:
             try:
                 written = write_files(result)

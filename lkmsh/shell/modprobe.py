@@ -75,10 +75,22 @@ def open_directory(directory: str, config_dirs: list[str]) -> ModuleDirectory:
     return ModuleDirectory.from_texts(directory, texts, config_dirs)
 
 
-def find_module_files(name: str, basedir: str | None, kversion: str | None) -> list[str]:
-    """modinfo NAME: the files of the modules a name or alias means in a module tree
-    (``-b``/``-k``: BASEDIR/lib/modules/VERSION; else modprobe's default directory)."""
+@dataclass(frozen=True)
+class FoundModule:
+    """What ``modinfo NAME`` found in a tree: a module file, or one built into the kernel."""
+
+    name: str
+    path: str | None  # None: built in (modules.builtin)
+    directory: str
+
+
+def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[FoundModule]:
+    """modinfo NAME: the modules a name or alias means in a module tree, in kmod's
+    lookup order (modules.dep, .symbols, .alias, built-in aliases, modules.builtin);
+    ``-b``/``-k``: BASEDIR/lib/modules/VERSION, else modprobe's default directory."""
+    from lkmsh.kmod.builtin import BuiltinModinfo
     from lkmsh.kmod.modprobe import ModuleNotFound
+    from lkmsh.kmod.modprobecfg import underscores
 
     if basedir is not None or kversion is not None:
         directory = f"{basedir or ''}/lib/modules/{kversion or os.uname().release}"
@@ -86,10 +98,25 @@ def find_module_files(name: str, basedir: str | None, kversion: str | None) -> l
         directory = default_directory()
     try:
         db = open_directory(directory, [])
-        names, _alias = db.lookup(name)
+        names, via_alias = db.lookup(name)
     except (KernelError, CommandFailed, ModuleNotFound):
         return []
-    return [db.entries[n].path for n in names if n in db.entries]
+    modname = underscores(name)
+    if not names or (names == [modname] and not via_alias and modname not in db.entries):
+        # kmod asks the built-in modules' aliases before modules.builtin itself.
+        names = BuiltinModinfo.read(db.directory).lookup_alias(name) or names
+    found = []
+    for n in names:
+        if n in db.entries:
+            found.append(FoundModule(n, db.entries[n].path, db.directory))
+        elif n in db.builtin or not via_alias:
+            found.append(FoundModule(n, None, db.directory))
+    return found
+
+
+def find_module_files(name: str, basedir: str | None, kversion: str | None) -> list[str]:
+    """The files among find_modules' answers (built-in modules have none)."""
+    return [m.path for m in find_modules(name, basedir, kversion) if m.path is not None]
 
 
 @dataclass

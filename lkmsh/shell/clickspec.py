@@ -34,7 +34,11 @@ class HelpShown(Exception):
 def to_click(cmd: Command) -> click.Command:
     params: list[click.Parameter] = []
     for o in cmd.opts:
-        if o.value is None:
+        if o.value is None and o.const is not None:
+            # A feature-switch group: click gives the dest to the option given last
+            # (by first occurrence: "-a -d -a" is -d here, -a for kmod's getopt).
+            params.append(click.Option([*o.flags, o.dest], flag_value=o.const, help=o.help))
+        elif o.value is None:
             params.append(click.Option([*o.flags, o.dest], is_flag=True, help=o.help))
         else:
             params.append(

@@ -169,11 +169,12 @@ def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
     opts=[
         Opt(("-F", "--field"), "field", "Print only this field's values", Kind.FIELD),
         Opt(("-0", "--null"), "null", "Separate with NUL instead of newline"),
-        Opt(("-a", "--author"), "author", "Print only 'author'"),
-        Opt(("-d", "--description"), "description", "Print only 'description'"),
-        Opt(("-l", "--license"), "license", "Print only 'license'"),
-        Opt(("-p", "--parameters"), "parameters", "Print only 'parm'"),
-        Opt(("-n", "--filename"), "filename", "Print only 'filename'"),
+        # -a/-d/-l/-p/-n are -F shortcuts: one dest, the last given wins (kmod's getopt).
+        Opt(("-a", "--author"), "field", "Print only 'author'", const="author"),
+        Opt(("-d", "--description"), "field", "Print only 'description'", const="description"),
+        Opt(("-l", "--license"), "field", "Print only 'license'", const="license"),
+        Opt(("-p", "--parameters"), "field", "Print only 'parm'", const="parm"),
+        Opt(("-n", "--filename"), "field", "Print only 'filename'", const="filename"),
         Opt(("-m", "--modname"), "by_name", "Treat arguments as module names, not files"),
         Opt(("-b", "--basedir"), "basedir", "Look names up under DIR/lib/modules", Kind.DIR),
         Opt(("-k", "--set-version"), "kversion", "Kernel version for -b", Kind.TEXT),
@@ -185,23 +186,10 @@ def modinfo(
     modules: tuple[str, ...],
     field: str | None,
     null: bool,
-    author: bool,
-    description: bool,
-    license: bool,
-    parameters: bool,
-    filename: bool,
     by_name: bool,
     basedir: str | None = None,
     kversion: str | None = None,
 ) -> Any:
-    shortcuts = {
-        "author": author,
-        "description": description,
-        "license": license,
-        "parm": parameters,
-        "filename": filename,
-    }
-    field = field or next((f for f, on in shortcuts.items() if on), None)
     entries: list[ModinfoEntry] = []
     loaded: dict[str, Any] | None = None
     for arg in modules:

@@ -26,16 +26,17 @@ def parse_plain(cmd: Command, argv: Sequence[str]) -> dict[str, Any] | None:
     """@argv (without the command name) as click would parse it, or None to ask click."""
     if any(a.many for a in cmd.args[:-1]):
         return None  # click spreads the values over the later arguments
-    flags: dict[str, tuple[str, bool]] = {}
+    flags: dict[str, tuple[str, bool, str | None]] = {}
     params: dict[str, Any] = {}
     for o in cmd.opts:
         takes_value = o.value is not None
         if takes_value and not isinstance(o.default, str | None):
             return None  # click would convert given values to the default's type
         for f in o.flags:
-            flags[f] = (o.dest, takes_value)
-        params[o.dest] = o.default if takes_value else False
-    flags["--json"] = (JSON_DEST, False)  # click's last option with a flag wins
+            flags[f] = (o.dest, takes_value, o.const)
+        if o.dest not in params or params[o.dest] is None:  # a group shares one dest
+            params[o.dest] = o.default if takes_value or o.const is not None else False
+    flags["--json"] = (JSON_DEST, False, None)  # click's last option with a flag wins
     params[JSON_DEST] = False
     positional: list[str] = []
     i = 0
@@ -49,11 +50,11 @@ def parse_plain(cmd: Command, argv: Sequence[str]) -> dict[str, Any] | None:
             spec = flags.get(name)
             if spec is None:
                 return None
-            dest, takes_value = spec
+            dest, takes_value, const = spec
             if not takes_value:
                 if eq:
                     return None
-                params[dest] = True
+                params[dest] = True if const is None else const  # the last of a group wins
                 continue
             if not eq:
                 if i >= len(argv):

@@ -71,7 +71,12 @@ class Arg:
 
 @dataclass(frozen=True)
 class Opt:
-    """An option: a flag when ``value`` is None, else it takes a value of that kind."""
+    """An option: a flag when ``value`` is None, else it takes a value of that kind.
+
+    A flag with ``const`` stores that string in ``dest`` instead of True; several
+    options sharing one dest then form a group where the last given wins (kmod's
+    ``modinfo -a -d -F KEY``: getopt's order).
+    """
 
     flags: tuple[str, ...]
     dest: str
@@ -79,6 +84,7 @@ class Opt:
     value: Kind | None = None
     default: Any = None
     metavar: str | None = None
+    const: str | None = None
 
 
 @dataclass

@@ -131,6 +131,9 @@ def test_without_builtin_modinfo_a_builtin_module_has_no_records_and_no_error(
         ["-a", "-d", "-a"],
         ["-F", "alias", "-F", "license"],
         ["-l", "-F", "alias", "-n", "-F", "description"],
+        ["-ad"],  # bundled: parsed by click, not the fast path
+        ["-da"],
+        ["-pn"],
     ],
     ids=" ".join,
 )

@@ -452,11 +452,15 @@ class Kernel:
             # Taints are committed only once the module is really going in.
             if T.Taint.PROPRIETARY_MODULE in taints:
                 if T.Taint.PROPRIETARY_MODULE not in self._taints:
-                    self.log.emit(4, f"{name}: module license '{lic or 'unspecified'}' taints kernel.")
+                    self.log.emit(
+                        4, f"{name}: module license '{lic or 'unspecified'}' taints kernel."
+                    )
                     self.log.emit(4, "Disabling lock debugging due to kernel taint")
                 self._taints.add(T.Taint.PROPRIETARY_MODULE)
             if T.Taint.OOT_MODULE in taints:
-                self._taint(T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel.")
+                self._taint(
+                    T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel."
+                )
             if force:
                 self._taint(T.Taint.FORCED_MODULE)
             module.taints = T.letters(taints)
@@ -524,7 +528,9 @@ class Kernel:
         if ret < 0:
             self._discard(module)
             err = -ret
-            raise InitFailed(f"{module.name}: init returned {ret}", errno=err if err < 4096 else E.EINVAL)
+            raise InitFailed(
+                f"{module.name}: init returned {ret}", errno=err if err < 4096 else E.EINVAL
+            )
         if ret > 0:
             # Linux's do_init_module() warning, word for word (it loads the module anyway).
             self.log.emit(
@@ -548,7 +554,9 @@ class Kernel:
             if module is None:
                 raise NotFound(f"Module {name} is not currently loaded")
             if module.users and not force:
-                raise Busy(f"Module {module.name} is in use by: {' '.join(module.users)}", module.users)
+                raise Busy(
+                    f"Module {module.name} is in use by: {' '.join(module.users)}", module.users
+                )
             if module.state is not ModuleState.RUNNING and not force:
                 raise Busy(f"Module {module.name} is {module.state.value}")
             if not force and (module.permanent or module.extra_refs):
@@ -681,7 +689,9 @@ class Kernel:
             if m.permanent:
                 users += "[permanent],"
             flags = T.module_flags(T.from_letters(m.taints))
-            line = f"{m.name} {m.size} {m.refcount} {users or '-'} {m.state.proc_name} 0x{m.base:016x}"
+            line = (
+                f"{m.name} {m.size} {m.refcount} {users or '-'} {m.state.proc_name} 0x{m.base:016x}"
+            )
             lines.append(line + (f" {flags}" if flags else "") + "\n")
         return "".join(lines)
 
@@ -701,7 +711,12 @@ class Kernel:
         with self._lock:
             regions = [
                 RegionImage(
-                    r.vaddr, r.size, r.name, r.owner, bytes(int(p) for p in r.page_perms), bytes(r.data)
+                    r.vaddr,
+                    r.size,
+                    r.name,
+                    r.owner,
+                    bytes(int(p) for p in r.page_perms),
+                    bytes(r.data),
                 )
                 for r in self.mem.regions()
                 if r.owner != "kernel" and not r.transient
@@ -761,4 +776,3 @@ class Kernel:
         k.procfs = ProcFS.from_data(state.components["procfs"])
         k.tracing = Tracing.from_data(state.components.get("tracing"))
         return k
-

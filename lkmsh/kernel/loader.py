@@ -123,7 +123,12 @@ class ModuleLoader:
     def _got_entries(self) -> int:
         got_types = {n for n, r in self.arch.relocations.items() if r.uses_got}
         return len(
-            {r.symbol for rs in self.ef.relocation_sections for r in rs.relocations if r.type in got_types}
+            {
+                r.symbol
+                for rs in self.ef.relocation_sections
+                for r in rs.relocations
+                if r.type in got_types
+            }
         )
 
     def _plt_entries(self) -> int:

@@ -26,7 +26,11 @@ def report_kind(fault: CpuFault) -> T.Taint:
     """The taint a fault leaves: D for an Oops, L for a soft lockup."""
     from lkmsh.kernel.cpu import FaultKind
 
-    return T.Taint.SOFTLOCKUP if fault.kind in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED) else T.Taint.DIE
+    return (
+        T.Taint.SOFTLOCKUP
+        if fault.kind in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED)
+        else T.Taint.DIE
+    )
 
 
 def fault_summary(fault: CpuFault, arch: str = "x86_64") -> str:
@@ -50,7 +54,9 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         if access == "exec":
             code |= 0x10
             if k is FaultKind.PROTECTION_FAULT:
-                lines.append((ALERT, "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)"))
+                lines.append(
+                    (ALERT, "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)")
+                )
         if addr < 4096:
             lines.append((ALERT, f"BUG: kernel NULL pointer dereference, address: {addr:016x}"))
         else:
@@ -173,8 +179,8 @@ def kmemleak_lines(kernel: Kernel, leaks) -> list[str]:
     """kmemleak's report for what a module left allocated at unload."""
     out = [f"kmemleak: {len(leaks)} new suspected memory leaks (see /sys/kernel/debug/kmemleak)"]
     for a in leaks:
-        out.append(f'unreferenced object 0x{a.addr:016x} (size {a.size}):')
-        out.append(f"  comm \"insmod\", pid 1, jiffies {a.jiffies if hasattr(a, 'jiffies') else 0}")
+        out.append(f"unreferenced object 0x{a.addr:016x} (size {a.size}):")
+        out.append(f'  comm "insmod", pid 1, jiffies {a.jiffies if hasattr(a, "jiffies") else 0}')
         out.append("  backtrace:")
         out.append(f"    [<{a.caller:016x}>] {kernel.symbolize(a.caller)}")
     return out

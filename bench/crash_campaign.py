@@ -1,4 +1,4 @@
-"""On-demand crash campaign: kill -9 one-shot insmod/rmmod at random moments.
+"""On-demand crash campaign: kill -9 one-shot insmod/rmmod/modprobe at random moments.
 
     python bench/crash_campaign.py [--trials N] [--seed S]
 
@@ -55,6 +55,8 @@ COMMANDS = [
     ["insmod", str(SAMPLES / "consumer.ko")],
     ["insmod", str(SAMPLES / "procfs.ko")],
     ["rmmod", "chain_bottom"],
+    ["modprobe", "chain_top"],  # chain_middle and chain_top over the loaded chain_bottom
+    ["modprobe", "-r", "provider"],
 ]
 
 

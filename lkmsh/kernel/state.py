@@ -315,17 +315,11 @@ class StateStore:
             if not self.path.exists():
                 return None
             conn = self._writer()
-            try:
+            with self._guarded():
                 conn.execute("BEGIN")
                 state = self._load_in_tx(conn)
                 conn.execute("COMMIT")
                 return state
-            except sqlite3.Error as e:
-                self._abort()
-                raise self._db_error(e) from None
-            except BaseException:
-                self._abort()
-                raise
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:

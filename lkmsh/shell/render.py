@@ -165,6 +165,13 @@ def _params(
     return [(n, d, t) for n, (d, t) in reversed(found.items())]
 
 
+def _parm(name: str, desc: str | None, typ: str | None, alone: bool) -> str:
+    """One parameter as kmod words it; `-F parm` (alone) shows a type-only one as "x: (int)"."""
+    if desc is None:
+        return f"{name}: ({typ})" if alone else f"{name}:{typ}"
+    return f"{name}:{desc} ({typ})" if typ is not None else f"{name}:{desc}"
+
+
 def modinfo_text(entry: ModinfoEntry, field: str | None, sep: str, warn: list[str]) -> str:
     """One module as kmod's modinfo prints it (tools/modinfo.c modinfo_do)."""
     out: list[str] = []
@@ -175,13 +182,7 @@ def modinfo_text(entry: ModinfoEntry, field: str | None, sep: str, warn: list[st
     if entry.info is None:
         return "".join(out)
     if field == "parm":
-        for name, desc, typ in _params(entry.info, warn):
-            if desc is None:
-                out.append(f"{name}: ({typ}){sep}")
-            elif typ is not None:
-                out.append(f"{name}:{desc} ({typ}){sep}")
-            else:
-                out.append(f"{name}:{desc}{sep}")
+        out.extend(_parm(n, d, t, alone=True) + sep for n, d, t in _params(entry.info, warn))
         return "".join(out)
     for key, value in entry.info:
         if field is not None:
@@ -196,13 +197,10 @@ def modinfo_text(entry: ModinfoEntry, field: str | None, sep: str, warn: list[st
         # printf("%s:%-*s%s", key, 15 - keylen, "", value): a negative width pads too.
         out.append(f"{key}:{' ' * abs(15 - len(key))}{value}{sep}")
     if field is None:
-        for name, desc, typ in _params(entry.info, warn):
-            if desc is None:
-                out.append(f"{'parm:':<16}{name}:{typ}{sep}")
-            elif typ is not None:
-                out.append(f"{'parm:':<16}{name}:{desc} ({typ}){sep}")
-            else:
-                out.append(f"{'parm:':<16}{name}:{desc}{sep}")
+        out.extend(
+            f"{'parm:':<16}{_parm(n, d, t, alone=False)}{sep}"
+            for n, d, t in _params(entry.info, warn)
+        )
     return "".join(out)
 
 

@@ -138,3 +138,17 @@ def module_source(
     if softdep:
         lines.append(f'MODULE_SOFTDEP("{softdep}");')
     return "\n".join(lines) + "\n"
+
+
+def build_failing_chain(tmp: Path) -> Path:
+    """base_ok <- mid_fails (init returns -EIO) <- top_needs, in tmp/mods."""
+    d = tmp / "mods"
+    build(tmp, "base_ok", module_source(exports=("base_fn",)), out=d / "base_ok.ko")
+    build(
+        tmp,
+        "mid_fails",
+        module_source(uses=("base_fn",), exports=("mid_fn",), init_returns=-5),
+        out=d / "mid_fails.ko",
+    )
+    build(tmp, "top_needs", module_source(uses=("mid_fn",)), out=d / "top_needs.ko")
+    return d

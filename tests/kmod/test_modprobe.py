@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from kmod_helpers import SAMPLES, build, module_source, needs_gcc
+from kmod_helpers import SAMPLES, build, build_failing_chain, module_source, needs_gcc
 
 
 def lsmod_names(lkmsh) -> list[str]:
@@ -101,15 +101,7 @@ def test_lkmsh_module_path_is_the_default_directory(samples, lkmsh):
 
 @needs_gcc
 def test_a_failure_in_the_middle_unwinds_what_was_loaded(tmp_path, lkmsh):
-    d = tmp_path / "mods"
-    build(tmp_path, "base_ok", module_source(exports=("base_fn",)), out=d / "base_ok.ko")
-    build(
-        tmp_path,
-        "mid_fails",
-        module_source(uses=("base_fn",), exports=("mid_fn",), init_returns=-5),
-        out=d / "mid_fails.ko",
-    )
-    build(tmp_path, "top_needs", module_source(uses=("mid_fn",)), out=d / "top_needs.ko")
+    d = build_failing_chain(tmp_path)
     lkmsh("depmod", str(d))
     r = lkmsh("modprobe", "--moddir", str(d), "top_needs")
     assert r.returncode == 1

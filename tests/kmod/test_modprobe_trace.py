@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from kmod_helpers import SAMPLES, build, module_source, needs_gcc
+from kmod_helpers import SAMPLES, build_failing_chain, needs_gcc
 
 CHAIN = ("chain_bottom", "chain_middle", "chain_top")
 
@@ -119,15 +119,7 @@ def test_modprobe_trace_skips_what_is_loaded_and_refuses_removal(samples, lkmsh)
 
 @needs_gcc
 def test_a_failure_in_the_middle_shows_the_trace_then_the_unwinding(tmp_path, lkmsh):
-    d = tmp_path / "mods"
-    build(tmp_path, "base_ok", module_source(exports=("base_fn",)), out=d / "base_ok.ko")
-    build(
-        tmp_path,
-        "mid_fails",
-        module_source(uses=("base_fn",), exports=("mid_fn",), init_returns=-5),
-        out=d / "mid_fails.ko",
-    )
-    build(tmp_path, "top_needs", module_source(uses=("mid_fn",)), out=d / "top_needs.ko")
+    d = build_failing_chain(tmp_path)
     r = lkmsh("modprobe", "--moddir", str(d), "--trace", "top_needs")
     assert r.returncode == 1
     assert "could not insert 'mid_fails': Input/output error" in r.stderr

@@ -69,14 +69,38 @@ def make_console(out: TextIO):
     )
 
 
+_WRAPPING_COLUMNS = ("Description",)  # prose may wrap; names, addresses and numbers never
+
+
 def _table(*columns: str, title: str | None = None, caption: str | None = None):
     from rich import box
     from rich.table import Table
 
     t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, header_style="bold")
     for c in columns:
-        t.add_column(c, justify="right" if c in ("Size", "Used", "Refs", "Chain") else "left")
+        t.add_column(
+            c,
+            justify="right" if c in ("Size", "Used", "Refs", "Chain") else "left",
+            no_wrap=c not in _WRAPPING_COLUMNS,
+        )
     return t
+
+
+def print_table(console: Any, table: Any, view: View) -> None:
+    """Print @table when it fits the terminal, else @view's plain text.
+
+    rich elides what does not fit ("ffffffffa00…"); an address or a name cut
+    short is wrong data, so a table too wide for the terminal gives way to the
+    kmod text, which the terminal wraps without losing a character.
+    """
+    from rich.measure import Measurement
+
+    unbounded = console.options.update(width=10_000, max_width=10_000)
+    if Measurement.get(console, unbounded, table).maximum > console.width:
+        text = view.plain()
+        console.file.write(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+        return
+    console.print(table)
 
 
 def module_json(m: Module) -> dict[str, Any]:
@@ -118,21 +142,15 @@ class LsmodView(View):
 
     def rich(self, console: Any) -> None:
         caption = f"Kernel tainted: {self.taints}" if self.taints else "Kernel not tainted"
-        t = _table("Module", "Size", "Used", "By", "State", "Taints", caption=caption)
+        t = _table("Module", "Size", "Used by", "State", "Taints", caption=caption)
         for m in self.modules:
             state = m.state.proc_name
             style = "green" if state == "Live" else "yellow"
-            t.add_row(
-                m.name,
-                str(m.size),
-                str(m.refcount),
-                ",".join(m.users),
-                f"[{style}]{state}[/]",
-                m.taints,
-            )
+            used_by = f"{m.refcount} {','.join(m.users)}".rstrip()  # one column, as lsmod's
+            t.add_row(m.name, str(m.size), used_by, f"[{style}]{state}[/]", m.taints)
         if not self.modules:
             console.print("[dim]no modules loaded[/]")
-        console.print(t)
+        print_table(console, t, self)
 
 
 # -- modinfo ------------------------------------------------------------------
@@ -288,7 +306,7 @@ class SymbolsView(View):
         for s in self.symbols:
             owner = s.owner or "[dim]kernel[/]"
             t.add_row(f"{s.addr:016x}", s.kind.value, s.name, owner, "yes" if s.gpl else "")
-        console.print(t)
+        print_table(console, t, self)
 
 
 @dataclass

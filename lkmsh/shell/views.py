@@ -89,7 +89,7 @@ class FtraceView(View):
     def rich(self, console: Any) -> None:
         from rich.markup import escape
 
-        from lkmsh.shell.render import _table
+        from lkmsh.shell.render import _table, print_table
 
         t = _table("Time", "Task", "Call", "Returns", "Caller", title="kernel API calls")
         for e in self.entries:
@@ -102,7 +102,7 @@ class FtraceView(View):
                 ret,
                 escape(e.where),
             )
-        console.print(t)
+        print_table(console, t, self)
 
 
 @dataclass
@@ -279,7 +279,7 @@ class MemmapView(View):
         return {"regions": [r.to_json() for r in self.rows], "notes": self.notes}
 
     def rich(self, console: Any) -> None:
-        from lkmsh.shell.render import _table
+        from lkmsh.shell.render import _table, print_table
 
         styles = {"kernel text": "bold", "kernel data": "bold", "module": "cyan", "stack": "yellow"}
         t = _table("Start", "End", "Perm", "Size", "Kind", "Name", "Owner")
@@ -294,7 +294,7 @@ class MemmapView(View):
                     f"  {c.start:016x}", f"{c.end:016x}", c.perm, str(c.size),
                     "[dim]section[/]", f"[dim]{c.name}[/]", "",
                 )  # fmt: skip
-        console.print(t)
+        print_table(console, t, self)
         for n in self.notes:
             console.print(f"[dim]{n}[/]")
 
@@ -330,7 +330,7 @@ class SlabinfoView(View):
         }
 
     def rich(self, console: Any) -> None:
-        from lkmsh.shell.render import _table
+        from lkmsh.shell.render import _table, print_table
 
         t = _table(
             "Cache", "Size", "Active", "Objs", "Per slab", "Pages/slab", "Slabs",
@@ -343,7 +343,7 @@ class SlabinfoView(View):
                 str(s.objs_per_slab), str(s.pages_per_slab), str(s.num_slabs),
             ]  # fmt: skip
             t.add_row(*[f"[{style}]{c}[/]" if style else c for c in cells])
-        console.print(t)
+        print_table(console, t, self)
 
 
 @dataclass
@@ -398,7 +398,7 @@ class KmemleakView(View):
         }
 
     def rich(self, console: Any) -> None:
-        from lkmsh.shell.render import _table
+        from lkmsh.shell.render import _table, print_table
 
         cap = f"scanned {self.scanned_objects} objects, {self.scanned_bytes} bytes"
         if not self.leaks:
@@ -407,7 +407,7 @@ class KmemleakView(View):
         t = _table("Object", "Size", "Module", "Allocated at", caption=cap)
         for lk in self.leaks:
             t.add_row(f"{lk.addr:016x}", str(lk.size), lk.owner, lk.where)
-        console.print(t)
+        print_table(console, t, self)
 
 
 @dataclass

@@ -109,11 +109,18 @@ def test_json_has_every_column_and_the_taints():
 
 
 def test_rich_is_a_table_and_plain_never_touches_rich(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
     out = io.StringIO()
     render(LsmodView(MODULES, "O"), out, OutputMode.RICH)
     table = out.getvalue()
     assert "Module" in table and "State" in table and "Live" in table
     assert "Kernel tainted: O" in table
+    assert "3 consumer,chain_top" in table  # "Used by" is one column, as lsmod's
+    # too narrow for the table: kmod's text, nothing elided
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    render(LsmodView(MODULES, "O"), out, OutputMode.RICH)
+    assert out.getvalue() == LsmodView(MODULES, "O").plain()
     # plain: no box-drawing characters, nothing truncated
     out = io.StringIO()
     render(LsmodView(MODULES), out, OutputMode.PLAIN)

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from lkmsh.kernel.component import Component
+
 HZ = 250
 NSEC_PER_SEC = 1_000_000_000
 NSEC_PER_JIFFY = NSEC_PER_SEC // HZ
@@ -22,8 +24,10 @@ INITIAL_JIFFIES = (-300 * HZ) & 0xFFFFFFFF
 MASK64 = (1 << 64) - 1
 
 
-class Clock:
+class Clock(Component):
     """``source`` is the host's monotonic clock (injectable so tests are exact)."""
+
+    name = "clock"
 
     def __init__(
         self,
@@ -62,11 +66,18 @@ class Clock:
     def to_data(self) -> dict[str, Any]:
         return {"ns": self.ns()}
 
+    def load_data(self, data: dict[str, Any] | None) -> None:
+        self._base = int((data or {}).get("ns", 0))
+        self._start = self._source()
+        self._virtual = 0
+
     @classmethod
     def from_data(
         cls, data: dict[str, Any], source: Callable[[], int] = time.monotonic_ns
     ) -> Clock:
-        return cls(int(data.get("ns", 0)), source)
+        clock = cls(0, source)
+        clock.load_data(data)
+        return clock
 
 
 def msecs_to_jiffies(ms: int) -> int:

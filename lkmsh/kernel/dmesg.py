@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lkmsh.kernel.component import Component
+
 DEFAULT_CAPACITY = 128 * 1024  # CONFIG_LOG_BUF_SHIFT=17
 DEFAULT_LEVEL = 4  # CONFIG_MESSAGE_LOGLEVEL_DEFAULT
 RECORD_OVERHEAD = 24  # bytes of metadata charged per record (Linux's printk_info is larger)
@@ -53,8 +55,10 @@ def format_line(rec: LogRecord) -> str:
     return f"{format_timestamp(rec.ts_ns)} {rec.text}"
 
 
-class Dmesg:
+class Dmesg(Component):
     """The ring. ``now_ns`` stamps records: the kernel passes its clock's ``ns``."""
+
+    name = "dmesg"
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, now_ns: Callable[[], int] | None = None):
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
@@ -159,14 +163,21 @@ class Dmesg:
             "records": [r.to_list() for r in self._records],
         }
 
+    def load_data(self, data: dict[str, Any] | None) -> None:
+        """Restore the saved records; the capacity stays the configured one."""
+        data = data or {}
+        self._records.clear()
+        self._used = 0
+        for item in data.get("records", []):
+            rec = LogRecord.from_list(item)
+            self._records.append(rec)
+            self._used += rec.cost
+        self.next_seq = int(data.get("next_seq", len(self._records)))
+        self._open = bool(data.get("open", False))
+        self._trim()
+
     @classmethod
     def from_data(cls, data: dict[str, Any], now_ns: Callable[[], int] | None = None) -> Dmesg:
         log = cls(int(data.get("capacity", DEFAULT_CAPACITY)), now_ns)
-        for item in data.get("records", []):
-            rec = LogRecord.from_list(item)
-            log._records.append(rec)
-            log._used += rec.cost
-        log.next_seq = int(data.get("next_seq", len(log._records)))
-        log._open = bool(data.get("open", False))
-        log._trim()
+        log.load_data(data)
         return log

@@ -30,8 +30,10 @@ from typing import Any
 
 from lkmsh.errors import KernelError, OutOfMemory
 from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
+from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.layout import PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
+from lkmsh.kernel.module import ModuleState
 
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
 KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
@@ -163,14 +165,20 @@ def slab_bytes(cache: int) -> int:
     return max(PAGE_SIZE, _page_round(cache * 8))
 
 
-class Heap:
+class Heap(Component):
+    """``symbolize`` names a caller address in leak reports (the kernel's kallsyms)."""
+
+    name = "heap"
+
     def __init__(
         self,
         mem: AddressSpace,
         limit: int = DEFAULT_LIMIT,
         now_ns: Callable[[], int] | None = None,
+        symbolize: Callable[[int], str] | None = None,
     ):
         self.mem = mem
+        self.symbolize: Callable[[int], str] = symbolize or (lambda addr: f"0x{addr:x}")
         self.limit = limit
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
         self._range = mem.direct_map  # page ranges; the AddressSpace persists them
@@ -411,6 +419,23 @@ class Heap:
             "footprint": self.footprint,
         }
 
+    def load_data(self, data: dict[str, Any] | None) -> None:
+        """Rebuild the metadata; the slab and page regions must already be in ``mem``."""
+        data = data or {}
+        for cache, addr, nbytes, free in data.get("slabs", []):
+            slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
+            self._slabs[slab.addr] = slab
+            if slab.free:
+                self._partial[slab.cache].append(slab.addr)
+        for v in data.get("live", []):
+            a = Allocation.from_list(v)
+            self._live[a.addr] = a
+        for v in data.get("freed", []):
+            a = Allocation.from_list(v)
+            self._freed[a.addr] = a
+        self._freed_pages = [int(x) for x in data.get("freed_pages", [])]
+        self.footprint = int(data.get("footprint", 0))
+
     @classmethod
     def from_data(
         cls,
@@ -419,22 +444,28 @@ class Heap:
         limit: int = DEFAULT_LIMIT,
         now_ns: Callable[[], int] | None = None,
     ) -> Heap:
-        """Rebuild the metadata; the slab and page regions must already be in ``mem``."""
         heap = cls(mem, limit, now_ns)
-        for cache, addr, nbytes, free in data.get("slabs", []):
-            slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
-            heap._slabs[slab.addr] = slab
-            if slab.free:
-                heap._partial[slab.cache].append(slab.addr)
-        for v in data.get("live", []):
-            a = Allocation.from_list(v)
-            heap._live[a.addr] = a
-        for v in data.get("freed", []):
-            a = Allocation.from_list(v)
-            heap._freed[a.addr] = a
-        heap._freed_pages = [int(x) for x in data.get("freed_pages", [])]
-        heap.footprint = int(data.get("footprint", 0))
+        heap.load_data(data)
         return heap
+
+    def module_going(self, module: Any) -> list[Report]:
+        """Reclaim what the module still holds; kmemleak's report of what its exit left.
+
+        After a failed init (the module never ran as RUNNING -> UNLOADING) the
+        memory is reclaimed without a report, as before.
+        """
+        leaks = self.reclaim(module.name)
+        if not leaks or module.state is not ModuleState.UNLOADING:
+            return []
+        out = [
+            f"kmemleak: {len(leaks)} new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+        ]
+        for a in leaks:
+            out.append(f"unreferenced object 0x{a.addr:016x} (size {a.size}):")
+            out.append(f'  comm "insmod", pid 1, jiffies {a.jiffies}')
+            out.append("  backtrace:")
+            out.append(f"    [<{a.caller:016x}>] {self.symbolize(a.caller)}")
+        return [(3, line) for line in out]
 
 
 def _free_name(kind: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lkmsh.errors import (
     AlreadyExists,
@@ -28,6 +29,7 @@ from lkmsh.errors import (
 )
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.clock import Clock
+from lkmsh.kernel.component import Component
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.heap import Heap
@@ -42,6 +44,7 @@ from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTa
 from lkmsh.kernel.trace import TRACING_DIR, LoadTrace, Tracing, applied_relocations
 
 MAX_MODULE_FILE = 64 << 20
+C = TypeVar("C", bound=Component)
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
 
 
@@ -64,17 +67,22 @@ class Kernel:
         self.arch = get_arch(self.config.arch)
         self._lock = threading.RLock()
         self.mem = AddressSpace()
-        self.symbol_table = SymbolTable(self.config.symbol_buckets)
-        self.clock = Clock()
-        self.log = Dmesg(self.config.dmesg_bytes, now_ns=self._now)
-        self.heap = Heap(self.mem, limit=self.config.heap_limit, now_ns=self._now)
-        self.procfs = ProcFS()
+        #: every stateful part (component.py): saved, restored and told of unloads in a loop
+        self.components: list[Component] = []
+        self.clock = self.add_component(Clock())
+        self.log = self.add_component(Dmesg(self.config.dmesg_bytes, now_ns=self._now))
+        self.heap = self.add_component(
+            Heap(self.mem, self.config.heap_limit, self._now, symbolize=self.symbolize)
+        )
+        self.symbol_table = self.add_component(SymbolTable(self.config.symbol_buckets))
+        self.procfs = self.add_component(ProcFS(self.heap))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
         self._cpu = None
         self._current: list[Module] = []
-        self.tracing = Tracing()  # the function tracer and the relocation log (trace.py)
+        # the function tracer and the relocation log (trace.py)
+        self.tracing = self.add_component(Tracing())
         self.load_trace: LoadTrace | None = None  # set around one module_load to trace it
         self._boot_kernel_image()
 
@@ -105,6 +113,13 @@ class Kernel:
         data_size = max(PAGE_SIZE, -(-(at - KERNEL_DATA_BASE) // PAGE_SIZE) * PAGE_SIZE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data()
+
+    def add_component(self, component: C) -> C:
+        """Register a stateful part (see component.py); returns it."""
+        if any(c.name == component.name for c in self.components):
+            raise KernelError(f"component {component.name} registered twice")
+        self.components.append(component)
+        return component
 
     def _now(self) -> int:
         return self.clock.ns()
@@ -474,6 +489,7 @@ class Kernel:
 
             self._apply_params(module, params)
         except BaseException:
+            self.tracing.relocs.forget(name)
             for ks in exported:
                 self.symbol_table.unexport(ks.name)
             if name in self._modules and self._modules[name] is module:
@@ -574,7 +590,7 @@ class Kernel:
                     fault = exc
                 finally:
                     self._current.pop()
-            self._discard(module, report_leaks=True)
+            self._discard(module)
             if fault is not None:
                 raise fault
 
@@ -590,17 +606,14 @@ class Kernel:
             if other and module.name in other.uses:
                 other.uses.remove(module.name)
 
-    def _discard(self, module: Module, report_leaks: bool = False) -> None:
-        """Free everything a module holds: symbols, /proc entries, heap, memory."""
-        self.symbol_table.unexport_owner(module.name)
-        for entry in self.procfs.remove_owned_by(module.name, self.heap):
-            self.log.emit(4, f"{module.name}: removing leftover /proc/{entry}")
-        leaks = self.heap.reclaim(module.name)
-        if report_leaks and leaks:
-            from lkmsh.kernel.oops import kmemleak_lines
+    def _discard(self, module: Module) -> None:
+        """Free everything a module holds: each component's part of it, then its memory.
 
-            for line in kmemleak_lines(self, leaks):
-                self.log.emit(3, line)
+        This is Linux's MODULE_STATE_GOING notifier chain: newest component first.
+        """
+        for component in reversed(self.components):
+            for level, line in component.module_going(module):
+                self.log.emit(level, line)
         self._forget(module)
         for vaddr in module.regions:
             self.mem.unmap(vaddr)
@@ -735,14 +748,7 @@ class Kernel:
                     },
                 },
                 modules=[m.to_dict() for m in self.module_list_all()],
-                components={
-                    "symbols": [s.to_list() for s in self.symbol_table if s.owner],
-                    "heap": self.heap.to_data(),
-                    "dmesg": self.log.to_data(),
-                    "clock": self.clock.to_data(),
-                    "procfs": self.procfs.to_data(),
-                    "tracing": self.tracing.to_data(self._modules),
-                },
+                components={c.name: c.to_data() for c in self.components},
                 regions=regions,
             )
 
@@ -768,11 +774,6 @@ class Kernel:
         for d in reversed(state.modules):
             m = Module.from_dict(d)
             k._modules[m.name] = m
-        for v in state.components["symbols"]:
-            k.symbol_table.export(KernelSymbol.from_list(v))
-        k.clock = Clock.from_data(state.components["clock"])
-        k.heap = Heap.from_data(k.mem, state.components["heap"], cfg.heap_limit, k._now)
-        k.log = Dmesg.from_data(state.components["dmesg"], now_ns=k._now)
-        k.procfs = ProcFS.from_data(state.components["procfs"])
-        k.tracing = Tracing.from_data(state.components.get("tracing"))
+        for component in k.components:
+            component.load_data(state.components.get(component.name))
         return k

@@ -1,4 +1,4 @@
-"""Oops, soft-lockup and kmemleak reports, worded and laid out as x86-64 Linux prints them."""
+"""Oops and soft-lockup reports, worded and laid out as x86-64 Linux prints them."""
 
 from __future__ import annotations
 
@@ -173,14 +173,3 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append((DEFAULT, " </TASK>"))
     lines.append((DEFAULT, "---[ end trace 0000000000000000 ]---"))
     return lines
-
-
-def kmemleak_lines(kernel: Kernel, leaks) -> list[str]:
-    """kmemleak's report for what a module left allocated at unload."""
-    out = [f"kmemleak: {len(leaks)} new suspected memory leaks (see /sys/kernel/debug/kmemleak)"]
-    for a in leaks:
-        out.append(f"unreferenced object 0x{a.addr:016x} (size {a.size}):")
-        out.append(f'  comm "insmod", pid 1, jiffies {a.jiffies if hasattr(a, "jiffies") else 0}')
-        out.append("  backtrace:")
-        out.append(f"    [<{a.caller:016x}>] {kernel.symbolize(a.caller)}")
-    return out

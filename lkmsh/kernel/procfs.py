@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lkmsh.errors import KernelError, NotFound
+from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
 
 SEQ_FILE_SIZE = 64
@@ -43,8 +44,13 @@ class ProcEntry:
         return self.path.rsplit("/", 1)[-1]
 
 
-class ProcFS:
-    def __init__(self) -> None:
+class ProcFS(Component):
+    """``heap`` frees a leftover entry's proc_dir_entry object when its module goes."""
+
+    name = "procfs"
+
+    def __init__(self, heap: Any = None) -> None:
+        self.heap = heap
         self._entries: dict[str, ProcEntry] = {}
         self._by_addr: dict[int, str] = {}
         self._buffers: dict[int, bytearray] = {}  # seq_file address -> output being built
@@ -145,11 +151,21 @@ class ProcFS:
     def to_data(self) -> dict[str, Any]:
         return {"entries": [asdict(e) for e in self.entries()]}
 
+    def load_data(self, data: dict[str, Any] | None) -> None:
+        for item in (data or {}).get("entries", []):
+            e = ProcEntry(**item)
+            self._entries[e.path] = e
+            self._by_addr[e.addr] = e.path
+
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ProcFS:
         fs = cls()
-        for item in data.get("entries", []):
-            e = ProcEntry(**item)
-            fs._entries[e.path] = e
-            fs._by_addr[e.addr] = e.path
+        fs.load_data(data)
         return fs
+
+    def module_going(self, module: Any) -> list[Report]:
+        """Linux warns about each entry a module forgot to remove, and removes it."""
+        return [
+            (4, f"{module.name}: removing leftover /proc/{path}")
+            for path in self.remove_owned_by(module.name, self.heap)
+        ]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lkmsh.errors import AlreadyExists, InvalidArgument
+from lkmsh.kernel.component import Component, Report
 
 
 class SymbolKind(enum.Enum):
@@ -65,7 +66,9 @@ def _hash(name: str) -> int:
     return zlib.crc32(name.encode("utf-8", "surrogateescape"))
 
 
-class SymbolTable:
+class SymbolTable(Component):
+    name = "symbols"
+
     def __init__(self, buckets: int = 256):
         if buckets < 1 or buckets > 1 << 20:
             raise InvalidArgument(f"symbol table bucket count {buckets} out of range")
@@ -136,13 +139,15 @@ class SymbolTable:
     def stats(self) -> SymbolStats:
         return SymbolStats(len(self._buckets), self._count, [len(c) for c in self._buckets])
 
-    # -- plain data -------------------------------------------------------------
-    def to_data(self) -> dict:
-        return {"buckets": len(self._buckets), "symbols": [s.to_list() for s in self]}
+    # -- component --------------------------------------------------------------
+    def to_data(self) -> list:
+        """Modules' exports only: the kernel's own are exported again at boot."""
+        return [s.to_list() for s in self if s.owner]
 
-    @classmethod
-    def from_data(cls, data: dict) -> SymbolTable:
-        table = cls(data["buckets"])
-        for v in data["symbols"]:
-            table.export(KernelSymbol.from_list(v))
-        return table
+    def load_data(self, data: list | None) -> None:
+        for v in data or []:
+            self.export(KernelSymbol.from_list(v))
+
+    def module_going(self, module) -> list[Report]:
+        self.unexport_owner(module.name)
+        return []

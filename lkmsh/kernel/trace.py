@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lkmsh.errors import KernelError
+from lkmsh.kernel.component import Component, Report
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kapi.registry import KapiFunc
@@ -409,9 +410,11 @@ class RelocLog:
     def modules(self) -> list[str]:
         return list(self._mods)
 
-    def to_data(self, live: Iterable[str]) -> dict[str, Any]:
-        keep = set(live)
-        return {m: v for m, v in self._mods.items() if m in keep}
+    def to_data(self) -> dict[str, Any]:
+        return dict(self._mods)
+
+    def forget(self, module: str) -> None:
+        self._mods.pop(module, None)
 
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> RelocLog:
@@ -686,8 +689,10 @@ def format_trace(entries: Iterable[TraceEntry], written: int) -> str:
     )
 
 
-class Tracing:
+class Tracing(Component):
     """What the kernel keeps for tracing: the function tracer and the relocation log."""
+
+    name = "tracing"
 
     FILES = ("trace", "tracing_on", "current_tracer", "available_tracers")
 
@@ -714,13 +719,14 @@ class Tracing:
             return b"function nop\n"
         raise NotFound(f"{path}: No such file or directory")
 
-    def to_data(self, live_modules: Iterable[str]) -> dict[str, Any]:
-        return {"ftrace": self.ftrace.to_data(), "relocs": self.relocs.to_data(live_modules)}
+    def to_data(self) -> dict[str, Any]:
+        return {"ftrace": self.ftrace.to_data(), "relocs": self.relocs.to_data()}
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any] | None) -> Tracing:
-        t = cls()
+    def load_data(self, data: dict[str, Any] | None) -> None:
         data = data or {}
-        t.ftrace = FunctionTracer.from_data(data.get("ftrace"))
-        t.relocs = RelocLog.from_data(data.get("relocs"))
-        return t
+        self.ftrace = FunctionTracer.from_data(data.get("ftrace"))
+        self.relocs = RelocLog.from_data(data.get("relocs"))
+
+    def module_going(self, module: Any) -> list[Report]:
+        self.relocs.forget(module.name)
+        return []

@@ -1,0 +1,44 @@
+"""The one interface every stateful part of the kernel implements.
+
+Linux's subsystems keep their own state and hear about modules through the
+module notifier chain (``MODULE_STATE_GOING``: a subsystem drops what the
+module registered and warns about what it forgot). lkmsh's components do the
+same, and also say how their state is saved: ``Kernel`` keeps them in a list,
+and saving, restoring and unloading loop over it. Adding a subsystem is adding
+a component (and registering it in ``Kernel.__init__``), nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.module import Module
+
+#: One dmesg line a component reports: (log level, text).
+Report = tuple[int, str]
+
+
+class Component:
+    """A stateful part of the kernel.
+
+    ``name`` keys its data in the state store (keep it stable: it is a saved
+    key). ``to_data`` returns plain JSON data (dicts, lists, str, int, bool);
+    ``load_data`` restores it into a freshly built component, after the saved
+    memory regions are mapped again. ``module_going`` runs when a module is
+    removed (after its exit function, or after a failed init): free what the
+    module left registered and return Linux's warnings about it, which the
+    kernel writes to dmesg. Components hear it newest-registered first, so a
+    subsystem built on another (procfs on the heap) cleans up before it.
+    """
+
+    name: ClassVar[str]
+
+    def to_data(self) -> Any:
+        return None
+
+    def load_data(self, data: Any) -> None:
+        """Restore saved data (``None`` when the state predates this component)."""
+
+    def module_going(self, module: Module) -> list[Report]:
+        return []

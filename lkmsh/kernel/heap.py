@@ -468,5 +468,22 @@ class Heap(Component):
         return [(3, line) for line in out]
 
 
+def slabinfo_text(stats: list[CacheStats]) -> str:
+    """/proc/slabinfo, version 2.1 (mm/slab_common.c's layout), biggest cache first."""
+    out = [
+        "slabinfo - version: 2.1\n",
+        "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+        " : tunables <limit> <batchcount> <sharedfactor>"
+        " : slabdata <active_slabs> <num_slabs> <sharedavail>\n",
+    ]
+    for s in reversed(stats):
+        out.append(
+            f"{s.name:<17} {s.active_objs:6} {s.num_objs:6} {s.object_size:6}"
+            f" {s.objs_per_slab:4} {s.pages_per_slab:4} : tunables {0:4} {0:4} {0:4}"
+            f" : slabdata {s.active_slabs:6} {s.num_slabs:6} {0:6}\n"
+        )
+    return "".join(out)
+
+
 def _free_name(kind: str) -> str:
     return "vfree" if kind == KIND_VMALLOC else "kfree"

@@ -8,12 +8,13 @@ records and raises ``lkmsh.errors.KernelError`` subclasses.
 from __future__ import annotations
 
 import errno as E
+import os
 import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lkmsh.errors import (
     AlreadyExists,
@@ -34,6 +35,7 @@ from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topologi
 from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.kapi import registry as kapi
+from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
@@ -41,10 +43,24 @@ from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
-from lkmsh.kernel.trace import TRACING_DIR, LoadTrace, Tracing, applied_relocations
+from lkmsh.kernel.trace import LoadTrace, Tracing, applied_relocations
+from lkmsh.kernel.vfs import (
+    READ_ALL_LIMIT,
+    READ_CHUNK,
+    DirEntry,
+    File,
+    FileError,
+    FileOps,
+    TextFile,
+    Vfs,
+    normpath,
+)
 
 MAX_MODULE_FILE = 64 << 20
 C = TypeVar("C", bound=Component)
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kmemleak import LeakScan
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
 
 
@@ -75,7 +91,10 @@ class Kernel:
             Heap(self.mem, self.config.heap_limit, self._now, symbolize=self.symbolize)
         )
         self.symbol_table = self.add_component(SymbolTable(self.config.symbol_buckets))
-        self.procfs = self.add_component(ProcFS(self.heap))
+        self.vfs = Vfs()  # the file tree; components register their files in it
+        for kf in KFILES:
+            self.vfs.add(kf.path, TextFile(kf.show, kf.store), kf.mode)
+        self.procfs = self.add_component(ProcFS(self.heap, self.vfs))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
@@ -156,6 +175,18 @@ class Kernel:
     @property
     def current_module(self) -> Module | None:
         return self._current[-1] if self._current else None
+
+    @contextmanager
+    def running(self, module: Module | None):
+        """Module code of ``module`` runs inside (``THIS_MODULE`` for its kernel calls)."""
+        if module is None:
+            yield
+            return
+        self._current.append(module)
+        try:
+            yield
+        finally:
+            self._current.pop()
 
     def call(self, func_addr: int, args: Iterable[int] = ()) -> int:
         """Run module code; faults become an Oops in dmesg and a ModuleFault."""
@@ -512,11 +543,8 @@ class Kernel:
         if not args and not count:
             return
         specs = P.read_param_table(self.mem, addr, count) if count else []
-        self._current.append(module)
-        try:
+        with self.running(module):
             P.apply(self.mem, self.heap, specs, args, module.name, self.log)
-        finally:
-            self._current.pop()
 
     def module_init_func(self, name: str) -> int:
         """Run the init of a module that module_load(run_init=False) left LOADED."""
@@ -529,16 +557,14 @@ class Kernel:
     def _run_init(self, module: Module) -> int:
         ret = 0
         if module.init_addr:
-            self._current.append(module)
-            try:
-                ret = self._to_int(self.call(module.init_addr))
-            except BaseException:
-                if self.load_trace is not None:
-                    self.load_trace.init(self, module.init_addr, None)
-                self._discard(module)
-                raise
-            finally:
-                self._current.pop()
+            with self.running(module):
+                try:
+                    ret = self._to_int(self.call(module.init_addr))
+                except BaseException:
+                    if self.load_trace is not None:
+                        self.load_trace.init(self, module.init_addr, None)
+                    self._discard(module)
+                    raise
         if self.load_trace is not None:
             self.load_trace.init(self, module.init_addr, ret)
         if ret < 0:
@@ -583,13 +609,11 @@ class Kernel:
             module.state = ModuleState.UNLOADING
             fault: ModuleFault | None = None
             if module.exit_addr:
-                self._current.append(module)
-                try:
-                    self.call(module.exit_addr)
-                except ModuleFault as exc:
-                    fault = exc
-                finally:
-                    self._current.pop()
+                with self.running(module):
+                    try:
+                        self.call(module.exit_addr)
+                    except ModuleFault as exc:
+                        fault = exc
             self._discard(module)
             if fault is not None:
                 raise fault
@@ -671,31 +695,108 @@ class Kernel:
     def format_dmesg_line(self, rec) -> str:
         return self.log.format_line(rec)
 
+    # ------------------------------------------------------------ files
+    def open(self, path: str, flags: int = os.O_RDONLY) -> File:
+        """Open a file of the tree (/proc, /sys, /dev, ...); close it with ``close``."""
+        with self._lock:
+            return self.vfs.open(self, path, flags)
+
+    def read(self, file: File, count: int = READ_CHUNK) -> bytes:
+        """One read(2) of at most ``count`` bytes at the file's position; b"" at EOF."""
+        with self._lock:
+            if not file.readable:
+                raise FileError(f"{file.path}: {os.strerror(E.EBADF)}", E.EBADF)
+            return self._ops(file).read(self, file, max(0, min(count, READ_ALL_LIMIT)))
+
+    def write(self, file: File, data: bytes) -> int:
+        """One write(2); returns how many bytes the file took."""
+        with self._lock:
+            if not file.writable:
+                raise FileError(f"{file.path}: {os.strerror(E.EBADF)}", E.EBADF)
+            return self._ops(file).write(self, file, data)
+
+    def ioctl(self, file: File, cmd: int, arg: int = 0) -> int:
+        with self._lock:
+            return self._ops(file).ioctl(self, file, cmd, arg)
+
+    def lseek(self, file: File, offset: int, whence: int = os.SEEK_SET) -> int:
+        with self._lock:
+            return self._ops(file).llseek(self, file, offset, whence)
+
+    def close(self, file: File) -> None:
+        with self._lock:
+            ops = file.inode.ops
+            if ops is not None:
+                ops.release(self, file)
+
+    @staticmethod
+    def _ops(file: File) -> FileOps:
+        if file.inode.ops is None:
+            raise FileError(f"{file.path}: {os.strerror(E.ENXIO)}", E.ENXIO)
+        return file.inode.ops
+
+    def read_file(self, path: str, limit: int = READ_ALL_LIMIT) -> bytes:
+        """Open, read until EOF (or ``limit`` bytes) in page-sized reads, close: as cat."""
+        with self._lock:
+            f = self.open(path)
+            try:
+                chunks: list[bytes] = []
+                total = 0
+                while total < limit:
+                    chunk = self.read(f, min(READ_CHUNK, limit - total))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    total += len(chunk)
+                return b"".join(chunks)
+            finally:
+                self.close(f)
+
+    def write_file(self, path: str, data: bytes, append: bool = False) -> int:
+        """Open for writing, one write of ``data``, close: as ``echo data > path``."""
+        flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
+        with self._lock:
+            f = self.open(path, flags)
+            try:
+                return self.write(f, data)
+            finally:
+                self.close(f)
+
+    def listdir(self, path: str) -> list[DirEntry]:
+        with self._lock:
+            return self.vfs.listdir(path)
+
+    def stat(self, path: str) -> DirEntry:
+        with self._lock:
+            return self.vfs.entry(normpath(path), self.vfs.need(path))
+
+    def file_paths(self, under: str = "/") -> list[str]:
+        """Every path of the tree below ``under`` (directories end in "/")."""
+        with self._lock:
+            return list(self.vfs.walk(under))
+
     def proc_entries(self) -> list[str]:
+        """/proc/modules, /proc/kallsyms and the module-made /proc entries (relative names)."""
         with self._lock:
             return ["modules", "kallsyms", *self.procfs.names()]
 
     def read_proc(self, path: str) -> bytes:
-        if path.startswith(TRACING_DIR):
-            with self._lock:
-                return self.tracing.read_file(path)
-        name = path.removeprefix("/proc/").strip("/")
-        with self._lock:
-            if name == "modules":
-                return self._proc_modules().encode()
-            if name == "kallsyms":
-                return self._proc_kallsyms().encode()
-            entry = self.procfs.lookup(name)
-            owner = self._modules.get(entry.owner) if entry is not None else None
-            if owner is not None:
-                self._current.append(owner)
-            try:
-                return self.procfs.read(self, name)
-            finally:
-                if owner is not None:
-                    self._current.pop()
+        """A whole /proc (or other) file; ``path`` may omit the leading "/proc/"."""
+        if not path.startswith("/"):
+            path = f"/proc/{path}"
+        return self.read_file(path)
 
-    def _proc_modules(self) -> str:
+    def kmemleak_scan(self) -> LeakScan:
+        from lkmsh.kernel.kmemleak import scan
+
+        with self._lock:
+            return scan(self)
+
+    @property
+    def taint_mask(self) -> int:
+        return T.mask(self._taints)
+
+    def proc_modules_text(self) -> str:
         lines = []
         for m in self.module_list_all():
             users = "".join(f"{u}," for u in m.users)
@@ -708,7 +809,7 @@ class Kernel:
             lines.append(line + (f" {flags}" if flags else "") + "\n")
         return "".join(lines)
 
-    def _proc_kallsyms(self) -> str:
+    def proc_kallsyms_text(self) -> str:
         out = []
         for addr in sorted(self._slots):
             out.append(f"{addr:016x} T {self._slots[addr].name}\n")

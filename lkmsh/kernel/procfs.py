@@ -2,11 +2,12 @@
 
 An entry is a file (``proc_create_single``: a ``show`` function in module
 code and its ``data``) or a directory (``proc_mkdir``). Paths are relative to
-/proc ("hx", "hxdir/stats"). Reading a file allocates a seq_file object,
-runs ``show(seq_file, data)`` on the CPU through ``kernel.call`` and returns
-what the seq_* functions appended, as single_open()'s seq_read does: a
-negative return is an error for the reader, a positive one discards the
-output (SEQ_SKIP).
+/proc ("hx", "hxdir/stats"). Each entry is also a node of the kernel's file
+tree (vfs.py) under /proc. The first read of an open file allocates a
+seq_file object, runs ``show(seq_file, data)`` on the CPU through
+``kernel.call`` and keeps what the seq_* functions appended, as
+single_open()'s seq_read does: a negative return is an error for the reader,
+a positive one discards the output (SEQ_SKIP).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from lkmsh.errors import KernelError, NotFound
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.vfs import File, FileOps, Vfs
 
 SEQ_FILE_SIZE = 64
 PDE_SIZE = 64
@@ -44,13 +46,32 @@ class ProcEntry:
         return self.path.rsplit("/", 1)[-1]
 
 
+class _ShowOps(FileOps):
+    """A proc_create_single file: its show function's output, made at the first read."""
+
+    runs_module_code = True
+
+    def __init__(self, procfs: ProcFS, entry: ProcEntry):
+        self.procfs = procfs
+        self.entry = entry
+
+    def read(self, kernel: Any, file: File, count: int) -> bytes:
+        if file.private is None:
+            file.private = self.procfs.show(kernel, self.entry)
+        out = file.private[file.pos : file.pos + count]
+        file.pos += len(out)
+        return out
+
+
 class ProcFS(Component):
-    """``heap`` frees a leftover entry's proc_dir_entry object when its module goes."""
+    """``heap`` frees a leftover entry's proc_dir_entry object when its module goes;
+    ``vfs`` is the file tree the entries appear in (under /proc)."""
 
     name = "procfs"
 
-    def __init__(self, heap: Any = None) -> None:
+    def __init__(self, heap: Any = None, vfs: Vfs | None = None) -> None:
         self.heap = heap
+        self.vfs = vfs
         self._entries: dict[str, ProcEntry] = {}
         self._by_addr: dict[int, str] = {}
         self._buffers: dict[int, bytearray] = {}  # seq_file address -> output being built
@@ -89,7 +110,17 @@ class ProcFS(Component):
                 raise NotFound(f"/proc/{parent_path}: no such directory")
         self._entries[entry.path] = entry
         self._by_addr[entry.addr] = entry.path
+        self._publish(entry)
         return entry
+
+    def _publish(self, entry: ProcEntry) -> None:
+        if self.vfs is None:
+            return
+        path = f"/proc/{entry.path}"
+        if entry.is_dir:
+            self.vfs.mkdir(path, entry.mode, owner=entry.owner)
+        else:
+            self.vfs.add(path, _ShowOps(self, entry), entry.mode, owner=entry.owner)
 
     def remove(self, path: str) -> list[ProcEntry]:
         """Remove an entry and, for a directory, everything under it; returns what went."""
@@ -100,6 +131,8 @@ class ProcFS(Component):
         for e in gone:
             del self._entries[e.path]
             self._by_addr.pop(e.addr, None)
+        if self.vfs is not None:
+            self.vfs.remove(f"/proc/{path}")
         return gone
 
     def remove_owned_by(self, owner: str, heap: Any = None) -> list[str]:
@@ -125,17 +158,23 @@ class ProcFS(Component):
         return self._buffers.get(seq_file)
 
     def read(self, kernel: Any, path: str) -> bytes:
+        """The whole text of the entry at ``path`` (one show, as a cat of it would)."""
         entry = self.lookup(path)
         if entry is None:
             raise NotFound(f"/proc/{path.removeprefix('/proc/')}: No such file or directory")
         if entry.is_dir:
             raise ProcError(f"/proc/{entry.path}: Is a directory", errno.EISDIR)
+        return self.show(kernel, entry)
+
+    def show(self, kernel: Any, entry: ProcEntry) -> bytes:
+        """Run the entry's show function once; what it printed (seq_read of single_open)."""
         seq = kernel.heap.alloc(SEQ_FILE_SIZE, KERNEL_OWNER, 0, zero=True, managed=True)
         if not seq:
             raise KernelError("no memory for a seq_file", errno.ENOMEM)
         self._buffers[seq] = bytearray()
         try:
-            ret = kernel.call(entry.show, [seq, entry.data])
+            with kernel.running(kernel.module_find(entry.owner)):
+                ret = kernel.call(entry.show, [seq, entry.data])
             out = bytes(self._buffers[seq])
         finally:
             self._buffers.pop(seq, None)
@@ -156,6 +195,8 @@ class ProcFS(Component):
             e = ProcEntry(**item)
             self._entries[e.path] = e
             self._by_addr[e.addr] = e.path
+        for e in self.entries():  # parents first
+            self._publish(e)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ProcFS:

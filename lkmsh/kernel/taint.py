@@ -56,3 +56,8 @@ def module_flags(taints: set[Taint]) -> str:
     """The per-module form of /proc/modules: '(PO)' or ''."""
     shown = "".join(t.letter for t in ORDER if t.value[1] and t in taints)
     return f"({shown})" if shown else ""
+
+
+def mask(taints: set[Taint]) -> int:
+    """/proc/sys/kernel/tainted: bit N for the Nth flag of Linux's list."""
+    return sum(1 << i for i, t in enumerate(ORDER) if t in taints)

@@ -27,7 +27,6 @@ from lkmsh.shell.render import (
     LsmodView,
     ModinfoEntry,
     ModuleView,
-    RawView,
     SymbolStatsView,
     SymbolsView,
 )
@@ -323,27 +322,6 @@ def dmesg(ctx: Context, read_clear: bool, clear: bool, level: str | None) -> Any
     if read_clear:
         k.dmesg_clear()
     return DmesgView(records, lines)
-
-
-_STATIC_PROC = ("/proc/modules", "/proc/kallsyms", "modules", "kallsyms")
-
-
-@command(
-    "cat",
-    "Print /proc files: /proc/modules, /proc/kallsyms and those modules create",
-    args=[Arg("paths", Kind.PROC, many=True, missing="missing file name.")],
-    # Reading a module's /proc entry runs its show function, which may change its memory.
-    mutates=lambda p: any(x not in _STATIC_PROC for x in p.get("paths", ())),
-)
-def cat(ctx: Context, paths: tuple[str, ...]) -> Any:
-    k = ctx.kernel()
-    chunks = []
-    for path in paths:
-        try:
-            chunks.append(k.read_proc(path))
-        except KernelError as exc:
-            ctx.error(f"{path}: {exc.strerror}")
-    return RawView(" ".join(paths), b"".join(chunks))
 
 
 # -- building, the kernel's life, the shell ------------------------------------------

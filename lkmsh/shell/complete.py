@@ -38,7 +38,7 @@ class Catalog(Protocol):
 
     def module_names(self) -> list[str]: ...
     def symbol_names(self) -> list[str]: ...
-    def proc_entries(self) -> list[str]: ...
+    def file_paths(self) -> list[str]: ...
 
 
 @dataclass
@@ -47,7 +47,9 @@ class StaticCatalog:
 
     modules: list[str] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
-    procs: list[str] = field(default_factory=lambda: ["/proc/modules", "/proc/kallsyms"])
+    paths: list[str] = field(
+        default_factory=lambda: ["/proc/", "/proc/modules", "/proc/kallsyms", "/sys/", "/dev/"]
+    )
 
     def module_names(self) -> list[str]:
         return self.modules
@@ -55,8 +57,26 @@ class StaticCatalog:
     def symbol_names(self) -> list[str]:
         return self.symbols
 
-    def proc_entries(self) -> list[str]:
-        return self.procs
+    def file_paths(self) -> list[str]:
+        return self.paths
+
+
+def _path_candidates(paths: list[str], partial: str, start: int) -> list[Candidate]:
+    """Complete one component at a time, as bash does: "/s" -> "/sys/"."""
+    if not partial.startswith("/"):
+        partial_abs = "/proc/" + partial  # relative names are under /proc
+        cut = len("/proc/")
+    else:
+        partial_abs, cut = partial, 0
+    seen: dict[str, str] = {}
+    for p in paths:
+        if not p.startswith(partial_abs):
+            continue
+        rest = p[len(partial_abs) :]
+        slash = rest.find("/")
+        text = partial_abs + (rest[: slash + 1] if slash >= 0 else rest)
+        seen.setdefault(text[cut:], "directory" if text.endswith("/") else "file")
+    return [Candidate(t, start, meta) for t, meta in sorted(seen.items())]
 
 
 @dataclass(frozen=True)
@@ -147,8 +167,8 @@ def _values(
         names = catalog.module_names()
     elif kind is Kind.SYMBOL:
         names = catalog.symbol_names()
-    elif kind is Kind.PROC:
-        names = catalog.proc_entries()
+    elif kind is Kind.PATH:
+        return _path_candidates(catalog.file_paths(), partial, start)
     elif kind is Kind.FIELD:
         names = MODINFO_FIELDS
     elif kind is Kind.LEVELS:

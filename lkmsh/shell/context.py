@@ -263,6 +263,7 @@ class Context:
         self.mode = mode
         self.interactive = interactive
         self.prog = prog or cmd.prog
+        self._short_prog = prog or cmd.name  # coreutils' messages name the bare command
         self.failed = False
 
     def kernel(self) -> Kernel:
@@ -280,6 +281,12 @@ class Context:
         """Report one failure as kmod does ("insmod: ERROR: ..."); the command exits 1."""
         self.failed = True
         self.err.write(f"{self.prog}: ERROR: {message}\n")
+        self.err.flush()
+
+    def fail(self, message: str) -> None:
+        """Report one failure as coreutils does ("cat: PATH: reason"); the command exits 1."""
+        self.failed = True
+        self.err.write(f"{self._short_prog}: {message}\n")
         self.err.flush()
 
     def warn(self, message: str) -> None:

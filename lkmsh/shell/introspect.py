@@ -1,23 +1,13 @@
 """Commands that show what the kernel did and holds: trace, disasm, memmap, slabinfo,
 kmemleak and gdb's x; plus the traced insmod and lsmod's dependency graph.
 
-kmemleak here is a real scan, as Linux's: the roots are every loaded module's
-non-executable sections (data, bss, rodata, the module struct) and the
-kernel's own objects; every 8-byte aligned word pointing into a live heap
-object (anywhere inside it) marks that object referenced, and referenced
-objects are scanned in turn. A module's object nothing points at is a
-suspected leak. Objects of unloaded modules cannot show up: unloading
-reclaims them (and reports them in dmesg). Linux also waits until an object
-is 5 seconds old before reporting it; lkmsh's clock is emulated, so it does
-not.
+kmemleak's scan is the kernel's (kernel/kmemleak.py); these commands only show it.
 """
 
 from __future__ import annotations
 
-import bisect
 import errno
 import re
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +24,6 @@ if TYPE_CHECKING:
     from lkmsh.kernel.trace import LoadTrace, TraceEntry
     from lkmsh.kmod.modprobe import Action
     from lkmsh.shell.disasm import Symbolizer
-    from lkmsh.shell.views import Leak
 
 # The views, the trace recorder and the graph code are imported inside the
 # commands: registering these commands must cost the one-shot lsmod nothing.
@@ -399,69 +388,12 @@ def slabinfo(ctx: Context) -> Any:
 
 # -- kmemleak ----------------------------------------------------------------------------------
 
-_WORD = struct.Struct("<Q")
-
-
-def scan_leaks(k: Kernel) -> tuple[list[Leak], int, int]:
-    """kmemleak's scan (see the module docstring): unreferenced live objects of modules."""
-    from lkmsh.kernel.heap import KERNEL_OWNER
-    from lkmsh.shell.views import Leak
-
-    objs = k.heap.allocations()  # sorted by address
-    starts = [a.addr for a in objs]
-    reached: set[int] = set()
-    gray: list[Any] = []
-    scanned = [0]
-
-    def mark_from(data: bytes) -> None:
-        scanned[0] += len(data)
-        if not starts:
-            return
-        n = len(data) // 8 * 8
-        for (v,) in _WORD.iter_unpack(data[:n]):
-            i = bisect.bisect_right(starts, v) - 1
-            if i < 0:
-                continue
-            a = objs[i]
-            if v < a.addr + max(a.capacity, 1) and a.addr not in reached:
-                reached.add(a.addr)
-                gray.append(a)
-
-    for m in k.module_list_all():
-        for p in m.placements:
-            if "x" not in p.perm and p.size:
-                mark_from(k.mem.read(p.addr, p.size))
-    for entry in k.procfs.entries():
-        mark_from(_WORD.pack(entry.data & (2**64 - 1)))
-    for a in objs:
-        if a.owner == KERNEL_OWNER or a.managed:
-            reached.add(a.addr)
-            gray.append(a)
-    while gray:
-        a = gray.pop()
-        try:
-            mark_from(k.mem.read(a.addr, a.size))
-        except KernelError:
-            continue
-    leaks = []
-    for a in objs:
-        if a.addr in reached or a.owner == KERNEL_OWNER:
-            continue
-        head = k.mem.read(a.addr, min(a.size, 32)) if a.size else b""
-        leaks.append(
-            Leak(
-                a.addr, a.size, a.owner, "insmod", a.jiffies, a.caller, k.symbolize(a.caller), head
-            )
-        )
-    return leaks, len(objs), scanned[0]
-
 
 @command("kmemleak", "Scan module memory for heap objects nothing points at (suspected leaks)")
 def kmemleak(ctx: Context) -> Any:
     from lkmsh.shell.views import KmemleakView
 
-    leaks, nobj, nbytes = scan_leaks(ctx.kernel())
-    return KmemleakView(leaks, nobj, nbytes)
+    return KmemleakView(ctx.kernel().kmemleak_scan())
 
 
 # -- x/NFMT ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.modprobe",
     "lkmsh.shell.depmod",
     "lkmsh.shell.introspect",
+    "lkmsh.shell.files",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.
@@ -48,7 +49,7 @@ class Kind(enum.Enum):
     MODULE_OR_FILE = "module-or-file"
     SYMBOL = "symbol"  # an exported symbol's name
     PARAM = "param"  # NAME=VALUE for the module being inserted
-    PROC = "proc"  # a /proc path
+    PATH = "path"  # a path of the kernel's file tree (/proc, /sys, /dev)
     COMMAND = "command"  # a command name
     FIELD = "field"  # a modinfo field
     LEVELS = "levels"  # dmesg level names

@@ -101,11 +101,10 @@ class SessionCatalog:
             self._symbols = [s.name for s in k.symbols()] if k is not None else []
         return self._symbols
 
-    def proc_entries(self) -> list[str]:
+    def file_paths(self) -> list[str]:
         if self._procs is None:
             k = self._kernel()
-            names = k.proc_entries() if k is not None else ["modules", "kallsyms"]
-            self._procs = [f"/proc/{n}" for n in names]
+            self._procs = k.file_paths() if k is not None else ["/proc/modules", "/proc/kallsyms"]
         return self._procs
 
 

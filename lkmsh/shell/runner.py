@@ -23,6 +23,12 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 
 
+class Operator(str):
+    """An unquoted shell operator (``>``, ``>>``) in a split line: not an argument."""
+
+    __slots__ = ()
+
+
 class Runner:
     def __init__(
         self,
@@ -47,6 +53,9 @@ class Runner:
         """Run one split command line (``["insmod", "x.ko", "a=1"]``)."""
         if not argv:
             return EXIT_OK
+        ops = [i for i, w in enumerate(argv) if isinstance(w, Operator)]
+        if ops:
+            return self._run_redirected(argv, ops[0])
         name, rest = argv[0], list(argv[1:])
         cmd = registry.get(name)
         if cmd is None:
@@ -65,6 +74,48 @@ class Runner:
             self.err.write(f"{self.prog or cmd.prog}: ERROR: {exc.message}\n")
             return EXIT_FAILURE
         return self.run(cmd, params)
+
+    def _run_redirected(self, argv: Sequence[str], at: int) -> int:
+        """``CMD ... > PATH`` / ``>> PATH``: the command's plain text, written to PATH.
+
+        A path under /proc, /sys or /dev is a kernel file: opened, written once
+        and released, as bash does for ``echo 5 > /sys/...``; any other path
+        is a host file.
+        """
+        import io
+
+        from lkmsh.shell.files import is_kernel_path, write_host_file
+
+        target = argv[at + 1 :]
+        if len(target) != 1 or isinstance(target[0], Operator):
+            self.err.write("lkmsh: syntax error: a redirection takes one file name\n")
+            return EXIT_FAILURE
+        path, append = target[0], argv[at] == ">>"
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", write_through=True)
+        saved = self.out
+        self.out = out
+        try:
+            status = self.run_argv(argv[:at])
+        finally:
+            out.flush()
+            self.out = saved
+        data = raw.getvalue()
+        if status != EXIT_OK:
+            return status
+        if not is_kernel_path(path):
+            problem = write_host_file(path, data, append)
+            if problem:
+                self.err.write(f"lkmsh: {problem}\n")
+                return EXIT_FAILURE
+            return EXIT_OK
+        tee = registry.get("tee")
+        assert tee is not None
+        saved_prog, self.prog = self.prog, self.prog or argv[0]
+        try:
+            return self.run(tee, {"paths": (path,), "append": append, "data": data})
+        finally:
+            self.prog = saved_prog
 
     def run(self, cmd: Command, params: dict[str, Any]) -> int:
         """Run a parsed command; raises ExitRequest for ``exit``."""

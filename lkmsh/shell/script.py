@@ -1,8 +1,9 @@
 """Scripts: ``-c 'a; b'`` strings, script files and standard input.
 
 A line is split as a POSIX shell would split simple commands: whitespace
-separates words, quotes and backslashes protect, ``;`` ends a command and
-``#`` at the start of a word begins a comment. A script stops at the first
+separates words, quotes and backslashes protect, ``;`` ends a command,
+``#`` at the start of a word begins a comment and an unquoted ``>`` or ``>>``
+is a redirection (an ``Operator`` word; the runner carries it out). A script stops at the first
 failing command and exits with its status, unless ``--keep-going`` (then it
 runs everything and exits 1 if anything failed); ``exit [N]`` stops it.
 """
@@ -13,11 +14,17 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from lkmsh.shell.messages import ExitRequest
-from lkmsh.shell.runner import EXIT_FAILURE, EXIT_OK, Runner
+from lkmsh.shell.runner import EXIT_FAILURE, EXIT_OK, Operator, Runner
 
 
 class SyntaxProblem(Exception):
     pass
+
+
+def _flush(words: list[str], word: list[str], in_word: bool) -> None:
+    if in_word:
+        words.append("".join(word))
+        word.clear()
 
 
 def split_commands(line: str) -> list[list[str]]:
@@ -42,6 +49,14 @@ def split_commands(line: str) -> list[list[str]]:
             words = []
         elif c == "#" and not in_word:
             break
+        elif c == ">":
+            _flush(words, word, in_word)
+            in_word = False
+            if i + 1 < n and line[i + 1] == ">":
+                i += 1
+                words.append(Operator(">>"))
+            else:
+                words.append(Operator(">"))
         elif c == "\\":
             i += 1
             if i < n and line[i] != "\n":

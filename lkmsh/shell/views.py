@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lkmsh.kernel.heap import slabinfo_text
+from lkmsh.kernel.kmemleak import Leak, LeakScan, report_text
 from lkmsh.kernel.trace import (
     LoadTrace,
     Step,
@@ -308,19 +310,7 @@ class SlabinfoView(View):
     footprint: int = 0
 
     def plain(self) -> str:
-        out = [
-            "slabinfo - version: 2.1\n",
-            "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
-            " : tunables <limit> <batchcount> <sharedfactor>"
-            " : slabdata <active_slabs> <num_slabs> <sharedavail>\n",
-        ]
-        for s in reversed(self.stats):
-            out.append(
-                f"{s.name:<17} {s.active_objs:6} {s.num_objs:6} {s.object_size:6}"
-                f" {s.objs_per_slab:4} {s.pages_per_slab:4} : tunables {0:4} {0:4} {0:4}"
-                f" : slabdata {s.active_slabs:6} {s.num_slabs:6} {0:6}\n"
-            )
-        return "".join(out)
+        return slabinfo_text(self.stats)
 
     def to_json(self) -> Any:
         return {
@@ -347,43 +337,22 @@ class SlabinfoView(View):
 
 
 @dataclass
-class Leak:
-    addr: int
-    size: int
-    owner: str
-    comm: str
-    jiffies: int
-    caller: int
-    where: str
-    head: bytes  # the object's first bytes (hex dump)
-
-
-@dataclass
 class KmemleakView(View):
     """/sys/kernel/debug/kmemleak's text: one block per unreferenced object."""
 
-    leaks: list[Leak]
-    scanned_objects: int
-    scanned_bytes: int
+    scan: LeakScan
+
+    @property
+    def leaks(self) -> list[Leak]:
+        return self.scan.leaks
 
     def plain(self) -> str:
-        out = []
-        for lk in self.leaks:
-            out.append(f"unreferenced object 0x{lk.addr:016x} (size {lk.size}):\n")
-            out.append(f'  comm "{lk.comm}", pid 1, jiffies {lk.jiffies}\n')
-            out.append(f"  hex dump (first {len(lk.head)} bytes):\n")
-            for i in range(0, len(lk.head), 16):
-                chunk = lk.head[i : i + 16]
-                text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-                out.append(f"    {chunk.hex(' '):<48}  {text}\n")
-            out.append("  backtrace:\n")
-            out.append(f"    [<{lk.caller:016x}>] {lk.where}\n")
-        return "".join(out)
+        return report_text(self.leaks)
 
     def to_json(self) -> Any:
         return {
-            "scanned_objects": self.scanned_objects,
-            "scanned_bytes": self.scanned_bytes,
+            "scanned_objects": self.scan.scanned_objects,
+            "scanned_bytes": self.scan.scanned_bytes,
             "leaks": [
                 {
                     "address": f"{lk.addr:#x}",
@@ -400,7 +369,7 @@ class KmemleakView(View):
     def rich(self, console: Any) -> None:
         from lkmsh.shell.render import _table, print_table
 
-        cap = f"scanned {self.scanned_objects} objects, {self.scanned_bytes} bytes"
+        cap = f"scanned {self.scan.scanned_objects} objects, {self.scan.scanned_bytes} bytes"
         if not self.leaks:
             console.print(f"[green]no suspected leaks[/] [dim]({cap})[/]")
             return

@@ -13,7 +13,7 @@ from .conftest import REPO
 CATALOG = StaticCatalog(
     modules=["hello", "provider", "consumer"],
     symbols=["printk", "provider_add", "provider_counter", "kmalloc"],
-    procs=["/proc/modules", "/proc/kallsyms", "/proc/hello_proc"],
+    paths=["/proc/modules", "/proc/kallsyms", "/proc/hello_proc"],
 )
 
 

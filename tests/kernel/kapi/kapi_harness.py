@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lkmsh.kernel.callctx import CallContext
@@ -67,6 +68,20 @@ class MiniKernel:
             if sym == name:
                 return start
         return None
+
+    def module_find(self, name: str) -> Module | None:
+        m = self.current_module
+        return m if m is not None and m.name == name else None
+
+    @contextmanager
+    def running(self, module: Module | None):
+        saved = self.current_module
+        if module is not None:
+            self.current_module = module
+        try:
+            yield
+        finally:
+            self.current_module = saved
 
     def module_by_struct(self, addr: int):
         return self.structs.get(addr)

@@ -1,0 +1,92 @@
+"""The kernel's own files: /proc/modules, /proc/kallsyms, /proc/slabinfo, tracefs, kmemleak.
+
+They are registered in the file tree at boot exactly as module-made files
+are. None of them runs module code, so a command that only reads these needs
+no write transaction: ``KERNEL_FILES`` lets the shell tell that before it
+builds a kernel (this module imports nothing heavy).
+"""
+
+from __future__ import annotations
+
+import stat as S
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lkmsh.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kernel import Kernel
+
+
+@dataclass(frozen=True)
+class KernelFile:
+    path: str
+    show: Callable[[Kernel], bytes]
+    store: Callable[[Kernel, bytes], int] | None = None
+
+    @property
+    def mode(self) -> int:
+        return S.S_IFREG | (0o644 if self.store else 0o444)
+
+
+def _modules(k: Kernel) -> bytes:
+    return k.proc_modules_text().encode()
+
+
+def _kallsyms(k: Kernel) -> bytes:
+    return k.proc_kallsyms_text().encode()
+
+
+def _slabinfo(k: Kernel) -> bytes:
+    from lkmsh.kernel.heap import slabinfo_text
+
+    return slabinfo_text(k.heap.stats()).encode()
+
+
+def _kmemleak(k: Kernel) -> bytes:
+    from lkmsh.kernel.kmemleak import report_text
+
+    return report_text(k.kmemleak_scan().leaks).encode()
+
+
+def _kmemleak_store(k: Kernel, data: bytes) -> int:
+    """``echo scan`` (the scan runs at every read anyway) and ``echo clear`` are accepted."""
+    word = data.decode(errors="replace").strip()
+    if word not in ("scan", "clear"):
+        raise InvalidArgument(f"kmemleak: unknown command '{word}'")
+    return len(data)
+
+
+def _tracing(name: str) -> Callable[[Kernel], bytes]:
+    return lambda k: k.tracing.read_file(name)
+
+
+def _tracing_on_store(k: Kernel, data: bytes) -> int:
+    word = data.decode(errors="replace").strip()
+    if word not in ("0", "1"):
+        raise InvalidArgument("tracing_on takes 0 or 1")
+    k.tracing.ftrace.enabled = word == "1"
+    return len(data)
+
+
+def _tainted(k: Kernel) -> bytes:
+    return f"{k.taint_mask}\n".encode()
+
+
+TRACING = "/sys/kernel/tracing"
+
+FILES: tuple[KernelFile, ...] = (
+    KernelFile("/proc/modules", _modules),
+    KernelFile("/proc/kallsyms", _kallsyms),
+    KernelFile("/proc/slabinfo", _slabinfo),
+    KernelFile("/proc/sys/kernel/tainted", _tainted),
+    KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
+    KernelFile(f"{TRACING}/trace", _tracing("trace")),
+    KernelFile(f"{TRACING}/tracing_on", _tracing("tracing_on"), _tracing_on_store),
+    KernelFile(f"{TRACING}/current_tracer", _tracing("current_tracer")),
+    KernelFile(f"{TRACING}/available_tracers", _tracing("available_tracers")),
+)
+
+#: Paths whose reading runs no module code (see the module docstring).
+KERNEL_FILES = frozenset(f.path for f in FILES)

@@ -1,0 +1,282 @@
+"""The shell's file commands over the kernel's tree: cat, head, echo, tee, ls, stat.
+
+They do what the coreutils commands do on Linux, through the kernel's file
+layer (``Kernel.open``/``read``/``write``/``close``/``listdir``): ``cat`` opens a
+file, reads it in page-sized reads until EOF and releases it; ``echo TEXT >
+PATH`` is one write of the text and its newline. Errors are worded as
+coreutils words them (``cat: /dev/x: No such device or address``).
+
+A relative path names a file under /proc (``cat hello_proc``), as the shell
+always allowed. Redirections (``CMD > PATH``, ``CMD >> PATH``) are the
+script parser's (script.py): a kernel path is written with ``tee``, any other
+path is a host file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as S
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from lkmsh.errors import KernelError, ModuleFault
+from lkmsh.shell.context import Context
+from lkmsh.shell.registry import Arg, Kind, Opt, command
+from lkmsh.shell.render import DoneView, RawView, View
+
+#: What the shell shows as every file's time (the tree has no times of its own).
+FILE_TIME = "Jan  1 00:00"
+#: The kernel's mounts: a redirection into one of these writes a kernel file.
+KERNEL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def kernel_path(path: str) -> str:
+    """The tree's path for a shell argument (relative names are under /proc)."""
+    return path if path.startswith("/") else f"/proc/{path}"
+
+
+def is_kernel_path(path: str) -> bool:
+    return any(path == r or path.startswith(r + "/") for r in KERNEL_ROOTS)
+
+
+def _reads_module_code(params: dict[str, Any]) -> bool:
+    """Reading only the kernel's own files needs no write transaction."""
+    from lkmsh.kernel.kfiles import KERNEL_FILES
+    from lkmsh.kernel.vfs import normpath
+
+    return not all(normpath(kernel_path(p)) in KERNEL_FILES for p in params.get("paths", ()))
+
+
+def _problem(exc: KernelError) -> str:
+    if isinstance(exc, ModuleFault):
+        return f"{exc.strerror} (module code crashed: see dmesg)"
+    return exc.strerror
+
+
+def _read(ctx: Context, path: str, limit: int | None = None) -> bytes | None:
+    k = ctx.kernel()
+    try:
+        if limit is None:
+            return k.read_file(kernel_path(path))
+        return k.read_file(kernel_path(path), limit)
+    except KernelError as exc:
+        ctx.fail(f"{path}: {_problem(exc)}")
+        return None
+
+
+@command(
+    "cat",
+    "Print files of the kernel's tree (/proc, /sys, /dev): open, read to EOF, release",
+    args=[Arg("paths", Kind.PATH, many=True, missing="missing file name.")],
+    # Reading a module's file runs its handlers, which may change its memory.
+    mutates=_reads_module_code,
+)
+def cat(ctx: Context, paths: tuple[str, ...]) -> Any:
+    chunks = [data for p in paths if (data := _read(ctx, p)) is not None]
+    return RawView(" ".join(paths), b"".join(chunks))
+
+
+@command(
+    "head",
+    "Print the first bytes or lines of kernel files (-c N: a device that never ends is fine)",
+    args=[Arg("paths", Kind.PATH, many=True, missing="missing file name.")],
+    opts=[
+        Opt(("-c", "--bytes"), "nbytes", "Print the first N bytes", Kind.TEXT, metavar="N"),
+        Opt(("-n", "--lines"), "nlines", "Print the first N lines (10)", Kind.TEXT, metavar="N"),
+    ],
+    mutates=_reads_module_code,
+)
+def head(ctx: Context, paths: tuple[str, ...], nbytes: str | None, nlines: str | None) -> Any:
+    count = _count(ctx, nbytes if nbytes is not None else nlines or "10")
+    if count is None:
+        return None
+    chunks = []
+    for p in paths:
+        if nbytes is not None:
+            data = _read(ctx, p, count)
+        else:
+            # lines: read a bounded amount, then cut (a file of endless lines still ends)
+            data = _read(ctx, p, max(count, 1) * 4096)
+            if data is not None:
+                data = b"".join(data.splitlines(keepends=True)[:count])
+        if data is not None:
+            chunks.append(data)
+    return RawView(" ".join(paths), b"".join(chunks))
+
+
+def _count(ctx: Context, text: str) -> int | None:
+    try:
+        n = int(text, 0)
+    except ValueError:
+        n = -1
+    if n < 0:
+        ctx.fail(f"invalid number: '{text}'")
+        return None
+    return n
+
+
+@dataclass
+class EchoView(View):
+    text: str
+
+    def plain(self) -> str:
+        return self.text
+
+    def to_json(self) -> Any:
+        return {"text": self.text}
+
+
+@command(
+    "echo",
+    "Print its words (echo 5 > /sys/...: write them to a kernel file)",
+    args=[Arg("words", Kind.TEXT, many=True, required=False)],
+    opts=[Opt(("-n",), "no_newline", "No trailing newline")],
+)
+def echo(ctx: Context, words: tuple[str, ...], no_newline: bool) -> Any:
+    return EchoView(" ".join(words) + ("" if no_newline else "\n"))
+
+
+@command(
+    "tee",
+    "Write standard input (or a redirection's text) to kernel files, one write each",
+    args=[Arg("paths", Kind.PATH, many=True, missing="missing file operand")],
+    opts=[Opt(("-a", "--append"), "append", "Open with O_APPEND")],
+    mutates=True,
+)
+def tee(ctx: Context, paths: tuple[str, ...], append: bool, data: bytes | None = None) -> Any:
+    if data is None:
+        data = sys.stdin.buffer.read() if not sys.stdin.isatty() else b""
+    for p in paths:
+        write_kernel_file(ctx, p, data, append)
+    return DoneView({"written": len(data), "paths": list(paths)})
+
+
+def write_kernel_file(ctx: Context, path: str, data: bytes, append: bool) -> None:
+    """Open, one write, release; failures worded as bash words them for ``echo > PATH``."""
+    k = ctx.kernel()
+    flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
+    try:
+        f = k.open(kernel_path(path), flags)
+    except KernelError as exc:
+        ctx.fail(f"{path}: {_problem(exc)}")
+        return
+    try:
+        k.write(f, data)
+    except KernelError as exc:
+        ctx.fail(f"write error: {_problem(exc)}")
+    finally:
+        k.close(f)
+
+
+def _mode_text(mode: int) -> str:
+    return S.filemode(mode)
+
+
+@dataclass
+class LsView(View):
+    entries: list[Any]  # vfs.DirEntry
+    long: bool
+    listing: bool = True  # a directory's contents (ls -l then starts with "total")
+
+    def plain(self) -> str:
+        if not self.long:
+            return "".join(f"{e.name}\n" for e in self.entries)
+        out = ["total 0\n"] if self.listing else []
+        for e in self.entries:
+            if S.S_ISCHR(e.mode) or S.S_ISBLK(e.mode):
+                size = f"{e.rdev >> 20:3}, {e.rdev & 0xFFFFF:3}"
+            else:
+                size = f"{e.size:8}"
+            out.append(f"{_mode_text(e.mode)} {e.nlink:2} root root {size} {FILE_TIME} {e.name}\n")
+        return "".join(out)
+
+    def to_json(self) -> Any:
+        return [
+            {
+                "name": e.name,
+                "path": e.path,
+                "mode": f"{S.S_IMODE(e.mode):04o}",
+                "type": _kind(e.mode),
+                "size": e.size,
+                **({"major": e.rdev >> 20, "minor": e.rdev & 0xFFFFF} if e.rdev else {}),
+                "owner": e.owner,
+            }
+            for e in self.entries
+        ]
+
+
+def _kind(mode: int) -> str:
+    if S.S_ISDIR(mode):
+        return "directory"
+    if S.S_ISCHR(mode):
+        return "character special file"
+    if S.S_ISBLK(mode):
+        return "block special file"
+    return "regular file"
+
+
+@command(
+    "ls",
+    "List directories of the kernel's tree (-l: modes, sizes, device numbers)",
+    args=[Arg("paths", Kind.PATH, many=True, required=False)],
+    opts=[Opt(("-l",), "long", "Long listing")],
+)
+def ls(ctx: Context, paths: tuple[str, ...], long: bool) -> Any:
+    k = ctx.kernel()
+    entries: list[Any] = []
+    listing = False
+    for p in paths or ("/",):
+        try:
+            st = k.stat(kernel_path(p))
+            if st.is_dir:
+                entries.extend(k.listdir(st.path))
+                listing = True
+            else:
+                entries.append(st)
+        except KernelError as exc:
+            ctx.fail(f"cannot access '{p}': {exc.strerror}")
+    return LsView(entries, long, listing)
+
+
+@dataclass
+class StatView(View):
+    entry: Any  # vfs.DirEntry
+
+    def plain(self) -> str:
+        e = self.entry
+        lines = [
+            f"  File: {e.path}\n",
+            f"  Size: {e.size:<15} {_kind(e.mode)}\n",
+        ]
+        if e.rdev:
+            lines.append(f"Device type: {e.rdev >> 20},{e.rdev & 0xFFFFF}\n")
+        lines.append(
+            f"Access: ({S.S_IMODE(e.mode):04o}/{_mode_text(e.mode)})  Uid: (    0/    root)"
+            "   Gid: (    0/    root)\n"
+        )
+        if e.owner:
+            lines.append(f" Owner: module {e.owner}\n")
+        return "".join(lines)
+
+    def to_json(self) -> Any:
+        return LsView([self.entry], True, False).to_json()[0]
+
+
+@command("stat", "Show a kernel file's type, mode and device number", args=[Arg("path", Kind.PATH)])
+def stat(ctx: Context, path: str) -> Any:
+    try:
+        return StatView(ctx.kernel().stat(kernel_path(path)))
+    except KernelError as exc:
+        ctx.fail(f"cannot statx '{path}': {exc.strerror}")
+        return None
+
+
+def write_host_file(path: str, text: bytes, append: bool) -> str | None:
+    """A redirection to a host file; returns the error text, if any."""
+    try:
+        with open(path, "ab" if append else "wb") as fh:
+            fh.write(text)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or os.strerror(exc.errno or 5)}"
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno as E
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -61,6 +61,19 @@ C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kmemleak import LeakScan
+    from lkmsh.kernel.memmap import MemoryMap
+    from lkmsh.kernel.trace import FunctionTracer, RelocRecord
+
+
+@dataclass(frozen=True)
+class SlabStats:
+    """/proc/slabinfo's caches, and the heap's live and mapped bytes."""
+
+    caches: list
+    live_bytes: int
+    footprint: int
+
+
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
 
 
@@ -102,7 +115,9 @@ class Kernel:
         self._current: list[Module] = []
         # the function tracer and the relocation log (trace.py)
         self.tracing = self.add_component(Tracing())
-        self.load_trace: LoadTrace | None = None  # set around one module_load to trace it
+        self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
+        #: request_module()'s loader (the shell installs modprobe); None: not available
+        self.module_requester: Callable[[Kernel, str], object] | None = None
         self._boot_kernel_image()
 
     # ------------------------------------------------------------------ boot
@@ -673,7 +688,7 @@ class Kernel:
 
     def request_module(self, name: str) -> int:
         """Kernel-side automatic loading: a hook the modprobe layer installs."""
-        loader = getattr(self, "module_requester", None)
+        loader = self.module_requester
         if loader is None:
             self.log.emit(4, f"request_module: modprobe {name} not available")
             return -E.ENOENT
@@ -785,6 +800,52 @@ class Kernel:
         if not path.startswith("/"):
             path = f"/proc/{path}"
         return self.read_file(path)
+
+    # ------------------------------------------------------------ looking inside
+    def memory_map(self) -> MemoryMap:
+        """The address space as memmap shows it (regions, module sections, notes)."""
+        from lkmsh.kernel.memmap import memory_map
+
+        with self._lock:
+            return memory_map(self)
+
+    def slab_stats(self) -> SlabStats:
+        with self._lock:
+            return SlabStats(self.heap.stats(), self.heap.live_bytes, self.heap.footprint)
+
+    def peek(self, addr: int, size: int) -> bytes:
+        """Kernel memory as a debugger reads it (any mapped page; BadAddress otherwise)."""
+        with self._lock:
+            return self.mem.read(addr, size)
+
+    def peek_cstr(self, addr: int, limit: int = 4096) -> bytes:
+        """The NUL-terminated bytes at ``addr`` (without the NUL), at most ``limit``."""
+        with self._lock:
+            return self.mem.read_cstr(addr, limit)
+
+    def module_relocations(self, name: str) -> list[RelocRecord]:
+        """The relocations applied to a loaded module, as recorded when it loaded."""
+        with self._lock:
+            return self.tracing.relocs.records(name, self.arch)
+
+    @contextmanager
+    def tracing_session(self, load_trace: LoadTrace | None = None, ftrace: bool = False):
+        """Record the loads inside (``insmod --trace``) and/or run the function tracer;
+        both are put back as they were after, whatever happens inside."""
+        ft = self.tracing.ftrace
+        was_on = ft.enabled
+        self.load_trace = load_trace
+        ft.enabled = ft.enabled or ftrace
+        try:
+            yield self.tracing.ftrace
+        finally:
+            self.load_trace = None
+            ft.enabled = was_on
+
+    @property
+    def ftrace(self) -> FunctionTracer:
+        """The function tracer (``trace on|off|clear``, /sys/kernel/tracing/trace)."""
+        return self.tracing.ftrace
 
     def kmemleak_scan(self) -> LeakScan:
         from lkmsh.kernel.kmemleak import scan

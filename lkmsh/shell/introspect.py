@@ -78,21 +78,15 @@ def run_traced(k: Kernel, load: Callable[[], Any], trace: bool, ftrace: bool) ->
     from lkmsh.kernel.trace import LoadTrace
 
     recorder = LoadTrace() if trace else None
-    ft = k.tracing.ftrace
-    was_on, before = ft.enabled, ft.written
-    k.load_trace = recorder
-    if ftrace:
-        ft.enabled = True
     module, exc = None, None
-    try:
-        module = load()
-    except KernelError as e:
-        exc = e
-        if recorder is not None:
-            recorder.failed(e.message or e.strerror)
-    finally:
-        k.load_trace = None
-        ft.enabled = was_on
+    with k.tracing_session(recorder, ftrace) as ft:
+        before = ft.written
+        try:
+            module = load()
+        except KernelError as e:
+            exc = e
+            if recorder is not None:
+                recorder.failed(e.message or e.strerror)
     calls = None
     if ftrace:
         new = min(ft.written - before, len(ft.ring))
@@ -142,8 +136,7 @@ def trace(ctx: Context, action: str | None) -> Any:
     action = action or "show"
     if action not in _TRACE_ACTIONS:
         raise CommandFailed(f"unknown action '{action}' (on, off, clear or show)")
-    k = ctx.kernel()
-    ft = k.tracing.ftrace
+    ft = ctx.kernel().ftrace
     if action == "show":
         return FtraceView(list(ft.ring), ft.written)
     if action == "clear":
@@ -184,7 +177,7 @@ def _string_reader(k: Kernel) -> Callable[[int], bytes | None]:
         if not any(lo <= addr < hi for lo, hi in spans):
             return None
         try:
-            return printable_string(k.mem.read_cstr(addr, 256) + b"\0")
+            return printable_string(k.peek_cstr(addr, 256) + b"\0")
         except KernelError:
             return None
 
@@ -220,10 +213,10 @@ def disasm(ctx: Context, target: str, raw: bool, intel: bool) -> Any:
     md = capstone_engine(k.arch.name, intel)
     sym = kernel_symbolizer(k)
     notes = []
-    for r in k.tracing.relocs.records(m.name, k.arch):
+    for r in k.module_relocations(m.name):
         value = None
         if r.size:
-            v = int.from_bytes(k.mem.read(r.place, r.size), "little")
+            v = int.from_bytes(k.peek(r.place, r.size), "little")
             value = f"{v:#0{2 + 2 * r.size}x}"
         notes.append(RelocNote(r.place, r.type_name, r.target(), value))
     ranges = []
@@ -242,7 +235,7 @@ def disasm(ctx: Context, target: str, raw: bool, intel: bool) -> Any:
     string_at = _string_reader(k)
     listings = []
     for title, start, size in ranges:
-        code = k.mem.read(start, size)
+        code = k.peek(start, size)
         lines = disassemble(md, code, start, sym, notes, string_at, intel)
         listings.append(Listing(f"Disassembly of {title}", start, lines))
     return DisasmView(f"{m.name}: module at {m.base:#x}, relocated\n", listings)
@@ -314,76 +307,22 @@ def disasm_file(ctx: Context, target: str, intel: bool) -> Any:
     )
 
 
-# -- memmap ------------------------------------------------------------------------------------
-
-
-def _perm_runs(region: Any) -> list[tuple[int, int, str]]:
-    from lkmsh.kernel.layout import PAGE_SIZE
-
-    runs: list[tuple[int, int, str]] = []
-    for i, p in enumerate(region.page_perms):
-        start = region.vaddr + i * PAGE_SIZE
-        text = str(p)
-        if runs and runs[-1][2] == text and runs[-1][1] == start:
-            runs[-1] = (runs[-1][0], start + PAGE_SIZE, text)
-        else:
-            runs.append((start, start + PAGE_SIZE, text))
-    return runs or [(region.vaddr, region.end, str(region.perm))]
-
-
-def _kind(region: Any) -> str:
-    name, owner = region.name, region.owner or ""
-    if name == "kernel:text":
-        return "kernel text"
-    if name == "kernel:data":
-        return "kernel data"
-    if name.startswith("slab:"):
-        return "slab"
-    if owner == "heap":
-        return "pages"
-    if region.transient:
-        return "stack" if "stack" in name else "cpu"
-    if owner and owner != "kernel":
-        return "module"
-    return "kernel"
+# -- memmap and slabinfo -----------------------------------------------------------------------
 
 
 @command("memmap", "Show the kernel address space: kernel, modules and their sections, heap")
 def memmap(ctx: Context) -> Any:
-    from lkmsh.shell.views import MemmapView, MemRow
+    from lkmsh.shell.views import MemmapView
 
-    k = ctx.kernel()
-    placements = {m.name: m.placements for m in k.module_list_all()}
-    rows = []
-    for r in sorted(k.mem.regions(), key=lambda r: r.vaddr):
-        kind = _kind(r)
-        for start, end, perm in _perm_runs(r):
-            row = MemRow(start, end, perm, kind, r.name.removeprefix("slab:"), r.owner or "")
-            if kind == "module":
-                row.children = [
-                    MemRow(p.addr, p.addr + p.size, p.perm, "section", p.name, "")
-                    for p in placements.get(r.owner or "", [])
-                    if start <= p.addr < end
-                ]
-            rows.append(row)
-    mem = k.mem
-    notes = [
-        f"modules area {mem.modules.base:#x}-{mem.modules.end:#x}: "
-        f"{mem.modules.free_bytes()} bytes free",
-        f"direct map (heap) from {mem.direct_map.base:#x}: {k.heap.live_bytes} bytes live"
-        f" in {k.heap.footprint} bytes of slabs and pages",
-        f"stacks area {mem.stacks.base:#x}: a 16 KiB stack (+ guard page) is mapped per call"
-        " into module code, while it runs",
-    ]
-    return MemmapView(rows, notes)
+    return MemmapView.of(ctx.kernel().memory_map())
 
 
 @command("slabinfo", "Show the kmalloc caches (/proc/slabinfo)")
 def slabinfo(ctx: Context) -> Any:
     from lkmsh.shell.views import SlabinfoView
 
-    k = ctx.kernel()
-    return SlabinfoView(k.heap.stats(), k.heap.live_bytes, k.heap.footprint)
+    st = ctx.kernel().slab_stats()
+    return SlabinfoView(st.caches, st.live_bytes, st.footprint)
 
 
 # -- kmemleak ----------------------------------------------------------------------------------
@@ -492,7 +431,7 @@ def examine(ctx: Context, words: tuple[str, ...], fmt: str = "") -> Any:
     try:
         if letter == "s":
             for _ in range(count):
-                raw = k.mem.read_cstr(addr, 4096)
+                raw = k.peek_cstr(addr, 4096)
                 from lkmsh.kernel.trace import c_string
 
                 lines.append(f"{addr:#x}{_gdb_sym(sym, addr)}:\t{c_string(raw, 4096)}")
@@ -502,13 +441,13 @@ def examine(ctx: Context, words: tuple[str, ...], fmt: str = "") -> Any:
             from lkmsh.shell.disasm import capstone_engine, disassemble
 
             md = capstone_engine(k.arch.name)
-            code = k.mem.read(addr, min(count * 15, 4096))
+            code = k.peek(addr, min(count * 15, 4096))
             for ln in disassemble(md, code, addr, sym)[:count]:
                 text = f"{ln.mnemonic:<6} {ln.operands}".rstrip()
                 lines.append(f"   {ln.addr:#x}{_gdb_sym(sym, ln.addr)}:\t{text}")
                 values.append({"address": f"{ln.addr:#x}", "insn": text, "bytes": ln.raw.hex()})
         else:
-            data = k.mem.read(addr, count * size)
+            data = k.peek(addr, count * size)
             per = _PER_LINE[size]
             for i in range(0, count, per):
                 at = addr + i * size

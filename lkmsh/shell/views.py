@@ -11,6 +11,7 @@ from typing import Any
 
 from lkmsh.kernel.heap import slabinfo_text
 from lkmsh.kernel.kmemleak import Leak, LeakScan, report_text
+from lkmsh.kernel.memmap import MemoryMap, MemRow
 from lkmsh.kernel.trace import (
     LoadTrace,
     Step,
@@ -230,44 +231,13 @@ class DisasmView(View):
 
 
 @dataclass
-class MemRow:
-    start: int
-    end: int
-    perm: str
-    kind: str  # "kernel text", "module", "section", "slab", "pages", "stack"
-    name: str
-    owner: str
-    children: list[MemRow] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-    def line(self, indent: str = "") -> str:
-        return (
-            f"{indent}{self.start:016x}-{self.end:016x} {self.perm} {self.size:>10}"
-            f"  {self.kind:<12} {self.name}" + (f"  [{self.owner}]" if self.owner else "")
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        d = {
-            "start": f"{self.start:#x}",
-            "end": f"{self.end:#x}",
-            "size": self.size,
-            "perm": self.perm,
-            "kind": self.kind,
-            "name": self.name,
-            "owner": self.owner,
-        }
-        if self.children:
-            d["sections"] = [c.to_json() for c in self.children]
-        return d
-
-
-@dataclass
 class MemmapView(View):
     rows: list[MemRow]
     notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, mmap: MemoryMap) -> MemmapView:
+        return cls(mmap.rows, mmap.notes)
 
     def plain(self) -> str:
         out = []

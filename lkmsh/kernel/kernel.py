@@ -36,6 +36,7 @@ from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
+from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
@@ -43,7 +44,7 @@ from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
-from lkmsh.kernel.trace import LoadTrace, Tracing, applied_relocations
+from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing, applied_relocations
 from lkmsh.kernel.vfs import (
     READ_ALL_LIMIT,
     READ_CHUNK,
@@ -74,7 +75,8 @@ class SlabStats:
     footprint: int
 
 
-SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
+def _pages(n: int) -> int:
+    return max(PAGE_SIZE, -(-n // PAGE_SIZE) * PAGE_SIZE)
 
 
 @dataclass
@@ -89,7 +91,7 @@ class KernelConfig:
 
 
 class Kernel:
-    def __init__(self, config: KernelConfig | None = None):
+    def __init__(self, config: KernelConfig | None = None, image: KernelImage | None = None):
         from lkmsh.arch import get_arch
 
         self.config = config or KernelConfig()
@@ -118,33 +120,39 @@ class Kernel:
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
-        self._boot_kernel_image()
+        self._boot_kernel_image(image)
 
     # ------------------------------------------------------------------ boot
-    def _boot_kernel_image(self) -> None:
-        """Kernel text (one trap slot per API function) and data (kernel variables)."""
-        funcs = kapi.kapi_table()
+    def _boot_kernel_image(self, image: KernelImage | None) -> None:
+        """Kernel text (one trap slot per API function) and data (kernel variables).
+
+        ``image`` is a saved layout to keep (kimage.py); None lays the table out afresh.
+        """
+        funcs, data = kapi.kapi_table(), kapi.kdata_table()
+        image = KernelImage.fresh(funcs, data) if image is None else image.extended(funcs, data)
+        self.image = image
         self._slots: dict[int, kapi.KapiFunc] = {}
-        text_size = max(PAGE_SIZE, -(-(len(funcs) + 1) * SLOT_SIZE // PAGE_SIZE) * PAGE_SIZE)
+        text_size = _pages(image.text_end - KERNEL_TEXT_BASE)
         self.mem.map(KERNEL_TEXT_BASE, text_size, Perm.R | Perm.X, "kernel:text", owner="kernel")
         slot_bytes = self.arch.trap_slot
         if len(slot_bytes) != SLOT_SIZE:
             raise KernelError(f"{self.arch.name}: trap slot of {len(slot_bytes)} bytes")
-        for i, f in enumerate(funcs):
-            addr = KERNEL_TEXT_BASE + i * SLOT_SIZE
+        for f in funcs:
+            addr = image.text[f.name]
             self.mem.write(addr, slot_bytes)
             self._slots[addr] = f
             self.symbol_table.export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
-        self.return_slot = KERNEL_TEXT_BASE + len(funcs) * SLOT_SIZE
+        self.return_slot = image.return_slot
         self.mem.write(self.return_slot, slot_bytes)
-        self.trap_range = (KERNEL_TEXT_BASE, self.return_slot)
+        # the trap hook covers every slot; the return slot is left out when it is the last
+        last = image.text_end - SLOT_SIZE
+        self.trap_range = (KERNEL_TEXT_BASE, last if last == self.return_slot else image.text_end)
         self._data: list[tuple[int, kapi.KapiData]] = []
-        at = KERNEL_DATA_BASE
-        for d in kapi.kdata_table():
+        for d in data:
+            at = image.data[d.name][0]
             self._data.append((at, d))
             self.symbol_table.export(KernelSymbol(d.name, at, SymbolKind.DATA, None, False))
-            at += (d.size + 7) // 8 * 8
-        data_size = max(PAGE_SIZE, -(-(at - KERNEL_DATA_BASE) // PAGE_SIZE) * PAGE_SIZE)
+        data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data()
 
@@ -179,6 +187,8 @@ class Kernel:
 
     def _trap(self, slot: int, ctx) -> int | None:
         func = self._slots.get(slot)
+        if func is None and slot == self.return_slot:
+            return None  # the end of a call (slots were appended after it): not a call
         if func is None:
             raise ModuleFault(f"call into kernel text at {slot:#x}, which is no function")
         ctx.kernel = self
@@ -901,6 +911,7 @@ class Kernel:
                 kapi_digest=kapi.table_digest(),
                 config=asdict(self.config),
                 meta={
+                    "kernel_image": self.image.to_data(),
                     "taints": self.taints,
                     "load_seq": self._load_seq,
                     "ranges": {
@@ -918,10 +929,23 @@ class Kernel:
     def from_state(cls, state: KernelState) -> Kernel:
         from lkmsh.errors import StateError
 
-        if state.kapi_digest != kapi.table_digest():
-            raise StateError("the saved kernel was made by another lkmsh version")
+        saved = state.meta.get("kernel_image")
+        if saved is None:
+            if state.kapi_digest != kapi.table_digest():
+                raise StateError(
+                    "the saved kernel was made by another lkmsh version "
+                    "(run 'lkmsh reboot' to start a fresh kernel)"
+                )
+            image = None
+        else:
+            image = KernelImage.from_data(saved)
+            check_carried_over(
+                image,
+                image.extended(kapi.kapi_table(), kapi.kdata_table()),
+                RelocLog.used_names(state.components.get("tracing")),
+            )
         cfg = KernelConfig(**state.config)
-        k = cls(cfg)
+        k = cls(cfg, image)
         for r in state.regions:
             region = k.mem.map(r.vaddr, r.size, Perm(r.perms[0]), r.name, r.owner)
             region.data[:] = r.data

@@ -416,6 +416,12 @@ class RelocLog:
     def forget(self, module: str) -> None:
         self._mods.pop(module, None)
 
+    @staticmethod
+    def used_names(tracing_data: dict[str, Any] | None) -> dict[str, set[str]]:
+        """Per module, the symbol names its relocations name (from saved Tracing data)."""
+        relocs = (tracing_data or {}).get("relocs") or {}
+        return {m: set(v.get("names", ())) for m, v in relocs.items() if isinstance(v, dict)}
+
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> RelocLog:
         log = cls()

@@ -8,9 +8,10 @@ arguments are unsigned 64-bit values, as the registers hold them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lkmsh.kernel.contract import KernelApi
     from lkmsh.kernel.memory import AddressSpace
 
 MASK64 = (1 << 64) - 1
@@ -31,9 +32,11 @@ class CallContext:
 
     __slots__ = ("kernel", "mem", "_regs", "_stack_arg", "caller", "name")
 
+    kernel: KernelApi
+
     def __init__(
         self,
-        kernel: Any,
+        kernel: KernelApi,
         mem: AddressSpace,
         reg_args: Sequence[int],
         stack_arg: Callable[[int], int] | None = None,

@@ -31,6 +31,7 @@ from lkmsh.errors import (
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
+from lkmsh.kernel.cstructs import MODULE
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.heap import Heap
@@ -502,8 +503,8 @@ class Kernel:
             module.regions = list(loader.regions)
             module.struct_addr = loader.find_symbol(symtab, values, "__this_module")
             if module.struct_addr:
-                module.init_addr = self.mem.read_u64(module.struct_addr + 56)
-                module.exit_addr = self.mem.read_u64(module.struct_addr + 64)
+                module.init_addr = self.mem.read_u64(module.struct_addr + MODULE.off("init"))
+                module.exit_addr = self.mem.read_u64(module.struct_addr + MODULE.off("exit"))
             else:
                 module.init_addr = loader.find_symbol(symtab, values, "init_module")
                 module.exit_addr = loader.find_symbol(symtab, values, "cleanup_module")

@@ -18,6 +18,7 @@
 #include <linux/stdarg.h>
 
 asmlinkage __printf(1, 2) __cold int printk(const char *fmt, ...);
+asmlinkage __printf(1, 2) __cold int _printk(const char *fmt, ...);	/* Linux 6.1's name */
 void dump_stack(void);
 
 #ifndef pr_fmt

@@ -1,0 +1,57 @@
+"""What kernel API code may ask of the kernel: the typed contract behind ``ctx.kernel``.
+
+``Kernel`` implements it, and so does the tests' ``MiniKernel``
+(tests/kernel/kapi/kapi_harness.py), which runs kernel API functions without
+a CPU. A kapi family that needs more of the kernel adds it here first, so the
+dependency is visible and both implementations keep to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.clock import Clock
+    from lkmsh.kernel.dmesg import Dmesg
+    from lkmsh.kernel.heap import Heap
+    from lkmsh.kernel.memory import AddressSpace
+    from lkmsh.kernel.module import Module
+    from lkmsh.kernel.procfs import ProcFS
+
+
+class KernelApi(Protocol):
+    mem: AddressSpace
+    heap: Heap
+    log: Dmesg
+    clock: Clock
+    procfs: ProcFS
+
+    @property
+    def current_module(self) -> Module | None:
+        """The module whose code is running (THIS_MODULE of the call)."""
+
+    def running(self, module: Module | None) -> AbstractContextManager[None]:
+        """Run module code of ``module`` inside (kernel.call within it)."""
+
+    def call(self, func_addr: int, args: Iterable[int] = ()) -> int:
+        """Run module code at ``func_addr``; faults become an Oops and ModuleFault."""
+
+    def symbolize(self, addr: int) -> str: ...
+
+    def symbol_address(self, name: str) -> int | None: ...
+
+    def module_find(self, name: str) -> Module | None: ...
+
+    def module_by_struct(self, addr: int) -> Module | None: ...
+
+    def module_get(self, module: Module) -> bool: ...
+
+    def module_put(self, module: Module) -> None: ...
+
+    def module_refcount(self, module: Module) -> int: ...
+
+    def request_module(self, name: str) -> int: ...
+
+    def add_taint(self, letter: str) -> None: ...

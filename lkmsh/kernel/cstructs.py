@@ -1,0 +1,58 @@
+"""The C struct layouts kernel code reads and writes in module memory, declared once.
+
+Kernel API code must not scatter literal offsets: it names a field of a
+``CStruct`` declared here (``MODULE.off("init")``), and
+tests/kernel/kapi/test_c_contract.py compiles every declaration against
+lkmsh's headers with gcc, per architecture (``_Static_assert(offsetof(...))``),
+so a header and its Python reader cannot drift apart. Declare a new struct
+with ``cstruct(...)`` next to the others, or in the kapi module that owns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CField:
+    name: str
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
+class CStruct:
+    """``ctype`` as C spells it ("struct module", "spinlock_t"), declared by ``header``."""
+
+    ctype: str
+    header: str
+    size: int
+    fields: tuple[CField, ...]
+
+    def field(self, name: str) -> CField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.ctype} has no field {name}")
+
+    def off(self, name: str) -> int:
+        return self.field(name).offset
+
+
+STRUCTS: list[CStruct] = []
+
+
+def cstruct(ctype: str, header: str, size: int, **fields: tuple[int, int]) -> CStruct:
+    """Declare a struct: ``field=(offset, size)`` for every field kernel code touches.
+
+    A nested field is spelled with ``__`` for ``.`` (``f_path__dentry``).
+    """
+    s = CStruct(ctype, header, size, tuple(CField(n, o, z) for n, (o, z) in fields.items()))
+    STRUCTS.append(s)
+    return s
+
+
+#: The module struct modpost emits as __this_module (THIS_MODULE).
+MODULE = cstruct("struct module", "linux/module.h", 128, name=(0, 56), init=(56, 8), exit=(64, 8))
+SPINLOCK = cstruct("spinlock_t", "linux/spinlock.h", 8, locked=(0, 4), magic=(4, 4))
+MUTEX = cstruct("struct mutex", "linux/mutex.h", 16, locked=(0, 4), magic=(4, 4), owner=(8, 8))

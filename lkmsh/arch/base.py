@@ -113,16 +113,17 @@ class Arch:
     bug_insn: bytes  # what BUG() compiles to
     relocations: Mapping[int, RelocType]
     reloc_names: Mapping[int, str]
-    # -- how the CPU runs code of this architecture (data only: no unicorn here)
-    uc_reg_module: str = "x86_const"  # unicorn submodule holding the register ids
-    uc_reg_prefix: str = "UC_X86_REG_"
+    # -- how the CPU runs code of this architecture (data only: no unicorn here).
+    # No defaults: a new architecture must say each of these, not inherit x86-64's.
+    uc_reg_module: str  # unicorn submodule holding the register ids ("x86_const")
+    uc_reg_prefix: str  # "UC_X86_REG_"
     #: register holding the return address at a call (None: it is on the stack)
-    link_reg: str | None = None
+    link_reg: str | None
     #: where the first stack argument is, relative to sp at a function's entry
-    stack_args_offset: int = 8
-    initial_flags: int = 0
+    stack_args_offset: int
+    initial_flags: int
     #: the frame-pointer register whose chain the Oops call trace walks
-    frame_reg: str = "rbp"
+    frame_reg: str
     #: unicorn interrupt numbers -> FaultKind names (the CPU maps the rest to
     #: a general protection fault)
     fault_vectors: Mapping[int, str] = field(default_factory=dict)
@@ -134,6 +135,8 @@ class Arch:
     #: ``plt_entry(entry_address, target) -> bytes`` of one veneer (None: no PLTs)
     plt_entry: Callable[[int, int], bytes] | None = None
     plt_entry_size: int = 0
+    #: other names Linux's register dumps use for a register (x86-64: rflags is eflags)
+    reg_aliases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def slot_size(self) -> int:

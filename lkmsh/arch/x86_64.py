@@ -274,6 +274,7 @@ X86_64 = Arch(
     stack_args_offset=8,
     initial_flags=0x2,  # the reserved bit; DF clear
     frame_reg="rbp",
+    reg_aliases={"rflags": "eflags"},
     fault_vectors={
         0: "DIVIDE_ERROR",
         3: "BREAKPOINT",

@@ -712,8 +712,8 @@ class Cpu:
 
     def _fault(self, eng: _Engine, kind: FaultKind, **kw: Any) -> CpuFault:
         regs = dict(zip(self._reg_ids, eng.all_regs.read(), strict=True))
-        if "eflags" in regs:
-            regs["rflags"] = regs["eflags"]  # the x86-64 name of the same register
+        for alias, reg in self.arch.reg_aliases.items():
+            regs[alias] = regs[reg]
         rip = regs[self.arch.ip]
         before = b""
         start = max(rip - 42, 0)

@@ -46,6 +46,7 @@ COMMON_CODEGEN = (
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
     "-fno-omit-frame-pointer",  # frame records (rbp / x29) for Oops call traces
+    "-fno-optimize-sibling-calls",  # kbuild adds it with frame pointers: no frame lost to a tail call
     "-fno-jump-tables",
 )
 X86_64_CODEGEN = (

@@ -27,10 +27,11 @@ class CallContext:
 
     ``reg_args`` are the register arguments in calling-convention order;
     ``stack_arg(i)`` returns the i-th stack argument (0 = first one past the
-    registers). ``caller`` is the return address (for symbolised traces).
+    registers). ``caller`` is the return address, ``sp`` and ``fp`` the stack
+    and frame pointers at the call (for symbolised traces).
     """
 
-    __slots__ = ("kernel", "mem", "_regs", "_stack_arg", "caller", "name")
+    __slots__ = ("kernel", "mem", "_regs", "_stack_arg", "caller", "name", "sp", "fp")
 
     kernel: KernelApi
 
@@ -42,6 +43,8 @@ class CallContext:
         stack_arg: Callable[[int], int] | None = None,
         caller: int = 0,
         name: str = "",
+        sp: int = 0,
+        fp: int = 0,
     ):
         self.kernel = kernel
         self.mem = mem
@@ -49,6 +52,8 @@ class CallContext:
         self._stack_arg = stack_arg
         self.caller = caller
         self.name = name
+        self.sp = sp
+        self.fp = fp
 
     def arg(self, i: int) -> int:
         """The i-th integer argument (unsigned 64-bit)."""

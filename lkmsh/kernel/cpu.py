@@ -237,7 +237,7 @@ class _Engine:
         self.probe_page: int | None = None  # see Cpu._exact_address
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
-        #: argument registers + stack pointer, read at every trap
+        #: argument registers, stack pointer (link register), frame pointer: read at every trap
         self.trap_regs = _RegBank(uc, cpu._trap_regs)
         #: instruction pointer and return register, read after every call
         self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
@@ -313,6 +313,8 @@ class _Engine:
                 regs[:nargs],
                 partial(_stack_arg, mem, sp + cpu.arch.stack_args_offset),
                 caller=caller,
+                sp=sp,
+                fp=regs[-1],
             )
             result = cpu.trap_handler(address, ctx)
             if result is not None:
@@ -373,6 +375,7 @@ class Cpu:
         self._link_reg = arch.link_reg
         if arch.link_reg is not None:
             self._trap_regs.append(self._reg_ids[arch.link_reg])
+        self._trap_regs.append(self._reg_ids[arch.frame_reg])  # last: for call traces
         self._vector_kind = {v: FaultKind[k] for v, k in arch.fault_vectors.items()}
         self._ret_reg = self._reg_ids[arch.return_reg]
         self._sp_reg = self._reg_ids[arch.sp]

@@ -44,6 +44,7 @@ from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
+from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing, applied_relocations
 from lkmsh.kernel.vfs import (
@@ -116,6 +117,7 @@ class Kernel:
         self._load_seq = 0
         self._cpu = None
         self._current: list[Module] = []
+        self._paths: list[KernelPath | None] = []  # what runs each nested module call
         # the function tracer and the relocation log (trace.py)
         self.tracing = self.add_component(Tracing())
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
@@ -214,8 +216,24 @@ class Kernel:
         finally:
             self._current.pop()
 
-    def call(self, func_addr: int, args: Iterable[int] = ()) -> int:
-        """Run module code; faults become an Oops in dmesg and a ModuleFault."""
+    @property
+    def current_path(self) -> KernelPath | None:
+        """The kernel path running the innermost module call (for call traces)."""
+        return self._paths[-1] if self._paths else None
+
+    def call(self, func_addr: int, args: Iterable[int] = (), path: KernelPath | None = None) -> int:
+        """Run module code; faults become an Oops in dmesg and a ModuleFault.
+
+        @path names the kernel code that runs it (an init, an exit, a /proc
+        read), which call traces show below the module's frames.
+        """
+        self._paths.append(path)
+        try:
+            return self._call(func_addr, args)
+        finally:
+            self._paths.pop()
+
+    def _call(self, func_addr: int, args: Iterable[int]) -> int:
         from lkmsh.kernel.cpu import CpuFault
         from lkmsh.kernel.kapi.bug import KernelBug
         from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
@@ -282,14 +300,19 @@ class Kernel:
         with self._lock:
             return self.symbol_table.stats()
 
-    def symbolize(self, addr: int) -> str:
-        """'hx_init+0x12/0x40 [hx]' for module code, 'printk+0x0/0x10' for kernel slots."""
+    def symbolize(self, addr: int, *, ret: bool = False) -> str:
+        """'hx_init+0x12/0x40 [hx]' for module code, 'printk+0x0/0x10' for kernel slots.
+
+        @ret: @addr is a return address, looked up one byte before as Linux's
+        %pB does (a call to a noreturn function may end its caller).
+        """
         f = self._slots.get(addr - addr % SLOT_SIZE)
         if f is not None and self.trap_range[0] <= addr < self.trap_range[1]:
             return f"{f.name}+{addr % SLOT_SIZE:#x}/{SLOT_SIZE:#x}"
+        look = addr - 1 if ret else addr
         for m in self._modules.values():
-            if m.contains(addr):
-                s = m.symbol_at(addr)
+            if m.contains(look):
+                s = m.symbol_at(look)
                 if s is not None:
                     size = s.size or max(addr - s.addr + 1, 1)
                     return f"{s.name}+{addr - s.addr:#x}/{size:#x} [{m.name}]"
@@ -585,7 +608,7 @@ class Kernel:
         if module.init_addr:
             with self.running(module):
                 try:
-                    ret = self._to_int(self.call(module.init_addr))
+                    ret = self._to_int(self.call(module.init_addr, path=KernelPath.INIT))
                 except BaseException:
                     if self.load_trace is not None:
                         self.load_trace.init(self, module.init_addr, None)
@@ -637,7 +660,7 @@ class Kernel:
             if module.exit_addr:
                 with self.running(module):
                     try:
-                        self.call(module.exit_addr)
+                        self.call(module.exit_addr, path=KernelPath.EXIT)
                     except ModuleFault as exc:
                         fault = exc
             self._discard(module)

@@ -19,7 +19,6 @@ REG_ROWS = (
     ("r10", "r11", "r12"),
     ("r13", "r14", "r15"),
 )
-MAX_FRAMES = 16
 
 
 def report_kind(fault: CpuFault) -> T.Taint:
@@ -113,30 +112,12 @@ def _modules_linked_in(kernel: Kernel) -> str:
     return "Modules linked in: " + " ".join(names)
 
 
-def frame_chain(kernel: Kernel, fp: int) -> list[str]:
-    """Return addresses from frame records: [fp] is the caller's fp, [fp+8] the return address.
-
-    x86-64's rbp chain and arm64's x29 frame records have the same shape.
-    """
-    frames = []
-    for _ in range(MAX_FRAMES):
-        try:
-            ret = kernel.mem.read_u64(fp + 8)
-            nxt = kernel.mem.read_u64(fp)
-        except Exception:
-            break
-        if ret == kernel.return_slot or not any(m.contains(ret) for m in kernel.module_list_all()):
-            break
-        frames.append(f" {kernel.symbolize(ret)}")
-        if nxt <= fp:
-            break
-        fp = nxt
-    return frames
-
-
 def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
-    """Walk the rbp chain (modules are built with frame pointers)."""
-    return frame_chain(kernel, fault.regs.get("rbp", 0))
+    """Every frame below the faulting RIP: the module's, then the kernel's."""
+    from lkmsh.kernel.stacktrace import module_trace
+
+    r = fault.regs
+    return module_trace(kernel, sp=r.get("rsp", 0), fp=r.get("rbp", 0), path=kernel.current_path)
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:

@@ -187,10 +187,14 @@ def register_lines(regs: dict[str, int]) -> list[str]:
 
 
 def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
-    """The pc, then the frame records x29 points to."""
-    from lkmsh.kernel.oops import frame_chain
+    """The pc, then the frame records x29 points to, then the kernel's frames."""
+    from lkmsh.kernel.stacktrace import module_trace
 
-    return [f" {kernel.symbolize(fault.rip)}", *frame_chain(kernel, fault.regs.get("x29", 0))]
+    r = fault.regs
+    frames = module_trace(
+        kernel, sp=r.get("sp", 0), fp=r.get("x29", 0), link=r.get("x30"), path=kernel.current_path
+    )
+    return [f" {kernel.symbolize(fault.rip)}", *frames]
 
 
 def code_line(fault: CpuFault) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from lkmsh.errors import KernelError, NotFound
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.vfs import File, FileOps, Vfs
 
 SEQ_FILE_SIZE = 64
@@ -174,7 +175,7 @@ class ProcFS(Component):
         self._buffers[seq] = bytearray()
         try:
             with kernel.running(kernel.module_find(entry.owner)):
-                ret = kernel.call(entry.show, [seq, entry.data])
+                ret = kernel.call(entry.show, [seq, entry.data], path=KernelPath.PROC_READ)
             out = bytes(self._buffers[seq])
         finally:
             self._buffers.pop(seq, None)

@@ -59,10 +59,24 @@ def _arm64(ctx: CallContext) -> bool:
     return getattr(getattr(ctx.kernel, "arch", None), "name", "") == "aarch64"
 
 
-def call_trace(ctx: CallContext) -> list[str]:
+def call_trace(ctx: CallContext, *, from_self: bool = False) -> list[str]:
+    """The trace of the module code that made this call, down to the kernel path that ran it.
+
+    @from_self starts it at the kernel function itself, as Linux's dump_stack()
+    and panic() traces start in dump_stack_lvl / panic.
+    """
+    from lkmsh.kernel.stacktrace import module_trace
+
+    kernel = ctx.kernel
+    frames = module_trace(
+        kernel, sp=ctx.sp, fp=ctx.fp, ret=ctx.caller or None, path=kernel.current_path
+    )
+    addr = kernel.symbol_address(ctx.name) if from_self and ctx.name else None
+    if addr is not None:
+        frames.insert(0, f" {kernel.symbolize(addr)}")
     if _arm64(ctx):  # arm64 Linux: "Call trace:", no <TASK> markers
-        return ["Call trace:", f" {caller_symbol(ctx)}"]
-    return ["Call Trace:", " <TASK>", f" {caller_symbol(ctx)}", " </TASK>"]
+        return ["Call trace:", *frames]
+    return ["Call Trace:", " <TASK>", *frames, " </TASK>"]
 
 
 def warn(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_WARNING) -> None:

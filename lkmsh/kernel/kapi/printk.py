@@ -70,7 +70,7 @@ def warn_printk(ctx: CallContext) -> None:
 
 @kapi("dump_stack", "void dump_stack(void)")
 def dump_stack(ctx: CallContext) -> None:
-    for line in call_trace(ctx):
+    for line in call_trace(ctx, from_self=True):
         ctx.kernel.log.emit(DEFAULT_LEVEL, line)
 
 
@@ -79,5 +79,10 @@ def panic(ctx: CallContext) -> None:
     """An Oops that fails the current call; lkmsh's kernel itself lives on."""
     msg = decode(format_args(ctx, ctx.arg(0), 1)).rstrip("\n")
     head = f"Kernel panic - not syncing: {msg}"
-    lines = [head, *call_trace(ctx), "Kernel Offset: disabled", f"---[ end {head} ]---"]
+    lines = [
+        head,
+        *call_trace(ctx, from_self=True),
+        "Kernel Offset: disabled",
+        f"---[ end {head} ]---",
+    ]
     raise KernelBug(head, lines, LOGLEVEL_EMERG)

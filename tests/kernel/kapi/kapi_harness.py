@@ -56,7 +56,20 @@ class MiniKernel:
     def add_taint(self, letter: str) -> None:
         self.taints.add(letter)
 
-    def symbolize(self, addr: int) -> str:
+    # no module code runs here: call traces hold only the caller
+    current_path = None
+    return_slot = 0
+
+    @property
+    def arch(self):
+        from lkmsh.arch import get_arch
+
+        return get_arch("x86_64")
+
+    def module_list_all(self) -> list[Module]:
+        return []
+
+    def symbolize(self, addr: int, *, ret: bool = False) -> str:
         for start, size, name, mod in self.symbols:
             if start <= addr < start + size:
                 tail = f" [{mod}]" if mod else ""
@@ -102,7 +115,7 @@ class MiniKernel:
         self.requested.append(name)
         return -errno.ENOENT
 
-    def call(self, func_addr: int, args) -> int:
+    def call(self, func_addr: int, args, path=None) -> int:
         return self.code[func_addr](*args)
 
     # -- test helpers -------------------------------------------------------

@@ -29,6 +29,7 @@ from lkmsh.errors import (
     UnknownSymbol,
 )
 from lkmsh.kernel import taint as T
+from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
 from lkmsh.kernel.cstructs import MODULE
@@ -47,6 +48,7 @@ from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing, applied_relocations
+from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
     READ_ALL_LIMIT,
     READ_CHUNK,
@@ -112,6 +114,9 @@ class Kernel:
         for kf in KFILES:
             self.vfs.add(kf.path, TextFile(kf.show, kf.store), kf.mode)
         self.procfs = self.add_component(ProcFS(self.heap, self.vfs))
+        self.chrdev = self.add_component(Chrdev(self.vfs, self.heap))
+        #: the user pages of the file operation running (uaccess.py)
+        self.user = UserMemory(self.mem, self.config.arch)
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
@@ -765,8 +770,43 @@ class Kernel:
             return self._ops(file).write(self, file, data)
 
     def ioctl(self, file: File, cmd: int, arg: int = 0) -> int:
+        """ioctl(2) with an integer argument; a negative result raises FileError."""
         with self._lock:
-            return self._ops(file).ioctl(self, file, cmd, arg)
+            return self._ops(file).ioctl(self, file, cmd, arg & (1 << 64) - 1)
+
+    def ioctl_buffer(self, file: File, cmd: int, data: bytes, size: int = 0) -> tuple[int, bytes]:
+        """ioctl(2) whose argument points to a user buffer of max(size, len(data)) bytes
+        holding ``data``; returns the result and the buffer after the call."""
+        with self._lock:
+            ops = self._ops(file)
+            size = max(size, len(data), 1)
+            with self.user.buffer(size, data) as ubuf:
+                ret = ops.ioctl(self, file, cmd, ubuf)
+                return ret, self.mem.read(ubuf, size)
+
+    def poll(self, file: File) -> int:
+        """What ->poll says is ready now (EPOLLIN, EPOLLOUT, ... bits)."""
+        with self._lock:
+            return self._ops(file).poll(self, file)
+
+    def mknod(self, path: str, major: int, minor: int, mode: int = 0o600) -> None:
+        """A character device node made by hand (mknod PATH c MAJOR MINOR)."""
+        from lkmsh.kernel.fsstructs import mkdev
+
+        if not normpath(path).startswith("/dev/"):
+            raise FileError(f"{path}: device nodes live under /dev", E.EINVAL)
+        if not (0 <= major < 4096 and 0 <= minor < 1 << 20):
+            raise FileError(f"{path}: device number {major}:{minor} out of range", E.EINVAL)
+        with self._lock:
+            self.chrdev.mknod(normpath(path), mkdev(major, minor), mode & 0o7777)
+
+    def unlink(self, path: str) -> None:
+        """Remove a node made with mknod."""
+        with self._lock:
+            if not self.chrdev.unlink(normpath(path)):
+                node = self.vfs.lookup(path)
+                code = E.ENOENT if node is None else E.EPERM
+                raise FileError(f"{path}: {os.strerror(code)}", code)
 
     def lseek(self, file: File, offset: int, whence: int = os.SEEK_SET) -> int:
         with self._lock:

@@ -70,6 +70,14 @@ def _tracing_on_store(k: Kernel, data: bytes) -> int:
     return len(data)
 
 
+def _devices(k: Kernel) -> bytes:
+    return k.chrdev.proc_devices().encode()
+
+
+def _misc(k: Kernel) -> bytes:
+    return k.chrdev.proc_misc().encode()
+
+
 def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
@@ -80,6 +88,8 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/modules", _modules),
     KernelFile("/proc/kallsyms", _kallsyms),
     KernelFile("/proc/slabinfo", _slabinfo),
+    KernelFile("/proc/devices", _devices),
+    KernelFile("/proc/misc", _misc),
     KernelFile("/proc/sys/kernel/tainted", _tainted),
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
     KernelFile(f"{TRACING}/trace", _tracing("trace")),

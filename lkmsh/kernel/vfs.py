@@ -86,6 +86,10 @@ class FileOps:
     def llseek(self, kernel: Kernel, file: File, offset: int, whence: int) -> int:
         return default_llseek(file, offset, whence, None)
 
+    def poll(self, kernel: Kernel, file: File) -> int:
+        """What is ready (EPOLLIN|EPOLLOUT|EPOLLRDNORM|EPOLLWRNORM without ->poll)."""
+        return 0x145
+
     def release(self, kernel: Kernel, file: File) -> None:
         """Undo ``open``."""
 

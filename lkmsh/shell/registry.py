@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.depmod",
     "lkmsh.shell.introspect",
     "lkmsh.shell.files",
+    "lkmsh.shell.devices",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.

@@ -13,6 +13,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
+#include <linux/rwlock.h>
 
 void spin_lock_init(spinlock_t *lock);
 void spin_lock(spinlock_t *lock);

@@ -64,6 +64,10 @@ typedef s64			int64_t;
 
 typedef long long		loff_t;
 typedef unsigned short		umode_t;
+typedef u32			__kernel_dev_t;
+typedef __kernel_dev_t		dev_t;
+typedef unsigned int		fmode_t;
+typedef unsigned int		__poll_t;
 typedef int			pid_t;
 typedef unsigned int		uid_t;
 typedef unsigned int		gid_t;

@@ -1,29 +1,85 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lkmsh: <linux/uaccess.h>, minimal. lkmsh has no user space: the only
- * readers are the shell's /proc reads, which go through seq_file. For code
- * written against Linux's interface, copy_{to,from}_user copy between two
- * kernel buffers and return the number of bytes NOT copied (always 0).
+ * lkmsh: copying between the kernel and user memory (<linux/uaccess.h>).
+ *
+ * A file operation's buffer is user memory: pages mapped below the kernel
+ * (below TASK_SIZE_MAX) for the call, holding what the reader gets or the
+ * writer gave. copy_to_user and copy_from_user return the number of bytes
+ * NOT copied; a pointer that is not a user address (a kernel pointer, NULL
+ * + size past the end) copies nothing, an unmapped or read-only user page
+ * stops the copy there: drivers then return -EFAULT, as on Linux. get_user
+ * and put_user return 0 or -EFAULT. Nothing here Oopses.
  */
 #ifndef _LKMSH_LINUX_UACCESS_H
 #define _LKMSH_LINUX_UACCESS_H
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <linux/string.h>
+#include <asm/page.h>
 
-static inline unsigned long __must_check
-copy_to_user(void __user *to, const void *from, unsigned long n)
+#ifdef __aarch64__
+#define TASK_SIZE_MAX		(1UL << 48)
+#else
+#define TASK_SIZE_MAX		((1UL << 47) - PAGE_SIZE)
+#endif
+
+static inline bool __access_ok(const void __user *ptr, unsigned long size)
 {
-	memcpy((void __force *)to, from, n);
-	return 0;
+	unsigned long limit = TASK_SIZE_MAX;
+	unsigned long addr = (unsigned long)ptr;
+
+	return (size <= limit) && (addr <= (limit - size));
 }
 
-static inline unsigned long __must_check
+#define access_ok(addr, size)	likely(__access_ok(addr, size))
+
+unsigned long __must_check _copy_from_user(void *to, const void __user *from, unsigned long n);
+unsigned long __must_check _copy_to_user(void __user *to, const void *from, unsigned long n);
+
+static __always_inline unsigned long __must_check
 copy_from_user(void *to, const void __user *from, unsigned long n)
 {
-	memcpy(to, (const void __force *)from, n);
-	return 0;
+	return _copy_from_user(to, from, n);
 }
+
+static __always_inline unsigned long __must_check
+copy_to_user(void __user *to, const void *from, unsigned long n)
+{
+	return _copy_to_user(to, from, n);
+}
+
+#define __copy_from_user(to, from, n)	copy_from_user(to, from, n)
+#define __copy_to_user(to, from, n)	copy_to_user(to, from, n)
+
+/*
+ * get_user(x, ptr) / put_user(x, ptr): one value of ptr's type; 0 or -EFAULT
+ * (get_user then sets x to 0, as Linux).
+ */
+#define get_user(x, ptr)						\
+({									\
+	unsigned long long __gu_val = 0;				\
+	int __gu_err = _copy_from_user(&__gu_val, (ptr),		\
+				       sizeof(*(ptr))) ? -EFAULT : 0;	\
+	if (__gu_err)							\
+		__gu_val = 0;						\
+	(x) = (__force __typeof__(*(ptr)))__gu_val;			\
+	__gu_err;							\
+})
+
+#define put_user(x, ptr)						\
+({									\
+	__typeof__(*(ptr)) __pu_val = (x);				\
+	_copy_to_user((ptr), &__pu_val, sizeof(*(ptr))) ? -EFAULT : 0;	\
+})
+
+#define __get_user(x, ptr)	get_user(x, ptr)
+#define __put_user(x, ptr)	put_user(x, ptr)
+
+long strncpy_from_user(char *dst, const char __user *src, long count);
+long strnlen_user(const char __user *str, long n);
+unsigned long __must_check clear_user(void __user *mem, unsigned long len);
+#define __clear_user(mem, len)	clear_user(mem, len)
 
 #endif

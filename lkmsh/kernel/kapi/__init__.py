@@ -5,6 +5,8 @@ lists them in slot order.
 """
 
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
+    chrdev,
+    fs,
     modref,
     printk,
     proc,
@@ -12,6 +14,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     string,
     sync,
     time,
+    uaccess,
 )
 from lkmsh.kernel.kapi.registry import kapi_table, kdata_table, table_digest
 

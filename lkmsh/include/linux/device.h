@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh: devices and device classes (<linux/device.h>, <linux/device/class.h>,
+ * Linux 6.1). device_create() in a class makes the node /dev/NAME (what udev
+ * or devtmpfs does on Linux) and /sys/class/CLASS/NAME/dev; device_destroy()
+ * removes them. dev_info() and friends prefix messages with the class (or
+ * driver) name and the device name, as Linux's dev_printk.
+ *
+ * struct device keeps Linux's order for the members drivers use; the power
+ * management, DMA and firmware members are left out (lkmsh has none).
+ */
+#ifndef _LKMSH_LINUX_DEVICE_H
+#define _LKMSH_LINUX_DEVICE_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <linux/kobject.h>
+#include <linux/kdev_t.h>
+#include <linux/list.h>
+#include <linux/printk.h>
+#include <linux/err.h>
+#include <linux/version.h>
+#include <linux/uidgid.h>
+#include <linux/mutex.h>
+
+struct module;
+struct device;
+struct device_private;
+struct device_type;
+struct bus_type;
+struct subsys_private;
+struct attribute_group;
+struct kobj_uevent_env;
+struct kobj_ns_type_operations;
+struct dev_pm_ops;
+
+struct device_driver {
+	const char		*name;
+	struct bus_type		*bus;
+	struct module		*owner;
+	const char		*mod_name;
+};
+
+struct bus_type {
+	const char		*name;
+	const char		*dev_name;
+};
+
+struct class {
+	const char		*name;
+	struct module		*owner;
+	const struct attribute_group	**class_groups;
+	const struct attribute_group	**dev_groups;
+	struct kobject			*dev_kobj;
+	int (*dev_uevent)(struct device *dev, struct kobj_uevent_env *env);
+	char *(*devnode)(struct device *dev, umode_t *mode);
+	void (*class_release)(struct class *class);
+	void (*dev_release)(struct device *dev);
+	int (*shutdown_pre)(struct device *dev);
+	const struct kobj_ns_type_operations *ns_type;
+	const void *(*namespace)(const struct device *dev);
+	void (*get_ownership)(const struct device *dev, kuid_t *uid, kgid_t *gid);
+	const struct dev_pm_ops *pm;
+	struct subsys_private *p;
+};
+
+struct device {
+	struct kobject kobj;
+	struct device		*parent;
+	struct device_private	*p;
+	const char		*init_name;
+	const struct device_type *type;
+	struct bus_type	*bus;
+	struct device_driver *driver;
+	void		*platform_data;
+	void		*driver_data;
+	dev_t			devt;
+	u32			id;
+	struct class		*class;
+	const struct attribute_group **groups;
+	void	(*release)(struct device *dev);
+};
+
+static inline const char *dev_name(const struct device *dev)
+{
+	if (dev->init_name)
+		return dev->init_name;
+	return kobject_name(&dev->kobj);
+}
+
+static inline void *dev_get_drvdata(const struct device *dev)
+{
+	return dev->driver_data;
+}
+
+static inline void dev_set_drvdata(struct device *dev, void *data)
+{
+	dev->driver_data = data;
+}
+
+struct class * __must_check __class_create(struct module *owner, const char *name,
+					   struct lock_class_key *key);
+void class_destroy(struct class *cls);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define class_create(name)				\
+({							\
+	static struct lock_class_key __key;		\
+	__class_create(THIS_MODULE, name, &__key);	\
+})
+#else
+/* This is a #define to keep the compiler from merging different
+ * instances of the __key variable */
+#define class_create(owner, name)		\
+({						\
+	static struct lock_class_key __key;	\
+	__class_create(owner, name, &__key);	\
+})
+#endif
+
+__printf(5, 6) struct device *device_create(struct class *cls, struct device *parent,
+					    dev_t devt, void *drvdata, const char *fmt, ...);
+void device_destroy(struct class *cls, dev_t devt);
+
+const char *dev_driver_string(const struct device *dev);
+
+__printf(3, 4) void _dev_printk(const char *level, const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_emerg(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_alert(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_crit(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_err(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_warn(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_notice(const struct device *dev, const char *fmt, ...);
+__printf(2, 3) void _dev_info(const struct device *dev, const char *fmt, ...);
+
+#ifndef dev_fmt
+#define dev_fmt(fmt) fmt
+#endif
+
+#define dev_printk(level, dev, fmt, ...)	_dev_printk(level, dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_emerg(dev, fmt, ...)	_dev_emerg(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_crit(dev, fmt, ...)		_dev_crit(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_alert(dev, fmt, ...)	_dev_alert(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_err(dev, fmt, ...)		_dev_err(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_warn(dev, fmt, ...)		_dev_warn(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_notice(dev, fmt, ...)	_dev_notice(dev, dev_fmt(fmt), ##__VA_ARGS__)
+#define dev_info(dev, fmt, ...)		_dev_info(dev, dev_fmt(fmt), ##__VA_ARGS__)
+
+/* As Linux without dynamic debug: dev_dbg prints only when DEBUG is defined. */
+#ifdef DEBUG
+#define dev_dbg(dev, fmt, ...)	dev_printk(KERN_DEBUG, dev, dev_fmt(fmt), ##__VA_ARGS__)
+#else
+#define dev_dbg(dev, fmt, ...)					\
+({								\
+	if (0)							\
+		dev_printk(KERN_DEBUG, dev, dev_fmt(fmt), ##__VA_ARGS__); \
+})
+#endif
+
+#endif

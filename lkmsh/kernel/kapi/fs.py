@@ -1,0 +1,221 @@
+"""File helpers drivers call (<linux/fs.h>): the llseek implementations,
+nonseekable_open/stream_open/simple_open, simple_{read_from,write_to}_buffer.
+
+A driver puts these in its file_operations (``.llseek = no_llseek``), so the
+kernel also reaches them through the table when it dispatches a seek.
+"""
+
+from __future__ import annotations
+
+import errno as E
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel.callctx import to_signed
+from lkmsh.kernel.fsstructs import (
+    FMODE_ATOMIC_POS,
+    FMODE_LSEEK,
+    FMODE_PREAD,
+    FMODE_PWRITE,
+    FMODE_STREAM,
+    FileOff,
+    InodeOff,
+)
+from lkmsh.kernel.kapi.registry import kapi
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = range(5)
+MAX_LFS_FILESIZE = (1 << 63) - 1
+OFFSET_MAX = MAX_LFS_FILESIZE
+FMODE_UNSIGNED_OFFSET = 0x2000
+MASK64 = (1 << 64) - 1
+
+
+def _pos(ctx: CallContext, file: int) -> int:
+    return to_signed(ctx.mem.read_u64(file + FileOff.f_pos))
+
+
+def _size(ctx: CallContext, file: int) -> int:
+    inode = ctx.mem.read_u64(file + FileOff.f_inode)
+    return to_signed(ctx.mem.read_u64(inode + InodeOff.i_size)) if inode else 0
+
+
+def _unsigned_offsets(ctx: CallContext, file: int) -> bool:
+    return bool(ctx.mem.read_u32(file + FileOff.f_mode) & FMODE_UNSIGNED_OFFSET)
+
+
+def setpos(ctx: CallContext, file: int, offset: int, maxsize: int) -> int:
+    """vfs_setpos: the new position, or -EINVAL."""
+    if offset < 0 and not _unsigned_offsets(ctx, file):
+        return -E.EINVAL
+    if offset > maxsize:
+        return -E.EINVAL
+    ctx.mem.write_u64(file + FileOff.f_pos, offset & MASK64)
+    return offset
+
+
+def llseek_size(
+    ctx: CallContext, file: int, offset: int, whence: int, maxsize: int, eof: int
+) -> int:
+    """generic_file_llseek_size."""
+    if whence == SEEK_END:
+        offset += eof
+    elif whence == SEEK_CUR:
+        if offset == 0:
+            return _pos(ctx, file)
+        return setpos(ctx, file, _pos(ctx, file) + offset, maxsize)
+    elif whence in (SEEK_DATA, SEEK_HOLE):
+        if offset & MASK64 >= eof:
+            return -E.ENXIO
+        if whence == SEEK_HOLE:
+            offset = eof
+    elif whence != SEEK_SET:
+        return -E.EINVAL
+    return setpos(ctx, file, offset, maxsize)
+
+
+@kapi("no_llseek", "loff_t no_llseek(struct file *file, loff_t offset, int whence)")
+def no_llseek(ctx: CallContext) -> int:
+    return -E.ESPIPE
+
+
+@kapi("noop_llseek", "loff_t noop_llseek(struct file *file, loff_t offset, int whence)")
+def noop_llseek(ctx: CallContext) -> int:
+    """The position stays; the call succeeds (for devices where seeking means nothing)."""
+    return _pos(ctx, ctx.arg(0))
+
+
+@kapi("default_llseek", "loff_t default_llseek(struct file *file, loff_t offset, int whence)")
+def default_llseek(ctx: CallContext) -> int:
+    file, offset, whence = ctx.arg(0), ctx.sarg(1), ctx.sarg(2, 32)
+    size = _size(ctx, file)
+    if whence == SEEK_END:
+        offset += size
+    elif whence == SEEK_CUR:
+        if offset == 0:
+            return _pos(ctx, file)
+        offset += _pos(ctx, file)
+    elif whence in (SEEK_DATA, SEEK_HOLE):
+        if offset >= size:
+            return -E.ENXIO
+        if whence == SEEK_HOLE:
+            offset = size
+    if offset >= 0 or _unsigned_offsets(ctx, file):
+        ctx.mem.write_u64(file + FileOff.f_pos, offset & MASK64)
+        return offset
+    return -E.EINVAL
+
+
+@kapi(
+    "generic_file_llseek_size",
+    "loff_t generic_file_llseek_size(struct file *file, loff_t offset, int whence, "
+    "loff_t maxsize, loff_t eof)",
+)
+def generic_file_llseek_size(ctx: CallContext) -> int:
+    return llseek_size(ctx, ctx.arg(0), ctx.sarg(1), ctx.sarg(2, 32), ctx.sarg(3), ctx.sarg(4))
+
+
+@kapi(
+    "generic_file_llseek",
+    "loff_t generic_file_llseek(struct file *file, loff_t offset, int whence)",
+)
+def generic_file_llseek(ctx: CallContext) -> int:
+    file = ctx.arg(0)
+    return llseek_size(ctx, file, ctx.sarg(1), ctx.sarg(2, 32), MAX_LFS_FILESIZE, _size(ctx, file))
+
+
+@kapi(
+    "fixed_size_llseek",
+    "loff_t fixed_size_llseek(struct file *file, loff_t offset, int whence, loff_t size)",
+)
+def fixed_size_llseek(ctx: CallContext) -> int:
+    whence, size = ctx.sarg(2, 32), ctx.sarg(3)
+    if whence not in (SEEK_SET, SEEK_CUR, SEEK_END):
+        return -E.EINVAL
+    return llseek_size(ctx, ctx.arg(0), ctx.sarg(1), whence, size, size)
+
+
+@kapi(
+    "no_seek_end_llseek",
+    "loff_t no_seek_end_llseek(struct file *file, loff_t offset, int whence)",
+)
+def no_seek_end_llseek(ctx: CallContext) -> int:
+    whence = ctx.sarg(2, 32)
+    if whence not in (SEEK_SET, SEEK_CUR):
+        return -E.EINVAL
+    return llseek_size(ctx, ctx.arg(0), ctx.sarg(1), whence, OFFSET_MAX, 0)
+
+
+def _clear_mode(ctx: CallContext, file: int, clear: int, add: int = 0) -> None:
+    at = file + FileOff.f_mode
+    ctx.mem.write_u32(at, (ctx.mem.read_u32(at) & ~clear) | add)
+
+
+@kapi("nonseekable_open", "int nonseekable_open(struct inode *inode, struct file *filp)")
+def nonseekable_open(ctx: CallContext) -> int:
+    _clear_mode(ctx, ctx.arg(1), FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE)
+    return 0
+
+
+@kapi("stream_open", "int stream_open(struct inode *inode, struct file *filp)")
+def stream_open(ctx: CallContext) -> int:
+    """A stream: no position at all (read/write get a NULL ppos), as stream_open."""
+    mask = FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS
+    _clear_mode(ctx, ctx.arg(1), mask, FMODE_STREAM)
+    return 0
+
+
+@kapi("simple_open", "int simple_open(struct inode *inode, struct file *file)")
+def simple_open(ctx: CallContext) -> int:
+    private = ctx.mem.read_u64(ctx.arg(0) + InodeOff.i_private)
+    if private:
+        ctx.mem.write_u64(ctx.arg(1) + FileOff.private_data, private)
+    return 0
+
+
+def _buffer_span(ctx: CallContext, ppos: int, count: int, available: int) -> tuple[int, int] | int:
+    pos = to_signed(ctx.mem.read_u64(ppos))
+    if pos < 0:
+        return -E.EINVAL
+    if pos >= available or not count:
+        return 0
+    return pos, min(count, available - pos)
+
+
+@kapi(
+    "simple_read_from_buffer",
+    "ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *ppos, "
+    "const void *from, size_t available)",
+)
+def simple_read_from_buffer(ctx: CallContext) -> int:
+    to, count, ppos, src, available = (ctx.arg(i) for i in range(5))
+    span = _buffer_span(ctx, ppos, count, available)
+    if isinstance(span, int):
+        return span
+    pos, count = span
+    left = ctx.kernel.user.copy_to_user(to, src + pos, count)
+    if left == count:
+        return -E.EFAULT
+    count -= left
+    ctx.mem.write_u64(ppos, pos + count)
+    return count
+
+
+@kapi(
+    "simple_write_to_buffer",
+    "ssize_t simple_write_to_buffer(void *to, size_t available, loff_t *ppos, "
+    "const void __user *from, size_t count)",
+)
+def simple_write_to_buffer(ctx: CallContext) -> int:
+    to, available, ppos, src, count = (ctx.arg(i) for i in range(5))
+    span = _buffer_span(ctx, ppos, count, available)
+    if isinstance(span, int):
+        return span
+    pos, count = span
+    left = ctx.kernel.user.copy_from_user(to + pos, src, count)
+    if left == count:
+        return -E.EFAULT
+    count -= left
+    ctx.mem.write_u64(ppos, pos + count)
+    return count

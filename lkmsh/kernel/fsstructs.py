@@ -1,14 +1,16 @@
 """Offsets of the structures drivers share with the kernel's file layer.
 
 They are the layouts lkmsh's headers declare (include/linux/fs.h, cdev.h,
-device.h, miscdevice.h, proc_fs.h, seq_file.h; LP64 on both architectures);
-tests/kernel/test_fsstructs.py compiles a module that checks every offset
-here against ``offsetof`` in those headers.
+device.h, miscdevice.h, proc_fs.h, seq_file.h; LP64 on both architectures).
+Each is also declared as a ``CStruct`` (cstructs.py), so the C contract test
+compiles every offset here against ``offsetof`` in those headers.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from lkmsh.kernel.cstructs import cstruct
 
 
 class FileOff(IntEnum):
@@ -71,6 +73,7 @@ class Fop(IntEnum):
     open = 112
     flush = 120
     release = 128
+    SIZE = 272
 
 
 class ProcOp(IntEnum):
@@ -193,3 +196,56 @@ def major(dev: int) -> int:
 
 def minor(dev: int) -> int:
     return dev & MINORMASK
+
+
+def _declare(
+    enum: type[IntEnum], ctype: str, header: str, sizes: dict[str, int], names: dict[str, str]
+) -> None:
+    """Declare ``enum``'s offsets for the C contract (fields are 8 bytes unless said)."""
+    fields = {
+        names.get(m.name, m.name): (m.value, sizes.get(m.name, 8)) for m in enum if m.name != "SIZE"
+    }
+    size = enum.__members__["SIZE"].value if "SIZE" in enum.__members__ else 0
+    cstruct(ctype, header, size, **fields)
+
+
+_declare(
+    FileOff,
+    "struct file",
+    "linux/fs.h",
+    {"f_flags": 4, "f_mode": 4},
+    {"f_path_mnt": "f_path__mnt", "f_path_dentry": "f_path__dentry"},
+)
+_declare(
+    DentryOff,
+    "struct dentry",
+    "linux/fs.h",
+    {"d_name_hash": 4, "d_name_len": 4, "d_iname": 32},
+    {"d_name_hash": "d_name__hash", "d_name_len": "d_name__len", "d_name_name": "d_name__name"},
+)
+_declare(
+    InodeOff,
+    "struct inode",
+    "linux/fs.h",
+    {"i_mode": 2, "i_uid": 4, "i_gid": 4, "i_nlink": 4, "i_rdev": 4, "i_count": 4},
+    {},
+)
+_declare(Fop, "struct file_operations", "linux/fs.h", {}, {})
+_declare(
+    CdevOff,
+    "struct cdev",
+    "linux/cdev.h",
+    {"list": 16, "dev": 4, "count": 4},
+    {"kobj_name": "kobj__name"},
+)
+_declare(
+    DeviceOff,
+    "struct device",
+    "linux/device.h",
+    {"devt": 4},
+    {"kobj_name": "kobj__name", "cls": "class"},
+)
+_declare(ClassOff, "struct class", "linux/device.h", {}, {})
+_declare(
+    MiscOff, "struct miscdevice", "linux/miscdevice.h", {"minor": 4, "list": 16, "mode": 2}, {}
+)

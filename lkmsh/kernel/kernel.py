@@ -35,7 +35,9 @@ from lkmsh.kernel.component import Component
 from lkmsh.kernel.cstructs import MODULE
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
+from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
+from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
@@ -65,6 +67,7 @@ MAX_MODULE_FILE = 64 << 20
 C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
+    from lkmsh.kernel.gpio import Line, LineEvent
     from lkmsh.kernel.kmemleak import LeakScan
     from lkmsh.kernel.memmap import MemoryMap
     from lkmsh.kernel.trace import FunctionTracer, RelocRecord
@@ -125,6 +128,8 @@ class Kernel:
         self._paths: list[KernelPath | None] = []  # what runs each nested module call
         # the function tracer and the relocation log (trace.py)
         self.tracing = self.add_component(Tracing())
+        self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
+        self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -926,6 +931,37 @@ class Kernel:
 
         with self._lock:
             return scan(self)
+
+    # ------------------------------------------------------------ the board (gpio.py, irq.py)
+    def gpio_lines(self) -> list[Line]:
+        with self._lock:
+            return list(self.gpio.lines)
+
+    def gpio_events(self) -> list[LineEvent]:
+        with self._lock:
+            return list(self.gpio.events)
+
+    def gpio_get(self, pin: int) -> int:
+        with self._lock:
+            return self.gpio.get(pin)
+
+    def gpio_drive(self, pin: int, value: int) -> None:
+        """The outside world puts ``value`` on an input line (its IRQ may fire)."""
+        with self._lock:
+            self.gpio.drive(pin, value)
+
+    def gpio_attach(self, pin: int, kind: str | None, **props: float) -> None:
+        """Wire a part to a line (button, led, dht11), or remove it (None)."""
+        with self._lock:
+            if kind is None:
+                self.gpio.detach(pin)
+            else:
+                self.gpio.attach(pin, kind, **props)
+
+    def irq_raise(self, irq: int) -> int:
+        """Deliver interrupt ``irq``; how many handlers handled it."""
+        with self._lock:
+            return self.irqs.raise_irq(irq)
 
     @property
     def taint_mask(self) -> int:

@@ -78,6 +78,14 @@ def _misc(k: Kernel) -> bytes:
     return k.chrdev.proc_misc().encode()
 
 
+def _interrupts(k: Kernel) -> bytes:
+    return k.irqs.proc_interrupts().encode()
+
+
+def _gpio(k: Kernel) -> bytes:
+    return k.gpio.debugfs_text().encode()
+
+
 def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
@@ -91,6 +99,8 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/devices", _devices),
     KernelFile("/proc/misc", _misc),
     KernelFile("/proc/sys/kernel/tainted", _tainted),
+    KernelFile("/proc/interrupts", _interrupts),
+    KernelFile("/sys/kernel/debug/gpio", _gpio),
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
     KernelFile(f"{TRACING}/trace", _tracing("trace")),
     KernelFile(f"{TRACING}/tracing_on", _tracing("tracing_on"), _tracing_on_store),

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.introspect",
     "lkmsh.shell.files",
     "lkmsh.shell.devices",
+    "lkmsh.shell.board",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.

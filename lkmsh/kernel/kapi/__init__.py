@@ -7,6 +7,8 @@ lists them in slot order.
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
     chrdev,
     fs,
+    gpio,
+    irq,
     modref,
     printk,
     proc,

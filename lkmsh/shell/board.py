@@ -1,0 +1,161 @@
+"""The board around the kernel: GPIO pins the user drives and watches, and interrupts.
+
+``gpio`` is the outside world of lkmsh's virtual GPIO bank: it shows the
+lines (as /sys/kernel/debug/gpio), drives input lines (an edge fires the
+line's interrupt when a handler asked for it), presses buttons, attaches an
+LED or a DHT11 sensor, and shows how lines changed over (virtual) time.
+``irq N`` raises interrupt line N of the virtual interrupt controller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lkmsh.errors import KernelError
+from lkmsh.shell.context import Context
+from lkmsh.shell.registry import Arg, Kind, command
+from lkmsh.shell.render import DoneView, View
+
+ACTIONS = ("list", "get", "set", "press", "attach", "detach", "watch")
+_MUTATING = ("set", "press", "attach", "detach")
+
+
+@dataclass
+class TextView(View):
+    text: str
+    data: Any = None
+
+    def plain(self) -> str:
+        return self.text
+
+    def to_json(self) -> Any:
+        return self.data if self.data is not None else {"text": self.text}
+
+
+def _stamp(ns: int) -> str:
+    return f"[{ns // 1_000_000_000:5d}.{ns // 1000 % 1_000_000:06d}]"
+
+
+def _pin(ctx: Context, words: tuple[str, ...], i: int = 0) -> int | None:
+    try:
+        return int(words[i], 0)
+    except (IndexError, ValueError):
+        ctx.fail("expected a pin number")
+        return None
+
+
+def _props(ctx: Context, words: tuple[str, ...]) -> dict[str, float] | None:
+    props: dict[str, float] = {}
+    for w in words:
+        key, eq, value = w.partition("=")
+        try:
+            if not eq:
+                raise ValueError
+            props[key] = float(value)
+        except ValueError:
+            ctx.fail(f"bad property '{w}' (KEY=NUMBER, e.g. temp=21.5)")
+            return None
+    return props
+
+
+@command(
+    "gpio",
+    "The virtual GPIO bank: gpio list|get PIN|set PIN 0|1|press PIN|attach PIN button|led|"
+    "dht11 [temp=T humidity=H]|detach PIN|watch [PIN]",
+    args=[
+        Arg("action", Kind.TEXT, required=False),
+        Arg("words", Kind.TEXT, many=True, required=False),
+    ],
+    mutates=lambda p: p.get("action") in _MUTATING,
+)
+def gpio(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
+    action = action or "list"
+    if action not in ACTIONS:
+        ctx.fail(f"unknown action '{action}' (one of {', '.join(ACTIONS)})")
+        return None
+    k = ctx.kernel()
+    try:
+        if action == "list":
+            return _list(k)
+        if action == "watch":
+            pin = _pin(ctx, words) if words else None
+            return _watch(k, pin)
+        pin = _pin(ctx, words)
+        if pin is None:
+            return None
+        if action == "get":
+            value = k.gpio_get(pin)
+            return TextView(f"{value}\n", {"pin": pin, "value": value})
+        if action == "set":
+            if len(words) < 2 or words[1] not in ("0", "1"):
+                ctx.fail("gpio set PIN 0|1")
+                return None
+            k.gpio_drive(pin, int(words[1]))
+        elif action == "press":
+            k.gpio_drive(pin, 1)
+            k.gpio_drive(pin, 0)
+        elif action == "attach":
+            if len(words) < 2:
+                ctx.fail("gpio attach PIN button|led|dht11 [KEY=VALUE...]")
+                return None
+            props = _props(ctx, words[2:])
+            if props is None:
+                return None
+            k.gpio_attach(pin, words[1], **props)
+        elif action == "detach":
+            k.gpio_attach(pin, None)
+    except (KernelError, TypeError) as exc:
+        ctx.fail(getattr(exc, "message", "") or str(exc))
+        return None
+    return DoneView({"action": action, "pin": pin})
+
+
+def _list(k: Any) -> TextView:
+    text = k.read_file("/sys/kernel/debug/gpio").decode()
+    parts = [(ln.pin, ln.peripheral) for ln in k.gpio_lines() if ln.peripheral]
+    for pin, p in parts:
+        extra = "".join(f" {key}={v:g}" for key, v in p.items() if key not in ("kind", "level"))
+        text += f" gpio-{pin:<3d} attached: {p['kind']}{extra}\n"
+    data = [
+        {"pin": ln.pin, "label": ln.label, "output": ln.output, "value": ln.value,
+         "part": (ln.peripheral or {}).get("kind")}
+        for ln in k.gpio_lines()
+        if ln.requested or ln.peripheral
+    ]  # fmt: skip
+    return TextView(text, data)
+
+
+def _watch(k: Any, pin: int | None) -> TextView:
+    lines = {ln.pin: ln for ln in k.gpio_lines()}
+    out, data = [], []
+    for e in k.gpio_events():
+        if pin is not None and e.pin != pin:
+            continue
+        line = lines[e.pin]
+        kind = (line.peripheral or {}).get("kind")
+        what = ("on" if e.value else "off") if kind == "led" else str(e.value)
+        label = f" ({line.label})" if line.label else ""
+        out.append(f"{_stamp(e.ns)} gpio-{e.pin}{label}: {what} ({e.by})\n")
+        data.append({"ns": e.ns, "pin": e.pin, "value": e.value, "by": e.by})
+    return TextView("".join(out), data)
+
+
+@command(
+    "irq",
+    "Raise interrupt line N of the virtual interrupt controller (1-31; GPIO lines: gpio set)",
+    args=[Arg("line", Kind.TEXT, missing="missing IRQ number.")],
+    mutates=True,
+)
+def irq(ctx: Context, line: str) -> Any:
+    try:
+        n = int(line, 0)
+    except ValueError:
+        ctx.fail(f"invalid IRQ number '{line}'")
+        return None
+    try:
+        handled = ctx.kernel().irq_raise(n)
+    except KernelError as exc:
+        ctx.fail(f"IRQ {n}: {exc.message or exc.strerror}")
+        return None
+    return DoneView({"irq": n, "handled": handled})

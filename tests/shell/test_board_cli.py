@@ -1,0 +1,115 @@
+"""gpio and irq from the command line: a button toggling an LED across one-shot commands."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import assert_no_traceback
+
+pytestmark = pytest.mark.usefixtures("kernel_ready")
+
+TOGGLE = r"""
+#include <linux/gpio.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+
+static int irq;
+
+static irqreturn_t pressed(int irq, void *dev)
+{
+	gpio_set_value(4, !gpio_get_value(4));
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t tick(int irq, void *dev)
+{
+	pr_info("tick on irq %d\n", irq);
+	return IRQ_HANDLED;
+}
+
+static int __init toggle_init(void)
+{
+	int ret = gpio_request_one(4, GPIOF_OUT_INIT_LOW, "LED");
+
+	if (ret)
+		return ret;
+	ret = gpio_request_one(17, GPIOF_IN, "button");
+	if (ret)
+		goto free_led;
+	irq = gpio_to_irq(17);
+	ret = request_irq(irq, pressed, IRQF_TRIGGER_RISING, "toggle", NULL);
+	if (ret)
+		goto free_button;
+	ret = request_irq(9, tick, 0, "ticker", NULL);
+	if (ret)
+		goto free_irq;
+	return 0;
+free_irq:
+	free_irq(irq, NULL);
+free_button:
+	gpio_free(17);
+free_led:
+	gpio_free(4);
+	return ret;
+}
+
+static void __exit toggle_exit(void)
+{
+	free_irq(9, NULL);
+	free_irq(irq, NULL);
+	gpio_free(17);
+	gpio_free(4);
+}
+
+module_init(toggle_init);
+module_exit(toggle_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def ok(r):
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_a_button_press_in_one_command_lights_the_led_in_the_next(lkmsh, tmp_path):
+    src = tmp_path / "toggle.c"
+    src.write_text(TOGGLE)
+    ok(lkmsh("build", str(src), "-o", str(tmp_path / "toggle.ko")))
+    ok(lkmsh("insmod", str(tmp_path / "toggle.ko")))
+    ok(lkmsh("gpio", "attach", "4", "led"))
+    ok(lkmsh("gpio", "attach", "17", "button"))
+    assert ok(lkmsh("gpio", "get", "4")).stdout == "0\n"
+    ok(lkmsh("gpio", "press", "17"))
+    assert ok(lkmsh("gpio", "get", "4")).stdout == "1\n"
+    ok(lkmsh("-c", "gpio press 17; gpio press 17"))
+    assert ok(lkmsh("gpio", "get", "4")).stdout == "1\n"
+    watch = ok(lkmsh("gpio", "watch", "4")).stdout.splitlines()
+    assert [ln.split("] ", 1)[1] for ln in watch] == [
+        "gpio-4 (LED): on (kernel)",
+        "gpio-4 (LED): off (kernel)",
+        "gpio-4 (LED): on (kernel)",
+    ]
+    listing = ok(lkmsh("gpio")).stdout
+    assert listing.startswith("gpiochip0: GPIOs 0-63, lkmsh-gpio:\n")
+    assert " gpio-17  (                    |button              ) in  lo IRQ \n" in listing
+    assert " gpio-4   attached: led\n" in listing
+    ok(lkmsh("irq", "9"))
+    assert ok(lkmsh("dmesg")).stdout.splitlines()[-1].endswith("tick on irq 9")
+    proc = ok(lkmsh("cat", "/proc/interrupts")).stdout
+    assert "  9:          1 lkmsh-pic   9 Edge      ticker\n" in proc
+    assert " 81:          3 lkmsh-gpio  17 Edge      toggle\n" in proc
+
+
+def test_board_errors_are_one_line(lkmsh):
+    r = lkmsh("irq", "200")
+    assert (r.returncode, r.stderr) == (1, "irq: IRQ 200: no IRQ 200\n")
+    r = lkmsh("gpio", "set", "99", "1")
+    assert r.returncode == 1 and r.stderr == "gpio: no GPIO 99 (gpiochip0 has 0-63)\n"
+    r = lkmsh("gpio", "attach", "3", "toaster")
+    assert r.returncode == 1 and "unknown part 'toaster'" in r.stderr
+    r = lkmsh("gpio", "attach", "3", "dht11", "temp=warm")
+    assert r.returncode == 1 and "bad property 'temp=warm'" in r.stderr
+    r = lkmsh("gpio", "fly")
+    assert r.returncode == 1 and "unknown action 'fly'" in r.stderr
+    assert_no_traceback(r)

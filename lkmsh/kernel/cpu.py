@@ -19,6 +19,8 @@ import contextlib
 import ctypes
 import enum
 import importlib
+import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,6 +47,30 @@ PROBE_PADDR = 0x1000
 assert PROBE_PADDR + layout.PAGE_SIZE <= layout.PHYS_BASE
 
 TrapHandler = Callable[[int, CallContext], "int | None"]
+
+
+def _raw_library() -> ctypes.PyDLL | None:
+    """libunicorn's functions without the binding's argtypes, holding the GIL.
+
+    The binding converts every argument through its declared types (about
+    0.6 us a call); called with ready ctypes objects the same function costs
+    0.2 us. PyDLL keeps the GIL for these short calls (no hand-over to
+    another thread in the middle of a kernel call). None when the binding's
+    layout is not the one known here: the public API is used instead.
+    """
+    try:
+        from unicorn.unicorn_py3.unicorn import uclib
+
+        return ctypes.PyDLL(uclib._name)
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+_RAW = _raw_library()
+#: uc_cb_hookcode_t with plain integers (the binding's builds a uc_engine object per call)
+_CODE_HOOK = ctypes.CFUNCTYPE(
+    None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p
+)
 
 
 class FaultKind(enum.Enum):
@@ -189,26 +215,114 @@ class _RegBank:
         self.vals = (ctypes.c_uint64 * n)()
         base = ctypes.addressof(self.vals)
         self.ptrs = (ctypes.c_void_p * n)(*(base + 8 * i for i in range(n)))
-        self.count = ctypes.c_int(n)
-        self._fast = hasattr(uc, "_do_reg_write_batch") and hasattr(uc, "_do_reg_read_batch")
+        self.count = n
+        self._uch = getattr(uc, "_uch", None)
+        self._raw = _RAW is not None and self._uch is not None
         self._reg_ids = list(reg_ids)
 
     def write(self, values: Sequence[int]) -> None:
-        if not self._fast:
+        if not self._raw:
             self.uc.reg_write_batch(list(zip(self._reg_ids, values, strict=True)))
             return
         self.vals[:] = values
-        status = self.uc._do_reg_write_batch(self.ids, self.ptrs, self.count)
+        status = _RAW.uc_reg_write_batch(self._uch, self.ids, self.ptrs, self.count)
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
 
     def read(self) -> list[int]:
-        if not self._fast:
+        if not self._raw:
             return [v & MASK64 for v in self.uc.reg_read_batch(self._reg_ids)]
-        status = self.uc._do_reg_read_batch(self.ids, self.ptrs, self.count)
+        status = _RAW.uc_reg_read_batch(self._uch, self.ids, self.ptrs, self.count)
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
         return self.vals[:]
+
+
+class _RegCell:
+    """One register written from Python at C speed (the return register after a trap)."""
+
+    def __init__(self, uc: unicorn.Uc, reg_id: int):
+        self.uc = uc
+        self.reg_id = reg_id
+        self.cell = ctypes.c_uint64()
+        self._ref = ctypes.byref(self.cell)
+        self._uch = getattr(uc, "_uch", None)
+        self._raw = _RAW is not None and self._uch is not None
+
+    def write(self, value: int) -> None:
+        if not self._raw:
+            self.uc.reg_write(self.reg_id, value)
+            return
+        self.cell.value = value
+        _RAW.uc_reg_write(self._uch, self.reg_id, self._ref)
+
+
+class _Watchdog:
+    """Stops calls into module code that run past their deadline (the soft-lockup watchdog).
+
+    One sleeping thread for the whole process, woken only when a deadline
+    nearer than the one it sleeps towards is armed: a call pays a dict insert
+    and delete, and unicorn runs without a per-instruction count. (unicorn's own
+    ``timeout`` starts and joins a polling thread in every ``emu_start``, about
+    0.6 ms a call.) An expired call is stopped again every ``RETRY_S`` until
+    it ends, so a stop that lands just before ``emu_start`` is not lost;
+    ``expire`` is how Ctrl-C (``Cpu.cancel``) gets the same guarantee.
+    """
+
+    RETRY_S = 0.02
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._armed: dict[_Engine, float] = {}  # engine -> monotonic deadline
+        self._wake_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def arm(self, eng: _Engine, seconds: float | None) -> None:
+        deadline = math.inf if seconds is None else time.monotonic() + seconds
+        with self._cond:
+            self._armed[eng] = deadline
+            if deadline < self._wake_at:
+                self._wake(deadline)
+
+    def disarm(self, eng: _Engine) -> None:
+        with self._cond:
+            self._armed.pop(eng, None)
+
+    def expire(self, engines: Sequence[_Engine]) -> None:
+        """Stop these calls now and keep stopping them until they end."""
+        now = time.monotonic()
+        with self._cond:
+            for eng in engines:
+                if eng in self._armed:
+                    self._armed[eng] = now
+            self._wake(now)
+
+    def _wake(self, at: float) -> None:
+        self._wake_at = at
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="lkmsh-watchdog", daemon=True)
+            self._thread.start()
+        else:
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                nearest = math.inf
+                for eng, deadline in self._armed.items():
+                    if deadline <= now:
+                        eng.expired = True
+                        eng.uc.emu_stop()
+                        deadline = now + self.RETRY_S
+                    nearest = min(nearest, deadline)
+                self._wake_at = nearest
+                self._cond.wait(None if nearest == math.inf else nearest - now)
+
+
+_WATCHDOG = _Watchdog()
+# A forked child has no watchdog thread: it starts its own.
+os.register_at_fork(after_in_child=_WATCHDOG.__init__)
 
 
 class _Engine:
@@ -234,6 +348,7 @@ class _Engine:
         self.pending: BaseException | None = None
         self.running = False
         self.started = 0.0
+        self.expired = False  # the watchdog stopped this call
         self.probe_page: int | None = None  # see Cpu._exact_address
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
@@ -241,6 +356,9 @@ class _Engine:
         self.trap_regs = _RegBank(uc, cpu._trap_regs)
         #: instruction pointer and return register, read after every call
         self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
+        #: the return register, written after a trap that returns a value
+        self.ret_reg = _RegCell(uc, cpu._ret_reg)
+        self._stack_args_offset = cpu.arch.stack_args_offset
         uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
         # No system calls and no I/O ports on this machine: unicorn would
@@ -258,7 +376,7 @@ class _Engine:
                 getattr(consts, insn_name),
             )
         base, end = cpu.trap_range
-        uc.hook_add(unicorn_const.UC_HOOK_CODE, self._trap, begin=base, end=end - 1)
+        self._add_code_hook(self._trap, base, end - 1)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
@@ -296,33 +414,57 @@ class _Engine:
         uc.emu_stop()
         return 0  # what an IN reads; never seen, the call faults
 
-    def _trap(self, uc, address, size, data) -> None:
+    def _add_code_hook(
+        self, fn: Callable[[Any, int, int, Any], None], begin: int, end: int
+    ) -> None:
+        """A code hook ``fn(engine, address, size, data)``, registered past the binding's wrappers.
+
+        The binding's callback wraps the hook in three Python frames and an
+        engine object per call: most of a kernel call's round trip.
+        """
+        if _RAW is None or getattr(self.uc, "_uch", None) is None:
+            self.uc.hook_add(unicorn_const.UC_HOOK_CODE, fn, begin=begin, end=end)
+            return
+        self._code_hook = _CODE_HOOK(fn)  # referenced for as long as unicorn may call it
+        handle = ctypes.c_size_t()
+        status = _RAW.uc_hook_add(
+            self.uc._uch,
+            ctypes.byref(handle),
+            unicorn_const.UC_HOOK_CODE,
+            self._code_hook,
+            None,
+            ctypes.c_uint64(begin),
+            ctypes.c_uint64(end),
+        )
+        if status != unicorn_const.UC_ERR_OK:
+            raise UcError(status)
+
+    def _trap(self, _uc, address: int, _size, _data) -> None:
         if self.probe_page is not None:
             return  # re-running a faulting instruction: no kernel calls
         try:
             cpu = self.cpu
-            regs = self.trap_regs.read()
-            mem = cpu.mem
-            nargs = cpu._nargs
-            sp = regs[nargs]
-            # the return address: in the link register, or where call pushed it
-            caller = regs[nargs + 1] if cpu._link_reg is not None else mem.read_u64(sp)
-            ctx = CallContext(
-                cpu.kernel,
-                mem,
-                regs[:nargs],
-                partial(_stack_arg, mem, sp + cpu.arch.stack_args_offset),
-                caller=caller,
-                sp=sp,
-                fp=regs[-1],
-            )
+            ctx = CallContext(cpu.kernel, cpu.mem, None, fetch=self._fetch_args)
             result = cpu.trap_handler(address, ctx)
+            ctx.seal()
             if result is not None:
-                uc.reg_write(cpu._ret_reg, result & MASK64)
+                self.ret_reg.write(result & MASK64)
         except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
             if self.pending is None:
                 self.pending = exc
-            uc.emu_stop()
+            self.uc.emu_stop()
+
+    def _fetch_args(self) -> tuple[list[int], Callable[[int], int], int, int, int]:
+        """The trapped call's register arguments, stack argument reader, return address, sp, fp."""
+        cpu = self.cpu
+        regs = self.trap_regs.read()
+        mem = cpu.mem
+        nargs = cpu._nargs
+        sp = regs[nargs]
+        # the return address: in the link register, or where call pushed it
+        caller = regs[nargs + 1] if cpu._link_reg is not None else mem.read_u64(sp)
+        stack_arg = partial(_stack_arg, mem, sp + self._stack_args_offset)
+        return regs[:nargs], stack_arg, caller, sp, regs[-1]  # fp: last, see Cpu._trap_regs
 
     def flush_tlb(self) -> None:
         self.uc.ctl(unicorn_const.UC_CTL_TLB_FLUSH, unicorn_const.UC_CTL_IO_WRITE)
@@ -487,9 +629,10 @@ class Cpu:
         if self._depth == 0:
             return
         self._cancel.set()
-        for eng in self._engines:
-            if eng.running:
-                eng.uc.emu_stop()
+        running = [eng for eng in self._engines if eng.running]
+        for eng in running:
+            eng.uc.emu_stop()
+        _WATCHDOG.expire(running)  # and again until they end: this stop may land too early
 
     def _stack_for(self, depth: int) -> Region:
         while len(self._stacks) <= depth:
@@ -582,21 +725,27 @@ class Cpu:
         eng.insn_rip = None
         eng.pending = None
         eng.running = True
+        eng.expired = False
         eng.started = time.perf_counter()
-        timeout_us = 0 if timeout_s is None else max(1, int(timeout_s * 1_000_000))
         try:
             if self._cancel.is_set():
                 raise self._fault(eng, FaultKind.CANCELLED, detail="cancelled before start")
+            # The wall-clock limit is the watchdog thread's; an instruction budget,
+            # when one is given, is unicorn's count (exact, but checked at every
+            # instruction: tens of times slower).
+            _WATCHDOG.arm(eng, timeout_s)
+            error: UcError | None = None
             try:
-                uc.emu_start(func_addr & MASK64, self.return_slot, timeout_us, budget or 0)
+                uc.emu_start(func_addr & MASK64, self.return_slot, 0, budget or 0)
             except UcError as err:
-                pending, eng.pending = eng.pending, None
-                if pending is not None:
-                    raise pending from None
-                raise self._error_fault(eng, err) from None
+                error = err
+            finally:
+                _WATCHDOG.disarm(eng)
             pending, eng.pending = eng.pending, None
             if pending is not None:
-                raise pending
+                raise pending from None
+            if error is not None:
+                raise self._error_fault(eng, error) from None
             if eng.vector is not None:
                 vector = eng.vector
                 if eng.insn_rip is not None:  # report the refused instruction itself
@@ -609,12 +758,12 @@ class Cpu:
             if rip != self.return_slot:
                 if self._cancel.is_set():
                     raise self._fault(eng, FaultKind.CANCELLED, detail="cancelled")
-                if timeout_s is not None and (budget is None or budget == 0):
+                if eng.expired and timeout_s is not None:
                     detail = f"no return within {timeout_s:g}s"
-                elif timeout_s is not None:
-                    detail = f"no return within {budget} instructions or {timeout_s:g}s"
-                else:
+                elif budget:
                     detail = f"no return within {budget} instructions"
+                else:
+                    detail = "stopped before returning"
                 raise self._fault(eng, FaultKind.SOFT_LOCKUP, detail=detail)
             return result
         finally:

@@ -401,6 +401,33 @@ def test_cancel_from_another_thread_stops_a_running_call(m):
     assert m.run("g") == 5  # the next call is not cancelled
 
 
+def test_cancel_stops_a_call_that_has_neither_budget_nor_timeout(m):
+    """Ctrl-C needs no watchdog limit: the call is stopped however it was started."""
+    m.load("f: spin: jmp spin")
+    timer = threading.Timer(0.1, m.cpu.cancel)
+    timer.start()
+    try:
+        with pytest.raises(CpuFault) as err:
+            m.run("f")
+    finally:
+        timer.cancel()
+    assert err.value.kind is FaultKind.CANCELLED
+
+
+def test_a_timed_out_call_leaves_the_next_calls_alone(m):
+    """The watchdog keeps stopping an expired call until it ends, and no longer."""
+    labels = m.load(
+        "f: spin: jmp spin\n .p2align 4\n"
+        "g: mov $3000000, %ecx\n loop: dec %rcx\n jnz loop\n mov $7, %eax\n ret"
+    )
+    with pytest.raises(CpuFault) as err:
+        m.run("f", timeout_s=0.05)
+    assert err.value.kind is FaultKind.SOFT_LOCKUP and err.value.rip == labels["spin"]
+    assert err.value.summary() == "watchdog: BUG: soft lockup - no return within 0.05s"
+    for _ in range(5):  # each long enough to meet a stale stop, were there one
+        assert m.run("g", timeout_s=30) == 7
+
+
 def test_ten_million_instructions_run_in_well_under_a_second(m):
     m.load("f: mov $5000000, %ecx\n loop: dec %rcx\n jnz loop\n mov $1, %eax\n ret")
     start = time.perf_counter()
@@ -511,6 +538,20 @@ def test_a_nested_call_does_not_eat_the_outer_budget(m):
     with pytest.raises(CpuFault) as err:
         m.run("then_spin", budget=200_000)
     assert err.value.kind is FaultKind.SOFT_LOCKUP and err.value.rip == labels["spin"]
+
+
+def test_an_outer_call_past_its_deadline_stops_once_its_nested_call_returns(m):
+    labels = m.load(NESTED)
+
+    def slow_request_module(ctx):
+        time.sleep(0.2)  # the outer deadline passes in here
+        return m.cpu.call(labels["inner"], [1], timeout_s=30)
+
+    m.kapi[slot(7)] = slow_request_module
+    with pytest.raises(CpuFault) as err:
+        m.run("then_spin", timeout_s=0.05)
+    assert err.value.kind is FaultKind.SOFT_LOCKUP
+    assert m.cpu.depth == 0 and m.run("inner", 1) == 101
 
 
 def test_nesting_has_a_limit(m):

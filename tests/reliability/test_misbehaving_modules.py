@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import threading
 
 import pytest
 from reliability_helpers import cli, last_seq, lines_since, needs_gcc, sample
 
 from lkmsh.errors import ElfError, InitFailed, ModuleFault, UnknownSymbol
+from lkmsh.kernel.kernel import Kernel, KernelConfig
 from lkmsh.kernel.module import ModuleState
 
 pytestmark = needs_gcc
@@ -146,6 +148,44 @@ def test_a_proc_show_that_loops_fails_the_read_and_the_module_stays_usable(kerne
     kernel.module_unload("rl_proc_loops")
     assert "rl_proc_loops: removed /proc/rl_spin" in lines_since(kernel, seq)
     assert "rl_spin" not in kernel.proc_entries()
+    still_works(kernel, built)
+
+
+def test_with_no_instruction_budget_the_wall_clock_watchdog_stops_every_loop(built):
+    """The default kernel counts no instructions: its watchdog is the clock alone."""
+    kernel = Kernel(KernelConfig(timeout_s=0.3))
+    assert kernel.config.insn_budget is None
+    kernel.module_load(built("rl_proc_loops"))
+    seq = last_seq(kernel)
+    with pytest.raises(ModuleFault, match="soft lockup"):
+        kernel.read_proc("/proc/rl_spin")
+    assert lines_since(kernel, seq)[:2] == [
+        "watchdog: BUG: soft lockup - CPU#0 stuck for 0s! [insmod:1]",
+        "Modules linked in: rl_proc_loops(O)",
+    ]
+    kernel.module_unload("rl_proc_loops")
+    kernel.module_load(built("rl_exit_loops"))
+    with pytest.raises(ModuleFault, match="soft lockup"):
+        kernel.module_unload("rl_exit_loops")
+    assert kernel.module_find("rl_exit_loops") is None
+    assert "L" in kernel.taints
+    still_works(kernel, built)
+
+
+def test_ctrl_c_stops_a_looping_exit_when_no_limit_would(built):
+    """Kernel.cancel (the shell's Ctrl-C) with a watchdog far away and no budget."""
+    kernel = Kernel(KernelConfig(timeout_s=600))
+    kernel.module_load(built("rl_exit_loops"))
+    seq = last_seq(kernel)
+    timer = threading.Timer(0.2, kernel.cancel)
+    timer.start()
+    try:
+        with pytest.raises(ModuleFault, match="interrupted"):
+            kernel.module_unload("rl_exit_loops")
+    finally:
+        timer.cancel()
+    assert lines_since(kernel, seq)[0].startswith("watchdog: BUG: soft lockup - CPU#0 stuck for ")
+    assert kernel.module_find("rl_exit_loops") is None
     still_works(kernel, built)
 
 

@@ -33,6 +33,7 @@ from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
 from lkmsh.kernel.cstructs import MODULE
+from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.gpio import GpioChip
@@ -49,6 +50,7 @@ from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
+from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing, applied_relocations
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
@@ -123,6 +125,8 @@ class Kernel:
         self.chrdev = self.add_component(Chrdev(self.vfs, self.heap))
         #: the user pages of the file operation running (uaccess.py)
         self.user = UserMemory(self.mem, self.config.arch)
+        self.sysfs = self.add_component(Sysfs(self.heap, self.vfs))
+        self.debugfs = self.add_component(DebugFS(self.heap, self.vfs))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0

@@ -53,6 +53,8 @@
 __printf(1, 2) __cold __noreturn void panic(const char *fmt, ...);
 
 /* The printf family; formats as Linux's vsprintf (no floating point). */
+__scanf(2, 3) int sscanf(const char *buf, const char *fmt, ...);
+__scanf(2, 0) int vsscanf(const char *buf, const char *fmt, va_list args);
 __printf(2, 3) int sprintf(char *buf, const char *fmt, ...);
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 __printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...);

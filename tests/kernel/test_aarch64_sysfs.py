@@ -1,0 +1,46 @@
+"""sysfs and debugfs on an arm64 kernel: the kernel's kobject samples and debugfs values."""
+
+from __future__ import annotations
+
+import pytest
+from kernel_helpers import HERE_MODULES, texts
+
+from lkmsh.build import build_module, cross_compiler_available
+from lkmsh.kernel.kernel import Kernel, KernelConfig
+
+pytestmark = pytest.mark.skipif(
+    not cross_compiler_available("aarch64"),
+    reason="aarch64-linux-gnu-gcc is not installed (Debian package gcc-aarch64-linux-gnu)",
+)
+
+
+@pytest.fixture
+def k() -> Kernel:
+    return Kernel(KernelConfig(arch="aarch64"))
+
+
+def _load(k, tmp_path, source: str, name: str):
+    return k.module_load(
+        build_module([HERE_MODULES / source], tmp_path / f"{name}.ko", arch="aarch64")
+    )
+
+
+def test_kset_example_on_arm64(k, tmp_path):
+    _load(k, tmp_path, "kset-example.c", "kset_example")
+    k.write_file("/sys/kernel/kset_example/bar/baz", b"31\n")
+    assert k.read_file("/sys/kernel/kset_example/bar/baz") == b"31\n"
+    assert k.read_file("/sys/kernel/kset_example/foo/baz") == b"0\n"
+    k.module_unload("kset_example")
+    assert k.vfs.lookup("/sys/kernel/kset_example") is None
+    assert k.heap.allocations("kset_example") == []
+
+
+def test_kobject_example_and_debugfs_values_on_arm64(k, tmp_path):
+    _load(k, tmp_path, "kobject-example.c", "kobject_example")
+    k.write_file("/sys/kernel/kobject_example/baz", b"-4\n")
+    assert k.read_file("/sys/kernel/kobject_example/baz") == b"-4\n"
+    _load(k, tmp_path, "debugfs_values.c", "dbgvals")
+    assert k.read_file("/sys/kernel/debug/dbgvals/wide") == b"0x0123456789abcdef\n"
+    k.write_file("/sys/kernel/debug/dbgvals/counter", b"7\n")
+    k.module_unload("dbgvals")
+    assert "dbgvals: counter 7 enabled 1 small 200" in texts(k)

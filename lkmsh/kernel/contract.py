@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from lkmsh.kernel.clock import Clock
+    from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.module import Module
     from lkmsh.kernel.procfs import ProcFS
+    from lkmsh.kernel.sysfs import Sysfs
 
 
 class KernelApi(Protocol):
@@ -27,6 +29,8 @@ class KernelApi(Protocol):
     log: Dmesg
     clock: Clock
     procfs: ProcFS
+    sysfs: Sysfs
+    debugfs: DebugFS
 
     @property
     def current_module(self) -> Module | None:
@@ -43,6 +47,9 @@ class KernelApi(Protocol):
     def symbol_address(self, name: str) -> int | None: ...
 
     def module_find(self, name: str) -> Module | None: ...
+
+    def module_list_all(self) -> list[Module]:
+        """Loaded modules (the kernel finds whose code a function pointer is in)."""
 
     def module_by_struct(self, addr: int) -> Module | None: ...
 

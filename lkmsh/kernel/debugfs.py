@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.vfs import File, FileError, FileOps, Vfs, default_llseek
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ ROOT = "/sys/kernel/debug"
 DENTRY_SIZE = 192  # sizeof(struct dentry) on 64-bit Linux 6.1
 SET_BUF = 24  # simple_attr's set_buf: at most 23 bytes of a write are parsed
 BOOL_BUF = 32
+#: blob->data, then unsigned long size at 8 (cstruct() cannot name a field "size")
+BLOB_WRAPPER = cstruct("struct debugfs_blob_wrapper", "linux/debugfs.h", 16, data=(0, 8))
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,9 @@ class _BlobOps(FileOps):
 
     def _blob(self, kernel: Kernel) -> tuple[int, int]:
         wrapper = self.entry.value
-        return kernel.mem.read_u64(wrapper), kernel.mem.read_u64(wrapper + 8)
+        return kernel.mem.read_u64(wrapper + BLOB_WRAPPER.off("data")), kernel.mem.read_u64(
+            wrapper + 8
+        )
 
     def read(self, kernel: Kernel, file: File, count: int) -> bytes:
         data, size = self._blob(kernel)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.layout import PAGE_SIZE
 from lkmsh.kernel.vfs import File, FileError, FileOps, Vfs, default_llseek
@@ -33,40 +34,92 @@ from lkmsh.kernel.vfs import File, FileError, FileOps, Vfs, default_llseek
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
 
-# struct kobject (include/linux/kobject.h)
-KOBJ_NAME = 0
-KOBJ_PARENT = 24
-KOBJ_KSET = 32
-KOBJ_KTYPE = 40
-KOBJ_SD = 48
-KOBJ_KREF = 56
-KOBJ_STATE = 60
-KOBJECT_SIZE = 64
+KOBJECT = cstruct(
+    "struct kobject",
+    "linux/kobject.h",
+    64,
+    name=(0, 8),
+    entry=(8, 16),
+    parent=(24, 8),
+    kset=(32, 8),
+    ktype=(40, 8),
+    sd=(48, 8),
+    kref=(56, 4),
+)
+KOBJ_TYPE = cstruct(
+    "struct kobj_type",
+    "linux/kobject.h",
+    48,
+    release=(0, 8),
+    sysfs_ops=(8, 8),
+    default_groups=(16, 8),
+)
+KSET = cstruct(
+    "struct kset",
+    "linux/kobject.h",
+    96,
+    list=(0, 16),
+    list_lock=(16, 8),
+    kobj=(24, 64),
+    uevent_ops=(88, 8),
+)
+ATTRIBUTE = cstruct("struct attribute", "linux/sysfs.h", 16, name=(0, 8), mode=(8, 2))
+KOBJ_ATTRIBUTE = cstruct(
+    "struct kobj_attribute", "linux/kobject.h", 32, attr=(0, 16), show=(16, 8), store=(24, 8)
+)
+BIN_ATTRIBUTE = cstruct(
+    "struct bin_attribute",
+    "linux/sysfs.h",
+    64,
+    attr=(0, 16),
+    private=(24, 8),
+    read=(40, 8),
+    write=(48, 8),
+)
+ATTRIBUTE_GROUP = cstruct(
+    "struct attribute_group",
+    "linux/sysfs.h",
+    40,
+    name=(0, 8),
+    is_visible=(8, 8),
+    is_bin_visible=(16, 8),
+    attrs=(24, 8),
+    bin_attrs=(32, 8),
+)
+SYSFS_OPS = cstruct("struct sysfs_ops", "linux/sysfs.h", 16, show=(0, 8), store=(8, 8))
+
+KOBJ_NAME = KOBJECT.off("name")
+KOBJ_PARENT = KOBJECT.off("parent")
+KOBJ_KSET = KOBJECT.off("kset")
+KOBJ_KTYPE = KOBJECT.off("ktype")
+KOBJ_SD = KOBJECT.off("sd")
+KOBJ_KREF = KOBJECT.off("kref")
+KOBJ_STATE = KOBJ_KREF + 4  # the state_* bitfields (offsetof cannot name them)
+KOBJECT_SIZE = KOBJECT.size
 STATE_INITIALIZED = 1 << 0
 STATE_IN_SYSFS = 1 << 1
 STATE_ADD_UEVENT_SENT = 1 << 2
 STATE_REMOVE_UEVENT_SENT = 1 << 3
-# struct kobj_type
-KTYPE_RELEASE = 0
-KTYPE_SYSFS_OPS = 8
-KTYPE_DEFAULT_GROUPS = 16
-KTYPE_SIZE = 48
-# struct kset: the kobject is at 24
-KSET_KOBJ = 24
-KSET_SIZE = 96
-# struct attribute / kobj_attribute / bin_attribute / attribute_group
-ATTR_NAME = 0
-ATTR_MODE = 8
-KATTR_SHOW = 16
-KATTR_STORE = 24
-BIN_SIZE = 16
-BIN_READ = 40
-BIN_WRITE = 48
-GRP_NAME = 0
-GRP_IS_VISIBLE = 8
-GRP_IS_BIN_VISIBLE = 16
-GRP_ATTRS = 24
-GRP_BIN_ATTRS = 32
+KTYPE_RELEASE = KOBJ_TYPE.off("release")
+KTYPE_SYSFS_OPS = KOBJ_TYPE.off("sysfs_ops")
+KTYPE_DEFAULT_GROUPS = KOBJ_TYPE.off("default_groups")
+KSET_KOBJ = KSET.off("kobj")
+KSET_UEVENT_OPS = KSET.off("uevent_ops")
+KSET_SIZE = KSET.size
+ATTR_NAME = ATTRIBUTE.off("name")
+ATTR_MODE = ATTRIBUTE.off("mode")
+KATTR_SHOW = KOBJ_ATTRIBUTE.off("show")
+KATTR_STORE = KOBJ_ATTRIBUTE.off("store")
+BIN_SIZE = 16  # size_t size: between attr and private (cstruct() cannot name "size")
+BIN_READ = BIN_ATTRIBUTE.off("read")
+BIN_WRITE = BIN_ATTRIBUTE.off("write")
+GRP_NAME = ATTRIBUTE_GROUP.off("name")
+GRP_IS_VISIBLE = ATTRIBUTE_GROUP.off("is_visible")
+GRP_IS_BIN_VISIBLE = ATTRIBUTE_GROUP.off("is_bin_visible")
+GRP_ATTRS = ATTRIBUTE_GROUP.off("attrs")
+GRP_BIN_ATTRS = ATTRIBUTE_GROUP.off("bin_attrs")
+OPS_SHOW = SYSFS_OPS.off("show")
+OPS_STORE = SYSFS_OPS.off("store")
 
 #: The kernel's own kobjects: (offset in __sysfs_root_kobjects, name, parent offset or None)
 ROOTS: tuple[tuple[int, str, int | None], ...] = (
@@ -173,7 +226,6 @@ class Sysfs(Component):
         self.files: dict[str, AttrFile] = {}
         self.root_base = 0  # address of __sysfs_root_kobjects (set at boot)
         self.kobj_sysfs_ops = 0  # address of kobj_sysfs_ops
-        self.attr_slots: tuple[int, int] = (0, 0)  # kobj_attr_show / kobj_attr_store slots
         self._roots: dict[int, str] = {}
         self.root_image = b""  # the bytes of __sysfs_root_kobjects
         if vfs is not None:
@@ -182,10 +234,9 @@ class Sysfs(Component):
 
     # -- the roots ------------------------------------------------------------
 
-    def boot(self, root_base: int, kobj_sysfs_ops: int, attr_slots: tuple[int, int]) -> None:
+    def boot(self, root_base: int, kobj_sysfs_ops: int) -> None:
         self.root_base = root_base
         self.kobj_sysfs_ops = kobj_sysfs_ops
-        self.attr_slots = attr_slots
         self._roots = {
             root_base + off: (f"/sys/kernel/{n}" if p == 0 else f"/sys/{n}") for off, n, p in ROOTS
         }
@@ -276,17 +327,20 @@ class Sysfs(Component):
 
     # -- reading and writing ------------------------------------------------------
 
-    def _ops(self, kernel: Kernel, entry: AttrFile, which: int) -> tuple[int, bool]:
-        """(function, is a kobj_attribute's own) that serves a read (0) or write (8)."""
+    def _ops(self, kernel: Kernel, entry: AttrFile, store: bool) -> tuple[int, bool]:
+        """(function, is a kobj_attribute's own) that serves a read or a write.
+
+        ``kobj_sysfs_ops`` is the kernel's: its kobj_attr_show/store would call
+        the kobj_attribute's show/store, so those are called directly.
+        """
         mem = kernel.mem
         ktype = mem.read_u64(entry.kobj + KOBJ_KTYPE)
         ops = mem.read_u64(ktype + KTYPE_SYSFS_OPS) if ktype else 0
         if not ops:
             return 0, False
-        fn = mem.read_u64(ops + which)
-        if ops == self.kobj_sysfs_ops or fn in self.attr_slots:
-            return mem.read_u64(entry.attr + (KATTR_SHOW if which == 0 else KATTR_STORE)), True
-        return fn, False
+        if ops == self.kobj_sysfs_ops:
+            return mem.read_u64(entry.attr + (KATTR_STORE if store else KATTR_SHOW)), True
+        return mem.read_u64(ops + (OPS_STORE if store else OPS_SHOW)), False
 
     def _call(self, kernel: Kernel, fn: int, args: list[int]) -> int:
         owner = next((m for m in kernel.module_list_all() if m.contains(fn)), None)
@@ -301,7 +355,7 @@ class Sysfs(Component):
 
     def show(self, kernel: Kernel, entry: AttrFile) -> bytes:
         """One show() into a fresh page: the file's text (sysfs_kf_seq_show)."""
-        fn, own = self._ops(kernel, entry, 0)
+        fn, own = self._ops(kernel, entry, False)
         if not fn:
             raise FileError(f"{entry.path}: {os.strerror(E.EIO)}", E.EIO)
         buf = self._page(kernel)
@@ -323,7 +377,7 @@ class Sysfs(Component):
             raise FileError(f"{entry.path}: {os.strerror(E.E2BIG)}", E.E2BIG)
         if not data:
             return 0
-        fn, _ = self._ops(kernel, entry, 8)
+        fn, _ = self._ops(kernel, entry, True)
         if not fn:
             raise FileError(f"{entry.path}: {os.strerror(E.EIO)}", E.EIO)
         buf = self._page(kernel)

@@ -63,20 +63,16 @@ def _root_kobjects(kernel: Kernel) -> bytes:
     fs = kernel.sysfs
     if not fs.root_base:
         slot = kernel.symbol_address
-        fs.boot(
-            slot("__sysfs_root_kobjects") or 0,
-            slot("kobj_sysfs_ops") or 0,
-            (slot("kobj_attr_show") or 0, slot("kobj_attr_store") or 0),
-        )
+        fs.boot(slot("__sysfs_root_kobjects") or 0, slot("kobj_sysfs_ops") or 0)
         fs.root_image = SF.root_blob(fs.root_base, fs.kobj_sysfs_ops)
     return fs.root_image
 
 
 @kdata("kobj_sysfs_ops", 16, gpl=True)
 def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
-    show = kernel.symbol_address("kobj_attr_show") or 0
-    store = kernel.symbol_address("kobj_attr_store") or 0
-    return show.to_bytes(8, "little") + store.to_bytes(8, "little")
+    """The kernel's sysfs_ops for kobj_attribute files; the kernel serves them itself
+    (kernel/sysfs.py), so the object only needs its address."""
+    return bytes(16)
 
 
 def _root_pointer(name: str, offset: int) -> None:
@@ -90,37 +86,11 @@ for _n, _off in SF.ROOT_POINTERS.items():
     _root_pointer(_n, _off)
 
 
-# -- kobj_sysfs_ops's functions (what kobject_create_and_add's files call) ---------
-
-
 def _call_module(ctx: CallContext, fn: int, args: list[int]) -> int:
     kernel = ctx.kernel
     mod = next((m for m in kernel.module_list_all() if m.contains(fn)), None)
     with kernel.running(mod):
         return kernel.call(fn, args)
-
-
-@kapi(
-    "kobj_attr_show",
-    "ssize_t kobj_attr_show(struct kobject *kobj, struct attribute *attr, char *buf)",
-)
-def kobj_attr_show(ctx: CallContext) -> int:
-    fn = ctx.mem.read_u64(ctx.arg(1) + SF.KATTR_SHOW)
-    if not fn:
-        return -errno.EIO
-    return _call_module(ctx, fn, [ctx.arg(0), ctx.arg(1), ctx.arg(2)])
-
-
-@kapi(
-    "kobj_attr_store",
-    "ssize_t kobj_attr_store(struct kobject *kobj, struct attribute *attr, "
-    "const char *buf, size_t count)",
-)
-def kobj_attr_store(ctx: CallContext) -> int:
-    fn = ctx.mem.read_u64(ctx.arg(1) + SF.KATTR_STORE)
-    if not fn:
-        return -errno.EIO
-    return _call_module(ctx, fn, [ctx.arg(0), ctx.arg(1), ctx.arg(2), ctx.arg(3)])
 
 
 # -- naming ------------------------------------------------------------------------
@@ -523,7 +493,7 @@ def kset_create_and_add(ctx: CallContext) -> int:
     if _set_name(ctx, kobj, cstr(ctx, ctx.arg(0), NAME_MAX)):
         heap.free(kset)
         return 0
-    ctx.mem.write_u64(kset + 88, ctx.arg(1))
+    ctx.mem.write_u64(kset + SF.KSET_UEVENT_OPS, ctx.arg(1))
     ctx.mem.write_u64(kobj + SF.KOBJ_PARENT, ctx.arg(2))
     ctx.mem.write_u64(kobj + SF.KOBJ_KTYPE, fs.root_base + SF.KSET_KTYPE)
     if _kset_register(ctx, kset):

@@ -28,6 +28,7 @@ from lkmsh.errors import (
     TooMany,
     UnknownSymbol,
 )
+from lkmsh.kernel import sysmodule
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
@@ -586,11 +587,13 @@ class Kernel:
                 self._modules[dep].users.insert(0, name)
 
             self._apply_params(module, params)
+            sysmodule.publish(self, module)
         except BaseException:
             self.tracing.relocs.forget(name)
             for ks in exported:
                 self.symbol_table.unexport(ks.name)
             if name in self._modules and self._modules[name] is module:
+                sysmodule.unpublish(self, module)
                 self._forget(module)
             self.heap.reclaim(name)  # parameter strings already copied
             loader.release()
@@ -705,6 +708,7 @@ class Kernel:
         for component in reversed(self.components):
             for level, line in component.module_going(module):
                 self.log.emit(level, line)
+        sysmodule.unpublish(self, module)
         self._forget(module)
         for vaddr in module.regions:
             self.mem.unmap(vaddr)
@@ -1070,4 +1074,6 @@ class Kernel:
             k._modules[m.name] = m
         for component in k.components:
             component.load_data(state.components.get(component.name))
+        for m in k.module_list_all():
+            sysmodule.publish(k, m)
         return k

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import enum
 import errno
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lkmsh.errors import InvalidArgument
+from lkmsh.errors import InvalidArgument, KernelError
 from lkmsh.kernel.kapi.kstrtox import kstrto_bits, kstrtobool
 
 if TYPE_CHECKING:
@@ -253,6 +254,24 @@ class _Setter:
         finally:
             if spec.num:
                 self.mem.write(spec.num, count.to_bytes(4, "little"))
+
+
+class ParamError(KernelError):
+    """A value refused by a parameter's set operation (``.err`` is its errno)."""
+
+    def __init__(self, err: int):
+        super().__init__(os.strerror(err), err)
+        self.err = err
+
+
+def set_one(
+    mem: AddressSpace, heap: Heap, spec: ParamSpec, value: str, module_name: str, log: Dmesg
+) -> None:
+    """One parameter set after load, as a write to /sys/module/NAME/parameters/P does."""
+    try:
+        _Setter(mem, heap, module_name, log).set(spec, value)
+    except _ParamError as e:
+        raise ParamError(e.err) from None
 
 
 def apply(

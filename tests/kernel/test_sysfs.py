@@ -17,7 +17,6 @@ from lkmsh.errors import KernelError
 from lkmsh.kernel.kernel import Kernel
 
 pytestmark = needs_gcc
-FS_H = HERE_MODULES.parents[2] / "lkmsh" / "include" / "linux" / "fs.h"
 
 
 @pytest.fixture
@@ -92,7 +91,6 @@ def test_the_samples_survive_a_save_and_restore(kernel, build):
     assert again.heap.allocations("kset_example") == []
 
 
-@pytest.mark.skipif(not FS_H.exists(), reason="hello-sysfs.c includes <linux/fs.h> (issue 12)")
 def test_hello_sysfs_from_the_programming_guide(kernel, build):
     kernel.module_load(build(HERE_MODULES / "hello-sysfs.c", "hello_sysfs"))
     assert "mymodule: initialised" in " ".join(texts(kernel))

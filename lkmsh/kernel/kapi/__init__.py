@@ -6,10 +6,10 @@ lists them in slot order.
 
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
     chrdev,
+    debugfs,
     fs,
     gpio,
     irq,
-    debugfs,
     modref,
     printk,
     proc,

@@ -272,6 +272,7 @@ def _create_dir(ctx: CallContext, kobj: int) -> int:
             report(
                 ctx,
                 [f"sysfs: cannot create duplicate filename '{path.removeprefix('/sys')}'"],
+                4,
             )
         return -exc.errno
     ctx.mem.write_u64(kobj + SF.KOBJ_SD, kobj)
@@ -539,7 +540,9 @@ def _add_file(
         fs.add_file(SF.AttrFile(path, kobj, attr, mode & S_IRUGO_WUGO, owner(ctx), group, binary))
     except KernelError as exc:
         if exc.errno == errno.EEXIST:
-            report(ctx, [f"sysfs: cannot create duplicate filename '{path.removeprefix('/sys')}'"])
+            report(
+                ctx, [f"sysfs: cannot create duplicate filename '{path.removeprefix('/sys')}'"], 4
+            )
         return -exc.errno
     return 0
 
@@ -685,7 +688,9 @@ def _create_group(ctx: CallContext, kobj: int, grp: int, update: bool = False) -
     if gname and not update:
         gpath = f"{base}/{gname}"
         if fs.vfs is not None and fs.vfs.lookup(gpath) is not None:
-            report(ctx, [f"sysfs: cannot create duplicate filename '{gpath.removeprefix('/sys')}'"])
+            report(
+                ctx, [f"sysfs: cannot create duplicate filename '{gpath.removeprefix('/sys')}'"], 4
+            )
             return EEXIST
         if fs.vfs is not None:
             fs.vfs.mkdir(gpath, 0o755, owner=owner(ctx))

@@ -113,7 +113,11 @@ class DeviceOff(IntEnum):
     driver_data = 120
     devt = 128
     cls = 136
-    SIZE = 160
+    platform_data = 112
+    release = 152
+    of_node = 160
+    fwnode = 168
+    SIZE = 176
 
 
 class ClassOff(IntEnum):

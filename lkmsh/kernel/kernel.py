@@ -46,6 +46,7 @@ from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
+from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.snapshot import KernelState, RegionImage
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.gpio import Line, LineEvent
     from lkmsh.kernel.kmemleak import LeakScan
     from lkmsh.kernel.memmap import MemoryMap
+    from lkmsh.kernel.platform import PDevice, PDriver
     from lkmsh.kernel.trace import FunctionTracer, RelocRecord
 
 
@@ -138,6 +140,7 @@ class Kernel:
         self.tracing = self.add_component(Tracing())
         self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
         self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
+        self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -969,6 +972,28 @@ class Kernel:
                 self.gpio.detach(pin)
             else:
                 self.gpio.attach(pin, kind, **props)
+
+    def platform_devices(self) -> list[PDevice]:
+        with self._lock:
+            return list(self.platform.devices)
+
+    def platform_drivers(self) -> list[PDriver]:
+        with self._lock:
+            return list(self.platform.drivers)
+
+    def platform_device_add(self, name: str, props: dict[str, PropValue]) -> PDevice:
+        """A device the board has (the shell's ``device add platform``), with a device-tree
+        node holding ``props``; a matching driver binds at once."""
+        with self._lock:
+            return self.platform.add_board_device(name, props)
+
+    def platform_device_del(self, dev_name: str) -> None:
+        with self._lock:
+            pdev = self.platform.device_named(dev_name)
+            if pdev is None:
+                raise NotFound(f"no platform device {dev_name}")
+            for level, line in self.platform.remove_device(pdev):
+                self.log.emit(level, line)
 
     def irq_raise(self, irq: int) -> int:
         """Deliver interrupt ``irq``; how many handlers handled it."""

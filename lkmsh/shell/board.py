@@ -159,3 +159,81 @@ def irq(ctx: Context, line: str) -> Any:
         ctx.fail(f"IRQ {n}: {exc.message or exc.strerror}")
         return None
     return DoneView({"irq": n, "handled": handled})
+
+
+def parse_props(words: tuple[str, ...]) -> dict[str, Any]:
+    """``compatible=a,b reg=0x10 cells="<1 2 3>" flag`` -> device-tree properties.
+
+    A value of numbers (``0x10``, ``<1 2 3>``) is u32 cells, any other value a
+    string (a key given again adds a string: a string list), a bare key a flag.
+    """
+    props: dict[str, Any] = {}
+    for w in words:
+        key, eq, value = w.partition("=")
+        if not key:
+            raise ValueError(f"bad property '{w}'")
+        if not eq:
+            props[key] = True
+            continue
+        cells = value.strip().removeprefix("<").removesuffix(">").split()
+        try:
+            numbers = [int(c, 0) for c in cells] if cells else None
+        except ValueError:
+            numbers = None
+        if numbers is not None and all(0 <= n < 1 << 32 for n in numbers):
+            props[key] = numbers
+        else:
+            old = props.get(key)
+            props[key] = [*(old if isinstance(old, list) else []), value]
+    return props
+
+
+@command(
+    "device",
+    "Devices of the board: device add platform NAME [compatible=... KEY=VALUE...] | "
+    "device del NAME | device list",
+    args=[
+        Arg("action", Kind.TEXT, required=False),
+        Arg("words", Kind.TEXT, many=True, required=False),
+    ],
+    mutates=lambda p: p.get("action") in ("add", "del"),
+)
+def device(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
+    action = action or "list"
+    k = ctx.kernel()
+    try:
+        if action == "list":
+            return _devices(k)
+        if action == "add":
+            if len(words) < 2 or words[0] != "platform":
+                ctx.fail("device add platform NAME [compatible=... KEY=VALUE...]")
+                return None
+            pdev = k.platform_device_add(words[1], parse_props(words[2:]))
+            return DoneView({"device": pdev.dev_name, "bound": bool(pdev.driver)})
+        if action == "del":
+            if len(words) != 1:
+                ctx.fail("device del NAME")
+                return None
+            k.platform_device_del(words[0])
+            return DoneView({"removed": words[0]})
+    except ValueError as exc:
+        ctx.fail(str(exc))
+        return None
+    except KernelError as exc:
+        ctx.fail(exc.message or exc.strerror)
+        return None
+    ctx.fail(f"unknown action '{action}' (add, del or list)")
+    return None
+
+
+def _devices(k: Any) -> TextView:
+    drivers = {d.addr: d.name for d in k.platform_drivers()}
+    rows, data = [], []
+    for d in k.platform_devices():
+        drv = drivers.get(d.driver, "-")
+        compat = ",".join(d.compatible) or "-"
+        rows.append(f"{d.dev_name:<24} {drv:<24} {compat}\n")
+        data.append({"device": d.dev_name, "driver": drivers.get(d.driver), "compatible": d.compatible,
+                     "made_by": d.owner or "shell"})  # fmt: skip
+    head = f"{'DEVICE':<24} {'DRIVER':<24} COMPATIBLE\n"
+    return TextView(head + "".join(rows), data)

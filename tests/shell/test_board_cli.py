@@ -113,3 +113,64 @@ def test_board_errors_are_one_line(lkmsh):
     r = lkmsh("gpio", "fly")
     assert r.returncode == 1 and "unknown action 'fly'" in r.stderr
     assert_no_traceback(r)
+
+
+DT_DRIVER = r"""
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/platform_device.h>
+
+static int demo_probe(struct platform_device *pdev)
+{
+	const char *label = "unnamed";
+	u32 reg = 0;
+
+	of_property_read_string(pdev->dev.of_node, "label", &label);
+	of_property_read_u32(pdev->dev.of_node, "reg", &reg);
+	dev_info(&pdev->dev, "probed: %s at 0x%x\n", label, reg);
+	return 0;
+}
+
+static int demo_remove(struct platform_device *pdev)
+{
+	dev_info(&pdev->dev, "removed\n");
+	return 0;
+}
+
+static const struct of_device_id demo_ids[] = {
+	{ .compatible = "acme,demo" },
+	{ }
+};
+
+static struct platform_driver demo_driver = {
+	.probe = demo_probe,
+	.remove = demo_remove,
+	.driver = { .name = "demo", .of_match_table = demo_ids },
+};
+module_platform_driver(demo_driver);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_device_add_binds_a_driver_and_sysfs_unbinds_it(lkmsh, tmp_path):
+    src = tmp_path / "demo.c"
+    src.write_text(DT_DRIVER)
+    ok(lkmsh("build", str(src), "-o", str(tmp_path / "demo.ko")))
+    ok(lkmsh("insmod", str(tmp_path / "demo.ko")))
+    ok(lkmsh("device", "add", "platform", "demo@10", "compatible=acme,demo", "label=front",
+             "reg=0x10"))  # fmt: skip
+    assert (
+        ok(lkmsh("dmesg")).stdout.splitlines()[-1].endswith("demo demo@10: probed: front at 0x10")
+    )
+    listing = ok(lkmsh("device")).stdout.splitlines()
+    assert listing[1].split() == ["demo@10", "demo", "acme,demo"]
+    assert ok(lkmsh("ls", "/sys/bus/platform/devices")).stdout == "demo@10\n"
+    ok(lkmsh("-c", "echo demo@10 > /sys/bus/platform/drivers/demo/unbind"))
+    assert ok(lkmsh("dmesg")).stdout.splitlines()[-1].endswith("demo demo@10: removed")
+    assert ok(lkmsh("device")).stdout.splitlines()[1].split() == ["demo@10", "-", "acme,demo"]
+    r = lkmsh("-c", "echo nothing > /sys/bus/platform/drivers/demo/bind")
+    assert (r.returncode, r.stderr) == (1, "echo: write error: No such device\n")
+    ok(lkmsh("device", "del", "demo@10"))
+    r = lkmsh("device", "del", "demo@10")
+    assert (r.returncode, r.stderr) == (1, "device: no platform device demo@10\n")
+    ok(lkmsh("rmmod", "demo"))

@@ -22,6 +22,8 @@
 #include <linux/version.h>
 #include <linux/uidgid.h>
 #include <linux/mutex.h>
+#include <linux/gfp.h>
+#include <linux/pm.h>
 
 struct module;
 struct device;
@@ -34,11 +36,47 @@ struct kobj_uevent_env;
 struct kobj_ns_type_operations;
 struct dev_pm_ops;
 
+struct of_device_id;
+struct acpi_device_id;
+struct device_node;
+struct fwnode_handle;
+
+enum probe_type {
+	PROBE_DEFAULT_STRATEGY,
+	PROBE_PREFER_ASYNCHRONOUS,
+	PROBE_FORCE_SYNCHRONOUS,
+};
+
+typedef struct pm_message {
+	int event;
+} pm_message_t;
+
 struct device_driver {
 	const char		*name;
 	struct bus_type		*bus;
+
 	struct module		*owner;
-	const char		*mod_name;
+	const char		*mod_name;	/* used for built-in modules */
+
+	bool suppress_bind_attrs;	/* disables bind/unbind via sysfs */
+	enum probe_type probe_type;
+
+	const struct of_device_id	*of_match_table;
+	const struct acpi_device_id	*acpi_match_table;
+
+	int (*probe) (struct device *dev);
+	void (*sync_state)(struct device *dev);
+	int (*remove) (struct device *dev);
+	void (*shutdown) (struct device *dev);
+	int (*suspend) (struct device *dev, pm_message_t state);
+	int (*resume) (struct device *dev);
+	const struct attribute_group **groups;
+	const struct attribute_group **dev_groups;
+
+	const struct dev_pm_ops *pm;
+	void (*coredump) (struct device *dev);
+
+	struct driver_private *p;
 };
 
 struct bus_type {
@@ -79,7 +117,32 @@ struct device {
 	struct class		*class;
 	const struct attribute_group **groups;
 	void	(*release)(struct device *dev);
+	struct device_node	*of_node; /* associated device tree node */
+	struct fwnode_handle	*fwnode; /* firmware device node */
 };
+
+static inline void *dev_get_platdata(const struct device *dev)
+{
+	return dev->platform_data;
+}
+
+/* managed resources: freed when the driver unbinds, newest first */
+void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp);
+void devm_kfree(struct device *dev, const void *p);
+char *devm_kstrdup(struct device *dev, const char *s, gfp_t gfp);
+static inline void *devm_kzalloc(struct device *dev, size_t size, gfp_t gfp)
+{
+	return devm_kmalloc(dev, size, gfp | __GFP_ZERO);
+}
+static inline void *devm_kcalloc(struct device *dev, size_t n, size_t size, gfp_t flags)
+{
+	return devm_kmalloc(dev, n * size, flags | __GFP_ZERO);
+}
+int devm_add_action(struct device *dev, void (*action)(void *), void *data);
+int devm_add_action_or_reset(struct device *dev, void (*action)(void *), void *data);
+
+struct device *get_device(struct device *dev);
+void put_device(struct device *dev);
 
 static inline const char *dev_name(const struct device *dev)
 {

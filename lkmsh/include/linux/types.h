@@ -74,6 +74,7 @@ typedef unsigned int		gid_t;
 typedef long			time64_t;
 typedef u64			sector_t;
 typedef u64			phys_addr_t;
+typedef phys_addr_t		resource_size_t;
 typedef u64			dma_addr_t;
 
 /* Allocation flags (values in <linux/gfp.h>). */

@@ -11,6 +11,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     gpio,
     irq,
     modref,
+    platform,
     printk,
     proc,
     scanf,

@@ -99,3 +99,16 @@ def test_the_rules_catch_what_they_forbid():
         n.attr for n in ast.walk(ast.parse("k.mem.read(1, 2)")) if isinstance(n, ast.Attribute)
     ]
     assert "mem" in attrs and "mem" in KERNEL_INTERNALS
+
+
+def test_the_kernel_and_its_oops_writers_load_without_the_cpu():
+    """unicorn is the CPU's alone: faults (fault.py) and reports need no emulator."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lkmsh.kernel.kernel, lkmsh.kernel.fault, lkmsh.kernel.oops, "
+        "lkmsh.kernel.oops_aarch64; print('unicorn' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "False"

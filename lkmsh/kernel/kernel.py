@@ -37,6 +37,7 @@ from lkmsh.kernel.cstructs import MODULE
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
+from lkmsh.kernel.fault import CpuFault
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.irq import IrqTable
@@ -256,7 +257,6 @@ class Kernel:
             self._paths.pop()
 
     def _call(self, func_addr: int, args: Iterable[int]) -> int:
-        from lkmsh.kernel.cpu import CpuFault
         from lkmsh.kernel.kapi.bug import KernelBug
         from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel import taint as T
+from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.release import KERNEL_RELEASE
 
 if TYPE_CHECKING:
-    from lkmsh.kernel.cpu import CpuFault
     from lkmsh.kernel.kernel import Kernel
 
 ALERT, DEFAULT = 1, 4
@@ -23,8 +23,6 @@ REG_ROWS = (
 
 def report_kind(fault: CpuFault) -> T.Taint:
     """The taint a fault leaves: D for an Oops, L for a soft lockup."""
-    from lkmsh.kernel.cpu import FaultKind
-
     return (
         T.Taint.SOFTLOCKUP
         if fault.kind in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED)
@@ -42,8 +40,6 @@ def fault_summary(fault: CpuFault, arch: str = "x86_64") -> str:
 
 
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    from lkmsh.kernel.cpu import FaultKind
-
     k = fault.kind
     lines: list[tuple[int, str]] = []
     if k in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT):
@@ -125,8 +121,6 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         from lkmsh.kernel import oops_aarch64
 
         return oops_aarch64.oops_lines(kernel, fault)
-    from lkmsh.kernel.cpu import FaultKind
-
     lines = _header(kernel, fault)
     lines.append((DEFAULT, _modules_linked_in(kernel)))
     taints = set(kernel._taints) | {report_kind(fault)}

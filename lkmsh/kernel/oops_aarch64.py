@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel import taint as T
+from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.layout import PAGE_SIZE
 from lkmsh.kernel.release import KERNEL_RELEASE
 
 if TYPE_CHECKING:
-    from lkmsh.kernel.cpu import CpuFault
     from lkmsh.kernel.kernel import Kernel
 
 EMERG, ALERT, DEFAULT = 0, 1, 4
@@ -33,8 +33,6 @@ USER_TOP = 1 << 48
 
 def _abort_fsc(fault: CpuFault) -> tuple[int, str]:
     """The fault status code and its name, as esr_to_fault_info describes it."""
-    from lkmsh.kernel.cpu import FaultKind
-
     if fault.kind is FaultKind.PROTECTION_FAULT:
         return 0x0F, "level 3 permission fault"
     if (fault.address or 0) < USER_TOP:
@@ -43,8 +41,6 @@ def _abort_fsc(fault: CpuFault) -> tuple[int, str]:
 
 
 def _is_abort(fault: CpuFault) -> bool:
-    from lkmsh.kernel.cpu import FaultKind
-
     return fault.address is not None and fault.kind in (
         FaultKind.PAGE_FAULT,
         FaultKind.PROTECTION_FAULT,
@@ -55,8 +51,6 @@ def _is_abort(fault: CpuFault) -> bool:
 
 def esr(fault: CpuFault) -> int:
     """The ESR_EL1 value Linux would have read for this fault."""
-    from lkmsh.kernel.cpu import FaultKind
-
     if _is_abort(fault):
         fsc, _ = _abort_fsc(fault)
         if fault.access == "exec":
@@ -72,8 +66,6 @@ def esr(fault: CpuFault) -> int:
 
 
 def _abort_message(fault: CpuFault) -> str:
-    from lkmsh.kernel.cpu import FaultKind
-
     if fault.kind is FaultKind.PROTECTION_FAULT:
         if fault.access == "write":
             return "write to read-only memory"
@@ -87,8 +79,6 @@ def _abort_message(fault: CpuFault) -> str:
 
 def headline(fault: CpuFault) -> str:
     """The first line of the report, also the failing command's message."""
-    from lkmsh.kernel.cpu import FaultKind
-
     k = fault.kind
     if k is FaultKind.STACK_GUARD:
         return "Insufficient stack space to handle exception!"
@@ -107,8 +97,6 @@ def headline(fault: CpuFault) -> str:
 
 
 def _die_reason(fault: CpuFault) -> str:
-    from lkmsh.kernel.cpu import FaultKind
-
     return {
         FaultKind.BUG: "Oops - BUG",
         FaultKind.BREAKPOINT: "Oops - BRK",
@@ -117,8 +105,6 @@ def _die_reason(fault: CpuFault) -> str:
 
 
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    from lkmsh.kernel.cpu import FaultKind
-
     k = fault.kind
     lines: list[tuple[int, str]] = []
     if k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):

@@ -428,6 +428,11 @@ AARCH64 = Arch(
     stack_args_offset=0,
     initial_flags=0,
     frame_reg="x29",
+    family="arm64",
+    va_list_abi="aapcs64",
+    capstone=("CS_ARCH_ARM64", "CS_MODE_ARM"),
+    att_syntax=False,
+    stack_scan=False,
     # unicorn passes QEMU's exception numbers: EXCP_UDEF 1, EXCP_BKPT 7
     fault_vectors={1: "INVALID_OPCODE", 7: "BREAKPOINT"},
     noncanonical_gp=False,

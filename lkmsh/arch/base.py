@@ -124,6 +124,17 @@ class Arch:
     initial_flags: int
     #: the frame-pointer register whose chain the Oops call trace walks
     frame_reg: str
+    # -- what the kernel and the shell choose by (data; the code lives above arch/)
+    #: Linux's ARCH name: picks the Oops and BUG wording ("x86", "arm64")
+    family: str
+    #: the procedure-call ABI's va_list layout ("sysv-x86_64", "aapcs64")
+    va_list_abi: str
+    #: capstone's (architecture, mode) constant names, for disasm
+    capstone: tuple[str, str]
+    #: disasm shows AT&T syntax by default (objdump's choice on x86)
+    att_syntax: bool
+    #: the Oops call trace adds a scan of the stack for '? ' frames (x86's unwinder)
+    stack_scan: bool
     #: unicorn interrupt numbers -> FaultKind names (the CPU maps the rest to
     #: a general protection fault)
     fault_vectors: Mapping[int, str] = field(default_factory=dict)

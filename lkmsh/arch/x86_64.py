@@ -274,6 +274,11 @@ X86_64 = Arch(
     stack_args_offset=8,
     initial_flags=0x2,  # the reserved bit; DF clear
     frame_reg="rbp",
+    family="x86",
+    va_list_abi="sysv-x86_64",
+    capstone=("CS_ARCH_X86", "CS_MODE_64"),
+    att_syntax=True,
+    stack_scan=True,
     reg_aliases={"rflags": "eflags"},
     fault_vectors={
         0: "DIVIDE_ERROR",

@@ -273,7 +273,7 @@ class Kernel:
             self._taints.add(taint)
             for level, line in oops_lines(self, fault):
                 self.log.emit(level, line)
-            raise ModuleFault(fault_summary(fault, self.arch.name)) from None
+            raise ModuleFault(fault_summary(fault, self.arch)) from None
         except KernelBug as bug:
             self._taints.add(T.Taint.DIE)
             for line in bug.lines:

@@ -9,6 +9,7 @@ from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.release import KERNEL_RELEASE
 
 if TYPE_CHECKING:
+    from lkmsh.arch.base import Arch
     from lkmsh.kernel.kernel import Kernel
 
 ALERT, DEFAULT = 1, 4
@@ -30,13 +31,18 @@ def report_kind(fault: CpuFault) -> T.Taint:
     )
 
 
-def fault_summary(fault: CpuFault, arch: str = "x86_64") -> str:
+def fault_summary(fault: CpuFault, arch: Arch) -> str:
     """The report's first line, in the words of @arch's Linux."""
-    if arch == "aarch64":
-        from lkmsh.kernel.oops_aarch64 import headline
+    return _writer(arch)[0](fault)
 
-        return headline(fault)
-    return fault.describe()
+
+def _writer(arch: Arch):
+    """(headline, report) in the words of the architecture family's Linux (Arch.family)."""
+    if arch.family == "arm64":
+        from lkmsh.kernel import oops_aarch64
+
+        return oops_aarch64.headline, oops_aarch64.oops_lines
+    return CpuFault.describe, x86_oops_lines
 
 
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
@@ -117,10 +123,10 @@ def call_trace(kernel: Kernel, fault: CpuFault) -> list[str]:
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    if kernel.arch.name == "aarch64":
-        from lkmsh.kernel import oops_aarch64
+    return _writer(kernel.arch)[1](kernel, fault)
 
-        return oops_aarch64.oops_lines(kernel, fault)
+
+def x86_oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines = _header(kernel, fault)
     lines.append((DEFAULT, _modules_linked_in(kernel)))
     taints = set(kernel._taints) | {report_kind(fault)}

@@ -153,11 +153,10 @@ def module_trace(
     reached = reached or (not frames and link == kernel.return_slot)
     chain = [f" {kernel.symbolize(r, ret=True)}" for _, r in frames]
     lines = [f" {kernel.symbolize(ret, ret=True)}"] if ret else []
-    arch = kernel.arch.name
-    if arch == "x86_64" and kernel.mem.region_at(sp) is not None:
+    if kernel.arch.stack_scan and kernel.mem.region_at(sp) is not None:
         # [sp] holds @ret: the scan starts past it
         scanned, reached = _scan(kernel, sp + 8 if ret else sp, {slot for slot, _ in frames})
         lines += scanned
     else:
         lines += chain
-    return lines + (kernel_frames(arch, path) if reached else [])
+    return lines + (kernel_frames(kernel.arch.name, path) if reached else [])

@@ -20,10 +20,6 @@ from dataclasses import dataclass, field
 from lkmsh.shell.messages import CommandFailed
 
 #: capstone (arch, mode) constant names per lkmsh architecture.
-_CS = {
-    "x86_64": ("CS_ARCH_X86", "CS_MODE_64"),
-    "aarch64": ("CS_ARCH_ARM64", "CS_MODE_ARM"),
-}
 _HEX = re.compile(r"0x[0-9a-f]+")
 _ADDRLIKE = re.compile(r"(?<![\w])(-?0x[0-9a-f]+|\$-?\d{6,})")
 _BIGDEC = re.compile(r"\$(-?\d{6,})")
@@ -137,11 +133,15 @@ def capstone_engine(arch: str, intel: bool = False):
         import capstone
     except ImportError:
         raise CommandFailed("disassembly needs capstone (pip install capstone)") from None
-    names = _CS.get(arch)
-    if names is None:
-        raise CommandFailed(f"no disassembler for architecture {arch}")
-    md = capstone.Cs(getattr(capstone, names[0]), getattr(capstone, names[1]))
-    if arch == "x86_64" and not intel:
+    from lkmsh.arch import get_arch
+    from lkmsh.errors import ElfError
+
+    try:
+        desc = get_arch(arch)
+    except ElfError:
+        raise CommandFailed(f"no disassembler for architecture {arch}") from None
+    md = capstone.Cs(getattr(capstone, desc.capstone[0]), getattr(capstone, desc.capstone[1]))
+    if desc.att_syntax and not intel:
         md.syntax = capstone.CS_OPT_SYNTAX_ATT
     md.skipdata = False
     return md

@@ -56,7 +56,7 @@ def caller_symbol(ctx: CallContext) -> str:
 
 
 def _arm64(ctx: CallContext) -> bool:
-    return getattr(getattr(ctx.kernel, "arch", None), "name", "") == "aarch64"
+    return getattr(getattr(ctx.kernel, "arch", None), "family", "") == "arm64"
 
 
 def call_trace(ctx: CallContext, *, from_self: bool = False) -> list[str]:

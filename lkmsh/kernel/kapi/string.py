@@ -220,8 +220,8 @@ def strstr(ctx: CallContext) -> int:
 
 def va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
     """Integer arguments of the va_list at ``ap``, laid out as the kernel's architecture has it."""
-    arch = getattr(getattr(ctx.kernel, "arch", None), "name", "x86_64")
-    return _aarch64_va_list_args(ctx, ap) if arch == "aarch64" else _x86_64_va_list_args(ctx, ap)
+    abi = getattr(getattr(ctx.kernel, "arch", None), "va_list_abi", "sysv-x86_64")
+    return _VA_LIST[abi](ctx, ap)
 
 
 def _aarch64_va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
@@ -262,6 +262,10 @@ def _x86_64_va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
         else:
             yield u64(ctx, overflow)
             overflow += 8
+
+
+#: va_list decoders by the architecture's ABI (Arch.va_list_abi)
+_VA_LIST = {"sysv-x86_64": _x86_64_va_list_args, "aapcs64": _aarch64_va_list_args}
 
 
 def _format(ctx: CallContext, fmt_addr: int, args: Iterator[int]) -> bytes:

@@ -28,6 +28,20 @@ GotAllocator = Callable[[Hashable, int], int]
 PltAllocator = Callable[[int], int]
 
 
+@dataclass(frozen=True, slots=True)
+class Sibling:
+    """Another relocation of the same section: its type, place, symbol value and addend."""
+
+    rtype: int
+    P: int
+    S: int
+    A: int
+
+
+#: ``sibling(place) -> Sibling`` of the section's relocation at that place, or None.
+SiblingLookup = Callable[[int], "Sibling | None"]
+
+
 @dataclass(slots=True)
 class RelocContext:
     """One relocation being applied, in the ELF psABI's notation.
@@ -46,6 +60,8 @@ class RelocContext:
     symbol_key: Hashable = None
     got_slot: GotAllocator | None = None
     plt_slot: PltAllocator | None = None
+    #: the section's other relocations by place (RISC-V's PCREL_LO12 finds its HI20)
+    siblings: SiblingLookup | None = None
 
     def read(self, size: int) -> int:
         """The unsigned little-endian value of ``size`` bytes at the place."""
@@ -61,6 +77,10 @@ class RelocContext:
         if self.got_slot is None:
             raise RelocationError("relocation needs a GOT but the loader provides none")
         return self.got_slot(self.symbol_key, self.S)
+
+    def sibling(self, place: int) -> Sibling | None:
+        """The relocation of this section applied at ``place``, if there is one."""
+        return self.siblings(place) if self.siblings is not None else None
 
     def plt(self, target: int) -> int:
         """Address of a veneer in this module's text that jumps to ``target``."""

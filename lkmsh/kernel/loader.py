@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lkmsh.arch.base import Arch, RelocContext
+from lkmsh.arch.base import Arch, RelocContext, Sibling, SiblingLookup
 from lkmsh.elf import ElfFile
 from lkmsh.elf import constants as E
 from lkmsh.errors import ElfError, RelocationError
@@ -308,19 +308,50 @@ class ModuleLoader:
             target = self.section_addr.get(rs.target.index) if rs.target else None
             if target is None:
                 continue  # relocations of sections not loaded (debug info, .modinfo)
+            siblings = self._siblings(rs.relocations, target, values, 0)
             for r in rs.relocations:
-                self._apply(r, target + r.offset, values[r.symbol], sizes[r.symbol], 0)
+                self._apply(r, target + r.offset, values[r.symbol], sizes[r.symbol], 0, siblings)
 
     def relocate_dyn(self, base: int, values: list[int], sizes: list[int]) -> None:
         for rs in self.ef.dynamic_relocation_sections:
+            siblings = self._siblings(rs.relocations, base, values, base)
             for r in rs.relocations:
-                self._apply(r, base + r.offset, values[r.symbol], sizes[r.symbol], base)
+                self._apply(r, base + r.offset, values[r.symbol], sizes[r.symbol], base, siblings)
 
-    def _apply(self, r, place: int, value: int, size: int, base: int) -> None:
+    def _siblings(self, relocs, start: int, values: list[int], base: int) -> SiblingLookup:
+        """A section's relocations by place, for handlers that pair up (made on first use,
+        with the addends as the file has them: before any relocation is applied)."""
+        table: dict[int, Sibling] | None = None
+        implicit = {
+            r.offset: self.arch.implicit_addend(r.type, RelocContext(self.mem, start + r.offset))
+            for r in relocs
+            if r.addend is None and r.type in self.arch.relocations
+        } if any(r.addend is None for r in relocs) else {}  # fmt: skip
+
+        def lookup(place: int) -> Sibling | None:
+            nonlocal table
+            if table is None:
+                table = {
+                    start + r.offset: Sibling(
+                        r.type,
+                        start + r.offset,
+                        values[r.symbol],
+                        implicit.get(r.offset, 0) if r.addend is None else r.addend,
+                    )  # fmt: skip
+                    for r in relocs
+                }
+            return table.get(place)
+
+        return lookup
+
+    def _apply(
+        self, r, place: int, value: int, size: int, base: int, siblings: SiblingLookup
+    ) -> None:
         rel = self.arch.relocation(r.type)
         ctx = RelocContext(
-            self.mem, place, value, 0, base, size, r.symbol, self._got_slot, self._plt_slot
-        )
+            self.mem, place, value, 0, base, size, r.symbol, self._got_slot, self._plt_slot,
+            siblings,
+        )  # fmt: skip
         ctx.A = self.arch.implicit_addend(r.type, ctx) if r.addend is None else r.addend
         try:
             rel.handler(ctx)

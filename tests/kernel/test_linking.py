@@ -60,3 +60,29 @@ def test_module_computation_matches_the_same_c_compiled_natively(kernel, tmp_pat
     emulated = [t for t in texts(kernel) if t.startswith("compute: ") and t != taint_note]
     assert emulated == native.splitlines()
     assert len(emulated) > 5
+
+
+def test_relocation_handlers_see_their_sibling_relocations(kernel, build, monkeypatch):
+    """A handler can find the section's other relocations by place (what RISC-V's
+    PCREL_LO12 needs to pair with its PCREL_HI20): every one of a real module's
+    relocations finds itself, with its symbol value and addend."""
+    from lkmsh.arch.base import RelocType
+
+    seen = []
+    table = kernel.arch.relocations
+    for number, rel in list(table.items()):
+
+        def spy(ctx, _handler=rel.handler, _number=number):
+            me = ctx.sibling(ctx.P)
+            seen.append(
+                me is not None and (me.rtype, me.P, me.S, me.A) == (_number, ctx.P, ctx.S, ctx.A)
+            )
+            _handler(ctx)
+
+        monkeypatch.setitem(
+            table, number, RelocType(rel.number, rel.name, rel.size, rel.signed, spy,
+                                     rel.uses_symbol, rel.uses_got, rel.may_need_plt)
+        )  # fmt: skip
+    src = '#include <linux/module.h>\nstatic int __init s_init(void) { pr_info("%d\\n", 4); return 0; }\n'
+    kernel.module_load(build(src + 'module_init(s_init);\nMODULE_LICENSE("GPL");\n', "sib"))
+    assert seen and all(seen)

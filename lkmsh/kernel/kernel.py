@@ -40,6 +40,7 @@ from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.fault import CpuFault
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
+from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
@@ -73,6 +74,7 @@ C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
     from lkmsh.kernel.gpio import Line, LineEvent
+    from lkmsh.kernel.input import InputDevice
     from lkmsh.kernel.kmemleak import LeakScan
     from lkmsh.kernel.memmap import MemoryMap
     from lkmsh.kernel.platform import PDevice, PDriver
@@ -142,6 +144,7 @@ class Kernel:
         self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
         self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
         self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
+        self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -994,6 +997,19 @@ class Kernel:
                 raise NotFound(f"no platform device {dev_name}")
             for level, line in self.platform.remove_device(pdev):
                 self.log.emit(level, line)
+
+    def input_devices(self) -> list[InputDevice]:
+        with self._lock:
+            return list(self.input.devices)
+
+    def input_capabilities(self, dev: InputDevice) -> list[tuple[int, list[int]]]:
+        with self._lock:
+            return self.input.capabilities(dev)
+
+    def input_id(self, dev: InputDevice) -> tuple[int, int, int, int]:
+        """(bustype, vendor, product, version) of an input device."""
+        with self._lock:
+            return self.input.device_id(dev)
 
     def irq_raise(self, irq: int) -> int:
         """Deliver interrupt ``irq``; how many handlers handled it."""

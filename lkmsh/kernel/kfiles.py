@@ -86,6 +86,10 @@ def _gpio(k: Kernel) -> bytes:
     return k.gpio.debugfs_text().encode()
 
 
+def _input_devices(k: Kernel) -> bytes:
+    return k.input.proc_devices().encode()
+
+
 def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
@@ -100,6 +104,7 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/misc", _misc),
     KernelFile("/proc/sys/kernel/tainted", _tainted),
     KernelFile("/proc/interrupts", _interrupts),
+    KernelFile("/proc/bus/input/devices", _input_devices),
     KernelFile("/sys/kernel/debug/gpio", _gpio),
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
     KernelFile(f"{TRACING}/trace", _tracing("trace")),

@@ -237,3 +237,49 @@ def _devices(k: Any) -> TextView:
                      "made_by": d.owner or "shell"})  # fmt: skip
     head = f"{'DEVICE':<24} {'DRIVER':<24} COMPATIBLE\n"
     return TextView(head + "".join(rows), data)
+
+
+def _code_name(ev_type: int, code: int) -> str:
+    from lkmsh.shell.evcodes import CODES, TYPES
+
+    prefix = TYPES.get(ev_type, "").removeprefix("EV_")
+    return CODES.get(prefix, {}).get(code, "?")
+
+
+@command(
+    "evtest",
+    "Show an input device's events as evtest prints them: evtest /dev/input/eventN",
+    args=[Arg("device", Kind.PATH, missing="missing device node.")],
+)
+def evtest(ctx: Context, device: str) -> Any:
+    from lkmsh.shell.evcodes import TYPES
+
+    k = ctx.kernel()
+    number = device.removeprefix("/dev/input/event")
+    dev = next((d for d in k.input_devices() if str(d.number) == number), None)
+    if dev is None:
+        ctx.fail(f"{device}: No such device")
+        return None
+    bus, vendor, product, version = k.input_id(dev)
+    out = [
+        "Input driver version is 1.0.1\n",
+        f"Input device ID: bus {bus:#x} vendor {vendor:#x} product {product:#x} version {version:#x}\n",
+        f'Input device name: "{dev.name}"\n',
+        "Supported events:\n",
+    ]
+    for ev_type, codes in k.input_capabilities(dev):
+        out.append(f"  Event type {ev_type} ({TYPES.get(ev_type, '?')})\n")
+        out.extend(f"    Event code {c} ({_code_name(ev_type, c)})\n" for c in codes)
+    out.append("Properties:\nTesting ... (interrupt to exit)\n")
+    data = []
+    for ns, ev_type, code, value in dev.events:
+        stamp = f"{ns // 1_000_000_000}.{ns // 1000 % 1_000_000:06d}"
+        if ev_type == 0 and code == 0:
+            out.append(f"Event: time {stamp}, -------------- SYN_REPORT ------------\n")
+        else:
+            out.append(
+                f"Event: time {stamp}, type {ev_type} ({TYPES.get(ev_type, '?')}), "
+                f"code {code} ({_code_name(ev_type, code)}), value {value}\n"
+            )
+        data.append({"ns": ns, "type": ev_type, "code": code, "value": value})
+    return TextView("".join(out), {"device": device, "name": dev.name, "events": data})

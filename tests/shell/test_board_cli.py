@@ -174,3 +174,96 @@ def test_device_add_binds_a_driver_and_sysfs_unbinds_it(lkmsh, tmp_path):
     r = lkmsh("device", "del", "demo@10")
     assert (r.returncode, r.stderr) == (1, "device: no platform device demo@10\n")
     ok(lkmsh("rmmod", "demo"))
+
+
+BUTTON_KEY = r"""
+#include <linux/gpio.h>
+#include <linux/input.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+
+#define PIN 22
+
+static struct input_dev *button_dev;
+static int irq;
+
+static irqreturn_t button_interrupt(int irq, void *dummy)
+{
+	input_report_key(button_dev, KEY_ENTER, gpio_get_value(PIN));
+	input_sync(button_dev);
+	return IRQ_HANDLED;
+}
+
+static int __init button_init(void)
+{
+	int error;
+
+	error = gpio_request_one(PIN, GPIOF_IN, "enter-key");
+	if (error)
+		return error;
+	irq = gpio_to_irq(PIN);
+	error = request_irq(irq, button_interrupt, IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
+				"button", NULL);
+	if (error)
+		goto err_gpio;
+	button_dev = input_allocate_device();
+	if (!button_dev) {
+		error = -ENOMEM;
+		goto err_irq;
+	}
+	button_dev->name = "gpio-enter";
+	button_dev->id.bustype = BUS_HOST;
+	button_dev->evbit[0] = BIT_MASK(EV_KEY);
+	button_dev->keybit[BIT_WORD(KEY_ENTER)] = BIT_MASK(KEY_ENTER);
+	error = input_register_device(button_dev);
+	if (error)
+		goto err_free_dev;
+	return 0;
+err_free_dev:
+	input_free_device(button_dev);
+err_irq:
+	free_irq(irq, NULL);
+err_gpio:
+	gpio_free(PIN);
+	return error;
+}
+
+static void __exit button_exit(void)
+{
+	input_unregister_device(button_dev);
+	free_irq(irq, NULL);
+	gpio_free(PIN);
+}
+
+module_init(button_init);
+module_exit(button_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_evtest_shows_a_button_as_key_events(lkmsh, tmp_path):
+    src = tmp_path / "button.c"
+    src.write_text(BUTTON_KEY)
+    ok(lkmsh("build", str(src), "-o", str(tmp_path / "button.ko")))
+    ok(lkmsh("insmod", str(tmp_path / "button.ko")))
+    ok(lkmsh("gpio", "press", "22"))
+    out = ok(lkmsh("evtest", "/dev/input/event0")).stdout.splitlines()
+    assert out[:8] == [
+        "Input driver version is 1.0.1",
+        "Input device ID: bus 0x19 vendor 0x0 product 0x0 version 0x0",
+        'Input device name: "gpio-enter"',
+        "Supported events:",
+        "  Event type 0 (EV_SYN)",
+        "  Event type 1 (EV_KEY)",
+        "    Event code 28 (KEY_ENTER)",
+        "Properties:",
+    ]
+    events = [ln.split(", ", 1)[1] for ln in out if ln.startswith("Event: time")]
+    assert events == [
+        "type 1 (EV_KEY), code 28 (KEY_ENTER), value 1",
+        "-------------- SYN_REPORT ------------",
+        "type 1 (EV_KEY), code 28 (KEY_ENTER), value 0",
+        "-------------- SYN_REPORT ------------",
+    ]
+    r = lkmsh("evtest", "/dev/input/event5")
+    assert (r.returncode, r.stderr) == (1, "evtest: /dev/input/event5: No such device\n")

@@ -155,7 +155,9 @@ def test_a_gpio_button_is_a_key_on_dev_input(kb):
     st = k.stat("/dev/input/event0")
     assert (st.rdev >> 20, st.rdev & 0xFFFFF) == (13, 64)
     proc = k.read_file("/proc/bus/input/devices").decode()
-    assert proc.startswith('I: Bus=0019 Vendor=0000 Product=0000 Version=0000\nN: Name="gpio-enter"\n')
+    assert proc.startswith(
+        'I: Bus=0019 Vendor=0000 Product=0000 Version=0000\nN: Name="gpio-enter"\n'
+    )
     assert "H: Handlers=event0 \nB: PROP=0\nB: EV=3\nB: KEY=10000000\n" in proc
     k.module_unload("button")
     assert k.read_file("/proc/bus/input/devices") == b""
@@ -166,7 +168,12 @@ def test_the_input_core_filters_events_as_linux(kb):
     k, build = kb
     k.module_load(build(MOUSE, "vmouse"))
     dev = k.input_devices()[0]
-    assert [(t, c, v) for _, t, c, v in dev.events] == [(2, 0, 5), (1, 0x110, 1), (3, 0x18, 40), (0, 0, 0)]
+    assert [(t, c, v) for _, t, c, v in dev.events] == [
+        (2, 0, 5),
+        (1, 0x110, 1),
+        (3, 0x18, 40),
+        (0, 0, 0),
+    ]
     caps = dict(k.input_capabilities(dev))
     assert caps[2] == [0, 1] and caps[1] == [0x110] and caps[3] == [0x18]
     again = Kernel.from_state(k.export_state())

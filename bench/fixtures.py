@@ -111,14 +111,28 @@ class Workdir:
         return self.build("spin.c", "spin")
 
     @cached_property
-    def spin_native(self) -> Path:
-        exe = self.root / "spin_native"
-        subprocess.run(
-            ["gcc", "-O2", f"-I{CSRC}", str(CSRC / "spin_native.c"), "-o", str(exe)],
-            check=True,
-            capture_output=True,
-        )
+    def kcall_ko(self) -> bytes:
+        return self.build("kcall.c", "kcall")
+
+    @cached_property
+    def xorshift_ko(self) -> bytes:
+        return self.build("xorshift.c", "xorshift")
+
+    def native(self, name: str) -> Path:
+        """bench/csrc/NAME.c compiled for the host with gcc -O2."""
+        exe = self.root / name
+        src = CSRC / f"{name}.c"
+        if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+            subprocess.run(
+                ["gcc", "-O2", f"-I{CSRC}", str(src), "-o", str(exe)],
+                check=True,
+                capture_output=True,
+            )
         return exe
+
+    @cached_property
+    def spin_native(self) -> Path:
+        return self.native("spin_native")
 
     def leaf_modules(self, n: int) -> list[tuple[str, bytes]]:
         return [(module_name(i), patched(self.leaf_template, module_name(i))) for i in range(n)]

@@ -20,6 +20,7 @@ import ctypes
 import importlib
 import math
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
 
 MASK64 = (1 << 64) - 1
+_U64 = struct.Struct("<Q")
 #: Deepest nesting of calls into module code (request_module chains).
 MAX_DEPTH = 16
 
@@ -129,16 +131,16 @@ class _RegCell:
         self.uc = uc
         self.reg_id = reg_id
         self.cell = ctypes.c_uint64()
-        self._ref = ctypes.byref(self.cell)
-        self._uch = getattr(uc, "_uch", None)
-        self._raw = _RAW is not None and self._uch is not None
+        self.ref = ctypes.byref(self.cell)
+        self.uch = getattr(uc, "_uch", None)
+        self.raw = _RAW is not None and self.uch is not None  # else: through the binding
 
     def write(self, value: int) -> None:
-        if not self._raw:
+        if not self.raw:
             self.uc.reg_write(self.reg_id, value)
             return
         self.cell.value = value
-        _RAW.uc_reg_write(self._uch, self.reg_id, self._ref)
+        _RAW.uc_reg_write(self.uch, self.reg_id, self.ref)
 
 
 class _Watchdog:
@@ -233,6 +235,7 @@ class _Engine:
         self.running = False
         self.started = 0.0
         self.expired = False  # the watchdog stopped this call
+        self.stack: Region | None = None  # the running call's stack
         self.probe_page: int | None = None  # see Cpu._exact_address
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
@@ -332,7 +335,12 @@ class _Engine:
             result = cpu.trap_handler(address, ctx)
             ctx.seal()
             if result is not None:
-                self.ret_reg.write(result & MASK64)
+                ret = self.ret_reg
+                if ret.raw:
+                    ret.cell.value = result & MASK64
+                    _RAW.uc_reg_write(ret.uch, ret.reg_id, ret.ref)
+                else:
+                    ret.write(result & MASK64)
         except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
             if self.pending is None:
                 self.pending = exc
@@ -346,7 +354,15 @@ class _Engine:
         nargs = cpu._nargs
         sp = regs[nargs]
         # the return address: in the link register, or where call pushed it
-        caller = regs[nargs + 1] if cpu._link_reg is not None else mem.read_u64(sp)
+        if cpu._link_reg is not None:
+            caller = regs[nargs + 1]
+        else:
+            stack = self.stack  # the call's own stack, unless the code moved sp elsewhere
+            off = sp - stack.vaddr
+            if 0 <= off <= stack.size - 8:
+                caller = _U64.unpack_from(stack.data, off)[0]
+            else:
+                caller = mem.read_u64(sp)
         stack_arg = partial(_stack_arg, mem, sp + self._stack_args_offset)
         return regs[:nargs], stack_arg, caller, sp, regs[-1]  # fp: last, see Cpu._trap_regs
 
@@ -610,6 +626,7 @@ class Cpu:
         eng.pending = None
         eng.running = True
         eng.expired = False
+        eng.stack = stack
         eng.started = time.perf_counter()
         try:
             if self._cancel.is_set():

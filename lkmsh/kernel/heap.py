@@ -31,8 +31,8 @@ from typing import Any
 from lkmsh.errors import KernelError, OutOfMemory
 from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
-from lkmsh.kernel.layout import PAGE_SIZE
-from lkmsh.kernel.memory import AddressSpace, Perm
+from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
+from lkmsh.kernel.memory import AddressSpace, Perm, Region
 from lkmsh.kernel.module import ModuleState
 
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
@@ -73,7 +73,7 @@ class InvalidFree(HeapError):
         self.containing = containing
 
 
-@dataclass
+@dataclass(slots=True)
 class Allocation:
     addr: int
     size: int  # bytes requested
@@ -114,16 +114,18 @@ class Allocation:
         )  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Slab:
     cache: int
     addr: int
     nbytes: int
     free: list[int] = field(default_factory=list)  # free object indexes, LIFO (top = last)
+    nobj: int = field(init=False)
+    #: the slab's memory (poisoned in place on every free)
+    region: Region | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def nobj(self) -> int:
-        return self.nbytes // self.cache
+    def __post_init__(self) -> None:
+        self.nobj = self.nbytes // self.cache
 
     @property
     def inuse(self) -> int:
@@ -152,12 +154,24 @@ def _cache_label(size: int) -> str:
     return f"{size // 1024}k" if size >= 1024 else str(size)
 
 
-def size_class(size: int) -> int:
-    """The kmalloc cache serving ``size`` bytes (1..8192)."""
+def _size_class(size: int) -> int:
     for c in KMALLOC_CLASSES:
         if size <= c:
             return c
     raise ValueError(size)
+
+
+#: the cache of each size, by (size + 7) // 8 (kmalloc's size_index table)
+_CLASS_BY_8 = [8] + [_size_class(8 * i) for i in range(1, KMALLOC_MAX_CACHE_SIZE // 8 + 1)]
+#: what a freed object of each cache is filled with (slub_debug=P)
+_POISON = {c: bytes([POISON_FREE]) * (c - 1) + bytes([POISON_END]) for c in KMALLOC_CLASSES}
+
+
+def size_class(size: int) -> int:
+    """The kmalloc cache serving ``size`` bytes (1..8192)."""
+    if not 0 < size <= KMALLOC_MAX_CACHE_SIZE:
+        raise ValueError(size)
+    return _CLASS_BY_8[(size + 7) >> 3]
 
 
 def slab_bytes(cache: int) -> int:
@@ -183,6 +197,7 @@ class Heap(Component):
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
         self._range = mem.direct_map  # page ranges; the AddressSpace persists them
         self._slabs: dict[int, Slab] = {}  # slab address -> slab
+        self._slab_pages: dict[int, Slab] = {}  # page number -> the slab holding it
         self._partial: dict[int, list[int]] = {c: [] for c in KMALLOC_CLASSES}  # with free slots
         self._live: dict[int, Allocation] = {}
         self._freed: dict[int, Allocation] = {}  # free slots/pages remembered for double frees
@@ -207,7 +222,7 @@ class Heap(Component):
         if size <= 0 or size > KMALLOC_MAX_SIZE:
             return 0
         if kind == KIND_KMALLOC and size <= KMALLOC_MAX_CACHE_SIZE:
-            cache = size_class(size)
+            cache = _CLASS_BY_8[(size + 7) >> 3]
             addr = self._slab_object(cache)
         else:
             cache = 0
@@ -234,13 +249,20 @@ class Heap(Component):
             self.footprint += nbytes
             slab = Slab(cache, start, nbytes)
             slab.free = list(range(slab.nobj - 1, -1, -1))
-            self._slabs[start] = slab
+            self._add_slab(slab)
             partial.append(start)
         slab = self._slabs[partial[-1]]
         index = slab.free.pop()
         if not slab.free:
             partial.pop()
         return slab.addr + index * cache
+
+    def _add_slab(self, slab: Slab) -> None:
+        self._slabs[slab.addr] = slab
+        slab.region = self.mem.region_at(slab.addr)
+        first = slab.addr >> PAGE_SHIFT
+        for vpn in range(first, first + (slab.nbytes >> PAGE_SHIFT)):
+            self._slab_pages[vpn] = slab
 
     def _pages(self, nbytes: int, kind: str) -> int:
         if self.footprint + nbytes > self.limit:
@@ -279,14 +301,7 @@ class Heap(Component):
         return None
 
     def _slab_of(self, addr: int) -> Slab | None:
-        base = addr - addr % PAGE_SIZE
-        # A slab spans at most 16 pages; walk back to its start.
-        for _ in range(16):
-            slab = self._slabs.get(base)
-            if slab is not None:
-                return slab if addr < slab.addr + slab.nbytes else None
-            base -= PAGE_SIZE
-        return None
+        return self._slab_pages.get(addr >> PAGE_SHIFT)
 
     def free(self, addr: int, caller: int = 0, kind: str = KIND_KMALLOC) -> Allocation:
         """Free the object at ``addr``; raises DoubleFree or InvalidFree."""
@@ -306,7 +321,6 @@ class Heap(Component):
         a.free_ts_ns = self.now_ns()
         self._freed[addr] = a
         if a.cache:
-            self._poison(addr, a.cache)
             self._release_slot(addr, a.cache)
         else:
             nbytes = _page_round(a.size)
@@ -318,20 +332,24 @@ class Heap(Component):
                 self._freed.pop(self._freed_pages.pop(0), None)
         return a
 
-    def _poison(self, addr: int, size: int) -> None:
-        self.mem.write(addr, bytes([POISON_FREE]) * (size - 1) + bytes([POISON_END]))
-
     def _release_slot(self, addr: int, cache: int) -> None:
-        slab = self._slab_of(addr)
-        assert slab is not None
-        if not slab.free:
+        """Poison the object and give its slot back to its slab."""
+        slab = self._slab_pages[addr >> PAGE_SHIFT]
+        region = slab.region
+        if region is None or region.executable:  # a page made executable: the CPU must know
+            self.mem.write(addr, _POISON[cache])
+        else:
+            off = addr - region.vaddr
+            region.data[off : off + cache] = _POISON[cache]
+        free = slab.free
+        if not free:
             self._partial[cache].append(slab.addr)
-        slab.free.append((addr - slab.addr) // cache)
-        if slab.inuse == 0:
+        free.append((addr - slab.addr) // cache)
+        if len(free) == slab.nobj:
             partial = self._partial[cache]
             # Keep one empty slab per cache (SLUB's min_partial), give the rest back.
-            empties = [s for s in partial if self._slabs[s].inuse == 0]
-            if len(empties) > 1:
+            slabs = self._slabs
+            if sum(1 for s in partial if len(slabs[s].free) == slabs[s].nobj) > 1:
                 partial.remove(slab.addr)
                 self._drop_slab(slab)
 
@@ -339,6 +357,9 @@ class Heap(Component):
         for i in range(slab.nobj):
             self._freed.pop(slab.addr + i * slab.cache, None)
         del self._slabs[slab.addr]
+        first = slab.addr >> PAGE_SHIFT
+        for vpn in range(first, first + (slab.nbytes >> PAGE_SHIFT)):
+            del self._slab_pages[vpn]
         self.mem.unmap(slab.addr)
         self._range.free(slab.addr)
         self.footprint -= slab.nbytes
@@ -424,7 +445,7 @@ class Heap(Component):
         data = data or {}
         for cache, addr, nbytes, free in data.get("slabs", []):
             slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
-            self._slabs[slab.addr] = slab
+            self._add_slab(slab)
             if slab.free:
                 self._partial[slab.cache].append(slab.addr)
         for v in data.get("live", []):

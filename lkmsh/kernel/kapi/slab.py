@@ -56,9 +56,7 @@ def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero
             )
         return 0
     heap = ctx.kernel.heap
-    addr = heap.alloc(
-        size, owner(ctx), ctx.caller, zero=zero or bool(gfp & GFP_ZERO), gfp=gfp, kind=kind
-    )
+    addr = heap.alloc(size, owner(ctx), ctx.caller, zero or bool(gfp & GFP_ZERO), gfp, False, kind)
     if addr == 0 and size and not gfp & GFP_NOWARN:
         order = max(0, (max(size, 1) - 1).bit_length() - 12)
         comm = task(ctx).split("/")[0]

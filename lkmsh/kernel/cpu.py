@@ -102,23 +102,23 @@ class _RegBank:
         base = ctypes.addressof(self.vals)
         self.ptrs = (ctypes.c_void_p * n)(*(base + 8 * i for i in range(n)))
         self.count = n
-        self._uch = getattr(uc, "_uch", None)
-        self._raw = _RAW is not None and self._uch is not None
+        self.uch = getattr(uc, "_uch", None)
+        self.raw = _RAW is not None and self.uch is not None  # else: through the binding
         self._reg_ids = list(reg_ids)
 
     def write(self, values: Sequence[int]) -> None:
-        if not self._raw:
+        if not self.raw:
             self.uc.reg_write_batch(list(zip(self._reg_ids, values, strict=True)))
             return
         self.vals[:] = values
-        status = _RAW.uc_reg_write_batch(self._uch, self.ids, self.ptrs, self.count)
+        status = _RAW.uc_reg_write_batch(self.uch, self.ids, self.ptrs, self.count)
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
 
     def read(self) -> list[int]:
-        if not self._raw:
+        if not self.raw:
             return [v & MASK64 for v in self.uc.reg_read_batch(self._reg_ids)]
-        status = _RAW.uc_reg_read_batch(self._uch, self.ids, self.ptrs, self.count)
+        status = _RAW.uc_reg_read_batch(self.uch, self.ids, self.ptrs, self.count)
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
         return self.vals[:]
@@ -349,7 +349,12 @@ class _Engine:
     def _fetch_args(self) -> tuple[list[int], Callable[[int], int], int, int, int]:
         """The trapped call's register arguments, stack argument reader, return address, sp, fp."""
         cpu = self.cpu
-        regs = self.trap_regs.read()
+        bank = self.trap_regs
+        if bank.raw:  # trap_regs.read() without its frame: this runs at every kernel call
+            _RAW.uc_reg_read_batch(bank.uch, bank.ids, bank.ptrs, bank.count)
+            regs = bank.vals[:]
+        else:
+            regs = bank.read()
         mem = cpu.mem
         nargs = cpu._nargs
         sp = regs[nargs]

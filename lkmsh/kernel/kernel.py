@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lkmsh.errors import (
     AlreadyExists,
+    BadAddress,
     Busy,
     ElfError,
     InitFailed,
@@ -121,7 +122,7 @@ class Kernel:
         self.clock = self.add_component(Clock())
         self.log = self.add_component(Dmesg(self.config.dmesg_bytes, now_ns=self._now))
         self.heap = self.add_component(
-            Heap(self.mem, self.config.heap_limit, self._now, symbolize=self.symbolize)
+            Heap(self.mem, self.config.heap_limit, self.clock.ns, symbolize=self.symbolize)
         )
         self.symbol_table = self.add_component(SymbolTable(self.config.symbol_buckets))
         self.vfs = Vfs()  # the file tree; components register their files in it
@@ -222,9 +223,15 @@ class Kernel:
         if func is None:
             raise ModuleFault(f"call into kernel text at {slot:#x}, which is no function")
         ctx.name = func.name
-        if self.tracing.ftrace.enabled:
-            return self.tracing.ftrace.call(self, func, ctx)
-        return func.impl(ctx)
+        ftrace = self.tracing.ftrace
+        if ftrace.enabled:
+            return ftrace.call(self, func, ctx)
+        try:
+            return (func.body or func.impl)(ctx)
+        except BadAddress as err:  # what KapiFunc.impl does, one frame less on every call
+            from lkmsh.kernel.kapi.bug import page_fault
+
+            raise page_fault(ctx, err) from None
 
     @property
     def current_module(self) -> Module | None:

@@ -42,6 +42,9 @@ class CParam:
 
 @dataclass(frozen=True)
 class KapiFunc:
+    """One kernel function: ``impl`` turns a bad pointer into an Oops; ``body`` does not
+    (the kernel's trap dispatch catches that itself, one Python frame less a call)."""
+
     name: str
     sig: str
     impl: Impl
@@ -49,6 +52,7 @@ class KapiFunc:
     returns: str
     params: tuple[CParam, ...]
     variadic: bool
+    body: Impl | None = None
 
     @property
     def is_void(self) -> bool:
@@ -150,7 +154,7 @@ def kapi(name: str, sig: str, gpl: bool = False) -> Callable[[Impl], Impl]:
         global _sorted_cache
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, returns, params, variadic)
+        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, returns, params, variadic, impl)
         _sorted_cache = None
         return impl
 

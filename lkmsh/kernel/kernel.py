@@ -48,6 +48,7 @@ from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
+from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
@@ -144,6 +145,7 @@ class Kernel:
         self.tracing = self.add_component(Tracing())
         self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
         self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
+        self.mmio = self.add_component(MmioBus(self))  # device registers (mmio.py)
         self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
@@ -1017,6 +1019,22 @@ class Kernel:
         """(bustype, vendor, product, version) of an input device."""
         with self._lock:
             return self.input.device_id(dev)
+
+    def _uart(self, dev_name: str) -> Uart16550:
+        model = self.mmio.models.get(dev_name)
+        if not isinstance(model, Uart16550):
+            raise NotFound(f"{dev_name} has no UART")
+        return model
+
+    def device_console(self, dev_name: str) -> str:
+        """What a board device's UART has transmitted."""
+        with self._lock:
+            return str(self._uart(dev_name).state.get("tx", ""))
+
+    def device_send(self, dev_name: str, data: bytes) -> None:
+        """Bytes arriving at a board device's UART (its interrupt fires if enabled)."""
+        with self._lock:
+            self._uart(dev_name).receive(self, data)
 
     def irq_raise(self, irq: int) -> int:
         """Deliver interrupt ``irq``; how many handlers handled it."""

@@ -65,6 +65,8 @@ DEV_OFF = PDEV.off("dev")
 DRIVER_OFF = PDRV.off("driver")
 PLATFORM_DEVID_NONE = -1
 PLATFORM_DEVID_AUTO = -2
+IORESOURCE_MEM = 0x200
+IORESOURCE_IRQ = 0x400
 MAX_TABLE = 256  # entries read from a match table before giving up (no sentinel)
 BUS = "/sys/bus/platform"
 
@@ -80,7 +82,7 @@ class PlatformError(KernelError):
 class DevRes:
     """One managed resource: memory (heap address), an IRQ, or an action to call."""
 
-    kind: str  # "mem" | "irq" | "action"
+    kind: str  # "mem" | "irq" | "iomap" | "action"
     a: int
     b: int = 0
 
@@ -227,11 +229,40 @@ class PlatformBus(Component):
         self.kernel.mem.write_u64(addr + PDEV.off("name"), text)
         self.kernel.mem.write(addr + PDEV.off("id"), struct.pack("<i", PLATFORM_DEVID_NONE))
         try:
-            return self.add_device(addr, None, kernel_made=True, node=props)
-        except PlatformError:
+            self._board_resources(addr, props)
+            model = self.kernel.mmio.attach(
+                name,
+                [v for v in props.get("compatible", []) if isinstance(v, str)],
+                _cells(props.get("reg")),
+                (_cells(props.get("interrupts")) or [0])[0],
+            )
+            try:
+                return self.add_device(addr, None, kernel_made=True, node=props)
+            except PlatformError:
+                if model is not None:
+                    self.kernel.mmio.detach(name)
+                raise
+        except KernelError:
             for a in [*self.unadded.pop(addr, []), addr]:
                 self._free(a)
             raise
+
+    def _board_resources(self, addr: int, props: dict[str, PropValue]) -> None:
+        """As of_platform does: ``reg = <addr size ...>`` memory, ``interrupts`` IRQs."""
+        reg, irqs = _cells(props.get("reg")), _cells(props.get("interrupts"))
+        res = [(a, a + s - 1, IORESOURCE_MEM) for a, s in zip(reg[::2], reg[1::2], strict=False)]
+        res += [(n, n, IORESOURCE_IRQ) for n in irqs]
+        if not res:
+            return
+        table = self._alloc(RESOURCE.size * len(res))
+        self.unadded[addr].append(table)
+        for i, (start, end, flags) in enumerate(res):
+            at = table + i * RESOURCE.size
+            self.kernel.mem.write_u64(at + RESOURCE.off("start"), start)
+            self.kernel.mem.write_u64(at + RESOURCE.off("end"), end)
+            self.kernel.mem.write_u64(at + RESOURCE.off("flags"), flags)
+        self.kernel.mem.write_u64(addr + PDEV.off("resource"), table)
+        self.kernel.mem.write(addr + PDEV.off("num_resources"), len(res).to_bytes(4, "little"))
 
     def set_node(self, pdev: PDevice, props: dict[str, PropValue]) -> None:
         """Give a device a device-tree node with ``props``, laid out in kernel memory."""
@@ -272,6 +303,8 @@ class PlatformBus(Component):
         out = self.unbind(pdev)
         self.devices.remove(pdev)
         self.kernel.vfs.remove(f"{BUS}/devices/{pdev.dev_name}")
+        if pdev.owner is None:
+            self.kernel.mmio.detach(pdev.dev_name)
         release = self.kernel.mem.read_u64(pdev.dev + DeviceOff.release)
         if not pdev.kernel_made and not release:
             out.append(
@@ -412,6 +445,8 @@ class PlatformBus(Component):
                     k.heap.free(res.a)
             elif res.kind == "irq":
                 k.irqs.free(res.a, res.b)
+            elif res.kind == "iomap":
+                k.mmio.iounmap(res.a)
             elif res.kind == "action":
                 drv = self.driver(pdev.driver)
                 with k.running(k.module_find(drv.owner or "") if drv else None):
@@ -495,6 +530,10 @@ class PlatformBus(Component):
             out.append((4, f"{module.name}: unregistering platform device {pdev.dev_name} it left"))
             out += self.remove_device(pdev)
         return out
+
+
+def _cells(value: Any) -> list[int]:
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 
 
 def _binder(drv_name: str, verb: str):

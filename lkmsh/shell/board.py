@@ -191,12 +191,12 @@ def parse_props(words: tuple[str, ...]) -> dict[str, Any]:
 @command(
     "device",
     "Devices of the board: device add platform NAME [compatible=... KEY=VALUE...] | "
-    "device del NAME | device list",
+    "device del NAME | device list | device console NAME | device send NAME TEXT",
     args=[
         Arg("action", Kind.TEXT, required=False),
         Arg("words", Kind.TEXT, many=True, required=False),
     ],
-    mutates=lambda p: p.get("action") in ("add", "del"),
+    mutates=lambda p: p.get("action") in ("add", "del", "send"),
 )
 def device(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
     action = action or "list"
@@ -210,6 +210,12 @@ def device(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
                 return None
             pdev = k.platform_device_add(words[1], parse_props(words[2:]))
             return DoneView({"device": pdev.dev_name, "bound": bool(pdev.driver)})
+        if action == "console" and len(words) == 1:
+            text = k.device_console(words[0])
+            return TextView(text, {"device": words[0], "console": text})
+        if action == "send" and len(words) >= 2:
+            k.device_send(words[0], (" ".join(words[1:]) + "\n").encode())
+            return DoneView({"device": words[0], "sent": " ".join(words[1:])})
         if action == "del":
             if len(words) != 1:
                 ctx.fail("device del NAME")
@@ -222,7 +228,7 @@ def device(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
     except KernelError as exc:
         ctx.fail(exc.message or exc.strerror)
         return None
-    ctx.fail(f"unknown action '{action}' (add, del or list)")
+    ctx.fail(f"unknown action '{action}' (add, del, list, console NAME or send NAME TEXT)")
     return None
 
 

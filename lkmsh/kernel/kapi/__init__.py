@@ -10,6 +10,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     fs,
     gpio,
     input,
+    io,
     irq,
     modref,
     platform,

@@ -267,3 +267,21 @@ def test_evtest_shows_a_button_as_key_events(lkmsh, tmp_path):
     ]
     r = lkmsh("evtest", "/dev/input/event5")
     assert (r.returncode, r.stderr) == (1, "evtest: /dev/input/event5: No such device\n")
+
+
+def test_device_console_and_send_reach_a_uart_driver(lkmsh, tmp_path):
+    from pathlib import Path
+
+    src_text = Path(__file__).resolve().parent.parent.joinpath("kernel", "test_mmio.py").read_text()
+    start = src_text.index('UART = r"""') + len('UART = r"""')
+    src = tmp_path / "tiny_uart.c"
+    src.write_text(src_text[start : src_text.index('"""', start)])
+    ok(lkmsh("build", str(src), "-o", str(tmp_path / "tiny_uart.ko")))
+    ok(lkmsh("insmod", str(tmp_path / "tiny_uart.ko")))
+    ok(lkmsh("device", "add", "platform", "serial@10000000", "compatible=ns16550a",
+             "reg=<0x10000000 8>", "interrupts=4"))  # fmt: skip
+    assert ok(lkmsh("device", "console", "serial@10000000")).stdout == "hello from the kernel\n"
+    ok(lkmsh("device", "send", "serial@10000000", "ping"))
+    assert ok(lkmsh("dmesg")).stdout.splitlines()[-1].endswith('tiny_uart: got "ping"')
+    r = lkmsh("device", "console", "nothing")
+    assert (r.returncode, r.stderr) == (1, "device: nothing has no UART\n")

@@ -82,7 +82,7 @@ class PlatformError(KernelError):
 class DevRes:
     """One managed resource: memory (heap address), an IRQ, or an action to call."""
 
-    kind: str  # "mem" | "irq" | "iomap" | "action"
+    kind: str  # "mem" | "irq" | "iomap" | "gpio" | "action"
     a: int
     b: int = 0
 
@@ -447,6 +447,8 @@ class PlatformBus(Component):
                 k.irqs.free(res.a, res.b)
             elif res.kind == "iomap":
                 k.mmio.iounmap(res.a)
+            elif res.kind == "gpio":
+                k.gpio.free(res.a)
             elif res.kind == "action":
                 drv = self.driver(pdev.driver)
                 with k.running(k.module_find(drv.owner or "") if drv else None):

@@ -270,3 +270,98 @@ def gpiod_toggle_active_low(ctx: CallContext) -> None:
     if pin is not None:
         line = ctx.kernel.gpio.lines[pin]
         line.active_low = not line.active_low
+
+
+# -- lines a device's node names (gpiod_get) ------------------------------------------
+
+
+def _lookup(ctx: CallContext, dev: int, con_id: int, index: int) -> tuple[int, int] | None:
+    """(pin, flags) of ``<con_id>-gpios`` (or ``gpios``) in the device's node: lkmsh's
+    board has one controller, so the cells are <PIN FLAGS> pairs (no phandle)."""
+    pdev = ctx.kernel.platform.device_of(dev)
+    if pdev is None:
+        return None
+    name = decode(cstr(ctx, con_id, 64)) if con_id else ""
+    cells = pdev.props.get(f"{name}-gpios" if name else "gpios")
+    if not isinstance(cells, list) or len(cells) < 2 * index + 2:
+        return None
+    pin, flags = cells[2 * index], cells[2 * index + 1]
+    return (pin, flags) if isinstance(pin, int) and isinstance(flags, int) else None
+
+
+def _gpiod_get(ctx: CallContext, dev: int, con_id: int, index: int, flags: int, managed: bool,
+               optional: bool) -> int:  # fmt: skip
+    from lkmsh.kernel.platform import DevRes
+
+    found = _lookup(ctx, dev, con_id, index)
+    if found is None or not _valid(found[0]):
+        return 0 if optional else (-E.ENOENT) & ((1 << 64) - 1)
+    pin, cell_flags = found
+    chip = ctx.kernel.gpio
+    label = decode(cstr(ctx, con_id, 64)) if con_id else "?"
+    ret = _call(chip.request, pin, label, owner(ctx))
+    if ret:
+        return ret & ((1 << 64) - 1)
+    chip.lines[pin].active_low = bool(cell_flags & 1)  # GPIO_ACTIVE_LOW
+    if flags & GPIOD_FLAGS_BIT_DIR_SET:
+        if flags & GPIOD_FLAGS_BIT_DIR_OUT:
+            value = 1 if flags & GPIOD_FLAGS_BIT_DIR_VAL else 0
+            chip.direction_output(pin, value ^ 1 if chip.lines[pin].active_low else value)
+        else:
+            chip.direction_input(pin)
+    desc = _descs(ctx) + pin * DESC_SIZE
+    if managed:
+        ctx.kernel.platform.devres_add(dev, DevRes("gpio", pin))
+    return desc
+
+
+@kapi(
+    "gpiod_get_index",
+    "struct gpio_desc *gpiod_get_index(struct device *dev, const char *con_id, unsigned int idx, "
+    "enum gpiod_flags flags)",
+)
+def gpiod_get_index(ctx: CallContext) -> int:
+    return _gpiod_get(
+        ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF, ctx.arg(3), False, False
+    )
+
+
+@kapi(
+    "gpiod_get",
+    "struct gpio_desc *gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags)",
+)
+def gpiod_get(ctx: CallContext) -> int:
+    return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), False, False)
+
+
+@kapi(
+    "gpiod_get_optional",
+    "struct gpio_desc *gpiod_get_optional(struct device *dev, const char *con_id, "
+    "enum gpiod_flags flags)",
+)
+def gpiod_get_optional(ctx: CallContext) -> int:
+    return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), False, True)
+
+
+@kapi(
+    "devm_gpiod_get",
+    "struct gpio_desc *devm_gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags)",
+)
+def devm_gpiod_get(ctx: CallContext) -> int:
+    return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), True, False)
+
+
+@kapi(
+    "devm_gpiod_get_optional",
+    "struct gpio_desc *devm_gpiod_get_optional(struct device *dev, const char *con_id, "
+    "enum gpiod_flags flags)",
+)
+def devm_gpiod_get_optional(ctx: CallContext) -> int:
+    return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), True, True)
+
+
+@kapi("gpiod_put", "void gpiod_put(struct gpio_desc *desc)")
+def gpiod_put(ctx: CallContext) -> None:
+    pin = _desc_pin(ctx)
+    if pin is not None:
+        ctx.kernel.gpio.free(pin)

@@ -50,6 +50,19 @@ void gpiod_set_raw_value(struct gpio_desc *desc, int value);
 #define gpiod_set_raw_value_cansleep(desc, v)	gpiod_set_raw_value(desc, v)
 #define gpiod_cansleep(desc)			0
 
+struct device;
+
+/* lines named by the device's node: <con_id>-gpios = <PIN FLAGS> (one controller) */
+struct gpio_desc *gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags);
+struct gpio_desc *gpiod_get_index(struct device *dev, const char *con_id, unsigned int idx,
+				  enum gpiod_flags flags);
+struct gpio_desc *gpiod_get_optional(struct device *dev, const char *con_id,
+				     enum gpiod_flags flags);
+struct gpio_desc *devm_gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags);
+struct gpio_desc *devm_gpiod_get_optional(struct device *dev, const char *con_id,
+					  enum gpiod_flags flags);
+void gpiod_put(struct gpio_desc *desc);
+
 int gpiod_is_active_low(const struct gpio_desc *desc);
 void gpiod_toggle_active_low(struct gpio_desc *desc);
 int gpiod_to_irq(const struct gpio_desc *desc);

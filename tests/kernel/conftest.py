@@ -34,3 +34,21 @@ def build(tmp_path):
         return build_module([src], tmp_path / f"{name}.ko", shared=shared)
 
     return _build
+
+
+@pytest.fixture(params=["x86_64", "aarch64"])
+def arch_kernel(request, tmp_path):
+    """(kernel, build) for each architecture: ``build(source, name)`` makes a module
+    for that kernel's architecture (arm64 skips, naming the package, without its gcc)."""
+    from lkmsh.build import build_module, cross_compiler_available
+
+    arch = request.param
+    if not cross_compiler_available(arch):
+        pytest.skip(f"no {arch} gcc (gcc-aarch64-linux-gnu)")
+
+    def build(source: str, name: str) -> Path:
+        path = tmp_path / f"{name}.c"
+        path.write_text(source)
+        return build_module([path], tmp_path / f"{name}.ko", arch=arch)
+
+    return Kernel(KernelConfig(arch=arch)), build

@@ -7,7 +7,7 @@ import errno
 
 import pytest
 
-from lkmsh.kernel.kernel import Kernel, KernelConfig
+from lkmsh.kernel.kernel import Kernel
 
 #: intrpt.c's driver: one button turns the LED on, the other off.
 BUTTONS = r"""
@@ -143,25 +143,8 @@ def texts(k: Kernel) -> list[str]:
     return [r.text for r in k.dmesg() if "out-of-tree" not in r.text]
 
 
-@pytest.fixture(params=["x86_64", "aarch64"])
-def board(request, tmp_path):
-    """A kernel of each architecture and a builder for it."""
-    from lkmsh.build import build_module, cross_compiler_available
-
-    arch = request.param
-    if not cross_compiler_available(arch):
-        pytest.skip(f"no {arch} gcc (gcc-aarch64-linux-gnu)")
-
-    def build(src: str, name: str):
-        path = tmp_path / f"{name}.c"
-        path.write_text(src)
-        return build_module([path], tmp_path / f"{name}.ko", arch=arch)
-
-    return Kernel(KernelConfig(arch=arch)), build
-
-
-def test_buttons_switch_the_led_through_their_interrupts(board):
-    k, build = board
+def test_buttons_switch_the_led_through_their_interrupts(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(BUTTONS, "intrpt"))
     assert texts(k)[-1] == "buttons on IRQ 81 and 82, in_interrupt 0"
     assert k.gpio_get(4) == 0
@@ -185,8 +168,8 @@ def test_buttons_switch_the_led_through_their_interrupts(board):
     assert "gpiomod" not in k.read_file("/proc/interrupts").decode()
 
 
-def test_a_threaded_handler_runs_after_the_hard_one_in_process_context(board):
-    k, build = board
+def test_a_threaded_handler_runs_after_the_hard_one_in_process_context(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(THREADED, "bh"))
     k.gpio_drive(5, 1)
     k.gpio_drive(5, 0)  # falling: fires
@@ -195,8 +178,8 @@ def test_a_threaded_handler_runs_after_the_hard_one_in_process_context(board):
     assert texts(k)[-1] == "1 hard, 1 threaded"
 
 
-def test_request_errors_are_linux_errnos(board):
-    k, build = board
+def test_request_errors_are_linux_errnos(arch_kernel):
+    k, build = arch_kernel
     src = r"""
 #include <linux/gpio.h>
 #include <linux/interrupt.h>
@@ -324,17 +307,17 @@ def _clock_is_virtual() -> bool:
     return k.clock.ns() == before
 
 
-def test_a_dht11_answers_a_bit_banging_driver_in_virtual_time(board):
+def test_a_dht11_answers_a_bit_banging_driver_in_virtual_time(arch_kernel):
     if not _clock_is_virtual():
         pytest.skip("the kernel clock still adds host time; the sensor's timing needs virtual time")
-    k, build = board
+    k, build = arch_kernel
     k.gpio_attach(4, "dht11", temp=21.5, humidity=40)
     k.module_load(build(DHT11, "dht"))
     assert texts(k)[-1] == "Humidity: 40%, Temperature: 21.5 deg C"
 
 
-def test_the_board_survives_a_save_and_restore(board):
-    k, build = board
+def test_the_board_survives_a_save_and_restore(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(BUTTONS, "intrpt"))
     k.gpio_drive(17, 1)
     again = Kernel.from_state(k.export_state())

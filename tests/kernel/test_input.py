@@ -4,74 +4,13 @@ mouse, Linux's event filters, /dev/input/eventN records and /proc/bus/input/devi
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
-import pytest
+from lkmsh.kernel.kernel import Kernel
 
-from lkmsh.kernel.kernel import Kernel, KernelConfig
+MODULES = Path(__file__).resolve().parent / "modules"
 
-BUTTON_KEY = r"""
-#include <linux/gpio.h>
-#include <linux/input.h>
-#include <linux/interrupt.h>
-#include <linux/module.h>
-
-#define PIN 22
-
-static struct input_dev *button_dev;
-static int irq;
-
-static irqreturn_t button_interrupt(int irq, void *dummy)
-{
-	input_report_key(button_dev, KEY_ENTER, gpio_get_value(PIN));
-	input_sync(button_dev);
-	return IRQ_HANDLED;
-}
-
-static int __init button_init(void)
-{
-	int error;
-
-	error = gpio_request_one(PIN, GPIOF_IN, "enter-key");
-	if (error)
-		return error;
-	irq = gpio_to_irq(PIN);
-	error = request_irq(irq, button_interrupt, IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
-				"button", NULL);
-	if (error)
-		goto err_gpio;
-	button_dev = input_allocate_device();
-	if (!button_dev) {
-		error = -ENOMEM;
-		goto err_irq;
-	}
-	button_dev->name = "gpio-enter";
-	button_dev->id.bustype = BUS_HOST;
-	button_dev->evbit[0] = BIT_MASK(EV_KEY);
-	button_dev->keybit[BIT_WORD(KEY_ENTER)] = BIT_MASK(KEY_ENTER);
-	error = input_register_device(button_dev);
-	if (error)
-		goto err_free_dev;
-	return 0;
-err_free_dev:
-	input_free_device(button_dev);
-err_irq:
-	free_irq(irq, NULL);
-err_gpio:
-	gpio_free(PIN);
-	return error;
-}
-
-static void __exit button_exit(void)
-{
-	input_unregister_device(button_dev);
-	free_irq(irq, NULL);
-	gpio_free(PIN);
-}
-
-module_init(button_init);
-module_exit(button_exit);
-MODULE_LICENSE("GPL");
-"""
+BUTTON_KEY = (MODULES / "button_key.c").read_text()
 
 MOUSE = r"""
 #include <linux/input.h>
@@ -122,28 +61,12 @@ MODULE_LICENSE("GPL");
 """
 
 
-@pytest.fixture(params=["x86_64", "aarch64"])
-def kb(request, tmp_path):
-    from lkmsh.build import build_module, cross_compiler_available
-
-    arch = request.param
-    if not cross_compiler_available(arch):
-        pytest.skip(f"no {arch} gcc (gcc-aarch64-linux-gnu)")
-
-    def build(src: str, name: str):
-        path = tmp_path / f"{name}.c"
-        path.write_text(src)
-        return build_module([path], tmp_path / f"{name}.ko", arch=arch)
-
-    return Kernel(KernelConfig(arch=arch)), build
-
-
 def records(raw: bytes) -> list[tuple[int, int, int]]:
     return [struct.unpack_from("<HHi", raw, i + 16) for i in range(0, len(raw), 24)]
 
 
-def test_a_gpio_button_is_a_key_on_dev_input(kb):
-    k, build = kb
+def test_a_gpio_button_is_a_key_on_dev_input(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(BUTTON_KEY, "button"))
     assert [r.text for r in k.dmesg()][-1] == "input: gpio-enter as /devices/virtual/input/input0"
     f = k.open("/dev/input/event0")
@@ -164,8 +87,8 @@ def test_a_gpio_button_is_a_key_on_dev_input(kb):
     assert "event0" not in {e.name for e in k.listdir("/dev/input")}
 
 
-def test_the_input_core_filters_events_as_linux(kb):
-    k, build = kb
+def test_the_input_core_filters_events_as_linux(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(MOUSE, "vmouse"))
     dev = k.input_devices()[0]
     assert [(t, c, v) for _, t, c, v in dev.events] == [

@@ -8,7 +8,7 @@ import errno
 
 import pytest
 
-from lkmsh.kernel.kernel import Kernel, KernelConfig
+from lkmsh.kernel.kernel import Kernel
 
 #: devicemodel.c's driver, and a module that registers its device with platform data
 DEVICEMODEL = r"""
@@ -199,24 +199,8 @@ def texts(k: Kernel) -> list[str]:
     return [r.text for r in k.dmesg() if "out-of-tree" not in r.text]
 
 
-@pytest.fixture(params=["x86_64", "aarch64"])
-def kb(request, tmp_path):
-    from lkmsh.build import build_module, cross_compiler_available
-
-    arch = request.param
-    if not cross_compiler_available(arch):
-        pytest.skip(f"no {arch} gcc (gcc-aarch64-linux-gnu)")
-
-    def build(src: str, name: str):
-        path = tmp_path / f"{name}.c"
-        path.write_text(src)
-        return build_module([path], tmp_path / f"{name}.ko", arch=arch)
-
-    return Kernel(KernelConfig(arch=arch)), build
-
-
-def test_a_driver_binds_to_the_device_of_its_name(kb):
-    k, build = kb
+def test_a_driver_binds_to_the_device_of_its_name(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(DEVICEMODEL, "devicemodel"))
     assert texts(k)[-4:] == [
         "devicemodel init",
@@ -236,8 +220,8 @@ def test_a_driver_binds_to_the_device_of_its_name(kb):
     assert k.slab_stats().live_bytes == 0  # the device, its name and data are freed
 
 
-def test_device_tree_properties_reach_probe_and_devm_memory_is_freed_on_unbind(kb):
-    k, build = kb
+def test_device_tree_properties_reach_probe_and_devm_memory_is_freed_on_unbind(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(DEVICETREE, "devicetree"))
     assert k.platform_drivers()[0].name == "lkmpg_devicetree"
     live = k.slab_stats().live_bytes
@@ -283,8 +267,8 @@ def test_device_tree_properties_reach_probe_and_devm_memory_is_freed_on_unbind(k
     k.module_unload("devicetree")
 
 
-def test_a_device_that_matches_nothing_stays_unbound_and_probe_errors_unbind(kb):
-    k, build = kb
+def test_a_device_that_matches_nothing_stays_unbound_and_probe_errors_unbind(arch_kernel):
+    k, build = arch_kernel
     src = DEVICETREE.replace(
         'pr_info("%s: Device probe successful\\n", DRIVER_NAME);\n\treturn 0;', "return -EIO;"
     )
@@ -299,8 +283,8 @@ def test_a_device_that_matches_nothing_stays_unbound_and_probe_errors_unbind(kb)
     assert getattr(exc.value, "errno", None) == errno.ENODEV
 
 
-def test_the_bus_survives_a_save_and_restore(kb):
-    k, build = kb
+def test_the_bus_survives_a_save_and_restore(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(DEVICETREE, "devicetree"))
     k.platform_device_add("lkmpg_device@0", {"compatible": ["lkmpg,example-device"],
                                              "label": ["kept"]})  # fmt: skip
@@ -356,8 +340,8 @@ MODULE_LICENSE("GPL");
 """
 
 
-def test_a_managed_irq_is_freed_when_the_driver_unbinds(kb):
-    k, build = kb
+def test_a_managed_irq_is_freed_when_the_driver_unbinds(arch_kernel):
+    k, build = arch_kernel
     k.module_load(build(IRQ_DRIVER, "ticker"))
     k.platform_device_add("ticker", {"interrupts": [7]})  # matched by id_table
     assert texts(k)[-1] == "tick-driver ticker: irq 7"

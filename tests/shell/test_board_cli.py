@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import assert_no_traceback
@@ -176,69 +178,8 @@ def test_device_add_binds_a_driver_and_sysfs_unbinds_it(lkmsh, tmp_path):
     ok(lkmsh("rmmod", "demo"))
 
 
-BUTTON_KEY = r"""
-#include <linux/gpio.h>
-#include <linux/input.h>
-#include <linux/interrupt.h>
-#include <linux/module.h>
-
-#define PIN 22
-
-static struct input_dev *button_dev;
-static int irq;
-
-static irqreturn_t button_interrupt(int irq, void *dummy)
-{
-	input_report_key(button_dev, KEY_ENTER, gpio_get_value(PIN));
-	input_sync(button_dev);
-	return IRQ_HANDLED;
-}
-
-static int __init button_init(void)
-{
-	int error;
-
-	error = gpio_request_one(PIN, GPIOF_IN, "enter-key");
-	if (error)
-		return error;
-	irq = gpio_to_irq(PIN);
-	error = request_irq(irq, button_interrupt, IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
-				"button", NULL);
-	if (error)
-		goto err_gpio;
-	button_dev = input_allocate_device();
-	if (!button_dev) {
-		error = -ENOMEM;
-		goto err_irq;
-	}
-	button_dev->name = "gpio-enter";
-	button_dev->id.bustype = BUS_HOST;
-	button_dev->evbit[0] = BIT_MASK(EV_KEY);
-	button_dev->keybit[BIT_WORD(KEY_ENTER)] = BIT_MASK(KEY_ENTER);
-	error = input_register_device(button_dev);
-	if (error)
-		goto err_free_dev;
-	return 0;
-err_free_dev:
-	input_free_device(button_dev);
-err_irq:
-	free_irq(irq, NULL);
-err_gpio:
-	gpio_free(PIN);
-	return error;
-}
-
-static void __exit button_exit(void)
-{
-	input_unregister_device(button_dev);
-	free_irq(irq, NULL);
-	gpio_free(PIN);
-}
-
-module_init(button_init);
-module_exit(button_exit);
-MODULE_LICENSE("GPL");
-"""
+KERNEL_MODULES = Path(__file__).resolve().parent.parent / "kernel" / "modules"
+BUTTON_KEY = (KERNEL_MODULES / "button_key.c").read_text()
 
 
 def test_evtest_shows_a_button_as_key_events(lkmsh, tmp_path):
@@ -270,12 +211,8 @@ def test_evtest_shows_a_button_as_key_events(lkmsh, tmp_path):
 
 
 def test_device_console_and_send_reach_a_uart_driver(lkmsh, tmp_path):
-    from pathlib import Path
-
-    src_text = Path(__file__).resolve().parent.parent.joinpath("kernel", "test_mmio.py").read_text()
-    start = src_text.index('UART = r"""') + len('UART = r"""')
     src = tmp_path / "tiny_uart.c"
-    src.write_text(src_text[start : src_text.index('"""', start)])
+    src.write_text((KERNEL_MODULES / "tiny_uart.c").read_text())
     ok(lkmsh("build", str(src), "-o", str(tmp_path / "tiny_uart.ko")))
     ok(lkmsh("insmod", str(tmp_path / "tiny_uart.ko")))
     ok(lkmsh("device", "add", "platform", "serial@10000000", "compatible=ns16550a",

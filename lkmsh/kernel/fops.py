@@ -48,11 +48,13 @@ from lkmsh.kernel.fsstructs import (
 )
 from lkmsh.kernel.fsstructs import minor as MINOR
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.vfs import File, FileError, FileOps
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
     from lkmsh.kernel.module import Module
+    from lkmsh.kernel.procfs import ProcEntry
 
 DENTRY_AT = FileOff.SIZE
 INODE_AT = DENTRY_AT + DentryOff.SIZE
@@ -154,11 +156,11 @@ class ModuleFile(FileOps):
 
     # -- calling module code ------------------------------------------------------
 
-    def invoke(self, kernel: Kernel, kf: KFile, fn: int, args: list[int]) -> int:
+    def invoke(self, kernel: Kernel, kf: KFile, fn: int, args: list[int], path: KernelPath) -> int:
         """Run one file operation of the module; its raw 64-bit result."""
         owner = module_at(kernel, fn) or kf.owner
         with kernel.running(owner):
-            return kernel.call(fn, args)
+            return kernel.call(fn, args, path=path)
 
     @staticmethod
     def _kf(file: File) -> KFile:
@@ -181,7 +183,9 @@ class ModuleFile(FileOps):
         fn = self.member(kernel, kf, "open")
         if fn:
             try:
-                ret = to_signed(self.invoke(kernel, kf, fn, [kf.inode, obj]), 32)
+                ret = to_signed(
+                    self.invoke(kernel, kf, fn, [kf.inode, obj], KernelPath.FILE_OPEN), 32
+                )
             except BaseException:
                 self._teardown(kernel, kf)
                 raise
@@ -238,7 +242,7 @@ class ModuleFile(FileOps):
         try:
             fn = self.member(kernel, kf, "release")
             if fn:
-                self.invoke(kernel, kf, fn, [kf.inode, kf.obj])
+                self.invoke(kernel, kf, fn, [kf.inode, kf.obj], KernelPath.FILE_RELEASE)
         finally:
             self._teardown(kernel, kf)
             file.private = None
@@ -284,7 +288,9 @@ class ModuleFile(FileOps):
             return b""
         with kernel.user.buffer(count) as ubuf:
             ppos = self._ppos(kernel, kf)
-            ret = to_signed(self.invoke(kernel, kf, fn, [kf.obj, ubuf, count, ppos]))
+            ret = to_signed(
+                self.invoke(kernel, kf, fn, [kf.obj, ubuf, count, ppos], KernelPath.FILE_READ)
+            )
             if ret < 0:
                 raise fail(-ret, file.path)
             data = kernel.mem.read(ubuf, min(ret, count))
@@ -303,7 +309,9 @@ class ModuleFile(FileOps):
             return 0
         with kernel.user.buffer(len(data), data) as ubuf:
             ppos = self._ppos(kernel, kf)
-            ret = to_signed(self.invoke(kernel, kf, fn, [kf.obj, ubuf, len(data), ppos]))
+            ret = to_signed(
+                self.invoke(kernel, kf, fn, [kf.obj, ubuf, len(data), ppos], KernelPath.FILE_WRITE)
+            )
             if ret < 0:
                 raise fail(-ret, file.path)
             self._settle(kernel, kf, file, ppos)
@@ -318,7 +326,11 @@ class ModuleFile(FileOps):
             if not self.proc:
                 raise fail(E.ESPIPE, file.path)  # no_llseek
             fn = kernel.symbol_address("default_llseek") or 0
-        ret = to_signed(self.invoke(kernel, kf, fn, [kf.obj, offset & (1 << 64) - 1, whence]))
+        ret = to_signed(
+            self.invoke(
+                kernel, kf, fn, [kf.obj, offset & (1 << 64) - 1, whence], KernelPath.FILE_LSEEK
+            )
+        )
         if ret < 0:
             raise fail(-ret, file.path)
         file.pos = to_signed(kernel.mem.read_u64(kf.obj + FileOff.f_pos))
@@ -331,7 +343,9 @@ class ModuleFile(FileOps):
         )
         if not fn:
             raise fail(E.ENOTTY, file.path)
-        ret = to_signed(self.invoke(kernel, kf, fn, [kf.obj, cmd & 0xFFFFFFFF, arg]))
+        ret = to_signed(
+            self.invoke(kernel, kf, fn, [kf.obj, cmd & 0xFFFFFFFF, arg], KernelPath.FILE_IOCTL)
+        )
         if ret == -ENOIOCTLCMD:
             ret = -E.ENOTTY
         if ret < 0:
@@ -343,7 +357,7 @@ class ModuleFile(FileOps):
         fn = self.member(kernel, kf, "poll")
         if not fn:
             return DEFAULT_POLLMASK
-        return self.invoke(kernel, kf, fn, [kf.obj, 0]) & 0xFFFFFFFF
+        return self.invoke(kernel, kf, fn, [kf.obj, 0], KernelPath.FILE_READ) & 0xFFFFFFFF
 
 
 class ChrdevNode(ModuleFile):
@@ -402,14 +416,52 @@ class FopsFile(ModuleFile):
         return Opening(self.fops, refs)
 
 
-class ProcOpsFile(ModuleFile):
-    """A /proc file made with proc_create: its struct proc_ops (no module references)."""
+class ProcEntryFile(ModuleFile):
+    """A /proc file made with proc_create (its struct proc_ops) or proc_create_seq.
+
+    As Linux's proc_reg_* wrappers: no module references (removing the entry
+    is what ends its use: an open file then reads -EIO), no ->proc_read or
+    ->proc_write is -EIO, no ->proc_lseek is default_llseek. A proc_create_seq
+    file is the kernel's seq_open/seq_read/seq_lseek/seq_release over the
+    module's seq_operations.
+    """
 
     proc = True
+    _SEQ_FUNCS = {"read": "seq_read", "lseek": "seq_lseek"}
 
-    def __init__(self, proc_ops: int, data: int = 0, size: int = 0):
-        super().__init__(data, size)
-        self.proc_ops = proc_ops
+    def __init__(self, entry: ProcEntry):
+        super().__init__()
+        self.entry = entry
 
     def opening(self, kernel: Kernel, file: File) -> Opening:
-        return Opening(self.proc_ops, [])
+        self.data, self.size = self.entry.data, self.entry.size
+        return Opening(self.entry.proc_ops, [])
+
+    def member(self, kernel: Kernel, kf: KFile, name: str) -> int:
+        if kernel.procfs.lookup(self.entry.path) is not self.entry:
+            if name == "release":  # the module's code may be gone with its entry
+                return 0
+            raise fail(E.EIO, f"/proc/{self.entry.path}")
+        if self.entry.proc_ops:
+            return super().member(kernel, kf, name)
+        if name == "release":
+            name = "seq_release_private" if self.entry.state_size else "seq_release"
+            return kernel.symbol_address(name) or 0
+        return kernel.symbol_address(self._SEQ_FUNCS.get(name, "")) or 0
+
+    def open(self, kernel: Kernel, file: File) -> None:
+        super().open(kernel, file)
+        if self.entry.seq_ops:  # proc_seq_open
+            from lkmsh.kernel.seqfile import seq_alloc
+
+            kf = self._kf(file)
+            private = 0
+            if self.entry.state_size:
+                private = kernel.heap.alloc(
+                    self.entry.state_size, KERNEL_OWNER, 0, zero=True, managed=True
+                )
+            m = seq_alloc(kernel, self.entry.seq_ops, kf.obj, private)
+            if not m:
+                self.release(kernel, file)
+                raise fail(E.ENOMEM, file.path)
+            kernel.mem.write_u64(kf.obj + FileOff.private_data, m)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.cstructs import STRUCTS, CField, CStruct
 
 
 class FileOff(IntEnum):
@@ -88,6 +88,7 @@ class ProcOp(IntEnum):
     proc_poll = 56
     proc_ioctl = 64
     proc_compat_ioctl = 72
+    SIZE = 96
 
 
 class CdevOff(IntEnum):
@@ -146,7 +147,7 @@ class SeqOff(IntEnum):
     """struct seq_file"""
 
     buf = 0
-    size = 8
+    size_ = 8
     from_ = 16
     count = 24
     index = 40
@@ -206,11 +207,12 @@ def _declare(
     enum: type[IntEnum], ctype: str, header: str, sizes: dict[str, int], names: dict[str, str]
 ) -> None:
     """Declare ``enum``'s offsets for the C contract (fields are 8 bytes unless said)."""
-    fields = {
-        names.get(m.name, m.name): (m.value, sizes.get(m.name, 8)) for m in enum if m.name != "SIZE"
-    }
-    size = enum.__members__["SIZE"].value if "SIZE" in enum.__members__ else 0
-    cstruct(ctype, header, size, **fields)
+    fields = tuple(
+        CField(names.get(m.name, m.name), m.value, sizes.get(m.name, 8))
+        for m in enum
+        if m.name != "SIZE"
+    )
+    STRUCTS.append(CStruct(ctype, header, enum.__members__["SIZE"].value, fields))
 
 
 _declare(
@@ -253,3 +255,6 @@ _declare(ClassOff, "struct class", "linux/device.h", {}, {})
 _declare(
     MiscOff, "struct miscdevice", "linux/miscdevice.h", {"minor": 4, "list": 16, "mode": 2}, {}
 )
+_declare(ProcOp, "struct proc_ops", "linux/proc_fs.h", {"proc_flags": 4}, {})
+_declare(SeqOff, "struct seq_file", "linux/seq_file.h", {}, {"from_": "from", "size_": "size"})
+_declare(SeqOp, "struct seq_operations", "linux/seq_file.h", {}, {})

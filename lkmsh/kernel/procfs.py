@@ -1,13 +1,16 @@
 """/proc entries registered by modules, and reading them through their show functions.
 
-An entry is a file (``proc_create_single``: a ``show`` function in module
-code and its ``data``) or a directory (``proc_mkdir``). Paths are relative to
+An entry is a file or a directory (``proc_mkdir``). A file is made with
+``proc_create_single`` (a ``show`` function in module code and its ``data``:
+single_open's seq_file, seqfile.py), ``proc_create``/``proc_create_data``
+(the module's ``struct proc_ops``: fops.py calls its handlers) or
+``proc_create_seq`` (a ``struct seq_operations``). Paths are relative to
 /proc ("hx", "hxdir/stats"). Each entry is also a node of the kernel's file
-tree (vfs.py) under /proc. The first read of an open file allocates a
-seq_file object, runs ``show(seq_file, data)`` on the CPU through
-``kernel.call`` and keeps what the seq_* functions appended, as
-single_open()'s seq_read does: a negative return is an error for the reader,
-a positive one discards the output (SEQ_SKIP).
+tree (vfs.py) under /proc. For a show function, the first read of an open
+file runs ``show(m, SEQ_START_TOKEN)`` (``m->private`` is the data) on the
+CPU and keeps what the seq_* functions wrote, as single_open()'s seq_read
+does: a negative return is an error for the reader, a positive one discards
+the output (SEQ_SKIP).
 """
 
 from __future__ import annotations
@@ -18,13 +21,10 @@ from typing import Any
 
 from lkmsh.errors import KernelError, NotFound
 from lkmsh.kernel.component import Component, Report
-from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.vfs import File, FileOps, Vfs
 
-SEQ_FILE_SIZE = 64
 PDE_SIZE = 64
-SEQ_MAX = 1 << 20  # a show function may produce at most this much
 
 
 class ProcError(KernelError):
@@ -41,6 +41,12 @@ class ProcEntry:
     show: int = 0  # 0 for a directory
     data: int = 0
     is_dir: bool = False
+    proc_ops: int = 0  # proc_create's struct proc_ops
+    seq_ops: int = 0  # proc_create_seq's struct seq_operations
+    state_size: int = 0  # proc_create_seq_private's per-open state
+    size: int = 0  # proc_set_size
+    uid: int = 0  # proc_set_user
+    gid: int = 0
 
     @property
     def name(self) -> str:
@@ -75,7 +81,8 @@ class ProcFS(Component):
         self.vfs = vfs
         self._entries: dict[str, ProcEntry] = {}
         self._by_addr: dict[int, str] = {}
-        self._buffers: dict[int, bytearray] = {}  # seq_file address -> output being built
+        #: the struct seq_file objects alive (the seq_* functions check theirs is one)
+        self.seq_files: set[int] = set()
 
     # -- registry -----------------------------------------------------------
 
@@ -120,8 +127,19 @@ class ProcFS(Component):
         path = f"/proc/{entry.path}"
         if entry.is_dir:
             self.vfs.mkdir(path, entry.mode, owner=entry.owner)
+        elif entry.proc_ops or entry.seq_ops:
+            from lkmsh.kernel.fops import ProcEntryFile
+
+            node = self.vfs.add(path, ProcEntryFile(entry), entry.mode, owner=entry.owner)
+            node.size = entry.size
         else:
             self.vfs.add(path, _ShowOps(self, entry), entry.mode, owner=entry.owner)
+
+    def republish(self, entry: ProcEntry) -> None:
+        """Show a changed entry (proc_set_size) in the file tree."""
+        node = self.vfs.lookup(f"/proc/{entry.path}") if self.vfs is not None else None
+        if node is not None:
+            node.size = entry.size
 
     def remove(self, path: str) -> list[ProcEntry]:
         """Remove an entry and, for a directory, everything under it; returns what went."""
@@ -154,10 +172,6 @@ class ProcFS(Component):
 
     # -- reading ------------------------------------------------------------
 
-    def seq_buffer(self, seq_file: int) -> bytearray | None:
-        """The output of the seq_file being shown (None if it is not one)."""
-        return self._buffers.get(seq_file)
-
     def read(self, kernel: Any, path: str) -> bytes:
         """The whole text of the entry at ``path`` (one show, as a cat of it would)."""
         entry = self.lookup(path)
@@ -168,23 +182,20 @@ class ProcFS(Component):
         return self.show(kernel, entry)
 
     def show(self, kernel: Any, entry: ProcEntry) -> bytes:
-        """Run the entry's show function once; what it printed (seq_read of single_open)."""
-        seq = kernel.heap.alloc(SEQ_FILE_SIZE, KERNEL_OWNER, 0, zero=True, managed=True)
-        if not seq:
+        """The entry's whole text: its show function run through single_open's seq_file."""
+        from lkmsh.kernel.seqfile import read_all, single_ops
+
+        ops = single_ops(kernel, entry.show)
+        if not ops:
             raise KernelError("no memory for a seq_file", errno.ENOMEM)
-        self._buffers[seq] = bytearray()
         try:
-            with kernel.running(kernel.module_find(entry.owner)):
-                ret = kernel.call(entry.show, [seq, entry.data], path=KernelPath.PROC_READ)
-            out = bytes(self._buffers[seq])
+            owner = kernel.module_find(entry.owner)
+            ret, out = read_all(kernel, ops, entry.data, owner, KernelPath.PROC_READ)
         finally:
-            self._buffers.pop(seq, None)
-            kernel.heap.free(seq)
-        ret &= 0xFFFFFFFF
-        if ret & 0x80000000:
-            err = (1 << 32) - ret
-            raise ProcError(f"/proc/{entry.path}: show returned -{err}", err)
-        return b"" if ret else out
+            kernel.heap.free(ops)
+        if ret < 0:
+            raise ProcError(f"/proc/{entry.path}: show returned {ret}", -ret)
+        return out
 
     # -- persistence --------------------------------------------------------
 

@@ -55,7 +55,41 @@ class KernelPath(enum.Enum):
     INIT = "init"
     EXIT = "exit"
     PROC_READ = "proc_read"
+    FILE_OPEN = "file_open"
+    FILE_READ = "file_read"
+    FILE_WRITE = "file_write"
+    FILE_LSEEK = "file_lseek"
+    FILE_IOCTL = "file_ioctl"
+    FILE_RELEASE = "file_release"
 
+
+_OPEN = (
+    ("do_dentry_open", 0x1E6, 0x400),
+    ("vfs_open", 0x2D, 0x40),
+    ("path_openat", 0xB3D, 0x1000),
+    ("do_filp_open", 0xB1, 0x160),
+    ("do_sys_openat2", 0x9F, 0x160),
+)
+_FILE = {
+    KernelPath.FILE_OPEN: _OPEN,
+    KernelPath.FILE_READ: (("vfs_read", 0xA6, 0x2E0), ("ksys_read", 0x67, 0xF0)),
+    KernelPath.FILE_WRITE: (("vfs_write", 0xCB, 0x3A0), ("ksys_write", 0x67, 0xF0)),
+    KernelPath.FILE_LSEEK: (("ksys_lseek", 0x82, 0xC0),),
+    KernelPath.FILE_IOCTL: (),
+    KernelPath.FILE_RELEASE: (("__fput", 0x95, 0x280), ("task_work_run", 0x59, 0xA0)),
+}
+_X86_CALL = {
+    KernelPath.FILE_OPEN: (("__x64_sys_openat", 0x55, 0x90),),
+    KernelPath.FILE_IOCTL: (("__x64_sys_ioctl", 0x8D, 0xD0),),
+}
+_ARM64_CALL = {
+    KernelPath.FILE_OPEN: ("__arm64_sys_openat", 0x68, 0xA0),
+    KernelPath.FILE_READ: ("__arm64_sys_read", 0x24, 0x40),
+    KernelPath.FILE_WRITE: ("__arm64_sys_write", 0x24, 0x40),
+    KernelPath.FILE_LSEEK: ("__arm64_sys_lseek", 0x24, 0x40),
+    KernelPath.FILE_IOCTL: ("__arm64_sys_ioctl", 0xAC, 0xF0),
+    KernelPath.FILE_RELEASE: ("do_notify_resume", 0x1F0, 0x12C0),
+}
 
 _PATHS = {
     ("x86_64", KernelPath.INIT): (*_INIT, *_X86_SYSCALL),
@@ -70,6 +104,9 @@ _PATHS = {
     ("aarch64", KernelPath.EXIT): (("__arm64_sys_delete_module", 0x1A0, 0x2A0), *_ARM64_SYSCALL),
     ("aarch64", KernelPath.PROC_READ): (*_READ, ("__arm64_sys_read", 0x24, 0x40), *_ARM64_SYSCALL),
 }
+for _path, _frames in _FILE.items():
+    _PATHS[("x86_64", _path)] = (*_frames, *_X86_CALL.get(_path, ()), *_X86_SYSCALL)
+    _PATHS[("aarch64", _path)] = (*_frames, _ARM64_CALL[_path], *_ARM64_SYSCALL)
 
 
 def kernel_frames(arch: str, path: KernelPath | None) -> list[str]:

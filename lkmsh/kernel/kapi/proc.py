@@ -3,8 +3,9 @@
 ``proc_create_single_data`` hands the module a small kernel object as its
 ``struct proc_dir_entry *`` (opaque to modules; it holds the entry's name).
 A name already registered gives NULL and Linux's warning
-"proc_dir_entry '/proc/NAME' already registered". The seq_* functions append
-to the output of the /proc file being read (lkmsh/kernel/procfs.py).
+"proc_dir_entry '/proc/NAME' already registered". ``proc_create_data`` takes
+the module's ``struct proc_ops`` (its handlers are called as a char device's,
+fops.py), ``proc_create_seq_private`` a ``struct seq_operations``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.heap import KERNEL_OWNER
-from lkmsh.kernel.kapi.bug import KernelBug, call_trace, warn
-from lkmsh.kernel.kapi.common import cstr, decode, format_args, owner
+from lkmsh.kernel.kapi.bug import warn
+from lkmsh.kernel.kapi.common import cstr, decode, owner
 from lkmsh.kernel.kapi.registry import kapi
-from lkmsh.kernel.procfs import PDE_SIZE, SEQ_MAX, ProcEntry
+from lkmsh.kernel.procfs import PDE_SIZE, ProcEntry
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -32,11 +33,11 @@ def _parent_label(ctx: CallContext, parent: int) -> str:
 
 
 def _register(
-    ctx: CallContext, name_addr: int, mode: int, parent: int, show: int, data: int
+    ctx: CallContext, name_addr: int, mode: int, parent: int, show: int, data: int, **extra: int
 ) -> int:
     procfs = ctx.kernel.procfs
     name = decode(cstr(ctx, name_addr, 256))
-    is_dir = show == 0 and mode & S_IFDIR != 0
+    is_dir = show == 0 and not extra and mode & S_IFDIR != 0
     path = procfs.path_for(name, parent)
     if not name or path is None:
         return 0
@@ -53,7 +54,7 @@ def _register(
     if not mode & 0o7777:
         mode |= 0o555 if is_dir else 0o444
     mode |= S_IFDIR if is_dir else S_IFREG
-    procfs.add(ProcEntry(path, mode, owner(ctx), pde, parent, show, data, is_dir))
+    procfs.add(ProcEntry(path, mode, owner(ctx), pde, parent, show, data, is_dir, **extra))
     return pde
 
 
@@ -105,40 +106,74 @@ def remove_proc_entry(ctx: CallContext) -> None:
             heap.free(e.addr)
 
 
-def _buffer(ctx: CallContext, seq: int) -> bytearray:
-    buf = ctx.kernel.procfs.seq_buffer(seq)
-    if buf is None:
-        lines = [f"BUG: {ctx.name}() on {seq:#x}, which is not a seq_file being shown"]
-        raise KernelBug(lines[0], [*lines, *call_trace(ctx)])
-    return buf
+@kapi(
+    "proc_create_data",
+    "struct proc_dir_entry *proc_create_data(const char *name, umode_t mode, "
+    "struct proc_dir_entry *parent, const struct proc_ops *proc_ops, void *data)",
+)
+def proc_create_data(ctx: CallContext) -> int:
+    ops = ctx.arg(3)
+    if not ops:
+        return 0
+    mode = ctx.arg(1) & 0xFFFF & ~S_IFDIR
+    return _register(ctx, ctx.arg(0), mode, ctx.arg(2), 0, ctx.arg(4), proc_ops=ops)
 
 
-def _append(buf: bytearray, data: bytes) -> int:
-    room = SEQ_MAX - len(buf)
-    buf += data[: max(room, 0)]
-    return 0 if len(data) <= room else -1
+@kapi(
+    "proc_create",
+    "struct proc_dir_entry *proc_create(const char *name, umode_t mode, "
+    "struct proc_dir_entry *parent, const struct proc_ops *proc_ops)",
+)
+def proc_create(ctx: CallContext) -> int:
+    ops = ctx.arg(3)
+    if not ops:
+        return 0
+    return _register(
+        ctx, ctx.arg(0), ctx.arg(1) & 0xFFFF & ~S_IFDIR, ctx.arg(2), 0, 0, proc_ops=ops
+    )
 
 
-@kapi("seq_printf", "void seq_printf(struct seq_file *m, const char *fmt, ...)")
-def seq_printf(ctx: CallContext) -> None:
-    buf = _buffer(ctx, ctx.arg(0))
-    _append(buf, format_args(ctx, ctx.arg(1), 2))
+@kapi(
+    "proc_create_seq_private",
+    "struct proc_dir_entry *proc_create_seq_private(const char *name, umode_t mode, "
+    "struct proc_dir_entry *parent, const struct seq_operations *ops, "
+    "unsigned int state_size, void *data)",
+)
+def proc_create_seq_private(ctx: CallContext) -> int:
+    ops = ctx.arg(3)
+    if not ops:
+        return 0
+    mode = ctx.arg(1) & 0xFFFF & ~S_IFDIR
+    size = ctx.arg(4) & 0xFFFFFFFF
+    return _register(ctx, ctx.arg(0), mode, ctx.arg(2), 0, ctx.arg(5), seq_ops=ops, state_size=size)
 
 
-@kapi("seq_puts", "void seq_puts(struct seq_file *m, const char *s)")
-def seq_puts(ctx: CallContext) -> None:
-    buf = _buffer(ctx, ctx.arg(0))
-    _append(buf, cstr(ctx, ctx.arg(1)))
+def _entry(ctx: CallContext, pde: int) -> ProcEntry | None:
+    return ctx.kernel.procfs.by_addr(pde) if pde else None
 
 
-@kapi("seq_putc", "void seq_putc(struct seq_file *m, char c)")
-def seq_putc(ctx: CallContext) -> None:
-    buf = _buffer(ctx, ctx.arg(0))
-    _append(buf, bytes((ctx.arg(1) & 0xFF,)))
+@kapi("proc_set_size", "void proc_set_size(struct proc_dir_entry *de, loff_t size)")
+def proc_set_size(ctx: CallContext) -> None:
+    entry = _entry(ctx, ctx.arg(0))
+    if entry is not None:
+        entry.size = ctx.sarg(1)
+        ctx.kernel.procfs.republish(entry)
 
 
-@kapi("seq_write", "int seq_write(struct seq_file *seq, const void *data, size_t len)")
-def seq_write(ctx: CallContext) -> int:
-    buf = _buffer(ctx, ctx.arg(0))
-    n = ctx.arg(2)
-    return _append(buf, ctx.mem.read(ctx.arg(1), n) if n else b"")
+@kapi("proc_set_user", "void proc_set_user(struct proc_dir_entry *de, kuid_t uid, kgid_t gid)")
+def proc_set_user(ctx: CallContext) -> None:
+    entry = _entry(ctx, ctx.arg(0))
+    if entry is not None:
+        entry.uid, entry.gid = ctx.arg(1) & 0xFFFFFFFF, ctx.arg(2) & 0xFFFFFFFF
+
+
+@kapi("proc_remove", "void proc_remove(struct proc_dir_entry *de)")
+def proc_remove(ctx: CallContext) -> None:
+    """Remove an entry and everything under it (NULL is fine), as remove_proc_subtree."""
+    entry = _entry(ctx, ctx.arg(0))
+    if entry is None:
+        return
+    heap = ctx.kernel.heap
+    for e in ctx.kernel.procfs.remove(entry.path):
+        if heap.lookup(e.addr) is not None:
+            heap.free(e.addr)

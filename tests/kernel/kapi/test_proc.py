@@ -8,6 +8,7 @@ import pytest
 from kapi_harness import MODULE_TEXT, call
 
 from lkmsh.errors import KernelError, NotFound
+from lkmsh.kernel.fsstructs import SeqOff
 from lkmsh.kernel.kapi.bug import KernelBug
 
 SHOW = MODULE_TEXT + 0x100
@@ -15,12 +16,14 @@ SHOW = MODULE_TEXT + 0x100
 
 @pytest.fixture
 def stats_show(mini):
-    """Module code: int hx_show(struct seq_file *m, void *v)."""
+    """Module code: int hx_show(struct seq_file *m, void *v), printing m->private."""
     mini.define("hx_show", SHOW, 0x40)
     fmt = mini.cstring("count: %d\n")
     name = mini.cstring("lkmsh")
 
-    def show(seq, data):
+    def show(seq, v):
+        assert v == 1  # SEQ_START_TOKEN: single_open's one record
+        data = mini.mem.read_u64(seq + SeqOff.private)  # m->private: the entry's data
         call(mini, "seq_printf", seq, fmt, data, caller=SHOW + 4)
         call(mini, "seq_puts", seq, name, caller=SHOW + 8)
         call(mini, "seq_putc", seq, ord("\n"), caller=SHOW + 12)

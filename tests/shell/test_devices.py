@@ -17,7 +17,7 @@ def test_cat_of_a_char_device_across_processes(lkmsh):
     assert lkmsh("cat", "/dev/chardev").stdout == "I already told you 0 times Hello world!\n"
     assert lkmsh("cat", "/dev/chardev").stdout == "I already told you 1 times Hello world!\n"
     r = lkmsh("ls", "-l", "/dev")
-    assert r.stdout == "total 0\ncrw-------  1 root root 254,   0 Jan  1 00:00 chardev\n"
+    assert "\ncrw-------  1 root root 254,   0 Jan  1 00:00 chardev\n" in r.stdout
     assert "254 chardev\n" in lkmsh("cat", "/proc/devices").stdout
     r = lkmsh("-c", "echo hi > /dev/chardev")
     assert (r.returncode, r.stderr) == (1, "echo: write error: Invalid argument\n")

@@ -581,7 +581,7 @@ def test_compute_builds_natively_and_prints_the_known_answers(tmp_path, built):
 
 def test_every_sample_source_has_a_current_prebuilt_module():
     sources = [*SAMPLES.glob("*.c"), *SAMPLES.glob("*.S"), *SAMPLES.glob("broken/*.c")]
-    assert len(sources) == 18
+    assert len(sources) >= 18  # the glob found the samples (more are added over time)
     for src in sources:
         ko = src.with_suffix(".ko")
         assert ko.exists(), f"{ko.relative_to(REPO)} missing: run make in sample_modules"

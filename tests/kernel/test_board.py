@@ -4,10 +4,11 @@ guide's intrpt.c, bottomhalf.c and dht11.c drivers use them (buttons, an LED, a 
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
-from lkmsh.kernel.kernel import Kernel
+from lkmsh.kernel.kernel import Kernel, KernelConfig
 
 #: intrpt.c's driver: one button turns the LED on, the other off.
 BUTTONS = r"""
@@ -326,3 +327,21 @@ def test_the_board_survives_a_save_and_restore(arch_kernel):
     again.gpio_drive(18, 1)
     assert again.gpio_get(4) == 0
     assert " 82:          1 " in again.read_file("/proc/interrupts").decode()
+
+
+def test_the_button_led_sample_runs_prebuilt_on_both_architectures():
+    """sample_modules/button_led.ko (and its arm64 copy), as the tutorial uses it."""
+    root = Path(__file__).resolve().parents[2] / "sample_modules"
+    for arch, ko in (
+        ("x86_64", root / "button_led.ko"),
+        ("aarch64", root / "aarch64" / "button_led.ko"),
+    ):
+        k = Kernel(KernelConfig(arch=arch))
+        k.module_load(ko)
+        k.gpio_attach(4, "led")
+        for _ in range(3):
+            k.gpio_drive(17, 1)
+            k.gpio_drive(17, 0)
+        assert k.gpio_get(4) == 1
+        k.module_unload("button_led")
+        assert texts(k)[-1] == "button_led: 3 presses"

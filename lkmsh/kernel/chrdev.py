@@ -348,13 +348,13 @@ class Chrdev(Component):
             out.append((4, f"{name}: removing leftover class {c.name}"))
             self.remove_class(c)
             self._free(c.addr)
-        for c in [c for c in self.cdevs if c.owner == name]:
-            region = next((r for r in self.regions if r.cdev == c.addr), None)
+        for cd in [cd for cd in self.cdevs if cd.owner == name]:
+            region = next((r for r in self.regions if r.cdev == cd.addr), None)
             if region is None:
-                out.append((4, f"{name}: removing leftover cdev {MAJOR(c.dev)}:{MINOR(c.dev)}"))
-            self.cdevs.remove(c)
-            if c.dynamic:
-                self._free(c.addr)
+                out.append((4, f"{name}: removing leftover cdev {MAJOR(cd.dev)}:{MINOR(cd.dev)}"))
+            self.cdevs.remove(cd)
+            if cd.dynamic:
+                self._free(cd.addr)
         for r in [r for r in self.regions if r.owner == name]:
             last = r.baseminor + r.minorct - 1
             out.append(

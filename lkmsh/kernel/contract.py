@@ -13,14 +13,23 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
+    from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
+    from lkmsh.kernel.input import InputCore
+    from lkmsh.kernel.irq import IrqTable
     from lkmsh.kernel.memory import AddressSpace
+    from lkmsh.kernel.mmio import MmioBus
     from lkmsh.kernel.module import Module
+    from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
+    from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.sysfs import Sysfs
+    from lkmsh.kernel.uaccess import UserMemory
+    from lkmsh.kernel.vfs import Vfs
 
 
 class KernelApi(Protocol):
@@ -31,6 +40,18 @@ class KernelApi(Protocol):
     procfs: ProcFS
     sysfs: Sysfs
     debugfs: DebugFS
+    vfs: Vfs
+    chrdev: Chrdev
+    user: UserMemory
+    irqs: IrqTable
+    gpio: GpioChip
+    platform: PlatformBus
+    input: InputCore
+    mmio: MmioBus
+
+    @property
+    def current_path(self) -> KernelPath | None:
+        """Which kernel path called module code (insmod, rmmod, a read), for traces."""
 
     @property
     def current_module(self) -> Module | None:

@@ -102,7 +102,10 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
 def _hashed(addr: int) -> str:
     from lkmsh.kernel.kapi.vsprintf import DEFAULT_PTR_KEY, Formatter
 
-    return f"{Formatter(None, ptr_key=DEFAULT_PTR_KEY).hash_pointer(addr):016x}"
+    def no_memory(addr: int, n: int) -> bytes | None:
+        return None  # hashing a pointer reads nothing
+
+    return f"{Formatter(no_memory, ptr_key=DEFAULT_PTR_KEY).hash_pointer(addr):016x}"
 
 
 def _modules_linked_in(kernel: Kernel) -> str:

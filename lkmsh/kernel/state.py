@@ -514,16 +514,16 @@ class StateStore:
             conn.executemany("DELETE FROM regions WHERE vaddr = ?", gone)
             changed = True
         for r in state.regions:
-            data, perms = bytes(r.data), bytes(r.perms)
-            new.regions[r.vaddr] = sig = (r.size, r.name, r.owner, perms, data)
+            raw, perms = bytes(r.data), bytes(r.perms)
+            new.regions[r.vaddr] = sig = (r.size, r.name, r.owner, perms, raw)
             old = snap.regions.get(r.vaddr)
-            if old is not None and (old[4] is data or old == sig):
+            if old is not None and (old[4] is raw or old == sig):
                 continue
-            blob, enc = _encode(data)
+            blob, enc = _encode(raw)
             conn.execute(
                 "INSERT OR REPLACE INTO regions(vaddr, size, name, owner, perms, data, crc, enc)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (_to_i64(r.vaddr), r.size, r.name, r.owner, perms, blob, zlib.crc32(data), enc),
+                (_to_i64(r.vaddr), r.size, r.name, r.owner, perms, blob, zlib.crc32(raw), enc),
             )
             changed = True
 

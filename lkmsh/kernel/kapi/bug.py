@@ -22,12 +22,13 @@ and the call continues.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lkmsh.errors import BadAddress, ModuleFault
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
+    from lkmsh.kernel.kernel import Kernel
 
 LOGLEVEL_EMERG = 0
 LOGLEVEL_ALERT = 1
@@ -69,8 +70,9 @@ def call_trace(ctx: CallContext, *, from_self: bool = False) -> list[str]:
 
     kernel = ctx.kernel
     frames = module_trace(
-        kernel, sp=ctx.sp, fp=ctx.fp, ret=ctx.caller or None, path=kernel.current_path
-    )
+        cast("Kernel", kernel),  # the whole kernel: only it has stacks to walk
+        sp=ctx.sp, fp=ctx.fp, ret=ctx.caller or None, path=kernel.current_path,
+    )  # fmt: skip
     addr = kernel.symbol_address(ctx.name) if from_self and ctx.name else None
     if addr is not None:
         frames.insert(0, f" {kernel.symbolize(addr)}")

@@ -126,7 +126,7 @@ def debugfs_lookup(ctx: CallContext) -> int:
     "void debugfs_lookup_and_remove(const char *name, struct dentry *parent)",
 )
 def debugfs_lookup_and_remove(ctx: CallContext) -> None:
-    _remove(ctx, debugfs_lookup(ctx))
+    _remove(ctx, debugfs_lookup(ctx) or 0)
 
 
 @kapi("debugfs_initialized", "bool debugfs_initialized(void)")

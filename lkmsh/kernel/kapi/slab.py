@@ -32,7 +32,6 @@ from lkmsh.kernel.heap import (
     KMALLOC_MAX_SIZE,
     ZERO_SIZE_PTR,
     DoubleFree,
-    HeapError,
     InvalidFree,
 )
 from lkmsh.kernel.kapi.bug import KernelBug, call_trace, caller_symbol, warn
@@ -70,7 +69,7 @@ def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero
     return addr
 
 
-def _kasan(ctx: CallContext, err: HeapError, free_fn: str) -> KernelBug:
+def _kasan(ctx: CallContext, err: DoubleFree | InvalidFree, free_fn: str) -> KernelBug:
     kind = "double-free" if isinstance(err, DoubleFree) else "invalid-free"
     where = caller_symbol(ctx)
     lines = [
@@ -108,7 +107,7 @@ def _kasan(ctx: CallContext, err: HeapError, free_fn: str) -> KernelBug:
 def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC) -> None:
     try:
         ctx.kernel.heap.free(addr, ctx.caller, kind)
-    except HeapError as err:
+    except (DoubleFree, InvalidFree) as err:
         raise _kasan(ctx, err, "kfree" if kind == KIND_KMALLOC else "vfree") from None
 
 
@@ -157,7 +156,7 @@ def krealloc(ctx: CallContext) -> int:
     old_size = old.size
     try:
         new = heap.realloc(p, new_size, owner(ctx), ctx.caller, gfp)
-    except HeapError as err:
+    except (DoubleFree, InvalidFree) as err:
         raise _kasan(ctx, err, "kfree") from None
     if new and gfp & GFP_ZERO and new_size > old_size:
         ctx.mem.write(new + old_size, bytes(new_size - old_size))

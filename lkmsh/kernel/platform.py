@@ -459,8 +459,9 @@ class PlatformBus(Component):
     def _publish_device(self, pdev: PDevice) -> None:
         vfs = self.kernel.vfs
         base = f"{BUS}/devices/{pdev.dev_name}"
-        vfs.remove(base)
-        vfs.mkdir(base)
+        vfs.mkdir(base)  # the driver's attribute files in it stay
+        vfs.remove(f"{base}/modalias")
+        vfs.remove(f"{base}/driver")
         alias = (
             f"of:N{pdev.dev_name}T(null)C{pdev.compatible[0]}\n"
             if pdev.compatible

@@ -186,6 +186,9 @@ class AttrFile:
     owner: str
     group: str = ""  # the named group's subdirectory, "" for none
     binary: bool = False
+    #: a device_attribute or class_attribute: its own show/store get ``kobj`` (the
+    #: struct device or struct class) directly, as dev_attr_show/class_attr_show do
+    direct: bool = False
 
 
 class _AttrOps(FileOps):
@@ -334,6 +337,8 @@ class Sysfs(Component):
         the kobj_attribute's show/store, so those are called directly.
         """
         mem = kernel.mem
+        if entry.direct:
+            return mem.read_u64(entry.attr + (KATTR_STORE if store else KATTR_SHOW)), False
         ktype = mem.read_u64(entry.kobj + KOBJ_KTYPE)
         ops = mem.read_u64(ktype + KTYPE_SYSFS_OPS) if ktype else 0
         if not ops:

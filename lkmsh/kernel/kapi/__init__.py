@@ -7,6 +7,7 @@ lists them in slot order.
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
     chrdev,
     debugfs,
+    devattr,
     dma,
     fs,
     gpio,

@@ -7,6 +7,7 @@ them to whichever ran second.
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import time
@@ -76,3 +77,12 @@ def run_process(argv: Sequence[str], *, env: dict | None = None, cwd: str | None
 def run_processes(argvs: Sequence[Sequence[str]], **kw) -> float:
     """Wall time of several processes run one after the other."""
     return sum(run_process(a, **kw) for a in argvs)
+
+
+def cpu_of_processes(argvs: Sequence[Sequence[str]], **kw) -> float:
+    """CPU time (user + system) of several processes: what they cost, whatever else runs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for a in argvs:
+        run_process(a, **kw)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

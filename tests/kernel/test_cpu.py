@@ -168,6 +168,30 @@ def test_module_code_calls_a_kernel_slot_with_eight_arguments(m):
     assert [ctx.arg(i) for i in range(8)] == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
+def test_the_bindings_public_api_serves_when_libunicorn_cannot_be_called_directly(monkeypatch):
+    """Another unicorn binding layout: the trap hook and registers go through the public API."""
+    import lkmsh.kernel.cpu as cpu_module
+
+    monkeypatch.setattr(cpu_module, "_RAW", None)
+    machine = Machine()
+    try:
+        machine.load("f: mov %rdi, %rbx\n" + call_slot(2) + " add %rbx, %rax\n ret")
+        machine.kapi[slot(2)] = lambda ctx: ctx.arg(0) * 2 + (ctx.caller != 0)
+        assert machine.run("f", 20) == 20 + 41
+    finally:
+        machine.cpu.close()
+
+
+def test_arguments_are_read_when_asked_and_not_after_the_call(m):
+    """A handler that takes no arguments reads no registers; a late read is an error."""
+    m.load("f: mov $5, %edi\n" + call_slot(4) + " ret")
+    m.kapi[slot(4)] = lambda ctx: 9
+    assert m.run("f") == 9
+    _, ctx = m.calls[-1]
+    with pytest.raises(KernelError, match="after the call returned"):
+        ctx.arg(0)
+
+
 def test_a_handler_returning_none_leaves_rax_alone(m):
     m.load("f: mov $77, %eax\n" + call_slot(0) + " ret")
     m.kapi[slot(0)] = lambda ctx: None

@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import BadAddress
@@ -43,16 +44,34 @@ class CParam:
 @dataclass(frozen=True)
 class KapiFunc:
     """One kernel function: ``impl`` turns a bad pointer into an Oops; ``body`` does not
-    (the kernel's trap dispatch catches that itself, one Python frame less a call)."""
+    (the kernel's trap dispatch catches that itself, one Python frame less a call).
+
+    The prototype is parsed when first asked about (tracing, the C contract):
+    parsing every one at import was a good part of a one-shot command's start-up.
+    """
 
     name: str
     sig: str
     impl: Impl
     gpl: bool
-    returns: str
-    params: tuple[CParam, ...]
-    variadic: bool
     body: Impl | None = None
+
+    @cached_property
+    def _parsed(self) -> tuple[str, tuple[CParam, ...], bool]:
+        _name, returns, params, variadic = parse_signature(self.sig)
+        return returns, params, variadic
+
+    @property
+    def returns(self) -> str:
+        return self._parsed[0]
+
+    @property
+    def params(self) -> tuple[CParam, ...]:
+        return self._parsed[1]
+
+    @property
+    def variadic(self) -> bool:
+        return self._parsed[2]
 
     @property
     def is_void(self) -> bool:
@@ -76,6 +95,8 @@ _sorted_cache: list[KapiFunc] | None = None
 _TOKEN = re.compile(r"\w+|\*")
 _TYPE_WORDS = frozenset({"int", "long", "short", "char", "unsigned", "signed", "void", "bool"})
 _FNPTR = re.compile(r"\(\s*\*\s*(\w*)\s*\)")
+#: the name a prototype declares: the word right before its first parenthesis
+_DECLARED = re.compile(r"[^(]*?(\w+)\s*\(")
 _NAME_TAIL = re.compile(r"^(.*?)(\w+)\s*((?:\[\s*\w*\s*\])*)$")
 
 
@@ -146,15 +167,17 @@ def parse_signature(sig: str) -> tuple[str, str, tuple[CParam, ...], bool]:
 
 def kapi(name: str, sig: str, gpl: bool = False) -> Callable[[Impl], Impl]:
     """Register ``impl`` as kernel function ``name`` declared by the C prototype ``sig``."""
-    sig_name, returns, params, variadic = parse_signature(sig)
-    if sig_name != name:
-        raise ValueError(f"kapi {name!r}: signature declares {sig_name!r}")
+    declared = _DECLARED.match(sig)
+    if declared is None or declared.group(1) != name:
+        sig_name = parse_signature(sig)[0]  # the whole parse, for its error or its name
+        if sig_name != name:
+            raise ValueError(f"kapi {name!r}: signature declares {sig_name!r}")
 
     def register(impl: Impl) -> Impl:
         global _sorted_cache
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, returns, params, variadic, impl)
+        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, impl)
         _sorted_cache = None
         return impl
 

@@ -1,20 +1,5 @@
-/* bench: xorshift() compiled for the host; prints the CPU nanoseconds one call took. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-
+/* bench: xorshift() compiled for the host. */
 #include "xorshift_body.h"
-
-int main(int argc, char **argv)
-{
-	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 1000000;
-	struct timespec a, b;
-	unsigned long r;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-	r = xorshift(n);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-	printf("%lld %lx\n",
-	       (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec), r);
-	return 0;
-}
+#define BENCH_FN xorshift
+#define BENCH_DEFAULT 1000000
+#include "native_main.h"

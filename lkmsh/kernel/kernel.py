@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.input import InputDevice
     from lkmsh.kernel.kmemleak import LeakScan
     from lkmsh.kernel.memmap import MemoryMap
+    from lkmsh.kernel.params import ParamType
     from lkmsh.kernel.platform import PDevice, PDriver
     from lkmsh.kernel.trace import FunctionTracer, RelocRecord
 
@@ -139,6 +140,7 @@ class Kernel:
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
         self._cpu = None
+        self._param_ops: dict[int, ParamType] | None = None
         self._current: list[Module] = []
         self._paths: list[KernelPath | None] = []  # what runs each nested module call
         # the function tracer and the relocation log (trace.py)
@@ -185,7 +187,7 @@ class Kernel:
             self.symbol_table.export(KernelSymbol(d.name, at, SymbolKind.DATA, None, False))
         data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
-        self._refresh_kernel_data()
+        self._refresh_kernel_data(everything=True)
 
     def add_component(self, component: C) -> C:
         """Register a stateful part (see component.py); returns it."""
@@ -197,9 +199,10 @@ class Kernel:
     def _now(self) -> int:
         return self.clock.ns()
 
-    def _refresh_kernel_data(self) -> None:
+    def _refresh_kernel_data(self, everything: bool = False) -> None:
         for addr, d in self._data:
-            self.mem.write(addr, d.refresh(self))
+            if everything or not d.static:
+                self.mem.write(addr, d.refresh(self))
 
     @contextmanager
     def locked(self):
@@ -627,9 +630,17 @@ class Kernel:
         addr, count = module.param_table
         if not args and not count:
             return
-        specs = P.read_param_table(self.mem, addr, count) if count else []
+        specs = P.read_param_table(self.mem, addr, count, self.param_ops()) if count else []
         with self.running(module):
-            P.apply(self.mem, self.heap, specs, args, module.name, self.log)
+            P.apply(self.mem, self.heap, specs, args, module.name, self.log, self.call)
+
+    def param_ops(self) -> dict[int, ParamType]:
+        """The kernel's struct kernel_param_ops (param_ops_int, ...) by address."""
+        from lkmsh.kernel import params as P
+
+        if self._param_ops is None:
+            self._param_ops = P.kernel_ops_map(self.symbol_address)
+        return self._param_ops
 
     def module_init_func(self, name: str) -> int:
         """Run the init of a module that module_load(run_init=False) left LOADED."""

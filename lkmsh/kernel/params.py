@@ -1,9 +1,12 @@
 """Module parameters: ``insmod m.ko a=1 s="x y" arr=1,2`` with Linux's rules.
 
 ``parse_args`` splits the command line as kernel/params.c's next_arg does;
-``read_param_table`` decodes a module's ``__param`` entries (struct
-kernel_param, docs/abi.md); ``apply`` writes the values into the module's
-variables with Linux's semantics and messages:
+``read_param_table`` decodes a module's ``__param`` entries (Linux's struct
+kernel_param: the kernel's ``param_ops_<type>``, ``param_array_ops`` with a
+struct kparam_array, ``param_ops_string`` with a struct kparam_string, or a
+module's own struct kernel_param_ops); ``apply`` sets the values with
+Linux's semantics and messages, the kernel's types here and a module's own
+ops by calling its ``set(val, kp)``:
 
 - an unknown name: "NAME: unknown parameter 'foo' ignored" (a warning);
 - a bad value: "NAME: `abc' invalid for parameter `times'"; parsing goes on
@@ -22,18 +25,57 @@ from __future__ import annotations
 import enum
 import errno
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import InvalidArgument, KernelError
+from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.kapi.kstrtox import kstrto_bits, kstrtobool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.memory import AddressSpace
 
-PARAM_SIZE = 40  # sizeof(struct kernel_param)
+KERNEL_PARAM = cstruct(
+    "struct kernel_param",
+    "linux/moduleparam.h",
+    40,
+    name=(0, 8),
+    mod=(8, 8),
+    ops=(16, 8),
+    perm=(24, 2),
+    level=(26, 1),
+    flags=(27, 1),
+    arg=(32, 8),
+)
+KERNEL_PARAM_OPS = cstruct(
+    "struct kernel_param_ops",
+    "linux/moduleparam.h",
+    32,
+    flags=(0, 4),
+    set=(8, 8),
+    get=(16, 8),
+    free=(24, 8),
+)
+KPARAM_STRING = cstruct(
+    "struct kparam_string", "linux/moduleparam.h", 16, maxlen=(0, 4), string=(8, 8)
+)
+KPARAM_ARRAY = cstruct(
+    "struct kparam_array",
+    "linux/moduleparam.h",
+    32,
+    max=(0, 4),
+    elemsize=(4, 4),
+    num=(8, 8),
+    ops=(16, 8),
+    elem=(24, 8),
+)
+PARAM_SIZE = KERNEL_PARAM.size
+KERNEL_PARAM_OPS_FL_NOARG = 1
 CHARP_MAX = 1024  # Linux refuses longer string parameters with -ENOSPC
 LOGLEVEL_ERR = 3
 LOGLEVEL_WARNING = 4
@@ -50,11 +92,30 @@ class ParamType(enum.IntEnum):
     BOOL = 8
     INVBOOL = 9
     CHARP = 10
+    ULLONG = 11
+    HEXINT = 12
+    BINT = 13
+    BOOL_ENABLE_ONLY = 14
+    STRING = 15  # module_param_string: a char array behind a struct kparam_string
+    CUSTOM = 16  # module_param_cb with the module's own struct kernel_param_ops
+    ARRAY = 17  # param_array_ops (only as an ops marker: a spec has its element type)
 
     @property
     def type_name(self) -> str:
         return self.name.lower()
 
+    @property
+    def ops_symbol(self) -> str:
+        """The kernel's struct kernel_param_ops for this type."""
+        return "param_array_ops" if self is ParamType.ARRAY else f"param_ops_{self.type_name}"
+
+
+#: Types whose kernel ops the kernel exports (param_ops_<type>, param_array_ops).
+KERNEL_TYPES = tuple(t for t in ParamType if t is not ParamType.CUSTOM)
+#: Types that take no value ("insmod m.ko flag"): their ops have KERNEL_PARAM_OPS_FL_NOARG.
+NOARG_TYPES = frozenset(
+    {ParamType.BOOL, ParamType.INVBOOL, ParamType.BINT, ParamType.BOOL_ENABLE_ONLY}
+)
 
 # (bits, signed) of each integer type, as kstrtou8/kstrtos16/... check them.
 _INT_TYPES: dict[ParamType, tuple[int, bool]] = {
@@ -65,7 +126,28 @@ _INT_TYPES: dict[ParamType, tuple[int, bool]] = {
     ParamType.UINT: (32, False),
     ParamType.LONG: (64, True),
     ParamType.ULONG: (64, False),
+    ParamType.ULLONG: (64, False),
+    ParamType.HEXINT: (32, False),
 }
+#: Bytes of one value of each kernel type (the C type param_check_<type> demands).
+SIZES: dict[ParamType, int] = {
+    **{t: bits // 8 for t, (bits, _) in _INT_TYPES.items()},
+    ParamType.BOOL: 1,
+    ParamType.INVBOOL: 1,
+    ParamType.BOOL_ENABLE_ONLY: 1,
+    ParamType.BINT: 4,
+    ParamType.CHARP: 8,
+}
+
+
+def kernel_ops_map(resolve: Callable[[str], int | None]) -> dict[int, ParamType]:
+    """Address of each kernel struct kernel_param_ops -> its type (``resolve``: a symbol's address)."""
+    out: dict[int, ParamType] = {}
+    for t in KERNEL_TYPES:
+        addr = resolve(t.ops_symbol)
+        if addr:
+            out[addr] = t
+    return out
 
 
 @dataclass(frozen=True)
@@ -80,6 +162,8 @@ class ParamSpec:
     elem_size: int
     max: int  # array capacity; 0 for a scalar
     num: int  # address of the array's count, or 0
+    ops: int = 0  # the (element) struct kernel_param_ops; a CUSTOM one is called
+    maxlen: int = 0  # module_param_string's buffer size
 
     @property
     def is_array(self) -> bool:
@@ -152,31 +236,48 @@ def param_eq(a: str, b: str) -> bool:
     return a.replace("-", "_") == b.replace("-", "_")
 
 
-def read_param_table(mem: AddressSpace, addr: int, count: int) -> list[ParamSpec]:
-    """Decode ``count`` struct kernel_param entries at ``addr``."""
+def read_param_table(
+    mem: AddressSpace, addr: int, count: int, kernel_ops: dict[int, ParamType]
+) -> list[ParamSpec]:
+    """Decode ``count`` struct kernel_param entries at ``addr``.
+
+    ``kernel_ops`` (kernel_ops_map) tells the kernel's ops from a module's own.
+    """
     specs = []
     for i in range(count):
         entry = addr + i * PARAM_SIZE
         raw = mem.read(entry, PARAM_SIZE)
-        name_ptr = int.from_bytes(raw[0:8], "little")
-        type_code = int.from_bytes(raw[16:20], "little")
-        try:
-            ptype = ParamType(type_code)
-        except ValueError:
-            raise InvalidArgument(f"parameter {i}: unknown type {type_code}") from None
-        name = mem.read_cstr(name_ptr, 256).decode("utf-8", "replace")
-        specs.append(
-            ParamSpec(
-                name=name,
-                entry=entry,
-                arg=int.from_bytes(raw[8:16], "little"),
-                type=ptype,
-                perm=int.from_bytes(raw[20:22], "little"),
-                elem_size=int.from_bytes(raw[22:24], "little"),
-                max=int.from_bytes(raw[24:28], "little"),
-                num=int.from_bytes(raw[32:40], "little"),
+
+        def field(name: str, blob: bytes = raw, struct=KERNEL_PARAM) -> int:
+            f = struct.field(name)
+            return int.from_bytes(blob[f.offset : f.offset + f.size], "little")
+
+        name = mem.read_cstr(field("name"), 256).decode("utf-8", "replace")
+        ops, arg, perm = field("ops"), field("arg"), field("perm")
+        ptype = kernel_ops.get(ops, ParamType.CUSTOM)
+        if ptype is ParamType.ARRAY:
+            arr = mem.read(arg, KPARAM_ARRAY.size)
+            elem_ops = field("ops", arr, KPARAM_ARRAY)
+            specs.append(
+                ParamSpec(
+                    name,
+                    entry,
+                    field("elem", arr, KPARAM_ARRAY),
+                    kernel_ops.get(elem_ops, ParamType.CUSTOM),
+                    perm,
+                    field("elemsize", arr, KPARAM_ARRAY),
+                    field("max", arr, KPARAM_ARRAY),
+                    field("num", arr, KPARAM_ARRAY),
+                    elem_ops,
+                )
             )
-        )
+        elif ptype is ParamType.STRING:
+            kps = mem.read(arg, KPARAM_STRING.size)
+            string = field("string", kps, KPARAM_STRING)
+            maxlen = field("maxlen", kps, KPARAM_STRING)
+            specs.append(ParamSpec(name, entry, string, ptype, perm, 1, 0, 0, ops, maxlen))
+        else:
+            specs.append(ParamSpec(name, entry, arg, ptype, perm, SIZES.get(ptype, 0), 0, 0, ops))
     return specs
 
 
@@ -185,35 +286,115 @@ class _ParamError(Exception):
         self.err = err
 
 
+#: Runs module code: (function address, arguments) -> the raw return register.
+ModuleCall = "Callable[[int, list[int]], int]"
+
+
+def _int32(raw: int) -> int:
+    raw &= 0xFFFFFFFF
+    return raw - (1 << 32) if raw & 0x80000000 else raw
+
+
+def _kernel_string(mem: AddressSpace, heap: Heap, value: str) -> int:
+    from lkmsh.kernel.heap import KERNEL_OWNER
+
+    data = value.encode()
+    ptr = heap.alloc(len(data) + 1, KERNEL_OWNER, 0, managed=True)
+    if not ptr:
+        raise _ParamError(errno.ENOMEM)
+    mem.write(ptr, data + b"\0")
+    return ptr
+
+
+@contextmanager
+def _element_param(mem: AddressSpace, heap: Heap, spec: ParamSpec, addr: int):
+    """The struct kernel_param to hand an element's ops: the entry, or (for an array
+    element) a copy whose arg is the element, as param_array_set/get make."""
+    if not spec.is_array:
+        yield spec.entry
+        return
+    from lkmsh.kernel.heap import KERNEL_OWNER
+
+    kp = heap.alloc(PARAM_SIZE, KERNEL_OWNER, 0, managed=True)
+    if not kp:
+        raise _ParamError(errno.ENOMEM)
+    try:
+        mem.write(kp, mem.read(spec.entry, PARAM_SIZE))
+        mem.write_u64(kp + KERNEL_PARAM.off("arg"), addr)
+        yield kp
+    finally:
+        heap.free(kp)
+
+
 class _Setter:
     """Writes one parameter's values; raises _ParamError(errno) as Linux's set ops return."""
 
-    def __init__(self, mem: AddressSpace, heap: Heap, module_name: str, log: Dmesg):
+    def __init__(
+        self,
+        mem: AddressSpace,
+        heap: Heap,
+        module_name: str,
+        log: Dmesg,
+        call: ModuleCall | None = None,
+    ):
         self.mem = mem
         self.heap = heap
         self.module_name = module_name
         self.log = log
+        self.call = call
 
     def set_scalar(self, spec: ParamSpec, addr: int, value: str | None) -> None:
         t = spec.type
-        if t in (ParamType.BOOL, ParamType.INVBOOL):
+        if t is ParamType.CUSTOM:
+            self._set_custom(spec, addr, value)
+            return
+        if t in NOARG_TYPES:
             err, flag = kstrtobool(b"1" if value is None else value.encode())
             if err:
                 raise _ParamError(-err)
             if t is ParamType.INVBOOL:
                 flag = not flag
-            self._write(addr, int(flag), spec.elem_size or 1)
+            if t is ParamType.BOOL_ENABLE_ONLY and not flag and self.mem.read_u8(addr):
+                raise _ParamError(errno.EROFS)  # "Don't let them unset it once it's set!"
+            self._write(addr, int(flag), spec.elem_size or SIZES[t])
             return
         if value is None:
             raise _ParamError(errno.EINVAL)
         if t is ParamType.CHARP:
             self._set_charp(spec, addr, value)
             return
+        if t is ParamType.STRING:
+            data = value.encode()
+            if len(data) + 1 > spec.maxlen:
+                self.log.emit(
+                    LOGLEVEL_ERR, f"{spec.name}: string doesn't fit in {spec.maxlen - 1} chars.\n"
+                )
+                raise _ParamError(errno.ENOSPC)
+            self.mem.write(addr, data + b"\0")
+            return
         bits, signed = _INT_TYPES[t]
         err, number = kstrto_bits(value.encode(), 0, bits, signed)
         if err:
             raise _ParamError(-err)
         self._write(addr, number, spec.elem_size or bits // 8)
+
+    def _set_custom(self, spec: ParamSpec, addr: int, value: str | None) -> None:
+        """A module's own ops->set(val, kp), run as module code."""
+        flags = self.mem.read_u32(spec.ops + KERNEL_PARAM_OPS.off("flags"))
+        setfn = self.mem.read_u64(spec.ops + KERNEL_PARAM_OPS.off("set"))
+        if value is None and not flags & KERNEL_PARAM_OPS_FL_NOARG:
+            raise _ParamError(errno.EINVAL)
+        if not setfn or self.call is None:
+            raise _ParamError(errno.EPERM)
+        val = _kernel_string(self.mem, self.heap, value) if value is not None else 0
+        with _element_param(self.mem, self.heap, spec, addr) as kp:
+            try:
+                ret = _int32(self.call(setfn, [val, kp]))
+            finally:
+                if val:
+                    self.heap.free(val)
+        if ret < 0:
+            raise _ParamError(-ret)
 
     def _write(self, addr: int, value: int, size: int) -> None:
         self.mem.write(addr, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
@@ -265,11 +446,17 @@ class ParamError(KernelError):
 
 
 def set_one(
-    mem: AddressSpace, heap: Heap, spec: ParamSpec, value: str, module_name: str, log: Dmesg
+    mem: AddressSpace,
+    heap: Heap,
+    spec: ParamSpec,
+    value: str,
+    module_name: str,
+    log: Dmesg,
+    call: ModuleCall | None = None,
 ) -> None:
     """One parameter set after load, as a write to /sys/module/NAME/parameters/P does."""
     try:
-        _Setter(mem, heap, module_name, log).set(spec, value)
+        _Setter(mem, heap, module_name, log, call).set(spec, value)
     except _ParamError as e:
         raise ParamError(e.err) from None
 
@@ -281,8 +468,13 @@ def apply(
     args: list[tuple[str, str | None]] | str,
     module_name: str,
     log: Dmesg,
+    call: ModuleCall | None = None,
 ) -> None:
-    """Set the module's parameters; raises InvalidArgument after logging every bad one."""
+    """Set the module's parameters; raises InvalidArgument after logging every bad one.
+
+    ``call`` runs module code (a module_param_cb's set); without it such a
+    parameter is refused with -EPERM.
+    """
     if isinstance(args, str):
         rest = args_after_dashes(args)
         pairs = parse_args(args)
@@ -290,7 +482,7 @@ def apply(
             log.emit(LOGLEVEL_WARNING, f"{module_name}: parameters '{rest}' after `--' ignored\n")
     else:
         pairs = args
-    setter = _Setter(mem, heap, module_name, log)
+    setter = _Setter(mem, heap, module_name, log, call)
     failure: int | None = None
     bad: list[str] = []
     for name, value in pairs:
@@ -316,7 +508,7 @@ def apply(
 
 def _read_elem(mem: AddressSpace, spec: ParamSpec, addr: int) -> str:
     t = spec.type
-    if t in (ParamType.BOOL, ParamType.INVBOOL):
+    if t in (ParamType.BOOL, ParamType.INVBOOL, ParamType.BOOL_ENABLE_ONLY):
         flag = mem.read(addr, spec.elem_size or 1) != bytes(spec.elem_size or 1)
         if t is ParamType.INVBOOL:
             flag = not flag
@@ -326,18 +518,69 @@ def _read_elem(mem: AddressSpace, spec: ParamSpec, addr: int) -> str:
         if not ptr:
             return "(null)"
         return mem.read_cstr(ptr, CHARP_MAX + 1).decode("utf-8", "replace")
+    if t is ParamType.STRING:
+        return mem.read_cstr(addr, max(spec.maxlen, 1)).decode("utf-8", "replace")
+    if t is ParamType.BINT:
+        return str(int.from_bytes(mem.read(addr, 4), "little", signed=True))
+    if t is ParamType.CUSTOM:
+        raise _ParamError(errno.EPERM)
     bits, signed = _INT_TYPES[t]
     size = spec.elem_size or bits // 8
-    return str(int.from_bytes(mem.read(addr, size), "little", signed=signed))
+    value = int.from_bytes(mem.read(addr, size), "little", signed=signed)
+    return f"{value:#08x}" if t is ParamType.HEXINT else str(value)
+
+
+def _count(mem: AddressSpace, spec: ParamSpec) -> int:
+    count = int.from_bytes(mem.read(spec.num, 4), "little") if spec.num else spec.max
+    return min(count, spec.max)
 
 
 def format_value(mem: AddressSpace, spec: ParamSpec) -> str:
-    """The value as /sys/module/NAME/parameters/P shows it (param_get_*)."""
+    """The value of a kernel-typed parameter as param_get_* shows it (without the newline)."""
     if not spec.is_array:
         return _read_elem(mem, spec, spec.arg)
-    count = int.from_bytes(mem.read(spec.num, 4), "little") if spec.num else spec.max
-    count = min(count, spec.max)
-    return ",".join(_read_elem(mem, spec, spec.arg + i * spec.elem_size) for i in range(count))
+    return ",".join(
+        _read_elem(mem, spec, spec.arg + i * spec.elem_size) for i in range(_count(mem, spec))
+    )
+
+
+def sysfs_text(
+    mem: AddressSpace, heap: Heap, spec: ParamSpec, call: ModuleCall | None = None
+) -> bytes:
+    """What reading /sys/module/NAME/parameters/P gives: ops->get's text (param_attr_show).
+
+    A module's own get runs as module code into a page; an array's elements
+    are joined by commas, as param_array_get joins them.
+    """
+    if spec.type is not ParamType.CUSTOM:
+        try:
+            return (format_value(mem, spec) + "\n").encode()
+        except _ParamError as e:
+            raise ParamError(e.err) from None
+    getfn = mem.read_u64(spec.ops + KERNEL_PARAM_OPS.off("get"))
+    if not getfn or call is None:
+        raise ParamError(errno.EPERM)
+    from lkmsh.kernel.heap import KERNEL_OWNER
+
+    page = heap.alloc(4096, KERNEL_OWNER, 0, zero=True, managed=True)
+    if not page:
+        raise ParamError(errno.ENOMEM)
+    try:
+        elems = [spec.arg + i * spec.elem_size for i in range(_count(mem, spec))]
+        out = bytearray()
+        for addr in elems if spec.is_array else [spec.arg]:
+            if out and out.endswith(b"\n"):
+                out[-1:] = b","
+            with _element_param(mem, heap, spec, addr) as kp:
+                ret = _int32(call(getfn, [page, kp]))
+            if ret < 0:
+                raise ParamError(-ret)
+            out += mem.read(page, min(ret, 4096))
+        return bytes(out[:4096])
+    except _ParamError as e:
+        raise ParamError(e.err) from None
+    finally:
+        heap.free(page)
 
 
 def describe(spec: ParamSpec) -> dict[str, Any]:

@@ -43,24 +43,32 @@ def _specs(kernel: Kernel, module: Module) -> list[ParamSpec]:
     from lkmsh.kernel.params import read_param_table
 
     addr, count = module.param_table
-    return read_param_table(kernel.mem, addr, count) if count else []
+    return read_param_table(kernel.mem, addr, count, kernel.param_ops()) if count else []
 
 
 def _param_file(name: str, spec: ParamSpec) -> TextFile:
+    """param_attr_show/param_attr_store: the parameter's ops, a module's own ones run as its code."""
     from lkmsh.kernel import params as P
 
+    def where(exc: P.ParamError) -> FileError:
+        return FileError(f"{ROOT}/{name}/parameters/{spec.name}: {exc}", exc.err)
+
     def show(k: Kernel) -> bytes:
-        _module(k, name)
-        return (P.format_value(k.mem, spec) + "\n").encode()
+        module = _module(k, name)
+        try:
+            with k.running(module):
+                return P.sysfs_text(k.mem, k.heap, spec, k.call)
+        except P.ParamError as exc:
+            raise where(exc) from None
 
     def store(k: Kernel, data: bytes) -> int:
         module = _module(k, name)
         value = data.decode("utf-8", "replace")
         try:
             with k.running(module):
-                P.set_one(k.mem, k.heap, spec, value, name, k.log)
+                P.set_one(k.mem, k.heap, spec, value, name, k.log, k.call)
         except P.ParamError as exc:
-            raise FileError(f"{ROOT}/{name}/parameters/{spec.name}: {exc}", exc.err) from None
+            raise where(exc) from None
         return len(data)
 
     return TextFile(show, store if spec.perm & 0o222 else None)

@@ -44,3 +44,19 @@ def test_kobject_example_and_debugfs_values_on_arm64(k, tmp_path):
     k.write_file("/sys/kernel/debug/dbgvals/counter", b"7\n")
     k.module_unload("dbgvals")
     assert "dbgvals: counter 7 enabled 1 small 200" in texts(k)
+
+
+def test_module_param_cb_and_writable_parameters_on_arm64(k, tmp_path):
+    from test_param_ops import PARAMS
+
+    src = tmp_path / "params.c"
+    src.write_text(PARAMS)
+    ko = build_module([src], tmp_path / "params.ko", arch="aarch64")
+    k.module_load(ko, params="level=3 mode=on temps=7")
+    p = "/sys/module/params/parameters"
+    assert k.read_file(f"{p}/mode") == b"on\n"
+    k.write_file(f"{p}/level", b"8\n")
+    k.write_file(f"{p}/temps", b"1,2,3\n")
+    assert k.read_file(f"{p}/temps") == b"1,2,3\n"
+    k.module_unload("params")
+    assert "params: level=8 (2 changes) mode=on label=none temps=1,2,3" in texts(k)

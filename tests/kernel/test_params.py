@@ -51,6 +51,7 @@ from lkmsh.kernel.dmesg import Dmesg  # noqa: E402
 from lkmsh.kernel.heap import Heap  # noqa: E402
 from lkmsh.kernel.memory import AddressSpace, Perm  # noqa: E402
 from lkmsh.kernel.params import (  # noqa: E402
+    KERNEL_TYPES,
     PARAM_SIZE,
     ParamType,
     apply,
@@ -64,8 +65,15 @@ TYPE_SIZES = {"byte": 1, "short": 2, "ushort": 2, "int": 4, "uint": 4, "long": 8
               "bool": 1, "invbool": 1, "charp": 8}  # fmt: skip
 
 
+#: Where the kernel's struct kernel_param_ops would be (kernel_ops_map's result).
+KERNEL_OPS = {0xFFFFFFFF82000000 + 32 * i: t for i, t in enumerate(KERNEL_TYPES)}
+OPS_OF = {t: a for a, t in KERNEL_OPS.items()}
+
+
 class ModuleImage:
-    """A module's .data holding variables and the __param table, as lkmsh build lays it out."""
+    """A module's .data holding variables and the __param table, as module_param lays it out
+    (struct kernel_param pointing at param_ops_<type>, or at param_array_ops and a
+    struct kparam_array)."""
 
     def __init__(self, mem: AddressSpace):
         self.mem = mem
@@ -85,10 +93,13 @@ class ModuleImage:
         var = self._place(initial.ljust(size * max(count, 1), b"\0"))
         num = self._place(b"\xee" * 4) if count else 0
         name_ptr = self._place(name.encode() + b"\0")
-        code = ParamType[ptype.upper()]
-        self.entries.append(
-            struct.pack("<QQIHHIIQ", name_ptr, var, code, 0o644, size, count, 0, num)
-        )
+        ops = OPS_OF[ParamType[ptype.upper()]]
+        arg = var
+        if count:
+            arr = struct.pack("<IIQQQ", count, size, num, ops, var)
+            arg = self._place(arr)
+            ops = OPS_OF[ParamType.ARRAY]
+        self.entries.append(struct.pack("<QQQHbBxxxxQ", name_ptr, 0, ops, 0o644, -1, 0, arg))
         self.vars[name] = var
         if count:
             self.vars[name + "#"] = num
@@ -112,7 +123,7 @@ def log():
 def load(image: ModuleImage, log: Dmesg, text: str, heap: Heap | None = None):
     heap = heap or Heap(image.mem)
     addr, count = image.table()
-    specs = read_param_table(image.mem, addr, count)
+    specs = read_param_table(image.mem, addr, count, KERNEL_OPS)
     apply(image.mem, heap, specs, parse_args(text), "hx", log)
     return specs, heap
 
@@ -125,7 +136,7 @@ def test_table_decodes_every_field(image):
     image.param("times", "int", (3).to_bytes(4, "little"))
     image.param("nums", "ushort", count=4)
     addr, count = image.table()
-    times, nums = read_param_table(image.mem, addr, count)
+    times, nums = read_param_table(image.mem, addr, count, KERNEL_OPS)
     assert (times.name, times.type, times.elem_size, times.max, times.num) == (
         "times", ParamType.INT, 4, 0, 0,
     )  # fmt: skip
@@ -208,7 +219,7 @@ def test_invbool_stores_the_opposite(image, log):
     load(image, log, "quiet=n")
     assert u(image, "quiet", 1) == 1
     addr, count = image.table()
-    (spec,) = read_param_table(image.mem, addr, count)
+    (spec,) = read_param_table(image.mem, addr, count, KERNEL_OPS)
     assert format_value(image.mem, spec) == "N"
 
 
@@ -282,7 +293,7 @@ def test_array_of_charp_and_bool(image, log):
 def test_parameters_after_dashes_are_ignored(image, log):
     image.param("a", "int")
     addr, count = image.table()
-    specs = read_param_table(image.mem, addr, count)
+    specs = read_param_table(image.mem, addr, count, KERNEL_OPS)
     apply(image.mem, Heap(image.mem), specs, "a=1 -- a=2", "hx", log)
     assert u(image, "a", 4) == 1
     assert [r.text for r in log.records()] == ["hx: parameters 'a=2' after `--' ignored"]
@@ -293,5 +304,5 @@ def test_format_values_of_scalars(image, log):
     image.param("name", "charp")
     image.param("on", "bool", b"\x01")
     addr, count = image.table()
-    specs = read_param_table(image.mem, addr, count)
+    specs = read_param_table(image.mem, addr, count, KERNEL_OPS)
     assert [format_value(image.mem, s) for s in specs] == ["-3", "(null)", "Y"]

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lkmsh: module parameters, with Linux's macros (<linux/moduleparam.h>).
+ * lkmsh: module parameters, as Linux 6.1's <linux/moduleparam.h>.
  *
  * module_param(name, type, perm) produces, as Linux:
  *   - a .modinfo record "parmtype=name:type" (e.g. "parmtype=who:charp",
  *     "parmtype=nums:array of int"), and
- *   - a struct kernel_param in section "__param" naming the variable.
- * lkmsh's struct kernel_param carries a type code instead of Linux's ops
- * pointer (layout in docs/abi.md). Supported types: byte, short, ushort, int,
- * uint, long, ulong, bool, invbool, charp, and arrays of them.
+ *   - a struct kernel_param in section "__param" whose ops are the
+ *     kernel's param_ops_<type> (module_param_cb: your own ops).
+ * Layouts are Linux's: struct kernel_param (40 bytes), struct
+ * kernel_param_ops (32), struct kparam_string (16), struct kparam_array (32).
+ * With a non-zero perm the parameter is /sys/module/NAME/parameters/NAME,
+ * read through ops->get and (if writable) written through ops->set.
  */
 #ifndef _LKMSH_LINUX_MODULEPARAM_H
 #define _LKMSH_LINUX_MODULEPARAM_H
@@ -17,6 +19,7 @@
 #include <linux/stringify.h>
 #include <linux/types.h>
 #include <linux/stat.h>
+#include <linux/build_bug.h>
 
 #ifndef __ASSEMBLY__
 
@@ -38,30 +41,102 @@
 #define MODULE_PARM_DESC(_parm, desc)					\
 	__MODULE_INFO(parm, _parm, #_parm ":" desc)
 
-/* lkmsh type codes of struct kernel_param.type (docs/abi.md). */
-enum lkmsh_param_type {
-	LKMSH_PARAM_byte	= 1,
-	LKMSH_PARAM_short	= 2,
-	LKMSH_PARAM_ushort	= 3,
-	LKMSH_PARAM_int		= 4,
-	LKMSH_PARAM_uint	= 5,
-	LKMSH_PARAM_long	= 6,
-	LKMSH_PARAM_ulong	= 7,
-	LKMSH_PARAM_bool	= 8,
-	LKMSH_PARAM_invbool	= 9,
-	LKMSH_PARAM_charp	= 10,
+struct kernel_param;
+struct module;
+
+/*
+ * Flags available for kernel_param_ops
+ *
+ * NOARG - the parameter allows for no argument (foo instead of foo=1)
+ */
+enum {
+	KERNEL_PARAM_OPS_FL_NOARG = (1 << 0)
+};
+
+struct kernel_param_ops {
+	/* How the ops should behave */
+	unsigned int flags;						/*  0 */
+	/* Returns 0, or -errno.  arg is in kp->arg. */
+	int (*set)(const char *val, const struct kernel_param *kp);	/*  8 */
+	/* Returns length written or -errno.  Buffer is 4k (ie. be short!) */
+	int (*get)(char *buffer, const struct kernel_param *kp);	/* 16 */
+	/* Optional function to free kp->arg when module unloaded. */
+	void (*free)(void *arg);					/* 24 */
+};
+
+/*
+ * Flags available for kernel_param
+ *
+ * UNSAFE - the parameter is dangerous and setting it will taint the kernel
+ * HWPARAM - Hardware param not permitted in lockdown mode
+ */
+enum {
+	KERNEL_PARAM_FL_UNSAFE	= (1 << 0),
+	KERNEL_PARAM_FL_HWPARAM	= (1 << 1),
 };
 
 struct kernel_param {
-	const char *name;		/*  0 */
-	void *arg;			/*  8: the variable, or the array */
-	unsigned int type;		/* 16: enum lkmsh_param_type */
-	unsigned short perm;		/* 20: sysfs mode */
-	unsigned short elem_size;	/* 22: bytes per element */
-	unsigned int max;		/* 24: array capacity, 0 for scalars */
-	unsigned int pad;		/* 28 */
-	unsigned int *num;		/* 32: where an array's count goes, or NULL */
+	const char *name;				/*  0 */
+	struct module *mod;				/*  8 */
+	const struct kernel_param_ops *ops;		/* 16 */
+	const u16 perm;					/* 24 */
+	s8 level;					/* 26 */
+	u8 flags;					/* 27 */
+	union {						/* 32 */
+		void *arg;
+		const struct kparam_string *str;
+		const struct kparam_array *arr;
+	};
 };
+
+/* Special one for strings we want to copy into */
+struct kparam_string {
+	unsigned int maxlen;				/*  0 */
+	char *string;					/*  8 */
+};
+
+/* Special one for arrays */
+struct kparam_array {
+	unsigned int max;				/*  0 */
+	unsigned int elemsize;				/*  4 */
+	unsigned int *num;				/*  8 */
+	const struct kernel_param_ops *ops;		/* 16 */
+	void *elem;					/* 24 */
+};
+
+#ifndef VERIFY_OCTAL_PERMISSIONS
+#define VERIFY_OCTAL_PERMISSIONS(perms)						\
+	(BUILD_BUG_ON_ZERO((perms) < 0) +					\
+	 BUILD_BUG_ON_ZERO((perms) > 0777) +					\
+	 /* USER_READABLE >= GROUP_READABLE >= OTHER_READABLE */		\
+	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 4) < (((perms) >> 3) & 4)) +	\
+	 BUILD_BUG_ON_ZERO((((perms) >> 3) & 4) < ((perms) & 4)) +		\
+	 /* USER_WRITABLE >= GROUP_WRITABLE */					\
+	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 2) < (((perms) >> 3) & 2)) +	\
+	 /* OTHER_WRITABLE?  Generally considered a bad idea. */		\
+	 BUILD_BUG_ON_ZERO((perms) & 2) +					\
+	 (perms))
+#endif
+
+extern struct module __this_module;
+
+/* This is the fundamental function for registering boot/module parameters. */
+#define __module_param_call(prefix, name, ops, arg, perm, level, flags)	\
+	/* Default value instead of permissions? */			\
+	static const char __param_str_##name[] = prefix #name;		\
+	static const struct kernel_param __param_##name			\
+	__used __section("__param")					\
+	__aligned(__alignof__(struct kernel_param))			\
+	= { __param_str_##name, &__this_module, ops,			\
+	    VERIFY_OCTAL_PERMISSIONS(perm), level, flags, { arg } }
+
+/* A parameter whose set and get are @ops (struct kernel_param_ops). */
+#define module_param_cb(name, ops, arg, perm)				\
+	__module_param_call(MODULE_PARAM_PREFIX, name, ops, arg, perm, -1, 0)
+
+#define module_param_cb_unsafe(name, ops, arg, perm)			\
+	__module_param_call(MODULE_PARAM_PREFIX, name, ops, arg, perm, -1, \
+			    KERNEL_PARAM_FL_UNSAFE)
 
 /* As Linux: a parameter's variable must have the type its name says. */
 #define __param_check(name, p, type)					\
@@ -74,32 +149,72 @@ struct kernel_param {
 #define param_check_uint(name, p)	__param_check(name, p, unsigned int)
 #define param_check_long(name, p)	__param_check(name, p, long)
 #define param_check_ulong(name, p)	__param_check(name, p, unsigned long)
-#define param_check_bool(name, p)	__param_check(name, p, bool)
-#define param_check_invbool(name, p)	__param_check(name, p, bool)
+#define param_check_ullong(name, p)	__param_check(name, p, unsigned long long)
+#define param_check_hexint(name, p)	param_check_uint(name, p)
 #define param_check_charp(name, p)	__param_check(name, p, char *)
-
-#define __lkmsh_module_param(_name, _var, _type, _perm, _esize, _cap, _nump) \
-	static const char __param_str_##_name[] = MODULE_PARAM_PREFIX #_name; \
-	static const struct kernel_param __param_##_name		\
-		__used __section("__param") __aligned(8) = {		\
-		.name = __param_str_##_name,				\
-		.arg = (void *)(_var),					\
-		.type = LKMSH_PARAM_##_type,				\
-		.perm = (_perm),					\
-		.elem_size = (_esize),					\
-		.max = (_cap),						\
-		.pad = 0,						\
-		.num = (_nump),						\
-	}
+#define param_check_bool(name, p)	__param_check(name, p, bool)
+#define param_check_bool_enable_only	param_check_bool
+#define param_check_invbool(name, p)	__param_check(name, p, bool)
 
 /* A parameter called @name for the variable @value. */
 #define module_param_named(name, value, type, perm)			\
 	param_check_##type(name, &(value));				\
-	__lkmsh_module_param(name, &(value), type, perm, sizeof(value), 0, NULL); \
+	module_param_cb(name, &param_ops_##type, &value, perm);		\
+	__MODULE_PARM_TYPE(name, #type)
+
+#define module_param_named_unsafe(name, value, type, perm)		\
+	param_check_##type(name, &(value));				\
+	module_param_cb_unsafe(name, &param_ops_##type, &value, perm);	\
 	__MODULE_PARM_TYPE(name, #type)
 
 #define module_param(name, type, perm)					\
 	module_param_named(name, name, type, perm)
+
+#define module_param_unsafe(name, type, perm)				\
+	module_param_named_unsafe(name, name, type, perm)
+
+/* A char array parameter: copied into @string (at most @len bytes with its NUL). */
+#define module_param_string(name, string, len, perm)			\
+	static const struct kparam_string __param_string_##name		\
+		= { len, string };					\
+	__module_param_call(MODULE_PARAM_PREFIX, name,			\
+			    &param_ops_string,				\
+			    .str = &__param_string_##name, perm, -1, 0);\
+	__MODULE_PARM_TYPE(name, "string")
+
+#define __param_ops(type)						\
+	extern const struct kernel_param_ops param_ops_##type;		\
+	extern int param_set_##type(const char *val, const struct kernel_param *kp); \
+	extern int param_get_##type(char *buffer, const struct kernel_param *kp)
+
+__param_ops(byte);
+__param_ops(short);
+__param_ops(ushort);
+__param_ops(int);
+__param_ops(uint);
+__param_ops(long);
+__param_ops(ulong);
+__param_ops(ullong);
+__param_ops(hexint);
+__param_ops(charp);
+__param_ops(bool);
+__param_ops(invbool);
+extern void param_free_charp(void *arg);
+extern const struct kernel_param_ops param_ops_bool_enable_only;
+extern int param_set_bool_enable_only(const char *val, const struct kernel_param *kp);
+#define param_get_bool_enable_only param_get_bool
+
+/* An int, which can only be set like a bool (though it shows as an int). */
+extern const struct kernel_param_ops param_ops_bint;
+extern int param_set_bint(const char *val, const struct kernel_param *kp);
+#define param_get_bint param_get_int
+#define param_check_bint param_check_int
+
+extern const struct kernel_param_ops param_array_ops;
+
+extern const struct kernel_param_ops param_ops_string;
+extern int param_set_copystring(const char *val, const struct kernel_param *kp);
+extern int param_get_string(char *buffer, const struct kernel_param *kp);
 
 /*
  * An array parameter: "insmod m.ko nums=1,2,3". @nump (an unsigned int *,
@@ -107,8 +222,14 @@ struct kernel_param {
  */
 #define module_param_array_named(name, array, type, nump, perm)	\
 	param_check_##type(name, &(array)[0]);				\
-	__lkmsh_module_param(name, array, type, perm, sizeof((array)[0]), \
-			     ARRAY_SIZE(array), nump);			\
+	static const struct kparam_array __param_arr_##name		\
+	= { .max = ARRAY_SIZE(array), .num = nump,			\
+	    .ops = &param_ops_##type,					\
+	    .elemsize = sizeof(array[0]), .elem = array };		\
+	__module_param_call(MODULE_PARAM_PREFIX, name,			\
+			    &param_array_ops,				\
+			    .arr = &__param_arr_##name,			\
+			    perm, -1, 0);				\
 	__MODULE_PARM_TYPE(name, "array of " #type)
 
 #define module_param_array(name, type, nump, perm)			\

@@ -80,12 +80,17 @@ class KapiFunc:
 
 @dataclass(frozen=True)
 class KapiData:
-    """A kernel data symbol (``jiffies``): ``refresh(kernel)`` gives its current bytes."""
+    """A kernel data symbol (``jiffies``): ``refresh(kernel)`` gives its current bytes.
+
+    A ``static`` one (an ops table, a kernel object) is written once at boot
+    instead of before every call into module code.
+    """
 
     name: str
     size: int
     refresh: Callable[[Any], bytes]
     gpl: bool = False
+    static: bool = False
 
 
 _FUNCS: dict[str, KapiFunc] = {}
@@ -200,13 +205,15 @@ def _guarded(impl: Impl) -> Impl:
     return run
 
 
-def kdata(name: str, size: int, gpl: bool = False) -> Callable[[Callable[[Any], bytes]], Any]:
+def kdata(
+    name: str, size: int, gpl: bool = False, static: bool = False
+) -> Callable[[Callable[[Any], bytes]], Any]:
     """Register a kernel data symbol whose bytes ``refresh(kernel)`` produces."""
 
     def register(refresh: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _DATA[name] = KapiData(name, size, refresh, gpl)
+        _DATA[name] = KapiData(name, size, refresh, gpl, static)
         return refresh
 
     return register

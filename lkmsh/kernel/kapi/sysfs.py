@@ -58,7 +58,7 @@ def _name(ctx: CallContext, kobj: int) -> str:
 # -- kernel data ----------------------------------------------------------------
 
 
-@kdata("__sysfs_root_kobjects", SF.ROOT_BLOB_SIZE)
+@kdata("__sysfs_root_kobjects", SF.ROOT_BLOB_SIZE, static=True)
 def _root_kobjects(kernel: Kernel) -> bytes:
     fs = kernel.sysfs
     if not fs.root_base:
@@ -68,7 +68,7 @@ def _root_kobjects(kernel: Kernel) -> bytes:
     return fs.root_image
 
 
-@kdata("kobj_sysfs_ops", 16, gpl=True)
+@kdata("kobj_sysfs_ops", 16, gpl=True, static=True)
 def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
     """The kernel's sysfs_ops for kobj_attribute files; the kernel serves them itself
     (kernel/sysfs.py), so the object only needs its address."""
@@ -76,7 +76,7 @@ def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
 
 
 def _root_pointer(name: str, offset: int) -> None:
-    @kdata(name, 8)
+    @kdata(name, 8, static=True)
     def _ptr(kernel: Kernel) -> bytes:
         base = kernel.symbol_address("__sysfs_root_kobjects") or 0
         return (base + offset).to_bytes(8, "little")

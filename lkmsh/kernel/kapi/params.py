@@ -1,0 +1,126 @@
+"""param_set_*/param_get_* and the kernel's struct kernel_param_ops (<linux/moduleparam.h>).
+
+``param_ops_<type>`` are kernel data whose ``set``/``get`` point at these
+functions, so a module's own ops may call them (``return param_set_int(val,
+kp);``) or reuse the kernel's ops. The get functions write with a newline,
+as 6.1's ``sysfs_emit`` based ones do. kernel/params.py does the parsing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel import params as P
+from lkmsh.kernel.kapi.common import cstr, owner
+from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.layout import PAGE_SIZE
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+    from lkmsh.kernel.kernel import Kernel
+
+_ARG = P.KERNEL_PARAM.off("arg")
+#: Types whose get is another type's (a macro in the header, as Linux).
+_GET_AS = {P.ParamType.BINT: "int", P.ParamType.BOOL_ENABLE_ONLY: "bool"}
+
+
+def _spec(ctx: CallContext, kp: int, t: P.ParamType) -> P.ParamSpec:
+    name = cstr(ctx, ctx.mem.read_u64(kp + P.KERNEL_PARAM.off("name")), 256).decode(
+        "utf-8", "replace"
+    )
+    arg = ctx.mem.read_u64(kp + _ARG)
+    if t is P.ParamType.STRING:
+        maxlen = ctx.mem.read_u32(arg + P.KPARAM_STRING.off("maxlen"))
+        string = ctx.mem.read_u64(arg + P.KPARAM_STRING.off("string"))
+        return P.ParamSpec(name, kp, string, t, 0, 1, 0, 0, 0, maxlen)
+    return P.ParamSpec(name, kp, arg, t, 0, P.SIZES.get(t, 0), 0, 0)
+
+
+def _set(ctx: CallContext, t: P.ParamType) -> int:
+    val = cstr(ctx, ctx.arg(0)).decode("utf-8", "replace") if ctx.arg(0) else None
+    spec = _spec(ctx, ctx.arg(1), t)
+    try:
+        P.set_one(ctx.mem, ctx.kernel.heap, spec, val, owner(ctx), ctx.kernel.log)
+    except P.ParamError as exc:
+        return -exc.err
+    return 0
+
+
+def _get(ctx: CallContext, t: P.ParamType) -> int:
+    text = (P.format_value(ctx.mem, _spec(ctx, ctx.arg(1), t)) + "\n").encode()
+    text = text[: PAGE_SIZE - 1]
+    ctx.mem.write(ctx.arg(0), text + b"\0")
+    return len(text)
+
+
+def _pair(t: P.ParamType) -> None:
+    n = t.type_name
+
+    @kapi(f"param_set_{n}", f"int param_set_{n}(const char *val, const struct kernel_param *kp)")
+    def _s(ctx: CallContext) -> int:
+        return _set(ctx, t)
+
+    if t not in _GET_AS:
+
+        @kapi(f"param_get_{n}", f"int param_get_{n}(char *buffer, const struct kernel_param *kp)")
+        def _g(ctx: CallContext) -> int:
+            return _get(ctx, t)
+
+
+for _t in P.SIZES:
+    _pair(_t)
+
+
+@kapi(
+    "param_set_copystring",
+    "int param_set_copystring(const char *val, const struct kernel_param *kp)",
+)
+def param_set_copystring(ctx: CallContext) -> int:
+    return _set(ctx, P.ParamType.STRING)
+
+
+@kapi("param_get_string", "int param_get_string(char *buffer, const struct kernel_param *kp)")
+def param_get_string(ctx: CallContext) -> int:
+    return _get(ctx, P.ParamType.STRING)
+
+
+@kapi("param_free_charp", "void param_free_charp(void *arg)")
+def param_free_charp(ctx: CallContext) -> None:
+    ptr = ctx.mem.read_u64(ctx.arg(0))
+    heap = ctx.kernel.heap
+    a = heap.lookup(ptr) if ptr else None
+    if a is not None and a.managed:
+        heap.free(ptr)
+
+
+#: set, get (names of the functions above) and flags of each kernel ops
+_OPS: dict[P.ParamType, tuple[str, str, int]] = {
+    **{
+        t: (
+            f"param_set_{t.type_name}",
+            f"param_get_{_GET_AS.get(t, t.type_name)}",
+            P.KERNEL_PARAM_OPS_FL_NOARG if t in P.NOARG_TYPES else 0,
+        )
+        for t in P.SIZES
+    },
+    P.ParamType.STRING: ("param_set_copystring", "param_get_string", 0),
+}
+
+
+def _ops_data(t: P.ParamType) -> None:
+    @kdata(t.ops_symbol, P.KERNEL_PARAM_OPS.size, static=True)
+    def _bytes(kernel: Kernel) -> bytes:
+        if t is P.ParamType.ARRAY:  # the kernel decodes arrays itself (params.py)
+            return bytes(P.KERNEL_PARAM_OPS.size)
+        setter, getter, flags = _OPS[t]
+        free = kernel.symbol_address("param_free_charp") if t is P.ParamType.CHARP else 0
+        return (
+            flags.to_bytes(8, "little")
+            + (kernel.symbol_address(setter) or 0).to_bytes(8, "little")
+            + (kernel.symbol_address(getter) or 0).to_bytes(8, "little")
+            + (free or 0).to_bytes(8, "little")
+        )
+
+
+for _t in P.KERNEL_TYPES:
+    _ops_data(_t)

@@ -232,47 +232,70 @@ def test_two_sources_link_into_one_module(tmp_path):
 
 # --- parameters ----------------------------------------------------------------
 
-PARAM = struct.Struct("<QQIHHIIQ")
+PARAM = struct.Struct("<QQQHbBxxxxQ")  # struct kernel_param, Linux 6.1's layout
 
 
-def params(ko: Ko) -> dict[str, tuple[int, int, int, int, bool]]:
-    """name -> (type, perm, elem_size, max, has_num) decoded from __param."""
+def params(ko: Ko) -> dict[str, tuple[str, int, int, int]]:
+    """name -> (ops symbol, perm, level, flags) decoded from __param."""
     data = ko.section("__param").data()
     assert len(data) % PARAM.size == 0
     relocs = {r.offset: r for r in ko.relocs("__param")}
     out = {}
     for base in range(0, len(data), PARAM.size):
-        _, _, ptype, perm, esize, cap, pad, _ = PARAM.unpack_from(data, base)
-        assert pad == 0
+        _, _, _, perm, level, flags, _ = PARAM.unpack_from(data, base)
         name = ko.resolve_string(relocs[base])
-        assert base + 8 in relocs, "arg must point at the variable"
-        out[name] = (ptype, perm, esize, cap, base + 32 in relocs)
+        assert relocs[base + 8].symbol == "__this_module", "mod is THIS_MODULE"
+        assert base + 32 in relocs, "arg must point at the variable"
+        out[name] = (relocs[base + 16].symbol, perm, level, flags)
     return out
+
+
+def param_array(ko: Ko, name: str) -> tuple[int, int, str, str | None]:
+    """(max, elemsize, element ops, num's target) of @name's struct kparam_array."""
+    data = ko.section("__param").data()
+    relocs = {r.offset: r for r in ko.relocs("__param")}
+    for base in range(0, len(data), PARAM.size):
+        if ko.resolve_string(relocs[base]) != name:
+            continue
+        arg = relocs[base + 32]
+        syms = ko.symbols()
+        if arg.symbol in syms and syms[arg.symbol]["st_info"]["type"] != "STT_SECTION":
+            sym = syms[arg.symbol]
+            section = ko.elf.get_section(sym["st_shndx"]).name
+            at = sym["st_value"] + arg.addend
+        else:
+            section, at = arg.symbol, arg.addend
+        cap, esize = struct.unpack_from("<II", ko.section(section).data(), at)
+        arr = {r.offset - at: r for r in ko.relocs(section) if at <= r.offset < at + 32}
+        return cap, esize, arr[16].symbol, arr[8].symbol if 8 in arr else None
+    raise KeyError(name)
 
 
 def test_hello_params_are_described_in_param_section(built):
     assert params(built["hello"]) == {
-        "who": (10, 0o644, 8, 0, False),
-        "times": (4, 0o644, 4, 0, False),
-        "nums": (4, 0o444, 4, 4, True),
+        "who": ("param_ops_charp", 0o644, -1, 0),
+        "times": ("param_ops_int", 0o644, -1, 0),
+        "nums": ("param_array_ops", 0o444, -1, 0),
     }
+    assert param_array(built["hello"], "nums")[:3] == (4, 4, "param_ops_int")
 
 
-def test_every_scalar_param_type_has_its_abi_code(built):
+def test_every_scalar_param_type_has_its_kernel_ops(built):
     p = params(built["everything"])
     assert {name: v[0] for name, v in p.items()} == {
-        "answer": 4,
-        "size": 7,
-        "flag": 8,
-        "inverted": 9,
-        "octet": 1,
-        "sh": 2,
-        "ush": 3,
-        "ui": 5,
-        "lg": 6,
-        "names": 10,
+        "answer": "param_ops_int",
+        "size": "param_ops_ulong",
+        "flag": "param_ops_bool",
+        "inverted": "param_ops_invbool",
+        "octet": "param_ops_byte",
+        "sh": "param_ops_short",
+        "ush": "param_ops_ushort",
+        "ui": "param_ops_uint",
+        "lg": "param_ops_long",
+        "names": "param_array_ops",
     }
-    assert p["names"][2:] == (8, 3, False)  # charp array, no count pointer
+    # a charp array, no count pointer
+    assert param_array(built["everything"], "names") == (3, 8, "param_ops_charp", None)
     assert "parmtype=names:array of charp" in built["everything"].modinfo()
 
 
@@ -376,7 +399,14 @@ def test_shared_build_is_an_et_dyn_module_with_the_same_sections(built):
 
 
 def test_everything_module_only_needs_kernel_api_functions(built):
-    assert built["everything"].undefined() == {
+    # module_param's kernel_param_ops are the kernel's data, as in Linux
+    ops = {
+        f"param_ops_{t}"
+        for t in ["int", "ulong", "bool", "invbool", "byte", "short", "ushort", "uint", "long"]
+    }
+    assert built["everything"].undefined() - ops == {
+        "param_array_ops",
+        "param_ops_charp",
         "printk",
         "__warn_printk",
         "jiffies",

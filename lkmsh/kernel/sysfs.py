@@ -165,6 +165,13 @@ def root_blob(base: int, sysfs_ops: int) -> bytes:
     return bytes(blob)
 
 
+def call_module_code(kernel: Any, fn: int, args: list[int]) -> int:
+    """Call ``fn`` as the code of the module it is in (THIS_MODULE for its kernel calls)."""
+    owner = next((m for m in kernel.module_list_all() if m.contains(fn)), None)
+    with kernel.running(owner):
+        return kernel.call(fn, args)
+
+
 @dataclass
 class KObj:
     """A kobject that is in sysfs: its directory, and the module that added it."""
@@ -348,9 +355,7 @@ class Sysfs(Component):
         return mem.read_u64(ops + (OPS_STORE if store else OPS_SHOW)), False
 
     def _call(self, kernel: Kernel, fn: int, args: list[int]) -> int:
-        owner = next((m for m in kernel.module_list_all() if m.contains(fn)), None)
-        with kernel.running(owner):
-            return to_signed(kernel.call(fn, args))
+        return to_signed(call_module_code(kernel, fn, args))
 
     def _page(self, kernel: Kernel) -> int:
         buf = kernel.heap.alloc(PAGE_SIZE, KERNEL_OWNER, 0, zero=True, managed=True)

@@ -19,7 +19,7 @@
 #include <linux/stringify.h>
 #include <linux/types.h>
 #include <linux/stat.h>
-#include <linux/build_bug.h>
+#include <linux/kernel.h>
 
 #ifndef __ASSEMBLY__
 
@@ -104,19 +104,6 @@ struct kparam_array {
 	void *elem;					/* 24 */
 };
 
-#ifndef VERIFY_OCTAL_PERMISSIONS
-#define VERIFY_OCTAL_PERMISSIONS(perms)						\
-	(BUILD_BUG_ON_ZERO((perms) < 0) +					\
-	 BUILD_BUG_ON_ZERO((perms) > 0777) +					\
-	 /* USER_READABLE >= GROUP_READABLE >= OTHER_READABLE */		\
-	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 4) < (((perms) >> 3) & 4)) +	\
-	 BUILD_BUG_ON_ZERO((((perms) >> 3) & 4) < ((perms) & 4)) +		\
-	 /* USER_WRITABLE >= GROUP_WRITABLE */					\
-	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 2) < (((perms) >> 3) & 2)) +	\
-	 /* OTHER_WRITABLE?  Generally considered a bad idea. */		\
-	 BUILD_BUG_ON_ZERO((perms) & 2) +					\
-	 (perms))
-#endif
 
 extern struct module __this_module;
 

@@ -12,7 +12,7 @@
 #define _LKMSH_LINUX_SYSFS_H
 
 #include <linux/compiler.h>
-#include <linux/build_bug.h>
+#include <linux/kernel.h>
 #include <linux/stringify.h>
 #include <linux/types.h>
 #include <linux/stat.h>
@@ -30,20 +30,6 @@ struct attribute {
 	umode_t			mode;		/*  8 */
 };
 
-/* As Linux: sysfs files may not be world-writable, and others may not read more than the owner. */
-#ifndef VERIFY_OCTAL_PERMISSIONS
-#define VERIFY_OCTAL_PERMISSIONS(perms)						\
-	(BUILD_BUG_ON_ZERO((perms) < 0) +					\
-	 BUILD_BUG_ON_ZERO((perms) > 0777) +					\
-	 /* USER_READABLE >= GROUP_READABLE >= OTHER_READABLE */		\
-	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 4) < (((perms) >> 3) & 4)) +	\
-	 BUILD_BUG_ON_ZERO((((perms) >> 3) & 4) < ((perms) & 4)) +		\
-	 /* USER_WRITABLE >= GROUP_WRITABLE */					\
-	 BUILD_BUG_ON_ZERO((((perms) >> 6) & 2) < (((perms) >> 3) & 2)) +	\
-	 /* OTHER_WRITABLE?  Generally considered a bad idea. */		\
-	 BUILD_BUG_ON_ZERO((perms) & 2) +					\
-	 (perms))
-#endif
 
 #define sysfs_attr_init(attr) do {} while (0)
 

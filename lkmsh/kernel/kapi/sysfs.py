@@ -87,10 +87,7 @@ for _n, _off in SF.ROOT_POINTERS.items():
 
 
 def _call_module(ctx: CallContext, fn: int, args: list[int]) -> int:
-    kernel = ctx.kernel
-    mod = next((m for m in kernel.module_list_all() if m.contains(fn)), None)
-    with kernel.running(mod):
-        return kernel.call(fn, args)
+    return SF.call_module_code(ctx.kernel, fn, args)
 
 
 # -- naming ------------------------------------------------------------------------
@@ -357,14 +354,17 @@ def kobject_get(ctx: CallContext) -> int:
     return get(ctx, ctx.arg(0))
 
 
-@kapi("kobject_get_unless_zero", "struct kobject *kobject_get_unless_zero(struct kobject *kobj)")
-def kobject_get_unless_zero(ctx: CallContext) -> int:
-    kobj = ctx.arg(0)
+def _get_unless_zero(ctx: CallContext, kobj: int) -> int:
     if not kobj:
         return 0
     if not _fs(ctx).is_root(kobj) and ctx.mem.read_u32(kobj + SF.KOBJ_KREF) == 0:
         return 0
     return get(ctx, kobj)
+
+
+@kapi("kobject_get_unless_zero", "struct kobject *kobject_get_unless_zero(struct kobject *kobj)")
+def kobject_get_unless_zero(ctx: CallContext) -> int:
+    return _get_unless_zero(ctx, ctx.arg(0))
 
 
 @kapi("kobject_put", "void kobject_put(struct kobject *kobj)")
@@ -508,14 +508,8 @@ def kset_find_obj(ctx: CallContext) -> int:
     kset, name = ctx.arg(0), decode(cstr(ctx, ctx.arg(1), NAME_MAX))
     for k in _fs(ctx).kobjects.values():
         if k.name == name and ctx.mem.read_u64(k.addr + SF.KOBJ_KSET) == kset:
-            return kobject_get_unless_zero_addr(ctx, k.addr)
+            return _get_unless_zero(ctx, k.addr)
     return 0
-
-
-def kobject_get_unless_zero_addr(ctx: CallContext, kobj: int) -> int:
-    if ctx.mem.read_u32(kobj + SF.KOBJ_KREF) == 0:
-        return 0
-    return get(ctx, kobj)
 
 
 # -- attribute files ---------------------------------------------------------------------

@@ -176,8 +176,11 @@ class GpioChip(Component):
         line = self.line(pin)
         if kind not in PERIPHERALS:
             raise GpioError(f"unknown part '{kind}' (one of {', '.join(PERIPHERALS)})", E.EINVAL)
-        if kind == "dht11":
-            Dht11(**props)  # validates the properties
+        allowed = {"dht11": ("temp", "humidity")}.get(kind, ())
+        unknown = sorted(set(props) - set(allowed))
+        if unknown:
+            what = f"({', '.join(allowed)})" if allowed else "(it takes none)"
+            raise GpioError(f"a {kind} has no property {unknown[0]} {what}", E.EINVAL)
         line.peripheral = {"kind": kind, "level": 1 if kind == "dht11" else 0, **props}
         if not line.output and kind != "led":
             self._set_level(line, self._outside_level(line), "shell")

@@ -223,6 +223,8 @@ class PlatformBus(Component):
 
     def add_board_device(self, name: str, props: dict[str, PropValue]) -> PDevice:
         """A device the board has (the shell's), with a device-tree node of ``props``."""
+        if not name or "/" in name or name in (".", "..") or len(name) > 63:
+            raise PlatformError(f"bad device name '{name}'", E.EINVAL)
         addr = self._alloc(PDEV.size)
         text = self._string(name)
         self.unadded[addr] = [text]

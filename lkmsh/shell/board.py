@@ -105,8 +105,8 @@ def gpio(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
             k.gpio_attach(pin, words[1], **props)
         elif action == "detach":
             k.gpio_attach(pin, None)
-    except (KernelError, TypeError) as exc:
-        ctx.fail(getattr(exc, "message", "") or str(exc))
+    except KernelError as exc:
+        ctx.fail(exc.message or exc.strerror)
         return None
     return DoneView({"action": action, "pin": pin})
 

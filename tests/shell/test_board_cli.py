@@ -222,3 +222,14 @@ def test_device_console_and_send_reach_a_uart_driver(lkmsh, tmp_path):
     assert ok(lkmsh("dmesg")).stdout.splitlines()[-1].endswith('tiny_uart: got "ping"')
     r = lkmsh("device", "console", "nothing")
     assert (r.returncode, r.stderr) == (1, "device: nothing has no UART\n")
+
+
+def test_board_input_mistakes_are_named(lkmsh):
+    r = lkmsh("gpio", "attach", "3", "dht11", "colour=2")
+    assert (r.returncode, r.stderr) == (
+        1, "gpio: a dht11 has no property colour (temp, humidity)\n"
+    )  # fmt: skip
+    r = lkmsh("gpio", "attach", "3", "led", "temp=2")
+    assert (r.returncode, r.stderr) == (1, "gpio: a led has no property temp (it takes none)\n")
+    r = lkmsh("device", "add", "platform", "a/b", "compatible=x")
+    assert (r.returncode, r.stderr) == (1, "device: bad device name 'a/b'\n")

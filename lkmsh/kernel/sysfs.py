@@ -319,7 +319,8 @@ class Sysfs(Component):
         node = self.vfs.add(
             entry.path, _AttrOps(self, entry), S.S_IFREG | (entry.mode & 0o777), owner=entry.owner
         )
-        node.size = PAGE_SIZE if not entry.binary else node.size  # as sysfs's stat shows
+        if not entry.binary:
+            node.size = PAGE_SIZE  # what stat shows of a sysfs attribute
 
     def remove_file(self, path: str) -> AttrFile | None:
         entry = self.files.pop(path, None)

@@ -1,4 +1,4 @@
-"""sysfs and debugfs on an arm64 kernel: the kernel's kobject samples and debugfs values."""
+"""sysfs and debugfs on an arm64 kernel: the kobject and kset modules and debugfs values."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _load(k, tmp_path, source: str, name: str):
 
 
 def test_kset_example_on_arm64(k, tmp_path):
-    _load(k, tmp_path, "kset-example.c", "kset_example")
+    _load(k, tmp_path, "kset_objects.c", "kset_example")
     k.write_file("/sys/kernel/kset_example/bar/baz", b"31\n")
     assert k.read_file("/sys/kernel/kset_example/bar/baz") == b"31\n"
     assert k.read_file("/sys/kernel/kset_example/foo/baz") == b"0\n"
@@ -36,7 +36,7 @@ def test_kset_example_on_arm64(k, tmp_path):
 
 
 def test_kobject_example_and_debugfs_values_on_arm64(k, tmp_path):
-    _load(k, tmp_path, "kobject-example.c", "kobject_example")
+    _load(k, tmp_path, "kobj_values.c", "kobject_example")
     k.write_file("/sys/kernel/kobject_example/baz", b"-4\n")
     assert k.read_file("/sys/kernel/kobject_example/baz") == b"-4\n"
     _load(k, tmp_path, "debugfs_values.c", "dbgvals")

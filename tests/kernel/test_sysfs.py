@@ -1,8 +1,8 @@
 """sysfs: kobjects as /sys directories, attributes read and written through module code.
 
-The modules under tests/kernel/modules are the kernel's own samples
-(samples/kobject/kobject-example.c and kset-example.c, Linux 6.x, GPL-2.0)
-and the Linux Kernel Module Programming Guide's hello-sysfs.c, unmodified.
+The modules under tests/kernel/modules (kobj_values.c, kset_objects.c,
+sysfs_variable.c) are lkmsh's own, written the way the kernel's kobject
+samples and the module programming guide's first sysfs example are written.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pytestmark = needs_gcc
 
 @pytest.fixture
 def kobject_example(kernel, build):
-    return kernel.module_load(build(HERE_MODULES / "kobject-example.c", "kobject_example"))
+    return kernel.module_load(build(HERE_MODULES / "kobj_values.c", "kobject_example"))
 
 
 def test_kobject_example_makes_its_directory_and_files(kernel, kobject_example):
@@ -62,7 +62,7 @@ def test_unloading_kobject_example_removes_its_directory(kernel, kobject_example
 
 
 def test_kset_example_objects_have_their_own_values_and_are_released(kernel, build):
-    m = kernel.module_load(build(HERE_MODULES / "kset-example.c", "kset_example"))
+    m = kernel.module_load(build(HERE_MODULES / "kset_objects.c", "kset_example"))
     base = "/sys/kernel/kset_example"
     assert sorted(e.name for e in kernel.listdir(base)) == ["bar", "baz", "foo"]
     assert sorted(e.name for e in kernel.listdir(f"{base}/baz")) == ["bar", "baz", "foo"]
@@ -81,7 +81,7 @@ def test_kset_example_objects_have_their_own_values_and_are_released(kernel, bui
 
 
 def test_the_samples_survive_a_save_and_restore(kernel, build):
-    kernel.module_load(build(HERE_MODULES / "kset-example.c", "kset_example"))
+    kernel.module_load(build(HERE_MODULES / "kset_objects.c", "kset_example"))
     kernel.write_file("/sys/kernel/kset_example/foo/foo", b"99\n")
     again = Kernel.from_state(kernel.export_state())
     assert again.read_file("/sys/kernel/kset_example/foo/foo") == b"99\n"
@@ -91,8 +91,8 @@ def test_the_samples_survive_a_save_and_restore(kernel, build):
     assert again.heap.allocations("kset_example") == []
 
 
-def test_hello_sysfs_from_the_programming_guide(kernel, build):
-    kernel.module_load(build(HERE_MODULES / "hello-sysfs.c", "hello_sysfs"))
+def test_a_sysfs_variable_as_the_programming_guide_makes_one(kernel, build):
+    kernel.module_load(build(HERE_MODULES / "sysfs_variable.c", "hello_sysfs"))
     assert "mymodule: initialised" in " ".join(texts(kernel))
     path = "/sys/kernel/mymodule/myvariable"
     assert stat.filemode(kernel.stat(path).mode) == "-rw-rw----"

@@ -20,7 +20,7 @@ pytestmark = [
 
 
 def test_kobject_example_written_and_read_across_processes(lkmsh, tmp_path):
-    ko = build_module([MODULES / "kobject-example.c"], tmp_path / "kobject_example.ko")
+    ko = build_module([MODULES / "kobj_values.c"], tmp_path / "kobject_example.ko")
     assert lkmsh("insmod", str(ko)).returncode == 0
     r = lkmsh("-c", "echo 5 > /sys/kernel/kobject_example/foo")
     assert (r.returncode, r.stderr) == (0, "")

@@ -36,6 +36,10 @@ class Profile:
     symbols: int = 100_000
     lookups: int = 200_000
     kernel_calls: int = 100_000  # ktime_get_ns calls a sample (a fifth as many kmalloc pairs)
+    sort_ints: int = 10_000
+    memcpys: int = 100_000
+    crc_bytes: int = 1 << 20
+    kunit_cases: int = 200
 
 
 PROFILES = {
@@ -53,6 +57,10 @@ PROFILES = {
         symbols=1_000,
         lookups=2_000,
         kernel_calls=2_000,
+        sort_ints=200,
+        memcpys=1_000,
+        crc_bytes=4096,
+        kunit_cases=5,
     ),
 }
 
@@ -75,6 +83,8 @@ class Bench:
             self.many_modules,
             self.emulation,
             self.kernel_calls,
+            self.kernel_library,
+            self.kunit_suite,
             self.symbol_lookups,
             self.state_file,
             self.depmod_modinfo,
@@ -416,6 +426,107 @@ class Bench:
                 note="CPU time per pair (two kernel calls); 28x the bare callback is DESIGN.md's "
                 "4 us",
             ),
+        ]
+
+    # -- the kernel library (lkmsh/klib) -------------------------------------------
+    def kernel_library(self) -> list[Figure]:
+        """sort with a module compare, memcpy calls, crc32: module code vs the same C natively."""
+        from lkmsh.kernel.kernel import Kernel
+
+        k = Kernel()
+        k.module_load(self.work.klib_ko)
+        exe = str(self.work.klib_native)
+        work = [
+            (
+                "klib_sort",
+                "sort",
+                self.p.sort_ints,
+                f"sort() of {self.p.sort_ints} ints, module compare",
+            ),
+            (
+                "klib_memcpy",
+                "memcpy",
+                self.p.memcpys,
+                f"{self.p.memcpys} memcpy() calls of 64 bytes",
+            ),
+            (
+                "klib_crc32",
+                "crc32",
+                self.p.crc_bytes,
+                f"crc32_le() of {self.p.crc_bytes >> 10} KiB",
+            ),
+        ]
+        figures = []
+        for key, what, n, title in work:
+            addr = k.symbol_address(f"klib_bench_{what}")
+            assert addr is not None
+
+            def emulated(addr: int = addr, n: int = n) -> float:
+                t = time.perf_counter()
+                k.call(addr, [n])
+                return time.perf_counter() - t
+
+            def native(what: str = what, n: int = n) -> float:
+                out = subprocess.run(
+                    [exe, what, str(n)], capture_output=True, text=True, check=True
+                )
+                return int(out.stdout.split()[0]) / 1e9
+
+            sa, sb = interleave(emulated, native, self.p.heavy)
+            assert sb is not None
+            note = "the call from Python into the module included"
+            if what == "memcpy":
+                note = "memcpy with a size unknown to gcc is a call: a Python trap per call"
+            figures.append(
+                Figure(
+                    key,
+                    title,
+                    Unit.SECONDS,
+                    sa,
+                    sb,
+                    "same C, native",
+                    Budget(BudgetKind.RATIO_AT_MOST, 20.0),
+                    note=note,
+                )
+            )
+        k.module_unload("klib_bench")
+        return figures
+
+    def kunit_suite(self) -> list[Figure]:
+        """A KUnit suite loaded, run and unloaded in-process vs its case bodies run natively."""
+        from lkmsh.kernel.kernel import Kernel
+
+        n = self.p.kunit_cases
+        ko, exe = self.work.kunit_suite(n)
+        data = ko.read_bytes()
+        k = Kernel()
+
+        def emulated() -> float:
+            t = time.perf_counter()
+            k.module_load(data)
+            elapsed = time.perf_counter() - t
+            k.module_unload(ko.stem)
+            k.dmesg_clear()
+            return elapsed
+
+        def native() -> float:
+            out = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+            return int(out.stderr.split()[0]) / 1e9
+
+        sa, sb = interleave(emulated, native, self.p.heavy)
+        assert sb is not None
+        return [
+            Figure(
+                "kunit_suite",
+                f"a {n}-case KUnit suite: load, run, KTAP, unload",
+                Unit.SECONDS,
+                sa,
+                sb,
+                "case bodies, native loop",
+                Budget(BudgetKind.RATIO_AT_MOST, 20.0),
+                note=f"{sa.median / n * 1e6:.0f} us per case in lkmsh; the native loop has no"
+                " per-case kthread as Linux's KUnit has",
+            )
         ]
 
     # -- symbols -------------------------------------------------------------------

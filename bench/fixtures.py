@@ -134,6 +134,69 @@ class Workdir:
     def spin_native(self) -> Path:
         return self.native("spin_native")
 
+    @cached_property
+    def klib_ko(self) -> bytes:
+        return self.build("klib_bench.c", "klib_bench")
+
+    @cached_property
+    def klib_native(self) -> Path:
+        """klib_body.h on the host, over lkmsh's own klib sources compiled natively."""
+        klib = Path(__file__).resolve().parent.parent / "lkmsh" / "klib"
+        exe = self.root / "klib_native"
+        subprocess.run(
+            ["gcc", "-O2", f"-I{CSRC}", f"-I{klib}", str(CSRC / "klib_native.c")]
+            + [str(klib / "sort.c"), str(klib / "crc.c"), "-o", str(exe)],
+            check=True,
+            capture_output=True,
+        )
+        return exe
+
+    def kunit_suite(self, cases: int) -> tuple[Path, Path]:
+        """A KUnit module of ``cases`` cases (a few expectations each) and the same bodies
+        as a native program that runs them all (the baseline)."""
+        body = "".join(
+            f"static void case_{i}(struct kunit *test)\n{{\n"
+            f"\tint v = {i} * 3;\n\n\tKUNIT_EXPECT_EQ(test, v % 3, 0);\n"
+            f"\tKUNIT_EXPECT_GE(test, v, {i});\n\tKUNIT_EXPECT_TRUE(test, v != -1);\n}}\n\n"
+            for i in range(cases)
+        )
+        table = "".join(f"\tKUNIT_CASE(case_{i}),\n" for i in range(cases))
+        src = self.root / f"kunit{cases}.c"
+        src.write_text(
+            "#include <kunit/test.h>\n\n"
+            + body
+            + f"static struct kunit_case cases[] = {{\n{table}\t{{}}\n}};\n\n"
+            + 'static struct kunit_suite suite = {\n\t.name = "bench",\n'
+            + '\t.test_cases = cases,\n};\nkunit_test_suite(suite);\nMODULE_LICENSE("GPL");\n'
+        )
+        native = self.root / f"kunit{cases}_native.c"
+        native.write_text(
+            "#include <stdio.h>\n#include <time.h>\n"
+            "struct kunit { int failed; };\n"
+            "#define KUNIT_EXPECT_EQ(t, a, b) ((t)->failed |= !((a) == (b)))\n"
+            "#define KUNIT_EXPECT_GE(t, a, b) ((t)->failed |= !((a) >= (b)))\n"
+            "#define KUNIT_EXPECT_TRUE(t, c) ((t)->failed |= !(c))\n"
+            + body.replace("static void", "__attribute__((noinline)) static void")
+            + "static void (*cases[])(struct kunit *) = {\n"
+            + "".join(f"\tcase_{i},\n" for i in range(cases))
+            + "};\nint main(void)\n{\n\tstruct timespec a, b;\n\tint i, failed = 0;\n"
+            "\tclock_gettime(CLOCK_MONOTONIC, &a);\n"
+            "\tfor (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {\n"
+            "\t\tstruct kunit t = { 0 };\n\t\tcases[i](&t);\n"
+            '\t\tprintf("    ok %d - case_%d\\n", i + 1, i);\n\t\tfailed |= t.failed;\n\t}\n'
+            "\tclock_gettime(CLOCK_MONOTONIC, &b);\n"
+            '\tfprintf(stderr, "%lld\\n", (long long)(b.tv_sec - a.tv_sec) * 1000000000LL'
+            " + (b.tv_nsec - a.tv_nsec));\n\treturn failed;\n}\n"
+        )
+        ko = self.root / f"kunit{cases}.ko"
+        exe = self.root / f"kunit{cases}_native"
+        from lkmsh.build import build_module
+
+        if not ko.exists():
+            build_module([src], ko)
+        subprocess.run(["gcc", "-O2", str(native), "-o", str(exe)], check=True, capture_output=True)
+        return ko, exe
+
     def leaf_modules(self, n: int) -> list[tuple[str, bytes]]:
         return [(module_name(i), patched(self.leaf_template, module_name(i))) for i in range(n)]
 

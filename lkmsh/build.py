@@ -113,6 +113,7 @@ WARNINGS = (
     "-Wall",
     "-Wundef",
     "-Wno-unused-function",
+    "-Wno-pointer-sign",  # as kbuild: u8 * and char * buffers mix freely in kernel code
     "-Werror=implicit-function-declaration",
     "-Werror=implicit-int",
     "-Werror=return-type",

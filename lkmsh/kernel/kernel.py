@@ -30,10 +30,12 @@ from lkmsh.errors import (
     UnknownSymbol,
 )
 from lkmsh.kernel import sysmodule
+from lkmsh.kernel import klib
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
+from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.cstructs import MODULE
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
@@ -46,13 +48,16 @@ from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
+from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
+from lkmsh.kernel.random import Random
 from lkmsh.kernel.release import VERMAGIC
+from lkmsh.kernel.slabcache import SlabCaches
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
@@ -109,6 +114,8 @@ class KernelConfig:
     #: the soft-lockup watchdog: wall-clock seconds per call into module code
     timeout_s: float = 10.0
     dmesg_bytes: int = 128 << 10
+    #: Linux's kunit.filter_glob: "suite_glob" or "suite_glob.case_glob" (None: every case)
+    kunit_filter_glob: str | None = None
 
 
 class Kernel:
@@ -136,6 +143,10 @@ class Kernel:
         self.user = UserMemory(self.mem, self.config.arch)
         self.sysfs = self.add_component(Sysfs(self.heap, self.vfs))
         self.debugfs = self.add_component(DebugFS(self.heap, self.vfs))
+        self.random = self.add_component(Random())
+        self.slab_caches = self.add_component(SlabCaches())
+        self.crypto = self.add_component(Crypto())
+        self.kunit = self.add_component(KUnit(self))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
@@ -188,6 +199,18 @@ class Kernel:
         data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data(everything=True)
+        self._boot_klib()
+
+    def _boot_klib(self) -> None:
+        """Map the kernel library (lkmsh's own C, see klib.py) and export its functions."""
+        self.klib = klib.image(self.arch.name)
+        if self.klib is None:
+            return
+        size = _pages(len(self.klib.data))
+        self.mem.map(klib.KLIB_BASE, size, Perm.R | Perm.X, "kernel:lib", owner="kernel")
+        self.mem.write(klib.KLIB_BASE, self.klib.data)
+        for s in self.klib.symbols:
+            self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, False))
 
     def add_component(self, component: C) -> C:
         """Register a stateful part (see component.py); returns it."""
@@ -237,6 +260,11 @@ class Kernel:
             from lkmsh.kernel.kapi.bug import page_fault
 
             raise page_fault(ctx, err) from None
+
+    def kernel_function_at(self, addr: int) -> str | None:
+        """The kernel API function whose slot starts at ``addr``, if one does."""
+        f = self._slots.get(addr)
+        return f.name if f is not None else None
 
     @property
     def current_module(self) -> Module | None:
@@ -347,6 +375,9 @@ class Kernel:
         if f is not None and self.trap_range[0] <= addr < self.trap_range[1]:
             return f"{f.name}+{addr % SLOT_SIZE:#x}/{SLOT_SIZE:#x}"
         look = addr - 1 if ret else addr
+        lib = self.klib.symbol_at(look) if self.klib is not None else None
+        if lib is not None:
+            return f"{lib.name}+{addr - lib.addr:#x}/{lib.size:#x}"
         for m in self._modules.values():
             if m.contains(look):
                 s = m.symbol_at(look)
@@ -678,6 +709,12 @@ class Kernel:
             )
             self.log.emit(4, "do_init_module: loading module anyway...")
         module.state = ModuleState.RUNNING
+        # the MODULE_STATE_LIVE notifier: KUnit runs the module's suites
+        self._current.append(module)
+        try:
+            self.kunit.module_live(module)
+        finally:
+            self._current.pop()
         return ret
 
     @staticmethod
@@ -1073,6 +1110,9 @@ class Kernel:
         out = []
         for addr in sorted(self._slots):
             out.append(f"{addr:016x} T {self._slots[addr].name}\n")
+        if self.klib is not None:
+            for s in self.klib.symbols:
+                out.append(f"{s.addr:016x} T {s.name}\n")
         for addr, d in self._data:
             out.append(f"{addr:016x} D {d.name}\n")
         for m in sorted(self._modules.values(), key=lambda m: m.base):
@@ -1101,6 +1141,7 @@ class Kernel:
                 config=asdict(self.config),
                 meta={
                     "kernel_image": self.image.to_data(),
+                    "klib": {s.name: s.addr for s in self.klib.symbols} if self.klib else {},
                     "taints": self.taints,
                     "load_seq": self._load_seq,
                     "ranges": {
@@ -1128,11 +1169,9 @@ class Kernel:
             image = None
         else:
             image = KernelImage.from_data(saved)
-            check_carried_over(
-                image,
-                image.extended(kapi.kapi_table(), kapi.kdata_table()),
-                RelocLog.used_names(state.components.get("tracing")),
-            )
+            used = RelocLog.used_names(state.components.get("tracing"))
+            check_carried_over(image, image.extended(kapi.kapi_table(), kapi.kdata_table()), used)
+            klib.check_carried_over(state.meta.get("klib") or {}, state.arch, used)
         cfg = KernelConfig(**state.config)
         k = cls(cfg, image)
         for r in state.regions:

@@ -84,6 +84,8 @@ def _interrupts(k: Kernel) -> bytes:
 
 def _gpio(k: Kernel) -> bytes:
     return k.gpio.debugfs_text().encode()
+def _crypto(k: Kernel) -> bytes:
+    return k.crypto.proc_text().encode()
 
 
 def _input_devices(k: Kernel) -> bytes:
@@ -98,6 +100,7 @@ TRACING = "/sys/kernel/tracing"
 
 FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/modules", _modules),
+    KernelFile("/proc/crypto", _crypto),
     KernelFile("/proc/kallsyms", _kallsyms),
     KernelFile("/proc/slabinfo", _slabinfo),
     KernelFile("/proc/devices", _devices),

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.files",
     "lkmsh.shell.devices",
     "lkmsh.shell.board",
+    "lkmsh.shell.kunit",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.

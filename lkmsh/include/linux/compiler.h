@@ -29,6 +29,7 @@
 #define __alias(sym)		__attribute__((__alias__(#sym)))
 #define __copy(sym)		__attribute__((__copy__(sym)))
 #define __pure			__attribute__((__pure__))
+#define __attribute_const__	__attribute__((__const__))
 #define __malloc		__attribute__((__malloc__))
 #define __deprecated		__attribute__((__deprecated__))
 #define fallthrough		__attribute__((__fallthrough__))

@@ -37,6 +37,61 @@ char *kstrdup(const char *s, gfp_t gfp) __malloc;
 char *kstrndup(const char *s, size_t max, gfp_t gfp) __malloc;
 void *kmemdup(const void *src, size_t len, gfp_t gfp) __malloc;
 
+/* lib/string.c and lib/string_helpers.c beyond the basics */
+void *memchr_inv(const void *start, int c, size_t bytes);
+void *memset16(uint16_t *s, uint16_t v, size_t count);
+void *memset32(uint32_t *s, uint32_t v, size_t count);
+void *memset64(uint64_t *s, uint64_t v, size_t count);
+char *strsep(char **s, const char *ct);
+char *skip_spaces(const char *str);
+char *strim(char *s);
+bool sysfs_streq(const char *s1, const char *s2);
+int match_string(const char * const *array, size_t n, const char *string);
+int __sysfs_match_string(const char * const *array, size_t n, const char *s);
+char *strreplace(char *str, char old, char new);
+ssize_t strscpy_pad(char *dest, const char *src, size_t count);
+size_t strlcpy(char *dest, const char *src, size_t size);
+size_t strlcat(char *dest, const char *src, size_t count);
+int strncasecmp(const char *s1, const char *s2, size_t n);
+char *strnchr(const char *s, size_t count, int c);
+char *strchrnul(const char *s, int c);
+char *strpbrk(const char *cs, const char *ct);
+size_t strspn(const char *s, const char *accept);
+size_t strcspn(const char *s, const char *reject);
+char *strnstr(const char *s1, const char *s2, size_t len);
+char *kmemdup_nul(const char *s, size_t len, gfp_t gfp) __malloc;
+
+#define sysfs_match_string(_a, _s) __sysfs_match_string(_a, ARRAY_SIZE(_a), _s)
+
+static inline __must_check char *strstrip(char *str)
+{
+	return strim(str);
+}
+
+/* If str starts with prefix, its length, else 0. */
+static __always_inline size_t str_has_prefix(const char *str, const char *prefix)
+{
+	size_t len = __builtin_strlen(prefix);
+
+	return __builtin_strncmp(str, prefix, len) == 0 ? len : 0;
+}
+
+static inline bool strstarts(const char *str, const char *prefix)
+{
+	return __builtin_strncmp(str, prefix, __builtin_strlen(prefix)) == 0;
+}
+
+static inline void memcpy_and_pad(void *dest, size_t dest_len, const void *src,
+				  size_t count, int pad)
+{
+	if (dest_len > count) {
+		__builtin_memcpy(dest, src, count);
+		__builtin_memset((char *)dest + count, pad, dest_len - count);
+	} else {
+		__builtin_memcpy(dest, src, dest_len);
+	}
+}
+
 #define memcpy(d, s, n)		__builtin_memcpy(d, s, n)
 #define memmove(d, s, n)	__builtin_memmove(d, s, n)
 #define memset(s, c, n)		__builtin_memset(s, c, n)

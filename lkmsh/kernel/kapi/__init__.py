@@ -5,28 +5,38 @@ lists them in slot order.
 """
 
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
+    bitmap,
     chrdev,
+    cmdline,
+    crypto,
     debugfs,
     devattr,
     dma,
     fs,
     gpio,
+    hexdump,
     input,
     io,
     irq,
+    kfifo,
+    kunit,
+    libstring,
     modref,
     params,
     platform,
     printk,
     proc,
+    random,
     scanf,
     seq,
     slab,
+    slabcache,
     string,
     sync,
     sysfs,
     time,
     uaccess,
+    uuid,
 )
 from lkmsh.kernel.kapi.registry import kapi_table, kdata_table, table_digest
 

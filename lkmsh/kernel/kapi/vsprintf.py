@@ -189,6 +189,11 @@ class Formatter:
         return self.read_bytes(ptr, n)
 
     def pointer(self, ext: bytes, ptr: int, width: int, flags: int, precision: int) -> bytes:
+        from lkmsh.kernel.kapi.vsprintf_ext import extension
+
+        extra = extension(self, ext, ptr, width)
+        if extra is not None:
+            return extra
         kind = ext[:1]
         if kind in (b"S", b"s", b"B", b"F", b"f"):
             text = self._symbol(ptr, ext).encode()

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* lkmsh: struct kunit_try_catch, as Linux 6.1's <kunit/try-catch.h>. */
+#ifndef _LKMSH_KUNIT_TRY_CATCH_H
+#define _LKMSH_KUNIT_TRY_CATCH_H
+
+#include <linux/types.h>
+
+typedef void (*kunit_try_catch_func_t)(void *);
+
+struct completion;
+struct kunit;
+
+struct kunit_try_catch {
+	/* private: internal use only. */
+	struct kunit *test;
+	struct completion *try_completion;
+	int try_result;
+	kunit_try_catch_func_t try;
+	kunit_try_catch_func_t catch;
+	void *context;
+};
+
+/* Ends the running test case here (lkmsh unwinds the call; Linux ends the kthread). */
+void __noreturn kunit_try_catch_throw(struct kunit_try_catch *try_catch);
+
+#endif

@@ -1,0 +1,163 @@
+"""More of lib/vsprintf.c's %p extensions, as Linux 6.1 prints them.
+
+``%pU[bBlL]`` UUIDs/GUIDs, ``%pa[p]``/``%pad`` physical and DMA addresses by
+reference, ``%pI6c`` compressed IPv6 (RFC 5952, IPv4-mapped as dotted quad),
+``%*pE[achnops]`` escaped buffers and ``%*pb[l]`` bitmaps (the field width is
+the length, as in Linux). A NULL pointer prints "(null)", an unreadable one
+"(efault)". ``extension()`` returns None for the ones vsprintf.py handles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kapi.vsprintf import Formatter
+
+PAGE_SIZE = 4096
+MASK64 = (1 << 64) - 1
+GUID_ORDER = (3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15)
+#: lib/string_helpers.c's ESCAPE_* classes
+SPACE, SPECIAL, NULL, OCTAL, NP, HEX, NA, NAP = 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80
+ANY = SPACE | OCTAL | SPECIAL | NULL
+_ESCAPE_FLAGS = {
+    ord("a"): ANY,
+    ord("c"): SPACE | SPECIAL,
+    ord("h"): HEX,
+    ord("n"): NULL,
+    ord("o"): OCTAL,
+    ord("p"): NP,
+    ord("s"): SPACE,
+}
+_SPACE_ESC = {0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x0B: b"\\v", 0x0C: b"\\f"}
+_SPECIAL_ESC = {0x5C: b"\\\\", 0x07: b"\\a", 0x1B: b"\\e", 0x22: b'\\"'}
+
+
+def _bad(ptr: int) -> bytes | None:
+    if ptr == 0:
+        return b"(null)"
+    if ptr < PAGE_SIZE or ptr > MASK64 - 4095:
+        return b"(efault)"
+    return None
+
+
+def extension(f: Formatter, ext: bytes, ptr: int, width: int) -> bytes | None:
+    """The text of ``%p<ext>`` for the extensions this module knows, else None."""
+    kind = ext[:1]
+    if kind == b"U":
+        return _guarded(f, ptr, 16, lambda raw: _uuid(raw, ext[1:2]))
+    if kind == b"a":
+        return _guarded(f, ptr, 8, lambda raw: f"0x{int.from_bytes(raw, 'little'):016x}".encode())
+    if ext[:3] in (b"I6c", b"i6c"):
+        return _guarded(f, ptr, 16, _ip6_compressed)
+    if kind == b"E":
+        n = 1 if width < 0 else width
+        if n == 0:
+            return b""
+        return _guarded(f, ptr, n, lambda raw: _escape(raw, ext[1:]))
+    if kind == b"b":
+        nbits = max(width, 0)
+        nbytes = (nbits + 63) // 64 * 8
+        if nbits == 0:
+            return b""
+        as_list = ext[1:2] == b"l"
+        return _guarded(f, ptr, nbytes, lambda raw: _bitmap(raw, nbits, as_list))
+    return None
+
+
+def _guarded(f: Formatter, ptr: int, n: int, render) -> bytes:
+    bad = _bad(ptr)
+    if bad:
+        return bad
+    raw = f.read_bytes(ptr, n) if f.read_bytes is not None else None
+    if raw is None:
+        return b"(efault)"
+    return render(raw)
+
+
+def _uuid(raw: bytes, variant: bytes) -> bytes:
+    order = GUID_ORDER if variant in (b"l", b"L") else range(16)
+    digits = "".join(f"{raw[i]:02x}" for i in order)
+    text = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return (text.upper() if variant in (b"B", b"L") else text).encode()
+
+
+def _ip6_compressed(raw: bytes) -> bytes:
+    words = [raw[i] << 8 | raw[i + 1] for i in range(0, 16, 2)]
+    v4 = raw[:10] == bytes(10) and raw[10:12] == b"\xff\xff"
+    count = 6 if v4 else 8
+    # the longest run of zero words (at least two), the first one on ties
+    best, best_len, i = -1, 1, 0
+    while i < count:
+        j = i
+        while j < count and words[j] == 0:
+            j += 1
+        if j - i > best_len:
+            best, best_len = i, j - i
+        i = j + 1 if j == i else j
+    i = 0
+    out = ""
+    while i < count:
+        if i == best:
+            out += "::"
+            i += best_len
+            continue
+        if out and not out.endswith(":"):
+            out += ":"
+        out += f"{words[i]:x}"
+        i += 1
+    if v4:
+        if out and not out.endswith(":"):
+            out += ":"
+        out += ".".join(str(b) for b in raw[12:])
+    return out.encode()
+
+
+def _escape(raw: bytes, flag_text: bytes) -> bytes:
+    flags = 0
+    for c in flag_text:
+        flags |= _ESCAPE_FLAGS.get(c, 0)
+    if not flags:
+        flags = ANY | NP
+    out = bytearray()
+    for c in raw:
+        printable = 0x20 <= c < 0x7F
+        if flags & NP and printable:
+            out.append(c)
+            continue
+        if flags & SPACE and c in _SPACE_ESC:
+            out += _SPACE_ESC[c]
+        elif flags & SPECIAL and c in _SPECIAL_ESC:
+            out += _SPECIAL_ESC[c]
+        elif flags & NULL and c == 0:
+            out += b"\\0"
+        elif flags & OCTAL:
+            out += f"\\{c:03o}".encode()
+        elif flags & HEX:
+            out += f"\\x{c:02x}".encode()
+        else:
+            out.append(c)
+    return bytes(out)
+
+
+def _bitmap(raw: bytes, nbits: int, as_list: bool) -> bytes:
+    value = int.from_bytes(raw, "little") & ((1 << nbits) - 1)
+    if as_list:
+        ranges, bit = [], 0
+        while bit < nbits:
+            if value >> bit & 1:
+                start = bit
+                while bit + 1 < nbits and value >> (bit + 1) & 1:
+                    bit += 1
+                ranges.append(str(start) if start == bit else f"{start}-{bit}")
+            bit += 1
+        return ",".join(ranges).encode()
+    chunks = []
+    first = nbits % 32 or 32
+    top = (nbits + 31) // 32 * 32 - 32
+    size = first
+    for at in range(top, -1, -32):
+        chunk = value >> at & ((1 << size) - 1)
+        chunks.append(f"{chunk:0{(size + 3) // 4}x}")
+        size = 32
+    return ",".join(chunks).encode()

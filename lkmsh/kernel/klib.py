@@ -1,0 +1,71 @@
+"""The kernel library image: lkmsh's own C (lkmsh/klib/), prebuilt per architecture.
+
+Pure computation that module code calls in tight loops or that calls back
+into module code (sort with a module's compare, list_sort, bsearch, the CRCs,
+bitmaps and find_bit, glob_match, lib/math) runs on the emulated CPU as real
+kernel text would, instead of one Python round trip per element. The image is
+mapped read+execute at ``KLIB_BASE`` in kernel text (outside the trap slots)
+and its functions are exported like every kernel function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lkmsh.errors import StateError
+from lkmsh.kernel.layout import KERNEL_TEXT_BASE
+
+KLIB_BASE = KERNEL_TEXT_BASE + 0x00800000
+KLIB_SIZE = 0x00100000
+PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
+
+
+@dataclass(frozen=True)
+class KlibSymbol:
+    name: str
+    addr: int
+    size: int
+
+
+@dataclass(frozen=True)
+class KlibImage:
+    data: bytes
+    symbols: tuple[KlibSymbol, ...]
+
+    def symbol_at(self, addr: int) -> KlibSymbol | None:
+        for s in self.symbols:
+            if s.addr <= addr < s.addr + max(s.size, 1):
+                return s
+        return None
+
+
+@cache
+def image(arch: str) -> KlibImage | None:
+    """The prebuilt image for ``arch`` (None when the package ships none for it)."""
+    base = PREBUILT / arch
+    try:
+        data = (base / "klib.bin").read_bytes()
+        rows = (base / "klib.sym").read_text().split("\n")
+    except FileNotFoundError:
+        return None
+    syms = []
+    for row in rows:
+        parts = row.split()
+        if len(parts) == 3:
+            syms.append(KlibSymbol(parts[0], int(parts[1], 16), int(parts[2], 16)))
+    return KlibImage(data, tuple(syms))
+
+
+def check_carried_over(saved: dict[str, int], arch: str, used: dict[str, set[str]]) -> None:
+    """Refuse a saved kernel whose modules call library functions this image moved or lacks."""
+    img = image(arch)
+    now = {s.name: s.addr for s in img.symbols} if img is not None else {}
+    for module, names in sorted(used.items()):
+        for name in sorted(names):
+            if name in saved and now.get(name) != saved[name]:
+                raise StateError(
+                    f"the saved kernel's module {module} uses library function {name}, which "
+                    "this lkmsh version has elsewhere (run 'lkmsh reboot' to start a fresh kernel)"
+                )

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lkmsh's kernel library: pure C run on the emulated CPU, linked into kernel
+ * text (see build.py). No libc, no calls into the trap slots: only what the
+ * library computes and the callbacks (compare functions) module code gives it.
+ */
+#ifndef _LKMSH_KLIB_H
+#define _LKMSH_KLIB_H
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef unsigned long size_t;
+typedef _Bool bool;
+#define NULL ((void *)0)
+#define BITS_PER_LONG 64
+#define BIT_WORD(nr) ((nr) / BITS_PER_LONG)
+#define BITMAP_FIRST_WORD_MASK(start) (~0UL << ((start) & (BITS_PER_LONG - 1)))
+#define BITMAP_LAST_WORD_MASK(nbits) (~0UL >> (-(nbits) & (BITS_PER_LONG - 1)))
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+#endif

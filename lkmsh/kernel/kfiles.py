@@ -84,6 +84,8 @@ def _interrupts(k: Kernel) -> bytes:
 
 def _gpio(k: Kernel) -> bytes:
     return k.gpio.debugfs_text().encode()
+
+
 def _crypto(k: Kernel) -> bytes:
     return k.crypto.proc_text().encode()
 

@@ -179,3 +179,17 @@ def test_kfifo_three_sample_styles(kernel, build):
     assert lines[-1] == "ok 1 - kfifo"
     kernel.module_unload("kfifo_kunit")
     assert not any("unreferenced object" in t for t in log_lines(kernel))
+
+
+def test_kfifo_behind_a_misc_device(kernel, build):
+    kernel.module_load(build(MODULES / "kfifo_dev.c"))
+    assert kernel.write_file("/dev/kfifo_bytes", b"hello ") == 6
+    assert kernel.write_file("/dev/kfifo_bytes", b"kfifo") == 5
+    # kfifo_to_user hands out what is there, then 0 (end of file) once it is empty
+    assert kernel.read_file("/dev/kfifo_bytes", 8) == b"hello kf"
+    assert kernel.read_file("/dev/kfifo_bytes") == b"ifo"
+    assert kernel.read_file("/dev/kfifo_bytes") == b""
+    # each write is one record of the record FIFO
+    assert kernel.read_file("/dev/kfifo_records") == b"hello kfifo"
+    kernel.module_unload("kfifo_dev")
+    assert not any("unreferenced object" in t for t in log_lines(kernel))

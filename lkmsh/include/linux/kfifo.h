@@ -7,13 +7,14 @@
  * variable-length records with a 1- or 2-byte length (struct kfifo_rec_ptr_1,
  * STRUCT_KFIFO_REC_2, ...). The data moving functions are lkmsh's kernel
  * library (lkmsh/klib/kfifo.c); kfifo_put/kfifo_get of one element are inline.
- * The user-copy variants (kfifo_to_user/kfifo_from_user) and DMA helpers are
- * not provided yet.
+ * kfifo_to_user/kfifo_from_user copy through the user memory of the file
+ * operation running (<linux/uaccess.h>); the DMA helpers are not provided.
  */
 #ifndef _LKMSH_LINUX_KFIFO_H
 #define _LKMSH_LINUX_KFIFO_H
 
 #include <linux/errno.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
@@ -119,6 +120,14 @@ unsigned int __kfifo_out_peek_r(struct __kfifo *fifo, void *buf, unsigned int le
 unsigned int __kfifo_len_r(struct __kfifo *fifo, size_t recsize);
 void __kfifo_skip_r(struct __kfifo *fifo, size_t recsize);
 unsigned int __kfifo_max_r(unsigned int len, size_t recsize);
+int __kfifo_from_user(struct __kfifo *fifo, const void __user *from, unsigned long len,
+		      unsigned int *copied);
+int __kfifo_to_user(struct __kfifo *fifo, void __user *to, unsigned long len,
+		    unsigned int *copied);
+int __kfifo_from_user_r(struct __kfifo *fifo, const void __user *from, unsigned long len,
+			unsigned int *copied, size_t recsize);
+int __kfifo_to_user_r(struct __kfifo *fifo, void __user *to, unsigned long len,
+		      unsigned int *copied, size_t recsize);
 
 #define kfifo_initialized(fifo) ((fifo)->kfifo.mask)
 
@@ -375,6 +384,38 @@ __kfifo_uint_must_check_helper( \
 	(__recsize) ? \
 	__kfifo_out_peek_r(__kfifo, __buf, __n, __recsize) : \
 	__kfifo_out_peek(__kfifo, __buf, __n); \
+}) \
+)
+
+/* Up to len bytes from user memory into the FIFO; *copied says how many. */
+#define	kfifo_from_user(fifo, from, len, copied) \
+__kfifo_uint_must_check_helper( \
+({ \
+	typeof((fifo) + 1) __tmp = (fifo); \
+	const void __user *__from = (from); \
+	unsigned int __len = (len); \
+	unsigned int *__copied = (copied); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	(__recsize) ? \
+	__kfifo_from_user_r(__kfifo, __from, __len,  __copied, __recsize) : \
+	__kfifo_from_user(__kfifo, __from, __len, __copied); \
+}) \
+)
+
+/* Up to len bytes of the FIFO out to user memory; *copied says how many. */
+#define	kfifo_to_user(fifo, to, len, copied) \
+__kfifo_int_must_check_helper( \
+({ \
+	typeof((fifo) + 1) __tmp = (fifo); \
+	void __user *__to = (to); \
+	unsigned int __len = (len); \
+	unsigned int *__copied = (copied); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	(__recsize) ? \
+	__kfifo_to_user_r(__kfifo, __to, __len, __copied, __recsize) : \
+	__kfifo_to_user(__kfifo, __to, __len, __copied); \
 }) \
 )
 

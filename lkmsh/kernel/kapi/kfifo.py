@@ -52,3 +52,133 @@ def kfifo_free(ctx: CallContext) -> None:
     for off in (F_IN, F_OUT, F_ESIZE, F_MASK):
         ctx.mem.write_u32(fifo + off, 0)
     ctx.mem.write_u64(fifo + F_DATA, 0)
+
+
+class _Ring:
+    """A struct __kfifo read from module memory, for the user-copy functions."""
+
+    def __init__(self, ctx: CallContext, fifo: int):
+        mem = ctx.mem
+        self.ctx, self.fifo = ctx, fifo
+        self.inp, self.out = mem.read_u32(fifo + F_IN), mem.read_u32(fifo + F_OUT)
+        self.mask, self.esize = mem.read_u32(fifo + F_MASK), mem.read_u32(fifo + F_ESIZE)
+        self.data = mem.read_u64(fifo + F_DATA)
+
+    @property
+    def unused(self) -> int:
+        return (self.mask + 1) - ((self.inp - self.out) & 0xFFFFFFFF)
+
+    def pieces(self, off: int, n: int) -> list[tuple[int, int]]:
+        """(address, bytes) of n elements from element offset off, wrapping at the end."""
+        size, esize = (self.mask + 1) * self.esize, self.esize
+        start = (off & self.mask) * esize
+        first = min(n * esize, size - start)
+        return [(self.data + start, first), (self.data, n * esize - first)]
+
+    def copy_user(self, user: int, n: int, off: int, to_user: bool) -> int:
+        """Copy n elements between the ring and user memory; the bytes NOT copied."""
+        um = self.ctx.kernel.user
+        left, at = 0, user
+        for addr, m in self.pieces(off, n):
+            if not m:
+                continue
+            if left:
+                left += m
+                continue
+            left = um.copy_to_user(at, addr, m) if to_user else um.copy_from_user(addr, at, m)
+            at += m
+        return left
+
+    def store(self) -> None:
+        self.ctx.mem.write_u32(self.fifo + F_IN, self.inp & 0xFFFFFFFF)
+        self.ctx.mem.write_u32(self.fifo + F_OUT, self.out & 0xFFFFFFFF)
+
+    def peek_n(self, recsize: int) -> int:
+        base = self.data
+        n = self.ctx.mem.read_u8(base + (self.out & self.mask))
+        if recsize > 1:
+            n |= self.ctx.mem.read_u8(base + ((self.out + 1) & self.mask)) << 8
+        return n
+
+
+def _copied(ctx: CallContext, addr: int, n: int) -> None:
+    ctx.mem.write_u32(addr, n & 0xFFFFFFFF)
+
+
+@kapi(
+    "__kfifo_from_user",
+    "int __kfifo_from_user(struct __kfifo *fifo, const void __user *from, unsigned long len,"
+    " unsigned int *copied)",
+)
+def kfifo_from_user(ctx: CallContext) -> int:
+    r = _Ring(ctx, ctx.arg(0))
+    n = ctx.arg(2) // (r.esize or 1)
+    n = min(n, r.unused)
+    left = r.copy_user(ctx.arg(1), n, r.inp, to_user=False)
+    done = n - -(-left // (r.esize or 1))
+    _copied(ctx, ctx.arg(3), n * r.esize - left)
+    r.inp += done
+    r.store()
+    return -errno.EFAULT if left else 0
+
+
+@kapi(
+    "__kfifo_to_user",
+    "int __kfifo_to_user(struct __kfifo *fifo, void __user *to, unsigned long len,"
+    " unsigned int *copied)",
+)
+def kfifo_to_user(ctx: CallContext) -> int:
+    r = _Ring(ctx, ctx.arg(0))
+    n = ctx.arg(2) // (r.esize or 1)
+    n = min(n, (r.inp - r.out) & 0xFFFFFFFF)
+    left = r.copy_user(ctx.arg(1), n, r.out, to_user=True)
+    done = n - -(-left // (r.esize or 1))
+    _copied(ctx, ctx.arg(3), n * r.esize - left)
+    r.out += done
+    r.store()
+    return -errno.EFAULT if left else 0
+
+
+@kapi(
+    "__kfifo_from_user_r",
+    "int __kfifo_from_user_r(struct __kfifo *fifo, const void __user *from, unsigned long len,"
+    " unsigned int *copied, size_t recsize)",
+)
+def kfifo_from_user_r(ctx: CallContext) -> int:
+    r, recsize = _Ring(ctx, ctx.arg(0)), ctx.arg(4)
+    n = min(ctx.arg(2), (1 << (8 * recsize)) - 1)
+    if n + recsize > r.unused:
+        _copied(ctx, ctx.arg(3), 0)
+        return 0
+    base = r.data
+    ctx.mem.write_u8(base + (r.inp & r.mask), n & 0xFF)
+    if recsize > 1:
+        ctx.mem.write_u8(base + ((r.inp + 1) & r.mask), (n >> 8) & 0xFF)
+    if r.copy_user(ctx.arg(1), n, r.inp + recsize, to_user=False):
+        _copied(ctx, ctx.arg(3), 0)
+        return -errno.EFAULT
+    _copied(ctx, ctx.arg(3), n)
+    r.inp += n + recsize
+    r.store()
+    return 0
+
+
+@kapi(
+    "__kfifo_to_user_r",
+    "int __kfifo_to_user_r(struct __kfifo *fifo, void __user *to, unsigned long len,"
+    " unsigned int *copied, size_t recsize)",
+)
+def kfifo_to_user_r(ctx: CallContext) -> int:
+    r, recsize = _Ring(ctx, ctx.arg(0)), ctx.arg(4)
+    if r.inp == r.out:
+        _copied(ctx, ctx.arg(3), 0)
+        return 0
+    rec = r.peek_n(recsize)
+    n = min(ctx.arg(2), rec)
+    if r.copy_user(ctx.arg(1), n, r.out + recsize, to_user=True):
+        _copied(ctx, ctx.arg(3), 0)
+        return -errno.EFAULT
+    _copied(ctx, ctx.arg(3), n)
+    r.out += rec + recsize
+    r.store()
+    return 0

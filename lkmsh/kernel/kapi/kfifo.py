@@ -105,21 +105,30 @@ def _copied(ctx: CallContext, addr: int, n: int) -> None:
     ctx.mem.write_u32(addr, n & 0xFFFFFFFF)
 
 
+def _user_copy(ctx: CallContext, to_user: bool) -> int:
+    """__kfifo_to_user / __kfifo_from_user: as many whole elements as fit and are there."""
+    r = _Ring(ctx, ctx.arg(0))
+    esize = r.esize or 1
+    room = (r.inp - r.out) & 0xFFFFFFFF if to_user else r.unused
+    n = min(ctx.arg(2) // esize, room)
+    left = r.copy_user(ctx.arg(1), n, r.out if to_user else r.inp, to_user)
+    done = n - -(-left // esize)
+    _copied(ctx, ctx.arg(3), n * esize - left)
+    if to_user:
+        r.out += done
+    else:
+        r.inp += done
+    r.store()
+    return -errno.EFAULT if left else 0
+
+
 @kapi(
     "__kfifo_from_user",
     "int __kfifo_from_user(struct __kfifo *fifo, const void __user *from, unsigned long len,"
     " unsigned int *copied)",
 )
 def kfifo_from_user(ctx: CallContext) -> int:
-    r = _Ring(ctx, ctx.arg(0))
-    n = ctx.arg(2) // (r.esize or 1)
-    n = min(n, r.unused)
-    left = r.copy_user(ctx.arg(1), n, r.inp, to_user=False)
-    done = n - -(-left // (r.esize or 1))
-    _copied(ctx, ctx.arg(3), n * r.esize - left)
-    r.inp += done
-    r.store()
-    return -errno.EFAULT if left else 0
+    return _user_copy(ctx, to_user=False)
 
 
 @kapi(
@@ -128,15 +137,7 @@ def kfifo_from_user(ctx: CallContext) -> int:
     " unsigned int *copied)",
 )
 def kfifo_to_user(ctx: CallContext) -> int:
-    r = _Ring(ctx, ctx.arg(0))
-    n = ctx.arg(2) // (r.esize or 1)
-    n = min(n, (r.inp - r.out) & 0xFFFFFFFF)
-    left = r.copy_user(ctx.arg(1), n, r.out, to_user=True)
-    done = n - -(-left // (r.esize or 1))
-    _copied(ctx, ctx.arg(3), n * r.esize - left)
-    r.out += done
-    r.store()
-    return -errno.EFAULT if left else 0
+    return _user_copy(ctx, to_user=True)
 
 
 @kapi(

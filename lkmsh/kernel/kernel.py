@@ -44,6 +44,7 @@ from lkmsh.kernel.fault import CpuFault
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.input import InputCore
+from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
@@ -146,6 +147,7 @@ class Kernel:
         self.random = self.add_component(Random())
         self.slab_caches = self.add_component(SlabCaches())
         self.crypto = self.add_component(Crypto())
+        self.idmaps = self.add_component(IdMaps())
         self.kunit = self.add_component(KUnit(self))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()

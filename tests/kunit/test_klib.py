@@ -193,3 +193,15 @@ def test_kfifo_behind_a_misc_device(kernel, build):
     assert kernel.read_file("/dev/kfifo_records") == b"hello kfifo"
     kernel.module_unload("kfifo_dev")
     assert not any("unreferenced object" in t for t in log_lines(kernel))
+
+
+def test_idr_ida_and_xarray(kernel, build):
+    kernel.module_load(build(MODULES / "idr_kunit.c"))
+    lines = log_lines(kernel)
+    assert "    ok 3 - xarray_test" in lines
+    assert lines[-1] == "ok 1 - idr"
+    # the maps live on across a save and restore, and go with the module
+    from lkmsh.kernel.kernel import Kernel
+
+    again = Kernel.from_state(kernel.export_state())
+    again.module_unload("idr_kunit")

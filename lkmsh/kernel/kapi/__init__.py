@@ -15,6 +15,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     fs,
     gpio,
     hexdump,
+    idr,
     input,
     io,
     irq,

@@ -64,8 +64,18 @@ def _safe_bytes(ctx: CallContext):
 
 def formatter(ctx: CallContext) -> Formatter:
     """A vsprintf Formatter reading this call's memory and symbolising with its kernel."""
+    from lkmsh.kernel.kapi.vsprintf_ext import VaFormatter
+
     kernel = ctx.kernel
-    return Formatter(_safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize)
+    f = VaFormatter(_safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize)
+
+    def va_args(ap: int):
+        from lkmsh.kernel.kapi.string import va_list_args
+
+        return va_list_args(ctx, ap)
+
+    f.va_args = va_args  # %pV reads a va_list of this call's architecture
+    return f
 
 
 def format_args(ctx: CallContext, fmt_addr: int, first_vararg: int) -> bytes:

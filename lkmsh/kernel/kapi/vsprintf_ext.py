@@ -2,17 +2,17 @@
 
 ``%pU[bBlL]`` UUIDs/GUIDs, ``%pa[p]``/``%pad`` physical and DMA addresses by
 reference, ``%pI6c`` compressed IPv6 (RFC 5952, IPv4-mapped as dotted quad),
-``%*pE[achnops]`` escaped buffers and ``%*pb[l]`` bitmaps (the field width is
-the length, as in Linux). A NULL pointer prints "(null)", an unreadable one
+``%*pE[achnops]`` escaped buffers, ``%*pb[l]`` bitmaps (the field width is
+the length, as in Linux) and ``%pV`` (a struct va_format: a format and its
+va_list, formatted in place). A NULL pointer prints "(null)", an unreadable one
 "(efault)". ``extension()`` returns None for the ones vsprintf.py handles.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
 
-if TYPE_CHECKING:
-    from lkmsh.kernel.kapi.vsprintf import Formatter
+from lkmsh.kernel.kapi.vsprintf import Formatter
 
 PAGE_SIZE = 4096
 MASK64 = (1 << 64) - 1
@@ -41,9 +41,17 @@ def _bad(ptr: int) -> bytes | None:
     return None
 
 
+class VaFormatter(Formatter):
+    """A Formatter that can also read a va_list (for %pV): ``va_args(address)``."""
+
+    va_args: Callable[[int], Iterator[int]] | None = None
+
+
 def extension(f: Formatter, ext: bytes, ptr: int, width: int) -> bytes | None:
     """The text of ``%p<ext>`` for the extensions this module knows, else None."""
     kind = ext[:1]
+    if kind == b"V":
+        return _guarded(f, ptr, 16, lambda raw: _va_format(f, raw))
     if kind == b"U":
         return _guarded(f, ptr, 16, lambda raw: _uuid(raw, ext[1:2]))
     if kind == b"a":
@@ -73,6 +81,16 @@ def _guarded(f: Formatter, ptr: int, n: int, render) -> bytes:
     if raw is None:
         return b"(efault)"
     return render(raw)
+
+
+def _va_format(f: Formatter, raw: bytes) -> bytes:
+    """struct va_format { const char *fmt; va_list *va; }: vsnprintf of fmt over *va."""
+    va_args = getattr(f, "va_args", None)
+    fmt_ptr, va = int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:16], "little")
+    fmt = f.read_cstr(fmt_ptr, 1 << 20) if fmt_ptr else None
+    if fmt is None or va_args is None:
+        return b"(efault)"
+    return f.format(fmt, va_args(va))
 
 
 def _uuid(raw: bytes, variant: bytes) -> bytes:

@@ -60,6 +60,28 @@ static void escape_and_bitmap_formats(struct kunit *test)
 	CHECK(test, "0-2,33-34", "%*pbl", 40, bits);
 }
 
+static void vformat(char *buf, size_t n, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	snprintf(buf, n, "[%pV]", &vaf);
+	va_end(args);
+}
+
+static void va_format_test(struct kunit *test)
+{
+	char buf[64];
+
+	vformat(buf, sizeof(buf), "%s=%d %s", "answer", 42, "(nested)");
+	KUNIT_EXPECT_STREQ(test, buf, "[answer=42 (nested)]");
+	vformat(buf, sizeof(buf), "%d %d %d %d %d %d %d %d", 1, 2, 3, 4, 5, 6, 7, 8);
+	KUNIT_EXPECT_STREQ(test, buf, "[1 2 3 4 5 6 7 8]");
+}
+
 static void bad_pointers(struct kunit *test)
 {
 	CHECK(test, "(null)", "%pUb", NULL);
@@ -73,6 +95,7 @@ static struct kunit_case printf_ext_cases[] = {
 	KUNIT_CASE(uuid_formats),
 	KUNIT_CASE(address_formats),
 	KUNIT_CASE(escape_and_bitmap_formats),
+	KUNIT_CASE(va_format_test),
 	KUNIT_CASE(bad_pointers),
 	{}
 };

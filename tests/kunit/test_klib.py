@@ -15,12 +15,13 @@ def test_library_suite_passes(kernel, build):
     kernel.module_load(build(MODULES / "klib_kunit.c"))
     assert _results(kernel) == [
         "    ok 1 - sort_ints_test",
-        "    ok 2 - sort_r_test",
-        "    ok 3 - list_sort_test",
-        "    ok 4 - crc_test",
-        "    ok 5 - bitmap_test",
-        "    ok 6 - glob_test",
-        "    ok 7 - math_test",
+        "    ok 2 - sort_sizes_test",
+        "    ok 3 - sort_r_test",
+        "    ok 4 - list_sort_test",
+        "    ok 5 - crc_test",
+        "    ok 6 - bitmap_test",
+        "    ok 7 - glob_test",
+        "    ok 8 - math_test",
         "ok 1 - klib",
     ]
 

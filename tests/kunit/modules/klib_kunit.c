@@ -67,6 +67,43 @@ static void sort_ints_test(struct kunit *test)
 	}
 }
 
+struct rec12 {
+	u32 key;
+	u8 tag[8];
+};
+
+static int cmp_rec12(const void *a, const void *b)
+{
+	const struct rec12 *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void sort_sizes_test(struct kunit *test)
+{
+	struct rec12 v[41];
+	unsigned int n, i, r = 7;
+
+	for (n = 0; n <= 40; n++) {
+		u32 sum = 0, after = 0;
+
+		for (i = 0; i < n; i++) {
+			r = r * 1103515245 + 12345;
+			v[i].key = (r >> 16) % 10;	/* many equal keys */
+			memset(v[i].tag, v[i].key, sizeof(v[i].tag));
+			sum += v[i].key;
+		}
+		sort(v, n, sizeof(v[0]), cmp_rec12, NULL);
+		for (i = 0; i < n; i++) {
+			if (i)
+				KUNIT_ASSERT_LE(test, v[i - 1].key, v[i].key);
+			KUNIT_ASSERT_EQ(test, v[i].tag[7], v[i].key);	/* moved whole */
+			after += v[i].key;
+		}
+		KUNIT_ASSERT_EQ_MSG(test, sum, after, "n=%u", n);
+	}
+}
+
 static void sort_r_test(struct kunit *test)
 {
 	int v[] = { 5, 1, 4, 2, 3 }, bias = 7, i;
@@ -215,6 +252,7 @@ static void math_test(struct kunit *test)
 
 static struct kunit_case klib_cases[] = {
 	KUNIT_CASE(sort_ints_test),
+	KUNIT_CASE(sort_sizes_test),
 	KUNIT_CASE(sort_r_test),
 	KUNIT_CASE(list_sort_test),
 	KUNIT_CASE(crc_test),

@@ -29,8 +29,7 @@ from lkmsh.errors import (
     TooMany,
     UnknownSymbol,
 )
-from lkmsh.kernel import sysmodule
-from lkmsh.kernel import klib
+from lkmsh.kernel import klib, sysmodule
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock

@@ -1,4 +1,4 @@
-"""lib/string.c and lib/string_helpers.c beyond the basics, sized kstrto*, lib/hexdump.c's
+"""lib/string.c and lib/string_helpers.c beyond the basics, simple_strtoull/ll, lib/hexdump.c's
 hex helpers, and the allocating printers (kasprintf, kvasprintf, kmemdup_nul).
 
 Each follows Linux 6.1's return conventions: pointers into the caller's
@@ -27,35 +27,7 @@ SPACES = b" \t\n\v\f\r"
 CHUNK = 4096
 
 
-# -- sized kstrto* -----------------------------------------------------------
-
-
-def _sized(ctx: CallContext, bits: int, signed: bool) -> int:
-    err, value = kstrtox.kstrto_bits(cstr(ctx, ctx.arg(0)), ctx.arg(1) & 0xFFFFFFFF, bits, signed)
-    if err:
-        return err
-    put(ctx, ctx.arg(2), value, bits // 8)
-    return 0
-
-
-@kapi("kstrtou8", "int kstrtou8(const char *s, unsigned int base, u8 *res)")
-def kstrtou8(ctx: CallContext) -> int:
-    return _sized(ctx, 8, False)
-
-
-@kapi("kstrtos8", "int kstrtos8(const char *s, unsigned int base, s8 *res)")
-def kstrtos8(ctx: CallContext) -> int:
-    return _sized(ctx, 8, True)
-
-
-@kapi("kstrtou16", "int kstrtou16(const char *s, unsigned int base, u16 *res)")
-def kstrtou16(ctx: CallContext) -> int:
-    return _sized(ctx, 16, False)
-
-
-@kapi("kstrtos16", "int kstrtos16(const char *s, unsigned int base, s16 *res)")
-def kstrtos16(ctx: CallContext) -> int:
-    return _sized(ctx, 16, True)
+# -- old-style parsers -------------------------------------------------------
 
 
 def _simple(ctx: CallContext, signed: bool) -> int:

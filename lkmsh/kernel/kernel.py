@@ -42,8 +42,8 @@ from lkmsh.kernel.dmesg import Dmesg
 from lkmsh.kernel.fault import CpuFault
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
-from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.idmaps import IdMaps
+from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES

@@ -8,24 +8,29 @@ dependency is visible and both implementations keep to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
+    from lkmsh.kernel.crypto import Crypto
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
+    from lkmsh.kernel.idmaps import IdMaps
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
+    from lkmsh.kernel.kunit import KUnit
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mmio import MmioBus
     from lkmsh.kernel.module import Module
     from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
+    from lkmsh.kernel.random import Random
+    from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.uaccess import UserMemory
@@ -48,6 +53,11 @@ class KernelApi(Protocol):
     platform: PlatformBus
     input: InputCore
     mmio: MmioBus
+    kunit: KUnit
+    random: Random
+    crypto: Crypto
+    slab_caches: SlabCaches
+    idmaps: IdMaps
 
     @property
     def current_path(self) -> KernelPath | None:
@@ -64,6 +74,13 @@ class KernelApi(Protocol):
         """Run module code at ``func_addr``; faults become an Oops and ModuleFault."""
 
     def symbolize(self, addr: int) -> str: ...
+
+    def kernel_function_at(self, addr: int) -> str | None:
+        """The kernel API function whose slot starts at ``addr`` (KUnit's assert formats)."""
+
+    @property
+    def taints(self) -> Collection[str]:
+        """The kernel's taint letters (test_taint asks whether one is there)."""
 
     def symbol_address(self, name: str) -> int | None: ...
 

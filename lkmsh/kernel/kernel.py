@@ -1112,8 +1112,8 @@ class Kernel:
         for addr in sorted(self._slots):
             out.append(f"{addr:016x} T {self._slots[addr].name}\n")
         if self.klib is not None:
-            for s in self.klib.symbols:
-                out.append(f"{s.addr:016x} T {s.name}\n")
+            for ls in self.klib.symbols:
+                out.append(f"{ls.addr:016x} T {ls.name}\n")
         for addr, d in self._data:
             out.append(f"{addr:016x} D {d.name}\n")
         for m in sorted(self._modules.values(), key=lambda m: m.base):

@@ -332,7 +332,8 @@ def _crypt(ctx: CallContext, encrypt: bool) -> int:
 
     req = ctx.arg(0)
     tfm, alg = _tfm(ctx, ctx.mem.read_u64(req + R_TFM))
-    if tfm.key is None:
+    key = tfm.key_bytes
+    if key is None:
         return -errno.ENOKEY
     n = ctx.mem.read_u32(req + R_LEN)
     if alg.blocksize > 1 and n % alg.blocksize:
@@ -345,7 +346,7 @@ def _crypt(ctx: CallContext, encrypt: bool) -> int:
     iv = ctx.mem.read(iv_addr, 16) if alg.ivsize else b""
     mode_name = alg.name.split("(")[0]
     mode = {"ecb": lambda: modes.ECB(), "cbc": lambda: modes.CBC(iv), "ctr": lambda: modes.CTR(iv)}
-    cipher = Cipher(algorithms.AES(tfm.key_bytes), mode[mode_name]())
+    cipher = Cipher(algorithms.AES(key), mode[mode_name]())
     op = cipher.encryptor() if encrypt else cipher.decryptor()
     out = op.update(data) + op.finalize()
     at = 0

@@ -7,7 +7,6 @@ from pathlib import Path
 from lkmsh.kernel.kernel import Kernel
 
 MODULES = Path(__file__).parent / "modules"
-UPSTREAM = Path(__file__).parent / "upstream"
 
 
 def log_lines(kernel: Kernel) -> list[str]:

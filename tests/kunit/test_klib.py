@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from kunit_helpers import MODULES, UPSTREAM, log_lines
+from kunit_helpers import MODULES, log_lines
 
 from lkmsh.kernel.klib import KLIB_BASE
+
+#: a module that sorts with the library's sort() (its code is linked to the klib address)
+SORTER = r"""
+#include <linux/module.h>
+#include <linux/sort.h>
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int __init sorter_init(void)
+{
+	int v[] = { 3, 1, 2 };
+
+	sort(v, ARRAY_SIZE(v), sizeof(int), cmp_int, NULL);
+	pr_info("sorted: %d %d %d\n", v[0], v[1], v[2]);
+	return 0;
+}
+
+module_init(sorter_init);
+MODULE_LICENSE("GPL");
+"""
 
 
 def _results(kernel) -> list[str]:
@@ -35,18 +58,6 @@ def test_library_functions_are_kernel_text_symbols(kernel):
     assert kernel.symbolize(sort.addr + 4).startswith("sort+0x4/")
 
 
-def test_upstream_rational_kunit(kernel, build):
-    kernel.module_load(build(UPSTREAM / "rational-test.c"))
-    lines = log_lines(kernel)
-    assert "        ok 8 - Semiconvergent, denominator limit" in lines
-    assert lines[-2:] == ["# Totals: pass:8 fail:0 skip:0 total:8", "ok 1 - rational"]
-
-
-def test_upstream_test_sort(kernel, build):
-    kernel.module_load(build(UPSTREAM / "test_sort.c"))
-    assert log_lines(kernel)[-1] == "test passed"
-
-
 def test_self_test_module_in_lib_test_style(kernel, build):
     kernel.module_load(build(MODULES / "test_libstring.c"))
     assert log_lines(kernel)[-1] == "test_libstring: all 53 tests passed"
@@ -57,21 +68,14 @@ def test_printk_pointer_extensions(kernel, build):
     assert log_lines(kernel)[-1] == "ok 1 - printf_ext"
 
 
-def test_upstream_cmdline_kunit(kernel, build):
-    kernel.module_load(build(UPSTREAM / "cmdline_kunit.c"))
-    lines = log_lines(kernel)
-    assert "    ok 4 - cmdline_test_range" in lines
-    assert lines[-1] == "ok 1 - cmdline"
-
-
 def test_saved_kernel_keeps_library_addresses(kernel, build):
     from lkmsh.errors import StateError
     from lkmsh.kernel.kernel import Kernel
 
-    kernel.module_load(build(UPSTREAM / "test_sort.c"))
+    kernel.module_load(build(SORTER, name="sorter"))
     state = kernel.export_state()
     again = Kernel.from_state(state)
-    assert again.module_find("test_sort") is not None
+    assert again.module_find("sorter") is not None
     assert again.symbol_address("sort") == kernel.symbol_address("sort")
     # a library that moved would leave the module calling into the wrong code: refused
     state.meta["klib"]["sort"] += 0x40
@@ -151,26 +155,6 @@ def test_crypto_api(kernel, build):
         "digestsize   : 32",
     ]
     assert "name         : cbc(aes)\ndriver       : cbc(aes-generic)\n" in text
-
-
-def test_upstream_test_uuid(kernel, build):
-    kernel.module_load(build(UPSTREAM / "test_uuid.c"))
-    assert log_lines(kernel)[-1] == "test_uuid: all 18 tests passed"
-
-
-def test_upstream_test_hexdump(kernel, build):
-    import errno
-
-    import pytest
-
-    from lkmsh.errors import InitFailed
-
-    # lib/test_hexdump.c always returns -EINVAL (so it need not be removed); a
-    # mismatch would print "Result:"/"Expect:" lines
-    with pytest.raises(InitFailed) as exc:
-        kernel.module_load(build(UPSTREAM / "test_hexdump.c"))
-    assert exc.value.errno == errno.EINVAL
-    assert log_lines(kernel)[-1] == "test_hexdump: Running tests..."
 
 
 def test_kfifo_three_sample_styles(kernel, build):

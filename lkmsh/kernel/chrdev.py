@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.fops import ChrdevNode
 from lkmsh.kernel.fsstructs import major as MAJOR
 from lkmsh.kernel.fsstructs import minor as MINOR
 from lkmsh.kernel.fsstructs import mkdev
@@ -265,8 +266,6 @@ class Chrdev(Component):
             self._publish_node(f"/dev/{dev.node}", dev.devt, dev.mode, dev.owner)
 
     def _publish_node(self, path: str, devt: int, mode: int, owner: str | None) -> None:
-        from lkmsh.kernel.fops import ChrdevNode
-
         assert self.vfs is not None
         if self.vfs.lookup(path) is None:
             self.vfs.add(path, ChrdevNode(devt), S.S_IFCHR | mode, owner=owner, rdev=devt)

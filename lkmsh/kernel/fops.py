@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.callctx import to_signed
+from lkmsh.kernel.debugfs import DebugEntry, register_kind
 from lkmsh.kernel.fsstructs import (
     DNAME_INLINE_LEN,
     FMODE_CAN_READ,
@@ -465,3 +466,10 @@ class ProcEntryFile(ModuleFile):
                 self.release(kernel, file)
                 raise fail(E.ENOMEM, file.path)
             kernel.mem.write_u64(kf.obj + FileOff.private_data, m)
+
+
+def _debugfs_fops(fs: object, entry: DebugEntry) -> FileOps:
+    return FopsFile(entry.value, entry.data, entry.extra)
+
+
+register_kind("fops", _debugfs_fops)  # debugfs_create_file's files

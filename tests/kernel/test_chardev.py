@@ -207,3 +207,21 @@ def test_a_crashing_read_handler_oopses_and_fails_cleanly(k, driver, tmp_path):
         k.read_file("/dev/chardev")
     assert any("NULL pointer dereference" in t for t in texts(k))
     assert k.module_refcount("crashy") == 0  # release ran: the file was closed
+
+
+def test_debugfs_files_with_file_operations(k, driver):
+    k.module_load(driver("dbg_fops"))
+    base = "/sys/kernel/debug/dbg_fops"
+    assert stat.S_IMODE(k.stat(f"{base}/msg").mode) == 0o600
+    assert k.read_file(f"{base}/msg") == b"initial\n"
+    assert k.write_file(f"{base}/msg", b"changed\n") == 8
+    assert k.read_file(f"{base}/msg") == b"changed\n"
+    assert k.read_file(f"{base}/stats") == b"reads: 4\nlength: 8\n"  # two reads each hit EOF
+    f = k.open(f"{base}/msg")
+    with pytest.raises(Busy):  # fops->owner is held while the file is open
+        k.module_unload("dbg_fops")
+    k.close(f)
+    again = Kernel.from_state(k.export_state())
+    assert again.read_file(f"{base}/msg") == b"changed\n"
+    again.module_unload("dbg_fops")
+    assert again.vfs.lookup(base) is None

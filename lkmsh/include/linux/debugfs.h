@@ -14,6 +14,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/seq_file.h>
 
 #ifndef __ASSEMBLY__
@@ -30,6 +31,16 @@ struct dentry *debugfs_lookup(const char *name, struct dentry *parent);
 void debugfs_lookup_and_remove(const char *name, struct dentry *parent);
 
 struct dentry *debugfs_create_dir(const char *name, struct dentry *parent);
+
+/* A file served by @fops (open, read, write, llseek, ioctl, release in module
+ * code; inode->i_private is @data, as simple_open expects). */
+struct dentry *debugfs_create_file(const char *name, umode_t mode, struct dentry *parent,
+				   void *data, const struct file_operations *fops);
+struct dentry *debugfs_create_file_unsafe(const char *name, umode_t mode,
+					  struct dentry *parent, void *data,
+					  const struct file_operations *fops);
+void debugfs_create_file_size(const char *name, umode_t mode, struct dentry *parent,
+			      void *data, const struct file_operations *fops, loff_t file_size);
 
 void debugfs_remove(struct dentry *dentry);
 #define debugfs_remove_recursive debugfs_remove

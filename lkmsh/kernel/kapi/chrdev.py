@@ -209,6 +209,7 @@ def _sysfs_duplicate(ctx: CallContext, path: str, name: str) -> None:
     "__class_create",
     "struct class *__class_create(struct module *owner, const char *name, "
     "struct lock_class_key *key)",
+    gpl=True,
 )
 def class_create(ctx: CallContext) -> int:
     name_ptr = ctx.arg(1)
@@ -226,7 +227,11 @@ def class_create(ctx: CallContext) -> int:
     return cls
 
 
-@kapi("class_destroy", "void class_destroy(struct class *cls)")
+@kapi(
+    "class_destroy",
+    "void class_destroy(struct class *cls)",
+    gpl=True,
+)
 def class_destroy(ctx: CallContext) -> None:
     addr = ctx.arg(0)
     if not addr or addr >= err_ptr(4095):  # NULL or an ERR_PTR: nothing, as Linux
@@ -298,13 +303,18 @@ def create_device(
     "device_create",
     "struct device *device_create(struct class *cls, struct device *parent, dev_t devt, "
     "void *drvdata, const char *fmt, ...)",
+    gpl=True,
 )
 def device_create(ctx: CallContext) -> int:
     name = decode(format_args(ctx, ctx.arg(4), 5))
     return create_device(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF, ctx.arg(3), name)
 
 
-@kapi("device_destroy", "void device_destroy(struct class *cls, dev_t devt)")
+@kapi(
+    "device_destroy",
+    "void device_destroy(struct class *cls, dev_t devt)",
+    gpl=True,
+)
 def device_destroy(ctx: CallContext) -> None:
     chrdev = ctx.kernel.chrdev
     dev = chrdev.device_in(ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)

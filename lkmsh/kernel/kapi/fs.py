@@ -219,3 +219,44 @@ def simple_write_to_buffer(ctx: CallContext) -> int:
     count -= left
     ctx.mem.write_u64(ppos, pos + count)
     return count
+
+
+# -- debugfs files with file operations ---------------------------------------------
+
+
+def _debugfs_file(ctx: CallContext, size: int = 0) -> int:
+    from lkmsh.kernel.kapi.debugfs import create
+
+    name, mode, parent, data, fops = (ctx.arg(i) for i in range(5))
+    return create(ctx, name, mode & 0xFFFF, parent, "fops", value=fops, data=data, extra=size)
+
+
+@kapi(
+    "debugfs_create_file",
+    "struct dentry *debugfs_create_file(const char *name, umode_t mode, "
+    "struct dentry *parent, void *data, const struct file_operations *fops)",
+    gpl=True,
+)
+def debugfs_create_file(ctx: CallContext) -> int:
+    """A debugfs file served by the module's ``fops``; ``inode->i_private`` is ``data``."""
+    return _debugfs_file(ctx)
+
+
+@kapi(
+    "debugfs_create_file_unsafe",
+    "struct dentry *debugfs_create_file_unsafe(const char *name, umode_t mode, "
+    "struct dentry *parent, void *data, const struct file_operations *fops)",
+    gpl=True,
+)
+def debugfs_create_file_unsafe(ctx: CallContext) -> int:
+    return _debugfs_file(ctx)
+
+
+@kapi(
+    "debugfs_create_file_size",
+    "void debugfs_create_file_size(const char *name, umode_t mode, struct dentry *parent, "
+    "void *data, const struct file_operations *fops, loff_t file_size)",
+    gpl=True,
+)
+def debugfs_create_file_size(ctx: CallContext) -> None:
+    _debugfs_file(ctx, max(ctx.sarg(5), 0))

@@ -225,3 +225,22 @@ def test_debugfs_files_with_file_operations(k, driver):
     assert again.read_file(f"{base}/msg") == b"changed\n"
     again.module_unload("dbg_fops")
     assert again.vfs.lookup(base) is None
+
+
+def test_nonblocking_reads_and_poll(k, driver):
+    k.module_load(driver("pollable"))
+    f = k.open("/dev/pollable", os.O_RDWR | os.O_NONBLOCK)
+    try:
+        assert k.poll(f) == 0x104  # EPOLLOUT | EPOLLWRNORM: nothing to read yet
+        with pytest.raises(KernelError) as exc:
+            k.read(f)
+        assert exc.value.errno == errno.EAGAIN
+        assert k.write(f, b"ping") == 4
+        assert k.poll(f) == 0x145  # now EPOLLIN | EPOLLRDNORM too
+        assert k.read(f) == b"ping"
+        with pytest.raises(KernelError) as exc:  # nonseekable_open
+            k.lseek(f, 0, os.SEEK_SET)
+        assert exc.value.errno == errno.ESPIPE
+    finally:
+        k.close(f)
+    assert k.read_file("/dev/pollable") == b""  # without O_NONBLOCK this driver says EOF

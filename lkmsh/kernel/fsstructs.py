@@ -137,6 +137,7 @@ class MiscOff(IntEnum):
     name = 8
     fops = 16
     list = 24
+    parent = 40
     this_device = 48
     nodename = 64
     mode = 72

@@ -244,3 +244,27 @@ def test_nonblocking_reads_and_poll(k, driver):
     finally:
         k.close(f)
     assert k.read_file("/dev/pollable") == b""  # without O_NONBLOCK this driver says EOF
+
+
+def test_class_devnode_sets_the_node_mode_and_a_taken_class_name_is_refused(k, driver, tmp_path):
+    from lkmsh.build import build_module
+
+    src = (DEVICES / "chardev.c").read_text()
+    src = src.replace(
+        "static int __init chardev_init(void)",
+        "static char *chardev_devnode(struct device *dev, umode_t *mode)\n{\n"
+        "    if (mode)\n        *mode = 0666;\n    return NULL;\n}\n\n"
+        "static int __init chardev_init(void)",
+    )
+    src = src.replace(
+        "    device_create(cls,", "    cls->devnode = chardev_devnode;\n    device_create(cls,"
+    )
+    (tmp_path / "open_chardev.c").write_text(src)
+    arch = k.config.arch
+    k.module_load(build_module([tmp_path / "open_chardev.c"], tmp_path / "o.ko", arch=arch))
+    assert stat.S_IMODE(k.stat("/dev/chardev").mode) == 0o666
+    k.module_load(driver("chardev"))  # the same class name: ERR_PTR(-EEXIST), as Linux
+    log = texts(k)
+    assert "sysfs: cannot create duplicate filename '/class/chardev'" in log
+    assert any(t.startswith("kobject_add_internal failed for chardev with -EEXIST") for t in log)
+    assert "I was assigned major number 253." in log

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno as E
 from typing import TYPE_CHECKING
 
+from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.chrdev import (
     MISC_DYNAMIC_MINOR,
     MISC_MAJOR,
@@ -269,16 +270,22 @@ def _devnode(ctx: CallContext, cls: int, dev: int, mode: int) -> tuple[str | Non
 
 
 def create_device(
-    ctx: CallContext, cls_addr: int, parent: int, devt: int, drvdata: int, name: str
+    ctx: CallContext,
+    cls: DevClass,
+    parent: int,
+    devt: int,
+    drvdata: int,
+    name: str,
+    node: str | None = None,
+    mode: int = 0o600,
 ) -> int:
-    """device_create's work (misc_register uses it too): the device, or an ERR_PTR."""
+    """device_create's work (misc_register's too): the struct device, or an ERR_PTR.
+
+    ``node`` and ``mode`` are the /dev node's; without ``node`` the class's
+    devnode() decides, as devtmpfs asks it.
+    """
     chrdev = ctx.kernel.chrdev
-    cls = chrdev.class_by_addr(cls_addr) if cls_addr else None
-    if cls is None or cls_addr >= err_ptr(4095):
-        return err_ptr(E.ENODEV)
-    if any(d.cls == cls_addr and d.name == name for d in chrdev.devices) or (
-        devt and ctx.kernel.vfs.lookup(f"/dev/{name}") is not None
-    ):
+    if any(d.cls == cls.addr and d.name == name for d in chrdev.devices):
         _sysfs_duplicate(ctx, f"/devices/virtual/{cls.name}/{name}", name)
         return err_ptr(E.EEXIST)
     dev = _alloc(ctx, DeviceOff.SIZE + len(name.encode()) + 1)
@@ -291,11 +298,15 @@ def create_device(
     mem.write_u64(dev + DeviceOff.parent, parent)
     mem.write_u64(dev + DeviceOff.driver_data, drvdata)
     mem.write_u32(dev + DeviceOff.devt, devt)
-    mem.write_u64(dev + DeviceOff.cls, cls_addr)
-    node, mode = _devnode(ctx, cls_addr, dev, 0o600) if devt else (None, 0o600)
-    chrdev.add_device(
-        Device(name, devt, cls_addr, dev, owner(ctx), mode & 0o7777, (node or name) if devt else "")
-    )
+    mem.write_u64(dev + DeviceOff.cls, cls.addr)
+    if node is None and devt:
+        node, mode = _devnode(ctx, cls.addr, dev, mode)
+    node = (node or name) if devt else ""
+    if node and ctx.kernel.vfs.lookup(f"/dev/{node}") is not None:
+        _free(ctx, dev)
+        _sysfs_duplicate(ctx, f"/devices/virtual/{cls.name}/{name}", name)
+        return err_ptr(E.EEXIST)
+    chrdev.add_device(Device(name, devt, cls.addr, dev, owner(ctx), mode & 0o7777, node))
     return dev
 
 
@@ -306,8 +317,12 @@ def create_device(
     gpl=True,
 )
 def device_create(ctx: CallContext) -> int:
+    addr = ctx.arg(0)
+    cls = ctx.kernel.chrdev.class_by_addr(addr) if addr and addr < err_ptr(4095) else None
+    if cls is None:
+        return err_ptr(E.ENODEV)
     name = decode(format_args(ctx, ctx.arg(4), 5))
-    return create_device(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF, ctx.arg(3), name)
+    return create_device(ctx, cls, ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF, ctx.arg(3), name)
 
 
 @kapi(
@@ -341,22 +356,20 @@ def misc_register(ctx: CallContext) -> int:
         return -E.EBUSY
     name = _name(ctx, mem.read_u64(misc + MiscOff.name))
     nodename = mem.read_u64(misc + MiscOff.nodename)
-    # the misc class is the kernel's own (it has no struct class): the device is made here
-    devt = mkdev(MISC_MAJOR, minor)
-    if any(d.node == (name if not nodename else _name(ctx, nodename)) for d in chrdev.devices):
-        _sysfs_duplicate(ctx, f"/devices/virtual/misc/{name}", name)
-        return -E.EEXIST
-    dev = _alloc(ctx, DeviceOff.SIZE + len(name.encode()) + 1)
-    if not dev:
-        return -E.ENOMEM
-    mem.write(dev + DeviceOff.SIZE, name.encode() + b"\0")
-    mem.write_u64(dev + DeviceOff.kobj_name, dev + DeviceOff.SIZE)
-    mem.write_u64(dev + DeviceOff.parent, mem.read_u64(misc + 40))
-    mem.write_u64(dev + DeviceOff.driver_data, misc)
-    mem.write_u32(dev + DeviceOff.devt, devt)
-    mode = mem.read_u16(misc + MiscOff.mode) or 0o600
-    node = _name(ctx, nodename) if nodename else name
-    chrdev.add_device(Device(name, devt, 0, dev, owner(ctx), mode & 0o7777, node))
+    misc_class = chrdev.class_by_name("misc")
+    assert misc_class is not None  # the kernel's own, from boot
+    dev = create_device(
+        ctx,
+        misc_class,
+        mem.read_u64(misc + MiscOff.parent),
+        mkdev(MISC_MAJOR, minor),
+        misc,
+        name,
+        node=_name(ctx, nodename) if nodename else name,
+        mode=mem.read_u16(misc + MiscOff.mode) or 0o600,
+    )
+    if dev >= err_ptr(4095):
+        return to_signed(dev)
     chrdev.miscs.append(Misc(misc, minor, name, owner(ctx), dev))
     mem.write_u64(misc + MiscOff.this_device, dev)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from lkmsh.errors import InvalidArgument
 from lkmsh.kernel.layout import PAGE_SIZE, page_align_up
 from lkmsh.kernel.memory import AddressSpace, Perm, VirtualRange
 
@@ -48,6 +49,8 @@ class UserMemory:
         left there with ``read`` before that.
         """
         size = max(size, len(data), 1)
+        if size > USER_BUFFER_MAX:
+            raise InvalidArgument(f"a user buffer of {size} bytes is too large")
         length = page_align_up(size)
         vaddr = self.range.alloc(length)
         # the buffer ends where the mapping ends, so overrunning it faults

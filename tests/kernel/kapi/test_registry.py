@@ -113,10 +113,15 @@ def test_table_is_sorted_and_the_digest_is_stable_across_processes():
 
 
 def test_gpl_only_exports_are_linuxs():
-    # __symbol_get and KUnit's functions are EXPORT_SYMBOL_GPL in Linux
+    # EXPORT_SYMBOL_GPL in Linux 6.1: __symbol_get, KUnit's functions, class and
+    # device creation (drivers/base/{class,core}.c), debugfs_create_file*
     gpl = [f.name for f in kapi.kapi_table() if f.gpl]
-    assert "__symbol_get" in gpl
-    assert all(n == "__symbol_get" or n.startswith("kunit_") for n in gpl)
+    driver_model = {"__class_create", "class_destroy", "device_create", "device_destroy"}
+    debugfs = {"debugfs_create_file", "debugfs_create_file_size", "debugfs_create_file_unsafe"}
+    assert {"__symbol_get", *driver_model, *debugfs} <= set(gpl)
+    assert all(
+        n == "__symbol_get" or n.startswith("kunit_") or n in driver_model | debugfs for n in gpl
+    )
 
 
 def test_signatures_are_parsed_for_tracing():

@@ -287,7 +287,7 @@ class _ParamError(Exception):
 
 
 #: Runs module code: (function address, arguments) -> the raw return register.
-ModuleCall = "Callable[[int, list[int]], int]"
+ModuleCall = Callable[[int, list[int]], int]
 
 
 def _int32(raw: int) -> int:
@@ -449,7 +449,7 @@ def set_one(
     mem: AddressSpace,
     heap: Heap,
     spec: ParamSpec,
-    value: str,
+    value: str | None,
     module_name: str,
     log: Dmesg,
     call: ModuleCall | None = None,

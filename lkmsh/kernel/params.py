@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import errno
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,6 @@ from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.kapi.kstrtox import kstrto_bits, kstrtobool
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.memory import AddressSpace

@@ -48,7 +48,7 @@ def driver(tmp_path, arch):
 
 def test_chardev_counts_opens_and_refuses_rmmod_while_open(k, driver):
     k.module_load(driver("chardev"))
-    major = int(next(t for t in texts(k) if "major number" in t).split()[-1].rstrip("."))
+    major = int(next(t for t in texts(k) if "major number" in t).split()[-1])
     assert major == 254  # the first dynamic major, as Linux picks it
     assert k.read_file("/proc/devices") == (
         f"Character devices:\n 10 misc\n{major} chardev\n\nBlock devices:\n".encode()
@@ -57,8 +57,8 @@ def test_chardev_counts_opens_and_refuses_rmmod_while_open(k, driver):
     assert stat.S_ISCHR(st.mode) and stat.S_IMODE(st.mode) == 0o600
     assert (st.rdev >> 20, st.rdev & 0xFFFFF) == (major, 0)
     assert k.read_file("/sys/class/chardev/chardev/dev") == f"{major}:0\n".encode()
-    assert k.read_file("/dev/chardev") == b"I already told you 0 times Hello world!\n"
-    assert k.read_file("/dev/chardev") == b"I already told you 1 times Hello world!\n"
+    assert k.read_file("/dev/chardev") == b"chardev was opened 0 times before this\n"
+    assert k.read_file("/dev/chardev") == b"chardev was opened 1 times before this\n"
 
     f = k.open("/dev/chardev")
     assert k.module_refcount("chardev") == 1  # the driver's own try_module_get
@@ -73,7 +73,7 @@ def test_chardev_counts_opens_and_refuses_rmmod_while_open(k, driver):
     with pytest.raises(KernelError) as exc:
         k.write_file("/dev/chardev", b"hello\n")
     assert exc.value.errno == errno.EINVAL
-    assert texts(k)[-1] == "Sorry, this operation is not supported."
+    assert texts(k)[-1] == "chardev: writing is not supported"
     k.module_unload("chardev")
     assert k.vfs.lookup("/dev/chardev") is None
     assert k.read_file("/proc/devices") == b"Character devices:\n 10 misc\n\nBlock devices:\n"
@@ -82,13 +82,13 @@ def test_chardev_counts_opens_and_refuses_rmmod_while_open(k, driver):
 
 def test_ioctl_driver_with_values_buffers_and_strings(k, driver):
     k.module_load(driver("ioctl_drv"))
-    major = int(texts(k)[-1].split("major: ")[1].split(")")[0])
+    major = int(texts(k)[-1].split()[-1])
     k.mknod("/dev/ioctltest", major, 0)
     f = k.open("/dev/ioctltest", os.O_RDWR)
     try:
         assert k.read(f, 4) == b"\xff" * 4  # the value the open set
         ret, _ = k.ioctl_buffer(f, _ioc(1, 0x66, 0, 4), (0x5A).to_bytes(4, "little"))
-        assert ret == 0 and "IOCTL set val:5a ." in texts(k)
+        assert ret == 0 and "ioctl: value set to 0x5a" in texts(k)
         ret, buf = k.ioctl_buffer(f, _ioc(2, 0x66, 1, 4), b"", 4)
         assert (ret, buf) == (0, b"\x5a\0\0\0")
         assert k.ioctl(f, _ioc(1, 0x66, 3, 4), 42) == 0  # the argument as a value
@@ -101,7 +101,7 @@ def test_ioctl_driver_with_values_buffers_and_strings(k, driver):
             assert exc.value.errno == code
     finally:
         k.close(f)
-    assert "test_ioctl_close call." in texts(k)
+    assert texts(k)[-1] == "ioctl: file released"
     k.module_unload("ioctl_drv")
     # the node made by hand stays; the driver is gone: ENXIO, as Linux
     with pytest.raises(KernelError) as exc:
@@ -179,14 +179,14 @@ def test_a_driver_that_forgets_to_unregister_is_cleaned_up(k, driver, tmp_path):
     assert k.read_file("/proc/devices") == b"Character devices:\n 10 misc\n\nBlock devices:\n"
     assert not [a for a in k.heap.allocations() if a.owner == "forgetful"]
     k.module_load(driver("chardev"))  # the names are free again
-    assert k.read_file("/dev/chardev").startswith(b"I already told you 0")
+    assert k.read_file("/dev/chardev").startswith(b"chardev was opened 0")
 
 
 def test_devices_persist_across_processes(k, driver):
     k.module_load(driver("chardev"))
-    assert k.read_file("/dev/chardev").endswith(b"0 times Hello world!\n")
+    assert k.read_file("/dev/chardev").endswith(b"opened 0 times before this\n")
     again = Kernel.from_state(k.export_state())
-    assert again.read_file("/dev/chardev").endswith(b"1 times Hello world!\n")
+    assert again.read_file("/dev/chardev").endswith(b"opened 1 times before this\n")
     assert again.read_file("/proc/devices").count(b"chardev") == 1
     again.module_unload("chardev")
     assert again.vfs.lookup("/dev/chardev") is None
@@ -199,7 +199,7 @@ def test_a_crashing_read_handler_oopses_and_fails_cleanly(k, driver, tmp_path):
     src = (
         (DEVICES / "chardev.c")
         .read_text()
-        .replace("const char *msg_ptr = msg;", "const char *msg_ptr = NULL;")
+        .replace("const char *from = text + *off;", "const char *from = NULL;")
     )
     (tmp_path / "crashy.c").write_text(src)
     k.module_load(build_module([tmp_path / "crashy.c"], tmp_path / "crashy.ko", arch=k.config.arch))
@@ -257,7 +257,7 @@ def test_class_devnode_sets_the_node_mode_and_a_taken_class_name_is_refused(k, d
         "static int __init chardev_init(void)",
     )
     src = src.replace(
-        "    device_create(cls,", "    cls->devnode = chardev_devnode;\n    device_create(cls,"
+        "\tdevice_create(cls,", "\tcls->devnode = chardev_devnode;\n\tdevice_create(cls,"
     )
     (tmp_path / "open_chardev.c").write_text(src)
     arch = k.config.arch
@@ -267,4 +267,4 @@ def test_class_devnode_sets_the_node_mode_and_a_taken_class_name_is_refused(k, d
     log = texts(k)
     assert "sysfs: cannot create duplicate filename '/class/chardev'" in log
     assert any(t.startswith("kobject_add_internal failed for chardev with -EEXIST") for t in log)
-    assert "I was assigned major number 253." in log
+    assert "chardev: major number 253" in log

@@ -1,7 +1,9 @@
 /*
- * ioctl.c: an ioctl driver in the style of the Linux Kernel Module
- * Programming Guide: a value set and read through _IOW/_IOR, a string
- * through a buffer, one byte of it through _IOWR.
+ * ioctl.c: a character device driven by ioctl commands: a per-open value
+ * (set with _IOW, read back with _IOR), a number kept across opens (passed
+ * as the argument itself), and a short message of which one byte can be
+ * asked for with _IOWR. Numbers from alloc_chrdev_region and a struct cdev;
+ * no device class, so the node is made by hand (mknod).
  */
 #include <linux/cdev.h>
 #include <linux/fs.h>
@@ -9,191 +11,140 @@
 #include <linux/ioctl.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
-struct ioctl_arg {
+#define DRIVER_NAME "ioctltest"
+#define VALBOX_MAGIC 0x66
+
+struct valbox_arg {
 	unsigned int val;
 };
 
-#define IOC_MAGIC '\x66'
+#define VALBOX_SET _IOW(VALBOX_MAGIC, 0, struct valbox_arg)
+#define VALBOX_GET _IOR(VALBOX_MAGIC, 1, struct valbox_arg)
+#define VALBOX_GET_NUM _IOR(VALBOX_MAGIC, 2, int)
+#define VALBOX_SET_NUM _IOW(VALBOX_MAGIC, 3, int)
+#define VALBOX_SET_MSG _IOW(VALBOX_MAGIC, 4, char[32])
+#define VALBOX_GET_BYTE _IOWR(VALBOX_MAGIC, 5, int)
+#define VALBOX_LAST_NR 5
 
-#define IOCTL_VALSET _IOW(IOC_MAGIC, 0, struct ioctl_arg)
-#define IOCTL_VALGET _IOR(IOC_MAGIC, 1, struct ioctl_arg)
-#define IOCTL_VALGET_NUM _IOR(IOC_MAGIC, 2, int)
-#define IOCTL_VALSET_NUM _IOW(IOC_MAGIC, 3, int)
-#define IOCTL_SET_MSG _IOW(IOC_MAGIC, 4, char[32])
-#define IOCTL_GET_NTH_BYTE _IOWR(IOC_MAGIC, 5, int)
-
-#define IOCTL_VAL_MAXNR 5
-#define DRIVER_NAME "ioctltest"
-
-static unsigned int test_ioctl_major = 0;
-static unsigned int num_of_dev = 1;
-static struct cdev test_ioctl_cdev;
-static int ioctl_num = 0;
-static char message[32];
-
-struct test_ioctl_data {
-	unsigned char val;
+struct valbox {
 	rwlock_t lock;
+	unsigned char val;
 };
 
-static long test_ioctl_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
-{
-	struct test_ioctl_data *ioctl_data = filp->private_data;
-	int retval = 0;
-	unsigned char val;
-	struct ioctl_arg data;
-	int n;
+static dev_t first;
+static struct cdev valbox_cdev;
+static int shared_num;
+static char message[32];
 
-	memset(&data, 0, sizeof(data));
-	if (_IOC_TYPE(cmd) != IOC_MAGIC || _IOC_NR(cmd) > IOCTL_VAL_MAXNR)
+static long valbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct valbox *box = file->private_data;
+	struct valbox_arg data = { 0 };
+	int index;
+
+	if (_IOC_TYPE(cmd) != VALBOX_MAGIC || _IOC_NR(cmd) > VALBOX_LAST_NR)
 		return -ENOTTY;
 
 	switch (cmd) {
-	case IOCTL_VALSET:
-		if (copy_from_user(&data, (int __user *)arg, sizeof(data))) {
-			retval = -EFAULT;
-			goto done;
-		}
-		pr_alert("IOCTL set val:%x .\n", data.val);
-		write_lock(&ioctl_data->lock);
-		ioctl_data->val = data.val;
-		write_unlock(&ioctl_data->lock);
-		break;
-
-	case IOCTL_VALGET:
-		read_lock(&ioctl_data->lock);
-		val = ioctl_data->val;
-		read_unlock(&ioctl_data->lock);
-		data.val = val;
-		if (copy_to_user((int __user *)arg, &data, sizeof(data))) {
-			retval = -EFAULT;
-			goto done;
-		}
-		break;
-
-	case IOCTL_VALGET_NUM:
-		retval = __put_user(ioctl_num, (int __user *)arg);
-		break;
-
-	case IOCTL_VALSET_NUM:
-		ioctl_num = arg;
-		break;
-
-	case IOCTL_SET_MSG:
-		if (strncpy_from_user(message, (const char __user *)arg, sizeof(message) - 1) < 0)
-			retval = -EFAULT;
-		break;
-
-	case IOCTL_GET_NTH_BYTE:
-		if (get_user(n, (int __user *)arg))
+	case VALBOX_SET:
+		if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
 			return -EFAULT;
-		if (n < 0 || n >= (int)strlen(message))
+		write_lock(&box->lock);
+		box->val = data.val;
+		write_unlock(&box->lock);
+		pr_info("ioctl: value set to 0x%x\n", data.val);
+		return 0;
+	case VALBOX_GET:
+		read_lock(&box->lock);
+		data.val = box->val;
+		read_unlock(&box->lock);
+		return copy_to_user((void __user *)arg, &data, sizeof(data)) ? -EFAULT : 0;
+	case VALBOX_GET_NUM:
+		return put_user(shared_num, (int __user *)arg);
+	case VALBOX_SET_NUM:
+		shared_num = arg;
+		return 0;
+	case VALBOX_SET_MSG:
+		return strncpy_from_user(message, (const char __user *)arg, sizeof(message) - 1) < 0
+			? -EFAULT : 0;
+	case VALBOX_GET_BYTE:
+		if (get_user(index, (int __user *)arg))
+			return -EFAULT;
+		if (index < 0 || index >= (int)strlen(message))
 			return -EINVAL;
-		retval = message[n];
-		break;
-
-	default:
-		retval = -ENOTTY;
+		return message[index];
 	}
-done:
-	return retval;
+	return -ENOTTY;
 }
 
-static ssize_t test_ioctl_read(struct file *filp, char __user *buf, size_t count, loff_t *f_pos)
+static ssize_t valbox_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
-	struct test_ioctl_data *ioctl_data = filp->private_data;
+	struct valbox *box = file->private_data;
 	unsigned char val;
-	int retval;
-	int i = 0;
+	size_t i;
 
-	read_lock(&ioctl_data->lock);
-	val = ioctl_data->val;
-	read_unlock(&ioctl_data->lock);
-
-	for (; i < count; i++) {
-		if (copy_to_user(&buf[i], &val, 1)) {
-			retval = -EFAULT;
-			goto out;
-		}
-	}
-	retval = count;
-out:
-	return retval;
+	read_lock(&box->lock);
+	val = box->val;
+	read_unlock(&box->lock);
+	for (i = 0; i < count; i++)
+		if (put_user(val, buf + i))
+			return -EFAULT;
+	return count;
 }
 
-static int test_ioctl_close(struct inode *inode, struct file *filp)
+static int valbox_open(struct inode *inode, struct file *file)
 {
-	pr_alert("%s call.\n", __func__);
-	if (filp->private_data) {
-		kfree(filp->private_data);
-		filp->private_data = NULL;
-	}
-	return 0;
-}
+	struct valbox *box = kmalloc(sizeof(*box), GFP_KERNEL);
 
-static int test_ioctl_open(struct inode *inode, struct file *filp)
-{
-	struct test_ioctl_data *ioctl_data;
-
-	pr_alert("%s call.\n", __func__);
-	ioctl_data = kmalloc(sizeof(struct test_ioctl_data), GFP_KERNEL);
-	if (ioctl_data == NULL)
+	if (!box)
 		return -ENOMEM;
-
-	rwlock_init(&ioctl_data->lock);
-	ioctl_data->val = 0xFF;
-	filp->private_data = ioctl_data;
+	rwlock_init(&box->lock);
+	box->val = 0xff;
+	file->private_data = box;
 	return 0;
 }
 
-static struct file_operations fops = {
+static int valbox_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	pr_info("ioctl: file released\n");
+	return 0;
+}
+
+static const struct file_operations valbox_fops = {
 	.owner = THIS_MODULE,
-	.open = test_ioctl_open,
-	.release = test_ioctl_close,
-	.read = test_ioctl_read,
-	.unlocked_ioctl = test_ioctl_ioctl,
+	.open = valbox_open,
+	.release = valbox_release,
+	.read = valbox_read,
+	.unlocked_ioctl = valbox_ioctl,
 };
 
-static int __init ioctl_init(void)
+static int __init valbox_init(void)
 {
-	dev_t dev;
-	int alloc_ret = -1;
-	int cdev_ret = -1;
+	int ret = alloc_chrdev_region(&first, 0, 1, DRIVER_NAME);
 
-	alloc_ret = alloc_chrdev_region(&dev, 0, num_of_dev, DRIVER_NAME);
-	if (alloc_ret)
-		goto error;
-
-	test_ioctl_major = MAJOR(dev);
-	cdev_init(&test_ioctl_cdev, &fops);
-	cdev_ret = cdev_add(&test_ioctl_cdev, dev, num_of_dev);
-	if (cdev_ret)
-		goto error;
-
-	pr_alert("%s driver(major: %d) installed.\n", DRIVER_NAME, test_ioctl_major);
+	if (ret)
+		return ret;
+	cdev_init(&valbox_cdev, &valbox_fops);
+	ret = cdev_add(&valbox_cdev, first, 1);
+	if (ret) {
+		unregister_chrdev_region(first, 1);
+		return ret;
+	}
+	pr_info("ioctl: major %d\n", MAJOR(first));
 	return 0;
-error:
-	if (cdev_ret == 0)
-		cdev_del(&test_ioctl_cdev);
-	if (alloc_ret == 0)
-		unregister_chrdev_region(dev, num_of_dev);
-	return -1;
 }
 
-static void __exit ioctl_exit(void)
+static void __exit valbox_exit(void)
 {
-	dev_t dev = MKDEV(test_ioctl_major, 0);
-
-	cdev_del(&test_ioctl_cdev);
-	unregister_chrdev_region(dev, num_of_dev);
-	pr_alert("%s driver removed.\n", DRIVER_NAME);
+	cdev_del(&valbox_cdev);
+	unregister_chrdev_region(first, 1);
 }
 
-module_init(ioctl_init);
-module_exit(ioctl_exit);
-
+module_init(valbox_init);
+module_exit(valbox_exit);
 MODULE_LICENSE("GPL");
-MODULE_AUTHOR("Wang Chen Shu");
-MODULE_DESCRIPTION("This is test_ioctl module");
+MODULE_DESCRIPTION("A character device driven by ioctl commands");

@@ -1,68 +1,57 @@
 /*
- * procfs1.c
+ * procfs1.c: a read-only /proc file with a proc_ops read handler that
+ * copies one greeting to the reader and logs which file was read.
  */
-
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 6, 0)
-#define HAVE_PROC_OPS
-#endif
+#define NAME "helloworld"
 
-#define procfs_name "helloworld"
+static struct proc_dir_entry *entry;
 
-static struct proc_dir_entry *our_proc_file;
-
-static ssize_t procfile_read(struct file *file_pointer, char __user *buffer,
-                             size_t buffer_length, loff_t *offset)
+static ssize_t greet_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
 {
-    char s[13] = "HelloWorld!\n";
-    int len = sizeof(s);
-    ssize_t ret = len;
+	static const char greeting[] = "Hello, world!\n";
+	size_t len = sizeof(greeting) - 1;
 
-    if (*offset >= len || copy_to_user(buffer, s, len)) {
-        pr_info("copy_to_user failed\n");
-        ret = 0;
-    } else {
-        pr_info("procfile read %s\n", file_pointer->f_path.dentry->d_name.name);
-        *offset += len;
-    }
-
-    return ret;
+	if (*pos >= len)
+		return 0;
+	if (count > len - *pos)
+		count = len - *pos;
+	if (copy_to_user(buf, greeting + *pos, count))
+		return -EFAULT;
+	*pos += count;
+	pr_info("procfs1: %s read\n", file->f_path.dentry->d_name.name);
+	return count;
 }
 
-#ifdef HAVE_PROC_OPS
-static const struct proc_ops proc_file_fops = {
-    .proc_read = procfile_read,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 6, 0)
+static const struct proc_ops greet_ops = {
+	.proc_read = greet_read,
 };
 #else
-static const struct file_operations proc_file_fops = {
-    .read = procfile_read,
+static const struct file_operations greet_ops = {
+	.read = greet_read,
 };
 #endif
 
 static int __init procfs1_init(void)
 {
-    our_proc_file = proc_create(procfs_name, 0644, NULL, &proc_file_fops);
-    if (NULL == our_proc_file) {
-        pr_alert("Error:Could not initialize /proc/%s\n", procfs_name);
-        return -ENOMEM;
-    }
-
-    pr_info("/proc/%s created\n", procfs_name);
-    return 0;
+	entry = proc_create(NAME, 0644, NULL, &greet_ops);
+	if (!entry)
+		return -ENOMEM;
+	pr_info("procfs1: /proc/%s created\n", NAME);
+	return 0;
 }
 
 static void __exit procfs1_exit(void)
 {
-    proc_remove(our_proc_file);
-    pr_info("/proc/%s removed\n", procfs_name);
+	proc_remove(entry);
 }
 
 module_init(procfs1_init);
 module_exit(procfs1_exit);
-
 MODULE_LICENSE("GPL");

@@ -73,9 +73,27 @@ class Busy(KernelError):
 
 
 class BadAddress(KernelError):
-    """Kernel-side access to an address nothing is mapped at (Linux: -EFAULT)."""
+    """Kernel-side access to an address nothing is mapped at, or whose page forbids
+    the access (Linux: -EFAULT, an Oops when module code passed the pointer).
+
+    ``address`` is the first byte that failed, ``access`` "read" or "write",
+    ``protection`` True for a mapped page whose permissions forbid the access.
+    """
 
     errno = _errno.EFAULT
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        address: int | None = None,
+        access: str = "read",
+        protection: bool = False,
+    ):
+        super().__init__(message)
+        self.address = address
+        self.access = access
+        self.protection = protection
 
 
 class PermissionDenied(KernelError):

@@ -331,7 +331,8 @@ class _Engine:
             return  # re-running a faulting instruction: no kernel calls
         try:
             cpu = self.cpu
-            ctx = CallContext(cpu.kernel, cpu.mem, None, fetch=self._fetch_args)
+            # kernel functions see the checked view: the CPU's permission checks
+            ctx = CallContext(cpu.kernel, cpu.checked, None, fetch=self._fetch_args)
             result = cpu.trap_handler(address, ctx)
             ctx.seal()
             if result is not None:
@@ -410,6 +411,8 @@ class Cpu:
         )
         self.kernel = kernel
         self.default_budget = default_budget
+        #: the memory kernel API functions see: checked as module code's own accesses
+        self.checked = mem.checked
         consts = importlib.import_module(f"unicorn.{arch.uc_reg_module}")
         self._reg_ids = {
             name: _uc_const(consts, arch.uc_reg_prefix, name)

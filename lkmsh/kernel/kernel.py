@@ -809,6 +809,16 @@ class Kernel:
     def request_module(self, name: str) -> int:
         """Kernel-side automatic loading: a hook the modprobe layer installs."""
         loader = self.module_requester
+        from lkmsh.kernel.cpu import MAX_DEPTH
+
+        if self._cpu is not None and self._cpu.depth >= MAX_DEPTH:
+            # Linux 6.1's __request_module when kmod_concurrent_max is used up
+            self.log.emit(
+                4,
+                f"request_module: modprobe {name} cannot be processed, kmod busy with"
+                f" {MAX_DEPTH} threads for more than 5 seconds now",
+            )
+            return -E.ETIME
         if loader is None:
             self.log.emit(4, f"request_module: modprobe {name} not available")
             return -E.ENOENT

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntFlag
 from typing import Protocol
@@ -69,6 +69,9 @@ class Region:
     transient: bool = False
     #: Some page is executable (kept current by AddressSpace; cheap test on writes).
     executable: bool = field(default=False, compare=False)
+    #: What every page allows (kept current by AddressSpace): checked accesses
+    #: look at single pages only when this lacks the access they need.
+    common: Perm = field(default=Perm.RWX, compare=False)
 
     @property
     def end(self) -> int:
@@ -76,6 +79,10 @@ class Region:
 
     def _refresh_executable(self) -> None:
         self.executable = any(p & Perm.X for p in self.page_perms)
+        common = Perm.RWX
+        for p in set(self.page_perms):
+            common &= p
+        self.common = common
 
     def contains(self, vaddr: int) -> bool:
         return self.vaddr <= vaddr < self.end
@@ -223,10 +230,14 @@ class AddressSpaceSnapshot:
 class AddressSpace:
     """Virtual regions, per-page permissions, kernel-side access, allocators.
 
-    Kernel-side reads and writes ignore page permissions (the kernel writes
-    module text while relocating) but fail with ``BadAddress`` on unmapped
-    addresses. ``code_generation`` grows whenever bytes that may have been
-    executed change, so the CPU knows when to drop translated code.
+    ``read``/``write`` are the kernel's own accesses: they ignore page
+    permissions (the loader writes module text while relocating, as Linux's
+    text_poke) but fail with ``BadAddress`` on unmapped addresses.
+    ``checked`` is the view kernel API functions get: accesses on behalf of
+    module code, checked against page permissions as the CPU checks a direct
+    store (see ``CheckedAccess``). ``code_generation`` grows whenever bytes
+    that may have been executed change, so the CPU knows when to drop
+    translated code.
     """
 
     def __init__(self) -> None:
@@ -243,6 +254,8 @@ class AddressSpace:
         self.ranges: dict[str, VirtualRange] = {
             r.name: r for r in (self.modules, self.direct_map, self.stacks)
         }
+        #: accesses on behalf of module code (kernel API functions)
+        self.checked = CheckedAccess(self)
 
     # -- observers -------------------------------------------------------------
 
@@ -298,6 +311,7 @@ class AddressSpace:
             page_perms=[perm] * npages,
             transient=transient,
             executable=bool(perm & Perm.X),
+            common=perm,
         )
         for vpn in range(first, first + npages):
             pages[vpn] = region
@@ -384,8 +398,40 @@ class AddressSpace:
     def _region_for(self, vaddr: int, what: str) -> Region:
         region = self._pages.get(vaddr >> PAGE_SHIFT)
         if region is None:
-            raise BadAddress(f"kernel {what} of unmapped address {vaddr & (1 << 64) - 1:#x}")
+            vaddr &= (1 << 64) - 1
+            raise BadAddress(
+                f"kernel {what} of unmapped address {vaddr:#x}", address=vaddr, access=what
+            )
         return region
+
+    def check_access(self, vaddr: int, n: int, need: Perm) -> None:
+        """Raise ``BadAddress`` for the first byte of [vaddr, vaddr+n) that is
+        unmapped or whose page lacks ``need``: what the CPU would fault on.
+
+        Looks at one region per page run, so a range costs its page count at
+        most, and a region whose every page allows ``need`` costs one lookup.
+        """
+        what = "write" if need & Perm.W else "read"
+        end = vaddr + n
+        at = vaddr
+        pages = self._pages
+        while at < end:
+            region = pages.get(at >> PAGE_SHIFT)
+            if region is None:
+                self._region_for(at, what)
+            if region.common & need == need:
+                at = region.end
+                continue
+            stop = min(end, region.end)
+            while at < stop:
+                if region.page_perms[(at - region.vaddr) >> PAGE_SHIFT] & need != need:
+                    raise BadAddress(
+                        f"kernel {what} of protected address {at:#x}",
+                        address=at,
+                        access=what,
+                        protection=True,
+                    )
+                at = (at | (PAGE_SIZE - 1)) + 1
 
     def read(self, vaddr: int, n: int) -> bytes:
         """``n`` bytes at ``vaddr``, across regions if need be."""
@@ -528,3 +574,107 @@ class AddressSpace:
             for start, length in allocations:
                 vr.reserve(start, length)
         return space
+
+
+#: Largest piece a checked fill or copy moves at once: host memory stays
+#: bounded whatever count a module passes.
+CHUNK = 1 << 20
+
+
+class CheckedAccess:
+    """Kernel-side access on behalf of module code (what kernel API functions get).
+
+    Every access is checked against the page permissions the CPU checks for
+    a direct load or store (CR0.WP is set: the kernel cannot write read-only
+    pages either), so ``memset(printk, 0xcc, 1)`` or a ``strcpy`` into
+    ``.rodata`` faults where the module's own store would. A range is checked
+    before any byte changes; fills and copies then move at most ``CHUNK``
+    bytes at a time. Everything else is the address space's own.
+    """
+
+    __slots__ = ("space", "poll")
+
+    def __init__(self, space: AddressSpace):
+        self.space = space
+        #: called between chunks of a long fill or copy (the CPU's cancel check)
+        self.poll: Callable[[], None] | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self.space, name)
+
+    def check(self, vaddr: int, n: int, need: Perm) -> None:
+        if n > 0:
+            self.space.check_access(vaddr, n, need)
+
+    def read(self, vaddr: int, n: int) -> bytes:
+        if n > 0:
+            self.space.check_access(vaddr, n, Perm.R)
+        return self.space.read(vaddr, n)
+
+    def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
+        n = len(data)
+        if n:
+            self.space.check_access(vaddr, n, Perm.W)
+            self.space.write(vaddr, data)
+
+    def read_cstr(self, vaddr: int, limit: int = 4096) -> bytes:
+        text = self.space.read_cstr(vaddr, limit)
+        self.space.check_access(vaddr, min(len(text) + 1, limit), Perm.R)
+        return text
+
+    def fill(self, vaddr: int, value: int, n: int) -> None:
+        """memset: the whole range checked, then written a chunk at a time."""
+        if n <= 0:
+            return
+        self.space.check_access(vaddr, n, Perm.W)
+        block = bytes((value & 0xFF,)) * min(n, CHUNK)
+        done = 0
+        while done < n:
+            step = min(n - done, CHUNK)
+            self.space.write(vaddr + done, block[:step] if step < len(block) else block)
+            done += step
+            if done < n and self.poll is not None:
+                self.poll()
+
+    def copy(self, dest: int, src: int, n: int) -> None:
+        """memmove: both ranges checked, then copied a chunk at a time (overlap-safe)."""
+        if n <= 0:
+            return
+        self.space.check_access(src, n, Perm.R)
+        self.space.check_access(dest, n, Perm.W)
+        if n <= CHUNK:
+            self.space.write(dest, self.space.read(src, n))
+            return
+        backwards = src < dest < src + n
+        done = 0
+        while done < n:
+            step = min(n - done, CHUNK)
+            at = n - done - step if backwards else done
+            self.space.write(dest + at, self.space.read(src + at, step))
+            done += step
+            if done < n and self.poll is not None:
+                self.poll()
+
+    def read_u8(self, vaddr: int) -> int:
+        return self.read(vaddr, 1)[0]
+
+    def read_u16(self, vaddr: int) -> int:
+        return _U16.unpack(self.read(vaddr, 2))[0]
+
+    def read_u32(self, vaddr: int) -> int:
+        return _U32.unpack(self.read(vaddr, 4))[0]
+
+    def read_u64(self, vaddr: int) -> int:
+        return _U64.unpack(self.read(vaddr, 8))[0]
+
+    def write_u8(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, bytes((value & 0xFF,)))
+
+    def write_u16(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U16.pack(value & 0xFFFF))
+
+    def write_u32(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U32.pack(value & 0xFFFFFFFF))
+
+    def write_u64(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U64.pack(value & 0xFFFFFFFFFFFFFFFF))

@@ -164,7 +164,7 @@ def test_module_code_calls_a_kernel_slot_with_eight_arguments(m):
     address, ctx = m.calls[-1]
     assert address == slot(3)
     assert ctx.caller == labels["back"]  # the return address at [rsp]
-    assert ctx.kernel == "the kernel" and ctx.mem is m.mem
+    assert ctx.kernel == "the kernel" and ctx.mem is m.mem.checked  # the checked view
     assert [ctx.arg(i) for i in range(8)] == [1, 2, 3, 4, 5, 6, 7, 8]
 
 

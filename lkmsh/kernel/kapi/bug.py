@@ -110,19 +110,24 @@ def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
     The RIP is the kernel function itself ("strlen+0x0/0x10"), the trace the
     module code that passed the pointer.
     """
-    m = _BAD.search(err.message)
-    access, addr = (m.group(1), int(m.group(2), 16)) if m else ("read", 0)
-    code = 2 if access == "write" else 0
+    if err.address is not None:
+        access, addr, protection = err.access, err.address, err.protection
+    else:
+        m = _BAD.search(err.message)
+        access, addr = (m.group(1), int(m.group(2), 16)) if m else ("read", 0)
+        protection = False
+    code = (2 if access == "write" else 0) | (1 if protection else 0)
     if _arm64(ctx):
-        return _arm64_page_fault(ctx, access, addr)
+        return _arm64_page_fault(ctx, access, addr, protection)
     if addr < 4096:
         head = f"BUG: kernel NULL pointer dereference, address: {addr:016x}"
     else:
         head = f"BUG: unable to handle page fault for address: {addr:016x}"
+    why = "permissions violation" if protection else "not-present page"
     lines = [
         head,
         f"#PF: supervisor {access} access in kernel mode",
-        f"#PF: error_code(0x{code:04x}) - not-present page",
+        f"#PF: error_code(0x{code:04x}) - {why}",
         f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI",
         f"RIP: 0010:{ctx.name or 'kernel'}+0x0/0x10",
         *call_trace(ctx),
@@ -130,11 +135,14 @@ def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
     return KernelBug(head, lines, LOGLEVEL_ALERT)
 
 
-def _arm64_page_fault(ctx: CallContext, access: str, addr: int) -> KernelBug:
+def _arm64_page_fault(ctx: CallContext, access: str, addr: int, protection: bool) -> KernelBug:
     """The same fault in arm64 Linux's words (arch/arm64/mm/fault.c)."""
     what = "NULL pointer dereference" if addr < 4096 else "paging request"
+    if protection:  # arm64 Linux: a write to a read-only mapping
+        what = "write to read-only memory" if access == "write" else "read from unreadable memory"
     head = f"Unable to handle kernel {what} at virtual address {addr:016x}"
-    fsc = 0x04 if addr < 1 << 48 else 0x07
+    # FSC: translation fault (level 0 / 3), or a level-3 permission fault
+    fsc = 0x0F if protection else (0x04 if addr < 1 << 48 else 0x07)
     esr = 0x96000000 | (0x40 if access == "write" else 0) | fsc
     lines = [
         head,

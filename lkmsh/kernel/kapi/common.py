@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 
 from lkmsh.errors import KernelError
 from lkmsh.kernel.heap import KERNEL_OWNER
-from lkmsh.kernel.kapi.vsprintf import Formatter
+from lkmsh.kernel.kapi.vsprintf import Formatter, Sink
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 MASK64 = (1 << 64) - 1
 STRING_MAX = 1 << 20  # longest C string a kernel function scans
+#: printk formats into a buffer of this size (Linux: PRINTKRB_RECORD_MAX)
+PRINTK_MAX = 1024
 
 
 def owner(ctx: CallContext) -> str:
@@ -62,12 +64,29 @@ def _safe_bytes(ctx: CallContext):
     return read
 
 
+def _warn_once(ctx: CallContext):
+    """WARN_ONCE of format_decode for an unsupported conversion (%n among them)."""
+
+    def on_invalid(message: str) -> None:
+        from lkmsh.kernel.kapi.bug import warn
+
+        done = ctx.kernel.__dict__.setdefault("_format_warned", set())
+        if message in done:
+            return
+        done.add(message)
+        warn(ctx, [message, "WARNING: CPU: 0 PID: 1 at lib/vsprintf.c:2600 format_decode"])
+
+    return on_invalid
+
+
 def formatter(ctx: CallContext) -> Formatter:
     """A vsprintf Formatter reading this call's memory and symbolising with its kernel."""
     from lkmsh.kernel.kapi.vsprintf_ext import VaFormatter
 
     kernel = ctx.kernel
-    f = VaFormatter(_safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize)
+    f = VaFormatter(
+        _safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize, on_invalid=_warn_once(ctx)
+    )
 
     def va_args(ap: int):
         from lkmsh.kernel.kapi.string import va_list_args
@@ -78,13 +97,21 @@ def formatter(ctx: CallContext) -> Formatter:
     return f
 
 
-def format_args(ctx: CallContext, fmt_addr: int, first_vararg: int) -> bytes:
-    """vsprintf of the format at ``fmt_addr`` with the call's variadic arguments.
+def format_sink(ctx: CallContext, fmt_addr: int, args, sink: Sink) -> Sink:
+    """vsnprintf of the format at ``fmt_addr`` into ``sink`` (which bounds what is kept).
 
     A NULL format is read like any pointer, so it faults as in Linux's vsnprintf.
     """
     fmt = cstr(ctx, fmt_addr)
-    return formatter(ctx).format(fmt, ctx.varargs(first_vararg))
+    formatter(ctx).format_into(sink, fmt, args)
+    return sink
+
+
+def format_args(
+    ctx: CallContext, fmt_addr: int, first_vararg: int, limit: int = PRINTK_MAX
+) -> bytes:
+    """The first ``limit`` bytes of the format at ``fmt_addr`` with the call's varargs."""
+    return format_sink(ctx, fmt_addr, ctx.varargs(first_vararg), Sink(limit)).getvalue()
 
 
 def u32(ctx: CallContext, addr: int) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.bug import warn
-from lkmsh.kernel.kapi.common import cstr, decode, format_args
+from lkmsh.kernel.kapi.common import cstr, decode, format_sink
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.kapi.vsprintf import Sink
+from lkmsh.kernel.release import MODULE_NAME_LEN
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -48,8 +51,11 @@ def module_refcount(ctx: CallContext) -> int:
 
 @kapi("request_module", "int request_module(const char *fmt, ...)")
 def request_module(ctx: CallContext) -> int:
-    name = decode(format_args(ctx, ctx.arg(0), 1))
-    return ctx.kernel.request_module(name)
+    # Linux formats into char module_name[MODULE_NAME_LEN]
+    sink = format_sink(ctx, ctx.arg(0), ctx.varargs(1), Sink(MODULE_NAME_LEN))
+    if sink.total >= MODULE_NAME_LEN:
+        return -errno.ENAMETOOLONG
+    return ctx.kernel.request_module(decode(sink.getvalue()))
 
 
 @kapi("__symbol_get", "void *__symbol_get(const char *symbol)", gpl=True)

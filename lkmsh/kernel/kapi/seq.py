@@ -49,7 +49,9 @@ def _append(ctx: CallContext, m: int, data: bytes) -> int:
 @kapi("seq_printf", "void seq_printf(struct seq_file *m, const char *fmt, ...)")
 def seq_printf(ctx: CallContext) -> None:
     m = _seq(ctx, ctx.arg(0))
-    _append(ctx, m, format_args(ctx, ctx.arg(1), 2))
+    room = ctx.mem.read_u64(m + SeqOff.size_) - ctx.mem.read_u64(m + SeqOff.count)
+    # formatted into the room left (one byte more tells an overflow), as Linux's seq_vprintf
+    _append(ctx, m, format_args(ctx, ctx.arg(1), 2, max(room, 0) + 1))
 
 
 @kapi("seq_puts", "void seq_puts(struct seq_file *m, const char *s)")

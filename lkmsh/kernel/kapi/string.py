@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi import kstrtox
-from lkmsh.kernel.kapi.common import STRING_MAX, cstr, formatter, put, u32, u64
+from lkmsh.kernel.kapi.common import STRING_MAX, cstr, format_sink, put, u32, u64
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.kapi.vsprintf import Sink
+from lkmsh.kernel.memory import Perm
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -43,21 +45,19 @@ def _scan(ctx: CallContext, addr: int, n: int, byte: int) -> int:
 @kapi("memcpy", "void *memcpy(void *dest, const void *src, size_t count)")
 def memcpy(ctx: CallContext) -> int:
     dest, src, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    if n:
-        ctx.mem.write(dest, ctx.mem.read(src, n))
+    ctx.mem.copy(dest, src, n)  # both ranges checked first, then bounded chunks
     return dest
 
 
 @kapi("memmove", "void *memmove(void *dest, const void *src, size_t count)")
 def memmove(ctx: CallContext) -> int:
-    return memcpy(ctx)  # the read completes before the write: overlap is safe
+    return memcpy(ctx)  # the copy chooses its direction: overlap is safe
 
 
 @kapi("memset", "void *memset(void *s, int c, size_t count)")
 def memset(ctx: CallContext) -> int:
     s, c, n = ctx.arg(0), ctx.arg(1) & 0xFF, ctx.arg(2)
-    if n:
-        ctx.mem.write(s, bytes((c,)) * n)
+    ctx.mem.fill(s, c, n)  # the range checked first, then bounded chunks
     return s
 
 
@@ -107,8 +107,10 @@ def strcpy(ctx: CallContext) -> int:
 def strncpy(ctx: CallContext) -> int:
     dest, n = ctx.arg(0), ctx.arg(2)
     if n:
-        src = cstr(ctx, ctx.arg(1), n)
-        ctx.mem.write(dest, src + bytes(n - len(src)))  # pads with NULs, as C
+        ctx.mem.check(dest, n, Perm.W)  # the whole destination, before any byte changes
+        src = cstr(ctx, ctx.arg(1), min(n, STRING_MAX))
+        ctx.mem.write(dest, src)
+        ctx.mem.fill(dest + len(src), 0, n - len(src))  # pads with NULs, as C
     return dest
 
 
@@ -268,32 +270,35 @@ def _x86_64_va_list_args(ctx: CallContext, ap: int) -> Iterator[int]:
 _VA_LIST = {"sysv-x86_64": _x86_64_va_list_args, "aapcs64": _aarch64_va_list_args}
 
 
-def _format(ctx: CallContext, fmt_addr: int, args: Iterator[int]) -> bytes:
-    fmt = cstr(ctx, fmt_addr)
-    return formatter(ctx).format(fmt, args)
+def _into(ctx: CallContext, buf: int, limit: int, fmt_addr: int, args: Iterator[int]) -> int:
+    """vsnprintf into module memory at ``buf``: at most ``limit`` bytes of text,
+    written as they are produced (a piece at a time, as Linux writes them), then
+    the NUL; returns the length the whole output would have."""
+    at = buf
 
+    def flush(data: bytes) -> None:
+        nonlocal at
+        ctx.mem.write(at, data)
+        at += len(data)
 
-def _store(ctx: CallContext, buf: int, size: int, text: bytes) -> None:
-    """Write what fits in ``size`` bytes, always NUL-terminated (if size > 0)."""
-    if size == 0:
-        return
-    ctx.mem.write(buf, text[: size - 1] + b"\0")
+    sink = format_sink(ctx, fmt_addr, args, Sink(limit, flush))
+    sink.drain()
+    ctx.mem.write(at, b"\0")
+    return sink.total
 
 
 @kapi("sprintf", "int sprintf(char *buf, const char *fmt, ...)")
 def sprintf(ctx: CallContext) -> int:
-    text = _format(ctx, ctx.arg(1), ctx.varargs(2))
-    ctx.mem.write(ctx.arg(0), text + b"\0")
-    return len(text)
+    return _into(ctx, ctx.arg(0), INT_MAX, ctx.arg(1), ctx.varargs(2))
 
 
 def _snprintf(ctx: CallContext, args: Iterator[int]) -> int:
     buf, size = ctx.arg(0), ctx.arg(1)
     if size > INT_MAX:  # WARN_ON_ONCE(size > INT_MAX) in Linux: nothing written
         return 0
-    text = _format(ctx, ctx.arg(2), args)
-    _store(ctx, buf, size, text)
-    return len(text)
+    if size == 0:  # nothing stored, the length still counted
+        return format_sink(ctx, ctx.arg(2), args, Sink(0)).total
+    return _into(ctx, buf, size - 1, ctx.arg(2), args)
 
 
 @kapi("snprintf", "int snprintf(char *buf, size_t size, const char *fmt, ...)")

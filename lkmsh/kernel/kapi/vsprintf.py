@@ -59,8 +59,23 @@ def _is_err(ptr: int) -> bool:
     return ptr >= (MASK64 - MAX_ERRNO + 1)
 
 
+#: One field's output, ``head + fill * count + tail``: a field width of 8 MiB
+#: is a count, never 8 MiB of host memory.
+Piece = tuple[bytes, bytes, int, bytes]
+
+
+def _plain(text: bytes) -> Piece:
+    return text, b"", 0, b""
+
+
 def number(num: int, base: int, flags: int, width: int, precision: int) -> bytes:
     """lib/vsprintf.c number(): ``num`` is the (already sized) integer value."""
+    head, fill, count, tail = _number(num, base, flags, width, precision)
+    return head + fill * count + tail
+
+
+def _number(num: int, base: int, flags: int, width: int, precision: int) -> Piece:
+    """number() as a Piece: at most one of its three paddings is ever non-empty."""
     need_pfx = bool(flags & SPECIAL) and base != 10
     is_zero = num == 0
     if flags & LEFT:
@@ -93,39 +108,35 @@ def number(num: int, base: int, flags: int, width: int, precision: int) -> bytes
     if i > precision:
         precision = i
     width -= precision
-    out = []
-    if not flags & (ZEROPAD | LEFT) and width > 0:
-        out.append(" " * width)
-        width = 0
-    out.append(sign)
+    prefix = sign
     if need_pfx:
         if base == 16 or not is_zero:
-            out.append("0")
+            prefix += "0"
         if base == 16:
-            out.append("x" if flags & SMALL else "X")
-    if not flags & LEFT and width > 0:
-        out.append(("0" if flags & ZEROPAD else " ") * width)
-        width = 0
-    if precision > i:
-        out.append("0" * (precision - i))
-    out.append(digits)
-    if width > 0:
-        out.append(" " * width)
-    return "".join(out).encode()
+            prefix += "x" if flags & SMALL else "X"
+    body = ("0" * (precision - i) + digits).encode()
+    if width <= 0:
+        return _plain(prefix.encode() + body)
+    if flags & LEFT:
+        return prefix.encode() + body, b" ", width, b""
+    if flags & ZEROPAD:
+        return prefix.encode(), b"0", width, body
+    return b"", b" ", width, prefix.encode() + body
 
 
-def _widen(text: bytes, width: int, flags: int) -> bytes:
+def _widen(text: bytes, width: int, flags: int) -> Piece:
     if len(text) >= width:
-        return text
-    pad = b" " * (width - len(text))
-    return text + pad if flags & LEFT else pad + text
+        return _plain(text)
+    if flags & LEFT:
+        return text, b" ", width - len(text), b""
+    return b"", b" ", width - len(text), text
 
 
 def _limited(text: bytes, precision: int) -> bytes:
     return text[:precision] if precision >= 0 else text
 
 
-def _error_string(msg: bytes, width: int, flags: int, precision: int) -> bytes:
+def _error_string(msg: bytes, width: int, flags: int, precision: int) -> Piece:
     if precision == -1:
         precision = 16
     return _widen(_limited(msg, precision), width, flags)
@@ -137,6 +148,76 @@ def _check_pointer(ptr: int) -> bytes | None:
     if ptr < PAGE_SIZE or _is_err(ptr):
         return b"(efault)"
     return None
+
+
+class Sink:
+    """Where vsnprintf's output goes: the first ``limit`` bytes are kept (None:
+    all), every byte is counted, as Linux writes up to ``end`` and counts on.
+
+    ``flush``, when given, receives the kept bytes in pieces of at most
+    ``FLUSH_AT`` (sprintf's destination in module memory), so even an
+    unbounded sprintf holds little host memory at a time.
+    """
+
+    __slots__ = ("_parts", "_held", "room", "total", "_flush")
+
+    FLUSH_AT = 1 << 16
+
+    def __init__(self, limit: int | None = None, flush: Callable[[bytes], None] | None = None):
+        self._parts: list[bytes] = []
+        self._held = 0
+        self.room = -1 if limit is None else max(limit, 0)
+        self.total = 0
+        self._flush = flush
+
+    def put(self, data: bytes) -> None:
+        n = len(data)
+        self.total += n
+        if self.room < 0:
+            self._keep(data)
+        elif self.room:
+            take = data[: self.room]
+            self.room -= len(take)
+            self._keep(take)
+
+    def pad(self, fill: bytes, count: int) -> None:
+        """``count`` copies of the byte ``fill``, materialised only as far as they are kept."""
+        if count <= 0 or not fill:
+            return
+        self.total += count
+        keep = count if self.room < 0 else min(count, self.room)
+        if self.room > 0:
+            self.room -= keep
+        while keep > 0:
+            step = min(keep, self.FLUSH_AT)
+            self._keep(fill * step)
+            keep -= step
+
+    def piece(self, p: Piece) -> None:
+        head, fill, count, tail = p
+        if head:
+            self.put(head)
+        self.pad(fill, count)
+        if tail:
+            self.put(tail)
+
+    def _keep(self, data: bytes) -> None:
+        if not data:
+            return
+        self._parts.append(data)
+        self._held += len(data)
+        if self._flush is not None and self._held >= self.FLUSH_AT:
+            self.drain()
+
+    def drain(self) -> None:
+        """Hand what is held to ``flush`` (sprintf calls it once more at the end)."""
+        if self._parts and self._flush is not None:
+            data = b"".join(self._parts)
+            self._parts, self._held = [], 0
+            self._flush(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
 
 
 class Formatter:
@@ -166,13 +247,13 @@ class Formatter:
         ).digest()
         return int.from_bytes(digest, "little") & 0xFFFFFFFF
 
-    def _pointer_string(self, ptr: int, width: int, flags: int, precision: int) -> bytes:
+    def _pointer_string(self, ptr: int, width: int, flags: int, precision: int) -> Piece:
         if width == -1:
             width = 16
             flags |= ZEROPAD
-        return number(ptr, 16, flags | SMALL, width, precision)
+        return _number(ptr, 16, flags | SMALL, width, precision)
 
-    def _default_pointer(self, ptr: int, width: int, flags: int, precision: int) -> bytes:
+    def _default_pointer(self, ptr: int, width: int, flags: int, precision: int) -> Piece:
         if ptr == 0 or _is_err(ptr):
             return self._pointer_string(ptr, width, flags, precision)
         return self._pointer_string(self.hash_pointer(ptr), width, flags, precision)
@@ -188,12 +269,12 @@ class Formatter:
             return None
         return self.read_bytes(ptr, n)
 
-    def pointer(self, ext: bytes, ptr: int, width: int, flags: int, precision: int) -> bytes:
+    def pointer(self, ext: bytes, ptr: int, width: int, flags: int, precision: int) -> Piece:
         from lkmsh.kernel.kapi.vsprintf_ext import extension
 
         extra = extension(self, ext, ptr, width)
         if extra is not None:
-            return extra
+            return _plain(extra)
         kind = ext[:1]
         if kind in (b"S", b"s", b"B", b"F", b"f"):
             text = self._symbol(ptr, ext).encode()
@@ -209,7 +290,7 @@ class Formatter:
             name = _errno.errorcode.get(-err)
             if name:
                 return _widen(_limited(b"-" + name.encode(), precision), width, flags)
-            return number(err, 10, flags | SIGN, width, precision)
+            return _number(err, 10, flags | SIGN, width, precision)
         if kind in (b"u", b"k"):
             if ext[1:2] == b"s":
                 return self.string(ptr, width, flags, precision)
@@ -221,11 +302,11 @@ class Formatter:
             if kind in (b"M", b"m"):
                 return self._mac(ptr, ext, width, flags, precision)
             if kind == b"h":
-                return self._hex(ptr, ext, width)
+                return _plain(self._hex(ptr, ext, width))
             return self._ip(ptr, ext, width, flags, precision)
         return self._default_pointer(ptr, width, flags, precision)
 
-    def _mac(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> bytes:
+    def _mac(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> Piece:
         raw = self._deref(ptr, 6)
         if raw is None:
             return _error_string(b"(efault)", width, flags, precision)
@@ -235,7 +316,7 @@ class Formatter:
         text = sep.join(f"{b:02x}" for b in raw).encode()
         return _widen(_limited(text, precision), width, flags)
 
-    def _ip(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> bytes:
+    def _ip(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> Piece:
         version = ext[1:2]
         if version == b"4":
             raw = self._deref(ptr, 4)
@@ -265,7 +346,7 @@ class Formatter:
 
     # -- strings ------------------------------------------------------------
 
-    def string(self, ptr: int, width: int, flags: int, precision: int) -> bytes:
+    def string(self, ptr: int, width: int, flags: int, precision: int) -> Piece:
         bad = _check_pointer(ptr)
         if bad:
             return _error_string(bad, width, flags, precision)
@@ -278,16 +359,23 @@ class Formatter:
     # -- the loop -----------------------------------------------------------
 
     def format(self, fmt: bytes, args: Iterator[int]) -> bytes:
-        out: list[bytes] = []
+        """The whole output (for callers with their own bound, as printk's line)."""
+        sink = Sink()
+        self.format_into(sink, fmt, args)
+        return sink.getvalue()
+
+    def format_into(self, sink: Sink, fmt: bytes, args: Iterator[int]) -> None:
+        """Format into ``sink``, which keeps what fits and counts the rest (vsnprintf)."""
+        out = sink
         pos = 0
         n = len(fmt)
         while pos < n:
             pct = fmt.find(b"%", pos)
             if pct < 0:
-                out.append(fmt[pos:])
+                out.put(fmt[pos:])
                 break
             if pct > pos:
-                out.append(fmt[pos:pct])
+                out.put(fmt[pos:pct])
             m = _SPEC.match(fmt, pct)
             assert m is not None  # "%" alone still matches with an empty conversion
             flag_text, w_text, p_text, qual, conv = m.groups()
@@ -313,15 +401,15 @@ class Formatter:
                 precision = max(0, _signed(int(p_text) & 0xFFFFFFFF, 16))
             if conv == b"c":
                 ch = bytes((next(args) & 0xFF,))
-                out.append(_widen(ch, width, flags))
+                out.piece(_widen(ch, width, flags))
             elif conv == b"s":
-                out.append(self.string(next(args), width, flags, precision))
+                out.piece(self.string(next(args), width, flags, precision))
             elif conv == b"p":
                 ext = _ALNUM.match(fmt, pos).group()
                 pos += len(ext)
-                out.append(self.pointer(ext, next(args), width, flags, precision))
+                out.piece(self.pointer(ext, next(args), width, flags, precision))
             elif conv == b"%":
-                out.append(b"%")
+                out.put(b"%")
             elif conv and conv in b"diouxX":
                 base = 10
                 if conv == b"o":
@@ -342,13 +430,12 @@ class Formatter:
                 else:
                     bits = 32
                 num = _signed(raw, bits) if flags & SIGN else raw & ((1 << bits) - 1)
-                out.append(number(num, base, flags, width, precision))
+                out.piece(_number(num, base, flags, width, precision))
             else:
                 if self.on_invalid is not None:
                     shown = conv.decode("latin-1") if conv else ""
                     self.on_invalid(f"Please remove unsupported %{shown} in format string")
                 break
-        return b"".join(out)
 
 
 def format(

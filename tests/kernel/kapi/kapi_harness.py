@@ -145,5 +145,7 @@ def call(k: MiniKernel, name: str, *args: int, caller: int = MODULE_TEXT + 0x12)
     """Call kernel function ``name`` as module code at ``caller`` would."""
     func = registry.lookup(name)
     assert func is not None, name
-    ctx = CallContext(k, k.mem, [a & ((1 << 64) - 1) for a in args], caller=caller, name=name)
+    ctx = CallContext(
+        k, k.mem.checked, [a & ((1 << 64) - 1) for a in args], caller=caller, name=name
+    )
     return func.impl(ctx)

@@ -1,0 +1,141 @@
+"""Host memory stays bounded whatever a module asks for (issue 17, items 4 and 5).
+
+Each hostile module runs in a child process whose address space is capped
+with ``resource.setrlimit(RLIMIT_AS)`` at 1 GiB: a field width of 8 MiB
+repeated, or a memset/strncpy/memcpy of 3 GiB, must cost the host next to
+nothing (the format goes into the bounded destination, counts are checked
+against the destination's pages before any work, and work goes in chunks).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from reliability_helpers import ROOT, needs_gcc
+
+pytestmark = needs_gcc
+
+CAP = 1 << 30
+
+HOG = r"""
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static char *what = "none";
+module_param(what, charp, 0444);
+
+#define W8M "%8388607d"
+#define W8M_16 W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M W8M
+#define W8M_128 W8M_16 W8M_16 W8M_16 W8M_16 W8M_16 W8M_16 W8M_16 W8M_16
+#define A16 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+#define A128 A16, A16, A16, A16, A16, A16, A16, A16
+
+static int __init hb_init(void)
+{
+	char *buf = kmalloc(64, GFP_KERNEL);
+	int n = 0;
+	size_t huge = 3UL << 30;
+
+	if (!buf)
+		return -ENOMEM;
+	if (!strcmp(what, "printk"))
+		n = printk(KERN_INFO "wide:" W8M_128 "\n", A128);
+	else if (!strcmp(what, "snprintf"))
+		n = snprintf(buf, 16, W8M_128, A128);
+	else if (!strcmp(what, "memset"))
+		memset(buf, 'x', huge);
+	else if (!strcmp(what, "strncpy"))
+		strncpy(buf, "x", huge);
+	else if (!strcmp(what, "memcpy"))
+		memcpy(buf, buf + 8, huge);
+	pr_info("%s: %d [%.15s]\n", what, n, buf);
+	kfree(buf);
+	return 0;
+}
+
+static void __exit hb_exit(void)
+{
+}
+module_init(hb_init);
+module_exit(hb_exit);
+MODULE_LICENSE("GPL");
+"""
+
+CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
+    from lkmsh.errors import KernelError
+    from lkmsh.kernel.kernel import Kernel
+    k = Kernel()
+    out = {{}}
+    for what in sys.argv[2:]:
+        seq = k.dmesg()[-1].seq if k.dmesg() else -1
+        try:
+            k.module_load(sys.argv[1], "what=" + what)
+            k.module_unload("hb_hog")
+            err = 0
+        except KernelError as e:
+            err = e.errno
+        out[what] = [err, [r.text for r in k.dmesg() if r.seq > seq]]
+    out["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(out))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def hog(tmp_path_factory):
+    from lkmsh.build import build_module
+
+    out = tmp_path_factory.mktemp("hb")
+    (out / "hb_hog.c").write_text(HOG)
+    return build_module([out / "hb_hog.c"], out / "hb_hog.ko")
+
+
+def run_capped(module, *cases: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD.format(cap=CAP), str(module), *cases],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_wide_fields_are_counted_not_built(hog):
+    out = run_capped(hog, "printk", "snprintf")
+    err, lines = out["printk"]
+    assert err == 0
+    wide = next(x for x in lines if x.startswith("wide:"))
+    # the record holds what fits in printk's buffer: padding, then nothing more
+    assert len(wide) < 1024 and set(wide[5:]) == {" "}
+    # printk returns the stored length; snprintf the length the whole output would have
+    assert lines[-1].startswith("hb_hog: printk: ")
+    err, lines = out["snprintf"]
+    assert err == 0
+    assert lines[-1] == f"hb_hog: snprintf: {128 * 8388607} [{' ' * 15}]"
+    assert out["peak_kib"] * 1024 < CAP // 2
+
+
+@pytest.mark.parametrize("case", ["memset", "strncpy", "memcpy"])
+def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog, case):
+    out = run_capped(hog, case)
+    err, lines = out[case]
+    assert err == 14  # EFAULT: the range check found the first unmapped page
+    head = next(x for x in lines if x.startswith("BUG: unable to handle page fault"))
+    i = lines.index(head)
+    access = "read" if case == "memcpy" else "write"  # memcpy checks its source first
+    assert lines[i + 1] == f"#PF: supervisor {access} access in kernel mode"
+    assert lines[i + 2].endswith("not-present page")
+    assert lines[i + 4] == f"RIP: 0010:{case}+0x0/0x10"
+    assert out["peak_kib"] * 1024 < CAP // 2

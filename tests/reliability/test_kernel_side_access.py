@@ -1,0 +1,172 @@
+"""Kernel functions honour page permissions on the pointers a module gives them (issue 17, 1).
+
+Each case is one hostile module, built here: it hands memset, strcpy,
+memcpy, sprintf, kstrtoint... a pointer into read-only memory (its own
+.rodata or .text, kernel text, another module's text). The write must fault
+as the module's own store would: Linux's "permissions violation" Oops, the
+bytes unchanged, the load failed, and the kernel still working after.
+"""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from reliability_helpers import last_seq, lines_since, needs_gcc, sample
+
+from lkmsh.errors import ModuleFault
+from lkmsh.kernel.module import ModuleState
+
+pytestmark = needs_gcc
+
+ATTACKER = r"""
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/kstrtox.h>
+
+static char *what = "none";
+module_param(what, charp, 0444);
+static int n = 1;	/* a count gcc cannot see: the calls stay calls */
+module_param(n, int, 0444);
+
+static const char motto[16] = "read only";
+static const int answer = 42;
+
+static noinline int victim(int x)
+{
+	return x + 1;
+}
+
+extern int provider_add(int a, int b) __attribute__((weak));
+
+static int __init pw_init(void)
+{
+	if (!strcmp(what, "memset_printk"))
+		memset((void *)printk, 0xcc, n);
+	else if (!strcmp(what, "strcpy_rodata"))
+		strcpy((char *)motto, "patched");
+	else if (!strcmp(what, "memcpy_text"))
+		memcpy((void *)victim, "\xc3", n);
+	else if (!strcmp(what, "sprintf_rodata"))
+		sprintf((char *)motto, "%d", 7);
+	else if (!strcmp(what, "kstrtoint_rodata"))
+		return kstrtoint("7", 10, (int *)&answer);
+	else if (!strcmp(what, "other_module"))
+		memset((void *)provider_add, 0x90, 4 * n);
+	pr_info("%s %d %d\n", motto, answer, victim(1));
+	return 0;
+}
+static void __exit pw_exit(void)
+{
+}
+module_init(pw_init);
+module_exit(pw_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+@pytest.fixture(scope="module")
+def attacker(tmp_path_factory):
+    from lkmsh.build import build_module
+
+    out = tmp_path_factory.mktemp("pw")
+    (out / "pw_attacker.c").write_text(ATTACKER)
+    return build_module([out / "pw_attacker.c"], out / "pw_attacker.ko")
+
+
+def image(kernel) -> bytes:
+    """Every byte of kernel text and module text/rodata (what no write may change)."""
+    return b"".join(
+        bytes(r.data)
+        for r in kernel.mem.regions()
+        if not r.transient and not r.common & 2  # pages nobody may write
+    )
+
+
+def attack(kernel, attacker, what: str) -> list[str]:
+    seq = last_seq(kernel)
+    before = image(kernel)
+    with pytest.raises(ModuleFault) as exc:
+        kernel.module_load(attacker, f"what={what}")
+    assert exc.value.errno == errno.EFAULT
+    assert kernel.module_find("pw_attacker") is None
+    lines = lines_since(kernel, seq)
+    # the read-only images are as they were: no byte of text or rodata moved
+    after = image(kernel)
+    assert after == before[: len(after)] or after == before
+    return lines
+
+
+def report(lines: list[str], function: str, address_prefix: str = "") -> list[str]:
+    start = next(i for i, x in enumerate(lines) if x.startswith("BUG: unable to handle page fault"))
+    block = lines[start : start + 5]
+    assert block[0].startswith(f"BUG: unable to handle page fault for address: {address_prefix}")
+    assert block[1:] == [
+        "#PF: supervisor write access in kernel mode",
+        "#PF: error_code(0x0003) - permissions violation",
+        "Oops: 0003 [#1] PREEMPT SMP NOPTI",
+        f"RIP: 0010:{function}+0x0/0x10",
+    ]
+    return block
+
+
+def still_prints(kernel) -> None:
+    """printk's trap slot is intact: a module that prints still loads and runs."""
+    seq = last_seq(kernel)
+    m = kernel.module_load(sample("hello"))
+    assert m.state is ModuleState.RUNNING
+    kernel.module_unload("hello")
+    assert any("Hello" in x or "hello" in x for x in lines_since(kernel, seq))
+
+
+def test_memset_of_a_kernel_function_faults_and_printk_keeps_working(kernel, attacker):
+    printk = kernel.symbol_address("printk")
+    lines = attack(kernel, attacker, "memset_printk")
+    report(lines, "memset", f"{printk:016x}")
+    assert "D" in kernel.taints
+    still_prints(kernel)
+
+
+@pytest.mark.parametrize(
+    ("what", "function"),
+    [
+        ("strcpy_rodata", "strcpy"),
+        ("sprintf_rodata", "sprintf"),
+        ("kstrtoint_rodata", "kstrtoint"),
+        ("memcpy_text", "memcpy"),
+    ],
+)
+def test_a_kernel_function_cannot_write_the_modules_own_read_only_memory(
+    kernel, attacker, what, function
+):
+    report(attack(kernel, attacker, what), function)
+    m = kernel.module_load(attacker)  # the same module, harmless: its rodata and text intact
+    assert lines_since(kernel, last_seq(kernel) - 1)[-1] == "pw_attacker: read only 42 2"
+    kernel.module_unload(m.name)
+
+
+def test_a_kernel_function_cannot_patch_another_modules_text(kernel, attacker):
+    provider = kernel.module_load(sample("provider"))
+    add = kernel.symbol_address("provider_add")
+    text = kernel.mem.read(add, 4)
+    report(attack(kernel, attacker, "other_module"), "memset", f"{add:016x}")
+    assert kernel.mem.read(add, 4) == text
+    consumer = kernel.module_load(sample("consumer"))  # calls provider_add: still right
+    assert consumer.state is ModuleState.RUNNING
+    kernel.module_unload("consumer")
+    kernel.module_unload(provider.name)
+
+
+def test_a_patched_state_is_never_saved(kernel, attacker, tmp_path):
+    """The refused write leaves nothing for the state file: a restored kernel prints."""
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.state import StateStore
+
+    with pytest.raises(ModuleFault):
+        kernel.module_load(attacker, "what=memset_printk")
+    with StateStore(tmp_path / "s.db") as store:
+        store.save(kernel.export_state())
+        restored = Kernel.from_state(store.load())
+    still_prints(restored)

@@ -10,6 +10,9 @@ module's stat, modules.order, modules.builtin, the configuration, the
 options): an unchanged tree costs one directory walk.
 
 A cache that cannot be read or written is ignored: it only ever saves time.
+Each file carries a CRC-32 of its contents: a damaged file (a flipped bit
+that marshal would still load as other values) is ignored and rebuilt,
+never trusted.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from typing import Any
 
 from lkmsh.kmod.modfile import ModuleFacts
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+#: file layout: MAGIC, the CRC-32 of the rest (4 bytes, little endian), marshal data
+MAGIC = b"lkmsh-depmod-cache\n"
 
 
 def cache_dir() -> str:
@@ -107,8 +112,18 @@ class FactsCache:
 def _read(path: str) -> Any:
     try:
         with open(path, "rb") as f:
-            return marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
+            raw = f.read()
+    except OSError:
+        return None
+    head = len(MAGIC)
+    if raw[:head] != MAGIC or len(raw) < head + 4:
+        return None
+    body = raw[head + 4 :]
+    if zlib.crc32(body) != int.from_bytes(raw[head : head + 4], "little"):
+        return None  # damaged: rebuilt by this run
+    try:
+        return marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
         return None
 
 
@@ -118,8 +133,9 @@ def _write(path: str, blob: Any) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:
+            body = marshal.dumps(blob)
             with os.fdopen(fd, "wb") as f:
-                marshal.dump(blob, f)
+                f.write(MAGIC + zlib.crc32(body).to_bytes(4, "little") + body)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)

@@ -285,14 +285,55 @@ def _new_module(dirname: str, path: str) -> TreeModule:
     return TreeModule(name, path, relpath, key)
 
 
+class _Revisits:
+    """Directory symlinks are followed (as kmod's fstatat does) but never into a
+    directory already walked: two ``ln -s .`` links cannot make the walk endless.
+
+    Plain directories cannot form cycles, so only a symlinked one costs a stat
+    (and, the first time, one stat per directory walked so far).
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[int, int]] = set()
+        self._plain: list[str] = []  # walked directories not yet in _seen
+        self._started = False
+
+    def enter(self, path: str) -> None:
+        if self._started:
+            self._add(path)
+        else:
+            self._plain.append(path)
+
+    def _add(self, path: str) -> None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        self._seen.add((st.st_dev, st.st_ino))
+
+    def allows(self, entry: os.DirEntry) -> bool:
+        """May the walk enter this directory entry?"""
+        if not entry.is_symlink():
+            return True
+        if not self._started:
+            self._started = True
+            for path in self._plain:
+                self._add(path)
+            self._plain.clear()
+        st = entry.stat()
+        return (st.st_dev, st.st_ino) not in self._seen
+
+
 def _scan(
     dirname: str, cfg: DepmodConfig, diags: list[Diagnostic], prefer_machine: int | None = None
 ) -> list[tuple[TreeModule, int, int]]:
     """kmod's depmod_modules_search: depth first, readdir order, priorities on clashes."""
     found: dict[str, tuple[TreeModule, int, int]] = {}
     skip = {"build", "source"} | cfg.excludes
+    walked = _Revisits()
 
     def walk(directory: str) -> None:
+        walked.enter(directory)
         try:
             it = os.scandir(directory)
         except OSError as exc:
@@ -307,7 +348,8 @@ def _scan(
                     continue
                 try:
                     if entry.is_dir():
-                        walk(entry.path)
+                        if walked.allows(entry):
+                            walk(entry.path)
                         continue
                     if not entry.is_file() or module_extension(name) is None:
                         continue
@@ -849,7 +891,10 @@ def up_to_date(dirname: str) -> bool:
     except OSError:
         return False
 
+    walked = _Revisits()
+
     def walk(directory: str) -> bool:
+        walked.enter(directory)
         try:
             it = os.scandir(directory)
         except OSError:
@@ -860,7 +905,7 @@ def up_to_date(dirname: str) -> bool:
                     continue
                 try:
                     if entry.is_dir():
-                        if not walk(entry.path):
+                        if walked.allows(entry) and not walk(entry.path):
                             return False
                     elif module_extension(entry.name) and int(entry.stat().st_mtime) > dep_mtime:
                         return False

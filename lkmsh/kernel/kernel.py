@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno as E
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from lkmsh.errors import (
     KernelError,
     ModuleFault,
     NotFound,
+    OutOfMemory,
     TooMany,
     UnknownSymbol,
 )
@@ -100,6 +102,28 @@ class SlabStats:
 
 def _pages(n: int) -> int:
     return max(PAGE_SIZE, -(-n // PAGE_SIZE) * PAGE_SIZE)
+
+
+def read_module_file(path: str | Path) -> bytes:
+    """A module file's bytes, refused as finit_module refuses it: EINVAL for
+    anything but a non-empty regular file (a FIFO is opened without blocking and
+    never read, /dev/zero never read), EFBIG over MAX_MODULE_FILE, before any
+    byte is read. OSError for a file that cannot be opened."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise KernelError(f"{path}: Is a directory", E.EISDIR)
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidArgument(f"{path}: not a regular file")
+        if st.st_size == 0:
+            raise InvalidArgument(f"{path}: empty file")
+        if st.st_size > MAX_MODULE_FILE:
+            raise KernelError(f"{path}: module file of {st.st_size} bytes is too large", E.EFBIG)
+        data = f.read(MAX_MODULE_FILE + 1)
+    if len(data) > MAX_MODULE_FILE:  # it grew while being read
+        raise KernelError(f"{path}: module file of over {MAX_MODULE_FILE} bytes", E.EFBIG)
+    return data
 
 
 @dataclass
@@ -473,16 +497,13 @@ class Kernel:
             return hint or "", data
         path = Path(source)
         try:
-            size = path.stat().st_size
-            if size > MAX_MODULE_FILE:
-                raise KernelError(f"{path}: module file of {size} bytes is too large", E.EFBIG)
-            return str(path.resolve()), path.read_bytes()
-        except IsADirectoryError:
-            raise KernelError(f"{path}: Is a directory", E.EISDIR) from None
+            return str(path.resolve()), read_module_file(path)
         except FileNotFoundError:
             raise NotFound(f"{path}: No such file or directory") from None
         except PermissionError:
             raise KernelError(f"{path}: Permission denied", E.EACCES) from None
+        except OSError as exc:
+            raise KernelError(f"{path}: {exc.strerror}", exc.errno or E.EIO) from None
 
     def _module_name(self, ef, path: str) -> str:
         name = dict(ef.modinfo).get("name")
@@ -490,7 +511,15 @@ class Kernel:
             # modpost always writes name=; without it fall back to the file name.
             name = Path(path).name.split(".")[0] if path else ""
         name = name.replace("-", "_")
-        if not name or len(name) >= 56 or not name.isprintable() or "/" in name:
+        # "." and ".." cannot be /sys/module directories; a space would split lsmod's columns
+        if (
+            not name
+            or len(name) >= 56
+            or not name.isprintable()
+            or "/" in name
+            or name in (".", "..")
+            or any(c.isspace() for c in name)
+        ):
             raise ElfError(f"bad module name {name!r}")
         return name
 
@@ -548,12 +577,16 @@ class Kernel:
         loader = ModuleLoader(ef, self.mem, self.arch, name)
         exported: list[KernelSymbol] = []
         try:
-            if ef.type == EC.ET_DYN:
-                base, size, placements = loader.layout_dyn()
-                symtab = ef.dynamic_symbols
-            else:
-                base, size, placements = loader.layout_rel()
-                symtab = ef.symbols
+            try:
+                if ef.type == EC.ET_DYN:
+                    base, size, placements = loader.layout_dyn()
+                    symtab = ef.dynamic_symbols
+                else:
+                    base, size, placements = loader.layout_rel()
+                    symtab = ef.symbols
+            except OutOfMemory as exc:
+                self.log.emit(4, exc.message)  # alloc_vmap_area's warning
+                raise
             values, uses, bad = loader.symbol_values(
                 symtab, self.symbol_table.resolve, module.gpl_compatible, base
             )
@@ -663,6 +696,11 @@ class Kernel:
         if not args and not count:
             return
         specs = P.read_param_table(self.mem, addr, count, self.param_ops()) if count else []
+        try:
+            P.check_targets(self.mem, specs, module.name)
+        except ElfError as err:
+            self.log.emit(3, err.message)
+            raise
         with self.running(module):
             P.apply(self.mem, self.heap, specs, args, module.name, self.log, self.call)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from lkmsh.arch.base import Arch, RelocContext, Sibling, SiblingLookup
 from lkmsh.elf import ElfFile
 from lkmsh.elf import constants as E
-from lkmsh.errors import ElfError, RelocationError
+from lkmsh.errors import ElfError, OutOfMemory, RelocationError
 from lkmsh.kernel.memory import PAGE_SIZE, AddressSpace, Perm
 from lkmsh.kernel.module import ModuleSymbol, Placement
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind
@@ -23,6 +23,11 @@ from lkmsh.kernel.symbols import KernelSymbol, SymbolKind
 SKIPPED_SECTIONS = frozenset({".modinfo", "__versions"})
 KSYMTAB_ENTRY = 12
 PARAM_ENTRY = 40
+#: Largest image (text, data and .bss together) one module may have.
+MAX_MODULE_SIZE = 64 << 20
+#: All modules' memory together (Linux's module area is 1 GiB; lkmsh's state
+#: holds every byte of it, so it stays well under the host budget of 1 GB).
+MODULES_MEMORY_MAX = 256 << 20
 
 Resolver = Callable[[str], "KernelSymbol | None"]
 
@@ -148,6 +153,20 @@ class ModuleLoader:
             }
         )
 
+    def _alloc(self, total: int) -> int:
+        """Module memory for ``total`` bytes, within MAX_MODULE_SIZE and MODULES_MEMORY_MAX.
+
+        Every byte of a module's image is host memory now and in every later
+        command (the state holds it), so a .bss claiming 1000 MiB is refused
+        as Linux's module_alloc refuses what its area cannot hold.
+        """
+        used = sum(n for _, n in self.mem.modules.allocations())
+        if total > MAX_MODULE_SIZE or used + total > MODULES_MEMORY_MAX:
+            raise OutOfMemory(
+                f"vmap allocation for size {total} failed: use vmalloc=<size> to increase size"
+            )
+        return self.mem.modules.alloc(total)
+
     def layout_rel(self) -> tuple[int, int, list[Placement]]:
         """Place allocated sections in text, rodata, data, bss groups, each page aligned."""
         groups = self._groups()
@@ -170,7 +189,7 @@ class ModuleLoader:
         total = sum(_align(g.size, PAGE_SIZE) for g in groups if g.size)
         if total == 0:
             raise ElfError(f"{self.name}: module has no loadable sections")
-        base = self.base = self.mem.modules.alloc(total)
+        base = self.base = self._alloc(total)
         placements: list[Placement] = []
         at = base
         for g in groups:
@@ -210,7 +229,7 @@ class ModuleLoader:
         if end > 1 << 30:
             raise ElfError(f"{self.name}: shared module spans {end:#x} bytes")
         total = _align(end, PAGE_SIZE)
-        base = self.base = self.mem.modules.alloc(total)
+        base = self.base = self._alloc(total)
         # Page permissions: the union of what the sections on a page need.
         page_perm: dict[int, Perm] = {}
         for s in secs:
@@ -309,14 +328,24 @@ class ModuleLoader:
             if target is None:
                 continue  # relocations of sections not loaded (debug info, .modinfo)
             siblings = self._siblings(rs.relocations, target, values, 0)
+            end = target + rs.target.size
             for r in rs.relocations:
-                self._apply(r, target + r.offset, values[r.symbol], sizes[r.symbol], 0, siblings)
+                self._apply(
+                    r, target + r.offset, values[r.symbol], sizes[r.symbol], 0, siblings, end
+                )
 
     def relocate_dyn(self, base: int, values: list[int], sizes: list[int]) -> None:
+        image_end = max(
+            (s.addr + s.size for s in self.ef.sections if s.flags & E.SHF_ALLOC), default=0
+        )
         for rs in self.ef.dynamic_relocation_sections:
             siblings = self._siblings(rs.relocations, base, values, base)
+            t = rs.target
+            end = base + (t.addr + t.size if t is not None and t.flags & E.SHF_ALLOC else image_end)
             for r in rs.relocations:
-                self._apply(r, base + r.offset, values[r.symbol], sizes[r.symbol], base, siblings)
+                self._apply(
+                    r, base + r.offset, values[r.symbol], sizes[r.symbol], base, siblings, end
+                )
 
     def _siblings(self, relocs, start: int, values: list[int], base: int) -> SiblingLookup:
         """A section's relocations by place, for handlers that pair up (made on first use,
@@ -345,9 +374,21 @@ class ModuleLoader:
         return lookup
 
     def _apply(
-        self, r, place: int, value: int, size: int, base: int, siblings: SiblingLookup
+        self,
+        r,
+        place: int,
+        value: int,
+        size: int,
+        base: int,
+        siblings: SiblingLookup,
+        end: int,
     ) -> None:
         rel = self.arch.relocation(r.type)
+        if place + rel.size > end:  # the reader checked the offset; the width is checked here
+            raise RelocationError(
+                f"{self.name}: {rel.name} at {place:#x} writes {rel.size} bytes,"
+                f" past the end of its section at {end:#x}"
+            )
         ctx = RelocContext(
             self.mem, place, value, 0, base, size, r.symbol, self._got_slot, self._plt_slot,
             siblings,

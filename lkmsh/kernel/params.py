@@ -235,6 +235,48 @@ def param_eq(a: str, b: str) -> bool:
     return a.replace("-", "_") == b.replace("-", "_")
 
 
+def _natural_size(spec: ParamSpec) -> int:
+    if spec.type is ParamType.STRING:
+        return spec.maxlen
+    return SIZES.get(spec.type, 8)
+
+
+def check_targets(mem: AddressSpace, specs: list[ParamSpec], owner: str) -> None:
+    """Every parameter's variable (and array count) must lie, whole, in the module's
+    own writable memory: a crafted ``__param`` entry cannot aim insmod's writes at
+    kernel text or another module. Raises ElfError (ENOEXEC) naming the entry."""
+    from lkmsh.errors import ElfError
+    from lkmsh.kernel.memory import Perm
+
+    for spec in specs:
+        if spec.type is ParamType.CUSTOM:
+            continue  # the module's own set() writes, as its own code
+        size = spec.elem_size or _natural_size(spec)
+        if spec.is_array and not spec.elem_size:
+            raise ElfError(f"{owner}: parameter {spec.name}: array of elements of size 0")
+        targets = [(spec.arg, size * max(spec.max, 1))]
+        if spec.num:
+            targets.append((spec.num, 4))
+        for at, n in targets:
+            end = at + n
+            ok = end <= 1 << 64
+            while ok and at < end:
+                region = mem.region_at(at)
+                ok = region is not None and region.owner == owner
+                if ok:
+                    step = min(end, region.end) - at
+                    try:
+                        mem.check_access(at, step, Perm.W)
+                    except KernelError:
+                        ok = False
+                    at += step
+            if not ok:
+                raise ElfError(
+                    f"{owner}: parameter {spec.name}: {n} bytes at {at:#x}"
+                    " are not the module's own writable memory"
+                )
+
+
 def read_param_table(
     mem: AddressSpace, addr: int, count: int, kernel_ops: dict[int, ParamType]
 ) -> list[ParamSpec]:

@@ -8,7 +8,6 @@ returns a View for render.py, or None.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import sys
@@ -75,18 +74,15 @@ def insmod(
 ) -> Any:
     if filename == "-":
         raise CommandFailed("this tool does not support loading from stdin!")
-    from lkmsh.kernel.kernel import MAX_MODULE_FILE
+    from lkmsh.kernel.kernel import read_module_file
 
     try:
-        with open(filename, "rb") as f:
-            # Refuse an oversized file before reading it (an 8 GiB file was read whole).
-            size = os.fstat(f.fileno()).st_size
-            data = f.read() if size <= MAX_MODULE_FILE else b""
+        # size and type checked before a byte is read: an 8 GiB file, /dev/zero, a FIFO
+        data = read_module_file(filename)
     except OSError as exc:
         raise CommandFailed(msg.insmod_read_failed(filename, exc)) from None
-    if size > MAX_MODULE_FILE:
-        too_big = KernelError(f"{filename}: module file of {size} bytes is too large", errno.EFBIG)
-        ctx.error(msg.insmod_insert_failed(filename, too_big))
+    except KernelError as exc:
+        ctx.error(msg.insmod_insert_failed(filename, exc))
         return None
     k = ctx.kernel()
     if trace or ftrace:

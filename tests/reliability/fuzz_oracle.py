@@ -11,6 +11,7 @@ is a diagnostic, not an exception.
 from __future__ import annotations
 
 import errno
+import hashlib
 from dataclasses import dataclass
 
 from lkmsh.errors import ElfError, InitFailed, KernelError
@@ -38,6 +39,9 @@ class Fingerprint:
     regions: tuple[tuple[int, int, str], ...]
     heap: int
     proc: tuple[str, ...]
+    #: every byte of kernel text and module memory, and of each live heap object
+    #: (free heap memory is poisoned on purpose; kernel data holds the clock)
+    memory: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def of(cls, kernel) -> Fingerprint:
@@ -51,7 +55,24 @@ class Fingerprint:
             ),
             len(kernel.heap.allocations()),
             tuple(kernel.proc_entries()),
+            memory_digest(kernel),
         )
+
+
+def memory_digest(kernel) -> tuple[tuple[int, str], ...]:
+    """(address, hash) of each region a failed load must leave byte for byte alone."""
+    from lkmsh.kernel.heap import HEAP_OWNER
+
+    out = [
+        (r.vaddr, hashlib.blake2b(r.data, digest_size=8).hexdigest())
+        for r in kernel.mem.regions()
+        if not r.transient and r.owner != HEAP_OWNER and r.name != "kernel:data"
+    ]
+    out += [
+        (a.addr, hashlib.blake2b(kernel.mem.read(a.addr, a.size), digest_size=8).hexdigest())
+        for a in kernel.heap.allocations()
+    ]
+    return tuple(out)
 
 
 class OracleViolation(AssertionError):
@@ -137,4 +158,7 @@ def _diff(a: Fingerprint, b: Fingerprint) -> str:
         )
     if a.regions != b.regions:
         out.append(f"regions +{sorted(set(b.regions) - set(a.regions))[:3]}")
+    if a.memory != b.memory and a.regions == b.regions:
+        changed = sorted(set(a.memory) - set(b.memory))[:3]
+        out.append("memory changed at " + ", ".join(f"{addr:#x}" for addr, _ in changed))
     return "; ".join(out)

@@ -80,7 +80,7 @@ CHILD = textwrap.dedent(
         seq = k.dmesg()[-1].seq if k.dmesg() else -1
         try:
             k.module_load(sys.argv[1], "what=" + what)
-            k.module_unload("hb_hog")
+            k.module_unload(k.module_list_all()[0].name)
             err = 0
         except KernelError as e:
             err = e.errno
@@ -139,3 +139,59 @@ def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog,
     assert lines[i + 2].endswith("not-present page")
     assert lines[i + 4] == f"RIP: 0010:{case}+0x0/0x10"
     assert out["peak_kib"] * 1024 < CAP // 2
+
+
+BIG_BSS = r"""
+#include <linux/module.h>
+#include <linux/kernel.h>
+
+static char huge[1000 << 20];	/* 1000 MiB of .bss in a file of a few KiB */
+
+static int __init bb_init(void)
+{
+	huge[0] = 1;
+	pr_info("%d %d\n", huge[0], huge[sizeof(huge) - 1]);
+	return 0;
+}
+module_init(bb_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_a_module_claiming_1000_mib_of_bss_is_refused_before_any_is_allocated(tmp_path):
+    from lkmsh.build import build_module
+
+    (tmp_path / "hb_bss.c").write_text(BIG_BSS)
+    ko = build_module([tmp_path / "hb_bss.c"], tmp_path / "hb_bss.ko")
+    assert ko.stat().st_size < 64 << 10
+    out = run_capped(ko, "none")  # the child loads it under the 1 GiB cap
+    err, lines = out["none"]
+    assert err == 12  # ENOMEM, as module_alloc's failure
+    assert any(
+        x.startswith("vmap allocation for size ")
+        and x.endswith("use vmalloc=<size> to increase size")
+        for x in lines
+    )
+    assert out["peak_kib"] * 1024 < CAP // 2
+
+
+def test_insmod_refuses_what_is_not_a_regular_file_without_reading_it(tmp_path):
+    """finit_module gives EINVAL for /dev/zero (size 0) and a FIFO; neither is read."""
+    import os
+
+    from reliability_helpers import cli
+
+    fifo = tmp_path / "pipe.ko"
+    os.mkfifo(fifo)
+    state = tmp_path / "s.db"
+    for target in ("/dev/zero", str(fifo)):
+        r = cli(state, "insmod", target, timeout=120)  # a read would block or never end
+        assert r.code == 1
+        assert (
+            r.err.strip() == f"insmod: ERROR: could not insert module {target}: Invalid parameters"
+        )
+    empty = tmp_path / "empty.ko"
+    empty.write_bytes(b"")
+    r = cli(state, "insmod", str(empty))
+    assert r.err.strip().endswith("Invalid parameters")
+    assert cli(state, "lsmod").out.splitlines()[1:] == []

@@ -141,6 +141,41 @@ class KernelConfig:
     #: Linux's kunit.filter_glob: "suite_glob" or "suite_glob.case_glob" (None: every case)
     kunit_filter_glob: str | None = None
 
+    @classmethod
+    def from_data(cls, data: object) -> KernelConfig:
+        """A saved configuration, each field checked against CONFIG_LIMITS: a state
+        file cannot switch the watchdog off (insn_budget=0, timeout_s=1e9) or size
+        the heap or log beyond what the host budget allows. ValueError names the field."""
+        if not isinstance(data, dict):
+            raise ValueError("the kernel config is not a table")
+        defaults = cls()
+        values = {}
+        for name, value in data.items():
+            default = getattr(defaults, name, None)
+            if default is None:
+                raise ValueError(f"unknown config field {name!r}")
+            kind = type(default)
+            ok = isinstance(value, kind) or (kind is float and type(value) is int)
+            if not ok or isinstance(value, bool):
+                raise ValueError(f"config {name}={value!r} is not a {kind.__name__}")
+            if name in CONFIG_LIMITS:
+                low, high = CONFIG_LIMITS[name]
+                if not low <= value <= high:
+                    raise ValueError(f"config {name}={value!r} is outside {low}..{high}")
+            values[name] = value
+        return cls(**values)
+
+
+#: Fixed bounds of every numeric config field a state file may hold.
+CONFIG_LIMITS: dict[str, tuple[float, float]] = {
+    "max_modules": (1, 4096),
+    "symbol_buckets": (1, 1 << 16),
+    "heap_limit": (1 << 12, 256 << 20),
+    "insn_budget": (1_000, 5_000_000_000),
+    "timeout_s": (0.01, 60.0),
+    "dmesg_bytes": (1 << 12, 16 << 20),
+}
+
 
 class Kernel:
     def __init__(self, config: KernelConfig | None = None, image: KernelImage | None = None):
@@ -1208,6 +1243,21 @@ class Kernel:
     def from_state(cls, state: KernelState) -> Kernel:
         from lkmsh.errors import StateError
 
+        try:
+            return cls._restore(state)
+        except (KernelError, TypeError, ValueError, IndexError, KeyError, AttributeError) as e:
+            if isinstance(e, StateError):
+                raise
+            detail = e.message if isinstance(e, KernelError) else f"{type(e).__name__}: {e}"
+            raise StateError(
+                f"state file is corrupt: {detail} (lkmsh reboot starts afresh)"
+            ) from None
+
+    @classmethod
+    def _restore(cls, state: KernelState) -> Kernel:
+        """from_state's work; any inconsistency in the data raises (reported as corrupt)."""
+        from lkmsh.errors import StateError
+
         saved = state.meta.get("kernel_image")
         if saved is None:
             if state.kapi_digest != kapi.table_digest():
@@ -1221,9 +1271,13 @@ class Kernel:
             used = RelocLog.used_names(state.components.get("tracing"))
             check_carried_over(image, image.extended(kapi.kapi_table(), kapi.kdata_table()), used)
             klib.check_carried_over(state.meta.get("klib") or {}, state.arch, used)
-        cfg = KernelConfig(**state.config)
+        cfg = KernelConfig.from_data(state.config)
+        if cfg.arch != state.arch and state.arch:
+            raise ValueError(f"config arch {cfg.arch!r} is not the state's {state.arch!r}")
         k = cls(cfg, image)
         for r in state.regions:
+            if len(r.data) != r.size or len(r.perms) != r.size // PAGE_SIZE:
+                raise ValueError(f"region {r.name} at {r.vaddr:#x} does not hold {r.size} bytes")
             region = k.mem.map(r.vaddr, r.size, Perm(r.perms[0]), r.name, r.owner)
             region.data[:] = r.data
             for i, p in enumerate(r.perms):

@@ -35,7 +35,7 @@ def _modules(k: Kernel) -> bytes:
 
 
 def _kallsyms(k: Kernel) -> bytes:
-    return k.proc_kallsyms_text().encode()
+    return k.proc_kallsyms_text().encode("utf-8", "surrogateescape")  # names are bytes
 
 
 def _slabinfo(k: Kernel) -> bytes:

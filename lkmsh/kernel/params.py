@@ -235,6 +235,12 @@ def param_eq(a: str, b: str) -> bool:
     return a.replace("-", "_") == b.replace("-", "_")
 
 
+def _raw(value: str) -> bytes:
+    """A parameter value's bytes: the command line's own (insmod passes bytes, and
+    undecodable ones arrive as surrogateescape characters), so who=$'\\xff' stores 0xff."""
+    return value.encode("utf-8", "surrogateescape")
+
+
 def _natural_size(spec: ParamSpec) -> int:
     if spec.type is ParamType.STRING:
         return spec.maxlen
@@ -339,7 +345,7 @@ def _int32(raw: int) -> int:
 def _kernel_string(mem: AddressSpace, heap: Heap, value: str) -> int:
     from lkmsh.kernel.heap import KERNEL_OWNER
 
-    data = value.encode()
+    data = _raw(value)
     ptr = heap.alloc(len(data) + 1, KERNEL_OWNER, 0, managed=True)
     if not ptr:
         raise _ParamError(errno.ENOMEM)
@@ -390,7 +396,7 @@ class _Setter:
             self._set_custom(spec, addr, value)
             return
         if t in NOARG_TYPES:
-            err, flag = kstrtobool(b"1" if value is None else value.encode())
+            err, flag = kstrtobool(b"1" if value is None else _raw(value))
             if err:
                 raise _ParamError(-err)
             if t is ParamType.INVBOOL:
@@ -405,7 +411,7 @@ class _Setter:
             self._set_charp(spec, addr, value)
             return
         if t is ParamType.STRING:
-            data = value.encode()
+            data = _raw(value)
             if len(data) + 1 > spec.maxlen:
                 self.log.emit(
                     LOGLEVEL_ERR, f"{spec.name}: string doesn't fit in {spec.maxlen - 1} chars.\n"
@@ -414,7 +420,7 @@ class _Setter:
             self.mem.write(addr, data + b"\0")
             return
         bits, signed = _INT_TYPES[t]
-        err, number = kstrto_bits(value.encode(), 0, bits, signed)
+        err, number = kstrto_bits(_raw(value), 0, bits, signed)
         if err:
             raise _ParamError(-err)
         self._write(addr, number, spec.elem_size or bits // 8)
@@ -441,7 +447,7 @@ class _Setter:
         self.mem.write(addr, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
 
     def _set_charp(self, spec: ParamSpec, addr: int, value: str) -> None:
-        data = value.encode()
+        data = _raw(value)
         if len(data) > CHARP_MAX:
             self.log.emit(LOGLEVEL_ERR, f"{spec.name}: string parameter too long\n")
             raise _ParamError(errno.ENOSPC)

@@ -39,6 +39,7 @@ without building a kernel.
 
 from __future__ import annotations
 
+import errno as _errno
 import json
 import os
 import sqlite3
@@ -136,6 +137,37 @@ class _BadFile(StateError):
     """The file's content is unusable (foreign, corrupt, newer): reboot may replace it."""
 
 
+class StateBusy(StateError):
+    """Another command holds the write lock: retrying helps, rebooting would not."""
+
+    errno = _errno.EBUSY
+
+
+def lock_holder(path: str) -> str | None:
+    """Who holds a POSIX lock on ``path``, from /proc/locks: "pid N: its command line"."""
+    try:
+        st = os.stat(path)
+        with open("/proc/locks") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "POSIX" and fields[5] == want:
+            pid = fields[4]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                return f"pid {pid}"
+            text = " ".join(a.decode("utf-8", "backslashreplace") for a in argv if a)
+            return f"pid {pid}: {text}" if text else f"pid {pid}"
+    return None
+
+
 @dataclass
 class _Snapshot:
     """What the database holds, as of ``generation``, so a save writes only differences.
@@ -165,10 +197,18 @@ def _from_i64(value: int) -> int:
 
 
 def _dumps(obj: Any, what: str) -> str:
+    """Compact JSON; text holding undecodable bytes (names and values read with
+    surrogateescape) is written with \\udcXX escapes, which json.loads turns back
+    into the very same string: those bytes survive a save, and SQLite gets valid UTF-8."""
     try:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as e:
         raise StateError(f"cannot save kernel state: {what} is not plain data ({e})") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+    return text
 
 
 def _encode(data: bytes) -> tuple[bytes, int]:
@@ -202,6 +242,7 @@ class StateStore:
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) _conn has open
         self._snap: _Snapshot | None = None
         self._pending: _Snapshot | None = None  # what the file holds once the open save commits
 
@@ -563,6 +604,8 @@ class StateStore:
         raise AssertionError("unreachable")
 
     def _connect(self, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
+        if os.path.isdir(self.path):
+            raise StateError(f"state file {self.path} is a directory (use --state to name a file)")
         try:
             if readonly:
                 uri = "file:" + _uri_path(self.path) + "?mode=ro"
@@ -583,9 +626,19 @@ class StateStore:
         return conn
 
     def _writer(self, create: bool = False) -> sqlite3.Connection:
-        """The store's read-write connection, opened, checked and (if new) initialised."""
+        """The store's read-write connection, opened, checked and (if new) initialised.
+
+        A connection kept from an earlier command is used only while the path
+        still names the file it opened: after an ``rm`` or another process's
+        reboot that recreated the file, writes through it would go to a deleted
+        inode and be lost, so it is closed and the path opened afresh.
+        """
         if self._conn is not None:
-            return self._conn
+            if self._identity == _file_identity(self.path):
+                return self._conn
+            self._conn.close()
+            self._conn = None
+            self._snap = None
         if create:
             self._create_file()
         conn = self._connect()
@@ -611,6 +664,7 @@ class StateStore:
             conn.close()
             raise
         self._conn = conn
+        self._identity = _file_identity(self.path)
         self._snap = None
         return conn
 
@@ -812,10 +866,14 @@ class StateStore:
                 f"cannot save state file {p}: disk full (free some space, or use --state)"
             )
         if code.startswith("SQLITE_BUSY") or code.startswith("SQLITE_LOCKED"):
-            return StateError(
-                f"state file {p} is locked by another lkmsh command "
-                f"(gave up after {self.busy_timeout:g} s)"
+            holder = lock_holder(p)
+            who = f" ({holder})" if holder else ""
+            return StateBusy(
+                f"state file {p} is locked by another lkmsh command{who}; gave up after "
+                f"{self.busy_timeout:g} s: retry when it has finished"
             )
+        if code == "SQLITE_ERROR" and "no such" in str(e):
+            return self._corrupt(str(e))  # a table or column is missing: reboot replaces it
         if code.startswith("SQLITE_IOERR"):
             return StateError(f"I/O error on state file {p}: {e} (check the disk, or use --state)")
         return StateError(f"state file {p}: {e} ({HINT})")
@@ -886,6 +944,14 @@ class Transaction(Generic[K]):
         with store._guarded():
             store._save_in_tx(conn, self._kernel.export_state())
             store._commit(conn)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _parse_records(rows: list[tuple[int, str, str, str]]) -> list[dict[str, Any]]:

@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lkmsh.shell.multicall import run_tool, tool_name
 
     args = list(sys.argv[1:] if argv is None else argv)
+    _bytes_through()
     try:
         tool = tool_name(sys.argv[0]) if argv is None and sys.argv else None
         return run_tool(tool, args) if tool else run_cli(args)
@@ -110,6 +111,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         sys.stderr.write(f"lkmsh: internal error: {type(exc).__name__}: {exc}\n")
         return 1
+
+
+def _bytes_through() -> None:
+    """Undecodable bytes in names, paths and values (read with surrogateescape, as
+    Python reads argv and file names) go out as the same bytes, as kmod prints them."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="surrogateescape")
+            except (ValueError, OSError):
+                pass
 
 
 def _silence_stdout() -> None:

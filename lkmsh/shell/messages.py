@@ -79,6 +79,8 @@ def modinfo_unreadable(name: str, exc: OSError | KernelError) -> str:
 def state_problem(exc: KernelError) -> str:
     """A bad state file: the store's message already carries the hint."""
     text = exc.message or exc.strerror
+    if exc.errno == E.EBUSY:  # the lock is held: retrying helps, rebooting would not
+        return text
     if "lkmsh reboot" not in text and "--state" not in text:
         text += " (run 'lkmsh reboot' to start a fresh kernel, or use --state)"
     return text

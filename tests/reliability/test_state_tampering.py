@@ -1,0 +1,127 @@
+"""Tampered contents inside a valid state file (issue 17, items 11 and 15).
+
+The file opens (its tables, stamp and checksums are fine) but what it says
+is wrong: a watchdog switched off, a config of the wrong type, records that
+do not fit together. Every later command must say "state file is corrupt:
+... (lkmsh reboot starts afresh)" and exit 1, never an internal error and
+never run with the tampered limits; ``lkmsh reboot`` then starts afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from reliability_helpers import cli, sample
+
+TAMPERINGS = {
+    "watchdog off": ("UPDATE meta SET value = ? WHERE key = 'config'", '{"insn_budget": 0}'),
+    "endless timeout": ("UPDATE meta SET value = ? WHERE key = 'config'", '{"timeout_s": 1e9}'),
+    "huge heap": (
+        "UPDATE meta SET value = ? WHERE key = 'config'",
+        '{"heap_limit": 1099511627776}',
+    ),
+    "huge log": ("UPDATE meta SET value = ? WHERE key = 'config'", '{"dmesg_bytes": 1e12}'),
+    "config of a string": ("UPDATE meta SET value = ? WHERE key = 'config'", '{"heap_limit": "x"}'),
+    "config a list": ("UPDATE meta SET value = ? WHERE key = 'config'", "[1, 2]"),
+    "unknown config": ("UPDATE meta SET value = ? WHERE key = 'config'", '{"turbo": 1}'),
+    "meta without ranges": ("UPDATE meta SET value = ? WHERE key = 'meta'", '{"taints": ""}'),
+    "meta a number": ("UPDATE meta SET value = ? WHERE key = 'meta'", "7"),
+    "heap of wrong shape": (
+        "UPDATE components SET data = ? WHERE name = 'heap'",
+        '{"live": [[1]]}',
+    ),
+    "log of wrong shape": ("UPDATE components SET data = ? WHERE name = 'dmesg'", '{"records": 5}'),
+    "symbols of wrong shape": ("UPDATE components SET data = ? WHERE name = 'symbols'", "[[1]]"),
+    "module record": ("UPDATE modules SET record = ?", '{"name": 3}'),
+    "region perms": ("UPDATE regions SET perms = ? WHERE name LIKE 'hello:%'", b""),
+    "region size": ("UPDATE regions SET size = ? WHERE name LIKE 'hello:%'", 1 << 40),
+}
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERINGS))
+def test_tampered_contents_are_called_corrupt_and_reboot_starts_afresh(tmp_path, what):
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+    sql, value = TAMPERINGS[what]
+    with sqlite3.connect(state) as db:
+        assert db.execute(sql, (value,)).rowcount >= 1
+    for argv in (("insmod", str(sample("provider"))), ("dmesg",)):
+        r = cli(state, *argv)
+        assert r.code == 1, (argv, r)
+        assert "internal error" not in r.err and "Traceback" not in r.err
+        line = r.err.strip().splitlines()[-1]
+        assert "state file" in line and "is corrupt: " in line, line
+        assert line.endswith("(lkmsh reboot starts afresh)"), line
+    assert cli(state, "reboot").code == 0
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+
+
+def test_a_saved_watchdog_is_never_trusted_beyond_its_maximum(tmp_path):
+    """Even a well-formed state cannot lift the wall-clock limit past 60 s."""
+    from lkmsh.kernel.kernel import CONFIG_LIMITS, KernelConfig
+
+    assert CONFIG_LIMITS["timeout_s"][1] == 60.0
+    with pytest.raises(ValueError, match="timeout_s"):
+        KernelConfig.from_data({"timeout_s": 61.0})
+    with pytest.raises(ValueError, match="insn_budget"):
+        KernelConfig.from_data({"insn_budget": 0})
+    assert KernelConfig.from_data(json.loads('{"timeout_s": 5}')).timeout_s == 5
+
+
+def test_the_lock_timeout_names_the_holder_and_says_retry(tmp_path):
+    import subprocess
+    import sys
+
+    from lkmsh.kernel.state import StateBusy, StateStore
+    from lkmsh.shell.messages import state_problem
+
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            " c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.read()",
+            str(state),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        from lkmsh.shell.context import make_kernel
+
+        store = StateStore(str(state), busy_timeout=0.1)
+        with pytest.raises(StateBusy) as exc:
+            with store.transaction(make_kernel):
+                pass
+    finally:
+        holder.communicate("")
+    text = state_problem(exc.value)
+    assert f"(pid {holder.pid}: {sys.executable} -c import sqlite3" in text
+    assert text.endswith("retry when it has finished")
+    assert "reboot" not in text  # rebooting would wipe the kernel, and not help
+
+
+def test_reboot_repairs_an_lkmsh_file_missing_its_tables(tmp_path):
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+    with sqlite3.connect(state) as db:
+        db.execute("DROP TABLE modules")
+    r = cli(state, "lsmod")
+    assert r.code == 1 and "is corrupt: no such table: modules" in r.err
+    assert cli(state, "reboot").code == 0
+    assert cli(state, "lsmod").code == 0
+
+
+def test_a_directory_as_the_state_file_is_called_a_directory(tmp_path):
+    r = cli(tmp_path, "lsmod")
+    assert r.code == 1
+    assert (
+        r.err.strip()
+        == f"lsmod: ERROR: state file {tmp_path} is a directory (use --state to name a file)"
+    )

@@ -14,6 +14,7 @@ error: ..." and exit 1 (LKMSH_DEBUG=1 shows the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -119,10 +120,8 @@ def _bytes_through() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="surrogateescape")
-            except (ValueError, OSError):
-                pass
 
 
 def _silence_stdout() -> None:

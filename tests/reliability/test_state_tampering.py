@@ -96,9 +96,8 @@ def test_the_lock_timeout_names_the_holder_and_says_retry(tmp_path):
         from lkmsh.shell.context import make_kernel
 
         store = StateStore(str(state), busy_timeout=0.1)
-        with pytest.raises(StateBusy) as exc:
-            with store.transaction(make_kernel):
-                pass
+        with pytest.raises(StateBusy) as exc, store.transaction(make_kernel):
+            pass
     finally:
         holder.communicate("")
     text = state_problem(exc.value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -59,12 +60,23 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     slowest = 0.0
     peak_mem = 0
+
     kernel = fresh_kernel()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
         store = StateStore(Path(tmp) / "state.sqlite")
+
+        def save_and_restore(k: Kernel) -> None:
+            """The state holding the fuzzed module saves and reads back whole."""
+            store.save(k.export_state())
+            back = Kernel.from_state(store.load())
+            if sorted(m.name for m in back.module_list_all()) != sorted(
+                m.name for m in k.module_list_all()
+            ):
+                raise AssertionError("the restored kernel lists other modules")
+
         for i in range(args.inputs):
             base = rng.choice(sorted(bases))
             data, notes = mutate(bases[base], rng, rng.choice((1, 1, 2, 3)))
@@ -75,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     tracemalloc.start()
                 try:
                     if tool == "insmod":
-                        result = check_insmod(kernel, data)
+                        result = check_insmod(kernel, data, save_and_restore)
                     elif tool == "modinfo":
                         result = check_modinfo(data)
                     else:
@@ -106,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for (tool, result), n in sorted(outcomes.items()):
         print(f"  {tool:8} {result:10} {n}")
+    print(f"host peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10} MiB")
     print(f"promises broken: {failures}")
     return 1 if failures else 0
 

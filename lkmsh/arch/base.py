@@ -168,6 +168,9 @@ class Arch:
     plt_entry_size: int = 0
     #: other names Linux's register dumps use for a register (x86-64: rflags is eflags)
     reg_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: an instruction that waits for the next interrupt (x86 hlt): the timer's
+    #: interrupt comes, so execution goes on after it
+    halt_insn: bytes = b""
 
     @property
     def slot_size(self) -> int:

@@ -265,6 +265,7 @@ X86_64 = Arch(
     ),
     stack_align=16,
     trap_slot=TRAP_SLOT,
+    halt_insn=b"\xf4",
     bug_insn=b"\x0f\x0b",
     relocations=RELOCATIONS,
     reloc_names=RELOC_NAMES,

@@ -83,6 +83,10 @@ _ACCESS = {
 _NEEDED_PERM = {Access.READ: Perm.R, Access.WRITE: Perm.W, Access.EXEC: Perm.X}
 
 
+class _Stopped(Exception):
+    """Raised by Cpu.poll inside a kernel function; the call ends as CANCELLED."""
+
+
 def _uc_const(module: Any, prefix: str, name: str) -> int:
     return getattr(module, f"{prefix}{name.upper()}")
 
@@ -413,6 +417,7 @@ class Cpu:
         self.default_budget = default_budget
         #: the memory kernel API functions see: checked as module code's own accesses
         self.checked = mem.checked
+        mem.checked.poll = self.poll
         consts = importlib.import_module(f"unicorn.{arch.uc_reg_module}")
         self._reg_ids = {
             name: _uc_const(consts, arch.uc_reg_prefix, name)
@@ -532,6 +537,13 @@ class Cpu:
         """A cancel() is pending (long-running trap handlers may poll this)."""
         return self._cancel.is_set()
 
+    def poll(self) -> None:
+        """Called by kernel functions between pieces of long work (a 1 GiB memset,
+        a format of many fields): a pending cancel() ends the call there, so Ctrl-C
+        stops a command within a piece's time whatever the module asked for."""
+        if self._cancel.is_set():
+            raise _Stopped()
+
     def cancel(self) -> None:
         """Stop the running call (from another thread); it fails as CANCELLED."""
         if self._depth == 0:
@@ -644,15 +656,24 @@ class Cpu:
             # instruction: tens of times slower).
             _WATCHDOG.arm(eng, timeout_s)
             error: UcError | None = None
+            start_at = func_addr & MASK64
             try:
-                uc.emu_start(func_addr & MASK64, self.return_slot, 0, budget or 0)
-            except UcError as err:
-                error = err
+                while True:
+                    try:
+                        uc.emu_start(start_at, self.return_slot, 0, budget or 0)
+                    except UcError as err:
+                        error = err
+                        break
+                    # hlt waits for the next interrupt, which comes (the timer ticks):
+                    # go on after it while the wall-clock watchdog has time left
+                    start_at = self._after_halt(eng, timeout_s)
+                    if start_at is None:
+                        break
             finally:
                 _WATCHDOG.disarm(eng)
             pending, eng.pending = eng.pending, None
             if pending is not None:
-                raise pending from None
+                raise self._pending_fault(eng, pending) from None
             if error is not None:
                 raise self._error_fault(eng, error) from None
             if eng.vector is not None:
@@ -677,6 +698,27 @@ class Cpu:
             return result
         finally:
             eng.running = False
+
+    def _after_halt(self, eng: _Engine, timeout_s: float | None) -> int | None:
+        """Where to resume when the code stopped right after a halt instruction
+        (x86 hlt): None when it did not, or when the watchdog's time is up."""
+        halt = self.arch.halt_insn
+        if not halt or eng.pending is not None or eng.vector is not None:
+            return None
+        if self._cancel.is_set() or timeout_s is None or eng.expired:
+            return None  # without a wall-clock limit a halt loop would never end
+        rip = eng.uc.reg_read(self._ip_reg)
+        if rip == self.return_slot or self._peek(rip - len(halt), len(halt)) != halt:
+            return None
+        if time.perf_counter() - eng.started >= timeout_s:
+            return None
+        return rip
+
+    def _pending_fault(self, eng: _Engine, pending: BaseException) -> BaseException:
+        """What a trap handler raised, as the call's error (Ctrl-C inside one: CANCELLED)."""
+        if isinstance(pending, _Stopped):
+            return self._fault(eng, FaultKind.CANCELLED, detail="cancelled")
+        return pending
 
     # -- fault reports ---------------------------------------------------------
 

@@ -79,6 +79,9 @@ from lkmsh.kernel.vfs import (
 )
 
 MAX_MODULE_FILE = 64 << 20
+#: Largest .modinfo a loaded module may carry (real ones hold a few KiB; one
+#: with thousands of aliases ~100 KiB): the state keeps every record.
+MODINFO_MAX = 256 << 10
 C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
@@ -306,10 +309,10 @@ class Kernel:
 
     def _trap(self, slot: int, ctx) -> int | None:
         func = self._slots.get(slot)
-        if func is None and slot == self.return_slot:
-            return None  # the end of a call (slots were appended after it): not a call
         if func is None:
-            raise ModuleFault(f"call into kernel text at {slot:#x}, which is no function")
+            # a jump into the middle of a slot: no call; the bytes there run
+            # and fault (int3, udf) with an Oops
+            return None
         ctx.name = func.name
         ftrace = self.tracing.ftrace
         if ftrace.enabled:
@@ -325,6 +328,12 @@ class Kernel:
         """The kernel API function whose slot starts at ``addr``, if one does."""
         f = self._slots.get(addr)
         return f.name if f is not None else None
+
+    @property
+    def current_comm(self) -> str:
+        """The task module code runs in, as reports name it: rmmod runs exits, insmod the rest."""
+        m = self.current_module
+        return "rmmod" if m is not None and m.state is ModuleState.UNLOADING else "insmod"
 
     @property
     def current_module(self) -> Module | None:
@@ -588,6 +597,11 @@ class Kernel:
         from lkmsh.elf import constants as EC
         from lkmsh.kernel.loader import ModuleLoader
 
+        modinfo = ef.section_by_name(".modinfo")
+        if modinfo is not None and modinfo.size > MODINFO_MAX:
+            # every record lives in the state, read by every later command
+            self.log.emit(3, f"module .modinfo of {modinfo.size} bytes: over {MODINFO_MAX}")
+            raise ElfError(f".modinfo of {modinfo.size} bytes is larger than {MODINFO_MAX}")
         name = self._module_name(ef, path)
         info = self._check_image(ef, name, force)
         if name in self._modules:

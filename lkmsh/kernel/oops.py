@@ -93,7 +93,9 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         )
     elif k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
         secs = max(int(round(fault.elapsed_s)), 0)
-        lines.append((0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [insmod:1]"))
+        lines.append(
+            (0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{kernel.current_comm}:1]")
+        )
     else:
         lines.append((DEFAULT, "general protection fault: 0000 [#1] PREEMPT SMP NOPTI"))
     return lines
@@ -134,7 +136,10 @@ def x86_oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append((DEFAULT, _modules_linked_in(kernel)))
     taints = set(kernel._taints) | {report_kind(fault)}
     lines.append(
-        (DEFAULT, f"CPU: 0 PID: 1 Comm: insmod {T.tainted_field(taints)} {KERNEL_RELEASE} #1")
+        (
+            DEFAULT,
+            f"CPU: 0 PID: 1 Comm: {kernel.current_comm} {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
+        )
     )
     lines.append((DEFAULT, "Hardware name: lkmsh emulated machine"))
     lines.append((DEFAULT, f"RIP: 0010:{kernel.symbolize(fault.rip)}"))

@@ -109,7 +109,12 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     if k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
         secs = max(int(round(fault.elapsed_s)), 0)
-        return [(EMERG, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [insmod:1]")]
+        return [
+            (
+                EMERG,
+                f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{kernel.current_comm}:1]",
+            )
+        ]
     if k is FaultKind.STACK_GUARD:
         lines.append((EMERG, headline(fault)))
         lines.append((EMERG, f"ESR: 0x{esr(fault):016x} -- DABT (current EL)"))
@@ -203,7 +208,10 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append((DEFAULT, _modules_linked_in(kernel)))
     taints = set(kernel._taints) | {report_kind(fault)}
     lines.append(
-        (DEFAULT, f"CPU: 0 PID: 1 Comm: insmod {T.tainted_field(taints)} {KERNEL_RELEASE} #1")
+        (
+            DEFAULT,
+            f"CPU: 0 PID: 1 Comm: {kernel.current_comm} {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
+        )
     )
     lines.append((DEFAULT, "Hardware name: lkmsh emulated machine (arm64)"))
     r = fault.regs

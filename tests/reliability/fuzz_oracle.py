@@ -79,8 +79,13 @@ class OracleViolation(AssertionError):
     """A promise broken: the campaign saves the input as a crash."""
 
 
-def check_insmod(kernel, data: bytes) -> str:
-    """Feed one image to Kernel.module_load; return "loaded" or the errno name."""
+def check_insmod(kernel, data: bytes, while_loaded=None) -> str:
+    """Feed one image to Kernel.module_load; return "loaded" or the errno name.
+
+    ``while_loaded(kernel)``, when given, runs with the module loaded (the
+    campaign saves and restores the state there: whatever a file contained,
+    the kernel holding it can be saved and read back).
+    """
     before = Fingerprint.of(kernel)
     try:
         module = kernel.module_load(data)
@@ -95,6 +100,11 @@ def check_insmod(kernel, data: bytes) -> str:
         return errno.errorcode.get(exc.errno, str(exc.errno))
     except Exception as exc:  # the promise: never anything but a KernelError
         raise OracleViolation(f"{type(exc).__name__}: {exc}") from exc
+    if while_loaded is not None:
+        try:
+            while_loaded(kernel)
+        except Exception as exc:
+            raise OracleViolation(f"with it loaded: {type(exc).__name__}: {exc}") from exc
     try:
         kernel.module_unload(module.name, force=True)
     except KernelError:

@@ -195,3 +195,132 @@ def test_insmod_refuses_what_is_not_a_regular_file_without_reading_it(tmp_path):
     r = cli(state, "insmod", str(empty))
     assert r.err.strip().endswith("Invalid parameters")
     assert cli(state, "lsmod").out.splitlines()[1:] == []
+
+
+LONG_CALL = r"""
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+static int __init lc_init(void)
+{
+	char *big = vmalloc(4 << 20);
+
+	if (!big)
+		return -ENOMEM;
+	memset(big, 0x5a, 4 << 20);	/* one kernel call, 4 pieces of work */
+	pr_info("lc: filled\n");
+	vfree(big);
+	return 0;
+}
+module_init(lc_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_ctrl_c_stops_a_long_kernel_call_between_its_pieces(kernel, tmp_path):
+    """The Ctrl-C arrives while memset works (here: when it finishes its first
+    piece): the call ends there as the interrupted command's soft-lockup report."""
+    import errno
+
+    from lkmsh.build import build_module
+    from lkmsh.errors import ModuleFault
+
+    (tmp_path / "lc_long.c").write_text(LONG_CALL)
+    ko = build_module([tmp_path / "lc_long.c"], tmp_path / "lc_long.ko")
+    cpu = kernel.cpu
+    pieces = []
+
+    def ctrl_c_after_the_first_piece() -> None:
+        pieces.append(1)
+        kernel.cancel()  # what the shell's Ctrl-C handler calls, from its thread
+        cpu.poll()
+
+    kernel.mem.checked.poll = ctrl_c_after_the_first_piece
+    with pytest.raises(ModuleFault) as exc:
+        kernel.module_load(ko)
+    assert exc.value.errno == errno.EFAULT
+    assert pieces == [1]  # stopped at the first chance, not after all 4 MiB
+    texts = [r.text for r in kernel.dmesg()]
+    assert any(t.startswith("watchdog: BUG: soft lockup - CPU#0 stuck for ") for t in texts)
+    assert "lc: filled" not in texts
+
+
+MANY_OBJECTS = r"""
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+
+static void **objs;
+static int count;
+
+static int __init mo_init(void)
+{
+	objs = vmalloc(100000 * sizeof(void *));
+	if (!objs)
+		return -ENOMEM;
+	while (count < 100000 && (objs[count] = kmalloc(8, GFP_KERNEL)))
+		count++;
+	pr_info("got %d objects\n", count);
+	return 0;
+}
+
+static void __exit mo_exit(void)
+{
+	while (count)
+		kfree(objs[--count]);
+	vfree(objs);
+}
+module_init(mo_init);
+module_exit(mo_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_small_allocations_are_bounded_in_number_and_so_is_the_state(kernel, tmp_path):
+    from lkmsh.build import build_module
+    from lkmsh.kernel.heap import OBJECTS_MAX
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.state import StateStore
+
+    (tmp_path / "mo_many.c").write_text(
+        MANY_OBJECTS.replace("slab.h>", "slab.h>\n#include <linux/vmalloc.h>")
+    )
+    ko = build_module([tmp_path / "mo_many.c"], tmp_path / "mo_many.ko")
+    kernel.module_load(ko)
+    assert [r.text for r in kernel.dmesg()][-1] == f"mo_many: got {OBJECTS_MAX - 1} objects"
+    with StateStore(tmp_path / "s.db") as store:
+        store.save(kernel.export_state())
+        back = Kernel.from_state(store.load())
+    assert (tmp_path / "s.db").stat().st_size < 16 << 20
+    back.module_unload("mo_many")
+    assert back.heap.allocations() == []
+
+
+def test_a_module_with_a_huge_modinfo_is_refused(kernel, tmp_path):
+    from lkmsh.build import build_module
+    from lkmsh.errors import ElfError
+
+    source = (
+        HEAD_MINIMAL
+        + 'asm(".section .modinfo,\\"a\\"\\n.rept 40000\\n.asciz \\"alias=x\\"\\n.endr\\n.previous");\n'
+    )
+    (tmp_path / "mi_huge.c").write_text(source)
+    ko = build_module([tmp_path / "mi_huge.c"], tmp_path / "mi_huge.ko")
+    with pytest.raises(ElfError):
+        kernel.module_load(ko)
+    assert kernel.module_list_all() == []
+    assert any("module .modinfo of " in r.text for r in kernel.dmesg())
+
+
+HEAD_MINIMAL = r"""
+#include <linux/module.h>
+static int __init mi_init(void)
+{
+	return 0;
+}
+module_init(mi_init);
+MODULE_LICENSE("GPL");
+"""

@@ -87,6 +87,7 @@ def formatter(ctx: CallContext) -> Formatter:
     f = VaFormatter(
         _safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize, on_invalid=_warn_once(ctx)
     )
+    f.poll = getattr(ctx.mem, "poll", None)  # Ctrl-C between the fields of a long format
 
     def va_args(ap: int):
         from lkmsh.kernel.kapi.string import va_list_args

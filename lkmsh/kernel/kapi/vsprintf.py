@@ -39,6 +39,7 @@ STRING_LIMIT = 1 << 20  # longest %s we scan for its NUL
 FIELD_WIDTH_MAX = (1 << 23) - 1
 PRECISION_MAX = (1 << 15) - 1
 MASK64 = (1 << 64) - 1
+POLL_EVERY = 256
 
 # printf_spec flags (Linux's values; SMALL is 0x20 so it lower-cases by OR).
 ZEROPAD, SIGN, PLUS, SPACE, LEFT, SMALL, SPECIAL = 1, 2, 4, 8, 16, 32, 64
@@ -223,7 +224,7 @@ class Sink:
 class Formatter:
     """One kernel's formatting environment: memory readers, symboliser, hash key."""
 
-    __slots__ = ("read_cstr", "read_bytes", "symbolize", "ptr_key", "on_invalid")
+    __slots__ = ("read_cstr", "read_bytes", "symbolize", "ptr_key", "on_invalid", "poll")
 
     def __init__(
         self,
@@ -238,6 +239,8 @@ class Formatter:
         self.symbolize = symbolize
         self.ptr_key = ptr_key
         self.on_invalid = on_invalid
+        #: called every POLL_EVERY conversions (each may scan a 1 MiB string)
+        self.poll: Callable[[], None] | None = None
 
     # -- pointers -----------------------------------------------------------
 
@@ -369,6 +372,7 @@ class Formatter:
         out = sink
         pos = 0
         n = len(fmt)
+        poll, conversions = self.poll, 0
         while pos < n:
             pct = fmt.find(b"%", pos)
             if pct < 0:
@@ -378,6 +382,9 @@ class Formatter:
                 out.put(fmt[pos:pct])
             m = _SPEC.match(fmt, pct)
             assert m is not None  # "%" alone still matches with an empty conversion
+            conversions += 1
+            if poll is not None and conversions % POLL_EVERY == 0:
+                poll()
             flag_text, w_text, p_text, qual, conv = m.groups()
             pos = m.end()
             flags = 0

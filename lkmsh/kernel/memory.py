@@ -21,6 +21,9 @@ from lkmsh.errors import AlreadyExists, BadAddress, InvalidArgument, OutOfMemory
 from lkmsh.kernel import layout
 from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
 
+#: owner of the regions holding user memory (kernel/uaccess.py)
+USER_OWNER = "user"
+
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -419,6 +422,13 @@ class AddressSpace:
             region = pages.get(at >> PAGE_SHIFT)
             if region is None:
                 self._region_for(at, what)
+            if region.owner == USER_OWNER:  # SMAP: only copy_{to,from}_user reach user pages
+                raise BadAddress(
+                    f"kernel {what} of user address {at:#x}",
+                    address=at,
+                    access=what,
+                    protection=True,
+                )
             if region.common & need == need:
                 at = region.end
                 continue

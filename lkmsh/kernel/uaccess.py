@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from lkmsh.errors import InvalidArgument
 from lkmsh.kernel.layout import PAGE_SIZE, page_align_up
-from lkmsh.kernel.memory import AddressSpace, Perm, VirtualRange
+from lkmsh.kernel.memory import USER_OWNER, AddressSpace, Perm, VirtualRange
 
 #: Where callers' buffers are mapped (a typical x86-64 and arm64 mmap area).
 USER_BASE = 0x00007F0000000000
@@ -55,7 +55,9 @@ class UserMemory:
         vaddr = self.range.alloc(length)
         # the buffer ends where the mapping ends, so overrunning it faults
         start = vaddr + length - size
-        region = self.mem.map(vaddr, length, Perm.RW, "user:buffer", owner="user", transient=True)
+        region = self.mem.map(
+            vaddr, length, Perm.RW, "user:buffer", owner=USER_OWNER, transient=True
+        )
         try:
             if data:
                 self.mem.write(start, data)

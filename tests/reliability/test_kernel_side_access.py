@@ -170,3 +170,75 @@ def test_a_patched_state_is_never_saved(kernel, attacker, tmp_path):
         store.save(kernel.export_state())
         restored = Kernel.from_state(store.load())
     still_prints(restored)
+
+
+CARELESS_DRIVER = r"""
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+/* Both forget copy_{from,to}_user and use the user pointer as a kernel one. */
+static ssize_t pw_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
+{
+	char *kbuf = kmalloc(count, GFP_KERNEL);
+
+	if (!kbuf)
+		return -ENOMEM;
+	memcpy(kbuf, (const void __force *)ubuf, count);
+	kfree(kbuf);
+	return count;
+}
+
+static ssize_t pw_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
+{
+	strcpy((char __force *)ubuf, "x");
+	return 1;
+}
+
+static const struct file_operations pw_fops = {
+	.owner = THIS_MODULE,
+	.read = pw_read,
+	.write = pw_write,
+};
+
+static struct miscdevice pw_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "pw_careless",
+	.fops = &pw_fops,
+};
+
+module_misc_device(pw_misc);
+MODULE_LICENSE("GPL");
+"""
+
+
+@pytest.mark.parametrize(
+    ("op", "function", "access"), [("write", "memcpy", "read"), ("read", "strcpy", "write")]
+)
+def test_kernel_functions_cannot_touch_user_memory_directly(kernel, tmp_path, op, function, access):
+    """SMAP: a user pointer is for copy_{to,from}_user; memcpy/strcpy on one Oops."""
+    from lkmsh.build import build_module
+    from lkmsh.errors import KernelError
+
+    (tmp_path / "pw_careless.c").write_text(CARELESS_DRIVER)
+    kernel.module_load(build_module([tmp_path / "pw_careless.c"], tmp_path / "pw_careless.ko"))
+    seq = last_seq(kernel)
+    with pytest.raises(KernelError) as exc:
+        if op == "write":
+            kernel.write_file("/dev/pw_careless", b"hello")
+        else:
+            kernel.read_file("/dev/pw_careless", 8)
+    assert exc.value.errno == errno.EFAULT
+    lines = lines_since(kernel, seq)
+    head = next(
+        x for x in lines if x.startswith("BUG: unable to handle page fault for address: 00007f")
+    )
+    i = lines.index(head)
+    assert lines[i + 1 : i + 3] == [
+        f"#PF: supervisor {access} access in kernel mode",
+        f"#PF: error_code(0x000{3 if access == 'write' else 1}) - permissions violation",
+    ]
+    assert f"RIP: 0010:{function}+0x0/0x10" in lines

@@ -230,7 +230,40 @@ class AddressSpaceSnapshot:
     ranges: dict[str, list[tuple[int, int]]]
 
 
-class AddressSpace:
+class _Words:
+    """Little-endian u16/u32/u64 reads and u8..u64 writes over ``_read_struct``/``write``."""
+
+    __slots__ = ()
+
+    def _read_struct(self, vaddr: int, fmt: struct.Struct) -> int:
+        raise NotImplementedError
+
+    def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
+        raise NotImplementedError
+
+    def read_u16(self, vaddr: int) -> int:
+        return self._read_struct(vaddr, _U16)
+
+    def read_u32(self, vaddr: int) -> int:
+        return self._read_struct(vaddr, _U32)
+
+    def read_u64(self, vaddr: int) -> int:
+        return self._read_struct(vaddr, _U64)
+
+    def write_u8(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, bytes((value & 0xFF,)))
+
+    def write_u16(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U16.pack(value & 0xFFFF))
+
+    def write_u32(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U32.pack(value & 0xFFFFFFFF))
+
+    def write_u64(self, vaddr: int, value: int) -> None:
+        self.write(vaddr, _U64.pack(value & 0xFFFFFFFFFFFFFFFF))
+
+
+class AddressSpace(_Words):
     """Virtual regions, per-page permissions, kernel-side access, allocators.
 
     ``read``/``write`` are the kernel's own accesses: they ignore page
@@ -508,27 +541,6 @@ class AddressSpace:
         region = self._region_for(vaddr, "read")
         return region.data[vaddr - region.vaddr]
 
-    def read_u16(self, vaddr: int) -> int:
-        return self._read_struct(vaddr, _U16)
-
-    def read_u32(self, vaddr: int) -> int:
-        return self._read_struct(vaddr, _U32)
-
-    def read_u64(self, vaddr: int) -> int:
-        return self._read_struct(vaddr, _U64)
-
-    def write_u8(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, bytes((value & 0xFF,)))
-
-    def write_u16(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U16.pack(value & 0xFFFF))
-
-    def write_u32(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U32.pack(value & 0xFFFFFFFF))
-
-    def write_u64(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U64.pack(value & 0xFFFFFFFFFFFFFFFF))
-
     def read_cstr(self, vaddr: int, limit: int = 4096) -> bytes:
         """The NUL-terminated string at ``vaddr`` (without the NUL), at most ``limit`` bytes.
 
@@ -591,7 +603,7 @@ class AddressSpace:
 CHUNK = 1 << 20
 
 
-class CheckedAccess:
+class CheckedAccess(_Words):
     """Kernel-side access on behalf of module code (what kernel API functions get).
 
     Every access is checked against the page permissions the CPU checks for
@@ -668,23 +680,5 @@ class CheckedAccess:
     def read_u8(self, vaddr: int) -> int:
         return self.read(vaddr, 1)[0]
 
-    def read_u16(self, vaddr: int) -> int:
-        return _U16.unpack(self.read(vaddr, 2))[0]
-
-    def read_u32(self, vaddr: int) -> int:
-        return _U32.unpack(self.read(vaddr, 4))[0]
-
-    def read_u64(self, vaddr: int) -> int:
-        return _U64.unpack(self.read(vaddr, 8))[0]
-
-    def write_u8(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, bytes((value & 0xFF,)))
-
-    def write_u16(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U16.pack(value & 0xFFFF))
-
-    def write_u32(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U32.pack(value & 0xFFFFFFFF))
-
-    def write_u64(self, vaddr: int, value: int) -> None:
-        self.write(vaddr, _U64.pack(value & 0xFFFFFFFFFFFFFFFF))
+    def _read_struct(self, vaddr: int, fmt: struct.Struct) -> int:
+        return fmt.unpack(self.read(vaddr, fmt.size))[0]

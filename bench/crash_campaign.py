@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  state was the before state: {outcomes['before']}, the after state: {outcomes['after']}"
     )
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10
+    print(f"  host peak RSS of any one command: {peak} MiB")
     print(f"promises broken: {bad}")
     return 1 if bad else 0
 

@@ -185,6 +185,9 @@ class Kernel:
         from lkmsh.arch import get_arch
 
         self.config = config or KernelConfig()
+        #: the configuration export_state saves, when per-process overrides
+        #: (LKMSH_TIMEOUT, LKMSH_INSN_BUDGET) changed ``config``
+        self.saved_config: KernelConfig | None = None
         self.arch = get_arch(self.config.arch)
         self._lock = threading.RLock()
         self.mem = AddressSpace()
@@ -1236,7 +1239,7 @@ class Kernel:
             return KernelState(
                 arch=self.config.arch,
                 kapi_digest=kapi.table_digest(),
-                config=asdict(self.config),
+                config=asdict(self.saved_config or self.config),
                 meta={
                     "kernel_image": self.image.to_data(),
                     "klib": {s.name: s.addr for s in self.klib.symbols} if self.klib else {},

@@ -18,6 +18,7 @@ the file again when one did, so two terminals never overwrite each other.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import os
 from dataclasses import dataclass, field
@@ -91,8 +92,9 @@ def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
 
     if state is None:
         config = KernelConfig() if arch is None else KernelConfig(arch=_arch_name(arch))
-        apply_env_config(config)
         kernel = Kernel(config=config)
+        kernel.saved_config = dataclasses.replace(config)  # what the state keeps
+        apply_env_config(config)
     else:
         kernel = Kernel.from_state(state)
         if arch is not None and _arch_name(arch) != kernel.arch.name:
@@ -102,7 +104,8 @@ def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
                 f"the saved kernel is {kernel.arch.name}, not {_arch_name(arch)}"
                 f" ('lkmsh --arch {arch} reboot' starts a {_arch_name(arch)} kernel)"
             )
-        apply_env_config(kernel.config)
+        kernel.saved_config = dataclasses.replace(kernel.config)
+        apply_env_config(kernel.config)  # this process only: never saved
     from lkmsh.shell.modprobe import request_module
 
     kernel.module_requester = request_module  # request_module() in module code runs modprobe

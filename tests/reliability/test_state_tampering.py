@@ -124,3 +124,26 @@ def test_a_directory_as_the_state_file_is_called_a_directory(tmp_path):
         r.err.strip()
         == f"lsmod: ERROR: state file {tmp_path} is a directory (use --state to name a file)"
     )
+
+
+def test_per_process_watchdog_overrides_are_not_saved(tmp_path):
+    """LKMSH_TIMEOUT/LKMSH_INSN_BUDGET are for one process: the file keeps its own limits."""
+    import os
+    import subprocess
+
+    from reliability_helpers import ROOT, lkmsh_command
+
+    state = tmp_path / "s.db"
+    env = {**os.environ, "LKMSH_TIMEOUT": "600", "LKMSH_INSN_BUDGET": str(10**15)}
+    proc = subprocess.run(
+        [*lkmsh_command(), "--state", str(state), "insmod", str(sample("hello"))],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with sqlite3.connect(state) as db:
+        (config,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+    assert json.loads(config)["timeout_s"] == 10.0
+    assert cli(state, "dmesg").code == 0

@@ -123,7 +123,7 @@ def test_an_exit_that_loops_is_stopped_and_the_module_is_reclaimed(kernel, built
     with pytest.raises(ModuleFault, match="soft lockup"):
         kernel.module_unload("rl_exit_loops")
     lines = lines_since(kernel, seq)
-    assert lines[0] == "watchdog: BUG: soft lockup - CPU#0 stuck for 0s! [insmod:1]"
+    assert lines[0] == "watchdog: BUG: soft lockup - CPU#0 stuck for 0s! [rmmod:1]"
     assert lines[1] == "Modules linked in: rl_exit_loops(O-)"  # '-': it was unloading
     assert "L" in kernel.taints
     assert kernel.module_find("rl_exit_loops") is None

@@ -13,7 +13,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -151,13 +151,16 @@ class KernelConfig:
         the heap or log beyond what the host budget allows. ValueError names the field."""
         if not isinstance(data, dict):
             raise ValueError("the kernel config is not a table")
-        defaults = cls()
+        defaults = {f.name: f.default for f in fields(cls)}
         values = {}
         for name, value in data.items():
-            default = getattr(defaults, name, None)
-            if default is None:
+            if name not in defaults:
                 raise ValueError(f"unknown config field {name!r}")
-            kind = type(default)
+            default = defaults[name]
+            if value is None and default is None:  # an optional limit left unset
+                values[name] = None
+                continue
+            kind = int if default is None else type(default)
             ok = isinstance(value, kind) or (kind is float and type(value) is int)
             if not ok or isinstance(value, bool):
                 raise ValueError(f"config {name}={value!r} is not a {kind.__name__}")

@@ -21,9 +21,6 @@ from lkmsh.errors import AlreadyExists, BadAddress, InvalidArgument, OutOfMemory
 from lkmsh.kernel import layout
 from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
 
-#: owner of the regions holding user memory (kernel/uaccess.py)
-USER_OWNER = "user"
-
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -75,6 +72,8 @@ class Region:
     #: What every page allows (kept current by AddressSpace): checked accesses
     #: look at single pages only when this lacks the access they need.
     common: Perm = field(default=Perm.RWX, compare=False)
+    #: user memory (below TASK_SIZE): kernel functions may not touch it (SMAP)
+    user: bool = field(default=False, compare=False)
 
     @property
     def end(self) -> int:
@@ -313,6 +312,7 @@ class AddressSpace(_Words):
         owner: str | None = None,
         *,
         transient: bool = False,
+        user: bool = False,
     ) -> Region:
         """Map ``size`` bytes (rounded up to pages) of zeroed memory at ``vaddr``."""
         if vaddr % PAGE_SIZE or vaddr < 0 or vaddr >= 1 << 64:
@@ -348,6 +348,7 @@ class AddressSpace(_Words):
             transient=transient,
             executable=bool(perm & Perm.X),
             common=perm,
+            user=user,
         )
         for vpn in range(first, first + npages):
             pages[vpn] = region
@@ -455,7 +456,7 @@ class AddressSpace(_Words):
             region = pages.get(at >> PAGE_SHIFT)
             if region is None:
                 self._region_for(at, what)
-            if region.owner == USER_OWNER:  # SMAP: only copy_{to,from}_user reach user pages
+            if region.user:  # SMAP: only copy_{to,from}_user reach user pages
                 raise BadAddress(
                     f"kernel {what} of user address {at:#x}",
                     address=at,

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from lkmsh.errors import InvalidArgument
 from lkmsh.kernel.layout import PAGE_SIZE, page_align_up
-from lkmsh.kernel.memory import USER_OWNER, AddressSpace, Perm, VirtualRange
+from lkmsh.kernel.memory import AddressSpace, Perm, VirtualRange
 
 #: Where callers' buffers are mapped (a typical x86-64 and arm64 mmap area).
 USER_BASE = 0x00007F0000000000
@@ -56,7 +56,7 @@ class UserMemory:
         # the buffer ends where the mapping ends, so overrunning it faults
         start = vaddr + length - size
         region = self.mem.map(
-            vaddr, length, Perm.RW, "user:buffer", owner=USER_OWNER, transient=True
+            vaddr, length, Perm.RW, "user:buffer", owner="user", transient=True, user=True
         )
         try:
             if data:

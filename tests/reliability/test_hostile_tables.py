@@ -31,25 +31,38 @@ static const int fixed = 5;
 static unsigned int few[2];
 extern int provider_counter __attribute__((weak));
 
-#define CRAFTED(id, target, kind, esize, cap, nump)				\
+/* A struct kernel_param written by hand, aimed where the macros never aim. */
+#define CRAFTED(id, target, kind)						\
 	static const char __pname_##id[] = #id;				\
 	static const struct kernel_param __param_##id __used		\
 	__section("__param") __aligned(sizeof(void *)) = {			\
-		.name = __pname_##id, .arg = (void *)(target),			\
-		.type = LKMSH_PARAM_##kind, .perm = 0444,			\
-		.elem_size = esize, .max = cap, .num = nump,			\
+		.name = __pname_##id, .mod = THIS_MODULE,			\
+		.ops = &param_ops_##kind, .perm = 0444, .level = -1,		\
+		.arg = (void *)(target),					\
+	}
+#define CRAFTED_ARRAY(id, elems, kind, cap, nump)				\
+	static const struct kparam_array __arr_##id = {			\
+		.max = cap, .elemsize = sizeof(elems[0]), .num = nump,		\
+		.ops = &param_ops_##kind, .elem = elems,			\
+	};									\
+	static const char __pname_##id[] = #id;				\
+	static const struct kernel_param __param_##id __used		\
+	__section("__param") __aligned(sizeof(void *)) = {			\
+		.name = __pname_##id, .mod = THIS_MODULE,			\
+		.ops = &param_array_ops, .perm = 0444, .level = -1,		\
+		.arr = &__arr_##id,						\
 	}
 
 #if defined(AIM_TEXT)
-CRAFTED(aim, printk, int, 4, 0, NULL);
+CRAFTED(aim, printk, int);
 #elif defined(AIM_RODATA)
-CRAFTED(aim, &fixed, int, 4, 0, NULL);
+CRAFTED(aim, &fixed, int);
 #elif defined(AIM_OTHER_MODULE)
-CRAFTED(aim, &provider_counter, int, 4, 0, NULL);
+CRAFTED(aim, &provider_counter, int);
 #elif defined(AIM_PAST_END)
-CRAFTED(aim, few, uint, 4, 1 << 20, NULL);
+CRAFTED_ARRAY(aim, few, uint, 1 << 20, NULL);
 #elif defined(AIM_COUNT)
-CRAFTED(aim, few, uint, 4, 2, (unsigned int *)printk);
+CRAFTED_ARRAY(aim, few, uint, 2, (unsigned int *)printk);
 #endif
 
 static int __init cp_init(void)

@@ -84,9 +84,7 @@ def formatter(ctx: CallContext) -> Formatter:
     from lkmsh.kernel.kapi.vsprintf_ext import VaFormatter
 
     kernel = ctx.kernel
-    f = VaFormatter(
-        _safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize, on_invalid=_warn_once(ctx)
-    )
+    f = VaFormatter(_safe_cstr(ctx), _safe_bytes(ctx), kernel.symbolize, on_invalid=_warn_once(ctx))
     f.poll = getattr(ctx.mem, "poll", None)  # Ctrl-C between the fields of a long format
 
     def va_args(ap: int):

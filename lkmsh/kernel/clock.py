@@ -40,9 +40,22 @@ class Clock(Component):
         self._base = base_ns
         self._start = source()
         self._virtual = 0
+        self._held: int | None = None
+
+    def hold(self) -> None:
+        """Stop counting host time (the REPL waits for its user), until ``resume``."""
+        self._held = self.ns()
+
+    def resume(self) -> None:
+        """Count host time again from where ``hold`` stopped: the wait is not uptime."""
+        if self._held is not None:
+            self._base, self._start, self._virtual = self._held, self._source(), 0
+            self._held = None
 
     def ns(self) -> int:
         """Nanoseconds since boot (ktime_get_ns)."""
+        if self._held is not None:
+            return self._held
         return self._base + (self._source() - self._start) + self._virtual
 
     __call__ = ns
@@ -70,6 +83,7 @@ class Clock(Component):
         self._base = int((data or {}).get("ns", 0))
         self._start = self._source()
         self._virtual = 0
+        self._held = None
 
     @classmethod
     def from_data(

@@ -1,7 +1,8 @@
 """The kernel log: a byte-bounded ring of records, as Linux's printk ring buffer.
 
-A record holds one line without its level prefix and newline. Text with
-embedded newlines becomes one record per line. A message that does not end in
+A record holds one message without its level prefix and final newline. A
+message of several lines is one record with one timestamp, as Linux's; dmesg
+prints each of its lines behind that timestamp (as the syslog interface does). A message that does not end in
 a newline leaves its record open: a following ``KERN_CONT`` message is appended
 to it (as ``pr_cont``); any other message closes it first.
 """
@@ -51,8 +52,11 @@ def format_timestamp(ts_ns: int) -> str:
 
 
 def format_line(rec: LogRecord) -> str:
-    """One record as ``dmesg`` prints it: ``[    0.412345] text``."""
-    return f"{format_timestamp(rec.ts_ns)} {rec.text}"
+    """One record as ``dmesg`` prints it: ``[    0.412345] text``, the prefix on every line."""
+    prefix = format_timestamp(rec.ts_ns)
+    if "\n" not in rec.text:
+        return f"{prefix} {rec.text}"
+    return "\n".join(f"{prefix} {line}" for line in rec.text.split("\n"))
 
 
 class Dmesg(Component):
@@ -84,17 +88,12 @@ class Dmesg(Component):
             # Bytes from hostile files arrive as surrogate escapes; the log shows
             # them as \xNN (as dmesg escapes them) and stays valid UTF-8 to store.
             text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        lines = text.split("\n")
-        terminated = lines[-1] == ""
-        if terminated:
-            lines.pop()
-        first = True
-        for line in lines:
-            if first and cont and self._open and self._records:
-                self._append_to_last(line)
-            else:
-                self._push(line, level)
-            first = False
+        terminated = text.endswith("\n")
+        body = text[:-1] if terminated else text
+        if cont and self._open and self._records:
+            self._append_to_last(body)
+        else:
+            self._push(body, level)
         self._open = not terminated
 
     def emit_lines(self, level: int, lines: Iterable[str]) -> None:

@@ -930,6 +930,17 @@ class Kernel:
         with self._lock:
             self.log.clear()
 
+    def idle(self, waiting: bool) -> None:
+        """The shell waits for its user (True) or runs a command again (False).
+
+        Time spent waiting is not uptime, as between one-shot commands: a REPL
+        keeping its kernel in memory gives the same timestamps as reloading it.
+        """
+        if waiting:
+            self.clock.hold()
+        else:
+            self.clock.resume()
+
     def format_dmesg_line(self, rec) -> str:
         return self.log.format_line(rec)
 

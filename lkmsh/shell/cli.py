@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from lkmsh.shell import registry
-from lkmsh.shell.messages import ExitRequest
+from lkmsh.shell.messages import ExitRequest, OutputError
 
 
 def __getattr__(name: str):
@@ -101,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+    except OutputError as exc:
+        sys.stderr.write(exc.message + "\n")
+        _silence_stdout()  # the interpreter's last flush must not fail again
+        return 1
     except BrokenPipeError:
         # `lkmsh lsmod | head -1`: the reader left; say nothing more.
         _silence_stdout()

@@ -36,7 +36,10 @@ class LkmshGroup(click.Group):
             return name, cmd, args[1:]
         if name == "-" or os.path.exists(name):
             return SCRIPT, _script_command, args
-        raise click.UsageError(f"unknown command or script file '{name}' (see 'lkmsh help')")
+        from lkmsh.shell.runner import did_you_mean
+
+        hint = did_you_mean(name).replace("type 'help' for the list", "see 'lkmsh help'")
+        raise click.UsageError(f"unknown command or script file '{name}'{hint}")
 
 
 @click.command(SCRIPT, hidden=True, context_settings={"ignore_unknown_options": True})
@@ -114,10 +117,16 @@ def cli(
         finish(ctx, lambda: run_string(runner, command_string, keep_going=keep_going))
     if ctx.invoked_subcommand is None:
         session.keep_kernel = True
-        if sys.stdin.isatty():
+        if sys.stdin.isatty() and sys.stdout.isatty():
             from lkmsh.shell.repl import run_repl
 
             finish(ctx, lambda: run_repl(runner))
+        if sys.stdin.isatty():
+            # `lkmsh | cat`: a REPL would draw on a pipe; read commands as sh does
+            sys.stderr.write(
+                "lkmsh: standard output is not a terminal: no REPL; reading commands"
+                " from standard input (Ctrl-D ends)\n"
+            )
         from lkmsh.shell.script import run_file
 
         finish(ctx, lambda: run_file(runner, "-", keep_going=keep_going))

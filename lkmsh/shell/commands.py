@@ -98,7 +98,7 @@ def insmod(
             data, " ".join(params), force=force, path_hint=os.path.abspath(filename)
         )
     except KernelError as exc:
-        ctx.error(msg.insmod_insert_failed(filename, exc))
+        ctx.error(msg.insmod_insert_failed(filename, exc, data))
         return None
     return ModuleView(module)
 
@@ -335,7 +335,7 @@ def dmesg(ctx: Context, read_clear: bool, clear: bool, level: str | None) -> Any
         Opt(
             ("--arch",),
             "arch",
-            "Target architecture: x86_64 or aarch64 (default: lkmsh --arch, else x86_64)",
+            "Target architecture: x86_64 or aarch64 (default: the state's kernel's)",
             Kind.TEXT,
         ),
     ],
@@ -359,7 +359,7 @@ def build(
             shared=shared,
             name=name,
             extra_cflags=(cflags or "").split(),
-            arch=arch or ctx.scope.session.arch or "x86_64",
+            arch=arch or ctx.scope.session.machine(),
             on_warning=ctx.err.write,
         )
     except BuildError as exc:

@@ -97,19 +97,27 @@ def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
         apply_env_config(config)
     else:
         kernel = Kernel.from_state(state)
-        if arch is not None and _arch_name(arch) != kernel.arch.name:
-            from lkmsh.errors import InvalidArgument
-
-            raise InvalidArgument(
-                f"the saved kernel is {kernel.arch.name}, not {_arch_name(arch)}"
-                f" ('lkmsh --arch {arch} reboot' starts a {_arch_name(arch)} kernel)"
-            )
+        check_arch(kernel.arch.name, arch)
         kernel.saved_config = dataclasses.replace(kernel.config)
         apply_env_config(kernel.config)  # this process only: never saved
     from lkmsh.shell.modprobe import request_module
 
     kernel.module_requester = request_module  # request_module() in module code runs modprobe
     return kernel
+
+
+def check_arch(saved: str, wanted: str | None) -> None:
+    """``lkmsh --arch X`` on a state that holds another architecture's kernel is an error."""
+    if wanted is None or not saved or _arch_name(wanted) == saved:
+        return
+    from lkmsh.errors import InvalidArgument
+
+    name = _arch_name(wanted)
+    article = "an" if name[0] in "aeiou" else "a"
+    raise InvalidArgument(
+        f"the saved kernel is {saved}, not {name}"
+        f" ('lkmsh --arch {wanted} reboot' starts {article} {name} kernel)"
+    )
 
 
 def _arch_name(arch: str) -> str:
@@ -149,8 +157,27 @@ class Session:
         if self._store is None:
             from lkmsh.kernel.state import StateStore
 
+            if self.path.is_dir():
+                from lkmsh.errors import StateError
+
+                raise StateError(
+                    f"{self.path}: Is a directory (--state and LKMSH_STATE name the state"
+                    f" file, e.g. {self.path / 'kernel.sqlite'})"
+                )
             self._store = StateStore(self.path)
         return self._store
+
+    def machine(self) -> str:
+        """The architecture commands work for: --arch, else the saved kernel's, else x86_64."""
+        from lkmsh.errors import KernelError
+
+        if self.arch is not None:
+            return _arch_name(self.arch)
+        try:
+            s = self.store.read_summary()
+        except KernelError:  # no usable state: a fresh kernel's default
+            return "x86_64"
+        return s.arch if s is not None and s.arch else "x86_64"
 
     @contextlib.contextmanager
     def scope(self, mutating: bool):
@@ -174,7 +201,10 @@ class Session:
     def summary(self, full: bool = False) -> Summary:
         """Without @full, modules hold only lsmod's columns (cheapest to read)."""
         s = self.store.read_summary(full=full)
-        return Summary(list(s.modules), s.taints) if s is not None else Summary()
+        if s is None:
+            return Summary()
+        check_arch(s.arch, self.arch)
+        return Summary(list(s.modules), s.taints)
 
     def read_kernel(self) -> Kernel:
         gen = self.store.generation()

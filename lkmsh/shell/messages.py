@@ -16,6 +16,14 @@ class CommandFailed(Exception):
         self.message = message
 
 
+class OutputError(Exception):
+    """Writing a command's output failed (``lsmod > /dev/full``): kmod's "write error"."""
+
+    def __init__(self, prog: str, exc: OSError):
+        self.message = f"{prog}: write error: {exc.strerror or exc}"
+        super().__init__(self.message)
+
+
 class ExitRequest(Exception):
     """``exit [N]``: leave the REPL or stop a script with status N."""
 
@@ -47,8 +55,21 @@ def insmod_read_failed(filename: str, exc: OSError | KernelError) -> str:
     return f"could not load module {filename}: {_errtext(exc)}"
 
 
-def insmod_insert_failed(filename: str, exc: KernelError) -> str:
-    return f"could not insert module {filename}: {mod_strerror(exc.errno)}"
+SOURCE_SUFFIXES = (".c", ".S", ".s", ".h")
+
+
+def crash_hint(exc: KernelError) -> str:
+    """A module that crashed fails with EFAULT; the report users need is in dmesg."""
+    from lkmsh.errors import ModuleFault
+
+    return " (see dmesg)" if isinstance(exc, ModuleFault) else ""
+
+
+def insmod_insert_failed(filename: str, exc: KernelError, data: bytes = b"") -> str:
+    text = f"could not insert module {filename}: {mod_strerror(exc.errno)}{crash_hint(exc)}"
+    if exc.errno == E.ENOEXEC and filename.endswith(SOURCE_SUFFIXES) and data[:4] != b"\x7fELF":
+        text += f" ({filename} is a source file: build it with 'lkmsh build {filename}')"
+    return text
 
 
 def rmmod_not_loaded(name: str) -> str:
@@ -65,7 +86,7 @@ def rmmod_in_use(name: str) -> str:
 
 
 def rmmod_remove_failed(arg: str, exc: KernelError) -> str:
-    return f"could not remove module {arg}: {os.strerror(exc.errno)}"
+    return f"could not remove module {arg}: {os.strerror(exc.errno)}{crash_hint(exc)}"
 
 
 def modinfo_not_found(arg: str) -> str:

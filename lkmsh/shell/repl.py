@@ -16,9 +16,12 @@ from lkmsh.errors import KernelError
 from lkmsh.shell.complete import Catalog, complete, module_param_names
 from lkmsh.shell.messages import ExitRequest
 from lkmsh.shell.runner import EXIT_FAILURE, EXIT_OK, Runner
-from lkmsh.shell.script import SyntaxProblem, split_commands
+from lkmsh.shell.script import SyntaxProblem, continues, split_commands
 
 PROMPT = "lkmsh> "
+CONTINUATION = "> "  # sh's PS2
+#: what users of other shells type: pgcli's quit, psql's ?
+REPL_WORDS = {"quit": "exit", "?": "help"}
 HISTORY_CAP = 1000  # entries kept in the history file
 
 
@@ -138,10 +141,13 @@ def run_repl(runner: Runner) -> int:
         history = InMemoryHistory()
     catalog = SessionCatalog(runner)
     catalog.refresh()
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+
     prompt = PromptSession(
         history=history,
         completer=_completer(catalog),
         complete_while_typing=False,
+        auto_suggest=AutoSuggestFromHistory(),  # fish/pgcli-style grey suggestion; -> takes it
         bottom_toolbar=lambda: catalog.toolbar,
     )
     runner.out.write("lkmsh: type 'help' for commands, Ctrl-D to leave.\n")
@@ -149,10 +155,21 @@ def run_repl(runner: Runner) -> int:
     while True:
         try:
             line = prompt.prompt(PROMPT)
+            while continues(line):  # a trailing backslash: the line goes on, as in sh
+                line = line.rstrip()[:-1] + prompt.prompt(CONTINUATION)
         except KeyboardInterrupt:
             continue  # Ctrl-C: drop the line
         except EOFError:
             return status  # as sh: the last command's status
+        word = line.strip()
+        if word in REPL_WORDS:
+            line = REPL_WORDS[word]
+        elif word == "clear":
+            from prompt_toolkit.shortcuts import clear
+
+            clear()
+            continue
+        _idle(runner, False)
         try:
             status = run_line(runner, line)
         except ExitRequest as req:
@@ -167,7 +184,14 @@ def run_repl(runner: Runner) -> int:
                 traceback.print_exc()
             runner.err.write(f"lkmsh: internal error: {type(exc).__name__}: {exc}\n")
             status = EXIT_FAILURE
+        _idle(runner, True)
         catalog.refresh()
+
+
+def _idle(runner: Runner, waiting: bool) -> None:
+    kernel = runner.session.cached
+    if kernel is not None:
+        kernel.idle(waiting)
 
 
 def run_line(runner: Runner, line: str) -> int:

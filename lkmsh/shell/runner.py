@@ -16,7 +16,7 @@ from lkmsh.errors import KernelError, StateError
 from lkmsh.shell import registry
 from lkmsh.shell.context import Context, OutputMode, Scope, Session, output_mode
 from lkmsh.shell.fastparse import JSON_DEST, parse_plain
-from lkmsh.shell.messages import CommandFailed, state_problem
+from lkmsh.shell.messages import CommandFailed, OutputError, state_problem
 from lkmsh.shell.registry import Command
 
 EXIT_OK = 0
@@ -27,6 +27,17 @@ class Operator(str):
     """An unquoted shell operator (``>``, ``>>``) in a split line: not an argument."""
 
     __slots__ = ()
+
+
+def did_you_mean(name: str) -> str:
+    """git's and pgcli's habit: the closest command names to a mistyped one."""
+    import difflib
+
+    names = [c.name for c in registry.all_commands()]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if not close:
+        return " (type 'help' for the list)"
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
 
 
 class Runner:
@@ -54,12 +65,15 @@ class Runner:
         if not argv:
             return EXIT_OK
         ops = [i for i, w in enumerate(argv) if isinstance(w, Operator)]
+        pipes = [i for i in ops if argv[i] == "|"]
+        if pipes:
+            return self._run_piped(argv, pipes[0])
         if ops:
             return self._run_redirected(argv, ops[0])
         name, rest = argv[0], list(argv[1:])
         cmd = registry.get(name)
         if cmd is None:
-            self.err.write(f"lkmsh: {name}: unknown command (type 'help' for the list)\n")
+            self.err.write(f"lkmsh: {name}: unknown command{did_you_mean(name)}\n")
             return EXIT_FAILURE
         params = parse_plain(cmd, rest)
         if params is not None:
@@ -75,6 +89,47 @@ class Runner:
             return EXIT_FAILURE
         return self.run(cmd, params)
 
+    def _run_piped(self, argv: Sequence[str], at: int) -> int:
+        """``CMD ... | host-command``: the command's plain text into a host shell pipeline.
+
+        As ipython's ``!`` and pgcli's ``\\o``: ``dmesg | grep hello``, ``lsmod |
+        sort -k2 -n``. Everything after the first ``|`` is the host's (sh -c),
+        quoted words kept whole.
+        """
+        import shlex
+        import subprocess
+
+        host = " ".join(w if isinstance(w, Operator) else shlex.quote(w) for w in argv[at + 1 :])
+        if not argv[:at] or not host:
+            self.err.write("lkmsh: syntax error: '|' needs a command on each side\n")
+            return EXIT_FAILURE
+        status, data = self._captured(argv[:at])
+        self.out.flush()
+        try:
+            proc = subprocess.run(
+                ["/bin/sh", "-c", host], input=data, stdout=self.out, stderr=self.err
+            )
+        except (OSError, ValueError):  # a stream without a file descriptor (tests): copy it
+            proc = subprocess.run(["/bin/sh", "-c", host], input=data, capture_output=True)
+            self.out.write(proc.stdout.decode("utf-8", "replace"))
+            self.err.write(proc.stderr.decode("utf-8", "replace"))
+        return status if status != EXIT_OK else (EXIT_OK if proc.returncode == 0 else EXIT_FAILURE)
+
+    def _captured(self, argv: Sequence[str]) -> tuple[int, bytes]:
+        """Run @argv with its output caught as plain text (kmod's, as a pipe gets it)."""
+        import io
+
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", write_through=True)
+        saved = self.out
+        self.out = out
+        try:
+            status = self.run_argv(argv)
+        finally:
+            out.flush()
+            self.out = saved
+        return status, raw.getvalue()
+
     def _run_redirected(self, argv: Sequence[str], at: int) -> int:
         """``CMD ... > PATH`` / ``>> PATH``: the command's plain text, written to PATH.
 
@@ -82,8 +137,6 @@ class Runner:
         and released, as bash does for ``echo 5 > /sys/...``; any other path
         is a host file.
         """
-        import io
-
         from lkmsh.shell.files import is_kernel_path, write_host_file
 
         target = argv[at + 1 :]
@@ -91,16 +144,7 @@ class Runner:
             self.err.write("lkmsh: syntax error: a redirection takes one file name\n")
             return EXIT_FAILURE
         path, append = target[0], argv[at] == ">>"
-        raw = io.BytesIO()
-        out = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", write_through=True)
-        saved = self.out
-        self.out = out
-        try:
-            status = self.run_argv(argv[:at])
-        finally:
-            out.flush()
-            self.out = saved
-        data = raw.getvalue()
+        status, data = self._captured(argv[:at])
         if status != EXIT_OK:
             return status
         if not is_kernel_path(path):
@@ -131,7 +175,12 @@ class Runner:
         if view is not None:
             from lkmsh.shell.render import render
 
-            render(view, self.out, mode)
+            try:
+                render(view, self.out, mode)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:  # a full disk, /dev/full: the output is lost, say so
+                raise OutputError(self.prog or cmd.prog, exc) from None
         return EXIT_FAILURE if failed else EXIT_OK
 
 

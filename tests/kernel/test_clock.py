@@ -60,3 +60,21 @@ def test_msecs_jiffies_conversions_round_like_linux():
     assert C.msecs_to_jiffies(0xFFFFFFFF) == ((1 << 63) - 1 >> 1) - 1  # (int)m < 0
     assert C.jiffies_to_msecs(250) == 1000
     assert C.jiffies_to_msecs(1 << 40) == ((1 << 40) * 4) & 0xFFFFFFFF
+
+
+def test_time_the_shell_waits_for_its_user_is_not_uptime():
+    host = HostClock()
+    clock = Clock(0, host)
+    host.t += 2_000_000_000  # a command runs for 2 s
+    clock.hold()  # the REPL waits at its prompt
+    host.t += 60_000_000_000  # the user thinks for a minute
+    assert clock.ns() == 2_000_000_000  # nothing counted while waiting
+    clock.resume()
+    host.t += 1_000_000_000
+    assert clock.ns() == 3_000_000_000
+    # the same time a one-shot command sees, which reloads the kernel saved before the wait
+    clock.hold()
+    data = clock.to_data()
+    host.t += 5_000_000_000
+    clock.resume()
+    assert clock.ns() == Clock.from_data(data, host).ns() == 3_000_000_000

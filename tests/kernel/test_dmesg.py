@@ -36,11 +36,14 @@ def test_timestamp_format_is_linux_5_6():
     assert format_line(LogRecord(0, 123_456_789_999_999, 6, "x")) == "[123456.789999] x"
 
 
-def test_multiline_text_is_one_record_per_line():
-    log = Dmesg()
+def test_multiline_text_is_one_record_with_one_timestamp():
+    ticks = iter(range(1_000_000, 10**9, 1_000_000))
+    log = Dmesg(now_ns=lambda: next(ticks))
     log.emit(4, "first\nsecond\nthird\n")
-    assert [r.text for r in log.records()] == ["first", "second", "third"]
-    assert all(r.level == 4 for r in log.records())
+    (rec,) = log.records()
+    assert rec.text == "first\nsecond\nthird" and rec.level == 4
+    # dmesg prints each line behind the record's one timestamp
+    assert log.text() == ("[    0.001000] first\n[    0.001000] second\n[    0.001000] third\n")
 
 
 def test_kern_cont_continues_an_open_line_only():

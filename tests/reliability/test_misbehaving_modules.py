@@ -409,7 +409,7 @@ def test_system_calls_and_port_io_fault_instead_of_leaving_the_emulator(
 def test_the_cli_reports_crashes_in_kmods_words(tmp_path, built):
     state = tmp_path / "k.sqlite"
     cases = [
-        ("rl_deep_recursion", [], "Bad address"),
+        ("rl_deep_recursion", [], "Bad address (see dmesg)"),
         ("rl_kmalloc_huge", [], "Cannot allocate memory"),
         ("rl_ret", ["ret=-100000"], "Invalid parameters"),
     ]

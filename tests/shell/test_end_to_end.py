@@ -109,7 +109,7 @@ def test_insmod_failures_read_as_kmods(lkmsh, tmp_path):
         ),
         (
             ["sample_modules/broken/null_deref.ko"],
-            "could not insert module sample_modules/broken/null_deref.ko: Bad address",
+            "could not insert module sample_modules/broken/null_deref.ko: Bad address (see dmesg)",
         ),
     ]
     garbage = tmp_path / "garbage.ko"
@@ -331,7 +331,7 @@ def test_ctrl_c_stops_a_one_shot_insmod_cleanly(lkmsh, tmp_path, state):
     assert proc.returncode == 1
     assert err == (
         "insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko: "
-        "Bad address\n"
+        "Bad address (see dmesg)\n"
     )
     assert names(lkmsh("lsmod").stdout) == []
     assert "endless_loop: spinning forever" in lkmsh("dmesg").stdout

@@ -90,7 +90,8 @@ def test_a_failing_script_exits_1_and_keep_going_finishes_it(lkmsh, tmp_path):
     stop = lkmsh(str(script))
     assert stop.returncode == 1
     assert stop.stdout == ""
-    assert stop.stderr == "modinfo: ERROR: Module /nonexistent.ko not found.\n"
+    # a script file's errors name its line, as sh's do
+    assert stop.stderr == f"{script}:1: modinfo: ERROR: Module /nonexistent.ko not found.\n"
     go = lkmsh("--keep-going", str(script))
     assert go.returncode == 1
     assert go.stdout == "hello\n"

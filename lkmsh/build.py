@@ -19,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lkmsh.errors import BuildError
 from lkmsh.kernel.release import MODULE_NAME_LEN, VERMAGIC
+from lkmsh.modpost import Export, ModuleFacts, check, kernel_exports, object_facts, srcversion
 
 INCLUDE_DIR = Path(__file__).resolve().parent / "include"
 LINKER_SCRIPT = INCLUDE_DIR / "module.lds"
@@ -39,7 +40,9 @@ COMMON_CODEGEN = (
     "-std=gnu11",
     "-ffreestanding",
     "-fno-common",
+    "-fshort-wchar",
     "-fno-strict-aliasing",
+    "-fno-strict-overflow",
     "-fno-delete-null-pointer-checks",
     "-fno-stack-protector",
     "-fno-stack-clash-protection",
@@ -109,28 +112,55 @@ TOOLCHAINS = {
 }
 _ARCH_ALIASES = {"x86-64": "x86_64", "amd64": "x86_64", "arm64": "aarch64"}
 
+# Linux 6.1's top Makefile and scripts/Makefile.extrawarn (W= unset): the
+# warnings a kbuild build gives, and the ones it turns into errors.
 WARNINGS = (
     "-Wall",
     "-Wundef",
-    "-Wno-unused-function",
-    "-Wno-pointer-sign",  # as kbuild: u8 * and char * buffers mix freely in kernel code
+    "-Werror=strict-prototypes",
+    "-Wno-trigraphs",
     "-Werror=implicit-function-declaration",
     "-Werror=implicit-int",
     "-Werror=return-type",
+    "-Wno-format-security",
+    "-Wno-pointer-sign",
+    "-Werror=date-time",
     "-Werror=incompatible-pointer-types",
+    "-Wdeclaration-after-statement",
+    "-Wvla",
+    "-Wno-unused-but-set-variable",
+    "-Wno-unused-const-variable",
 )
+GCC_WARNINGS = (
+    "-Werror=designated-init",
+    "-Wno-frame-address",
+    "-Wno-format-truncation",
+    "-Wno-format-overflow",
+    "-Wno-address-of-packed-member",
+    "-Wimplicit-fallthrough=5",
+    "-Wno-main",
+    "-Wno-dangling-pointer",
+    "-Wno-array-bounds",
+)
+CLANG_WARNINGS = (
+    "-Wno-gnu",
+    "-Wno-initializer-overrides",
+    "-Wno-format",
+    "-Wno-sign-compare",
+    "-Wno-format-zero-length",
+    "-Wno-pointer-to-enum-cast",
+    "-Wno-tautological-constant-out-of-range-compare",
+    "-Wno-unused-command-line-argument",
+)
+GCC_ONLY_CODEGEN = frozenset(
+    {"-falign-jumps=1", "-falign-loops=1", "-mabi=lp64", "-fno-stack-clash-protection"}
+)
+CLANG_TARGETS = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
+COMPILERS = ("gcc", "clang")
 
 _NAME_OK = re.compile(r"[A-Za-z0-9_]+\Z")
 
 SUPPORTED_ARCHES = tuple(TOOLCHAINS)
-
-
-@dataclass(frozen=True)
-class ModuleEntryPoints:
-    """Which of the loader's entry names the compiled objects define (as modpost checks)."""
-
-    has_init: bool
-    has_exit: bool
 
 
 def module_name_for(output: Path) -> str:
@@ -149,11 +179,19 @@ def toolchain(arch: str) -> Toolchain:
     return tc
 
 
-def compile_flags(*, name: str, basename: str, shared: bool, arch: str = "x86_64") -> list[str]:
-    """The gcc flags one source of module @name is compiled with."""
+def compile_flags(
+    *, name: str, basename: str, shared: bool, arch: str = "x86_64", cc: str = "gcc"
+) -> list[str]:
+    """The flags one source of module @name is compiled with by @cc (gcc or clang)."""
     tc = toolchain(arch)
     model = tc.shared_model if shared else tc.kernel_model
+    if cc == "clang":
+        codegen = [f for f in tc.codegen if f not in GCC_ONLY_CODEGEN]
+        target, warnings = [f"--target={CLANG_TARGETS[tc.arch]}"], CLANG_WARNINGS
+    else:
+        codegen, target, warnings = list(tc.codegen), [], GCC_WARNINGS
     return [
+        *target,
         "-nostdinc",
         "-isystem",
         str(INCLUDE_DIR),
@@ -162,21 +200,34 @@ def compile_flags(*, name: str, basename: str, shared: bool, arch: str = "x86_64
         "-D__lkmsh__",
         f'-DKBUILD_MODNAME="{name}"',
         f'-DKBUILD_BASENAME="{basename}"',
-        *tc.codegen,
+        *codegen,
         *model,
         *WARNINGS,
+        *warnings,
         "-Wa,--noexecstack",
     ]
 
 
-def generate_mod_c(name: str, entry: ModuleEntryPoints, vermagic: str = VERMAGIC) -> str:
-    """The NAME.mod.c modpost would write: modinfo records and __this_module."""
+def generate_mod_c(
+    name: str,
+    facts: ModuleFacts,
+    vermagic: str = VERMAGIC,
+    *,
+    depends: Sequence[str] = (),
+    info: Sequence[tuple[str, str]] = (),
+    srcversion: str | None = None,
+) -> str:
+    """The NAME.mod.c modpost would write: modinfo records and __this_module.
+
+    Records are in modpost's order (modinfo lists them last to first:
+    srcversion, depends, retpoline, name, vermagic).
+    """
     fields = ["\t.name = KBUILD_MODNAME,"]
     decls = []
-    if entry.has_init:
+    if facts.has_init:
         decls.append("extern int init_module(void);")
         fields.append("\t.init = init_module,")
-    if entry.has_exit:
+    if facts.has_exit:
         decls.append("extern void cleanup_module(void);")
         fields.append("\t.exit = cleanup_module,")
     return "\n".join(
@@ -186,6 +237,7 @@ def generate_mod_c(name: str, entry: ModuleEntryPoints, vermagic: str = VERMAGIC
             "",
             f"MODULE_INFO(vermagic, {_c_string(vermagic)});",
             "MODULE_INFO(name, KBUILD_MODNAME);",
+            *(f"MODULE_INFO({k}, {_c_string(v)});" for k, v in info),
             "",
             *decls,
             "",
@@ -194,10 +246,35 @@ def generate_mod_c(name: str, entry: ModuleEntryPoints, vermagic: str = VERMAGIC
             *fields,
             "};",
             "",
-            'MODULE_INFO(depends, "");',
+            f"MODULE_INFO(depends, {_c_string(','.join(depends))});",
+            *([f"MODULE_INFO(srcversion, {_c_string(srcversion)});"] if srcversion else []),
             "",
         ]
     )
+
+
+@dataclass
+class ModuleSpec:
+    """One module of a build: its name, sources, output file and own compiler flags."""
+
+    name: str
+    sources: list[Path]
+    output: Path
+    cflags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildOptions:
+    """How a build compiles and what modpost may link against."""
+
+    shared: bool = False
+    extra_cflags: Sequence[str] = ()
+    arch: str = "x86_64"
+    cc: str = "gcc"  # or "clang" (--target for the arch), as kbuild's CC=clang
+    llvm: bool = False  # kbuild's LLVM=1: clang and ld.lld
+    extra_symbols: Sequence[Export] = ()  # Module.symvers of other builds (-M, --symvers)
+    color: bool = False  # the compiler's colours (a terminal reads the diagnostics)
+    on_warning: Callable[[str], None] | None = None
 
 
 def build_module(
@@ -209,74 +286,159 @@ def build_module(
     extra_cflags: Iterable[str] = (),
     arch: str = "x86_64",
     on_warning: Callable[[str], None] | None = None,
+    cc: str = "gcc",
 ) -> Path:
     """Compile @sources into the module @output and return its path.
 
-    Raises BuildError (with the compiler's stderr as ``.detail``) when gcc is
-    missing, a source is missing or of unknown kind, or compiling or linking
-    fails. Compiler warnings of a successful build go to @on_warning.
+    Raises BuildError (with the compiler's stderr as ``.detail``) when the
+    compiler is missing, a source is missing or of unknown kind, compiling or
+    linking fails, or modpost refuses the module. Compiler and modpost
+    warnings of a successful build go to @on_warning.
     """
     output = Path(output)
-    srcs = [Path(s) for s in sources]
-    if not srcs:
+    spec = ModuleSpec(
+        name if name is not None else module_name_for(output), list(map(Path, sources)), output
+    )
+    opts = BuildOptions(shared, list(extra_cflags), arch, cc, on_warning=on_warning)
+    (built,) = build_modules([spec], opts)
+    return built
+
+
+def build_modules(specs: Sequence[ModuleSpec], opts: BuildOptions) -> list[Path]:
+    """Build several modules as one kbuild run: each may use the others' exports.
+
+    Every module is compiled first, then modpost checks them all against the
+    kernel's exports, each other's and ``opts.extra_symbols`` (filling
+    ``depends=``), then each is linked. Returns the output files, in order.
+    """
+    if not specs:
+        raise BuildError("no modules to build")
+    for spec in specs:
+        _check_spec(spec)
+    cc = _find_cc(toolchain(opts.arch), _kind(opts))
+    if opts.llvm and shutil.which("ld.lld") is None:
+        raise BuildError("LLVM=1 links with ld.lld, which is not on PATH (install lld)")
+    with tempfile.TemporaryDirectory(prefix="lkmsh-build-") as tmp:
+        tmpdir = Path(tmp)
+        objects = {s.name: _compile_sources(cc, s, opts, tmpdir / s.name) for s in specs}
+        facts = {s.name: object_facts(s.name, objects[s.name]) for s in specs}
+        providers = {e.name: e for e in opts.extra_symbols}
+        for s in specs:
+            module_path = str(s.output.with_suffix("").resolve())
+            providers.update(
+                (sym, Export(sym, module_path, gpl)) for sym, gpl in facts[s.name].exports.items()
+            )
+        kernel = kernel_exports()
+        built = []
+        for s in specs:
+            f = facts[s.name]
+            verdict = check(
+                f,
+                ko_name=f"{s.output.with_suffix('')}.ko",
+                obj_name=f"{s.output.with_suffix('')}.o",
+                providers=providers,
+                kernel=kernel,
+            )
+            if verdict.warnings and opts.on_warning is not None:
+                opts.on_warning("".join(w + "\n" for w in verdict.warnings))
+            # x86-64 kernels built with CONFIG_RETPOLINE mark their modules
+            info = [("retpoline", "Y")] if opts.arch == "x86_64" else []
+            version = srcversion(s.sources) if f.info("version") else None
+            mod_c = generate_mod_c(
+                s.name, f, depends=verdict.depends, info=info, srcversion=version
+            )
+            built.append(_link(cc, s, opts, objects[s.name], mod_c, tmpdir / s.name))
+    return built
+
+
+def _check_spec(spec: ModuleSpec) -> None:
+    _check_name(spec.name)
+    if not spec.sources:
         raise BuildError("no source files given")
-    name = name if name is not None else module_name_for(output)
-    _check_name(name)
-    for src in srcs:
+    for src in spec.sources:
         if src.suffix not in C_SUFFIXES | ASM_SUFFIXES:
             raise BuildError(f"{src}: unknown source type (expected .c, .S or .s)")
         if not src.is_file():
             raise BuildError(f"{src}: No such file or directory")
-    if not output.parent.is_dir():
-        raise BuildError(f"{output.parent}: No such directory")
-    gcc = _find_gcc(toolchain(arch))
-    extra = list(extra_cflags)
+    if not spec.output.parent.is_dir():
+        raise BuildError(f"{spec.output.parent}: No such directory")
 
-    with tempfile.TemporaryDirectory(prefix="lkmsh-build-") as tmp:
-        tmpdir = Path(tmp)
-        objects = []
-        for i, src in enumerate(srcs):
-            obj = tmpdir / f"{i}-{src.stem}.o"
-            flags = compile_flags(name=name, basename=src.stem, shared=shared, arch=arch)
-            if src.suffix in ASM_SUFFIXES:
-                flags.insert(0, "-D__ASSEMBLY__")
-            _run(gcc, [*flags, *extra, "-c", str(src), "-o", str(obj)], f"{src}", on_warning)
-            objects.append(obj)
 
-        mod_c = tmpdir / f"{name}.mod.c"
-        mod_c.write_text(generate_mod_c(name, _entry_points(objects)))
-        mod_o = tmpdir / f"{name}.mod.o"
-        flags = compile_flags(name=name, basename=f"{name}.mod", shared=shared, arch=arch)
-        _run(gcc, [*flags, "-c", str(mod_c), "-o", str(mod_o)], f"{name}.mod.c", on_warning)
+def _flags(spec: ModuleSpec, opts: BuildOptions, basename: str) -> list[str]:
+    flags = compile_flags(
+        name=spec.name, basename=basename, shared=opts.shared, arch=opts.arch, cc=_kind(opts)
+    )
+    if opts.color:
+        flags.append("-fdiagnostics-color=always")
+    return flags
 
-        linked = tmpdir / f"{name}.ko"
-        relocatable = tmpdir / f"{name}.r.o" if shared else linked
+
+def _kind(opts: BuildOptions) -> str:
+    return "clang" if opts.llvm else opts.cc
+
+
+def _compile_sources(cc: str, spec: ModuleSpec, opts: BuildOptions, tmpdir: Path) -> list[Path]:
+    tmpdir.mkdir()
+    objects = []
+    for i, src in enumerate(spec.sources):
+        obj = tmpdir / f"{i}-{src.stem}.o"
+        flags = _flags(spec, opts, src.stem)
+        if src.suffix in ASM_SUFFIXES:
+            flags.insert(0, "-D__ASSEMBLY__")
+        extra = [*opts.extra_cflags, *spec.cflags]
+        _run(cc, [*flags, *extra, "-c", str(src), "-o", str(obj)], str(src), opts.on_warning)
+        objects.append(obj)
+    return objects
+
+
+def _link(
+    cc: str,
+    spec: ModuleSpec,
+    opts: BuildOptions,
+    objects: list[Path],
+    mod_c_text: str,
+    tmpdir: Path,
+) -> Path:
+    name = spec.name
+    mod_c = tmpdir / f"{name}.mod.c"
+    mod_c.write_text(mod_c_text)
+    mod_o = tmpdir / f"{name}.mod.o"
+    flags = _flags(spec, opts, f"{name}.mod")
+    _run(cc, [*flags, "-c", str(mod_c), "-o", str(mod_o)], f"{name}.mod.c", opts.on_warning)
+    target = (
+        [f"--target={CLANG_TARGETS[toolchain(opts.arch).arch]}"] if _kind(opts) == "clang" else []
+    )
+    if opts.llvm:
+        target.append("-fuse-ld=lld")
+    linked = tmpdir / f"{name}.ko"
+    relocatable = tmpdir / f"{name}.r.o" if opts.shared else linked
+    _run(
+        cc,
+        [*target, "-nostdlib", "-r", "-T", str(LINKER_SCRIPT), "-o", str(relocatable)]
+        + [str(o) for o in objects]
+        + [str(mod_o)],
+        "link",
+        opts.on_warning,
+    )
+    if opts.shared:
         _run(
-            gcc,
-            ["-nostdlib", "-r", "-T", str(LINKER_SCRIPT), "-o", str(relocatable)]
-            + [str(o) for o in objects]
-            + [str(mod_o)],
+            cc,
+            [
+                *target,
+                "-nostdlib",
+                "-shared",
+                "-Wl,-Bsymbolic",
+                "-Wl,-z,noexecstack",
+                "-Wl,--build-id=none",
+                "-o",
+                str(linked),
+                str(relocatable),
+            ],
             "link",
-            on_warning,
+            opts.on_warning,
         )
-        if shared:
-            _run(
-                gcc,
-                [
-                    "-nostdlib",
-                    "-shared",
-                    "-Wl,-Bsymbolic",
-                    "-Wl,-z,noexecstack",
-                    "-Wl,--build-id=none",
-                    "-o",
-                    str(linked),
-                    str(relocatable),
-                ],
-                "link",
-                on_warning,
-            )
-        _install(linked, output)
-    return output
+    _install(linked, spec.output)
+    return spec.output
 
 
 def _check_name(name: str) -> None:
@@ -286,8 +448,15 @@ def _check_name(name: str) -> None:
         raise BuildError(f"module name {name!r} is longer than {MODULE_NAME_LEN - 1} characters")
 
 
-def _find_gcc(tc: Toolchain) -> str:
-    """The compiler driver for @tc: the host gcc, or a cross gcc (the host's own on arm64)."""
+def _find_cc(tc: Toolchain, cc: str = "gcc") -> str:
+    """The compiler driver: clang (any target), else the host gcc or a cross gcc."""
+    if cc not in COMPILERS:
+        raise BuildError(f"unsupported compiler {cc!r} (lkmsh builds with gcc or clang)")
+    if cc == "clang":
+        found = shutil.which("clang")
+        if found is None:
+            raise BuildError("clang not found on PATH (install clang, or build with gcc)")
+        return found
     names = [tc.gcc]
     if tc.arch != "x86_64" and platform.machine().lower() in (tc.arch, *_aliases_of(tc.arch)):
         names.append("gcc")
@@ -296,10 +465,12 @@ def _find_gcc(tc: Toolchain) -> str:
         if gcc is not None:
             return gcc
     if tc.arch == "x86_64":
-        raise BuildError("gcc not found on PATH: lkmsh build needs the host gcc and binutils")
+        raise BuildError(
+            "gcc not found on PATH: lkmsh build needs the host gcc and binutils (or --cc clang)"
+        )
     raise BuildError(
         f"{tc.gcc} not found on PATH: building {tc.arch} modules needs the cross compiler"
-        f" from Debian's {tc.package} package (apt-get install {tc.package})"
+        f" from Debian's {tc.package} package (apt-get install {tc.package}), or --cc clang"
     )
 
 
@@ -310,56 +481,40 @@ def _aliases_of(arch: str) -> tuple[str, ...]:
 def cross_compiler_available(arch: str) -> bool:
     """Can modules for @arch be built here? (Tests skip on False.)"""
     try:
-        _find_gcc(toolchain(arch))
+        _find_cc(toolchain(arch))
     except BuildError:
         return False
     return True
 
 
-def _run(gcc: str, args: list[str], what: str, on_warning: Callable[[str], None] | None) -> None:
+def _run(cc: str, args: list[str], what: str, on_warning: Callable[[str], None] | None) -> None:
     try:
-        proc = subprocess.run([gcc, *args], capture_output=True, text=True, errors="replace")
+        proc = subprocess.run([cc, *args], capture_output=True, text=True, errors="replace")
     except OSError as exc:
-        raise BuildError(f"cannot run {gcc}: {exc.strerror}") from exc
+        raise BuildError(f"cannot run {cc}: {exc.strerror}") from exc
     if proc.returncode != 0:
-        err = BuildError(f"{what}: {_first_error(proc.stderr)}")
+        first = _first_error(proc.stderr)
+        # the compiler's line names the file already; say it once
+        err = BuildError(
+            first if what in first or ":" in first.split(" ")[0] else f"{what}: {first}"
+        )
         err.detail = proc.stderr
         raise err
     if proc.stderr.strip() and on_warning is not None:
         on_warning(proc.stderr)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")
+
+
 def _first_error(stderr: str) -> str:
-    """The line of compiler output a user needs first."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    """The line of compiler output a user needs first (without colours)."""
+    lines = [_ANSI.sub("", ln).strip() for ln in stderr.splitlines() if ln.strip()]
     for marker in ("error:", "fatal error:", "undefined reference"):
         for ln in lines:
             if marker in ln:
                 return ln
     return lines[-1] if lines else "compiler failed without a message"
-
-
-def _entry_points(objects: Sequence[Path]) -> ModuleEntryPoints:
-    """Does any object define init_module / cleanup_module? (modpost's has_init/has_cleanup)."""
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-
-    defined: set[str] = set()
-    for obj in objects:
-        try:
-            with obj.open("rb") as fh:
-                symtab = ELFFile(fh).get_section_by_name(".symtab")
-                if symtab is None:
-                    continue
-                for sym in symtab.iter_symbols():
-                    if sym["st_shndx"] != "SHN_UNDEF" and sym.name in (
-                        "init_module",
-                        "cleanup_module",
-                    ):
-                        defined.add(sym.name)
-        except ELFError as exc:
-            raise BuildError(f"{obj.name}: unreadable object from gcc: {exc}") from exc
-    return ModuleEntryPoints("init_module" in defined, "cleanup_module" in defined)
 
 
 def _install(built: Path, output: Path) -> None:
@@ -392,18 +547,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cflags", default="", help="extra compiler flags, space separated (e.g. '-DDEBUG')"
     )
+    parser.add_argument("--cc", default="gcc", help="the compiler: gcc (default) or clang")
+    parser.add_argument(
+        "-M", "--modules-dir", type=Path, help="link against the exports of DIR's modules"
+    )
     args = parser.parse_args(argv)
     output = args.output or args.sources[0].with_suffix(".ko")
     try:
-        build_module(
-            args.sources,
-            output,
+        from lkmsh.modpost import exports_of_dir
+
+        spec = ModuleSpec(args.name or module_name_for(output), list(args.sources), Path(output))
+        opts = BuildOptions(
             shared=args.shared,
-            name=args.name,
             extra_cflags=args.cflags.split(),
             arch=args.arch,
+            cc=args.cc,
+            extra_symbols=exports_of_dir(args.modules_dir) if args.modules_dir else (),
             on_warning=lambda text: sys.stderr.write(text),
         )
+        build_modules([spec], opts)
     except BuildError as exc:
         print(f"lkmsh build: ERROR: {exc.message}", file=sys.stderr)
         if exc.detail:

@@ -143,6 +143,10 @@ def built(tmp_path_factory) -> dict[str, Ko]:
     return mods
 
 
+#: modpost refuses a module without one (kbuild's "missing MODULE_LICENSE()")
+LICENSE = '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n'
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -169,8 +173,10 @@ def test_hello_carries_the_modinfo_records_linux_writes(built):
         "depends=",
     ):
         assert record in info
-    # modpost's records come last, in the order Linux's modinfo shows them
-    assert info[-3:] == ["depends=", "name=hello", f"vermagic={VERMAGIC}"]
+    # modpost's records come last, in the order Linux's modinfo shows them;
+    # srcversion because hello has a MODULE_VERSION, retpoline as x86-64 kernels
+    assert info[-5].startswith("srcversion=") and len(info[-5]) == len("srcversion=") + 24
+    assert info[-4:] == ["depends=", "retpoline=Y", "name=hello", f"vermagic={VERMAGIC}"]
 
 
 def test_this_module_points_at_init_and_exit(built):
@@ -376,6 +382,7 @@ def test_assembly_module_gets_the_same_metadata(built):
         "license=GPL",
         "description=A module written in x86-64 assembly",
         "depends=",
+        "retpoline=Y",
         "name=asm_hello",
         f"vermagic={VERMAGIC}",
     ]
@@ -446,7 +453,7 @@ def test_every_kernel_api_function_of_the_abi_is_declared(tmp_path):
     src = write(
         tmp_path,
         "api.c",
-        f"{includes}\nvoid *const api_table[] = {{\n{table},\n\t(void *)&jiffies,\n}};\n",
+        f"{includes}\nvoid *const api_table[] = {{\n{table},\n\t(void *)&jiffies,\n}};\n" + LICENSE,
     )
     ko = Ko(build_module([src], tmp_path / "api.ko"))
     assert ko.undefined() == set(ABI_FUNCTIONS) | {"jiffies"}
@@ -468,7 +475,7 @@ def test_errno_values_are_linux_values(tmp_path):
     checked = [n for n in names if hasattr(errno, n)]
     assert len(checked) > 120
     asserts = "".join(f'_Static_assert({n} == {getattr(errno, n)}, "{n}");\n' for n in checked)
-    src = write(tmp_path, "errno_check.c", f"#include <linux/errno.h>\n{asserts}")
+    src = write(tmp_path, "errno_check.c", f"#include <linux/errno.h>\n{asserts}" + LICENSE)
     build_module([src], tmp_path / "errno_check.ko")
 
 
@@ -478,7 +485,7 @@ def test_log_levels_are_linux_bytes(tmp_path):
         "levels.c",
         "#include <linux/printk.h>\n"
         "const char levels[] = KERN_EMERG KERN_ERR KERN_WARNING KERN_INFO KERN_DEBUG"
-        " KERN_CONT KERN_DEFAULT;\n",
+        " KERN_CONT KERN_DEFAULT;\n" + LICENSE,
     )
     ko = Ko(build_module([src], tmp_path / "levels.ko"))
     data = b"".join(ko.section(s).data() for s in ko.section_names() if s.startswith(".rodata"))
@@ -536,7 +543,7 @@ def test_bad_inputs_are_build_errors(tmp_path):
 
 
 def test_warnings_reach_the_callback(tmp_path):
-    src = write(tmp_path, "warn.c", "int f(void) { int unused_var; return 0; }\n")
+    src = write(tmp_path, "warn.c", "int f(void) { int unused_var; return 0; }\n" + LICENSE)
     seen: list[str] = []
     build_module([src], tmp_path / "warn.ko", on_warning=seen.append)
     assert seen and "unused_var" in seen[0]
@@ -547,7 +554,7 @@ def test_extra_cflags_reach_the_compiler(tmp_path):
         tmp_path,
         "dbg.c",
         "#include <linux/module.h>\n#ifndef ANSWER\n#error no ANSWER\n#endif\n"
-        "int answer(void) { return ANSWER; }\n",
+        "int answer(void) { return ANSWER; }\n" + LICENSE,
     )
     build_module([src], tmp_path / "dbg.ko", extra_cflags=["-DANSWER=42"])
 

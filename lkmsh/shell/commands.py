@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lkmsh.errors import BuildError, KernelError
+from lkmsh.errors import KernelError
 from lkmsh.shell import messages as msg
 from lkmsh.shell.context import Context, OutputMode
 from lkmsh.shell.messages import CommandFailed, ExitRequest
@@ -325,13 +325,27 @@ def dmesg(ctx: Context, read_clear: bool, clear: bool, level: str | None) -> Any
 
 @command(
     "build",
-    "Compile C or assembly sources into a module with gcc",
-    args=[Arg("sources", Kind.SOURCE, many=True, missing="missing source file.")],
+    "Compile modules as kbuild: sources, or a directory's Kbuild/Makefile (obj-m)",
+    args=[Arg("sources", Kind.SOURCE, many=True, required=False)],
     opts=[
         Opt(("-o", "--output"), "output", "The module file (default: FIRST.ko)", Kind.FILE),
+        Opt(
+            ("-C", "--directory"),
+            "directory",
+            "Build the modules DIR's Kbuild/Makefile lists",
+            Kind.DIR,
+        ),
         Opt(("--shared",), "shared", "Build an ET_DYN module"),
         Opt(("--name",), "name", "Module name (default: output stem)", Kind.TEXT),
         Opt(("--cflags",), "cflags", "Extra compiler flags, space separated", Kind.TEXT),
+        Opt(("--cc",), "cc", "The compiler: gcc (default) or clang (as kbuild's CC=)", Kind.TEXT),
+        Opt(
+            ("-M", "--modules-dir"),
+            "modules_dir",
+            "Link against the exports of DIR's Module.symvers or .ko files",
+            Kind.DIR,
+        ),
+        Opt(("--symvers",), "symvers", "Link against this Module.symvers", Kind.FILE),
         Opt(
             ("--arch",),
             "arch",
@@ -348,26 +362,26 @@ def build(
     name: str | None,
     cflags: str | None,
     arch: str | None = None,
+    directory: str | None = None,
+    cc: str | None = None,
+    modules_dir: str | None = None,
+    symvers: str | None = None,
 ) -> Any:
-    from lkmsh.build import build_module
+    from lkmsh.shell.build import run_build
 
-    out = Path(output) if output else Path(sources[0]).with_suffix(".ko")
-    try:
-        built = build_module(
-            [Path(s) for s in sources],
-            out,
-            shared=shared,
-            name=name,
-            extra_cflags=(cflags or "").split(),
-            arch=arch or ctx.scope.session.machine(),
-            on_warning=ctx.err.write,
-        )
-    except BuildError as exc:
-        ctx.error(exc.message)
-        if exc.detail:
-            ctx.err.write(exc.detail if exc.detail.endswith("\n") else exc.detail + "\n")
-        return None
-    return DoneView({"output": str(built)})
+    return run_build(
+        ctx,
+        list(sources),
+        output=output,
+        shared=shared,
+        name=name,
+        cflags=cflags,
+        arch=arch,
+        directory=directory,
+        cc=cc,
+        modules_dir=modules_dir,
+        symvers=symvers,
+    )
 
 
 @command("reboot", "Start a fresh kernel (forget every module, the log and taints)")

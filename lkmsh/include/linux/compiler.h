@@ -23,11 +23,19 @@
 #define __maybe_unused		__attribute__((__unused__))
 #define __always_unused		__attribute__((__unused__))
 #define __must_check		__attribute__((__warn_unused_result__))
+#if __has_attribute(__externally_visible__)	/* gcc; clang keeps every global visible */
 #define __visible		__attribute__((__externally_visible__))
+#else
+#define __visible
+#endif
 #define __printf(a, b)		__attribute__((__format__(printf, a, b)))
 #define __scanf(a, b)		__attribute__((__format__(scanf, a, b)))
 #define __alias(sym)		__attribute__((__alias__(#sym)))
+#if __has_attribute(__copy__)	/* gcc 9+; clang has none (compiler_attributes.h) */
 #define __copy(sym)		__attribute__((__copy__(sym)))
+#else
+#define __copy(sym)
+#endif
 #define __pure			__attribute__((__pure__))
 #define __attribute_const__	__attribute__((__const__))
 #define __malloc		__attribute__((__malloc__))

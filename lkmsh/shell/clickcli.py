@@ -17,10 +17,23 @@ from lkmsh.shell import registry
 from lkmsh.shell.clickspec import CONTEXT_SETTINGS, RunnerBox, finish
 
 SCRIPT = "<script>"
+STATE_HELP = (
+    "The kernel state file (default: $LKMSH_STATE, else $XDG_STATE_HOME/lkmsh/kernel.sqlite,"
+    " else ~/.local/state/lkmsh/kernel.sqlite)."
+)
 
 
 class LkmshGroup(click.Group):
     """Subcommands from the registry; an unknown first word naming a file is a script."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """--help names the state file this environment would use."""
+        from lkmsh.kernel.state import default_state_path
+
+        for p in self.params:
+            if p.name == "state":
+                p.help = f"{STATE_HELP} Here: {default_state_path()}"
+        super().format_help(ctx, formatter)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [c.name for c in registry.all_commands() if not c.repl_only]
@@ -65,7 +78,7 @@ def _script_command(path: str, extra: tuple[str, ...]) -> None:
     "--state",
     "state",
     metavar="PATH",
-    help="The kernel state file (default: $LKMSH_STATE, else $XDG_STATE_HOME/lkmsh/kernel.sqlite).",
+    help=STATE_HELP,
 )
 @click.option(
     "--arch",
@@ -78,7 +91,7 @@ def _script_command(path: str, extra: tuple[str, ...]) -> None:
 @click.option(
     "--keep-going", "keep_going", is_flag=True, help="Scripts: go on after a failing command."
 )
-@click.option("--version", "version", is_flag=True, help="Show the version and exit.")
+@click.option("-V", "--version", "version", is_flag=True, help="Show the version and exit.")
 @click.pass_context
 def cli(
     ctx: click.Context,

@@ -451,7 +451,8 @@ def install_links(ctx: Context, dir: str, force: bool) -> Any:
             ctx.error(f"{link}: {exc.strerror}")
             continue
         made.append(str(link))
-    return DoneView({"target": target, "links": made})
+    said = "".join(f"{link} -> {target}\n" for link in made)
+    return DoneView({"target": target, "links": made}, said)
 
 
 def lkmsh_executable() -> str | None:

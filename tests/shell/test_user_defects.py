@@ -162,3 +162,28 @@ def test_a_printk_of_several_lines_is_one_record(lkmsh, tmp_path, kernel_ready):
     assert lines[0][:15] == lines[1][:15]  # one timestamp
     records = json.loads(lkmsh("dmesg", "--json").stdout)
     assert any(r["text"] == "twolines: first\ntwolines: second" for r in records)
+
+
+def test_install_links_says_what_it_made(lkmsh, tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    r = lkmsh("install-links", str(d))
+    assert r.returncode == 0, r.stderr
+    made = r.stdout.splitlines()
+    assert [ln.split(" -> ")[0] for ln in made] == [
+        str(d / t) for t in ("insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod")
+    ]
+    assert all(os.readlink(d / t) == made[0].split(" -> ")[1] for t in ("insmod", "depmod"))
+
+
+def test_help_names_the_default_state_path_and_v_is_version(lkmsh, tmp_path):
+    r = lkmsh("--help", with_state=False)
+    assert r.returncode == 0
+    default = tmp_path / "xdg-state" / "lkmsh" / "kernel.sqlite"  # base_env's XDG_STATE_HOME
+    flat = "".join(r.stdout.split())  # click wraps long paths, at hyphens too
+    assert f"Here:{default}" in flat
+    r = lkmsh("--help", with_state=False, env={"LKMSH_STATE": str(tmp_path / "mine.sqlite")})
+    assert f"Here:{tmp_path / 'mine.sqlite'}" in "".join(r.stdout.split())
+    v = lkmsh("-V", with_state=False)
+    assert v.returncode == 0 and v.stdout.startswith("lkmsh ")
+    assert v.stdout == lkmsh("--version", with_state=False).stdout

@@ -39,6 +39,7 @@ class Catalog(Protocol):
     def module_names(self) -> list[str]: ...
     def symbol_names(self) -> list[str]: ...
     def file_paths(self) -> list[str]: ...
+    def module_symbols(self, module: str) -> list[str]: ...
 
 
 @dataclass
@@ -47,6 +48,7 @@ class StaticCatalog:
 
     modules: list[str] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
+    module_syms: dict[str, list[str]] = field(default_factory=dict)
     paths: list[str] = field(
         default_factory=lambda: ["/proc/", "/proc/modules", "/proc/kallsyms", "/sys/", "/dev/"]
     )
@@ -56,6 +58,9 @@ class StaticCatalog:
 
     def symbol_names(self) -> list[str]:
         return self.symbols
+
+    def module_symbols(self, module: str) -> list[str]:
+        return self.module_syms.get(module, [])
 
     def file_paths(self) -> list[str]:
         return self.paths
@@ -112,7 +117,41 @@ def complete(text: str, catalog: Catalog, read_params: Callable[[str], list[str]
     kind, positional = _slot(cmd, words[1:])
     if kind is None:
         return []
+    arg = _arg(cmd, len(positional))
+    if arg is not None and arg.choices:
+        return [Candidate(c, start) for c in arg.choices if c.startswith(partial)]
+    if cmd.name == "disasm" and ":" in partial:  # MODULE:SYMBOL
+        mod, _, sym = partial.partition(":")
+        names = sorted(set(catalog.module_symbols(mod)))
+        return [Candidate(f"{mod}:{n}", start, "symbol") for n in names if n.startswith(sym)]
+    if cmd.name == "modprobe" and kind is Kind.MODULE_OR_FILE:
+        return _available(words, partial, start)
     return list(_values(kind, partial, start, catalog, positional, read_params))
+
+
+def _arg(cmd: Command, index: int):
+    for i, a in enumerate(cmd.args):
+        if i == index or (a.many and index >= i):
+            return a
+    return None
+
+
+def _available(words: list[str], partial: str, start: int) -> list[Candidate]:
+    """modprobe NAME: the modules of its directory (--moddir DIR, else modprobe's default)."""
+    directory = None
+    for i, w in enumerate(words[:-1]):
+        if w == "--moddir":
+            directory = words[i + 1]
+    if directory is None:
+        from lkmsh.shell.modprobe import default_directory
+
+        directory = default_directory()
+    names: set[str] = set()
+    for _root, _dirs, files in os.walk(directory):
+        for f in files:
+            if f.endswith((".ko", ".ko.gz", ".ko.xz", ".ko.zst")):
+                names.add(f.split(".", 1)[0].replace("-", "_"))
+    return [Candidate(n, start, "module") for n in sorted(names) if n.startswith(partial)]
 
 
 def _slot(cmd: Command, args: list[str]) -> tuple[Kind | None, list[str]]:
@@ -180,8 +219,8 @@ def _values(
             return []
         given = {w.split("=", 1)[0] for w in positional[1:]}
         return [
-            Candidate(f"{p}=", start, "parameter")
-            for p in read_params(positional[0])
+            Candidate(f"{p}=", start, meta)
+            for p, meta in read_params(positional[0])
             if p.startswith(partial) and p not in given
         ]
     elif kind is Kind.MODULE_OR_FILE:
@@ -228,8 +267,12 @@ def paths(
     return out
 
 
-def module_param_names(path: str) -> list[str]:
-    """Parameter names a module file declares (parm=/parmtype= records), in file order."""
+def module_param_names(path: str) -> list[tuple[str, str]]:
+    """(name, "type: description") of each parameter a module file declares, in file order.
+
+    From its parm=/parmtype= records, as modinfo shows them: completion offers
+    ``who=`` with ``charp: Whom to greet``.
+    """
     from lkmsh.errors import KernelError
     from lkmsh.shell.commands import read_modinfo_file
 
@@ -237,10 +280,14 @@ def module_param_names(path: str) -> list[str]:
         info = read_modinfo_file(path)
     except (OSError, KernelError):
         return []
-    names: list[str] = []
+    found: dict[str, dict[str, str]] = {}
     for key, value in info:
         if key in ("parm", "parmtype"):
-            name = value.partition(":")[0]
-            if name and name not in names:
-                names.append(name)
-    return names
+            name, _, rest = value.partition(":")
+            if name:
+                found.setdefault(name, {})[key] = rest
+    out = []
+    for name, recs in found.items():
+        typ, desc = recs.get("parmtype", ""), recs.get("parm", "")
+        out.append((name, f"{typ}: {desc}" if typ and desc else typ or desc or "parameter"))
+    return out

@@ -127,7 +127,7 @@ _TRACE_ACTIONS = ("on", "off", "clear", "show")
 @command(
     "trace",
     "The kernel API function tracer: trace on|off|clear|show (also cat /sys/kernel/tracing/trace)",
-    args=[Arg("action", Kind.TEXT, required=False)],
+    args=[Arg("action", Kind.TEXT, required=False, choices=_TRACE_ACTIONS)],
     mutates=lambda p: p.get("action") in ("on", "off", "clear"),
 )
 def trace(ctx: Context, action: str | None) -> Any:

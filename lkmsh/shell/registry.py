@@ -67,6 +67,7 @@ class Arg:
     many: bool = False
     required: bool = True
     missing: str | None = None  # kmod's wording when absent, e.g. "missing filename."
+    choices: tuple[str, ...] = ()  # the words it takes (trace on|off|...), for completion
 
     @property
     def metavar(self) -> str:

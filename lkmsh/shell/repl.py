@@ -87,6 +87,11 @@ class SessionCatalog:
             " | Tab completes, Ctrl-D exits"
         )
 
+    def module_symbols(self, module: str) -> list[str]:
+        k = self._kernel()
+        m = k.module_find(module) if k is not None else None
+        return [s.name for s in m.symbols] if m is not None else []
+
     def _kernel(self):
         try:
             return self.runner.session.read_kernel()

@@ -75,3 +75,29 @@ def test_sources_for_build_and_directories_for_install_links(tmp_path):
 def test_nothing_for_unknown_commands_or_unreadable_modules():
     assert texts("frobnicate x") == []
     assert texts("insmod /nonexistent/x.ko ") == []
+
+
+def test_parameters_come_with_their_type_and_description():
+    found = complete("insmod sample_modules/hello.ko ", CATALOG, module_param_names)
+    meta = {c.text: c.meta for c in found}
+    assert meta["who="] == "charp: Whom to greet (default: world)"
+    assert meta["times="].startswith("int: ")
+
+
+def test_modprobe_offers_the_modules_of_its_directory():
+    assert texts("modprobe --moddir sample_modules chain_") == [
+        "chain_bottom",
+        "chain_middle",
+        "chain_top",
+    ]
+    assert "null_deref" in texts("modprobe --moddir sample_modules n")  # subdirectories too
+
+
+def test_disasm_completes_a_modules_symbols_and_trace_its_actions():
+    catalog = StaticCatalog(
+        modules=["hello"], module_syms={"hello": ["hello_init", "hello_exit", "who"]}
+    )
+    found = [c.text for c in complete("disasm hello:hello_", catalog)]
+    assert found == ["hello:hello_exit", "hello:hello_init"]
+    assert texts("trace ") == ["on", "off", "clear", "show"]
+    assert texts("trace c") == ["clear"]

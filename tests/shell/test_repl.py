@@ -137,3 +137,36 @@ def test_the_toolbar_counts_modules_and_shows_the_taint(tmp_path, state, lkmsh):
     assert catalog.toolbar.startswith(" 1 module loaded | taint: O")
     assert catalog.module_names() == ["hello"]
     assert "printk" in catalog.symbol_names()
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_tab_completes_modprobe_names_trace_actions_and_a_continued_line(tmp_path, state, columns):
+    env = base_env(tmp_path)
+    env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+    argv = [*lkmsh_script(), "--state", str(state)]
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
+        dimensions=(30, columns),
+    )  # fmt: skip
+    child.expect(PROMPT)
+    child.send("modprobe --moddir sample_modules --show-depends chain_t\t")
+    child.expect("op")  # "chain_t" completed to "chain_top"
+    child.send("\r")
+    child.expect("chain_middle.ko")
+    child.expect(PROMPT)
+    child.send("trace cl\t")
+    child.expect("ear")
+    child.send("\r")
+    child.expect(PROMPT)
+    child.sendline("modinfo -F \\")  # a trailing backslash: the line goes on
+    child.expect("> ")
+    child.sendline("version sample_modules/hello.ko")
+    child.expect("1.0")
+    child.expect(PROMPT)
+    child.sendline("lsmdo")
+    child.expect("did you mean 'lsmod'")
+    child.expect(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -926,6 +926,10 @@ class Kernel:
         with self._lock:
             return self.log.records(levels)
 
+    def boot_time_ns(self) -> int:
+        """When the kernel booted, in wall-clock ns (now minus uptime; dmesg -T)."""
+        return self.clock.real_ns() - self.clock.ns()
+
     def dmesg_clear(self) -> None:
         with self._lock:
             self.log.clear()

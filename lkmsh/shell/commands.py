@@ -304,19 +304,36 @@ def parse_levels(text: str | None) -> list[int] | None:
             Kind.LEVELS,
             metavar="LIST",
         ),
+        Opt(("-T", "--ctime"), "ctime", "Human-readable timestamps (wall clock, as ctime)"),
+        Opt(("-x", "--decode"), "decode", "Show the facility and level: 'kern  :info  : '"),
+        Opt(("-w", "--follow"), "follow", "Wait for new messages (Ctrl-C ends)"),
     ],
     mutates=lambda p: bool(p.get("read_clear") or p.get("clear")),
 )
-def dmesg(ctx: Context, read_clear: bool, clear: bool, level: str | None) -> Any:
+def dmesg(
+    ctx: Context,
+    read_clear: bool,
+    clear: bool,
+    level: str | None,
+    ctime: bool = False,
+    decode: bool = False,
+    follow: bool = False,
+) -> Any:
+    from lkmsh.shell.dmesgfmt import DmesgFormat, follow_log
+
     levels = parse_levels(level)
     k = ctx.kernel()
     if clear:
         k.dmesg_clear()
         return None
+    fmt = DmesgFormat(k, ctime=ctime, decode=decode)
     records = list(k.dmesg(levels))
-    lines = [k.format_dmesg_line(r) for r in records]
+    lines = [fmt.line(r) for r in records]
     if read_clear:
         k.dmesg_clear()
+    if follow:
+        follow_log(ctx, records, lines, levels, fmt)
+        return None
     return DmesgView(records, lines)
 
 

@@ -355,9 +355,13 @@ class DmesgView(View):
         return "".join(line + "\n" for line in self.lines)
 
     def to_json(self) -> Any:
-        return [
-            {"seq": r.seq, "ts_ns": r.ts_ns, "level": r.level, "text": r.text} for r in self.records
-        ]
+        """util-linux's ``dmesg --json``: priority (facility << 3 | level), seconds, message."""
+        return {
+            "dmesg": [
+                {"pri": r.facility << 3 | r.level, "time": round(r.ts_ns / 1e9, 6), "msg": r.text}
+                for r in self.records
+            ]
+        }
 
     def rich(self, console: Any) -> None:
         from rich.text import Text

@@ -160,8 +160,12 @@ def test_a_printk_of_several_lines_is_one_record(lkmsh, tmp_path, kernel_ready):
     ]
     assert len(lines) == 2
     assert lines[0][:15] == lines[1][:15]  # one timestamp
-    records = json.loads(lkmsh("dmesg", "--json").stdout)
-    assert any(r["text"] == "twolines: first\ntwolines: second" for r in records)
+    records = json.loads(lkmsh("dmesg", "--json").stdout)["dmesg"]  # util-linux's shape
+    assert {
+        "pri": 6,
+        "time": records[-1]["time"],
+        "msg": "twolines: first\ntwolines: second",
+    } in records
 
 
 def test_install_links_says_what_it_made(lkmsh, tmp_path):
@@ -187,3 +191,33 @@ def test_help_names_the_default_state_path_and_v_is_version(lkmsh, tmp_path):
     v = lkmsh("-V", with_state=False)
     assert v.returncode == 0 and v.stdout.startswith("lkmsh ")
     assert v.stdout == lkmsh("--version", with_state=False).stdout
+
+
+def test_dmesg_decodes_levels_and_prints_wall_clock_times(lkmsh, kernel_ready):
+    assert lkmsh("insmod", str(SAMPLES / "hello.ko"), "who=decoded").returncode == 0
+    plain = lkmsh("dmesg").stdout.splitlines()
+    decoded = lkmsh("dmesg", "-x").stdout.splitlines()
+    assert len(decoded) == len(plain)
+    assert "kern  :info  : " + next(ln for ln in plain if "decoded" in ln) in decoded
+    assert any(ln.startswith("kern  :warn  : [") for ln in decoded)  # the taint notice
+    ctime = lkmsh("dmesg", "-T").stdout.splitlines()
+    import re
+
+    stamp = re.compile(r"^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ")
+    assert all(stamp.match(ln) for ln in ctime), ctime
+    assert [stamp.sub("", ln) for ln in ctime] == [ln[15:] for ln in plain]
+
+
+def test_dmesg_follow_prints_what_other_commands_add(tmp_path, state, lkmsh, kernel_ready):
+    argv = [*lkmsh_script(), "--state", str(state), "dmesg", "--follow"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=base_env(tmp_path), cwd=REPO)
+    try:
+        assert lkmsh("insmod", str(SAMPLES / "hello.ko"), "who=follower").returncode == 0
+        line = b""
+        while b"follower" not in line:
+            line = proc.stdout.readline()
+            assert line, "dmesg --follow ended"
+    finally:
+        proc.send_signal(__import__("signal").SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

@@ -21,6 +21,8 @@ from lkmsh.shell.registry import Command
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+#: commands whose terminal output goes through a pager when taller than the terminal
+PAGED = frozenset({"ksyms", "dmesg", "help"})
 
 
 class Operator(str):
@@ -176,7 +178,12 @@ class Runner:
             from lkmsh.shell.render import render
 
             try:
-                render(view, self.out, mode)
+                if mode is OutputMode.RICH and cmd.name in PAGED:
+                    from lkmsh.shell.pager import render_paged
+
+                    render_paged(view, self.out)
+                else:
+                    render(view, self.out, mode)
             except BrokenPipeError:
                 raise
             except OSError as exc:  # a full disk, /dev/full: the output is lost, say so

@@ -90,3 +90,32 @@ def test_ksyms_shows_whole_addresses_and_symbols(tmp_path, loaded, columns):
     long_sym = on_terminal(tmp_path, loaded, columns, "ksyms", "my_long*")
     assert "my_long_exported_function_for_narrow_terminals" in long_sym
     assert "…" not in long_sym
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path, loaded, columns):
+    env = base_env(tmp_path)
+    env.update(TERM="xterm", NO_COLOR="1", PAGER="sed s/^/PAGED:/", LESS="")
+    argv = [*lkmsh_script(), "--state", str(loaded)]
+
+    def run(*args: str, shell: str | None = None) -> str:
+        cmd, cargs = (argv[0], [*argv[1:], *args]) if shell is None else ("/bin/sh", ["-c", shell])
+        child = pexpect.spawn(
+            cmd, cargs, env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
+            dimensions=(12, columns),
+        )  # fmt: skip
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        return ANSI.sub("", child.before).replace("\r\n", "\n")
+
+    paged = run("ksyms")  # hundreds of kernel symbols: taller than 12 rows
+    lines = [ln for ln in paged.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("PAGED:") for ln in lines)
+    assert "printk" in paged
+    short = run("ksyms", "provider_add")  # fits: printed as it is
+    assert "PAGED:" not in short and "provider_add" in short
+    piped = run(shell=" ".join([*argv, "ksyms", "| head -3"]))  # piped: never paged
+    assert "PAGED:" not in piped and len(piped.splitlines()) == 3
+    env["PAGER"] = "cat"
+    assert "PAGED:" not in run("ksyms")

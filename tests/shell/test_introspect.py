@@ -17,37 +17,8 @@ pytestmark = pytest.mark.usefixtures("kernel_ready")
 
 HELLO = str(SAMPLES / "hello.ko")
 
-ORPHAN_C = r"""
-#include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/string.h>
-
-struct node { struct node *next; char tag[24]; };
-static struct node *head;
-
-static int __init orphan_init(void)
-{
-	struct node *a = kzalloc(sizeof(*a), GFP_KERNEL);
-	struct node *b = kzalloc(sizeof(*b), GFP_KERNEL);
-	char *lost = kmalloc(48, GFP_KERNEL);
-	if (!a || !b || !lost)
-		return -ENOMEM;
-	a->next = b;		/* b is reachable only through a */
-	head = a;
-	strscpy(lost, "nobody points at me", 48);
-	return 0;		/* lost's only pointer dies here */
-}
-
-static void __exit orphan_exit(void)
-{
-	kfree(head->next);
-	kfree(head);
-}
-
-module_init(orphan_init);
-module_exit(orphan_exit);
-MODULE_LICENSE("GPL");
-"""
+# sample_modules/broken/orphan.c (the tutorial uses it too): one object lost, two reachable
+ORPHAN_C = (SAMPLES / "broken" / "orphan.c").read_text()
 
 
 def ok(run):

@@ -24,8 +24,6 @@ from pathlib import Path
 
 from lkmsh.errors import BuildError
 
-ENTRY_NAMES = ("init_module", "cleanup_module")
-
 
 @dataclass
 class ModuleFacts:

@@ -227,3 +227,33 @@ def test_llvm_1_needs_ld_lld(lkmsh, moddir):
     else:
         r = lkmsh("build", str(moddir), "LLVM=1")
         assert r.returncode == 1 and "LLVM=1 links with ld.lld" in r.stderr
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_compiler_colours_and_carets_reach_a_terminal(tmp_path, state, columns):
+    pexpect = pytest.importorskip("pexpect")
+    from .conftest import REPO, base_env, lkmsh_script
+
+    src = tmp_path / "typo.c"
+    src.write_text(
+        '#include <linux/module.h>\nint f(void) { return nope; }\nMODULE_LICENSE("GPL");\n'
+    )
+    env = base_env(tmp_path)
+    env.update(TERM="xterm")
+    argv = [*lkmsh_script(), "--state", str(state), "build", str(src)]
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=env, cwd=str(REPO), encoding="utf-8", timeout=120,
+        dimensions=(40, columns),
+    )  # fmt: skip
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    out = child.before
+    assert "\x1b[" in out  # gcc's own colours, as on a terminal
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*[mK]", "", out)
+    assert "| int f(void) { return nope; }" in plain  # its source and caret lines
+    assert any(ln.strip(" |\r") == "^" for ln in plain.splitlines())
+    first = next(ln for ln in out.splitlines() if "lkmsh build: ERROR:" in ln)
+    assert first.count("typo.c") == 1

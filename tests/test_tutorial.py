@@ -52,6 +52,7 @@ _MASKS = [
     (re.compile(r"-\d+(\s+\[000\])"), r"-P\1"),  # TASK-PID
     (re.compile(r"0x[0-9a-f]+"), "H"),
     (re.compile(r"\b[0-9a-f]{8,16}\b"), "H"),
+    (re.compile(r"\b[0-9a-f]{2}\b"), "B"),  # code bytes (disasm, Oops Code: lines)
     (re.compile(r"(?<![\w.])\d+\b"), "N"),
     (re.compile(r"/\S*/sample_modules/"), "SAMPLES/"),
     (re.compile(r"\s+"), " "),

@@ -150,8 +150,8 @@ def test_json_everywhere(lkmsh):
     data = json.loads(lkmsh("lsmod", "--json").stdout)
     assert [m["name"] for m in data["modules"]] == ["hello"]
     assert data["modules"][0]["state"] == "Live"
-    records = json.loads(lkmsh("--json", "dmesg").stdout)
-    assert any(r["text"] == "hello: Hello, json" for r in records)
+    records = json.loads(lkmsh("--json", "dmesg").stdout)["dmesg"]  # util-linux's shape
+    assert any(r["msg"] == "hello: Hello, json" and r["pri"] == 6 for r in records)
     syms = json.loads(lkmsh("--json", "ksyms", "printk").stdout)
     printk = next(s for s in syms if s["name"] == "printk")
     assert printk["owner"] is None and printk["kind"] == "function"

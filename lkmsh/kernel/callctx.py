@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lkmsh.kernel.contract import KernelApi
-    from lkmsh.kernel.memory import AddressSpace
+    from lkmsh.kernel.memory import CheckedAccess
 
 MASK64 = (1 << 64) - 1
 #: reads a trapped call's (register arguments, stack argument reader, return address, sp, fp)
@@ -45,7 +45,7 @@ class CallContext:
     def __init__(
         self,
         kernel: KernelApi,
-        mem: AddressSpace,
+        mem: CheckedAccess,
         reg_args: Sequence[int] | None,
         stack_arg: Callable[[int], int] | None = None,
         caller: int = 0,

@@ -143,7 +143,7 @@ class StateBusy(StateError):
     errno = _errno.EBUSY
 
 
-def lock_holder(path: str) -> str | None:
+def lock_holder(path: str | os.PathLike[str]) -> str | None:
     """Who holds a POSIX lock on ``path``, from /proc/locks: "pid N: its command line"."""
     try:
         st = os.stat(path)

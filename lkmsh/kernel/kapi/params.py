@@ -8,7 +8,7 @@ as 6.1's ``sysfs_emit`` based ones do. kernel/params.py does the parsing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lkmsh.kernel import params as P
 from lkmsh.kernel.kapi.common import cstr, owner
@@ -18,6 +18,7 @@ from lkmsh.kernel.layout import PAGE_SIZE
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
     from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.memory import AddressSpace
 
 _ARG = P.KERNEL_PARAM.off("arg")
 #: Types whose get is another type's (a macro in the header, as Linux).
@@ -36,18 +37,23 @@ def _spec(ctx: CallContext, kp: int, t: P.ParamType) -> P.ParamSpec:
     return P.ParamSpec(name, kp, arg, t, 0, P.SIZES.get(t, 0), 0, 0)
 
 
+def _mem(ctx: CallContext) -> AddressSpace:
+    """The checked view, where params.py takes memory: it has every method they use."""
+    return cast("AddressSpace", ctx.mem)
+
+
 def _set(ctx: CallContext, t: P.ParamType) -> int:
     val = cstr(ctx, ctx.arg(0)).decode("utf-8", "replace") if ctx.arg(0) else None
     spec = _spec(ctx, ctx.arg(1), t)
     try:
-        P.set_one(ctx.mem, ctx.kernel.heap, spec, val, owner(ctx), ctx.kernel.log)
+        P.set_one(_mem(ctx), ctx.kernel.heap, spec, val, owner(ctx), ctx.kernel.log)
     except P.ParamError as exc:
         return -exc.err
     return 0
 
 
 def _get(ctx: CallContext, t: P.ParamType) -> int:
-    text = (P.format_value(ctx.mem, _spec(ctx, ctx.arg(1), t)) + "\n").encode()
+    text = (P.format_value(_mem(ctx), _spec(ctx, ctx.arg(1), t)) + "\n").encode()
     text = text[: PAGE_SIZE - 1]
     ctx.mem.write(ctx.arg(0), text + b"\0")
     return len(text)

@@ -37,7 +37,11 @@ from lkmsh.kernel.kapi.kstrtox import kstrto_bits, kstrtobool
 if TYPE_CHECKING:
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.heap import Heap
-    from lkmsh.kernel.memory import AddressSpace
+    from lkmsh.kernel.memory import AddressSpace, CheckedAccess
+
+    #: what parameters are read and written through: the address space, or the
+    #: permission-checked view kernel functions get
+    Memory = AddressSpace | CheckedAccess
 
 KERNEL_PARAM = cstruct(
     "struct kernel_param",
@@ -247,7 +251,7 @@ def _natural_size(spec: ParamSpec) -> int:
     return SIZES.get(spec.type, 8)
 
 
-def check_targets(mem: AddressSpace, specs: list[ParamSpec], owner: str) -> None:
+def check_targets(mem: Memory, specs: list[ParamSpec], owner: str) -> None:
     """Every parameter's variable (and array count) must lie, whole, in the module's
     own writable memory: a crafted ``__param`` entry cannot aim insmod's writes at
     kernel text or another module. Raises ElfError (ENOEXEC) naming the entry."""
@@ -284,7 +288,7 @@ def check_targets(mem: AddressSpace, specs: list[ParamSpec], owner: str) -> None
 
 
 def read_param_table(
-    mem: AddressSpace, addr: int, count: int, kernel_ops: dict[int, ParamType]
+    mem: Memory, addr: int, count: int, kernel_ops: dict[int, ParamType]
 ) -> list[ParamSpec]:
     """Decode ``count`` struct kernel_param entries at ``addr``.
 
@@ -342,7 +346,7 @@ def _int32(raw: int) -> int:
     return raw - (1 << 32) if raw & 0x80000000 else raw
 
 
-def _kernel_string(mem: AddressSpace, heap: Heap, value: str) -> int:
+def _kernel_string(mem: Memory, heap: Heap, value: str) -> int:
     from lkmsh.kernel.heap import KERNEL_OWNER
 
     data = _raw(value)
@@ -354,7 +358,7 @@ def _kernel_string(mem: AddressSpace, heap: Heap, value: str) -> int:
 
 
 @contextmanager
-def _element_param(mem: AddressSpace, heap: Heap, spec: ParamSpec, addr: int):
+def _element_param(mem: Memory, heap: Heap, spec: ParamSpec, addr: int):
     """The struct kernel_param to hand an element's ops: the entry, or (for an array
     element) a copy whose arg is the element, as param_array_set/get make."""
     if not spec.is_array:
@@ -378,7 +382,7 @@ class _Setter:
 
     def __init__(
         self,
-        mem: AddressSpace,
+        mem: Memory,
         heap: Heap,
         module_name: str,
         log: Dmesg,
@@ -493,7 +497,7 @@ class ParamError(KernelError):
 
 
 def set_one(
-    mem: AddressSpace,
+    mem: Memory,
     heap: Heap,
     spec: ParamSpec,
     value: str | None,
@@ -509,7 +513,7 @@ def set_one(
 
 
 def apply(
-    mem: AddressSpace,
+    mem: Memory,
     heap: Heap,
     specs: list[ParamSpec],
     args: list[tuple[str, str | None]] | str,
@@ -553,7 +557,7 @@ def apply(
         raise InvalidArgument(f"invalid parameter {', '.join(bad)}", errno=failure)
 
 
-def _read_elem(mem: AddressSpace, spec: ParamSpec, addr: int) -> str:
+def _read_elem(mem: Memory, spec: ParamSpec, addr: int) -> str:
     t = spec.type
     if t in (ParamType.BOOL, ParamType.INVBOOL, ParamType.BOOL_ENABLE_ONLY):
         flag = mem.read(addr, spec.elem_size or 1) != bytes(spec.elem_size or 1)
@@ -577,12 +581,12 @@ def _read_elem(mem: AddressSpace, spec: ParamSpec, addr: int) -> str:
     return f"{value:#08x}" if t is ParamType.HEXINT else str(value)
 
 
-def _count(mem: AddressSpace, spec: ParamSpec) -> int:
+def _count(mem: Memory, spec: ParamSpec) -> int:
     count = int.from_bytes(mem.read(spec.num, 4), "little") if spec.num else spec.max
     return min(count, spec.max)
 
 
-def format_value(mem: AddressSpace, spec: ParamSpec) -> str:
+def format_value(mem: Memory, spec: ParamSpec) -> str:
     """The value of a kernel-typed parameter as param_get_* shows it (without the newline)."""
     if not spec.is_array:
         return _read_elem(mem, spec, spec.arg)
@@ -591,9 +595,7 @@ def format_value(mem: AddressSpace, spec: ParamSpec) -> str:
     )
 
 
-def sysfs_text(
-    mem: AddressSpace, heap: Heap, spec: ParamSpec, call: ModuleCall | None = None
-) -> bytes:
+def sysfs_text(mem: Memory, heap: Heap, spec: ParamSpec, call: ModuleCall | None = None) -> bytes:
     """What reading /sys/module/NAME/parameters/P gives: ops->get's text (param_attr_show).
 
     A module's own get runs as module code into a page; an array's elements

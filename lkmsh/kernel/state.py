@@ -866,7 +866,7 @@ class StateStore:
                 f"cannot save state file {p}: disk full (free some space, or use --state)"
             )
         if code.startswith("SQLITE_BUSY") or code.startswith("SQLITE_LOCKED"):
-            holder = lock_holder(p)
+            holder = lock_holder(str(p))
             who = f" ({holder})" if holder else ""
             return StateBusy(
                 f"state file {p} is locked by another lkmsh command{who}; gave up after "

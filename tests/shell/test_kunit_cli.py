@@ -12,7 +12,7 @@ from .conftest import REPO
 
 KUNIT = REPO / "tests" / "kunit"
 FAMILIES = str(KUNIT / "modules" / "families_kunit.c")
-RATIONAL = str(KUNIT / "upstream" / "rational-test.c")
+RATIONAL = str(KUNIT / "modules" / "rational_kunit.c")
 
 
 def test_piped_output_is_one_ktap_document(lkmsh):

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from lkmsh.errors import (
-    AlreadyExists,
     BadAddress,
     Busy,
     ElfError,
@@ -27,8 +26,6 @@ from lkmsh.errors import (
     KernelError,
     ModuleFault,
     NotFound,
-    OutOfMemory,
-    TooMany,
     UnknownSymbol,
 )
 from lkmsh.kernel import klib, sysmodule
@@ -37,7 +34,6 @@ from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
 from lkmsh.kernel.crypto import Crypto
-from lkmsh.kernel.cstructs import MODULE
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
@@ -54,7 +50,7 @@ from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mmio import MmioBus, Uart16550
-from lkmsh.kernel.module import Module, ModuleState, license_is_gpl_compatible
+from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
@@ -64,7 +60,7 @@ from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.sysfs import Sysfs
-from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing, applied_relocations
+from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
     READ_ALL_LIMIT,
@@ -79,9 +75,6 @@ from lkmsh.kernel.vfs import (
 )
 
 MAX_MODULE_FILE = 64 << 20
-#: Largest .modinfo a loaded module may carry (real ones hold a few KiB; one
-#: with thousands of aliases ~100 KiB): the state keeps every record.
-MODINFO_MAX = 256 << 10
 C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
@@ -600,143 +593,10 @@ class Kernel:
         return info
 
     def _load(self, ef, path: str, params: str, force: bool, run_init: bool) -> Module:
-        from lkmsh.elf import constants as EC
-        from lkmsh.kernel.loader import ModuleLoader
+        """load_module() in its phases (load.py), then do_init_module()."""
+        from lkmsh.kernel.load import load_module
 
-        modinfo = ef.section_by_name(".modinfo")
-        if modinfo is not None and modinfo.size > MODINFO_MAX:
-            # every record lives in the state, read by every later command
-            self.log.emit(3, f"module .modinfo of {modinfo.size} bytes: over {MODINFO_MAX}")
-            raise ElfError(f".modinfo of {modinfo.size} bytes is larger than {MODINFO_MAX}")
-        name = self._module_name(ef, path)
-        info = self._check_image(ef, name, force)
-        if name in self._modules:
-            raise AlreadyExists(f"module {name} is already loaded")
-        if len(self._modules) >= self.config.max_modules:
-            raise TooMany(f"module limit of {self.config.max_modules} reached")
-        tr = self.load_trace
-        if tr is not None:
-            tr.checks(self, ef, name, force)
-
-        module = Module(name=name, path=path, modinfo=list(info), params=params)
-        module.elf_type = "ET_DYN" if ef.type == EC.ET_DYN else "ET_REL"
-        lic = module.license
-        taints: set[T.Taint] = set()
-        if not license_is_gpl_compatible(lic):
-            taints.add(T.Taint.PROPRIETARY_MODULE)
-        if module.info("intree") != "Y":
-            taints.add(T.Taint.OOT_MODULE)
-        if force:
-            taints.add(T.Taint.FORCED_MODULE)
-
-        loader = ModuleLoader(ef, self.mem, self.arch, name)
-        exported: list[KernelSymbol] = []
-        try:
-            try:
-                if ef.type == EC.ET_DYN:
-                    base, size, placements = loader.layout_dyn()
-                    symtab = ef.dynamic_symbols
-                else:
-                    base, size, placements = loader.layout_rel()
-                    symtab = ef.symbols
-            except OutOfMemory as exc:
-                self.log.emit(4, exc.message)  # alloc_vmap_area's warning
-                raise
-            values, uses, bad = loader.symbol_values(
-                symtab, self.symbol_table.resolve, module.gpl_compatible, base
-            )
-            if tr is not None:
-                tr.sections(placements)
-                tr.symbols(symtab, values, bad, self.symbol_table.resolve)
-            if bad.gpl_only or bad.missing:
-                for sym in bad.gpl_only:
-                    self.log.emit(
-                        4,
-                        f"{name}: module license '{lic or 'unspecified'}' is not GPL-compatible;"
-                        f" GPL-only symbol {sym} refused",
-                    )
-                for sym in sorted(bad.gpl_only + bad.missing):
-                    self.log.emit(4, f"{name}: Unknown symbol {sym} (err -2)")
-                missing = sorted(bad.gpl_only + bad.missing)
-                raise UnknownSymbol(f"{name}: unknown symbols: {', '.join(missing)}", missing)
-            if ef.type == EC.ET_DYN:
-                loader.relocate_dyn(base, values, [s.size for s in symtab])
-                if ef.symbols:
-                    all_values, _, _ = loader.symbol_values(
-                        ef.symbols, self.symbol_table.resolve, True, base
-                    )
-                    modsyms = loader.module_symbols(ef.symbols, all_values)
-                else:
-                    modsyms = loader.module_symbols(symtab, values)
-            else:
-                loader.relocate_rel(values, [s.size for s in symtab])
-                modsyms = loader.module_symbols(symtab, values)
-            applied = applied_relocations(
-                ef, self.mem, self.arch, loader.section_addr, symtab, base, tr is not None
-            )
-            self.tracing.relocs.remember(name, base, applied, self.arch)
-            if tr is not None:
-                tr.relocations(applied)
-
-            module.base, module.size, module.placements = base, size, placements
-            module.symbols = modsyms
-            module.regions = list(loader.regions)
-            module.struct_addr = loader.find_symbol(symtab, values, "__this_module")
-            if module.struct_addr:
-                module.init_addr = self.mem.read_u64(module.struct_addr + MODULE.off("init"))
-                module.exit_addr = self.mem.read_u64(module.struct_addr + MODULE.off("exit"))
-            else:
-                module.init_addr = loader.find_symbol(symtab, values, "init_module")
-                module.exit_addr = loader.find_symbol(symtab, values, "cleanup_module")
-            module.param_table = loader.param_table()
-
-            for ks in loader.exports(modsyms):
-                try:
-                    self.symbol_table.export(ks)
-                except AlreadyExists as exc:
-                    self.log.emit(3, f"{name}: {exc}")
-                    raise ElfError(f"{name}: {exc}") from None
-                exported.append(ks)
-            module.exports = [s.name for s in exported]
-            if tr is not None:
-                tr.exports(exported)
-
-            # Taints are committed only once the module is really going in.
-            if T.Taint.PROPRIETARY_MODULE in taints:
-                if T.Taint.PROPRIETARY_MODULE not in self._taints:
-                    self.log.emit(
-                        4, f"{name}: module license '{lic or 'unspecified'}' taints kernel."
-                    )
-                    self.log.emit(4, "Disabling lock debugging due to kernel taint")
-                self._taints.add(T.Taint.PROPRIETARY_MODULE)
-            if T.Taint.OOT_MODULE in taints:
-                self._taint(
-                    T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel."
-                )
-            if force:
-                self._taint(T.Taint.FORCED_MODULE)
-            module.taints = T.letters(taints)
-            module.uses = uses
-            self._load_seq += 1
-            module.load_seq = self._load_seq
-            module.state = ModuleState.LOADED
-            self._modules[name] = module
-            for dep in uses:
-                self._modules[dep].users.insert(0, name)
-
-            self._apply_params(module, params)
-            sysmodule.publish(self, module)
-        except BaseException:
-            self.tracing.relocs.forget(name)
-            for ks in exported:
-                self.symbol_table.unexport(ks.name)
-            if name in self._modules and self._modules[name] is module:
-                sysmodule.unpublish(self, module)
-                self._forget(module)
-            self.heap.reclaim(name)  # parameter strings already copied
-            loader.release()
-            raise
-
+        module = load_module(self, ef, path, params, force).module
         if run_init:
             self._run_init(module)
         return module

@@ -18,6 +18,7 @@ from lkmsh.errors import ElfError, OutOfMemory, RelocationError
 from lkmsh.kernel.memory import PAGE_SIZE, AddressSpace, Perm
 from lkmsh.kernel.module import ModuleSymbol, Placement
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind
+from lkmsh.kernel.trace import RelocApplied
 
 #: Sections Linux keeps out of the loaded image (they are read from the file).
 SKIPPED_SECTIONS = frozenset({".modinfo", "__versions"})
@@ -93,6 +94,11 @@ class ModuleLoader:
         self.plt_next = 0
         self.plt_end = 0
         self.base = 0
+        #: every relocation as it was applied (the trace, disasm and the relocation log
+        #: read these instead of walking the relocation sections again)
+        self.applied: list[RelocApplied] = []
+        #: read each place back after applying it (for a traced load)
+        self.record_values = False
 
     # -- undo ------------------------------------------------------------------
     def release(self) -> None:
@@ -322,30 +328,61 @@ class ModuleLoader:
             self.mem.write(slot, self.arch.plt_entry(slot, target))
         return slot
 
-    def relocate_rel(self, values: list[int], sizes: list[int]) -> None:
+    def relocate_rel(self, symtab, values: list[int]) -> None:
+        sizes, names = [s.size for s in symtab], self._symbol_names(symtab)
         for rs in self.ef.relocation_sections:
             target = self.section_addr.get(rs.target.index) if rs.target else None
             if target is None:
                 continue  # relocations of sections not loaded (debug info, .modinfo)
             siblings = self._siblings(rs.relocations, target, values, 0)
             end = target + rs.target.size
+            where = (rs.target.name, target)
             for r in rs.relocations:
-                self._apply(
-                    r, target + r.offset, values[r.symbol], sizes[r.symbol], 0, siblings, end
-                )
+                place = target + r.offset
+                self._apply(r, place, values[r.symbol], sizes[r.symbol], 0, siblings, end)
+                self._record(r, place, where, names)
 
-    def relocate_dyn(self, base: int, values: list[int], sizes: list[int]) -> None:
+    def relocate_dyn(self, base: int, symtab, values: list[int]) -> None:
+        sizes, names = [s.size for s in symtab], self._symbol_names(symtab)
         image_end = max(
             (s.addr + s.size for s in self.ef.sections if s.flags & E.SHF_ALLOC), default=0
+        )
+        placed = sorted(
+            (addr, self.ef.sections[i].name, self.ef.sections[i].size)
+            for i, addr in self.section_addr.items()
         )
         for rs in self.ef.dynamic_relocation_sections:
             siblings = self._siblings(rs.relocations, base, values, base)
             t = rs.target
             end = base + (t.addr + t.size if t is not None and t.flags & E.SHF_ALLOC else image_end)
             for r in rs.relocations:
-                self._apply(
-                    r, base + r.offset, values[r.symbol], sizes[r.symbol], base, siblings, end
-                )
+                place = base + r.offset
+                self._apply(r, place, values[r.symbol], sizes[r.symbol], base, siblings, end)
+                self._record(r, place, _section_of(placed, place), names)
+
+    def _symbol_names(self, symtab) -> list[str]:
+        """What objdump names each symbol by (a section symbol by its section)."""
+        secs = self.ef.sections
+        return [
+            secs[s.shndx].name if s.type == E.STT_SECTION and s.shndx < len(secs) else s.name
+            for s in symtab
+        ]
+
+    def _record(self, r, place: int, where: tuple[str, int], names: list[str]) -> None:
+        rel = self.arch.relocations.get(r.type)
+        size = rel.size if rel else 0
+        value = (
+            int.from_bytes(self.mem.read(place, size), "little")
+            if size and self.record_values
+            else 0
+        )
+        self.applied.append(
+            RelocApplied(
+                where[0], place - where[1], place, self.arch.reloc_names.get(r.type, str(r.type)),
+                names[r.symbol] if 0 < r.symbol < len(names) else "",
+                r.addend if r.addend is not None else 0, value, size,
+            )
+        )  # fmt: skip
 
     def _siblings(self, relocs, start: int, values: list[int], base: int) -> SiblingLookup:
         """A section's relocations by place, for handlers that pair up (made on first use,
@@ -472,3 +509,11 @@ class ModuleLoader:
 
 def _s32(v: int) -> int:
     return v - (1 << 32) if v & 0x80000000 else v
+
+
+def _section_of(placed: list[tuple[int, str, int]], addr: int) -> tuple[str, int]:
+    """(section name, its start) of the placed section holding ``addr``."""
+    for start, name, size in placed:
+        if start <= addr < start + size:
+            return name, start
+    return "", 0

@@ -289,64 +289,6 @@ class LoadTrace:
 # -- relocations, as applied -----------------------------------------------------------
 
 
-def applied_relocations(
-    ef: Any,
-    mem: Any,
-    arch: Any,
-    section_addr: dict[int, int],
-    symtab: Any,
-    base: int,
-    values: bool = True,
-) -> list[RelocApplied]:
-    """Every relocation the loader applied; with ``values``, read back from memory."""
-    from lkmsh.elf import constants as EC
-
-    out: list[RelocApplied] = []
-    names = arch.reloc_names
-    dyn = ef.type == EC.ET_DYN
-    sections = ef.dynamic_relocation_sections if dyn else ef.relocation_sections
-    secs = ef.sections
-    placed = sorted((addr, secs[i].name, secs[i].size) for i, addr in section_addr.items())
-    rtypes = arch.relocations
-    for rs in sections:
-        if dyn:
-            target = base
-        else:
-            target = section_addr.get(rs.target.index) if rs.target else None
-            if target is None:
-                continue
-        secname = rs.target.name if not dyn and rs.target else ""
-        for r in rs.relocations:
-            place = target + r.offset
-            rel = rtypes.get(r.type)
-            size = rel.size if rel else 0
-            sec, off = secname, r.offset
-            if dyn:
-                sec, off = _section_of(placed, place)
-            sym = symtab[r.symbol] if 0 < r.symbol < len(symtab) else None
-            if sym is None:
-                sname = ""
-            elif sym.type == EC.STT_SECTION and sym.shndx < len(secs):
-                sname = secs[sym.shndx].name
-            else:
-                sname = sym.name
-            addend = r.addend if r.addend is not None else 0
-            value = int.from_bytes(mem.read(place, size), "little") if size and values else 0
-            out.append(
-                RelocApplied(
-                    sec, off, place, names.get(r.type, str(r.type)), sname, addend, value, size
-                )
-            )
-    return out
-
-
-def _section_of(placed: list[tuple[int, str, int]], addr: int) -> tuple[str, int]:
-    for start, name, size in placed:
-        if start <= addr < start + size:
-            return name, addr - start
-    return "", addr
-
-
 _RELOC = struct.Struct("<IHHq")  # place - base, type, symbol-name index, addend
 
 

@@ -124,6 +124,14 @@ class TreeModule:
         return self.relpath if self.relpath is not None else self.path
 
     @property
+    def uncrelpath(self) -> str:
+        """The path under the tree with ``.ko`` for its suffix (kmod's ``uncrelpath``):
+        what modules.order names, even for ``.ko.xz`` files."""
+        rel = self.relpath or ""
+        cut = rel.rfind("/") + 1 + len(self.name)
+        return rel[:cut] + ".ko"
+
+    @property
     def modinfo(self) -> tuple[tuple[str, str], ...]:
         return self.facts.modinfo if self.facts is not None else ()
 
@@ -408,7 +416,7 @@ def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Dia
         return
     lines.pop()
     total = len(lines) + 1
-    by_rel = {m.relpath: m for m in modules if m.relpath is not None}
+    by_rel = {m.uncrelpath: m for m in modules if m.relpath is not None}
     for idx, raw in enumerate(lines, 1):
         m = by_rel.get(raw.decode("utf-8", "surrogateescape"))
         if m is not None:

@@ -89,20 +89,47 @@ class Entry:
 
 @dataclass
 class Action:
-    """One step: ``insmod PATH OPTIONS``, ``rmmod NAME``, ``builtin NAME`` or ``skip NAME``."""
+    """One step: ``insmod PATH OPTIONS``, ``install COMMAND``, ``rmmod NAME``,
+    ``builtin NAME``, ``missing NAME`` (nothing to load) or ``skip NAME``."""
 
     verb: str
     name: str
     path: str = ""
     options: str = ""
+    command: str = ""
 
-    def show(self) -> str:
-        """As kmod's --show-depends/-v print it (note kmod's space before the options)."""
+    def show(self) -> str | None:
+        """As kmod's --show-depends/-v print it (note kmod's space before the options);
+        None for a step kmod does not print."""
         if self.verb == "insmod":
             return f"insmod {self.path} {self.options}"
+        if self.verb == "install":
+            return f"install {self.command} {self.options}"
         if self.verb == "builtin":
             return f"builtin {self.name}"
+        if self.verb == "missing":
+            return None
         return f"{self.verb} {self.name}"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One module a lookup found: its name and, when found through an alias, that alias
+    (libkmod's ``name\\alias`` module object: ``options ALIAS ...`` apply to it)."""
+
+    name: str
+    alias: str | None = None
+
+
+@dataclass(eq=False)
+class Step:
+    """One module of a probe list (libkmod's module object while it is planned)."""
+
+    name: str
+    alias: str | None = None
+    required: bool = False  # the module asked for or one of its dependencies
+    ignorecmd: bool = False  # its install command is not used (it has softdeps, or -i)
+    visited: bool = False
 
 
 @dataclass
@@ -113,9 +140,12 @@ class ModuleDirectory:
     symbols: dict[str, str] = field(default_factory=dict)
     builtin: set[str] = field(default_factory=set)
     config: ModprobeConfig = field(default_factory=ModprobeConfig)
+    builtin_aliases: list[tuple[str, str]] | None = None  # read on first use
 
     @classmethod
-    def open(cls, directory: str, config_dirs: Iterable[str] = ()) -> ModuleDirectory:
+    def open(
+        cls, directory: str, config_dirs: Iterable[str] = (), cmdline: str = ""
+    ) -> ModuleDirectory:
         """Read a module directory's databases; a missing modules.dep is ENOENT."""
         directory = os.path.abspath(directory)
         dep_file = os.path.join(directory, "modules.dep")
@@ -129,11 +159,15 @@ class ModuleDirectory:
             ) from None
         for name in ("modules.alias", "modules.symbols", "modules.softdep", "modules.builtin"):
             texts[name] = "\n".join(_lines(os.path.join(directory, name)))
-        return cls.from_texts(directory, texts, config_dirs)
+        return cls.from_texts(directory, texts, config_dirs, cmdline)
 
     @classmethod
     def from_texts(
-        cls, directory: str, texts: dict[str, str], config_dirs: Iterable[str] = ()
+        cls,
+        directory: str,
+        texts: dict[str, str],
+        config_dirs: Iterable[str] = (),
+        cmdline: str = "",
     ) -> ModuleDirectory:
         """The databases from depmod's text files (read from disk, or made in memory)."""
         db = cls(os.path.abspath(directory))
@@ -157,80 +191,136 @@ class ModuleDirectory:
         for line in texts.get("modules.builtin", "").splitlines():
             if line.strip():
                 db.builtin.add(_modname(line.strip()))
-        db.config = load_modprobe_config(list(config_dirs))
-        db.config.parse(texts.get("modules.softdep", ""), "modules.softdep")
+        db.config = load_modprobe_config(
+            list(config_dirs), {"modules.softdep": texts.get("modules.softdep", "")}, cmdline
+        )
         return db
 
     # -- lookup --------------------------------------------------------------------------
 
-    def lookup(self, name: str) -> tuple[list[str], bool]:
-        """Module names for a name or alias, and whether it was an alias (kmod's order)."""
+    def lookup(self, name: str) -> list[Found]:
+        """What a name or alias means, in kmod's order, stopping at the first step that
+        finds something (kmod_module_new_from_lookup): configuration aliases, module
+        names, ``symbol:`` aliases, install/remove commands, the tree's aliases, the
+        built-in modules' aliases, built-in module names. A module an alias matches
+        twice is listed twice, as kmod lists it."""
         key = underscores_alias(name)
-        found = [mod for pattern, mod in self.config.aliases if fnmatchcase(key, pattern)]
+        found = [
+            Found(mod, key) for pattern, mod in self.config.aliases if fnmatchcase(key, pattern)
+        ]
         if found:
-            return _unique(found), True
+            return found
         modname = underscores(name)
         if modname in self.entries:
-            return [modname], False
+            return [Found(modname)]
         if key.startswith("symbol:") and key in self.symbols:
-            return [self.symbols[key]], True
-        found = [mod for pattern, mod in self.aliases if fnmatchcase(key, pattern)]
+            return [Found(self.symbols[key], key)]
+        if any(p == key for p, _c in self.config.install) or any(
+            p == key for p, _c in self.config.remove
+        ):
+            return [Found(key)]
+        found = [Found(mod, key) for pattern, mod in self.aliases if fnmatchcase(key, pattern)]
         if found:
-            return _unique(found), True
-        if modname in self.builtin:
-            return [modname], False
-        return [], False
+            return found
+        if self.builtin_aliases is None:
+            from lkmsh.kmod.builtin import BuiltinModinfo
 
-    def resolve(self, name: str) -> list[str]:
-        """Module names to load for NAME: aliases drop blacklisted modules (modprobe.d(5))."""
-        names, via_alias = self.lookup(name)
-        if not names:
+            self.builtin_aliases = BuiltinModinfo.read(self.directory).aliases()
+        found = [
+            Found(mod, key) for pattern, mod in self.builtin_aliases if fnmatchcase(key, pattern)
+        ]
+        if found:
+            return list(dict.fromkeys(found))
+        if modname in self.builtin:
+            return [Found(modname)]
+        return []
+
+    def lookup_names(self, name: str) -> list[str]:
+        return list(dict.fromkeys(f.name for f in self.lookup(name)))
+
+    def resolve(self, name: str, use_blacklist: bool = False) -> list[Found]:
+        """The modules to probe for NAME: one found by an alias is dropped when
+        blacklisted (modprobe.d(5)); with ``-b`` one found by its name too."""
+        found = self.lookup(name)
+        if not found:
             raise ModuleNotFound(name, self.directory)
-        if via_alias:
-            names = [n for n in names if n not in self.config.blacklist]
-        return names
+        return [
+            f
+            for f in found
+            if not ((f.alias is not None or use_blacklist) and self.config.is_blacklisted(f.name))
+        ]
 
     # -- planning ------------------------------------------------------------------------
 
-    def probe_list(self, modname: str) -> list[str]:
-        """Everything to load for modname, in order: pre softdeps, dependencies, it, post."""
-        out: list[str] = []
-        seen: set[str] = set()
+    def probe_list(self, top: Found, ignore_commands: bool = False) -> list[Step]:
+        """Everything to load for one module, in libkmod's order
+        (kmod_module_get_probe_list): for each dependency, last of its modules.dep
+        line first, that dependency's pre softdeps, it, its post softdeps; then the
+        module's own pre softdeps, the module, its post softdeps. A softdep is
+        probed the same way, once; a dependency may come twice (kmod's list too)."""
+        pool: dict[tuple[str, str | None], Step] = {}
+        out: list[Step] = []
 
-        def visit(name: str, with_softdeps: bool) -> None:
-            if name in seen:
+        def obj(name: str, alias: str | None = None) -> Step:
+            return pool.setdefault((name, alias), Step(name, alias))
+
+        def deps_of(m: Step) -> list[Step]:
+            entry = self.entries.get(m.name)
+            return [obj(d) for d in reversed(entry.deps)] if entry is not None else []
+
+        def fill_softdep(m: Step) -> None:
+            soft = self.config.softdep_for(m.name)
+            pre = [obj(f.name, f.alias) for n in soft.pre for f in self.lookup(n)] if soft else []
+            post = [obj(f.name, f.alias) for n in soft.post for f in self.lookup(n)] if soft else []
+            for p in pre:
+                visit(p, False, False)
+            out.append(m)
+            m.ignorecmd = bool(pre or post)
+            for p in post:
+                visit(p, False, False)
+
+        def visit(m: Step, required: bool, ignorecmd: bool) -> None:
+            if m.visited:
                 return
-            seen.add(name)
-            soft = self.config.softdeps.get(name) if with_softdeps else None
-            if soft is not None:
-                for pre in soft.pre:
-                    for resolved in self._soft(pre):
-                        visit(resolved, True)
-            entry = self.entries.get(name)
-            if entry is not None:
-                for dep in entry.deps:
-                    visit(dep, False)
-            out.append(name)
-            if soft is not None:
-                for post in soft.post:
-                    for resolved in self._soft(post):
-                        visit(resolved, True)
+            m.visited = True
+            deps = deps_of(m)
+            if required:
+                m.required = True
+                for d in deps:
+                    d.required = True
+            for d in deps:
+                fill_softdep(d)
+            if ignorecmd:
+                out.append(m)
+                m.ignorecmd = True
+            else:
+                fill_softdep(m)
 
-        visit(modname, True)
+        visit(obj(top.name, top.alias), True, ignore_commands)
         return out
 
-    def _soft(self, name: str) -> list[str]:
-        names, _ = self.lookup(name)
-        return names
-
-    def action_for(self, name: str, extra: str = "") -> Action:
+    def action_for(self, step: Step | str, extra: str = "") -> Action:
+        """What to do for one step: ``insmod`` (options from the configuration, then
+        EXTRA, joined as kmod joins them), ``install`` (a configured command),
+        ``builtin``, or ``missing`` (no file: kmod prints nothing for it)."""
+        if isinstance(step, str):
+            step = Step(step)
+        name = step.name
+        options = _concat_options(self.config.options_for(name, step.alias), extra)
+        command = self.config.install_command(name)
+        if command is not None and not step.ignorecmd:
+            return Action("install", name, options=options, command=command)
         entry = self.entries.get(name)
         if entry is None:
-            if name in self.builtin:
-                return Action("builtin", name)
-            raise ModuleNotFound(name, self.directory)
-        options = " ".join(o for o in (self.config.options_for(name), extra) if o)
+            return Action("builtin" if name in self.builtin else "missing", name)
         return Action("insmod", name, entry.path, options)
+
+
+def _concat_options(opt: str, extra: str) -> str:
+    """libkmod's module_options_concat: configured options, a blank, the command's."""
+    if not opt:
+        return extra
+    return f"{opt} {extra}"
 
 
 LoadWrapper = Callable[["Action", Callable[[], "Module"]], "Module"]
@@ -245,13 +335,28 @@ class ProbeResult:
     removed: list[str] = field(default_factory=list)
 
 
-def plan_insert(db: ModuleDirectory, name: str, params: str = "") -> list[Action]:
-    """--show-depends: every step for NAME, loaded or not."""
+def plan_insert(
+    db: ModuleDirectory,
+    name: str,
+    params: str = "",
+    *,
+    ignore_commands: bool = False,
+    use_blacklist: bool = False,
+) -> list[Action]:
+    """--show-depends: every step for NAME, loaded or not, as kmod lists them."""
     actions: list[Action] = []
-    for modname in db.resolve(name):
-        for dep in db.probe_list(modname):
-            actions.append(db.action_for(dep, params if dep == modname else ""))
+    for target in db.resolve(name, use_blacklist):
+        for step in db.probe_list(target, ignore_commands):
+            is_top = (step.name, step.alias) == (target.name, target.alias)
+            actions.append(db.action_for(step, params if is_top else ""))
     return actions
+
+
+class InstallCommandRefused(KernelError):
+    """A modprobe.d ``install``/``remove`` command: lkmsh shows it (-n, -D) but does not
+    run host shell commands for an emulated kernel."""
+
+    errno = errno.EPERM
 
 
 def probe_insert(
@@ -263,23 +368,35 @@ def probe_insert(
     dry_run: bool = False,
     first_time: bool = False,
     force: bool = False,
+    ignore_commands: bool = False,
+    use_blacklist: bool = False,
     wrap_load: LoadWrapper | None = None,
 ) -> ProbeResult:
-    """Load NAME and what it needs; unwind this call's loads if a step fails."""
+    """Load NAME and what it needs, as kmod_module_probe_insert_module: modules loaded
+    (or built in) are skipped, a softdep that fails is ignored; when a module NAME
+    needs fails, this call's loads are unwound (lkmsh's promise, not kmod's)."""
     result = ProbeResult()
-    targets = db.resolve(name)
-    for target in targets:
-        if first_time and kernel.module_find(target) is not None:
-            raise InsertFailed(target, AlreadyExists("Module already in kernel"))
-        for dep in db.probe_list(target):
-            action = db.action_for(dep, params if dep == target else "")
-            if action.verb == "builtin" or kernel.module_find(dep) is not None:
+    for target in db.resolve(name, use_blacklist):
+        if _in_kernel(kernel, db, target.name):
+            if first_time:
+                raise InsertFailed(target.name, AlreadyExists("Module already in kernel"))
+            continue
+        for step in db.probe_list(target, ignore_commands):
+            is_top = (step.name, step.alias) == (target.name, target.alias)
+            if _in_kernel(kernel, db, step.name):
                 continue
+            action = db.action_for(step, params if is_top else "")
             result.actions.append(action)
             if dry_run:
                 continue
 
             def load(action: Action = action) -> Module:
+                if action.verb == "install":
+                    raise InstallCommandRefused(
+                        f"install command not run (lkmsh runs no host commands): {action.command}"
+                    )
+                if action.verb == "missing":
+                    raise NotFound(f"could not find module by name='{action.name}'")
                 return kernel.module_load(
                     action.path, action.options, force=force, path_hint=action.path
                 )
@@ -290,10 +407,17 @@ def probe_insert(
                 else:
                     wrap_load(action, load)
             except KernelError as exc:
+                if not step.required:
+                    continue  # kmod ignores errors of softdeps
                 _unwind(kernel, result)
-                raise InsertFailed(dep, exc, result.removed) from None
-            result.loaded.append(dep)
+                raise InsertFailed(step.name, exc, result.removed) from None
+            result.loaded.append(step.name)
     return result
+
+
+def _in_kernel(kernel: Kernel, db: ModuleDirectory, name: str) -> bool:
+    """kmod's module_is_inkernel: loaded, or built in."""
+    return kernel.module_find(name) is not None or (name in db.builtin and name not in db.entries)
 
 
 def _unwind(kernel: Kernel, result: ProbeResult) -> None:
@@ -321,7 +445,7 @@ def probe_remove(
     As kmod 30's rmmod_do_module: a module that is not loaded is no error
     (unless ``first_time``), a built-in one or one in use is (FATAL)."""
     result = ProbeResult()
-    names, _ = db.lookup(name)
+    names = [f.name for f in db.lookup(name)]
     targets = names or [underscores(name)]
     for target in targets:
         module = kernel.module_find(target)
@@ -348,10 +472,10 @@ def _remove(
     force: bool,
     top: bool,
 ) -> None:
-    soft = db.config.softdeps.get(name)
+    soft = db.config.softdep_for(name)
     if soft is not None:
         for post in reversed(soft.post):
-            for resolved in db._soft(post):
+            for resolved in db.lookup_names(post):
                 _remove_if_unused(kernel, db, resolved, result, dry_run)
     result.actions.append(Action("rmmod", name))
     if not dry_run:
@@ -363,7 +487,7 @@ def _remove(
         _remove_if_unused(kernel, db, dep, result, dry_run)
     if soft is not None:
         for pre in reversed(soft.pre):
-            for resolved in db._soft(pre):
+            for resolved in db.lookup_names(pre):
                 _remove_if_unused(kernel, db, resolved, result, dry_run)
 
 
@@ -396,7 +520,3 @@ def _lines(path: str) -> list[str]:
             return f.read().splitlines()
     except OSError:
         return []
-
-
-def _unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))

@@ -1,18 +1,21 @@
-"""modprobe.d configuration in kmod's syntax (modprobe.d(5)).
+"""modprobe.d configuration in kmod's syntax (modprobe.d(5)), kept as kmod keeps it.
 
-``alias WILDCARD MODULE``, ``options MODULE OPTIONS...``, ``blacklist MODULE``
-and ``softdep MODULE pre: A B post: C`` are understood; ``install`` and
-``remove`` (shell commands) are recorded and reported, never run. A line
+``alias``, ``options``, ``blacklist``, ``softdep``, ``install`` and ``remove``
+lines are recorded in the order read, each kind in its own list (libkmod's
+``kmod_config``), because order decides: the first ``softdep``/``install``/
+``remove`` whose pattern matches a module is the only one used, ``options``
+lines add up. The kernel command line (``MODULE.PARAM=VALUE`` words,
+``modprobe.blacklist=A,B``) is read first. Files are ``*.conf`` in the given
+directories plus the tree's own ``modules.softdep``, all read in the order of
+their names, the first directory's file winning a name, as kmod does. A line
 ending in ``\\`` continues on the next one; ``#`` starts a comment line.
-Files are ``*.conf`` in the given directories, read in name order, the first
-directory's file winning a name, as kmod does. The tree's own
-``modules.softdep`` is read with the same parser.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 
 def underscores(name: str) -> str:
@@ -20,26 +23,68 @@ def underscores(name: str) -> str:
     return name.replace("-", "_")
 
 
+def underscores_checked(word: str) -> str | None:
+    """kmod's ``underscores()`` for config words: '-' becomes '_' outside [...];
+    None for a bracket left open or a stray ']' (a syntax error in kmod)."""
+    out = []
+    i, n = 0, len(word)
+    while i < n:
+        c = word[i]
+        if c == "]":
+            return None
+        if c == "[":
+            end = word.find("]", i)
+            if end < 0:
+                return None
+            out.append(word[i : end + 1])
+            i = end + 1
+            continue
+        out.append("_" if c == "-" else c)
+        i += 1
+    return "".join(out)
+
+
 @dataclass
 class SoftDep:
+    """One ``softdep`` line: its pattern, pre and post module names, and its text."""
+
+    pattern: str
     pre: list[str] = field(default_factory=list)
     post: list[str] = field(default_factory=list)
+    text: str = ""  # what follows the module name (modprobe -c prints it)
 
 
 @dataclass
 class ModprobeConfig:
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (pattern, modname)
-    options: dict[str, list[str]] = field(default_factory=dict)  # modname -> option words
-    blacklist: set[str] = field(default_factory=set)
-    softdeps: dict[str, SoftDep] = field(default_factory=dict)
-    commands: dict[str, tuple[str, str]] = field(default_factory=dict)  # (install|remove, cmd)
+    options: list[tuple[str, str]] = field(default_factory=list)  # (modname, options)
+    blacklist: list[str] = field(default_factory=list)
+    softdeps: list[SoftDep] = field(default_factory=list)
+    install: list[tuple[str, str]] = field(default_factory=list)  # (pattern, command)
+    remove: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def options_for(self, modname: str) -> str:
-        return " ".join(self.options.get(modname, []))
+    def options_for(self, modname: str, alias: str | None = None) -> str:
+        """Every ``options`` line for the module (or the alias it was asked by), joined."""
+        return " ".join(
+            o for m, o in self.options if o and (m == modname or (alias is not None and m == alias))
+        )
+
+    def is_blacklisted(self, modname: str) -> bool:
+        return modname in self.blacklist
+
+    def softdep_for(self, modname: str) -> SoftDep | None:
+        """The first softdep line whose pattern matches (kmod_module_get_softdeps)."""
+        return next((s for s in self.softdeps if fnmatchcase(modname, s.pattern)), None)
+
+    def install_command(self, modname: str) -> str | None:
+        return next((c for p, c in self.install if fnmatchcase(modname, p)), None)
+
+    def remove_command(self, modname: str) -> str | None:
+        return next((c for p, c in self.remove if fnmatchcase(modname, p)), None)
 
     def parse(self, text: str, filename: str) -> None:
-        """Add one file's directives."""
+        """Add one file's directives (kmod_config_parse)."""
         lines = text.split("\n")
         linenum = 0
         while linenum < len(lines):
@@ -48,34 +93,95 @@ class ModprobeConfig:
             while line.endswith("\\") and linenum < len(lines):
                 line = line[:-1] + lines[linenum]
                 linenum += 1
-            words = line.split()
-            if not words or words[0].startswith("#"):
+            stripped = line.lstrip(" \t")
+            if not stripped or stripped.startswith("#"):
                 continue
-            cmd, args = words[0], words[1:]
-            if cmd == "alias" and len(args) >= 2:
-                self.aliases.append((underscores_alias(args[0]), underscores(args[1])))
-            elif cmd == "options" and args:
-                self.options.setdefault(underscores(args[0]), []).extend(args[1:])
-            elif cmd == "blacklist" and args:
-                self.blacklist.add(underscores(args[0]))
-            elif cmd == "softdep" and len(args) >= 2:
-                dep = self.softdeps.setdefault(underscores(args[0]), SoftDep())
-                where = None
-                for word in args[1:]:
-                    if word == "pre:":
-                        where = dep.pre
-                    elif word == "post:":
-                        where = dep.post
-                    elif where is not None:
-                        where.append(underscores(word))
-            elif cmd in ("install", "remove") and len(args) >= 2:
-                self.commands[underscores(args[0])] = (cmd, " ".join(args[1:]))
-            elif cmd in ("include", "config"):
-                continue
-            else:
+            cmd, _sep, rest = _word(stripped)
+            if not self._directive(cmd, rest):
                 self.problems.append(
                     f"{filename} line {linenum}: ignoring bad line starting with '{cmd}'"
                 )
+
+    def _directive(self, cmd: str, rest: str) -> bool:
+        """One line's command; False for a syntax error."""
+        first, _sep, tail = _word(rest)
+        if cmd == "alias":
+            modname = _word(tail)[0]
+            alias, name = underscores_checked(first), underscores_checked(modname)
+            if not first or not modname or alias is None or name is None:
+                return False
+            self.aliases.append((alias, name))
+        elif cmd == "blacklist":
+            name = underscores_checked(first)
+            if not first or name is None:
+                return False
+            self.blacklist.append(name)
+        elif cmd in ("options", "install", "remove", "softdep"):
+            name = underscores_checked(first)
+            if not first or name is None or not tail:
+                return False
+            if cmd == "options":
+                self.options.append((name, tail.replace("\t", " ")))
+            elif cmd == "softdep":
+                self.softdeps.append(_softdep(name, tail))
+            else:
+                getattr(self, cmd).append((name, tail))
+        else:  # include and config: kmod says deprecated and not parsed anymore
+            return cmd in ("include", "config")
+        return True
+
+    def parse_kcmdline(self, cmdline: str) -> None:
+        """The kernel command line's module words (kmod_config_parse_kcmdline)."""
+        for word in _cmdline_words(cmdline):
+            key, eq, value = word.partition("=")
+            if not eq:
+                continue
+            if key == "modprobe.blacklist":
+                self.blacklist.extend(underscores(v) for v in value.split(",") if v)
+                continue
+            modname, dot, param = key.partition(".")
+            if dot and modname and param:
+                self.options.append((underscores(modname), f"{param}={value}"))
+
+
+def _word(text: str) -> tuple[str, str, str]:
+    """The first blank-separated word, the separator, and what follows it (strtok_r)."""
+    text = text.lstrip(" \t")
+    for i, c in enumerate(text):
+        if c in " \t":
+            return text[:i], c, text[i + 1 :]
+    return text, "", ""
+
+
+def _softdep(name: str, text: str) -> SoftDep:
+    """``pre: A B post: C``; words before the first ``pre:``/``post:`` count for nothing."""
+    dep = SoftDep(name, text=text)
+    where: list[str] | None = None
+    for word in text.split():
+        if word == "pre:":
+            where = dep.pre
+        elif word == "post:":
+            where = dep.post
+        elif where is not None:
+            where.append(word)
+    return dep
+
+
+def _cmdline_words(cmdline: str) -> list[str]:
+    """Blank-separated words, a double-quoted stretch keeping its blanks (quotes dropped)."""
+    words, cur, quoted = [], [], False
+    for c in cmdline.strip():
+        if c == '"':
+            quoted = not quoted
+        elif c in " \t\n" and not quoted:
+            if cur:
+                words.append("".join(cur))
+                cur = []
+        else:
+            cur.append(c)
+    if cur:
+        words.append("".join(cur))
+    return words
 
 
 def underscores_alias(alias: str) -> str:
@@ -91,10 +197,18 @@ def underscores_alias(alias: str) -> str:
     return "".join(out)
 
 
-def load_modprobe_config(directories: list[str], extra_files: list[str] = ()) -> ModprobeConfig:
-    """Read every *.conf of the directories (name order), then extra files (modules.softdep)."""
+def load_modprobe_config(
+    directories: list[str],
+    extra_texts: dict[str, str] | None = None,
+    cmdline: str = "",
+) -> ModprobeConfig:
+    """The kernel command line, then every *.conf of the directories and the extra
+    texts (the tree's modules.softdep, by its file name), in the order of their names."""
     chosen: dict[str, str] = {}
     for directory in directories:
+        if os.path.isfile(directory):  # kmod's -C also takes one file
+            chosen.setdefault(os.path.basename(directory), directory)
+            continue
         try:
             names = os.listdir(directory)
         except OSError:
@@ -105,11 +219,18 @@ def load_modprobe_config(directories: list[str], extra_files: list[str] = ()) ->
             full = os.path.join(directory, name)
             if os.path.isfile(full):
                 chosen.setdefault(name, full)
-    cfg = ModprobeConfig()
-    for path in [chosen[n] for n in sorted(chosen)] + list(extra_files):
+    texts: dict[str, tuple[str, str]] = {}
+    for name, path in chosen.items():
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                cfg.parse(f.read(), path)
+                texts[name] = (path, f.read())
         except OSError:
             continue
+    for name, text in (extra_texts or {}).items():
+        texts.setdefault(name, (name, text))
+    cfg = ModprobeConfig()
+    cfg.parse_kcmdline(cmdline)
+    for name in sorted(texts):
+        path, text = texts[name]
+        cfg.parse(text, path)
     return cfg

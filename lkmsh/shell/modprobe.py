@@ -88,9 +88,7 @@ def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[F
     """modinfo NAME: the modules a name or alias means in a module tree, in kmod's
     lookup order (modules.dep, .symbols, .alias, built-in aliases, modules.builtin);
     ``-b``/``-k``: BASEDIR/lib/modules/VERSION, else modprobe's default directory."""
-    from lkmsh.kmod.builtin import BuiltinModinfo
     from lkmsh.kmod.modprobe import ModuleNotFound
-    from lkmsh.kmod.modprobecfg import underscores
 
     if basedir is not None or kversion is not None:
         directory = f"{basedir or ''}/lib/modules/{kversion or os.uname().release}"
@@ -98,19 +96,15 @@ def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[F
         directory = default_directory()
     try:
         db = open_directory(directory, [])
-        names, via_alias = db.lookup(name)
+        hits = db.lookup(name)
     except (KernelError, CommandFailed, ModuleNotFound):
         return []
-    modname = underscores(name)
-    if not names or (names == [modname] and not via_alias and modname not in db.entries):
-        # kmod asks the built-in modules' aliases before modules.builtin itself.
-        names = BuiltinModinfo.read(db.directory).lookup_alias(name) or names
     found = []
-    for n in names:
-        if n in db.entries:
-            found.append(FoundModule(n, db.entries[n].path, db.directory))
-        elif n in db.builtin or not via_alias:
-            found.append(FoundModule(n, None, db.directory))
+    for hit in hits:
+        if hit.name in db.entries:
+            found.append(FoundModule(hit.name, db.entries[hit.name].path, db.directory))
+        elif hit.name in db.builtin or hit.alias is None:
+            found.append(FoundModule(hit.name, None, db.directory))
     return found
 
 
@@ -206,7 +200,7 @@ def modprobe(
     for name, params in jobs:
         try:
             if show_depends:
-                view.lines += [a.show() for a in plan_insert(db, name, params)]
+                view.lines += _shown(plan_insert(db, name, params))
                 continue
             k = ctx.kernel()
             if remove:
@@ -235,7 +229,7 @@ def modprobe(
                 traced.unwound += exc.unwound
             continue
         if verbose:
-            view.lines += [a.show() for a in result.actions]
+            view.lines += _shown(result.actions)
         view.loaded += result.loaded
         view.removed += result.removed
     return view if traced is None else traced
@@ -263,3 +257,8 @@ def request_module(kernel: Kernel, name: str) -> None:
 
     db = open_directory(default_directory(), default_config_dirs())
     probe_insert(kernel, db, name)
+
+
+def _shown(actions: list[Any]) -> list[str]:
+    """The lines kmod prints for these actions (it prints nothing for some)."""
+    return [line for line in (a.show() for a in actions) if line is not None]

@@ -152,3 +152,24 @@ def build_failing_chain(tmp: Path) -> Path:
     )
     build(tmp, "top_needs", module_source(uses=("mid_fn",)), out=d / "top_needs.ko")
     return d
+
+
+def host_cmdline_modules() -> set[str]:
+    """Modules the host's /proc/cmdline gives options (MODULE.PARAM=VALUE): kmod's
+    modprobe adds those to its insmod lines, lkmsh its own kernel's command line."""
+    try:
+        words = Path("/proc/cmdline").read_text().split()
+    except OSError:
+        return set()
+    return {w.split(".", 1)[0].replace("-", "_") for w in words if "." in w.split("=", 1)[0]}
+
+
+def show_depends_names(tree: Path) -> list[str]:
+    """Every module name of an indexed tree (modules.dep), less the host's command line's."""
+    skip = host_cmdline_modules()
+    names = []
+    for line in (tree / "modules.dep").read_text().splitlines():
+        name = Path(line.partition(":")[0]).name.split(".", 1)[0]
+        if name.replace("-", "_") not in skip:
+            names.append(name)
+    return names

@@ -11,10 +11,19 @@ unpacked ``linux-image-*-unsigned`` package), or unpack one under
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
-from kmod_helpers import DISTRO_CACHE, KMOD_DEPMOD, KMOD_MODINFO, kmod, needs_kmod
+from kmod_helpers import (
+    DISTRO_CACHE,
+    KMOD_DEPMOD,
+    KMOD_MODINFO,
+    KMOD_MODPROBE,
+    kmod,
+    needs_kmod,
+    show_depends_names,
+)
 
 
 def distro_root(kind: str) -> Path | None:
@@ -73,3 +82,19 @@ def test_modinfo_fields_and_null_separator_match_kmod(lkmsh):
         assert (
             lkmsh("modinfo", *args, str(af_key)).raw == kmod(KMOD_MODINFO, *args, str(af_key)).raw
         )
+
+
+def test_show_depends_matches_kmod_for_every_module_name(tmp_path, lkmsh):
+    """modprobe's load order (libkmod's probe list) for all of the tree's modules."""
+    root = tree_or_skip("unsigned")
+    version = version_of(root)
+    indexed = tmp_path / "root"
+    shutil.copytree(root, indexed, copy_function=os.link)
+    assert kmod(KMOD_DEPMOD, "-b", str(indexed), version).returncode == 0
+    names = show_depends_names(indexed / "lib" / "modules" / version)
+    (tmp_path / "modprobe.d").mkdir()
+    args = ("-d", str(indexed), "-S", version, "-C", str(tmp_path / "modprobe.d"), "-a", "-D")
+    theirs = kmod(KMOD_MODPROBE, *args, *names)
+    ours = lkmsh("modprobe", *args, *names)
+    assert len(names) > 1000 and theirs.stdout.count("insmod ") > len(names)
+    assert (ours.stdout, ours.returncode) == (theirs.stdout, theirs.returncode)

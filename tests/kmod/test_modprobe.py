@@ -135,7 +135,7 @@ def test_aliases_wildcards_config_options_blacklist_and_softdeps(tmp_path, lkmsh
     show = lkmsh(*base, "--show-depends", "pci:v00001234d0001")
     assert show.stdout == f"insmod {d}/drv_pci.ko \n"  # drv_other is blacklisted for aliases
     show = lkmsh(*base, "--show-depends", "my-greeter")
-    assert show.stdout == f"insmod {d}/hello.ko who=config\n"
+    assert show.stdout == f"insmod {d}/hello.ko who=config \n"  # kmod: options, a blank
     show = lkmsh(*base, "--show-depends", "wants_helper")
     assert show.stdout == f"insmod {d}/helper.ko \ninsmod {d}/wants_helper.ko \n"
     assert lkmsh(*base, "my-greeter").returncode == 0

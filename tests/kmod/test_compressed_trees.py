@@ -1,0 +1,198 @@
+"""Compressed module trees (.ko.xz, .ko.zst) compared with kmod 30, file by file.
+
+Distributions compress their modules while ``modules.order`` keeps naming
+them ``.ko``: depmod must match the two (kmod's ``uncrelpath``) or its whole
+order, and so every file, differs. Two trees:
+
+- one built here: gcc-built modules compressed with xz and zstd (the kinds
+  the installed kmod reads), listed in modules.order as ``.ko`` in an order
+  that is not the scan's, with a dependency chain across compressions and
+  soft dependencies;
+- Debian's full ``linux-image-*-amd64`` tree (about 4,000 ``.ko.xz``), which
+  .ci/run fetches into ~/.cache/lkmsh-test/full when apt can (or set
+  LKMSH_COMPRESSED_TREE to a directory holding ``lib/modules/VERSION``).
+
+Each is compared with kmod's depmod (``-n`` and every written file), and
+``modprobe --show-depends`` for every module name with kmod's modprobe.
+"""
+
+from __future__ import annotations
+
+import lzma
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from kmod_helpers import (
+    DISTRO_CACHE,
+    KMOD_DEPMOD,
+    KMOD_MODINFO,
+    KMOD_MODPROBE,
+    build,
+    kmod,
+    kmod_features,
+    module_source,
+    needs_gcc,
+    needs_kmod,
+    show_depends_names,
+)
+
+pytestmark = needs_kmod
+VERSION = "6.12.0-lkmsh"
+
+
+def compress(path: Path, kind: str) -> Path:
+    """Replace PATH (a .ko) by PATH.xz or PATH.zst, as a distribution packs it."""
+    data = path.read_bytes()
+    if kind == "xz":
+        packed = lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+    else:
+        import zstandard
+
+        packed = zstandard.ZstdCompressor(level=19).compress(data)
+    out = path.with_name(path.name + "." + kind)
+    out.write_bytes(packed)
+    path.unlink()
+    return out
+
+
+@pytest.fixture(scope="module")
+def built_tree(tmp_path_factory) -> Path:
+    kinds = [k for k, flag in (("xz", "+XZ"), ("zst", "+ZSTD")) if flag in kmod_features()]
+    if not kinds:
+        pytest.skip("the installed kmod reads neither xz nor zstd modules")
+    tmp = tmp_path_factory.mktemp("compressed")
+    root = tmp / "root"
+    tree = root / "lib" / "modules" / VERSION
+    mods = {
+        "kernel/lib/crc-base.ko": module_source(exports=("crc_base",)),
+        "kernel/lib/zz_helper.ko": module_source(exports=("zz_help",)),
+        "kernel/drivers/net/phy/lib-phy.ko": module_source(uses=("crc_base",), exports=("phy_fn",)),
+        "kernel/drivers/net/phy/aq.ko": module_source(
+            uses=("phy_fn", "zz_help"), aliases=("mdio:0000*", "aq-phy")
+        ),
+        "kernel/fs/fsx/fsx.ko": module_source(
+            uses=("crc_base",), softdep="pre: crypto-fast post: zz_helper"
+        ),
+        "kernel/crypto/fast-impl.ko": module_source(aliases=("crypto-fast",)),
+        "kernel/crypto/slow_impl.ko": module_source(aliases=("crypto-fast",)),
+    }
+    for i, (rel, src) in enumerate(mods.items()):
+        path = build(tmp, Path(rel).name.removesuffix(".ko"), src, out=tree / rel)
+        compress(path, kinds[i % len(kinds)])
+    # kmod's order: what modules.order lists (as .ko), in its order, first.
+    order = [
+        "kernel/fs/fsx/fsx.ko",
+        "kernel/drivers/net/phy/aq.ko",
+        "kernel/crypto/slow_impl.ko",
+        "kernel/lib/crc-base.ko",
+        "kernel/drivers/net/phy/lib-phy.ko",
+        "kernel/crypto/fast-impl.ko",
+    ]
+    (tree / "modules.order").write_text("".join(line + "\n" for line in order))
+    (tree / "modules.builtin").write_text("kernel/lib/crc32.ko\n")
+    (tree / "modules.builtin.modinfo").write_bytes(b"crc32.license=GPL\0")
+    return root
+
+
+def indexed_by_kmod(root: Path, version: str, where: Path) -> Path:
+    """A copy of ROOT (its modules hard-linked) indexed by kmod's depmod."""
+    shutil.copytree(root, where, copy_function=os.link)
+    assert kmod(KMOD_DEPMOD, "-b", str(where), version).returncode == 0
+    return where
+
+
+def compare_depmod(root: Path, version: str, kmods: Path, tmp: Path, lkmsh) -> None:
+    """depmod -n (cold, then from the cache) and every written file, against kmod's
+    (KMODS: ROOT indexed by kmod)."""
+    mine = tmp / "mine"
+    shutil.copytree(root, mine, copy_function=os.link)
+    theirs = kmod(KMOD_DEPMOD, "-n", "-b", str(root), version)
+    cold = lkmsh("depmod", "-n", "-b", str(mine), version)
+    assert lkmsh("depmod", "-b", str(mine), version).returncode == 0
+    warm = lkmsh("depmod", "-n", "-b", str(mine), version)
+    for ours in (cold, warm):
+        assert ours.returncode == theirs.returncode == 0
+        assert ours.raw == theirs.raw
+        assert ours.stderr == theirs.stderr
+    written = sorted(p.name for p in (kmods / "lib/modules" / version).glob("modules.*"))
+    assert "modules.dep.bin" in written and "modules.alias.bin" in written
+    for name in written:
+        ours_file = (mine / "lib/modules" / version / name).read_bytes()
+        assert ours_file == (kmods / "lib/modules" / version / name).read_bytes(), name
+
+
+def compare_show_depends(kmods: Path, version: str, tmp: Path, lkmsh) -> int:
+    """``modprobe -a --show-depends`` of every module name, against kmod's modprobe."""
+    names = show_depends_names(kmods / "lib/modules" / version)
+    config = tmp / "modprobe.d"
+    config.mkdir()
+    args = ("-d", str(kmods), "-S", version, "-C", str(config), "-a", "-D", *names)
+    theirs = kmod(KMOD_MODPROBE, *args)
+    ours = lkmsh("modprobe", *args)
+    assert ours.returncode == theirs.returncode == 0
+    assert ours.stdout == theirs.stdout
+    return len(names)
+
+
+@pytest.fixture(scope="module")
+def built_kmods(built_tree, tmp_path_factory) -> Path:
+    return indexed_by_kmod(built_tree, VERSION, tmp_path_factory.mktemp("built") / "kmods")
+
+
+@needs_gcc
+def test_a_built_compressed_tree_indexes_as_kmods(built_tree, built_kmods, tmp_path, lkmsh):
+    compare_depmod(built_tree, VERSION, built_kmods, tmp_path, lkmsh)
+    dep = (tmp_path / "mine" / "lib/modules" / VERSION / "modules.dep").read_text()
+    # modules.order said fsx.ko first: so it is, as fsx.ko.xz or fsx.ko.zst.
+    assert dep.startswith("kernel/fs/fsx/fsx.ko.")
+
+
+@needs_gcc
+def test_a_built_compressed_tree_probes_in_kmods_order(built_kmods, tmp_path, lkmsh):
+    assert compare_show_depends(built_kmods, VERSION, tmp_path, lkmsh) == 7
+    show = lkmsh(
+        "modprobe",
+        *("-d", str(built_kmods), "-S", VERSION, "-C", str(tmp_path / "modprobe.d")),
+        *("-D", "fsx"),
+    )
+    loads = [Path(line.split()[1]).name.split(".")[0] for line in show.stdout.splitlines()]
+    # dependencies, then the pre softdep (an alias two modules have, in modules.order's
+    # order), fsx, its post softdep
+    assert loads == ["crc-base", "slow_impl", "fast-impl", "fsx", "zz_helper"]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> tuple[Path, str, Path]:
+    """(ROOT, VERSION, ROOT indexed by kmod) of the big compressed tree, or a skip."""
+    env = os.environ.get("LKMSH_COMPRESSED_TREE")
+    root = Path(env) if env else DISTRO_CACHE / "full"
+    versions = sorted(p.parent.name for p in (root / "lib" / "modules").glob("*/kernel"))
+    if not versions:
+        pytest.skip(
+            f"no compressed distribution tree: .ci/run unpacks Debian's linux-image-*-amd64 "
+            f"into {DISTRO_CACHE / 'full'} (or set LKMSH_COMPRESSED_TREE)"
+        )
+    version = versions[-1]
+    kmods = indexed_by_kmod(root, version, tmp_path_factory.mktemp("big") / "kmods")
+    return root, version, kmods
+
+
+def test_the_big_compressed_tree_indexes_as_kmods(big, tmp_path, lkmsh):
+    root, version, kmods = big
+    assert sum(1 for _ in (root / "lib/modules" / version).rglob("*.ko.xz")) > 3000
+    compare_depmod(root, version, kmods, tmp_path, lkmsh)
+
+
+def test_the_big_compressed_tree_probes_every_module_in_kmods_order(big, tmp_path, lkmsh):
+    _root, version, kmods = big
+    assert compare_show_depends(kmods, version, tmp_path, lkmsh) > 3000
+
+
+def test_modinfo_reads_the_big_compressed_tree_as_kmod(big, lkmsh):
+    root, version, _kmods = big
+    files = sorted(str(p) for p in (root / "lib/modules" / version).rglob("*.ko.xz"))[::9]
+    ours, theirs = lkmsh("modinfo", *files), kmod(KMOD_MODINFO, *files)
+    assert ours.returncode == theirs.returncode == 0
+    assert ours.raw == theirs.raw

@@ -137,7 +137,13 @@ def read_facts(data: bytes | mmap.mmap) -> ModuleFacts:
             if found:
                 exports = names_at([name_offs[i] + 6 for i in found])
                 values = view.cast("Q")[1::3]
-                crcs = list(map(values.__getitem__, found))
+                shndx = view.cast("H")[3::12]
+                crcs = _resolve_crcs(
+                    data,
+                    layout,
+                    list(map(values.__getitem__, found)),
+                    list(map(shndx.__getitem__, found)),
+                )
         # Needed: SHN_UNDEF symbols after the first, with a name.
         undef = list(compress(range(count), map(_not, view.cast("H")[3::12].tolist())))
         if undef and undef[0] == 0:
@@ -268,3 +274,51 @@ def section_table(data, size: int, header: Layout) -> dict:
         out[SHT_SYMTAB] = (extent(index, ".symtab"), extent(link, ".strtab"))
         break
     return out
+
+
+def _resolve_crcs(data, layout: Layout, values: list[int], shndx: list[int]) -> list[int]:
+    """The CRCs of ``__crc_`` symbols: since Linux 5.19 each is a 32-bit word in a
+    section (the symbol's value its offset there), before that the value itself
+    (SHN_ABS); libkmod reads them the same way."""
+    out = []
+    for value, sh in zip(values, shndx, strict=True):
+        if sh == 0 or sh >= min(layout.shnum, 0xFF00):
+            out.append(value)
+            continue
+        hdr = _SHDR.unpack_from(data, layout.shoff + sh * _SHDR.size)
+        at = hdr[4] + value
+        if hdr[1] == SHT_NOBITS or at + 4 > layout.size:
+            out.append(0)
+        else:
+            out.append(int.from_bytes(data[at : at + 4], "little"))
+    return out
+
+
+def symbol_versions(data: bytes) -> list[tuple[int, str]] | None:
+    """``__versions``: (CRC, symbol) per record, in file order (modprobe
+    --show-modversions); None without such a section (kmod's ENOENT)."""
+    layout = elf_layout(data)
+    table = section_table(data, layout.size, layout)
+    if "__versions" not in table:
+        return None
+    _t, off, size = table["__versions"]
+    blob = data[off : off + size]
+    if len(blob) % 64:
+        raise ElfError("__versions is not a whole number of records")
+    names = [_utf8(n) for n in _VERSION_NAME.findall(blob.decode("latin-1"))]
+    crcs = memoryview(blob).cast("Q")[0::8].tolist()
+    return [
+        (crc, name[1:] if name.startswith(".") else name)
+        for crc, name in zip(crcs, names, strict=True)
+    ]
+
+
+def exported_symbols(data: bytes) -> list[tuple[int, str]] | None:
+    """(CRC, symbol) of what a module exports (modprobe --show-exports): its __crc_
+    symbols, else __ksymtab_strings with CRC 0, as libkmod lists them; None when it
+    exports nothing (libkmod finds no __ksymtab_strings: ENOENT)."""
+    facts = read_facts(data)
+    if not facts.exports:
+        return None
+    crcs = list(facts.export_crcs) + [0] * (len(facts.exports) - len(facts.export_crcs))
+    return list(zip(crcs, facts.exports, strict=True))

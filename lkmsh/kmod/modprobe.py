@@ -105,6 +105,8 @@ class Action:
             return f"insmod {self.path} {self.options}"
         if self.verb == "install":
             return f"install {self.command} {self.options}"
+        if self.verb == "remove":
+            return f"remove {self.command}"
         if self.verb == "builtin":
             return f"builtin {self.name}"
         if self.verb == "missing":
@@ -439,15 +441,30 @@ def probe_remove(
     dry_run: bool = False,
     force: bool = False,
     first_time: bool = False,
+    ignore_commands: bool = False,
+    remove_holders: bool = False,
+    wait: bool = False,
 ) -> ProbeResult:
     """Remove NAME, then each dependency (modules.dep, recursively) no one else uses.
 
     As kmod 30's rmmod_do_module: a module that is not loaded is no error
-    (unless ``first_time``), a built-in one or one in use is (FATAL)."""
+    (unless ``first_time``), a built-in one or one in use is (FATAL);
+    ``remove_holders`` first removes the modules using it; with ``wait`` (-w) a
+    module in use is waited for, and, as nothing in lkmsh's kernel lets go of it
+    meanwhile, not removed (kmod's EAGAIN); ``ignore_commands`` (-i) leaves its
+    softdeps and remove command aside."""
     result = ProbeResult()
     names = [f.name for f in db.lookup(name)]
     targets = names or [underscores(name)]
     for target in targets:
+        command = None if ignore_commands else db.config.remove_command(target)
+        if command is not None:
+            result.actions.append(Action("remove", target, command=command))
+            if not dry_run:
+                raise InstallCommandRefused(
+                    f"remove command not run (lkmsh runs no host commands): {command}"
+                )
+            continue
         module = kernel.module_find(target)
         if module is None:
             if not names:  # lkmsh also removes loaded modules the tree does not list
@@ -457,9 +474,20 @@ def probe_remove(
             if first_time:
                 raise RemoveRefused(f"Module {target} is not in kernel.")
             continue
-        if not force and (module.refcount or module.users):
+        if remove_holders:
+            for holder in list(module.users):
+                _remove(kernel, db, holder, result, dry_run, force, True, ignore_commands)
+            if target in result.removed:
+                continue  # it went as a dependency its last holder no longer needed
+        users = [u for u in module.users if not (dry_run and u in result.removed)]
+        if not force and (module.refcount or users):
+            if wait:
+                raise KernelError(
+                    f"could not remove '{target}': Resource temporarily unavailable",
+                    errno=errno.EAGAIN,
+                )
             raise ModuleInUse(f"Module {target} is in use.", list(module.users))
-        _remove(kernel, db, target, result, dry_run, force, top=True)
+        _remove(kernel, db, target, result, dry_run, force, True, ignore_commands)
     return result
 
 
@@ -471,8 +499,9 @@ def _remove(
     dry_run: bool,
     force: bool,
     top: bool,
+    ignore_commands: bool = False,
 ) -> None:
-    soft = db.config.softdep_for(name)
+    soft = None if ignore_commands else db.config.softdep_for(name)
     if soft is not None:
         for post in reversed(soft.post):
             for resolved in db.lookup_names(post):

@@ -5,7 +5,7 @@ lines are recorded in the order read, each kind in its own list (libkmod's
 ``kmod_config``), because order decides: the first ``softdep``/``install``/
 ``remove`` whose pattern matches a module is the only one used, ``options``
 lines add up. The kernel command line (``MODULE.PARAM=VALUE`` words,
-``modprobe.blacklist=A,B``) is read first. Files are ``*.conf`` in the given
+``modprobe.blacklist=A,B``) comes after the files, as in kmod. Files are ``*.conf`` in the given
 directories plus the tree's own ``modules.softdep``, all read in the order of
 their names, the first directory's file winning a name, as kmod does. A line
 ending in ``\\`` continues on the next one; ``#`` starts a comment line.
@@ -202,8 +202,8 @@ def load_modprobe_config(
     extra_texts: dict[str, str] | None = None,
     cmdline: str = "",
 ) -> ModprobeConfig:
-    """The kernel command line, then every *.conf of the directories and the extra
-    texts (the tree's modules.softdep, by its file name), in the order of their names."""
+    """Every *.conf of the directories and the extra texts (the tree's modules.softdep,
+    by its file name), in the order of their names, then the kernel command line."""
     chosen: dict[str, str] = {}
     for directory in directories:
         if os.path.isfile(directory):  # kmod's -C also takes one file
@@ -229,8 +229,8 @@ def load_modprobe_config(
     for name, text in (extra_texts or {}).items():
         texts.setdefault(name, (name, text))
     cfg = ModprobeConfig()
-    cfg.parse_kcmdline(cmdline)
     for name in sorted(texts):
         path, text = texts[name]
         cfg.parse(text, path)
+    cfg.parse_kcmdline(cmdline)
     return cfg

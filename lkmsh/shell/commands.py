@@ -33,6 +33,14 @@ from lkmsh.shell.render import (
 MODULE_SUFFIXES = (".ko", ".ko.gz", ".ko.xz", ".ko.zst")
 DMESG_LEVELS = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
 FORCE = Opt(("-f", "--force"), "force", "Force: ignore vermagic (insmod) or users (rmmod)")
+VERSION = Opt(("-V", "--version"), "version", "Show kmod's version and features")
+
+
+def show_version(ctx: Context) -> None:
+    """-V of kmod's tools: ``kmod version 30`` and the features line."""
+    from lkmsh.kmod.version import version_text
+
+    ctx.out.write(version_text())
 
 
 def modname(arg: str) -> str:
@@ -53,11 +61,14 @@ def is_module_filename(arg: str) -> bool:
     "insmod",
     "Insert a module into the kernel",
     args=[
-        Arg("filename", Kind.KO_FILE, missing="missing filename."),
+        Arg("filename", Kind.KO_FILE, required=False),
         Arg("params", Kind.PARAM, many=True, required=False),
     ],
     opts=[
         FORCE,
+        VERSION,
+        Opt(("-p",), "_p", "Ignored, as kmod's insmod ignores it"),
+        Opt(("-s",), "_s", "Ignored, as kmod's insmod ignores it"),
         Opt(("--trace",), "trace", "Show each step of the load: sections, symbols, relocations"),
         Opt(("--ftrace",), "ftrace", "Show every kernel API call the module's init makes"),
     ],
@@ -66,12 +77,19 @@ def is_module_filename(arg: str) -> bool:
 )
 def insmod(
     ctx: Context,
-    filename: str,
+    filename: str | None,
     params: tuple[str, ...],
     force: bool,
     trace: bool = False,
     ftrace: bool = False,
+    version: bool = False,
+    _p: bool = False,
+    _s: bool = False,
 ) -> Any:
+    if version:
+        return show_version(ctx)
+    if filename is None:
+        raise CommandFailed("missing filename.")
     if filename == "-":
         raise CommandFailed("this tool does not support loading from stdin!")
     from lkmsh.kernel.kernel import read_module_file
@@ -106,12 +124,32 @@ def insmod(
 @command(
     "rmmod",
     "Remove modules from the kernel",
-    args=[Arg("names", Kind.MODULE, many=True, missing="missing module name.")],
-    opts=[FORCE],
-    mutates=True,
+    args=[Arg("names", Kind.MODULE, many=True, required=False)],
+    opts=[
+        FORCE,
+        Opt(("-s", "--syslog"), "syslog", "Report to syslog, not stderr"),
+        Opt(("-v", "--verbose"), "verbose", "Enable more messages"),
+        VERSION,
+    ],
+    mutates=lambda params: bool(params.get("names")) and not params.get("version"),
     kmod=True,
 )
-def rmmod(ctx: Context, names: tuple[str, ...], force: bool) -> Any:
+def rmmod(
+    ctx: Context,
+    names: tuple[str, ...],
+    force: bool,
+    syslog: bool = False,
+    verbose: bool = False,
+    version: bool = False,
+) -> Any:
+    if version:
+        return show_version(ctx)
+    if not names:
+        raise CommandFailed("missing module name.")
+    if syslog:
+        from lkmsh.shell.modprobe import SyslogReporter
+
+        ctx.err = SyslogReporter(ctx.prog)
     k = ctx.kernel()
     removed = []
     for arg in names:
@@ -142,10 +180,13 @@ def rmmod(ctx: Context, names: tuple[str, ...], force: bool) -> Any:
     opts=[
         Opt(("--tree",), "tree", "Draw the dependency graph: each module above what it uses"),
         Opt(("--dot",), "dot", "The dependency graph in Graphviz DOT"),
+        VERSION,
     ],
     kmod=True,
 )
-def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
+def lsmod(ctx: Context, tree: bool = False, dot: bool = False, version: bool = False) -> Any:
+    if version:
+        return show_version(ctx)
     if tree or dot:
         from lkmsh.shell.introspect import dependency_view
 
@@ -160,7 +201,7 @@ def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
 @command(
     "modinfo",
     "Show information about a module file or a loaded module",
-    args=[Arg("modules", Kind.MODULE_OR_FILE, many=True, missing="missing module or filename.")],
+    args=[Arg("modules", Kind.MODULE_OR_FILE, many=True, required=False)],
     opts=[
         Opt(("-F", "--field"), "field", "Print only this field's values", Kind.FIELD),
         Opt(("-0", "--null"), "null", "Separate with NUL instead of newline"),
@@ -173,6 +214,7 @@ def lsmod(ctx: Context, tree: bool = False, dot: bool = False) -> Any:
         Opt(("-m", "--modname"), "by_name", "Treat arguments as module names, not files"),
         Opt(("-b", "--basedir"), "basedir", "Look names up under DIR/lib/modules", Kind.DIR),
         Opt(("-k", "--set-version"), "kversion", "Kernel version for -b", Kind.TEXT),
+        VERSION,
     ],
     kmod=True,
 )
@@ -184,7 +226,12 @@ def modinfo(
     by_name: bool,
     basedir: str | None = None,
     kversion: str | None = None,
+    version: bool = False,
 ) -> Any:
+    if version:
+        return show_version(ctx)
+    if not modules:
+        raise CommandFailed("missing module or filename.")
     entries: list[ModinfoEntry] = []
     loaded: dict[str, Any] | None = None
     for arg in modules:

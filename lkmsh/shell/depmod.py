@@ -1,8 +1,11 @@
 """The ``depmod`` command: kmod's options in front of lkmsh.kmod.depmod.
 
 ``depmod [-a] [-A] [-n] [-e] [-v] [-w] [-F System.map | -E Module.symvers] [-C DIR]
-[-P C] [-b BASEDIR] [VERSION] [FILE...]`` works as kmod 30's; lkmsh adds
-``depmod DIR``: the tree is DIR itself (``lkmsh depmod sample_modules``).
+[-P C] [-b BASEDIR] [-o OUTDIR] [--moduledir DIR] [VERSION] [FILE...]`` works as
+kmod 30's (``-o``/``--moduledir`` as later kmods'; ``-u -q -r -m`` warn and do
+nothing, as kmod 30's); lkmsh adds ``depmod DIR``: the tree is DIR itself
+(``lkmsh depmod sample_modules``). Which tree otherwise: ``module_directory``
+in lkmsh/shell/modprobe.py, one rule for depmod, modprobe and modinfo.
 Diagnostics go to stderr as kmod words them (``depmod: WARNING: ...``); a
 cycle fails the command, as it does kmod's.
 
@@ -36,6 +39,13 @@ def is_version_number(text: str) -> bool:
 _OPTIONAL_FILES = (
     "could not open modules.order",
     "could not open modules.builtin",
+)
+
+
+#: kmod 30 still accepts these, warns "Ignored deprecated option" and does nothing.
+DEPRECATED = tuple(
+    Opt((flag,), "deprecated_" + flag.strip("-").replace("-", "_"), "Ignored (deprecated)")
+    for flag in ("-u", "--unresolved-error", "-q", "--quiet", "-r", "--root", "-m", "--map")
 )
 
 
@@ -74,6 +84,10 @@ class DepmodView(View):
         Opt(("-P", "--symbol-prefix"), "symbol_prefix", "Architecture symbol prefix", Kind.TEXT),
         Opt(("-w", "--warn"), "warn", "Warn on duplicates"),
         Opt(("-v", "--verbose"), "verbose", 'Print each "needs" link depmod makes, as kmod -v'),
+        Opt(("-o", "--outdir"), "outdir", "Write the files under DIR/lib/modules", Kind.DIR),
+        Opt(("--moduledir",), "moduledir", "The tree's place under BASEDIR", Kind.TEXT),
+        Opt(("-V", "--version"), "version", "Show kmod's version and features"),
+        *DEPRECATED,
         Opt(("--no-cache",), "no_cache", "Read every module again (ignore lkmsh's cache)"),
         Opt(("--graph",), "graph", "Draw the dependency graph (of NAME... only) instead"),
         Opt(("--dot",), "dot", "With --graph: the graph in Graphviz DOT"),
@@ -97,6 +111,10 @@ def depmod(
     graph: bool = False,
     dot: bool = False,
     verbose: bool = False,
+    outdir: str | None = None,
+    moduledir: str | None = None,
+    version: bool = False,
+    **deprecated: bool,
 ) -> Any:
     from lkmsh.kmod.depmod import (
         DepmodFailed,
@@ -105,22 +123,31 @@ def depmod(
         up_to_date,
         write_files,
     )
-    from lkmsh.shell.modprobe import host_machine
+    from lkmsh.shell.modprobe import host_machine, kernel_release, module_directory
 
+    if version:
+        from lkmsh.kmod.version import version_text
+
+        ctx.out.write(version_text())
+        return None
+    for opt in DEPRECATED:
+        if deprecated.get(opt.dest):
+            ctx.warn(f"Ignored deprecated option {opt.flags[0]}")
     args = list(targets)
     kversion = ""
     graph = graph or dot
     dir_mode = basedir is None and len(args) == 1 and os.path.isdir(args[0])
     if graph:  # depmod --graph DIR NAME...: the names follow the directory
         dir_mode = basedir is None and bool(args) and os.path.isdir(args[0])
+    nothing_given = not args and basedir is None and moduledir is None
     if dir_mode:
         dirname = os.path.abspath(args.pop(0))
+    elif nothing_given:  # lkmsh's kernel's own tree (module_directory's rule)
+        dirname, dir_mode = module_directory(), True
     else:
-        kversion = args.pop(0) if args and is_version_number(args[0]) else os.uname().release
-        root = ""
-        if basedir is not None:
-            root = basedir if basedir.startswith("/") else os.path.join(os.getcwd(), basedir)
-        dirname = f"{root}/lib/modules/{kversion}"
+        given = args.pop(0) if args and is_version_number(args[0]) else None
+        dirname = module_directory(None, basedir, given, moduledir)
+        kversion = given or kernel_release()
     if symbol_prefix is not None and len(symbol_prefix) != 1:
         raise CommandFailed("-P only takes a single char")
     names, args = (args, []) if graph else ([], args)
@@ -162,7 +189,7 @@ def depmod(
             text += result.dry_run()
         else:
             try:
-                written = write_files(result)
+                written = write_files(result, _output_directory(ctx, outdir, dirname, kversion))
             except DepmodFailed as exc:
                 ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
                 ctx.failed = True
@@ -244,3 +271,16 @@ class _progress:
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _output_directory(ctx: Context, outdir: str | None, dirname: str, kversion: str) -> str:
+    """Where the files go: the tree, or with -o OUTDIR, OUTDIR/lib/modules/VERSION (made
+    if needed), as kmod's --outdir."""
+    if outdir is None:
+        return dirname
+    out = f"{os.path.abspath(outdir)}/lib/modules/{kversion}"
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise CommandFailed(f"could not create directory {out}: {exc.strerror}") from None
+    return out

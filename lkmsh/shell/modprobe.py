@@ -1,7 +1,9 @@
 """The ``modprobe`` command, and request_module() through the same path.
 
-The module directory is ``--moddir DIR``, else ``-d ROOT``/``-S VERSION``
-(``ROOT/lib/modules/VERSION``), else ``$LKMSH_MODULE_PATH``, else the bundled
+The module directory follows ``module_directory``'s rule (shared with depmod
+and modinfo): ``--moddir DIR``, else with ``-d ROOT``/``-S VERSION``
+``ROOT/lib/modules/VERSION`` (VERSION defaulting to lkmsh's kernel release),
+else lkmsh's kernel's own: ``$LKMSH_MODULE_PATH``, else the bundled
 ``sample_modules``. A directory without ``modules.dep`` is indexed in memory
 (as ``depmod DIR`` would) so the bundled modules work out of the box.
 Configuration comes from ``--config DIR``, else ``modprobe.d/`` next to the
@@ -16,6 +18,7 @@ from the default directory.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +53,40 @@ def default_directory() -> str:
     return os.environ.get(MODULE_PATH_ENV) or bundled_modules()
 
 
+def kernel_release() -> str:
+    """lkmsh's ``uname -r``: the emulated kernel's release, kmod's default VERSION."""
+    from lkmsh.kernel.release import KERNEL_RELEASE
+
+    return KERNEL_RELEASE
+
+
+def module_directory(
+    moddir: str | None = None,
+    root: str | None = None,
+    version: str | None = None,
+    moduledir: str | None = None,
+) -> str:
+    """The one rule of depmod, modprobe and modinfo for the tree to work on.
+
+    ``--moddir DIR`` is DIR. With a root (``-b``/``-d``) or a version (``-S``/``-k``,
+    depmod's VERSION), ROOT/lib/modules/VERSION as kmod: ROOT defaults to ``/``,
+    VERSION to lkmsh's kernel release (its ``uname -r``, 6.1.0-lkmsh). That
+    release's own directory, /lib/modules/6.1.0-lkmsh of lkmsh's kernel, is its
+    module directory: ``$LKMSH_MODULE_PATH``, else the bundled sample_modules;
+    so is the directory when nothing is given. ``--moduledir`` (depmod) replaces
+    ``/lib/modules``."""
+    if moddir is not None:
+        return os.path.abspath(moddir)
+    version = version or kernel_release()
+    if root is None and moduledir is None and version == kernel_release():
+        return os.path.abspath(default_directory())
+    base = os.path.abspath(root) if root else ""
+    under = (moduledir or "/lib/modules").rstrip("/") or ""
+    if not under.startswith("/"):
+        under = "/" + under
+    return f"{base}{under}/{version}"
+
+
 def default_config_dirs(state_path: str | os.PathLike[str] | None = None) -> list[str]:
     if state_path is None:
         from lkmsh.kernel.state import default_state_path
@@ -58,12 +95,12 @@ def default_config_dirs(state_path: str | os.PathLike[str] | None = None) -> lis
     return [str(Path(state_path).expanduser().parent / "modprobe.d")]
 
 
-def open_directory(directory: str, config_dirs: list[str]) -> ModuleDirectory:
+def open_directory(directory: str, config_dirs: list[str], cmdline: str = "") -> ModuleDirectory:
     """The directory's databases; indexed in memory when depmod never ran there."""
     from lkmsh.kmod.modprobe import ModuleDirectory
 
     if os.path.exists(os.path.join(directory, "modules.dep")):
-        return ModuleDirectory.open(directory, config_dirs)
+        return ModuleDirectory.open(directory, config_dirs, cmdline)
     if not os.path.isdir(directory):
         raise CommandFailed(f"could not open moddir {directory}: No such file or directory")
     from lkmsh.kmod.depmod import TEXT_FILES, DepmodRequest, run_depmod
@@ -72,7 +109,7 @@ def open_directory(directory: str, config_dirs: list[str]) -> ModuleDirectory:
         DepmodRequest(os.path.abspath(directory), dry_run=True, prefer_machine=host_machine())
     )
     texts = {name: result.text(name) for name in TEXT_FILES}
-    return ModuleDirectory.from_texts(directory, texts, config_dirs)
+    return ModuleDirectory.from_texts(directory, texts, config_dirs, cmdline)
 
 
 @dataclass(frozen=True)
@@ -90,10 +127,7 @@ def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[F
     ``-b``/``-k``: BASEDIR/lib/modules/VERSION, else modprobe's default directory."""
     from lkmsh.kmod.modprobe import ModuleNotFound
 
-    if basedir is not None or kversion is not None:
-        directory = f"{basedir or ''}/lib/modules/{kversion or os.uname().release}"
-    else:
-        directory = default_directory()
+    directory = module_directory(None, basedir, kversion)
     try:
         db = open_directory(directory, [])
         hits = db.lookup(name)
@@ -133,19 +167,43 @@ def _mutates(params: dict[str, Any]) -> bool:
 @command(
     "modprobe",
     "Add or remove modules with their dependencies (kmod's modprobe)",
-    args=[Arg("names", Kind.MODULE_OR_FILE, many=True, missing="missing module name.")],
+    args=[Arg("names", Kind.MODULE_OR_FILE, many=True, required=False)],
     opts=[
-        Opt(("-r", "--remove"), "remove", "Remove the modules (and unused dependencies)"),
-        Opt(("-n", "--dry-run", "--show"), "dry_run", "Do not load or unload; -v shows what"),
         Opt(("-a", "--all"), "all_", "Every argument is a module name"),
-        Opt(("-D", "--show-depends"), "show_depends", "Print the insmod lines for a module"),
+        Opt(("-r", "--remove"), "remove", "Remove the modules (and unused dependencies)"),
+        Opt(("--remove-holders", "--remove-dependencies"), "holders", "Also remove holders (-r)"),
+        Opt(
+            ("-w", "--wait"),
+            "wait",
+            "With -r: wait up to MSEC for the module to be unused",
+            Kind.TEXT,
+        ),
         Opt(("--first-time",), "first_time", "Fail if the module is (not) already loaded"),
-        Opt(("-v", "--verbose"), "verbose", "Print each insmod/rmmod step"),
-        Opt(("-f", "--force"), "force", "Ignore vermagic (load) or users (remove)"),
-        Opt(("--moddir",), "moddir", "Module directory (with modules.dep)", Kind.DIR),
+        Opt(("-i", "--ignore-install", "--ignore-remove"), "ignore_cmds", "Ignore install/remove"),
+        Opt(("-b", "--use-blacklist"), "use_blacklist", "Apply the blacklist to module names too"),
+        Opt(
+            ("-f", "--force"), "force", "Ignore vermagic and symbol versions (load), users (remove)"
+        ),
+        Opt(("--force-modversion",), "force_modversion", "Ignore the module's symbol versions"),
+        Opt(("--force-vermagic",), "force_vermagic", "Ignore the module's version magic"),
+        Opt(("-R", "--resolve-alias"), "resolve", "Only print the modules a name or alias means"),
+        Opt(("-D", "--show-depends"), "show_depends", "Print the insmod lines for a module"),
+        Opt(("-c", "--showconfig", "--show-config"), "show_config", "Print the configuration"),
+        Opt(
+            ("--show-modversions", "--dump-modversions"),
+            "show_modversions",
+            "Print a module file's symbol versions",
+        ),
+        Opt(("--show-exports",), "show_exports", "Print a module file's exported symbols"),
+        Opt(("-n", "--dry-run", "--show"), "dry_run", "Do not load or unload; -v shows what"),
+        Opt(("-C", "--config"), "config", "modprobe.d directory (or file)", Kind.FILE),
         Opt(("-d", "--dirname"), "dirname", "Use ROOT/lib/modules/VERSION", Kind.DIR),
         Opt(("-S", "--set-version"), "set_version", "Kernel version for -d", Kind.TEXT),
-        Opt(("-C", "--config"), "config", "modprobe.d directory", Kind.DIR),
+        Opt(("--moddir",), "moddir", "Module directory (with modules.dep)", Kind.DIR),
+        Opt(("-s", "--syslog"), "syslog", "Report to syslog, not stderr"),
+        Opt(("-q", "--quiet"), "quiet", "Report no errors (the exit status still says)"),
+        Opt(("-v", "--verbose"), "verbose", "Print each insmod/rmmod step"),
+        Opt(("-V", "--version"), "version", "Show kmod's version and features"),
         Opt(("--trace",), "trace", "Show each load's steps, as insmod --trace, in order"),
         Opt(("--ftrace",), "ftrace", "Show the kernel API calls each module's init makes"),
     ],
@@ -155,41 +213,73 @@ def _mutates(params: dict[str, Any]) -> bool:
 def modprobe(
     ctx: Context,
     names: tuple[str, ...],
-    remove: bool,
-    dry_run: bool,
-    all_: bool,
-    show_depends: bool,
-    first_time: bool,
-    verbose: bool,
-    force: bool,
-    moddir: str | None,
-    dirname: str | None,
-    set_version: str | None,
-    config: str | None,
+    all_: bool = False,
+    remove: bool = False,
+    holders: bool = False,
+    wait: str | None = None,
+    first_time: bool = False,
+    ignore_cmds: bool = False,
+    use_blacklist: bool = False,
+    force: bool = False,
+    force_modversion: bool = False,
+    force_vermagic: bool = False,
+    resolve: bool = False,
+    show_depends: bool = False,
+    show_config: bool = False,
+    show_modversions: bool = False,
+    show_exports: bool = False,
+    dry_run: bool = False,
+    config: str | None = None,
+    dirname: str | None = None,
+    set_version: str | None = None,
+    moddir: str | None = None,
+    syslog: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
+    version: bool = False,
     trace: bool = False,
     ftrace: bool = False,
 ) -> Any:
-    from lkmsh.kmod.modprobe import (
-        InsertFailed,
-        ModprobeFatal,
-        plan_insert,
-        probe_insert,
-        probe_remove,
-    )
+    from lkmsh.kmod.modprobe import InsertFailed, ModprobeFatal
 
+    if version:
+        from lkmsh.kmod.version import version_text
+
+        ctx.out.write(version_text())
+        return None
+    wait_msec = _msec(wait) if wait is not None else 0
+    if wait_msec is None:
+        raise CommandFailed(f"unexpected wait value '{wait}'.")
+    if not names and not show_config:
+        raise CommandFailed("missing parameters. See -h.")
     if (trace or ftrace) and (remove or dry_run or show_depends):
         raise CommandFailed("--trace and --ftrace watch loads: not with -r, -n or --show-depends")
-
-    if moddir is None and (dirname is not None or set_version is not None):
-        moddir = f"{dirname or ''}/lib/modules/{set_version or os.uname().release}"
-    directory = os.path.abspath(moddir or default_directory())
+    if quiet or syslog:  # from here on, as kmod once its log is set up
+        ctx.err = SyslogReporter(ctx.prog, quiet=quiet)
+    if show_modversions or show_exports:
+        return _show_symbols(ctx, names[0], show_exports and not show_modversions)
+    directory = module_directory(moddir, dirname, set_version)
     config_dirs = [config] if config else default_config_dirs(ctx.scope.session.path)
+    if show_config:
+        return _show_config(ctx, directory, config_dirs)
     try:
         db = open_directory(directory, config_dirs)
-    except KernelError as exc:
-        raise CommandFailed(exc.message) from None
-    jobs = [(n, "") for n in names] if all_ or remove else [(names[0], " ".join(names[1:]))]
+    except (KernelError, CommandFailed) as exc:
+        ctx.error(exc.message)
+        ctx.failed = True
+        return None
     view = ModprobeView()
+    if resolve:
+        for name in names if all_ else names[:1]:
+            found = db.lookup(name)
+            if not found:
+                ctx.err.write(
+                    f"{ctx.prog}: FATAL: Module {name} not found in directory {directory}\n"
+                )
+                ctx.failed = True
+            view.lines += [f.name for f in found]
+        return view
+    jobs = [(n, "") for n in names] if all_ or remove else [(names[0], _options(names[1:]))]
     tracer, traced = None, None
     if trace or ftrace:
         from lkmsh.shell.introspect import ProbeTracer
@@ -197,27 +287,14 @@ def modprobe(
 
         tracer = ProbeTracer(ctx.kernel(), trace, ftrace)
         traced = ProbeTraceView(tracer.loads)
+    load_force = force or force_modversion or force_vermagic
     for name, params in jobs:
         try:
-            if show_depends:
-                view.lines += _shown(plan_insert(db, name, params))
-                continue
-            k = ctx.kernel()
-            if remove:
-                result = probe_remove(
-                    k, db, name, dry_run=dry_run, force=force, first_time=first_time
-                )
-            else:
-                result = probe_insert(
-                    k,
-                    db,
-                    name,
-                    params,
-                    dry_run=dry_run,
-                    first_time=first_time,
-                    force=force,
-                    wrap_load=tracer,
-                )
+            result = _probe_one(
+                ctx, db, name, params, remove, show_depends, dry_run, first_time, load_force,
+                ignore_cmds, use_blacklist, holders, wait_msec > 0,
+                tracer,
+            )  # fmt: skip
         except ModprobeFatal as exc:  # kmod logs these as FATAL (not found, in use, ...)
             ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
             ctx.failed = True
@@ -228,7 +305,7 @@ def modprobe(
                 traced.failed = traced.failed or exc.module
                 traced.unwound += exc.unwound
             continue
-        if verbose:
+        if show_depends or verbose:
             view.lines += _shown(result.actions)
         view.loaded += result.loaded
         view.removed += result.removed
@@ -237,10 +314,12 @@ def modprobe(
 
 def _error_text(exc: KernelError) -> str:
     """kmod's wording: ENOENT on insert reads "Unknown symbol in module, or unknown parameter"."""
-    from lkmsh.kmod.modprobe import InsertFailed
+    from lkmsh.kmod.modprobe import InsertFailed, InstallCommandRefused
 
     if isinstance(exc, InsertFailed):
         cause = exc.cause
+        if isinstance(cause, InstallCommandRefused):
+            return cause.message
         if cause.errno == 2:
             why = "Unknown symbol in module, or unknown parameter (see dmesg)"
         elif cause.message == "Module already in kernel":
@@ -262,3 +341,147 @@ def request_module(kernel: Kernel, name: str) -> None:
 def _shown(actions: list[Any]) -> list[str]:
     """The lines kmod prints for these actions (it prints nothing for some)."""
     return [line for line in (a.show() for a in actions) if line is not None]
+
+
+def _probe_one(
+    ctx: Context,
+    db: ModuleDirectory,
+    name: str,
+    params: str,
+    remove: bool,
+    show_depends: bool,
+    dry_run: bool,
+    first_time: bool,
+    force: bool,
+    ignore_commands: bool,
+    use_blacklist: bool,
+    holders: bool,
+    wait: bool,
+    tracer: Any,
+) -> Any:
+    from lkmsh.kmod.modprobe import ProbeResult, plan_insert, probe_insert, probe_remove
+
+    if show_depends and not remove:
+        actions = plan_insert(
+            db, name, params, ignore_commands=ignore_commands, use_blacklist=use_blacklist
+        )
+        return ProbeResult(actions)
+    if remove:
+        return probe_remove(
+            ctx.kernel(),
+            db,
+            name,
+            dry_run=dry_run or show_depends,
+            force=force,
+            first_time=first_time,
+            ignore_commands=ignore_commands,
+            remove_holders=holders,
+            wait=wait,
+        )
+    return probe_insert(
+        ctx.kernel(),
+        db,
+        name,
+        params,
+        dry_run=dry_run,
+        first_time=first_time,
+        force=force,
+        ignore_commands=ignore_commands,
+        use_blacklist=use_blacklist,
+        wrap_load=tracer,
+    )
+
+
+def _options(words: tuple[str, ...]) -> str:
+    """The command line's module options, joined as kmod's options_from_array: a value
+    holding a blank (and not already quoted) is put in double quotes."""
+    out = []
+    for word in words:
+        key, eq, value = word.partition("=")
+        if eq and value[:1] not in ('"', "'") and " " in value:
+            word = f'{key}="{value}"'
+        out.append(word)
+    return " ".join(out)
+
+
+_STRTOUL = re.compile(r"\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
+
+def _msec(text: str) -> int | None:
+    """-w's value as kmod's strtoul(text, &end, 0) reads it; None unless all of it is a number."""
+    match = _STRTOUL.fullmatch(text)
+    if match is None:
+        return None
+    number = match.group(1)
+    base = 16 if number[:2] in ("0x", "0X") else 8 if number.startswith("0") else 10
+    return int(number, base)
+
+
+class SyslogReporter:
+    """Where kmod's messages go with -s (syslog, ``ERROR: text`` under the tool's name,
+    as kmod's log.c sends them) or -q (nowhere): a stream for ctx.err."""
+
+    def __init__(self, prog: str, *, quiet: bool = False):
+        self.prog = prog
+        self.quiet = quiet
+
+    def write(self, text: str) -> int:
+        if not self.quiet:
+            import syslog
+
+            levels = {"FATAL": syslog.LOG_CRIT, "ERROR": syslog.LOG_ERR}
+            syslog.openlog(self.prog, syslog.LOG_CONS, syslog.LOG_DAEMON)
+            for line in text.splitlines():
+                body = line.removeprefix(f"{self.prog}: ")
+                level = levels.get(body.split(":", 1)[0], syslog.LOG_WARNING)
+                syslog.syslog(level, body)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _show_symbols(ctx: Context, path: str, exports: bool) -> None:
+    """--show-modversions FILE (its __versions) or --show-exports FILE (what it exports),
+    ``0x%08x\\tNAME`` a line, as kmod prints them."""
+    from lkmsh.errors import ElfError
+    from lkmsh.kmod.compress import read_module_file
+    from lkmsh.kmod.modfile import exported_symbols, symbol_versions
+
+    what = "symbols" if exports else "modversions"
+    if not os.path.isfile(path):
+        ctx.err.write(f"{ctx.prog}: FATAL: Module {path} not found.\n")
+        ctx.failed = True
+        return None
+    why = "No such file or directory"  # a module without __versions: kmod's ENOENT
+    try:
+        data = read_module_file(path)
+        pairs = exported_symbols(data) if exports else symbol_versions(data)
+    except ElfError:
+        pairs, why = None, "Exec format error"
+    except KernelError as exc:
+        pairs, why = None, exc.strerror
+    if pairs is None:
+        ctx.err.write(f"{ctx.prog}: FATAL: could not get {what} of {path}: {why}\n")
+        ctx.failed = True
+        return None
+    ctx.out.write("".join(f"0x{crc:08x}\t{name}\n" for crc, name in pairs))
+    return None
+
+
+def _show_config(ctx: Context, directory: str, config_dirs: list[str]) -> None:
+    """modprobe -c: the configuration and the tree's alias and symbol indexes (kmod
+    prints the configuration even when the tree is missing)."""
+    from lkmsh.kmod.modprobecfg import load_modprobe_config
+    from lkmsh.kmod.showconfig import show_config
+
+    softdep = os.path.join(directory, "modules.softdep")
+    try:
+        with open(softdep, encoding="utf-8", errors="surrogateescape") as f:
+            extra = {"modules.softdep": f.read()}
+    except OSError:
+        extra = {}
+    ctx.out.write(show_config(load_modprobe_config(config_dirs, extra), directory))

@@ -257,10 +257,13 @@ def bench_env(pycache: Path | None = None) -> dict[str, str]:
     return env
 
 
-def distro_tree() -> tuple[Path, str] | None:
-    """A distribution module tree (base dir, version): LKMSH_DISTRO_TREE or .ci/run's cache."""
-    explicit = os.environ.get("LKMSH_DISTRO_TREE")
-    base = Path(explicit) if explicit else Path.home() / ".cache" / "lkmsh-test" / "unsigned"
+def distro_tree(kind: str = "unsigned") -> tuple[Path, str] | None:
+    """A distribution module tree (base dir, version): Debian's cloud tree
+    (LKMSH_DISTRO_TREE or .ci/run's cache), or with ``kind="full"`` the big
+    compressed one (LKMSH_COMPRESSED_TREE or .ci/run's cache)."""
+    env = "LKMSH_DISTRO_TREE" if kind == "unsigned" else "LKMSH_COMPRESSED_TREE"
+    explicit = os.environ.get(env)
+    base = Path(explicit) if explicit else Path.home() / ".cache" / "lkmsh-test" / kind
     versions = sorted((base / "lib" / "modules").glob("*/kernel"))
     if not versions:
         return None

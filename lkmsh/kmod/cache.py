@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import tempfile
 import zlib
 from typing import Any
 
@@ -129,6 +128,8 @@ def _read(path: str) -> Any:
 
 def _write(path: str, blob: Any) -> None:
     """Write to a temporary file and rename: readers see the old or the new file."""
+    import tempfile  # only when writing (its import is a few ms of every run)
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")

@@ -8,9 +8,6 @@ dependency of lkmsh). A file that does not decompress is an ElfError
 from __future__ import annotations
 
 import errno
-import gzip
-import lzma
-import zlib
 
 from lkmsh.errors import ElfError, KernelError
 
@@ -27,7 +24,12 @@ def module_extension(name: str) -> str | None:
 
 
 def decompress(data: bytes, name: str) -> bytes:
-    """The ELF bytes of a module file's contents, going by its suffix."""
+    """The ELF bytes of a module file's contents, going by its suffix (the codecs are
+    imported on first use: an unchanged tree's depmod never needs them)."""
+    import gzip
+    import lzma
+    import zlib
+
     try:
         if name.endswith(".gz"):
             return gzip.decompress(data)

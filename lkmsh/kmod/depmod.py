@@ -24,7 +24,6 @@ Nothing here prints: diagnostics come back as data for the shell to show.
 from __future__ import annotations
 
 import errno
-import mmap
 import os
 import re
 import struct
@@ -231,21 +230,24 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
         m.idx = i
 
     stats = {m.path: (s, t) for m, s, t in found}
-    total = len(modules)
-    for n, m in enumerate(modules):
+    todo: list[TreeModule] = []  # not in the cache (or changed): read them
+    for m in modules:
         size, mtime = stats[m.path]
         facts = cache.get(m.path, size, mtime) if cache is not None else False
         if facts is False:
-            facts, problem = _read(m.path)
-            if problem is None and cache is not None:
-                cache.put(m.path, size, mtime, facts)
-            if problem is not None:
-                diags.append(
-                    Diagnostic("ERROR", f"failed to load symbols from {m.path}: {problem}")
-                )
+            todo.append(m)
+        else:
+            m.facts = facts
+    done = len(modules) - len(todo)
+    for m, (facts, problem) in zip(
+        todo, _read_all([m.path for m in todo], progress, done), strict=True
+    ):
+        if problem is None and cache is not None:
+            size, mtime = stats[m.path]
+            cache.put(m.path, size, mtime, facts)
+        if problem is not None:
+            diags.append(Diagnostic("ERROR", f"failed to load symbols from {m.path}: {problem}"))
         m.facts = facts
-        if progress is not None and (n % 32 == 0 or n + 1 == total):
-            progress(n + 1, total)
 
     symbols: KmodHash[TreeModule | None] = KmodHash(2048)
     if req.symvers:
@@ -427,6 +429,83 @@ def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Dia
 #: Larger uncompressed files are mapped rather than read: only the few sections
 #: depmod needs are then touched (reading is faster for the usual sizes).
 _MAP_OVER = 16 << 20
+#: From this many files to read, a forked child reads every other one (two CPUs).
+_FORK_OVER = 200
+
+Read = tuple["ModuleFacts | None", "str | None"]
+
+
+def _read_all(paths: list[str], progress: ProgressFn | None, done: int = 0) -> list[Read]:
+    """Every file's facts (or why not), in order; a big cold tree is read by two
+    processes when two CPUs are there, the child's facts coming back marshalled
+    (kmod reads in one thread, but Python's reading is what a cold run costs)."""
+    total = done + len(paths)
+
+    def read(some: list[str], report: bool) -> list[Read]:
+        out = []
+        for n, path in enumerate(some):
+            out.append(_read(path))
+            if report and progress is not None and n % 16 == 0:
+                progress(done + 2 * n + 1 if forked else done + n + 1, total)
+        return out
+
+    forked = len(paths) >= _FORK_OVER and _may_fork()
+    out = _read_forked(paths, read) if forked else read(paths, True)
+    if progress is not None and total:
+        progress(total, total)
+    return out
+
+
+def _may_fork() -> bool:
+    import sys
+
+    if not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
+        return False
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False  # forking a threaded process (the REPL) is not safe
+    return len(os.sched_getaffinity(0)) > 1
+
+
+def _read_forked(paths: list[str], read: Callable[[list[str], bool], list[Read]]) -> list[Read]:
+    """The child reads paths[1::2] and marshals its answers down a pipe; the parent
+    reads paths[0::2]; anything wrong with the child and the parent reads its share."""
+    import marshal
+
+    theirs_paths = paths[1::2]
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, send, leave without running any of the parent's exits
+        status = 1
+        try:
+            os.close(rfd)
+            answers = [
+                (tuple(f) if f is not None else None, p) for f, p in read(theirs_paths, False)
+            ]
+            with os.fdopen(wfd, "wb") as pipe:
+                pipe.write(marshal.dumps(answers))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(wfd)
+    mine = read(paths[0::2], True)
+    with os.fdopen(rfd, "rb") as pipe:
+        blob = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    theirs: list[Read] | None = None
+    if status == 0:
+        try:
+            theirs = [
+                (ModuleFacts(*f) if f is not None else None, p) for f, p in marshal.loads(blob)
+            ]
+        except (EOFError, ValueError, TypeError):
+            theirs = None
+    if theirs is None or len(theirs) != len(theirs_paths):
+        theirs = read(theirs_paths, False)
+    out: list[Read] = []
+    for i in range(len(paths)):
+        out.append(mine[i // 2] if i % 2 == 0 else theirs[i // 2])
+    return out
 
 
 def _read(path: str) -> tuple[ModuleFacts | None, str | None]:
@@ -439,6 +518,8 @@ def _read(path: str) -> tuple[ModuleFacts | None, str | None]:
                     raise ElfError("empty file")
                 if size <= _MAP_OVER:
                     return read_facts(f.readall()), None
+                import mmap
+
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
                     return read_facts(m), None
         return read_facts(read_module_file(path)), None
@@ -582,43 +663,46 @@ def _calculate(modules: list[TreeModule], diags: list[Diagnostic]) -> list[list[
     for m in stuck:
         m.dep_loop = True
         m.dep_sort_idx = INT32_MAX
-    cycles = _find_cycles(stuck)
+    cycles, in_cycles = _find_cycles(stuck)
     for cycle in cycles:
         diags.append(Diagnostic("ERROR", "Cycle detected: " + " -> ".join(cycle)))
-    diags.append(Diagnostic("ERROR", f"Found {len(stuck)} modules in dependency cycles!"))
+    diags.append(Diagnostic("ERROR", f"Found {in_cycles} modules in dependency cycles!"))
     return cycles
 
 
-def _find_cycles(stuck: list[TreeModule]) -> list[list[str]]:
-    """Each distinct cycle among the stuck modules once, as a -> b -> a."""
-    in_loop = {id(m) for m in stuck}
-    reported: set[frozenset[str]] = set()
+def _find_cycles(stuck: list[TreeModule]) -> tuple[list[list[str]], int]:
+    """The cycles as kmod 30 reports them, and how many modules they hold.
+
+    The modules the sort left (in cycles, or used by one) are roots in module
+    order; from each, a depth-first walk (a LIFO, a module's dependencies pushed
+    in need order) reports every path that comes back to the root, and takes
+    that path's modules off the roots. Modules used by a cycle but in none are
+    walked and report nothing; the count is of the distinct modules reported.
+    (A walk does not go round a cycle that does not hold its root: kmod's would,
+    until its stack assertion fails.)
+    """
+    roots = list(stuck)
+    in_loops: dict[int, None] = {}
+    visited: set[int] = set()
     cycles: list[list[str]] = []
-    for start in stuck:
-        # Depth-first from start over stuck modules until start comes back.
-        path = [start]
-        seen = {id(start)}
-        iters = [iter([d for d in start.deps if id(d) in in_loop])]
-        while iters:
-            nxt = next(iters[-1], None)
-            if nxt is None:
-                iters.pop()
-                seen.discard(id(path.pop()))
+    while roots:
+        root = roots.pop(0)
+        stack: list[tuple[TreeModule, tuple[TreeModule, ...]]] = [(root, ())]
+        while stack:
+            m, parents = stack.pop()
+            if id(m) in visited and m is root and parents:
+                for p in parents:
+                    in_loops[id(p)] = None
+                on_path = {id(p) for p in parents}
+                roots = [r for r in roots if id(r) not in on_path]
+                cycles.append([p.name for p in parents] + [root.name])
                 continue
-            if nxt is start:
-                names = [m.name for m in path]
-                key = frozenset(names)
-                if key not in reported:
-                    reported.add(key)
-                    cycles.append([*names, start.name])
-                iters = []
-                break
-            if id(nxt) in seen:
-                continue
-            seen.add(id(nxt))
-            path.append(nxt)
-            iters.append(iter([d for d in nxt.deps if id(d) in in_loop]))
-    return cycles
+            if m in parents:
+                continue  # a cycle without the root
+            visited.add(id(m))
+            path = (*parents, m)
+            stack.extend((dep, path) for dep in m.deps)
+    return cycles, len(in_loops)
 
 
 def _fingerprint(req: DepmodRequest, found: list[tuple[TreeModule, int, int]]) -> tuple:

@@ -21,14 +21,16 @@ libkmod's rules, reproduced:
 
 from __future__ import annotations
 
-import mmap
 import re
 import struct
 from itertools import compress, repeat
 from operator import not_ as _not
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lkmsh.errors import ElfError
+
+if TYPE_CHECKING:
+    import mmap
 
 # ELF constants, local so that depmod does not import the whole of lkmsh.elf
 # (its package import alone is ~8 ms of every run): libkmod has its own lean

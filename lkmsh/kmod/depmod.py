@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from lkmsh.errors import ElfError, KernelError
 from lkmsh.kmod.cache import FactsCache
-from lkmsh.kmod.compress import module_extension, read_module_file
+from lkmsh.kmod.compress import MODULE_EXTENSIONS, module_extension, read_module_file
 from lkmsh.kmod.depmodcfg import DEFAULT_CONFIG_PATHS, DepmodConfig, config_files, load_config
 from lkmsh.kmod.hashtable import KmodHash
 from lkmsh.kmod.index import Index
@@ -104,11 +104,11 @@ class TreeModule:
         "dep_loop",
     )
 
-    def __init__(self, name: str, path: str, relpath: str | None, key: str):
+    def __init__(self, name: str, path: str, relpath: str | None, key: str | None = None):
         self.name = name
         self.path = path
         self.relpath = relpath
-        self.key = key  # "reldir/NAME" for depmod.d priorities
+        self.key = key  # "reldir/NAME" for depmod.d priorities (module_key: when asked)
         self.facts: ModuleFacts | None = None
         self.sort_idx = 1
         self.idx = 0
@@ -287,12 +287,17 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
 
 def _new_module(dirname: str, path: str) -> TreeModule:
     base = os.path.basename(path)
-    stem = base.split(".", 1)[0]
-    name = stem.replace("-", "_")
     relpath = path[len(dirname) + 1 :] if path.startswith(dirname + "/") else None
-    rel = relpath if relpath is not None else path
-    key = rel[: len(rel) - len(base)] + base[: len(stem)]
-    return TreeModule(name, path, relpath, key)
+    return TreeModule(base.split(".", 1)[0].replace("-", "_"), path, relpath)
+
+
+def module_key(m: TreeModule) -> str:
+    """ "reldir/stem" (the file name up to its first dot): what depmod.d's rules compare."""
+    if m.key is None:
+        rel = m.relpath if m.relpath is not None else m.path
+        base = rel.rsplit("/", 1)[-1]
+        m.key = rel[: len(rel) - len(base)] + base.split(".", 1)[0]
+    return m.key
 
 
 class _Revisits:
@@ -341,6 +346,7 @@ def _scan(
     found: dict[str, tuple[TreeModule, int, int]] = {}
     skip = {"build", "source"} | cfg.excludes
     walked = _Revisits()
+    cut = len(os.path.join(dirname, ""))  # entry.path is dirname/relpath
 
     def walk(directory: str) -> None:
         walked.enter(directory)
@@ -357,17 +363,22 @@ def _scan(
                 if name in skip:
                     continue
                 try:
-                    if entry.is_dir():
-                        if walked.allows(entry):
+                    # A module by its suffix (checked first: most entries are modules).
+                    if name.endswith(MODULE_EXTENSIONS) and module_extension(name):
+                        if not entry.is_file():
+                            if entry.is_dir() and walked.allows(entry):
+                                walk(entry.path)
+                            continue
+                        st = entry.stat()
+                    else:
+                        if entry.is_dir() and walked.allows(entry):
                             walk(entry.path)
                         continue
-                    if not entry.is_file() or module_extension(name) is None:
-                        continue
-                    st = entry.stat()
                 except OSError as exc:
                     diags.append(Diagnostic("ERROR", f"fstatat({entry.path}): {exc.strerror}"))
                     continue
-                mod = _new_module(dirname, entry.path)
+                path = entry.path
+                mod = TreeModule(name.split(".", 1)[0].replace("-", "_"), path, path[cut:])
                 old = found.get(mod.name)
                 if old is not None:
                     if _existing_wins(cfg, old[0], mod, prefer_machine):
@@ -387,7 +398,7 @@ def _existing_wins(
         new_ok = _machine(new.path) == prefer_machine
         if old_ok != new_ok:
             return old_ok
-    return cfg.existing_wins(old.key, new.key)
+    return cfg.existing_wins(module_key(old), module_key(new))
 
 
 def _machine(path: str) -> int | None:

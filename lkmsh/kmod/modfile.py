@@ -283,13 +283,18 @@ def _resolve_crcs(data, layout: Layout, values: list[int], shndx: list[int]) -> 
     section (the symbol's value its offset there), before that the value itself
     (SHN_ABS); libkmod reads them the same way."""
     out = []
+    sections: dict[int, tuple[int, int] | None] = {}  # shndx -> (type, offset)
+    limit = min(layout.shnum, 0xFF00)
     for value, sh in zip(values, shndx, strict=True):
-        if sh == 0 or sh >= min(layout.shnum, 0xFF00):
+        if sh == 0 or sh >= limit:
             out.append(value)
             continue
-        hdr = _SHDR.unpack_from(data, layout.shoff + sh * _SHDR.size)
-        at = hdr[4] + value
-        if hdr[1] == SHT_NOBITS or at + 4 > layout.size:
+        where = sections.get(sh)
+        if where is None:
+            hdr = _SHDR.unpack_from(data, layout.shoff + sh * _SHDR.size)
+            where = sections[sh] = (hdr[1], hdr[4])
+        at = where[1] + value
+        if where[0] == SHT_NOBITS or at + 4 > layout.size:
             out.append(0)
         else:
             out.append(int.from_bytes(data[at : at + 4], "little"))

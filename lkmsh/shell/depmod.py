@@ -52,7 +52,7 @@ DEPRECATED = tuple(
 @dataclass
 class DepmodView(View):
     text: str  # what -n prints ("" when files were written)
-    modules: list[dict[str, Any]] = field(default_factory=list)
+    result: DepmodResult | None = None
     written: list[str] = field(default_factory=list)
     directory: str = ""
 
@@ -60,7 +60,11 @@ class DepmodView(View):
         return self.text
 
     def to_json(self) -> Any:
-        return {"directory": self.directory, "written": self.written, "modules": self.modules}
+        modules = [
+            {"name": m.name, "path": m.shown_path, "depends": [d.shown_path for d in m.deps]}
+            for m in (self.result.modules if self.result is not None else [])
+        ]
+        return {"directory": self.directory, "written": self.written, "modules": modules}
 
 
 @command(
@@ -194,15 +198,7 @@ def depmod(
                 ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
                 ctx.failed = True
     _report(ctx, result, dir_mode)
-    modules = [
-        {
-            "name": m.name,
-            "path": m.shown_path,
-            "depends": [d.shown_path for d in m.deps],
-        }
-        for m in result.modules
-    ]
-    return DepmodView(text, modules, written, dirname)
+    return DepmodView(text, result, written, dirname)
 
 
 def _report(ctx: Context, result: DepmodResult, dir_mode: bool) -> None:

@@ -63,21 +63,27 @@ def test_parse_accepts_kmod_syntax():
     assert (p["null"], p["field"], p["modules"]) == (True, "parm", ("a.ko", "b"))
 
 
-def test_missing_arguments_use_kmods_words():
-    with pytest.raises(UsageProblem, match=r"^missing filename\.$"):
-        parse(registry.get("insmod"), [])
-    with pytest.raises(UsageProblem, match=r"^missing module name\.$"):
-        parse(registry.get("rmmod"), [])
-    with pytest.raises(UsageProblem, match=r"^missing module or filename\.$"):
-        parse(registry.get("modinfo"), [])
+def test_missing_arguments_use_kmods_words(tmp_path):
+    with pytest.raises(UsageProblem, match=r"^missing source file\.$"):
+        parse(registry.get("build"), [])
     with pytest.raises(UsageProblem, match="--bogus"):
         parse(registry.get("lsmod"), ["--bogus"])
+    # kmod's tools take -V without a file: they word a missing one themselves
+    for line, words in (
+        ("insmod", "insmod: ERROR: missing filename.\n"),
+        ("rmmod", "rmmod: ERROR: missing module name.\n"),
+        ("modinfo", "modinfo: ERROR: missing module or filename.\n"),
+        ("modprobe", "modprobe: ERROR: missing parameters. See -h.\n"),
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        assert Runner(Session(tmp_path / "s"), out=out, err=err).run_argv([line]) == 1
+        assert err.getvalue() == words
 
 
 def test_help_option_prints_usage_and_stops(capsys):
     with pytest.raises(HelpShown):
         parse(registry.get("rmmod"), ["--help"])
-    assert "rmmod [OPTIONS] NAMES..." in capsys.readouterr().out
+    assert "rmmod [OPTIONS] [NAMES...]" in capsys.readouterr().out  # none with -V
 
 
 @pytest.fixture

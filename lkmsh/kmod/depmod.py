@@ -37,6 +37,7 @@ from lkmsh.kmod.depmodcfg import DEFAULT_CONFIG_PATHS, DepmodConfig, config_file
 from lkmsh.kmod.hashtable import KmodHash
 from lkmsh.kmod.index import Index
 from lkmsh.kmod.modfile import ModuleFacts, read_facts
+from lkmsh.kmod.modprobecfg import underscores_checked
 
 #: The files depmod writes, in kmod 30's order (text files also go to -n's stdout).
 OUTPUT_FILES = (
@@ -836,25 +837,7 @@ TEXT_WRITERS: dict[str, Callable[[DepmodResult], str]] = {
 
 def alias_normalize(alias: str) -> str | None:
     """'-' becomes '_' outside [...] ranges; None for an unmatched bracket (libkmod)."""
-    out = []
-    i = 0
-    n = len(alias)
-    while i < n:
-        c = alias[i]
-        if c == "-":
-            out.append("_")
-        elif c == "]":
-            return None
-        elif c == "[":
-            end = alias.find("]", i)
-            if end < 0:
-                return None
-            out.append(alias[i : end + 1])
-            i = end
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+    return underscores_checked(alias)
 
 
 def output_deps_bin(r: DepmodResult) -> bytes:

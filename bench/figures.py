@@ -85,6 +85,7 @@ class Bench:
             self.kernel_calls,
             self.kernel_library,
             self.kunit_suite,
+            self.tasks,
             self.symbol_lookups,
             self.state_file,
             self.depmod_modinfo,
@@ -528,6 +529,54 @@ class Bench:
                 note=f"{sa.median / n * 1e6:.0f} us per case in lkmsh; the native loop has no"
                 " per-case kthread as Linux's KUnit has",
             )
+        ]
+
+    # -- tasks and timers ------------------------------------------------------------
+    def tasks(self) -> list[Figure]:
+        """A context switch (two kthreads through completions) and a timer expiry."""
+        from lkmsh.kernel.kernel import Kernel
+        from lkmsh.kernel.sched import COMMAND_TICK_NS
+
+        rounds = max(10, self.p.cycles * 5)
+        expiries = 10_000 if self.p.name != "smoke" else 200
+        pingpong = self.work.build("pingpong.c", "pingpong")
+        ticktimer = self.work.build("ticktimer.c", "ticktimer")
+
+        def per_switch() -> float:
+            k = Kernel()
+            before = k.sched.switches
+            t = time.perf_counter()
+            k.module_load(pingpong, f"rounds={rounds}")
+            elapsed = time.perf_counter() - t
+            return elapsed / max(1, k.sched.switches - before)
+
+        def all_expiries() -> float:
+            k = Kernel()
+            t = time.perf_counter()
+            k.module_load(ticktimer, f"expiries={expiries}")
+            k.sleep(expiries * COMMAND_TICK_NS)
+            elapsed = time.perf_counter() - t
+            assert k.timers.expiries == expiries, k.timers.expiries
+            return elapsed
+
+        switch = Stats(tuple(per_switch() for _ in range(self.p.heavy)))
+        total = Stats(tuple(all_expiries() for _ in range(self.p.heavy)))
+        each = Stats(tuple(x / expiries for x in total.samples))
+        return [
+            Figure(
+                "context_switch",
+                "a context switch between two kthreads (completion ping-pong)",
+                Unit.SECONDS,
+                switch,
+                note=f"{rounds} round trips per sample: park, pick, resume on unicorn",
+            ),
+            Figure("timer_expiry", "one timer expiry (re-armed every jiffy)", Unit.SECONDS, each),
+            Figure(
+                "timer_expiries",
+                f"{expiries} timer expiries in virtual time",
+                Unit.SECONDS,
+                total,
+            ),
         ]
 
     # -- symbols -------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The kernel's monotonic clock, in nanoseconds since boot, and jiffies.
 
-Time is the persisted base, plus the real time this process has run, plus
-*virtual* time: ``msleep``/``udelay`` advance the clock instead of blocking
-the host, so a module that sleeps a second costs nothing and still sees
-jiffies move by HZ. Uptime therefore grows across one-shot commands by the
-time they ran and the time modules slept, not by wall time between them.
+Time is virtual: the clock moves only when the scheduler lets it (sched.py):
+when every task sleeps, by one tick per command, or by ``sleep`` in the
+shell. A module that sleeps a second costs the host nothing and still sees
+jiffies move by HZ, and the same commands give the same timestamps on every
+run. Host time never counts (``ktime_get_real*`` still reads the wall clock).
 """
 
 from __future__ import annotations
@@ -25,45 +25,30 @@ MASK64 = (1 << 64) - 1
 
 
 class Clock(Component):
-    """``source`` is the host's monotonic clock (injectable so tests are exact)."""
+    """``wall`` is the host's real-time clock (injectable so tests are exact)."""
 
     name = "clock"
 
-    def __init__(
-        self,
-        base_ns: int = 0,
-        source: Callable[[], int] = time.monotonic_ns,
-        wall: Callable[[], int] = time.time_ns,
-    ):
-        self._source = source
+    def __init__(self, base_ns: int = 0, wall: Callable[[], int] = time.time_ns):
         self._wall = wall
-        self._base = base_ns
-        self._start = source()
-        self._virtual = 0
-        self._held: int | None = None
-
-    def hold(self) -> None:
-        """Stop counting host time (the REPL waits for its user), until ``resume``."""
-        self._held = self.ns()
-
-    def resume(self) -> None:
-        """Count host time again from where ``hold`` stopped: the wait is not uptime."""
-        if self._held is not None:
-            self._base, self._start, self._virtual = self._held, self._source(), 0
-            self._held = None
+        self._ns = base_ns
 
     def ns(self) -> int:
         """Nanoseconds since boot (ktime_get_ns)."""
-        if self._held is not None:
-            return self._held
-        return self._base + (self._source() - self._start) + self._virtual
+        return self._ns
+
+    def hold(self) -> None:
+        """The REPL waits for its user: virtual time does not count waits, nothing to do."""
+
+    def resume(self) -> None:
+        """See ``hold``."""
 
     __call__ = ns
 
     def advance(self, ns: int) -> None:
-        """Virtual sleep: the clock jumps ``ns`` forward without spending host time."""
+        """Let ``ns`` of virtual time pass (never backwards)."""
         if ns > 0:
-            self._virtual += ns
+            self._ns += ns
 
     def real_ns(self) -> int:
         """Wall-clock time (ktime_get_real_ns): the host's."""
@@ -80,16 +65,11 @@ class Clock(Component):
         return {"ns": self.ns()}
 
     def load_data(self, data: dict[str, Any] | None) -> None:
-        self._base = int((data or {}).get("ns", 0))
-        self._start = self._source()
-        self._virtual = 0
-        self._held = None
+        self._ns = int((data or {}).get("ns", 0))
 
     @classmethod
-    def from_data(
-        cls, data: dict[str, Any], source: Callable[[], int] = time.monotonic_ns
-    ) -> Clock:
-        clock = cls(0, source)
+    def from_data(cls, data: dict[str, Any]) -> Clock:
+        clock = cls()
         clock.load_data(data)
         return clock
 

@@ -30,11 +30,14 @@ if TYPE_CHECKING:
     from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
     from lkmsh.kernel.random import Random
+    from lkmsh.kernel.rcu import Rcu
     from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.sysfs import Sysfs
+    from lkmsh.kernel.timers import Timers
     from lkmsh.kernel.uaccess import UserMemory
     from lkmsh.kernel.vfs import Vfs
+    from lkmsh.kernel.workqueue import Workqueues
 
 
 class KernelApi(Protocol):
@@ -53,6 +56,9 @@ class KernelApi(Protocol):
     platform: PlatformBus
     input: InputCore
     mmio: MmioBus
+    timers: Timers
+    workqueues: Workqueues
+    rcu: Rcu
     kunit: KUnit
     random: Random
     crypto: Crypto

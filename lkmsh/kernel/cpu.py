@@ -6,6 +6,11 @@ resolved by a TLB-fill hook from ``AddressSpace.translate``, which is also
 where page faults and permission violations are recorded. Kernel API calls
 are a code hook limited to the trap range (the ``ret`` in each slot).
 
+Tasks (task.py) run on their own stacks with ``run_task``: a trap handler
+that raises ``Park`` stops the engine and ``run_task`` returns the registers
+as they will be when the kernel call returns, so the scheduler can resume the
+task later (even in another process) with ``run_task(regs=...)``.
+
 Nesting (a trap handler calling ``Cpu.call`` again, e.g. request_module
 running another module's init) uses one unicorn engine per nesting depth:
 unicorn can re-enter ``emu_start`` on one engine, but the inner call then
@@ -36,6 +41,7 @@ from lkmsh.kernel import layout
 from lkmsh.kernel.callctx import CallContext
 from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
+from lkmsh.kernel.task import Park
 
 MASK64 = (1 << 64) - 1
 _U64 = struct.Struct("<Q")
@@ -346,6 +352,17 @@ class _Engine:
                     _RAW.uc_reg_write(ret.uch, ret.reg_id, ret.ref)
                 else:
                     ret.write(result & MASK64)
+        except Park as park:
+            # the task stops here; saved as if the kernel call had returned
+            _args, _stack_arg, caller, sp, _fp = self._fetch_args()
+            saved = self.all_regs.read()
+            saved[cpu._ip_slot] = caller
+            if cpu._link_reg is None:
+                saved[cpu._sp_slot] = sp + 8  # the ret pops the return address
+            park.regs = saved
+            if self.pending is None:
+                self.pending = park
+            self.uc.emu_stop()
         except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
             if self.pending is None:
                 self.pending = exc
@@ -439,6 +456,8 @@ class Cpu:
         names = list(self._reg_ids)
         self._arg_slots = [names.index(r) for r in arch.arg_regs]
         self._sp_slot = names.index(arch.sp)
+        self._ip_slot = names.index(arch.ip)
+        self._ret_slot = names.index(arch.return_reg)
         self._initial_regs = [0] * len(names)
         self._initial_regs[names.index(arch.flags_reg)] = arch.initial_flags
         self._link_slot = names.index(arch.link_reg) if arch.link_reg is not None else None
@@ -582,6 +601,45 @@ class Cpu:
         Raises CpuFault when the code faults, hits BUG(), exhausts ``budget``
         instructions or ``timeout_s`` seconds (SOFT_LOCKUP), or is cancelled.
         """
+        result = self._enter(func_addr, args, budget, timeout_s, None, None)
+        if isinstance(result, Park):
+            raise KernelError("a task parked outside the scheduler")
+        return result
+
+    def run_task(
+        self,
+        stack: Region,
+        *,
+        entry: int = 0,
+        args: Sequence[int] = (),
+        regs: Sequence[int] | None = None,
+        budget: int | None = None,
+        timeout_s: float | None = None,
+    ) -> int | Park:
+        """Start ``entry(args)`` on @stack, or resume saved @regs; its result, or its Park.
+
+        A Park holds the registers to resume with (``regs``); their return
+        register is the kernel call's result, which the waker may change
+        (``set_result``).
+        """
+        return self._enter(entry, args, budget, timeout_s, stack, regs)
+
+    def set_result(self, regs: list[int], value: int) -> None:
+        """Put @value in the return register of saved task registers."""
+        regs[self._ret_slot] = value & MASK64
+
+    def saved_pc(self, regs: Sequence[int]) -> int:
+        return regs[self._ip_slot]
+
+    def _enter(
+        self,
+        func_addr: int,
+        args: Sequence[int],
+        budget: int | None,
+        timeout_s: float | None,
+        task_stack: Region | None,
+        regs: Sequence[int] | None,
+    ) -> int | Park:
         if self._closed:
             raise KernelError("CPU is closed")
         depth = self._depth
@@ -592,13 +650,13 @@ class Cpu:
         while len(self._engines) <= depth:
             self._engines.append(_Engine(self))
         eng = self._engines[depth]
-        stack = self._stack_for(depth)
+        stack = task_stack if task_stack is not None else self._stack_for(depth)
         if budget is None:
             budget = self.default_budget
         self._depth = depth + 1
         started = time.perf_counter()
         try:
-            return self._run(eng, stack, func_addr, args, budget, timeout_s)
+            return self._run(eng, stack, func_addr, args, budget, timeout_s, regs)
         finally:
             self._depth = depth
             self.last_call_seconds = time.perf_counter() - started
@@ -613,32 +671,18 @@ class Cpu:
         args: Sequence[int],
         budget: int | None,
         timeout_s: float | None,
-    ) -> int:
+        regs: Sequence[int] | None = None,
+    ) -> int | Park:
         uc = eng.uc
         mem = self.mem
         if eng.code_generation != mem.code_generation:
             uc.ctl_flush_tb()  # module code was (re)written since this engine last ran
             eng.code_generation = mem.code_generation
-        nregs = len(self._arg_reg_ids)
-        extra = [a & MASK64 for a in args[nregs:]]
-        # SysV: at entry (rsp + 8) is 16-byte aligned; [rsp] is the return address.
-        # AAPCS64: sp is 16-byte aligned, stack arguments start at [sp], and the
-        # return address is in the link register.
-        args_at = (stack.end - 8 * len(extra) - 64) & ~(self.arch.stack_align - 1)
-        if self._link_slot is None:
-            sp = args_at - 8
-            frame = [self.return_slot, *extra]
+        if regs is not None:
+            values = list(regs)
+            func_addr = values[self._ip_slot]
         else:
-            sp = args_at
-            frame = extra
-        off = sp - stack.vaddr
-        stack.data[off : off + 8 * len(frame)] = b"".join(v.to_bytes(8, "little") for v in frame)
-        values = self._initial_regs.copy()
-        for index, a in zip(self._arg_slots, args, strict=False):
-            values[index] = a & MASK64
-        values[self._sp_slot] = sp
-        if self._link_slot is not None:
-            values[self._link_slot] = self.return_slot
+            values = self._entry_regs(stack, args)
         eng.all_regs.write(values)
         eng.fault = None
         eng.vector = None
@@ -672,6 +716,8 @@ class Cpu:
             finally:
                 _WATCHDOG.disarm(eng)
             pending, eng.pending = eng.pending, None
+            if isinstance(pending, Park):
+                return pending
             if pending is not None:
                 raise self._pending_fault(eng, pending) from None
             if error is not None:
@@ -719,6 +765,29 @@ class Cpu:
         if isinstance(pending, _Stopped):
             return self._fault(eng, FaultKind.CANCELLED, detail="cancelled")
         return pending
+
+    def _entry_regs(self, stack: Region, args: Sequence[int]) -> list[int]:
+        """Registers (and the stack frame written) for a call of a function with @args."""
+        extra = [a & MASK64 for a in args[self._nargs :]]
+        # SysV: at entry (rsp + 8) is 16-byte aligned; [rsp] is the return address.
+        # AAPCS64: sp is 16-byte aligned, stack arguments start at [sp], and the
+        # return address is in the link register.
+        args_at = (stack.end - 8 * len(extra) - 64) & ~(self.arch.stack_align - 1)
+        if self._link_slot is None:
+            sp = args_at - 8
+            frame = [self.return_slot, *extra]
+        else:
+            sp = args_at
+            frame = extra
+        off = sp - stack.vaddr
+        stack.data[off : off + 8 * len(frame)] = b"".join(v.to_bytes(8, "little") for v in frame)
+        values = self._initial_regs.copy()
+        for index, a in zip(self._arg_slots, args, strict=False):
+            values[index] = a & MASK64
+        values[self._sp_slot] = sp
+        if self._link_slot is not None:
+            values[self._link_slot] = self.return_slot
+        return values
 
     # -- fault reports ---------------------------------------------------------
 

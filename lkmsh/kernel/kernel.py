@@ -55,6 +55,7 @@ from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
 from lkmsh.kernel.release import VERMAGIC
+from lkmsh.kernel.sched import Scheduler
 from lkmsh.kernel.slabcache import SlabCaches
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.stacktrace import KernelPath
@@ -122,6 +123,18 @@ def read_module_file(path: str | Path) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class TaskInfo:
+    """One task as ps shows it."""
+
+    pid: int
+    comm: str
+    state: str  # R, S, D, I, Z
+    wchan: str  # the kernel function it waits in
+    kind: str  # user, kthread, worker
+    module: str | None
+
+
 @dataclass
 class KernelConfig:
     arch: str = "x86_64"
@@ -176,6 +189,16 @@ CONFIG_LIMITS: dict[str, tuple[float, float]] = {
 }
 
 
+def _task_components() -> list:
+    """Components built on the scheduler (timers, work, locks), in registration order."""
+    from lkmsh.kernel.lockdep import Lockdep
+    from lkmsh.kernel.rcu import Rcu
+    from lkmsh.kernel.timers import Timers
+    from lkmsh.kernel.workqueue import Workqueues
+
+    return [Timers, Workqueues, Lockdep, Rcu]
+
+
 class Kernel:
     def __init__(self, config: KernelConfig | None = None, image: KernelImage | None = None):
         from lkmsh.arch import get_arch
@@ -209,6 +232,10 @@ class Kernel:
         self.crypto = self.add_component(Crypto())
         self.idmaps = self.add_component(IdMaps())
         self.kunit = self.add_component(KUnit(self))
+        #: tasks, the run queue and the event queue; timers, work and locks build on it
+        self.sched = self.add_component(Scheduler(self))
+        parts = [self.add_component(part(self)) for part in _task_components()]
+        self.timers, self.workqueues, self.lockdep, self.rcu = parts
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
@@ -290,6 +317,22 @@ class Kernel:
                 self.mem.write(addr, d.refresh(self))
 
     @contextmanager
+    def _command(self, comm: str):
+        """Module calls of one command run as its task @comm; afterwards a tick passes.
+
+        Nested (request_module loading a module from an init) they stay in the
+        running task and no tick passes.
+        """
+        outer = self.sched.current is None
+        with self.sched.foreground(comm) as task:
+            yield
+            if outer:
+                for level, line in self.lockdep.user_return(task):
+                    self.log.emit(level, line)
+        if outer:
+            self.sched.settle()
+
+    @contextmanager
     def locked(self):
         """Hold the kernel lock across several calls (the shell's REPL uses it)."""
         with self._lock:
@@ -350,6 +393,28 @@ class Kernel:
         finally:
             self._current.pop()
 
+    @contextmanager
+    def running_for(self, module_name: str | None):
+        """Module code of @module_name runs (a task's): its allocations are its own."""
+        with self.running(self._modules.get(module_name) if module_name else None):
+            yield
+
+    def module_containing(self, addr: int) -> Module | None:
+        for m in self._modules.values():
+            if m.contains(addr):
+                return m
+        return None
+
+    def current_task_id(self) -> tuple[str, int]:
+        """(comm, pid) of the task running module code now, for reports."""
+        task = self.sched.current
+        if task is not None:
+            return task.comm, task.pid
+        module = self.current_module
+        return (
+            "rmmod" if module is not None and module.state is ModuleState.UNLOADING else "insmod"
+        ), 1
+
     @property
     def current_path(self) -> KernelPath | None:
         """The kernel path running the innermost module call (for call traces)."""
@@ -368,17 +433,36 @@ class Kernel:
             self._paths.pop()
 
     def _call(self, func_addr: int, args: Iterable[int]) -> int:
+        self._refresh_kernel_data()
+        return self._reported(
+            self.cpu.call,
+            func_addr,
+            list(args),
+            budget=self.config.insn_budget,
+            timeout_s=self.config.timeout_s,
+        )
+
+    def run_task_code(self, stack: int, **kw):
+        """Start or resume a task on its own stack (sched.py); its result or its Park."""
+        region = self.mem.region_at(stack)
+        if region is None:
+            raise KernelError(f"task stack {stack:#x} is not mapped")
+        self._refresh_kernel_data()
+        return self._reported(
+            self.cpu.run_task,
+            region,
+            budget=self.config.insn_budget,
+            timeout_s=self.config.timeout_s,
+            **kw,
+        )
+
+    def _reported(self, run, *args, **kw):
+        """Run module code through @run; a fault is written to dmesg and raised as ModuleFault."""
         from lkmsh.kernel.kapi.bug import KernelBug
         from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 
-        self._refresh_kernel_data()
         try:
-            return self.cpu.call(
-                func_addr,
-                list(args),
-                budget=self.config.insn_budget,
-                timeout_s=self.config.timeout_s,
-            )
+            return run(*args, **kw)
         except CpuFault as fault:
             taint = report_kind(fault)
             self._taints.add(taint)
@@ -528,7 +612,7 @@ class Kernel:
         from lkmsh.elf import ElfFile
 
         path, data = self._read_image(source, path_hint)
-        with self._lock:
+        with self._lock, self._command("insmod"):
             ef = ElfFile(data)
             return self._load(ef, path, params, force, run_init)
 
@@ -629,7 +713,7 @@ class Kernel:
 
     def module_init_func(self, name: str) -> int:
         """Run the init of a module that module_load(run_init=False) left LOADED."""
-        with self._lock:
+        with self._lock, self._command("insmod"):
             module = self._need(name)
             if module.state is not ModuleState.LOADED:
                 raise InvalidArgument(f"module {module.name} is {module.state.value}, not loaded")
@@ -678,7 +762,7 @@ class Kernel:
         return v - (1 << 32) if v & 0x80000000 else v
 
     def module_unload(self, name: str, force: bool = False) -> None:
-        with self._lock:
+        with self._lock, self._command("rmmod"):
             module = self.module_find(name)
             if module is None:
                 raise NotFound(f"Module {name} is not currently loaded")
@@ -781,6 +865,35 @@ class Kernel:
         except KernelError as exc:
             return -exc.errno
 
+    # ------------------------------------------------------------ tasks and time
+    def sleep(self, ns: int) -> None:
+        """Let @ns of virtual time pass: timers fire, sleeping threads wake and run."""
+        if ns < 0:
+            raise InvalidArgument("cannot sleep a negative time")
+        with self._lock:
+            self.sched.run_for(ns)
+
+    def tasks(self) -> list[TaskInfo]:
+        """Every task (ps): kthreads and kworkers, by pid."""
+        with self._lock:
+            return [self._task_info(t) for t in self.sched.all_tasks()]
+
+    def _task_info(self, t) -> TaskInfo:
+        return TaskInfo(t.pid, t.comm, t.state_letter, t.wchan, t.kind.value, t.module)
+
+    def set_sched_seed(self, seed: int | None) -> None:
+        """--sched-seed: which runnable task runs next is drawn from @seed (None: in order)."""
+        with self._lock:
+            self.sched.set_seed(seed)
+
+    def task_stack(self, pid: int) -> str:
+        """/proc/PID/stack: where a task waits, one symbolised frame a line."""
+        with self._lock:
+            task = self.sched.tasks.get(pid)
+            if task is None:
+                raise NotFound(f"/proc/{pid}/stack: No such file or directory")
+            return "".join(f"[<0>]{line}\n" for line in self.sched.stack_lines(task))
+
     # ------------------------------------------------------------ dmesg and /proc
     def dmesg(self, levels: Iterable[int] | None = None):
         with self._lock:
@@ -811,32 +924,32 @@ class Kernel:
     # ------------------------------------------------------------ files
     def open(self, path: str, flags: int = os.O_RDONLY) -> File:
         """Open a file of the tree (/proc, /sys, /dev, ...); close it with ``close``."""
-        with self._lock:
+        with self._lock, self._command("cat"):
             return self.vfs.open(self, path, flags)
 
     def read(self, file: File, count: int = READ_CHUNK) -> bytes:
         """One read(2) of at most ``count`` bytes at the file's position; b"" at EOF."""
-        with self._lock:
+        with self._lock, self._command("cat"):
             if not file.readable:
                 raise FileError(f"{file.path}: {os.strerror(E.EBADF)}", E.EBADF)
             return self._ops(file).read(self, file, max(0, min(count, READ_ALL_LIMIT)))
 
     def write(self, file: File, data: bytes) -> int:
         """One write(2); returns how many bytes the file took."""
-        with self._lock:
+        with self._lock, self._command("sh"):
             if not file.writable:
                 raise FileError(f"{file.path}: {os.strerror(E.EBADF)}", E.EBADF)
             return self._ops(file).write(self, file, data)
 
     def ioctl(self, file: File, cmd: int, arg: int = 0) -> int:
         """ioctl(2) with an integer argument; a negative result raises FileError."""
-        with self._lock:
+        with self._lock, self._command("ioctl"):
             return self._ops(file).ioctl(self, file, cmd, arg & (1 << 64) - 1)
 
     def ioctl_buffer(self, file: File, cmd: int, data: bytes, size: int = 0) -> tuple[int, bytes]:
         """ioctl(2) whose argument points to a user buffer of max(size, len(data)) bytes
         holding ``data``; returns the result and the buffer after the call."""
-        with self._lock:
+        with self._lock, self._command("ioctl"):
             ops = self._ops(file)
             size = max(size, len(data), 1)
             with self.user.buffer(size, data) as ubuf:
@@ -845,7 +958,7 @@ class Kernel:
 
     def poll(self, file: File) -> int:
         """What ->poll says is ready now (EPOLLIN, EPOLLOUT, ... bits)."""
-        with self._lock:
+        with self._lock, self._command("poll"):
             return self._ops(file).poll(self, file)
 
     def mknod(self, path: str, major: int, minor: int, mode: int = 0o600) -> None:
@@ -868,11 +981,11 @@ class Kernel:
                 raise FileError(f"{path}: {os.strerror(code)}", code)
 
     def lseek(self, file: File, offset: int, whence: int = os.SEEK_SET) -> int:
-        with self._lock:
+        with self._lock, self._command("cat"):
             return self._ops(file).llseek(self, file, offset, whence)
 
     def close(self, file: File) -> None:
-        with self._lock:
+        with self._lock, self._command("cat"):
             ops = file.inode.ops
             if ops is not None:
                 ops.release(self, file)
@@ -885,7 +998,7 @@ class Kernel:
 
     def read_file(self, path: str, limit: int = READ_ALL_LIMIT) -> bytes:
         """Open, read until EOF (or ``limit`` bytes) in page-sized reads, close: as cat."""
-        with self._lock:
+        with self._lock, self._command("cat"):
             f = self.open(path)
             try:
                 chunks: list[bytes] = []
@@ -903,7 +1016,7 @@ class Kernel:
     def write_file(self, path: str, data: bytes, append: bool = False) -> int:
         """Open for writing, one write of ``data``, close: as ``echo data > path``."""
         flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
-        with self._lock:
+        with self._lock, self._command("sh"):
             f = self.open(path, flags)
             try:
                 return self.write(f, data)
@@ -1001,7 +1114,7 @@ class Kernel:
 
     def gpio_drive(self, pin: int, value: int) -> None:
         """The outside world puts ``value`` on an input line (its IRQ may fire)."""
-        with self._lock:
+        with self._lock, self._command("gpio"):
             self.gpio.drive(pin, value)
 
     def gpio_attach(self, pin: int, kind: str | None, **props: float) -> None:
@@ -1065,7 +1178,7 @@ class Kernel:
 
     def irq_raise(self, irq: int) -> int:
         """Deliver interrupt ``irq``; how many handlers handled it."""
-        with self._lock:
+        with self._lock, self._command(f"irq/{irq}"):
             return self.irqs.raise_irq(irq)
 
     @property

@@ -45,6 +45,12 @@ def _writer(arch: Arch):
     return CpuFault.describe, x86_oops_lines
 
 
+def _task_tag(kernel: Kernel) -> str:
+    """The running task as the soft-lockup line names it: comm:pid."""
+    comm, pid = kernel.current_task_id()
+    return f"{comm}:{pid}"
+
+
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     k = fault.kind
     lines: list[tuple[int, str]] = []
@@ -94,7 +100,7 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     elif k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
         secs = max(int(round(fault.elapsed_s)), 0)
         lines.append(
-            (0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{kernel.current_comm}:1]")
+            (0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{_task_tag(kernel)}]")
         )
     else:
         lines.append((DEFAULT, "general protection fault: 0000 [#1] PREEMPT SMP NOPTI"))
@@ -138,7 +144,8 @@ def x86_oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append(
         (
             DEFAULT,
-            f"CPU: 0 PID: 1 Comm: {kernel.current_comm} {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
+            f"CPU: 0 PID: {kernel.current_task_id()[1]} Comm: {kernel.current_task_id()[0]}"
+            f" {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
         )
     )
     lines.append((DEFAULT, "Hardware name: lkmsh emulated machine"))

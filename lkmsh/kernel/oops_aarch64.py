@@ -105,15 +105,14 @@ def _die_reason(fault: CpuFault) -> str:
 
 
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+    from lkmsh.kernel.oops import _task_tag
+
     k = fault.kind
     lines: list[tuple[int, str]] = []
     if k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
         secs = max(int(round(fault.elapsed_s)), 0)
         return [
-            (
-                EMERG,
-                f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{kernel.current_comm}:1]",
-            )
+            (EMERG, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{_task_tag(kernel)}]")
         ]
     if k is FaultKind.STACK_GUARD:
         lines.append((EMERG, headline(fault)))
@@ -210,7 +209,8 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines.append(
         (
             DEFAULT,
-            f"CPU: 0 PID: 1 Comm: {kernel.current_comm} {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
+            f"CPU: 0 PID: {kernel.current_task_id()[1]} Comm: {kernel.current_task_id()[0]}"
+            f" {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
         )
     )
     lines.append((DEFAULT, "Hardware name: lkmsh emulated machine (arm64)"))

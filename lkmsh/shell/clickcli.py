@@ -86,6 +86,14 @@ def _script_command(path: str, extra: tuple[str, ...]) -> None:
     metavar="ARCH",
     help="Architecture of a fresh kernel: x86_64 (default) or aarch64; kept in the state file.",
 )
+@click.option(
+    "--sched-seed",
+    "sched_seed",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Choose among runnable tasks by this seed (same seed, same interleaving);"
+    " kept in the state file. Also $LKMSH_SCHED_SEED.",
+)
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output.")
 @click.option("-c", "command_string", metavar="STRING", help="Run these ';'-separated commands.")
 @click.option(
@@ -97,6 +105,7 @@ def cli(
     ctx: click.Context,
     state: str | None,
     arch: str | None,
+    sched_seed: int | None,
     json_output: bool,
     command_string: str | None,
     keep_going: bool,
@@ -117,6 +126,8 @@ def cli(
         except ElfError:
             known = ", ".join(supported_arches())
             raise click.UsageError(f"unknown architecture '{arch}' (one of: {known})") from None
+    if sched_seed is not None:
+        os.environ["LKMSH_SCHED_SEED"] = str(sched_seed)  # make_kernel applies it
     session = Session(state, arch=arch)
     ctx.call_on_close(session.close)
     runner = Runner(session, json=json_output)

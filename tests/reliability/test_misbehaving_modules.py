@@ -160,7 +160,7 @@ def test_with_no_instruction_budget_the_wall_clock_watchdog_stops_every_loop(bui
     with pytest.raises(ModuleFault, match="soft lockup"):
         kernel.read_proc("/proc/rl_spin")
     assert lines_since(kernel, seq)[:2] == [
-        "watchdog: BUG: soft lockup - CPU#0 stuck for 0s! [insmod:1]",
+        "watchdog: BUG: soft lockup - CPU#0 stuck for 0s! [cat:1]",  # the reading task
         "Modules linked in: rl_proc_loops(O)",
     ]
     kernel.module_unload("rl_proc_loops")

@@ -41,6 +41,18 @@ static __always_inline void pfx##_and(ctype i, atype *v)		\
 { __atomic_fetch_and(&v->counter, i, __ATOMIC_RELAXED); }		\
 static __always_inline void pfx##_or(ctype i, atype *v)		\
 { __atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED); }		\
+static __always_inline ctype pfx##_fetch_xor(ctype i, atype *v)		\
+{ return __atomic_fetch_xor(&v->counter, i, __ATOMIC_SEQ_CST); }	\
+static __always_inline ctype pfx##_fetch_andnot(ctype i, atype *v)	\
+{ return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST); }	\
+static __always_inline void pfx##_andnot(ctype i, atype *v)		\
+{ __atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED); }		\
+static __always_inline ctype pfx##_fetch_inc(atype *v)			\
+{ return pfx##_fetch_add(1, v); }					\
+static __always_inline ctype pfx##_fetch_dec(atype *v)			\
+{ return pfx##_fetch_sub(1, v); }					\
+static __always_inline bool pfx##_add_negative(ctype i, atype *v)	\
+{ return pfx##_add_return(i, v) < 0; }					\
 static __always_inline void pfx##_xor(ctype i, atype *v)		\
 { __atomic_fetch_xor(&v->counter, i, __ATOMIC_RELAXED); }		\
 static __always_inline ctype pfx##_inc_return(atype *v)		\
@@ -76,12 +88,54 @@ static __always_inline bool pfx##_add_unless(atype *v, ctype a, ctype u) \
 	return true;							\
 }									\
 static __always_inline bool pfx##_inc_not_zero(atype *v)		\
-{ return pfx##_add_unless(v, 1, 0); }
+{ return pfx##_add_unless(v, 1, 0); }					\
+static __always_inline ctype pfx##_fetch_add_unless(atype *v, ctype a, ctype u) \
+{									\
+	ctype c = pfx##_read(v);					\
+	do {								\
+		if (c == u)						\
+			break;						\
+	} while (!pfx##_try_cmpxchg(v, &c, c + a));			\
+	return c;							\
+}									\
+static __always_inline ctype pfx##_dec_if_positive(atype *v)		\
+{									\
+	ctype c = pfx##_read(v);					\
+	do {								\
+		if (c <= 0)						\
+			return c - 1;					\
+	} while (!pfx##_try_cmpxchg(v, &c, c - 1));			\
+	return c - 1;							\
+}
 
 __LKMSH_ATOMIC_OPS(atomic, atomic_t, int)
 __LKMSH_ATOMIC_OPS(atomic64, atomic64_t, s64)
 __LKMSH_ATOMIC_OPS(atomic_long, atomic_long_t, s64)
 
 #undef __LKMSH_ATOMIC_OPS
+
+/* One CPU, fully ordered operations: the ordering variants are the plain ones. */
+#define atomic_read_acquire(v)			atomic_read(v)
+#define atomic_set_release(v, i)		atomic_set(v, i)
+#define atomic_inc_return_relaxed(v)		atomic_inc_return(v)
+#define atomic_dec_return_relaxed(v)		atomic_dec_return(v)
+#define atomic_add_return_relaxed(i, v)		atomic_add_return(i, v)
+#define atomic_cmpxchg_relaxed(v, o, n)		atomic_cmpxchg(v, o, n)
+#define atomic_cmpxchg_acquire(v, o, n)		atomic_cmpxchg(v, o, n)
+#define atomic_cmpxchg_release(v, o, n)		atomic_cmpxchg(v, o, n)
+#define atomic_xchg_relaxed(v, n)		atomic_xchg(v, n)
+#define atomic_fetch_add_relaxed(i, v)		atomic_fetch_add(i, v)
+
+#define mb()		__sync_synchronize()
+#define rmb()		__sync_synchronize()
+#define wmb()		__sync_synchronize()
+#define smp_mb()	__sync_synchronize()
+#define smp_rmb()	__sync_synchronize()
+#define smp_wmb()	__sync_synchronize()
+#define smp_mb__before_atomic()	__sync_synchronize()
+#define smp_mb__after_atomic()	__sync_synchronize()
+#define smp_store_mb(var, value)	do { WRITE_ONCE(var, value); smp_mb(); } while (0)
+#define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 
 #endif

@@ -10,8 +10,10 @@
 #include <linux/types.h>
 
 void msleep(unsigned int msecs);
+unsigned long msleep_interruptible(unsigned int msecs);
 void ssleep(unsigned int seconds);
 void usleep_range(unsigned long min, unsigned long max);
+void usleep_range_state(unsigned long min, unsigned long max, unsigned int state);
 void udelay(unsigned long usecs);
 void ndelay(unsigned long nsecs);
 void mdelay(unsigned long msecs);

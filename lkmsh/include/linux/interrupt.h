@@ -4,6 +4,10 @@
  * are lkmsh's virtual controllers: 1-31 (raised with the shell's `irq N`)
  * and one per GPIO pin (gpio_to_irq()). Handlers run in hard-IRQ context
  * (in_interrupt() is true); a thread function runs next, in process context.
+ *
+ * Tasklets: a scheduled tasklet runs once, in softirq context (it must not
+ * sleep), the next time the kernel schedules (at the latest at the end of
+ * the command).
  */
 #ifndef _LKMSH_LINUX_INTERRUPT_H
 #define _LKMSH_LINUX_INTERRUPT_H
@@ -13,6 +17,7 @@
 #include <linux/irqreturn.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
+#include <linux/atomic.h>
 
 #define IRQF_TRIGGER_NONE	0x00000000
 #define IRQF_TRIGGER_RISING	0x00000001
@@ -91,5 +96,76 @@ extern void enable_irq(unsigned int irq);
 extern void synchronize_irq(unsigned int irq);
 
 extern irqreturn_t no_action(int cpl, void *dev_id);
+
+struct tasklet_struct {
+	struct tasklet_struct *next;
+	unsigned long state;
+	atomic_t count;
+	bool use_callback;
+	union {
+		void (*func)(unsigned long data);
+		void (*callback)(struct tasklet_struct *t);
+	};
+	unsigned long data;
+};
+
+enum {
+	TASKLET_STATE_SCHED,
+	TASKLET_STATE_RUN,
+};
+
+#define DECLARE_TASKLET(name, _callback)		\
+struct tasklet_struct name = {				\
+	.count = ATOMIC_INIT(0),			\
+	.callback = _callback,				\
+	.use_callback = true,				\
+}
+
+#define DECLARE_TASKLET_DISABLED(name, _callback)	\
+struct tasklet_struct name = {				\
+	.count = ATOMIC_INIT(1),			\
+	.callback = _callback,				\
+	.use_callback = true,				\
+}
+
+#define DECLARE_TASKLET_OLD(name, _func)		\
+struct tasklet_struct name = {				\
+	.count = ATOMIC_INIT(0),			\
+	.func = _func,					\
+}
+
+#define from_tasklet(var, callback_tasklet, tasklet_fieldname)	\
+	container_of(callback_tasklet, typeof(*var), tasklet_fieldname)
+
+void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
+void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *));
+void __tasklet_schedule(struct tasklet_struct *t);
+void __tasklet_hi_schedule(struct tasklet_struct *t);
+void tasklet_kill(struct tasklet_struct *t);
+
+static inline void tasklet_schedule(struct tasklet_struct *t)
+{
+	if (!(__atomic_fetch_or(&t->state, 1UL << TASKLET_STATE_SCHED, __ATOMIC_SEQ_CST) &
+	      (1UL << TASKLET_STATE_SCHED)))
+		__tasklet_schedule(t);
+}
+
+static inline void tasklet_hi_schedule(struct tasklet_struct *t)
+{
+	tasklet_schedule(t);
+}
+
+static inline void tasklet_disable_nosync(struct tasklet_struct *t)
+{
+	atomic_inc(&t->count);
+}
+static inline void tasklet_disable(struct tasklet_struct *t)
+{
+	tasklet_disable_nosync(t);
+}
+static inline void tasklet_enable(struct tasklet_struct *t)
+{
+	atomic_dec(&t->count);
+}
 
 #endif /* _LKMSH_LINUX_INTERRUPT_H */

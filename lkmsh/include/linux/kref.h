@@ -1,47 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * lkmsh: reference counts embedded in objects, as Linux's <linux/kref.h>.
- * struct kref is one refcount_t (4 bytes), as Linux; the helpers are inline.
- */
+/* lkmsh: kref, as Linux's <linux/kref.h>: a refcount_t with a release function. */
 #ifndef _LKMSH_LINUX_KREF_H
 #define _LKMSH_LINUX_KREF_H
 
-#include <linux/atomic.h>
-#include <linux/types.h>
-
-typedef struct refcount_struct {
-	atomic_t refs;
-} refcount_t;
+#include <linux/refcount.h>
 
 struct kref {
 	refcount_t refcount;
 };
 
-#define KREF_INIT(n)	{ .refcount = { .refs = ATOMIC_INIT(n) }, }
+#define KREF_INIT(n)	{ .refcount = REFCOUNT_INIT(n), }
 
-static inline void kref_init(struct kref *kref)
-{
-	atomic_set(&kref->refcount.refs, 1);
-}
+static inline void kref_init(struct kref *kref) { refcount_set(&kref->refcount, 1); }
+static inline unsigned int kref_read(const struct kref *kref) { return refcount_read(&kref->refcount); }
+static inline void kref_get(struct kref *kref) { refcount_inc(&kref->refcount); }
 
-static inline unsigned int kref_read(const struct kref *kref)
-{
-	return atomic_read(&kref->refcount.refs);
-}
-
-static inline void kref_get(struct kref *kref)
-{
-	atomic_inc(&kref->refcount.refs);
-}
-
-/* Drop a reference; the last one calls @release and returns 1. */
 static inline int kref_put(struct kref *kref, void (*release)(struct kref *kref))
 {
-	if (atomic_sub_return(1, &kref->refcount.refs) == 0) {
+	if (refcount_dec_and_test(&kref->refcount)) {
 		release(kref);
 		return 1;
 	}
 	return 0;
+}
+
+static inline int kref_get_unless_zero(struct kref *kref)
+{
+	return refcount_inc_not_zero(&kref->refcount);
 }
 
 #endif

@@ -38,9 +38,10 @@ bool mutex_is_locked(struct mutex *lock);
 
 #define mutex_init(mutex)	__mutex_init((mutex), #mutex, NULL)
 
-/* lkmsh has no signals: waiting is never interrupted. */
-#define mutex_lock_interruptible(lock)	({ mutex_lock(lock); 0; })
-#define mutex_lock_killable(lock)	({ mutex_lock(lock); 0; })
+/* A mutex held by another task blocks until it is handed over (0), or a signal (-EINTR). */
+int mutex_lock_interruptible(struct mutex *lock);
+int mutex_lock_killable(struct mutex *lock);
 #define mutex_lock_nested(lock, subclass)	mutex_lock(lock)
+#define mutex_lock_interruptible_nested(lock, subclass) mutex_lock_interruptible(lock)
 
 #endif

@@ -20,6 +20,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     io,
     irq,
     kfifo,
+    kthread,
     kunit,
     libstring,
     modref,
@@ -28,7 +29,9 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     printk,
     proc,
     random,
+    rcu,
     scanf,
+    semaphore,
     seq,
     slab,
     slabcache,
@@ -36,8 +39,11 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     sync,
     sysfs,
     time,
+    timer,
     uaccess,
     uuid,
+    wait,
+    workqueue,
 )
 from lkmsh.kernel.kapi.registry import kapi_table, kdata_table, table_digest
 

@@ -25,7 +25,11 @@ def owner(ctx: CallContext) -> str:
 
 
 def task(ctx: CallContext) -> str:
-    """``comm/pid`` of the task, for reports: module loading is done by insmod."""
+    """``comm/pid`` of the running task, for reports (module loading is done by insmod)."""
+    who = getattr(ctx.kernel, "current_task_id", None)
+    if who is not None:
+        comm, pid = who()
+        return f"{comm}/{pid}"
     module = ctx.kernel.current_module
     state = getattr(getattr(module, "state", None), "value", "")
     return "rmmod/1" if state == "unloading" else "insmod/1"

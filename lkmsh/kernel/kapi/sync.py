@@ -8,10 +8,14 @@ Layouts (docs/abi.md, <linux/spinlock_types.h>, <linux/mutex.h>)::
 lkmsh stores in ``owner`` the address of the mutex_lock() call that took the
 mutex, so a recursive-locking report can say where it was taken.
 
-With one CPU and one task, taking a lock that is already held can never
-succeed: it is reported and ends the call (KernelBug), worded as Linux's lock
-debugging and lockdep word it. Releasing a free lock, or using a lock that
-was never initialised, is reported as a warning and execution goes on.
+A mutex held by another task blocks: the task waits on the mutex's address
+and ``mutex_unlock`` hands the mutex to the first waiter (owner and lockdep's
+held list set on its behalf: a parked waiter runs no code at its wake-up).
+Spinlocks never sleep: one CPU means a held spinlock can never be released
+while its taker spins, so taking one that is held is reported and ends the
+call (KernelBug), worded as Linux's lock debugging words it. Lock order,
+recursion and sleeping under a spinlock are lockdep's (kernel/lockdep.py).
+Releasing a free lock, or using a lock never initialised, warns and goes on.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.bug import KernelBug, call_trace, caller_symbol, report, warn
 from lkmsh.kernel.kapi.common import put, task, u32, u64
+from lkmsh.kernel.kapi.kthread import might_sleep, sched_of
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.task import TASK_INTERRUPTIBLE, TASK_KILLABLE, TASK_UNINTERRUPTIBLE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 SPINLOCK_MAGIC = 0xDEAD4EAD
 MUTEX_MAGIC = 0x4D555458
+MASK64 = (1 << 64) - 1
 IRQ_FLAGS = 0x246  # EFLAGS with IF set: what irqsave saves on a CPU with interrupts on
 
 _OFFSET = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
@@ -66,6 +73,7 @@ def _spin_acquire(ctx: CallContext, lock: int) -> None:
         lines.append("watchdog: BUG: soft lockup - CPU#0 stuck (spinlock already held)")
         raise KernelBug(lines[0], [*lines, *call_trace(ctx)])
     put(ctx, lock, 1, 4)
+    _lockdep_acquire(ctx, lock, "spin")
 
 
 def _spin_release(ctx: CallContext, lock: int) -> None:
@@ -74,6 +82,23 @@ def _spin_release(ctx: CallContext, lock: int) -> None:
         warn(ctx, _spin_dump(ctx, lock, "already unlocked"))
         return
     put(ctx, lock, 0, 4)
+    _lockdep_release(ctx, lock)
+
+
+def lockdep_of(ctx: CallContext):
+    return getattr(ctx.kernel, "lockdep", None)
+
+
+def _lockdep_acquire(ctx: CallContext, lock: int, kind: str) -> None:
+    ld = lockdep_of(ctx)
+    if ld is not None:
+        ld.acquire(ctx, lock, kind)
+
+
+def _lockdep_release(ctx: CallContext, lock: int) -> None:
+    ld = lockdep_of(ctx)
+    if ld is not None:
+        ld.release(lock)
 
 
 @kapi("spin_lock_init", "void spin_lock_init(spinlock_t *lock)")
@@ -100,6 +125,7 @@ def spin_trylock(ctx: CallContext) -> int:
     if u32(ctx, lock):
         return 0
     put(ctx, lock, 1, 4)
+    _lockdep_acquire(ctx, lock, "spin")
     return 1
 
 
@@ -134,11 +160,22 @@ def mutex_init(ctx: CallContext) -> None:
     ctx.mem.write(lock, (0).to_bytes(4, "little") + MUTEX_MAGIC.to_bytes(4, "little") + bytes(8))
 
 
-@kapi("mutex_lock", "void mutex_lock(struct mutex *lock)")
-def mutex_lock(ctx: CallContext) -> None:
-    lock = ctx.arg(0)
-    _check_mutex_magic(ctx, lock)
-    if u32(ctx, lock):
+def _mutex_owner(ctx: CallContext, lock: int) -> int | None:
+    """The pid holding @lock as lockdep knows it (None: no record, e.g. no scheduler)."""
+    ld = lockdep_of(ctx)
+    if ld is None:
+        return None
+    for pid, held in ld.held.items():
+        if any(h.lock == lock for h in held):
+            return pid
+    return None
+
+
+def _recursive(ctx: CallContext, lock: int) -> KernelBug:
+    ld = lockdep_of(ctx)
+    if ld is not None and ld.holding(ld._pid(), lock):
+        lines = ld.recursive_lines(ctx, lock, "mutex")
+    else:
         name = _lock_name(ctx, lock)
         held_at = u64(ctx, lock + 8)
         where = ctx.kernel.symbolize(held_at) if held_at else "(unknown)"
@@ -156,9 +193,62 @@ def mutex_lock(ctx: CallContext) -> None:
             " *** DEADLOCK ***",
             "",
         ]
-        raise KernelBug("WARNING: possible recursive locking detected", [*lines, *call_trace(ctx)])
+    return KernelBug("WARNING: possible recursive locking detected", [*lines, *call_trace(ctx)])
+
+
+def _mutex_take(ctx: CallContext, lock: int, state: int) -> int:
+    """mutex_lock*(): take it, or wait for the holder to hand it over; 0 or -EINTR."""
+    _check_mutex_magic(ctx, lock)
+    sched = sched_of(ctx)
+    current = sched.current if sched is not None else None
+    if u32(ctx, lock):
+        owner = _mutex_owner(ctx, lock)
+        if current is None or owner is None or owner == current.pid or sched.in_softirq:
+            raise _recursive(ctx, lock)
+        ld = lockdep_of(ctx)
+        if ld is not None:  # lockdep checks the order before waiting, as Linux's
+            ld.acquire(ctx, lock, "mutex")
+            ld.release(lock)
+        if not might_sleep(ctx):
+            raise _recursive(ctx, lock)
+        if state & TASK_INTERRUPTIBLE and ctx.mem.read_u64(current.struct_addr) >> 2 & 1:
+            return -4 & MASK64  # -EINTR: a signal is pending
+        return sched.block("__mutex_lock", state=state, obj=lock, caller=ctx.caller, result=0)
+    might_sleep(ctx)
     put(ctx, lock, 1, 4)
     put(ctx, lock + 8, ctx.caller or 1, 8)
+    _lockdep_acquire(ctx, lock, "mutex")
+    return 0
+
+
+@kapi("mutex_lock", "void mutex_lock(struct mutex *lock)")
+def mutex_lock(ctx: CallContext) -> None:
+    _mutex_take(ctx, ctx.arg(0), TASK_UNINTERRUPTIBLE)
+
+
+@kapi("mutex_lock_interruptible", "int mutex_lock_interruptible(struct mutex *lock)")
+def mutex_lock_interruptible(ctx: CallContext) -> int:
+    return _mutex_take(ctx, ctx.arg(0), TASK_INTERRUPTIBLE)
+
+
+@kapi("mutex_lock_killable", "int mutex_lock_killable(struct mutex *lock)")
+def mutex_lock_killable(ctx: CallContext) -> int:
+    return _mutex_take(ctx, ctx.arg(0), TASK_KILLABLE)
+
+
+def _bad_unlock(ctx: CallContext, lock: int) -> None:
+    name = _lock_name(ctx, lock)
+    warn(
+        ctx,
+        [
+            "=====================================",
+            "WARNING: bad unlock balance detected!",
+            "-------------------------------------",
+            f"{task(ctx)} is trying to release lock ({name}) at:",
+            caller_symbol(ctx),
+            "but there are no more locks to release!",
+        ],
+    )
 
 
 @kapi("mutex_unlock", "void mutex_unlock(struct mutex *lock)")
@@ -166,18 +256,18 @@ def mutex_unlock(ctx: CallContext) -> None:
     lock = ctx.arg(0)
     _check_mutex_magic(ctx, lock)
     if not u32(ctx, lock):
-        name = _lock_name(ctx, lock)
-        warn(
-            ctx,
-            [
-                "=====================================",
-                "WARNING: bad unlock balance detected!",
-                "-------------------------------------",
-                f"{task(ctx)} is trying to release lock ({name}) at:",
-                caller_symbol(ctx),
-                "but there are no more locks to release!",
-            ],
-        )
+        _bad_unlock(ctx, lock)
+        return
+    _lockdep_release(ctx, lock)
+    sched = sched_of(ctx)
+    waiters = sched.waiters(lock) if sched is not None else []
+    if waiters:  # hand it over: the first waiter owns it when it wakes
+        nxt = waiters[0]
+        put(ctx, lock + 8, nxt.caller or 1, 8)
+        ld = lockdep_of(ctx)
+        if ld is not None:
+            ld.acquire(ctx, lock, "mutex", pid=nxt.pid, ip=nxt.caller)
+        sched.wake(nxt, 0)
         return
     put(ctx, lock, 0, 4)
     put(ctx, lock + 8, 0, 8)
@@ -191,6 +281,7 @@ def mutex_trylock(ctx: CallContext) -> int:
         return 0
     put(ctx, lock, 1, 4)
     put(ctx, lock + 8, ctx.caller or 1, 8)
+    _lockdep_acquire(ctx, lock, "mutex")
     return 1
 
 

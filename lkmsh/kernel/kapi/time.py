@@ -1,9 +1,9 @@
-"""Time: jiffies, sleeping and delays on the kernel clock (lkmsh/kernel/clock.py).
+"""Time: jiffies, the clock and busy-waits (lkmsh/kernel/clock.py).
 
-Sleeps and busy-waits advance the clock virtually instead of blocking the
-host. ``msleep(m)`` sleeps msecs_to_jiffies(m) + 1 jiffies, as Linux's does;
-``usleep_range`` sleeps its minimum. After any of them the ``jiffies``
-variable in kernel data is rewritten, so module code polling it sees time move.
+The busy-waits (udelay, mdelay, ndelay) advance the virtual clock without
+letting another task run; sleeping is in kthread.py (it is the scheduler's).
+After any of them the ``jiffies`` variable in kernel data is rewritten, so
+module code polling it sees time move.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel import clock as C
+from lkmsh.kernel.kapi.kthread import sync_jiffies
 from lkmsh.kernel.kapi.registry import kapi, kdata
 
 if TYPE_CHECKING:
@@ -25,48 +26,25 @@ def jiffies(kernel) -> bytes:
     return kernel.clock.jiffies().to_bytes(8, "little")
 
 
-def _sync_jiffies(ctx: CallContext) -> None:
-    kernel = ctx.kernel
-    addr = kernel.symbol_address("jiffies")
-    if addr:
-        ctx.mem.write(addr, jiffies(kernel))
-
-
-def _sleep_ns(ctx: CallContext, ns: int) -> None:
+def _busy_wait(ctx: CallContext, ns: int) -> None:
+    """udelay and friends spin: time passes, nothing else runs."""
     ctx.kernel.clock.advance(ns)
-    _sync_jiffies(ctx)
-
-
-@kapi("msleep", "void msleep(unsigned int msecs)")
-def msleep(ctx: CallContext) -> None:
-    ticks = C.msecs_to_jiffies(ctx.arg(0) & 0xFFFFFFFF) + 1
-    _sleep_ns(ctx, ticks * C.NSEC_PER_JIFFY)
-
-
-@kapi("ssleep", "void ssleep(unsigned int seconds)")
-def ssleep(ctx: CallContext) -> None:
-    ticks = C.msecs_to_jiffies((ctx.arg(0) * 1000) & 0xFFFFFFFF) + 1
-    _sleep_ns(ctx, ticks * C.NSEC_PER_JIFFY)
-
-
-@kapi("usleep_range", "void usleep_range(unsigned long min, unsigned long max)")
-def usleep_range(ctx: CallContext) -> None:
-    _sleep_ns(ctx, ctx.arg(0) * NSEC_PER_USEC)
+    sync_jiffies(ctx)
 
 
 @kapi("udelay", "void udelay(unsigned long usecs)")
 def udelay(ctx: CallContext) -> None:
-    _sleep_ns(ctx, ctx.arg(0) * NSEC_PER_USEC)
+    _busy_wait(ctx, ctx.arg(0) * NSEC_PER_USEC)
 
 
 @kapi("ndelay", "void ndelay(unsigned long nsecs)")
 def ndelay(ctx: CallContext) -> None:
-    _sleep_ns(ctx, ctx.arg(0))
+    _busy_wait(ctx, ctx.arg(0))
 
 
 @kapi("mdelay", "void mdelay(unsigned long msecs)")
 def mdelay(ctx: CallContext) -> None:
-    _sleep_ns(ctx, ctx.arg(0) * NSEC_PER_MSEC)
+    _busy_wait(ctx, ctx.arg(0) * NSEC_PER_MSEC)
 
 
 @kapi("ktime_get_ns", "u64 ktime_get_ns(void)")
@@ -97,15 +75,3 @@ def jiffies_to_msecs(ctx: CallContext) -> int:
 @kapi("get_jiffies_64", "u64 get_jiffies_64(void)")
 def get_jiffies_64(ctx: CallContext) -> int:
     return ctx.kernel.clock.jiffies()
-
-
-@kapi("schedule", "void schedule(void)")
-def schedule(ctx: CallContext) -> None:
-    """One task: nothing else to run; jiffies is refreshed for pollers."""
-    _sync_jiffies(ctx)
-
-
-@kapi("cond_resched", "int cond_resched(void)")
-def cond_resched(ctx: CallContext) -> int:
-    _sync_jiffies(ctx)
-    return 0

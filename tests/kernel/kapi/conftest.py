@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kapi_harness import KERNEL_DATA, MODULE_DATA, MODULE_TEXT, HostClock, MiniKernel
+from kapi_harness import KERNEL_DATA, MODULE_DATA, MODULE_TEXT, MiniKernel
 
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.dmesg import Dmesg
@@ -15,8 +15,7 @@ from lkmsh.kernel.procfs import ProcFS
 
 @pytest.fixture
 def mini() -> MiniKernel:
-    host = HostClock()
-    clock = Clock(source=host)
+    clock = Clock()
     mem = AddressSpace()
     mem.map(MODULE_DATA, 0x10000, Perm.R | Perm.W, "hx:.data", "hx")
     mem.map(KERNEL_DATA, 0x1000, Perm.R | Perm.W, "kernel:data", "kernel")
@@ -27,7 +26,6 @@ def mini() -> MiniKernel:
         clock=clock,
         procfs=ProcFS(),
     )
-    k.clock_host = host  # type: ignore[attr-defined]
     k.define("hx_init", MODULE_TEXT, 0x40)
     k.define("hx_exit", MODULE_TEXT + 0x40, 0x30)
     k.define("jiffies", KERNEL_DATA, 8, module=None)

@@ -28,14 +28,6 @@ MODULE_TEXT = 0xFFFFFFFFA0100000
 KERNEL_DATA = 0xFFFFFFFF82000000
 
 
-class HostClock:
-    def __init__(self):
-        self.t = 0
-
-    def __call__(self) -> int:
-        return self.t
-
-
 @dataclass
 class MiniKernel:
     mem: AddressSpace

@@ -38,7 +38,7 @@ def test_conversions_and_real_time(mini):
 
 def test_schedule_refreshes_jiffies_for_pollers(mini):
     mini.mem.write(KERNEL_DATA, bytes(8))
-    mini.clock_host.t += 40_000_000  # 10 ticks of real time pass
+    mini.clock.advance(40_000_000)  # 10 ticks pass
     call(mini, "schedule")
     assert jiffies_in_memory(mini) == INITIAL_JIFFIES + 10
     assert call(mini, "cond_resched") == 0

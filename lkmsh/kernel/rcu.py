@@ -1,0 +1,69 @@
+"""RCU in virtual time: a grace period is one tick, callbacks run after it as a softirq.
+
+On one CPU without preemption, every reader that was inside rcu_read_lock()
+when a grace period began has left it once every task has passed through
+the scheduler; lkmsh takes that to be one tick (4 ms) of virtual time.
+``call_rcu`` callbacks and ``kfree_rcu`` frees wait in a list (saved in the
+state file) for an "rcu" event; a module that goes with callbacks pending
+has them run first, as ``rcu_barrier()`` in its exit should have done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from lkmsh.errors import KernelError
+from lkmsh.kernel.clock import NSEC_PER_JIFFY
+from lkmsh.kernel.component import Component, Report
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.module import Module
+
+GRACE_PERIOD_NS = NSEC_PER_JIFFY
+BARRIER = 0x5C0  # what rcu_barrier() waits on (an address no object has)
+
+
+class Rcu(Component):
+    name = "rcu"
+
+    def __init__(self, kernel: Any):
+        self.kernel = kernel
+        #: (due ns, rcu_head, callback or 0, pointer to kfree or 0), oldest first
+        self.pending: list[tuple[int, int, int, int]] = []
+        kernel.sched.on_event("rcu", self._fire)
+
+    def queue(self, head: int, func: int = 0, ptr: int = 0) -> None:
+        due = self.kernel.clock.ns() + GRACE_PERIOD_NS
+        self.pending.append((due, head, func, ptr))
+        self.kernel.sched.add_event(due, "rcu", head)
+
+    def _fire(self, _head: int, when: int) -> None:
+        now = self.kernel.clock.ns()
+        due = [p for p in self.pending if p[0] <= now]
+        self.pending = [p for p in self.pending if p[0] > now]
+        for item in due:
+            self._run(item)
+        if not self.pending:
+            self.kernel.sched.wake_up(BARRIER)
+
+    def _run(self, item: tuple[int, int, int, int]) -> None:
+        _due, head, func, ptr = item
+        if ptr:
+            with contextlib.suppress(KernelError):  # a bad pointer: nothing to free
+                self.kernel.heap.free(ptr)
+            return
+        self.kernel.timers.run_softirq(func, head)
+
+    def module_going(self, module: Module) -> list[Report]:
+        mine = [p for p in self.pending if module.contains(p[2]) or module.contains(p[1])]
+        self.pending = [p for p in self.pending if p not in mine]
+        for item in mine:  # the grace period ends early: nothing reads the module now
+            self._run(item)
+        return []
+
+    def to_data(self) -> list[list[int]]:
+        return [list(p) for p in self.pending]
+
+    def load_data(self, data: list[list[int]] | None) -> None:
+        self.pending = [tuple(p) for p in data or []]  # type: ignore[misc]

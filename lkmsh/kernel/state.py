@@ -605,7 +605,7 @@ class StateStore:
 
     def _connect(self, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
         if os.path.isdir(self.path):
-            raise StateError(f"state file {self.path} is a directory (use --state to name a file)")
+            raise StateError(f"{self.path}: Is a directory (name the state file, not its directory)")
         try:
             if readonly:
                 uri = "file:" + _uri_path(self.path) + "?mode=ro"

@@ -120,10 +120,8 @@ def test_reboot_repairs_an_lkmsh_file_missing_its_tables(tmp_path):
 def test_a_directory_as_the_state_file_is_called_a_directory(tmp_path):
     r = cli(tmp_path, "lsmod")
     assert r.code == 1
-    assert (
-        r.err.strip()
-        == f"lsmod: ERROR: state file {tmp_path} is a directory (use --state to name a file)"
-    )
+    assert r.err.startswith(f"lsmod: ERROR: {tmp_path}: Is a directory (")
+    assert r.err.count("\n") == 1
 
 
 def test_per_process_watchdog_overrides_are_not_saved(tmp_path):

@@ -16,6 +16,7 @@ from lkmsh.errors import Busy, KernelError
 from lkmsh.kernel.kernel import Kernel, KernelConfig
 
 DEVICES = Path(__file__).parent / "devices"
+CHARDEV = Path(__file__).resolve().parents[2] / "sample_modules" / "chardev.c"
 
 
 def _ioc(direction: int, kind: int, nr: int, size: int) -> int:
@@ -41,7 +42,8 @@ def driver(tmp_path, arch):
     from lkmsh.build import build_module
 
     def _build(name: str) -> Path:
-        return build_module([DEVICES / f"{name}.c"], tmp_path / f"{name}.ko", arch=arch)
+        src = CHARDEV if name == "chardev" else DEVICES / f"{name}.c"
+        return build_module([src], tmp_path / f"{name}.ko", arch=arch)
 
     return _build
 
@@ -161,7 +163,7 @@ def test_good_user_pointers_work(k, driver):
 def test_a_driver_that_forgets_to_unregister_is_cleaned_up(k, driver, tmp_path):
     from lkmsh.build import build_module
 
-    src = (DEVICES / "chardev.c").read_text()
+    src = CHARDEV.read_text()
     src = src.replace("device_destroy(cls, MKDEV(major, 0));", "")
     src = src.replace("class_destroy(cls);", "").replace(
         "unregister_chrdev(major, DEVICE_NAME);", ""
@@ -197,7 +199,7 @@ def test_a_crashing_read_handler_oopses_and_fails_cleanly(k, driver, tmp_path):
     from lkmsh.errors import ModuleFault
 
     src = (
-        (DEVICES / "chardev.c")
+        CHARDEV
         .read_text()
         .replace("const char *from = text + *off;", "const char *from = NULL;")
     )
@@ -249,7 +251,7 @@ def test_nonblocking_reads_and_poll(k, driver):
 def test_class_devnode_sets_the_node_mode_and_a_taken_class_name_is_refused(k, driver, tmp_path):
     from lkmsh.build import build_module
 
-    src = (DEVICES / "chardev.c").read_text()
+    src = CHARDEV.read_text()
     src = src.replace(
         "static int __init chardev_init(void)",
         "static char *chardev_devnode(struct device *dev, umode_t *mode)\n{\n"

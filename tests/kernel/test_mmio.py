@@ -9,7 +9,7 @@ from lkmsh.kernel.kernel import Kernel
 
 MODULES = Path(__file__).resolve().parent / "modules"
 
-UART = (MODULES / "tiny_uart.c").read_text()
+UART = (MODULES.parents[2] / "sample_modules" / "tiny_uart.c").read_text()
 
 REGS = r"""
 #include <linux/io.h>

@@ -212,7 +212,7 @@ def test_evtest_shows_a_button_as_key_events(lkmsh, tmp_path):
 
 def test_device_console_and_send_reach_a_uart_driver(lkmsh, tmp_path):
     src = tmp_path / "tiny_uart.c"
-    src.write_text((KERNEL_MODULES / "tiny_uart.c").read_text())
+    src.write_text((KERNEL_MODULES.parents[2] / "sample_modules" / "tiny_uart.c").read_text())
     ok(lkmsh("build", str(src), "-o", str(tmp_path / "tiny_uart.ko")))
     ok(lkmsh("insmod", str(tmp_path / "tiny_uart.ko")))
     ok(lkmsh("device", "add", "platform", "serial@10000000", "compatible=ns16550a",

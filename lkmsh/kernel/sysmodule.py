@@ -111,21 +111,23 @@ def publish(kernel: Kernel, module: Module) -> None:
                 S.S_IFREG | (spec.perm & 0o777),
                 size=4096,
             )
-    refresh_holders(kernel)
+    _link_holders(kernel, module)
 
 
 def unpublish(kernel: Kernel, module: Module) -> None:
     kernel.vfs.remove(f"{ROOT}/{module.name}")
-    refresh_holders(kernel, gone=module.name)
+    for used in module.uses:
+        kernel.vfs.remove(f"{ROOT}/{used}/holders/{module.name}")
 
 
-def refresh_holders(kernel: Kernel, gone: str | None = None) -> None:
-    """holders/ of every module: one (symlink-like) entry per module using it."""
-    for m in kernel.module_list_all():
-        node = kernel.vfs.lookup(f"{ROOT}/{m.name}/holders")
-        if node is None:
-            continue
-        node.children.clear()
-        for user in m.users:
-            if user != gone:
-                kernel.vfs.add(f"{ROOT}/{m.name}/holders/{user}", FileOps(), S.S_IFLNK | 0o777)
+def _link_holders(kernel: Kernel, module: Module) -> None:
+    """holders/ entries (symlink-like) of @module's users and in the modules it uses.
+
+    Only the links that involve @module, so restoring N modules stays linear.
+    """
+    links = [(module.name, user) for user in module.users]
+    links += [(used, module.name) for used in module.uses]
+    for held, holder in links:
+        holders = kernel.vfs.lookup(f"{ROOT}/{held}/holders")
+        if holders is not None and holder not in holders.children:
+            kernel.vfs.add(f"{ROOT}/{held}/holders/{holder}", FileOps(), S.S_IFLNK | 0o777)

@@ -82,8 +82,12 @@ def test_chardev_counts_opens_and_refuses_rmmod_while_open(k, driver):
     assert not [a for a in k.heap.allocations() if a.owner == "[kernel]"]  # files freed
 
 
-def test_ioctl_driver_with_values_buffers_and_strings(k, driver):
-    k.module_load(driver("ioctl_drv"))
+def test_ioctl_driver_with_values_buffers_and_strings(k, arch, tmp_path):
+    from lkmsh.build import build_module
+
+    src = (CHARDEV.parent / "ioctl.c").read_text()  # the sample, under another device name
+    (tmp_path / "ioctl_drv.c").write_text(src.replace('"ioctl"', '"ioctltest"', 1))
+    k.module_load(build_module([tmp_path / "ioctl_drv.c"], tmp_path / "ioctl_drv.ko", arch=arch))
     major = int(texts(k)[-1].split()[-1])
     k.mknod("/dev/ioctltest", major, 0)
     f = k.open("/dev/ioctltest", os.O_RDWR)

@@ -125,6 +125,11 @@ class StateError(KernelError):
 
     errno = _errno.EIO
 
+    @classmethod
+    def corrupt(cls, detail: str) -> StateError:
+        """What a file of the right kind but with contents that do not fit together gets."""
+        return cls(f"state file is corrupt: {detail} (lkmsh reboot starts afresh)")
+
 
 class BuildError(KernelError):
     """Compiling a module failed (no gcc, compiler errors)."""

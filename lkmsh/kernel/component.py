@@ -10,6 +10,7 @@ a component (and registering it in ``Kernel.__init__``), nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ class Component:
 
     def load_data(self, data: Any) -> None:
         """Restore saved data (``None`` when the state predates this component)."""
+
+    def restore(self, fetch: Callable[[], Any]) -> None:
+        """``load_data(fetch())``; a component whose data is large may call @fetch later,
+        on first use (the heap), so commands that never use it never decode it."""
+        self.load_data(fetch())
 
     def module_going(self, module: Module) -> list[Report]:
         return []

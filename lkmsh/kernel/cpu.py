@@ -292,7 +292,9 @@ class _Engine:
             self.fault = (vaddr, acc, False)
             return False
         paddr, perm = hit
-        if not perm & _NEEDED_PERM[acc]:
+        if not perm & _NEEDED_PERM[acc] or self.cpu.mem.region_at(vaddr).user:
+            # module code runs in kernel mode: user pages are SMAP/PAN-protected
+            # (copy_{to,from}_user are the kernel's, and reach them from Python)
             self.fault = (vaddr, acc, True)
             return False
         entry.paddr = paddr & layout.PAGE_MASK
@@ -815,7 +817,9 @@ class Cpu:
                     vector=14,
                     detail=f"{begin:#x}..{end:#x}",
                 )
-            return self._fault(eng, kind, address=address, access=access, vector=14)
+            region = self.mem.region_at(address)
+            user = protection and region is not None and region.user
+            return self._fault(eng, kind, address=address, access=access, vector=14, user_page=user)
         return self._fault(eng, FaultKind.GENERAL_PROTECTION, vector=13, detail=str(err))
 
     def _stack_of_guard(self, address: int) -> tuple[int, int] | None:

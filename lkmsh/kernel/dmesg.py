@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
 
 DEFAULT_CAPACITY = 128 * 1024  # CONFIG_LOG_BUF_SHIFT=17
@@ -180,3 +181,30 @@ class Dmesg(Component):
         log = cls(int(data.get("capacity", DEFAULT_CAPACITY)), now_ns)
         log.load_data(data)
         return log
+
+
+@dataclass
+class SavedLog:
+    """The log and the clock as a state file holds them: what a one-shot ``dmesg``
+    prints, read without building a kernel (no module records, heap or CPU)."""
+
+    log: Dmesg
+    clock: Clock
+
+    @classmethod
+    def from_components(cls, data: dict[str, Any]) -> SavedLog:
+        from lkmsh.errors import StateError
+
+        try:
+            log = Dmesg.from_data(data.get("dmesg") or {})
+            clock = Clock.from_data(data.get("clock") or {})
+        except (TypeError, ValueError, KeyError, AttributeError) as e:
+            raise StateError.corrupt(f"{type(e).__name__}: {e}") from None
+        return cls(log, clock)
+
+    def dmesg(self, levels: Iterable[int] | None = None) -> list[LogRecord]:
+        return self.log.records(levels)
+
+    def boot_time_ns(self) -> int:
+        """As Kernel.boot_time_ns: now minus the saved uptime (dmesg -T)."""
+        return self.clock.real_ns() - self.clock.ns()

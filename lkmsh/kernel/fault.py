@@ -54,8 +54,11 @@ class CpuFault(ModuleFault):
         vector: int | None = None,
         detail: str = "",
         elapsed_s: float = 0.0,
+        user_page: bool = False,
     ):
         self.kind = kind
+        #: a mapped user page that kernel-mode code touched directly (SMAP/SMEP, PAN)
+        self.user_page = user_page
         self.elapsed_s = elapsed_s
         self.rip = rip
         self.regs = regs
@@ -85,6 +88,8 @@ class CpuFault(ModuleFault):
         kind = self.kind
         if kind in (FaultKind.PAGE_FAULT, FaultKind.PROTECTION_FAULT) and self.address is not None:
             if kind is FaultKind.PROTECTION_FAULT and self.access is Access.EXEC:
+                if self.user_page:
+                    return "unable to execute userspace code (SMEP?) (uid: 0)"
                 return "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)"
             if self.address < layout.PAGE_SIZE:
                 return f"BUG: kernel NULL pointer dereference, address: {self.address:016x}"

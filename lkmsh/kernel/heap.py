@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lkmsh.errors import KernelError, OutOfMemory
+from lkmsh.errors import KernelError, OutOfMemory, StateError
 from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
@@ -201,6 +201,10 @@ class Heap(Component):
         self.limit = limit
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
         self._range = mem.direct_map  # page ranges; the AddressSpace persists them
+        self._fetch: Callable[[], Any] | None = None  # saved metadata not rebuilt yet
+        self._new_tables()
+
+    def _new_tables(self) -> None:
         self._slabs: dict[int, Slab] = {}  # slab address -> slab
         self._slab_pages: dict[int, Slab] = {}  # page number -> the slab holding it
         self._partial: dict[int, list[int]] = {c: [] for c in KMALLOC_CLASSES}  # with free slots
@@ -302,6 +306,13 @@ class Heap(Component):
             return self._live.get(start)
         for a in self._live.values():
             if a.cache == 0 and a.addr <= addr < a.addr + a.capacity:
+                return a
+        return None
+
+    def freed_record(self, addr: int) -> Allocation | None:
+        """The remembered freed object containing ``addr`` (a use-after-free report's)."""
+        for a in self._freed.values():
+            if a.addr <= addr < a.addr + a.capacity:
                 return a
         return None
 
@@ -463,6 +474,37 @@ class Heap(Component):
             self._freed[a.addr] = a
         self._freed_pages = [int(x) for x in data.get("freed_pages", [])]
         self.footprint = int(data.get("footprint", 0))
+
+    #: What load_data rebuilds; a restored heap leaves them unset until first used.
+    _TABLES = frozenset(
+        ("_slabs", "_slab_pages", "_partial", "_live", "_freed", "_freed_pages", "footprint")
+    )
+
+    def restore(self, fetch: Callable[[], Any]) -> None:
+        """Rebuild the metadata when something first uses the heap: a one-shot ``ls`` or
+        ``cat /proc/modules`` never decodes the state's 65,536 object records."""
+        for name in self._TABLES:
+            delattr(self, name)
+        self._fetch = fetch
+
+    def load_now(self) -> None:
+        """Rebuild deferred metadata now (before module code runs: never inside a call)."""
+        if self._fetch is not None:
+            self.__getattr__("_live")
+
+    def __getattr__(self, name: str) -> Any:
+        # Python calls this only for attributes that are not set: the deferred tables.
+        fetch = self.__dict__.get("_fetch")
+        if fetch is None or name not in self._TABLES:
+            raise AttributeError(name)
+        self._fetch = None
+        self._new_tables()
+        try:
+            self.load_data(fetch())
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+            self.restore(fetch)  # still unusable for whoever asks next
+            raise StateError.corrupt(f"heap: {type(e).__name__}: {e}") from None
+        return getattr(self, name)
 
     @classmethod
     def from_data(

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -461,6 +462,8 @@ class Kernel:
         from lkmsh.kernel.kapi.bug import KernelBug
         from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 
+        self.heap.load_now()  # a corrupt heap is reported here, never inside a kernel call
+        self.sched.give_struct()
         try:
             return run(*args, **kw)
         except CpuFault as fault:
@@ -1257,9 +1260,7 @@ class Kernel:
             if isinstance(e, StateError):
                 raise
             detail = e.message if isinstance(e, KernelError) else f"{type(e).__name__}: {e}"
-            raise StateError(
-                f"state file is corrupt: {detail} (lkmsh reboot starts afresh)"
-            ) from None
+            raise StateError.corrupt(detail) from None
 
     @classmethod
     def _restore(cls, state: KernelState) -> Kernel:
@@ -1300,7 +1301,7 @@ class Kernel:
             m = Module.from_dict(d)
             k._modules[m.name] = m
         for component in k.components:
-            component.load_data(state.components.get(component.name))
+            component.restore(partial(state.components.get, component.name))
         for m in k.module_list_all():
             sysmodule.publish(k, m)
         return k

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 #: Largest .modinfo a loaded module may carry (real ones hold a few KiB; one
 #: with thousands of aliases ~100 KiB): the state keeps every record.
 MODINFO_MAX = 256 << 10
+#: Most .modinfo records (the largest in Debian's 6.12 tree, option.ko, has 1,607):
+#: every later command that restores the kernel parses them.
+MODINFO_RECORDS_MAX = 16384
 
 
 @dataclass
@@ -81,6 +84,9 @@ def check(kernel: Kernel, ef: ElfFile, path: str, params: str, force: bool) -> L
         raise ElfError(f".modinfo of {modinfo.size} bytes is larger than {MODINFO_MAX}")
     name = kernel._module_name(ef, path)
     info = kernel._check_image(ef, name, force)
+    if len(info) > MODINFO_RECORDS_MAX:
+        kernel.log.emit(3, f"{name}: {len(info)} .modinfo records: over {MODINFO_RECORDS_MAX}")
+        raise ElfError(f"{len(info)} .modinfo records are more than {MODINFO_RECORDS_MAX}")
     if kernel.module_find(name) is not None:
         raise AlreadyExists(f"module {name} is already loaded")
     if len(kernel.module_list_all()) >= kernel.config.max_modules:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from lkmsh.arch.base import Arch
     from lkmsh.kernel.kernel import Kernel
 
-ALERT, DEFAULT = 1, 4
+ALERT, CRIT, DEFAULT = 1, 2, 4
 REG_ROWS = (
     ("rax", "rbx", "rcx"),
     ("rdx", "rsi", "rdi"),
@@ -60,7 +60,9 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         code = (1 if k is FaultKind.PROTECTION_FAULT else 0) | (2 if access == "write" else 0)
         if access == "exec":
             code |= 0x10
-            if k is FaultKind.PROTECTION_FAULT:
+            if fault.user_page:  # SMEP
+                lines.append((CRIT, "unable to execute userspace code (SMEP?) (uid: 0)"))
+            elif k is FaultKind.PROTECTION_FAULT:
                 lines.append(
                     (ALERT, "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)")
                 )

@@ -29,6 +29,7 @@ ESR_IL = 1 << 25
 ESR_WNR = 1 << 6
 BUG_BRK_IMM = 0x800
 USER_TOP = 1 << 48
+PSR_PAN = 1 << 22
 
 
 def _abort_fsc(fault: CpuFault) -> tuple[int, str]:
@@ -66,6 +67,10 @@ def esr(fault: CpuFault) -> int:
 
 
 def _abort_message(fault: CpuFault) -> str:
+    if fault.user_page:  # PAN: do_page_fault's die_kernel_fault for a user page
+        if fault.access == "exec":
+            return "execution of user memory"
+        return "access to user memory outside uaccess routines"
     if fault.kind is FaultKind.PROTECTION_FAULT:
         if fault.access == "write":
             return "write to read-only memory"
@@ -139,7 +144,9 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
             lines.append((ALERT, f"  ISV = 0, ISS = 0x{value & 0x1FFFFFF:08x}, ISS2 = 0x00000000"))
             lines.append((ALERT, f"  CM = 0, WnR = {wnr}, TnD = 0, TagAccess = 0"))
             lines.append((ALERT, "  GCS = 0, Overlay = 0, DirtyBit = 0, Xs = 0"))
-        if fault.address < USER_TOP:
+        if fault.user_page:  # the caller's buffer: its process's page tables
+            lines.append((ALERT, "user pgtable: 4k pages, 48-bit VAs"))
+        elif fault.address < USER_TOP:
             lines.append((ALERT, f"[{fault.address:016x}] user address but active_mm is swapper"))
         else:
             lines.append((ALERT, "swapper pgtable: 4k pages, 48-bit VAs"))
@@ -153,13 +160,14 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
 
 
 def _pstate(nzcv: int) -> str:
-    """print_pstate: EL1h with interrupts enabled, as module init runs."""
-    value = (nzcv & 0xF0000000) | 0x5
+    """print_pstate: EL1h with interrupts enabled, as module init runs; PAN set
+    (module code cannot touch user pages: only the uaccess routines can)."""
+    value = (nzcv & 0xF0000000) | PSR_PAN | 0x5
     flags = "".join(
         c.upper() if value >> bit & 1 else c
         for c, bit in zip("nzcv", (31, 30, 29, 28), strict=True)
     )
-    return f"pstate: {value:08x} ({flags} daif -PAN -UAO -TCO -DIT -SSBS BTYPE=--)"
+    return f"pstate: {value:08x} ({flags} daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)"
 
 
 def register_lines(regs: dict[str, int]) -> list[str]:

@@ -103,6 +103,7 @@ class Scheduler(Component):
         #: context switches so far (saved: the seed's draws depend on it)
         self.switches = 0
         self._foreground: list[Task] = []
+        self._struct_due = False  # the foreground task still needs its task_struct
         #: kworker hooks (workqueue component): start(task) -> (func, arg), done(task)
         self._worker_start: Callable[[Task], tuple[int, int]] | None = None
         self._worker_done: Callable[[Task], None] | None = None
@@ -207,24 +208,33 @@ class Scheduler(Component):
         if self.current is not None:
             yield self.current
             return
-        heap = self.kernel.heap
-        struct = heap.alloc(TASK_STRUCT_SIZE, KERNEL_OWNER, zero=True)
-        task = Task(USER_PID, comm, Kind.USER, struct, run=Run.RUNNABLE)
+        task = Task(USER_PID, comm, Kind.USER, 0, run=Run.RUNNABLE)
         task.sleep = TASK_RUNNING
         task.on_stack = True
-        if struct:
-            self._write_struct(task)
         self._foreground = [task]
         self.current = task
+        self._struct_due = True  # allocated when module code first runs (give_struct)
         try:
             yield task
         finally:
             self.current = None
             self._foreground = []
+            self._struct_due = False
             for wq in list(self.queues):
                 self.queue_remove(wq, task)
-            if struct:
-                heap.free(struct)
+            if task.struct_addr:
+                self.kernel.heap.free(task.struct_addr)
+
+    def give_struct(self) -> None:
+        """The command's task gets its task_struct before module code first runs: a
+        command that runs none (``cat /proc/modules``) never touches the heap."""
+        if not self._struct_due:
+            return
+        self._struct_due = False
+        task = self._foreground[0]
+        task.struct_addr = self.kernel.heap.alloc(TASK_STRUCT_SIZE, KERNEL_OWNER, zero=True)
+        if task.struct_addr:
+            self._write_struct(task)
 
     # -- waking ------------------------------------------------------------------
     def wake(self, task: Task, result: int | None = None, *, timer: bool = False) -> bool:

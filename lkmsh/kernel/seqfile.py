@@ -19,6 +19,7 @@ import errno as E
 from collections.abc import Callable
 from typing import Any
 
+from lkmsh.errors import ModuleFault
 from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.fsstructs import SeqOff, SeqOp
 from lkmsh.kernel.heap import KERNEL_OWNER
@@ -67,7 +68,10 @@ class SeqWalk:
 
         owner = module_at(self.k, fn) if hasattr(self.k, "module_list_all") else None
         with self.k.running(owner or self.owner):
-            return self.k.call(fn, args, path=self.path)
+            ret = self.k.call(fn, args, path=self.path)
+        if self.k.heap.lookup(self.m) is None:  # the iterator freed the seq_file
+            raise use_after_free(self.k, self.m + SeqOff.count, self.path)
+        return ret
 
     def start(self) -> int:
         fn = self._fn(SeqOp.start)
@@ -237,6 +241,49 @@ class SeqWalk:
             return (-E.EFAULT if self.get(SeqOff.count) else err), pos
         self.set(SeqOff.read_pos, self.get(SeqOff.read_pos) + copied)
         return copied, pos + copied
+
+
+def use_after_free(kernel: Any, addr: int, path: Any) -> ModuleFault:
+    """seq_read_iter reading a seq_file that module code freed: KASAN's report (6.1's
+    words), taint B; the read then fails (Linux would go on reading freed memory)."""
+    from lkmsh.kernel.stacktrace import KernelPath, kernel_frames
+
+    obj = kernel.heap.freed_record(addr)
+    comm, pid = kernel.current_task_id()
+    frames = kernel_frames(kernel.arch.name, path or KernelPath.PROC_READ)
+    if not frames or "seq_read_iter" not in frames[0]:
+        frames = [" seq_read_iter+0x11f/0x460", " seq_read+0xad/0xe0", *frames]
+    where = frames[0].strip()
+    rule = "=" * 66
+    lines = [
+        rule,
+        f"BUG: KASAN: use-after-free in {where}",
+        f"Read of size 8 at addr {addr:016x} by task {comm}/{pid}",
+        "",
+        "Call Trace:",
+        " <TASK>",
+        *frames,
+        " </TASK>",
+        "",
+    ]
+    if obj is not None:
+        freer = kernel.symbolize(obj.free_caller) if obj.free_caller else "(kernel)"
+        lines += [
+            "Allocated by task 1:",
+            " seq_open+0x4e/0xd0",
+            "",
+            "Freed by task 1:",
+            f" {freer}",
+            "",
+            f"The buggy address belongs to the object at {obj.addr:016x}",
+            f" which belongs to the cache {obj.cache_name} of size {obj.capacity}",
+            f"The buggy address is located {addr - obj.addr} bytes inside of",
+            f" {obj.capacity}-byte region [{obj.addr:016x}, {obj.addr + obj.capacity:016x})",
+        ]
+    lines.append(rule)
+    kernel.log.emit_lines(3, lines)
+    kernel.add_taint("B")
+    return ModuleFault(f"use-after-free of the seq_file at {addr - SeqOff.count:#x}")
 
 
 def seq_alloc(kernel: Any, ops: int, file: int, private: int = 0) -> int:

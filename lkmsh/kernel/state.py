@@ -53,7 +53,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from lkmsh.errors import KernelError, StateError
 from lkmsh.kernel.module import Module, ModuleState
-from lkmsh.kernel.snapshot import FORMAT_VERSION, KernelState, RegionImage
+from lkmsh.kernel.snapshot import FORMAT_VERSION, ComponentRows, KernelState, RegionImage
 
 #: ``PRAGMA application_id`` of an lkmsh state file: "LKMS" in ASCII.
 APPLICATION_ID = 0x4C4B4D53
@@ -301,6 +301,30 @@ class StateStore:
         finally:
             conn.close()
 
+    def read_components(self, *names: str) -> dict[str, Any] | None:
+        """Only these components' saved data (``dmesg`` reads the log without building a
+        kernel); None when no kernel was saved. Never creates the file."""
+        if not self.path.exists():
+            return None
+        conn, empty = self._reader()
+        try:
+            if empty:
+                return None
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if "kapi_digest" not in meta:
+                return None
+            self._check_state_format(meta)
+            marks = ",".join("?" * len(names))
+            rows = conn.execute(f"SELECT name, data FROM components WHERE name IN ({marks})", names)
+            try:
+                return {name: json.loads(data) for name, data in rows}
+            except (ValueError, TypeError) as e:
+                raise self._corrupt(f"bad component record: {e}") from None
+        except sqlite3.Error as e:
+            raise self._db_error(e, reading=True) from None
+        finally:
+            conn.close()
+
     @staticmethod
     def _lean_modules(conn: sqlite3.Connection) -> list[Module]:
         out = []
@@ -438,10 +462,9 @@ class StateStore:
             modules = _parse_records(rows)
             for seq, name, record, syms in rows:
                 snap.modules[name] = (seq, record, syms)
-            components = {}
-            for name, data in conn.execute("SELECT name, data FROM components"):
-                components[name] = json.loads(data)
-                snap.components[name] = data
+            texts = dict(conn.execute("SELECT name, data FROM components"))
+            components = ComponentRows(texts)  # decoded when the kernel asks
+            snap.components.update(texts)
             regions = []
             for vaddr, size, name, owner, perms, blob, crc, enc in conn.execute(
                 "SELECT vaddr, size, name, owner, perms, data, crc, enc FROM regions"
@@ -539,8 +562,11 @@ class StateStore:
         if gone:
             conn.executemany("DELETE FROM components WHERE name = ?", gone)
             changed = True
-        for name, value in state.components.items():
-            data = new.components[name] = _dumps(value, f"component {name}")
+        rows = state.components
+        for name in rows:
+            raw = rows.raw(name) if isinstance(rows, ComponentRows) else None
+            data = raw if raw is not None else _dumps(rows[name], f"component {name}")
+            new.components[name] = data
             if snap.components.get(name) != data:
                 conn.execute(
                     "INSERT OR REPLACE INTO components(name, data) VALUES (?, ?)", (name, data)
@@ -605,7 +631,9 @@ class StateStore:
 
     def _connect(self, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
         if os.path.isdir(self.path):
-            raise StateError(f"{self.path}: Is a directory (name the state file, not its directory)")
+            raise StateError(
+                f"{self.path}: Is a directory (name the state file, not its directory)"
+            )
         try:
             if readonly:
                 uri = "file:" + _uri_path(self.path) + "?mode=ro"

@@ -369,7 +369,8 @@ def dmesg(
     from lkmsh.shell.dmesgfmt import DmesgFormat, follow_log
 
     levels = parse_levels(level)
-    k = ctx.kernel()
+    # printing alone needs the log, not the kernel (nor its heap and module records)
+    k = ctx.kernel() if clear or read_clear or follow else ctx.scope.kernel_log()
     if clear:
         k.dmesg_clear()
         return None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from lkmsh.shell.registry import Command
 
 if TYPE_CHECKING:
+    from lkmsh.kernel.dmesg import SavedLog
     from lkmsh.kernel.kernel import Kernel
     from lkmsh.kernel.module import Module
     from lkmsh.kernel.snapshot import KernelState
@@ -218,6 +219,15 @@ class Session:
             self.cached, self._cached_gen = kernel, gen
         return kernel
 
+    def saved_log(self) -> SavedLog | None:
+        """The saved log alone (None: no kernel saved yet), unless this process has the kernel."""
+        if self.cached is not None and self.store.generation() == self._cached_gen:
+            return None
+        from lkmsh.kernel.dmesg import SavedLog
+
+        data = self.store.read_components("dmesg", "clock")
+        return None if data is None else SavedLog.from_components(data)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -246,6 +256,15 @@ class Scope:
             else:
                 self._kernel = s.read_kernel()
         return self._kernel
+
+    def kernel_log(self) -> Kernel | SavedLog:
+        """What ``dmesg`` reads (``dmesg()``, ``boot_time_ns()``): the kernel when this
+        command or session has it, else the log alone, without building a kernel."""
+        if self._kernel is None and not self.mutating:
+            saved = self.session.saved_log()
+            if saved is not None:
+                return saved
+        return self.kernel()
 
     def summary(self, full: bool = False) -> Summary:
         if self._kernel is not None:

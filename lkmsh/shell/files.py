@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from lkmsh.errors import KernelError, ModuleFault
+from lkmsh.errors import KernelError, ModuleFault, StateError
 from lkmsh.shell.context import Context
 from lkmsh.shell.registry import Arg, Kind, Opt, command
 from lkmsh.shell.render import DoneView, RawView, View
@@ -60,6 +60,8 @@ def _read(ctx: Context, path: str, limit: int | None = None) -> bytes | None:
         if limit is None:
             return k.read_file(kernel_path(path))
         return k.read_file(kernel_path(path), limit)
+    except StateError:
+        raise  # the state file is the problem, not this path: the runner says so
     except KernelError as exc:
         ctx.fail(f"{path}: {_problem(exc)}")
         return None

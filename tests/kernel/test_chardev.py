@@ -202,11 +202,7 @@ def test_a_crashing_read_handler_oopses_and_fails_cleanly(k, driver, tmp_path):
     from lkmsh.build import build_module
     from lkmsh.errors import ModuleFault
 
-    src = (
-        CHARDEV
-        .read_text()
-        .replace("const char *from = text + *off;", "const char *from = NULL;")
-    )
+    src = CHARDEV.read_text().replace("const char *from = text + *off;", "const char *from = NULL;")
     (tmp_path / "crashy.c").write_text(src)
     k.module_load(build_module([tmp_path / "crashy.c"], tmp_path / "crashy.ko", arch=k.config.arch))
     with pytest.raises(ModuleFault):

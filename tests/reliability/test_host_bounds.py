@@ -329,3 +329,49 @@ static int __init mi_init(void)
 module_init(mi_init);
 MODULE_LICENSE("GPL");
 """
+
+
+def test_a_module_with_more_modinfo_records_than_any_real_one_is_refused(tmp_path):
+    """Under the byte limit but 20,000 records (Debian's largest module has 1,607)."""
+    from lkmsh.build import build_module
+    from lkmsh.errors import ElfError
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.load import MODINFO_RECORDS_MAX
+
+    kernel = Kernel()
+    source = (
+        HEAD_MINIMAL
+        + 'asm(".section .modinfo,\\"a\\"\\n.rept 20000\\n.asciz \\"x=y\\"\\n.endr\\n.previous");\n'
+    )
+    (tmp_path / "mi_many.c").write_text(source)
+    ko = build_module([tmp_path / "mi_many.c"], tmp_path / "mi_many.ko")
+    with pytest.raises(ElfError):
+        kernel.module_load(ko)
+    assert kernel.module_list_all() == []
+    assert any(r.text.startswith("mi_many: 2000") for r in kernel.dmesg())
+    assert MODINFO_RECORDS_MAX < 20000
+
+
+def test_one_shot_commands_read_only_the_parts_of_the_state_they_need(tmp_path):
+    """dmesg reads the log alone, and nothing but a heap user decodes the heap:
+    with both the heap and every module record made unreadable, dmesg still
+    prints the log, the commands that build a kernel but run no module code
+    still work, and only what needs the heap reports the file as corrupt."""
+    import sqlite3
+
+    from reliability_helpers import cli, sample
+
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE components SET data = 'not json' WHERE name = 'heap'")
+    for argv in (("dmesg",), ("lsmod",), ("cat", "/proc/modules"), ("ls", "/proc"), ("ps",)):
+        r = cli(state, *argv)
+        assert r.code == 0, (argv, r)
+    assert "hello: Hello, world" in cli(state, "dmesg").out
+    r = cli(state, "cat", "/proc/slabinfo")
+    assert r.code == 1 and "state file is corrupt: heap: " in r.err, r
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE modules SET record = 'not json', symbols = 'not json'")
+    r = cli(state, "dmesg", "-T")
+    assert r.code == 0 and "hello: Hello, world" in r.out, r

@@ -194,3 +194,50 @@ MODULE_LICENSE("GPL");
         kernel.module_unload("sm_exitoops")
     cpu_line = next(x for x in lines_since(kernel, seq) if x.startswith("CPU: 0 PID: 1 Comm: "))
     assert cpu_line.startswith("CPU: 0 PID: 1 Comm: rmmod ")
+
+
+def test_a_show_that_frees_its_seq_file_gets_kasans_use_after_free_report(kernel, build):
+    ko = build(
+        "sm_seqfree",
+        HEAD
+        + r"""
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+static int sm_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "about to free my seq_file\n");
+	kfree(m);	/* wrong: the seq_file is the kernel's */
+	return 0;
+}
+
+static int __init sm_init(void)
+{
+	if (!proc_create_single("sm_seqfree", 0444, NULL, sm_show))
+		return -ENOMEM;
+	return 0;
+}
+
+static void __exit sm_exit(void)
+{
+	remove_proc_entry("sm_seqfree", NULL);
+}
+module_init(sm_init);
+module_exit(sm_exit);
+MODULE_LICENSE("GPL");
+""",
+    )
+    kernel.module_load(ko)
+    seq = last_seq(kernel)
+    with pytest.raises(ModuleFault) as exc:
+        kernel.read_file("/proc/sm_seqfree")
+    assert exc.value.errno == errno.EFAULT
+    lines = lines_since(kernel, seq)
+    assert "BUG: KASAN: use-after-free in seq_read_iter+0x11f/0x460" in lines
+    assert any(line.startswith("Read of size 8 at addr ffff888") for line in lines), lines
+    freed_by = lines[lines.index("Freed by task 1:") + 1]
+    assert freed_by.startswith(" sm_show+0x") and freed_by.endswith(" [sm_seqfree]")
+    assert "B" in kernel.taints
+    kernel.module_unload("sm_seqfree")  # the kernel goes on: the module unloads
+    assert kernel.module_find("sm_seqfree") is None

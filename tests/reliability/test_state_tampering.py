@@ -40,6 +40,14 @@ TAMPERINGS = {
 }
 
 
+#: A command that only reads the tampered part; one-shot commands read only what they need
+#: (dmesg the log, lsmod the module table, and the heap is decoded when first used).
+READER = {
+    "heap of wrong shape": ("cat", "/proc/slabinfo"),
+    "log of wrong shape": ("dmesg",),
+}
+
+
 @pytest.mark.parametrize("what", sorted(TAMPERINGS))
 def test_tampered_contents_are_called_corrupt_and_reboot_starts_afresh(tmp_path, what):
     state = tmp_path / "s.db"
@@ -47,7 +55,8 @@ def test_tampered_contents_are_called_corrupt_and_reboot_starts_afresh(tmp_path,
     sql, value = TAMPERINGS[what]
     with sqlite3.connect(state) as db:
         assert db.execute(sql, (value,)).rowcount >= 1
-    for argv in (("insmod", str(sample("provider"))), ("dmesg",)):
+    reader = READER.get(what, ("cat", "/proc/modules"))
+    for argv in (("insmod", str(sample("provider"))), reader):
         r = cli(state, *argv)
         assert r.code == 1, (argv, r)
         assert "internal error" not in r.err and "Traceback" not in r.err
@@ -56,6 +65,21 @@ def test_tampered_contents_are_called_corrupt_and_reboot_starts_afresh(tmp_path,
         assert line.endswith("(lkmsh reboot starts afresh)"), line
     assert cli(state, "reboot").code == 0
     assert cli(state, "insmod", str(sample("hello"))).code == 0
+
+
+def test_a_tampered_heap_is_reported_before_module_code_runs(tmp_path):
+    """The heap is decoded on first use: a command running module code (a /proc
+    show) finds it corrupt before the call, and a plain dmesg still reads the log."""
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("procfs"))).code == 0
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE components SET data = '{\"live\": [[1]]}' WHERE name = 'heap'")
+    r = cli(state, "cat", "/proc/hello_proc")
+    assert r.code == 1 and "Traceback" not in r.err and "internal error" not in r.err
+    assert r.err.strip().endswith("(lkmsh reboot starts afresh)"), r.err
+    assert "state file is corrupt: heap: " in r.err
+    log = cli(state, "dmesg")
+    assert log.code == 0 and "BUG" not in log.out and "Oops" not in log.out
 
 
 def test_a_saved_watchdog_is_never_trusted_beyond_its_maximum(tmp_path):

@@ -138,7 +138,9 @@ def page_fault(ctx: CallContext, err: BadAddress) -> KernelBug:
 def _arm64_page_fault(ctx: CallContext, access: str, addr: int, protection: bool) -> KernelBug:
     """The same fault in arm64 Linux's words (arch/arm64/mm/fault.c)."""
     what = "NULL pointer dereference" if addr < 4096 else "paging request"
-    if protection:  # arm64 Linux: a write to a read-only mapping
+    if protection and addr < 1 << 48:  # a user page: PAN
+        what = "access to user memory outside uaccess routines"
+    elif protection:  # arm64 Linux: a write to a read-only mapping
         what = "write to read-only memory" if access == "write" else "read from unreadable memory"
     head = f"Unable to handle kernel {what} at virtual address {addr:016x}"
     # FSC: translation fault (level 0 / 3), or a level-3 permission fault

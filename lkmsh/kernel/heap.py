@@ -202,6 +202,9 @@ class Heap(Component):
         self.now_ns: Callable[[], int] = now_ns or (lambda: 0)
         self._range = mem.direct_map  # page ranges; the AddressSpace persists them
         self._fetch: Callable[[], Any] | None = None  # saved metadata not rebuilt yet
+        #: warn_alloc's ratelimit (kapi/slab.py): for this process's kernel, not saved
+        self.warned_ns: int | None = None
+        self.warn_missed = 0
         self._new_tables()
 
     def _new_tables(self) -> None:
@@ -442,6 +445,10 @@ class Heap(Component):
                 )
             )
         return out
+
+    @property
+    def live_count(self) -> int:
+        return len(self._live)
 
     @property
     def live_bytes(self) -> int:

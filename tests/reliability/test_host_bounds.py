@@ -375,3 +375,49 @@ def test_one_shot_commands_read_only_the_parts_of_the_state_they_need(tmp_path):
         db.execute("UPDATE modules SET record = 'not json', symbols = 'not json'")
     r = cli(state, "dmesg", "-T")
     assert r.code == 0 and "hello: Hello, world" in r.out, r
+
+
+EIGHT_HUNDRED_THOUSAND = r"""
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static int __init mk_init(void)
+{
+	unsigned long i, got = 0;
+
+	for (i = 0; i < 800000; i++)	/* never freed, never checked: a careless loop */
+		if (kmalloc(16, GFP_KERNEL))
+			got++;
+	pr_info("%lu of 800000\n", got);
+	return 0;
+}
+module_init(mk_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_800000_small_kmallocs_fill_the_heap_and_warn_once_ratelimited(tmp_path):
+    """The issue's case: the heap stops at its object cap; warn_alloc's ratelimit (one
+    report per 10 s) keeps the 734,465 failures from writing a report each; the
+    state that every later command reads stays bounded."""
+    from lkmsh.build import build_module
+    from lkmsh.kernel.heap import OBJECTS_MAX
+    from lkmsh.kernel.kernel import Kernel, KernelConfig
+    from lkmsh.kernel.state import StateStore
+
+    (tmp_path / "mk_800k.c").write_text(EIGHT_HUNDRED_THOUSAND)
+    ko = build_module([tmp_path / "mk_800k.c"], tmp_path / "mk_800k.ko")
+    kernel = Kernel(KernelConfig(timeout_s=60.0))
+    kernel.module_load(ko)
+    texts = [r.text for r in kernel.dmesg()]
+    got = int(next(t for t in texts if t.endswith(" of 800000")).split()[1])
+    assert OBJECTS_MAX - 8 <= got < OBJECTS_MAX
+    failures = [t for t in texts if "page allocation failure" in t]
+    assert failures == [
+        f"insmod: page allocation failure: order:0, mode:0xcc0, nodemask=(null)"
+        f" ({OBJECTS_MAX} live objects reached)"
+    ]
+    with StateStore(tmp_path / "s.db") as store:
+        store.save(kernel.export_state())
+    assert (tmp_path / "s.db").stat().st_size < 16 << 20

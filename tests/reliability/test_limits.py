@@ -95,3 +95,31 @@ def test_a_bounded_heap_gives_the_module_null_then_works_again(built):
     seq = last_seq(k)
     k.module_load(built("rl_hog"))  # everything came back
     assert f"rl_hog: got {chunks} chunks of 262144 bytes" in lines_since(k, seq)
+
+
+def test_a_script_line_of_640000_words_runs_in_linear_cpu(tmp_path):
+    """Item 9: splitting one line was quadratic (640,000 words took 58 s). A CPU-time
+    cap (RLIMIT_CPU, the process's own CPU seconds, not a wall-clock timing)
+    of 30 s, about 25 times what the linear split needs: a quadratic one is killed."""
+    import resource
+    import subprocess
+
+    from reliability_helpers import ROOT, lkmsh_command
+
+    words = [f"w{i}" for i in range(640_000)]
+    script = tmp_path / "words.lk"
+    script.write_text("echo " + " ".join(words) + "\n")
+
+    def cap_cpu() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
+
+    proc = subprocess.run(
+        [*lkmsh_command(), "--state", str(tmp_path / "s.db"), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        preexec_fn=cap_cpu,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.split() == words

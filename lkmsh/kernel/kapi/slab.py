@@ -30,6 +30,7 @@ from lkmsh.kernel.heap import (
     KIND_KMALLOC,
     KIND_VMALLOC,
     KMALLOC_MAX_SIZE,
+    OBJECTS_MAX,
     ZERO_SIZE_PTR,
     DoubleFree,
     InvalidFree,
@@ -45,6 +46,7 @@ GFP_ZERO = 0x100
 GFP_NOWARN = 0x2000
 SIZE_MAX = (1 << 64) - 1
 RULE = "=" * 66
+WARN_INTERVAL_NS = 10 * 1_000_000_000  # DEFINE_RATELIMIT_STATE(nopage_rs, 10*HZ, 1)
 
 
 def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero=False) -> int:
@@ -56,17 +58,33 @@ def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero
         return 0
     heap = ctx.kernel.heap
     addr = heap.alloc(size, owner(ctx), ctx.caller, zero or bool(gfp & GFP_ZERO), gfp, False, kind)
-    if addr == 0 and size and not gfp & GFP_NOWARN:
+    if addr == 0 and size and not gfp & GFP_NOWARN and not _ratelimited(ctx):
         order = max(0, (max(size, 1) - 1).bit_length() - 12)
         comm = task(ctx).split("/")[0]
+        full = heap.live_count >= OBJECTS_MAX
+        why = f"{OBJECTS_MAX} live objects" if full else f"heap limit {heap.limit} bytes"
         warn(
             ctx,
             [
                 f"{comm}: page allocation failure: order:{order}, mode:{gfp:#x}, "
-                f"nodemask=(null) (heap limit {heap.limit} bytes reached)"
+                f"nodemask=(null) ({why} reached)"
             ],
         )
     return addr
+
+
+def _ratelimited(ctx: CallContext) -> bool:
+    """warn_alloc's ratelimit (one report per 10 s, the others counted and named in
+    the next): a module that keeps asking a full heap costs microseconds a call."""
+    heap, now = ctx.kernel.heap, ctx.kernel.clock.ns()
+    if heap.warned_ns is not None and now - heap.warned_ns < WARN_INTERVAL_NS:
+        heap.warn_missed += 1
+        return True
+    if heap.warn_missed:
+        ctx.kernel.log.emit(4, f"warn_alloc: {heap.warn_missed} callbacks suppressed")
+        heap.warn_missed = 0
+    heap.warned_ns = now
+    return False
 
 
 def _kasan(ctx: CallContext, err: DoubleFree | InvalidFree, free_fn: str) -> KernelBug:

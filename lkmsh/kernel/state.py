@@ -564,8 +564,8 @@ class StateStore:
             changed = True
         rows = state.components
         for name in rows:
-            raw = rows.raw(name) if isinstance(rows, ComponentRows) else None
-            data = raw if raw is not None else _dumps(rows[name], f"component {name}")
+            kept = rows.raw(name) if isinstance(rows, ComponentRows) else None
+            data = kept if kept is not None else _dumps(rows[name], f"component {name}")
             new.components[name] = data
             if snap.components.get(name) != data:
                 conn.execute(

@@ -51,6 +51,14 @@ def test_piped_lsmod_imports_no_rich_prompt_toolkit_unicorn_pyelftools_nor_the_k
     assert heavy(mods) == []
 
 
+def test_piped_dmesg_reads_the_log_without_the_kernel_unicorn_or_rich(tmp_path, state, lkmsh):
+    """A one-shot dmesg (printing only) reads the log rows, not the kernel (issue 17, 8)."""
+    assert lkmsh("--state", str(state), "insmod", HELLO).returncode == 0
+    mods, out = imported_after(tmp_path, "--state", str(state), "dmesg")
+    assert out.splitlines()[-1].endswith("] hello: Hello, world")
+    assert heavy(mods) == []
+
+
 def test_modinfo_of_a_file_reads_it_without_the_kernel_or_pyelftools(tmp_path):
     mods, out = imported_after(tmp_path, "modinfo", "-F", "name", HELLO)
     assert out == "hello\n"

@@ -150,6 +150,8 @@ class KernelConfig:
     dmesg_bytes: int = 128 << 10
     #: Linux's kunit.filter_glob: "suite_glob" or "suite_glob.case_glob" (None: every case)
     kunit_filter_glob: str | None = None
+    #: the kernel command line (/proc/cmdline; modprobe reads its MODULE.PARAM= words)
+    cmdline: str = ""
 
     @classmethod
     def from_data(cls, data: object) -> KernelConfig:
@@ -171,12 +173,24 @@ class KernelConfig:
             ok = isinstance(value, kind) or (kind is float and type(value) is int)
             if not ok or isinstance(value, bool):
                 raise ValueError(f"config {name}={value!r} is not a {kind.__name__}")
+            if name == "cmdline" and not valid_cmdline(value):
+                raise ValueError("config cmdline is not a kernel command line")
             if name in CONFIG_LIMITS:
                 low, high = CONFIG_LIMITS[name]
                 if not low <= value <= high:
                     raise ValueError(f"config {name}={value!r} is outside {low}..{high}")
             values[name] = value
         return cls(**values)
+
+
+#: x86's COMMAND_LINE_SIZE: the longest command line, its NUL included
+COMMAND_LINE_SIZE = 2048
+
+
+def valid_cmdline(text: str) -> bool:
+    """What a boot loader can pass: one line of printable text (tabs allowed) shorter
+    than COMMAND_LINE_SIZE."""
+    return len(text.encode()) < COMMAND_LINE_SIZE and text.replace("\t", " ").isprintable()
 
 
 #: Fixed bounds of every numeric config field a state file may hold.
@@ -883,6 +897,21 @@ class Kernel:
 
     def _task_info(self, t) -> TaskInfo:
         return TaskInfo(t.pid, t.comm, t.state_letter, t.wchan, t.kind.value, t.module)
+
+    def set_cmdline(self, cmdline: str) -> None:
+        """A fresh boot's command line: /proc/cmdline shows it, modprobe reads its
+        MODULE.PARAM words; logged as start_kernel() logs it."""
+        if not valid_cmdline(cmdline):
+            raise InvalidArgument(
+                f"the kernel command line must be one printable line shorter than"
+                f" {COMMAND_LINE_SIZE} bytes"
+            )
+        with self._lock:
+            self.config.cmdline = cmdline
+            if self.saved_config is not None:
+                self.saved_config.cmdline = cmdline
+            if cmdline:
+                self.log.emit(5, f"Kernel command line: {cmdline}")
 
     def set_sched_seed(self, seed: int | None) -> None:
         """--sched-seed: which runnable task runs next is drawn from @seed (None: in order)."""

@@ -94,6 +94,10 @@ def _input_devices(k: Kernel) -> bytes:
     return k.input.proc_devices().encode()
 
 
+def _cmdline(k: Kernel) -> bytes:
+    return f"{k.config.cmdline}\n".encode()  # fs/proc/cmdline.c: the line and a newline
+
+
 def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
@@ -102,6 +106,7 @@ TRACING = "/sys/kernel/tracing"
 
 FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/modules", _modules),
+    KernelFile("/proc/cmdline", _cmdline),
     KernelFile("/proc/crypto", _crypto),
     KernelFile("/proc/kallsyms", _kallsyms),
     KernelFile("/proc/slabinfo", _slabinfo),

@@ -325,6 +325,25 @@ class StateStore:
         finally:
             conn.close()
 
+    def read_config(self) -> dict[str, Any] | None:
+        """The saved kernel's configuration (its command line...); None when no kernel
+        was saved. Cheap: one meta row, no kernel built. Never creates the file."""
+        if not self.path.exists():
+            return None
+        conn, empty = self._reader()
+        try:
+            if empty:
+                return None
+            row = conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+            config = json.loads(row[0]) if row else None
+        except (ValueError, TypeError) as e:
+            raise self._corrupt(f"bad kernel config: {e}") from None
+        except sqlite3.Error as e:
+            raise self._db_error(e, reading=True) from None
+        finally:
+            conn.close()
+        return config if isinstance(config, dict) else None
+
     @staticmethod
     def _lean_modules(conn: sqlite3.Connection) -> list[Module]:
         out = []

@@ -131,17 +131,61 @@ class ModprobeConfig:
         return True
 
     def parse_kcmdline(self, cmdline: str) -> None:
-        """The kernel command line's module words (kmod_config_parse_kcmdline)."""
-        for word in _cmdline_words(cmdline):
-            key, eq, value = word.partition("=")
-            if not eq:
-                continue
-            if key == "modprobe.blacklist":
-                self.blacklist.extend(underscores(v) for v in value.split(",") if v)
-                continue
-            modname, dot, param = key.partition(".")
-            if dot and modname and param:
-                self.options.append((underscores(modname), f"{param}={value}"))
+        """The kernel command line's ``MODULE.PARAM[=VALUE]`` words
+        (kmod_config_parse_kcmdline): each adds ``options MODULE PARAM[=VALUE]``,
+        ``modprobe.blacklist=A,B`` blacklists; other words are ignored."""
+        for modname, param in kcmdline_options(cmdline):
+            if modname == "modprobe" and param.startswith("blacklist="):
+                self.blacklist.extend(param[len("blacklist=") :].split(","))
+            else:
+                self.options.append((underscores(modname), param))
+
+
+_IGNORE, _MODNAME, _PARAM, _VALUE = range(4)
+_SPACES = " \n\t\v\f\r\0"
+
+
+def kcmdline_options(cmdline: str) -> list[tuple[str, str]]:
+    """(MODULE, PARAM[=VALUE]) for each module option word, as kmod 30's state machine
+    reads /proc/cmdline: blanks end a word except inside a quoted value; a word with a
+    second '.' before its '=', an '=' before any '.', or a quote elsewhere than around
+    the value or the whole word is ignored. A value keeps its quotes; a word quoted as
+    a whole ("m.p=a b", as grub writes it) is re-quoted as m.p="a b"."""
+    out: list[tuple[str, str]] = []
+    state, quoted, whole_quoted = _MODNAME, False, False
+    start = param_at = value_at = 0
+    text = cmdline.split("\0", 1)[0] + "\0"
+    for i, c in enumerate(text):
+        if c == '"':
+            quoted = not quoted
+            if quoted and state == _MODNAME and i == start:
+                whole_quoted, start = True, i + 1
+            elif state != _VALUE:
+                state = _IGNORE
+            continue
+        if c in _SPACES:
+            if quoted:
+                if state != _VALUE:
+                    state = _IGNORE  # blanks only belong in a (quoted) value
+                continue  # an unterminated quote at the end drops the word
+            if state in (_VALUE, _PARAM):
+                param = text[param_at:i]
+                if whole_quoted:  # "m.p=a b" -> m.p="a b" (the closing quote stays)
+                    eq = value_at - param_at
+                    param = f'{param[:eq]}"{param[eq:]}'
+                out.append((text[start : param_at - 1], param))
+            start, state, whole_quoted = i + 1, _MODNAME, False
+        elif c == ".":
+            if state == _MODNAME:
+                param_at, state = i + 1, _PARAM
+            elif state == _PARAM:
+                state = _IGNORE
+        elif c == "=":
+            if state == _PARAM:
+                value_at, state = i + 1, _VALUE
+            elif state == _MODNAME:
+                state = _IGNORE
+    return out
 
 
 def _word(text: str) -> tuple[str, str, str]:
@@ -165,23 +209,6 @@ def _softdep(name: str, text: str) -> SoftDep:
         elif where is not None:
             where.append(word)
     return dep
-
-
-def _cmdline_words(cmdline: str) -> list[str]:
-    """Blank-separated words, a double-quoted stretch keeping its blanks (quotes dropped)."""
-    words, cur, quoted = [], [], False
-    for c in cmdline.strip():
-        if c == '"':
-            quoted = not quoted
-        elif c in " \t\n" and not quoted:
-            if cur:
-                words.append("".join(cur))
-                cur = []
-        else:
-            cur.append(c)
-    if cur:
-        words.append("".join(cur))
-    return words
 
 
 def underscores_alias(alias: str) -> str:

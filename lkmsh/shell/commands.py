@@ -449,10 +449,21 @@ def build(
     )
 
 
-@command("reboot", "Start a fresh kernel (forget every module, the log and taints)")
-def reboot(ctx: Context) -> Any:
-    ctx.scope.reboot()
-    return DoneView({"rebooted": True})
+@command(
+    "reboot",
+    "Start a fresh kernel (forget every module, the log and taints)",
+    opts=[
+        Opt(
+            ("--cmdline",),
+            "cmdline",
+            "The new kernel's command line (/proc/cmdline; modprobe reads MODULE.PARAM=VALUE)",
+            Kind.TEXT,
+        )
+    ],
+)
+def reboot(ctx: Context, cmdline: str | None = None) -> Any:
+    ctx.scope.reboot(cmdline)
+    return DoneView({"rebooted": True, "cmdline": ctx.scope.session.kernel_cmdline()})
 
 
 @command(

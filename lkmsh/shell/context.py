@@ -83,7 +83,7 @@ def apply_env_config(config: Any) -> None:
         config.insn_budget = budget
 
 
-def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
+def make_kernel(state: KernelState | None, arch: str | None = None, cmdline: str = "") -> Kernel:
     """The store's factory: restore the saved kernel, or boot a fresh one.
 
     @arch (``lkmsh --arch``) is the architecture a fresh kernel boots with; a
@@ -96,6 +96,7 @@ def make_kernel(state: KernelState | None, arch: str | None = None) -> Kernel:
         kernel = Kernel(config=config)
         kernel.saved_config = dataclasses.replace(config)  # what the state keeps
         apply_env_config(config)
+        kernel.set_cmdline(cmdline)
     else:
         kernel = Kernel.from_state(state)
         check_arch(kernel.arch.name, arch)
@@ -210,6 +211,17 @@ class Session:
         check_arch(s.arch, self.arch)
         return Summary(list(s.modules), s.taints)
 
+    def kernel_cmdline(self) -> str:
+        """The saved kernel's command line ("" when none was saved)."""
+        from lkmsh.errors import KernelError
+
+        try:
+            config = self.store.read_config()
+        except KernelError:
+            return ""
+        cmdline = (config or {}).get("cmdline", "")
+        return cmdline if isinstance(cmdline, str) else ""
+
     def read_kernel(self) -> Kernel:
         gen = self.store.generation()
         if self.cached is not None and gen == self._cached_gen:
@@ -271,25 +283,50 @@ class Scope:
             return Summary(self._kernel.module_list_all(), self._kernel.taints)
         return self.session.summary(full)
 
-    def reboot(self) -> None:
+    def reboot(self, cmdline: str | None = None) -> None:
+        """A fresh kernel; it keeps the machine's architecture and, unless @cmdline
+        gives another, its command line (what the boot loader passes again)."""
         s = self.session
-        arch = s.arch or self._saved_arch()  # a reboot keeps the machine's architecture
+        saved_arch, saved_cmdline = self._saved_boot()
+        arch = s.arch or saved_arch
+        cmdline = saved_cmdline if cmdline is None else cmdline
+        if cmdline:
+            from lkmsh.kernel.kernel import COMMAND_LINE_SIZE, valid_cmdline
+            from lkmsh.shell.messages import CommandFailed
+
+            if not valid_cmdline(cmdline):
+                raise CommandFailed(
+                    "the kernel command line must be one printable line shorter than"
+                    f" {COMMAND_LINE_SIZE} bytes"
+                )
         s.store.reset()
         s.forget()
-        if arch is not None:
-            # boot and save the --arch kernel now, so that later commands find it
-            with s.store.transaction(partial(make_kernel, arch=arch)) as tx:
+        if arch is not None or cmdline:
+            # boot and save that kernel now, so that later commands find it
+            boot = partial(make_kernel, arch=arch, cmdline=cmdline)
+            with s.store.transaction(boot) as tx:
                 tx.kernel  # noqa: B018 - building it is the point
 
-    def _saved_arch(self) -> str | None:
-        """The saved kernel's architecture when it is not the default one."""
+    def _saved_boot(self) -> tuple[str | None, str]:
+        """The saved kernel's architecture (when not the default one) and command line."""
         from lkmsh.errors import KernelError
 
         try:
             saved = self.session.store.load()
         except KernelError:
-            return None  # an unusable file: reboot replaces it
-        return saved.arch if saved is not None and saved.arch != "x86_64" else None
+            return None, ""  # an unusable file: reboot replaces it
+        if saved is None:
+            return None, ""
+        cmdline = saved.config.get("cmdline", "") if isinstance(saved.config, dict) else ""
+        arch = saved.arch if saved.arch != "x86_64" else None
+        return arch, cmdline if isinstance(cmdline, str) else ""
+
+    def kernel_cmdline(self) -> str:
+        """The kernel's command line (/proc/cmdline), read without booting one when
+        this command does not change the kernel."""
+        if self._kernel is not None or self.mutating:
+            return self.kernel().config.cmdline
+        return self.session.kernel_cmdline()
 
     def cancel(self) -> None:
         """Ctrl-C: stop a running module call (the command then fails cleanly)."""

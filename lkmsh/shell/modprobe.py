@@ -260,10 +260,11 @@ def modprobe(
         return _show_symbols(ctx, names[0], show_exports and not show_modversions)
     directory = module_directory(moddir, dirname, set_version)
     config_dirs = [config] if config else default_config_dirs(ctx.scope.session.path)
+    cmdline = ctx.scope.kernel_cmdline()  # kmod reads /proc/cmdline: lkmsh's kernel's
     if show_config:
-        return _show_config(ctx, directory, config_dirs)
+        return _show_config(ctx, directory, config_dirs, cmdline)
     try:
-        db = open_directory(directory, config_dirs)
+        db = open_directory(directory, config_dirs, cmdline)
     except (KernelError, CommandFailed) as exc:
         ctx.error(exc.message)
         ctx.failed = True
@@ -334,7 +335,7 @@ def request_module(kernel: Kernel, name: str) -> None:
     """Kernel.module_requester: load NAME (and what it needs) as modprobe would."""
     from lkmsh.kmod.modprobe import probe_insert
 
-    db = open_directory(default_directory(), default_config_dirs())
+    db = open_directory(default_directory(), default_config_dirs(), kernel.config.cmdline)
     probe_insert(kernel, db, name)
 
 
@@ -472,7 +473,7 @@ def _show_symbols(ctx: Context, path: str, exports: bool) -> None:
     return None
 
 
-def _show_config(ctx: Context, directory: str, config_dirs: list[str]) -> None:
+def _show_config(ctx: Context, directory: str, config_dirs: list[str], cmdline: str) -> None:
     """modprobe -c: the configuration and the tree's alias and symbol indexes (kmod
     prints the configuration even when the tree is missing)."""
     from lkmsh.kmod.modprobecfg import load_modprobe_config
@@ -484,4 +485,4 @@ def _show_config(ctx: Context, directory: str, config_dirs: list[str]) -> None:
             extra = {"modules.softdep": f.read()}
     except OSError:
         extra = {}
-    ctx.out.write(show_config(load_modprobe_config(config_dirs, extra), directory))
+    ctx.out.write(show_config(load_modprobe_config(config_dirs, extra, cmdline), directory))

@@ -349,7 +349,7 @@ def _scan(
     walked = _Revisits()
     cut = len(os.path.join(dirname, ""))  # entry.path is dirname/relpath
 
-    def walk(directory: str) -> None:
+    def walk(directory: str, inside: bool = True) -> None:
         walked.enter(directory)
         try:
             it = os.scandir(directory)
@@ -368,18 +368,19 @@ def _scan(
                     if name.endswith(MODULE_EXTENSIONS) and module_extension(name):
                         if not entry.is_file():
                             if entry.is_dir() and walked.allows(entry):
-                                walk(entry.path)
+                                walk(entry.path, inside)
                             continue
                         st = entry.stat()
                     else:
                         if entry.is_dir() and walked.allows(entry):
-                            walk(entry.path)
+                            walk(entry.path, inside)
                         continue
                 except OSError as exc:
                     diags.append(Diagnostic("ERROR", f"fstatat({entry.path}): {exc.strerror}"))
                     continue
                 path = entry.path
-                mod = TreeModule(name.split(".", 1)[0].replace("-", "_"), path, path[cut:])
+                rel = path[cut:] if inside else None  # an external module: its full path
+                mod = TreeModule(name.split(".", 1)[0].replace("-", "_"), path, rel)
                 old = found.get(mod.name)
                 if old is not None:
                     if _existing_wins(cfg, old[0], mod, prefer_machine):
@@ -388,6 +389,8 @@ def _scan(
                 found[mod.name] = (mod, st.st_size, st.st_mtime_ns)
 
     walk(dirname)
+    for external in cfg.externals:  # depmod.d's ``external`` directories, after the tree
+        walk(external, False)
     return list(found.values())
 
 
@@ -399,7 +402,7 @@ def _existing_wins(
         new_ok = _machine(new.path) == prefer_machine
         if old_ok != new_ok:
             return old_ok
-    return cfg.existing_wins(module_key(old), module_key(new))
+    return cfg.existing_wins(module_key(old), module_key(new), old.path, new.path)
 
 
 def _machine(path: str) -> int | None:

@@ -1,4 +1,5 @@
-"""depmod.d configuration: ``search``, ``override``, ``exclude`` (kmod's depmod.d(5)).
+"""depmod.d configuration: ``search``, ``override``, ``external``, ``exclude`` (kmod's
+depmod.d(5)).
 
 Read from ``/run/depmod.d``, ``/etc/depmod.d``, ``/lib/depmod.d`` (or the
 ``-C`` paths); files named ``*.conf``, the first of each name wins and all
@@ -17,10 +18,14 @@ DEFAULT_CONFIG_PATHS = ("/run/depmod.d", "/etc/depmod.d", "/lib/depmod.d")
 BUILTIN_KEY = "built-in"
 
 
+EXTERNAL_KEY = "external"
+
+
 @dataclass
 class Search:
-    path: str  # "" for built-in
+    path: str  # "" for built-in and external
     builtin: bool
+    external: bool = False  # the ``external`` directories, in their own order
 
 
 @dataclass
@@ -28,15 +33,22 @@ class DepmodConfig:
     searches: list[Search] = field(default_factory=list)  # kmod's list: last word first
     overrides: list[str] = field(default_factory=list)  # "subdir/modname", newest first
     excludes: set[str] = field(default_factory=set)
+    #: ``external VERSION DIR`` directories (absolute, not under -b's root), last line first
+    externals: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # kmod's ERR lines
 
-    def existing_wins(self, old: str, new: str) -> bool:
-        """Does the module already found (relative path ``old``) beat ``new``?
+    def existing_wins(
+        self, old: str, new: str, old_path: str = "", new_path: str = ""
+    ) -> bool:
+        """Does the module already found (key ``old``, file ``old_path``) beat ``new``?
 
-        Both are "reldir/NAME" cut at the module name's length, as kmod
-        compares them. An override names the winner; else the search entry
-        a path falls under (the last listed match, built-in for the rest),
-        the later-listed entry winning; a tie keeps the module found first.
+        Keys are "reldir/NAME" cut at the module name's length, as kmod compares
+        them (a module of an external directory has no relative path: its key is
+        absolute and matches no override nor search subdirectory). An override
+        names the winner; else the search entry a path falls under (the last
+        listed match, built-in for the rest; ``external`` stands for each
+        external directory, which a file's full path starts with), the
+        later-listed entry winning; a tie keeps the module found first.
         """
         for ov in self.overrides:
             if ov == new:
@@ -44,13 +56,22 @@ class DepmodConfig:
             if ov == old:
                 return True
         bprio = oldprio = newprio = -1
-        for i, s in enumerate(self.searches):
+        i = 0
+        for s in self.searches:
             if s.builtin:
                 bprio = i
-            elif new.startswith(s.path):
+            elif s.external:  # kmod counts each external directory as one more entry
+                for ext in self.externals:
+                    if new_path.startswith(ext):
+                        newprio = i
+                    if old_path.startswith(ext):
+                        oldprio = i
+                    i += 1
+            elif not new.startswith("/") and new.startswith(s.path):
                 newprio = i
-            elif old.startswith(s.path):
+            elif not old.startswith("/") and old.startswith(s.path):
                 oldprio = i
+            i += 1
         if newprio < 0:
             newprio = bprio
         if oldprio < 0:
@@ -97,16 +118,20 @@ def load_config(kversion: str, paths: tuple[str, ...] | list[str] | None = None)
             cmd, args = words[0], words[1:]
             if cmd == "search":
                 for sp in args:
-                    cfg.searches.insert(
-                        0, Search("" if sp == BUILTIN_KEY else sp, sp == BUILTIN_KEY)
-                    )
+                    special = sp in (BUILTIN_KEY, EXTERNAL_KEY)
+                    search = Search("" if special else sp, sp == BUILTIN_KEY, sp == EXTERNAL_KEY)
+                    cfg.searches.insert(0, search)
+            elif cmd == "external" and len(args) >= 2:
+                version, directory = args[:2]
+                if _kernel_matches(version, kversion):
+                    cfg.externals.insert(0, directory)
             elif cmd == "override" and len(args) >= 3:
                 modname, version, subdir = args[:3]
                 if _kernel_matches(version, kversion):
                     cfg.overrides.insert(0, f"{subdir}/{modname}")
             elif cmd == "exclude" and args:
                 cfg.excludes.update(args)
-            elif cmd in ("include", "make_map_files", "external"):
+            elif cmd in ("include", "make_map_files"):
                 continue
             else:
                 cfg.problems.append(

@@ -7,7 +7,9 @@ lines are recorded in the order read, each kind in its own list (libkmod's
 lines add up. The kernel command line (``MODULE.PARAM=VALUE`` words,
 ``modprobe.blacklist=A,B``) comes after the files, as in kmod. Files are ``*.conf`` in the given
 directories plus the tree's own ``modules.softdep``, all read in the order of
-their names, the first directory's file winning a name, as kmod does. A line
+their names, the first directory's file winning a name, as kmod does (kmod 30
+also reads ``*.alias`` files); what kmod reports about them (``problems``) is
+worded as kmod's tools print libkmod's errors. A line
 ending in ``\\`` continues on the next one; ``#`` starts a comment line.
 """
 
@@ -94,12 +96,18 @@ class ModprobeConfig:
                 line = line[:-1] + lines[linenum]
                 linenum += 1
             stripped = line.lstrip(" \t")
-            if not stripped or stripped.startswith("#"):
+            if not stripped or line.startswith("#"):  # an indented '#' is a bad line to kmod
                 continue
             cmd, _sep, rest = _word(stripped)
-            if not self._directive(cmd, rest):
+            if cmd in ("include", "config"):
                 self.problems.append(
-                    f"{filename} line {linenum}: ignoring bad line starting with '{cmd}'"
+                    f"{_libkmod_error(708, 'kmod_config_parse')}{filename}: command {cmd}"
+                    " is deprecated and not parsed anymore"
+                )
+            elif not self._directive(cmd, rest):
+                self.problems.append(
+                    f"{_libkmod_error(712, 'kmod_config_parse')}{filename} line {linenum}:"
+                    f" ignoring bad line starting with '{cmd}'"
                 )
 
     def _directive(self, cmd: str, rest: str) -> bool:
@@ -126,8 +134,8 @@ class ModprobeConfig:
                 self.softdeps.append(_softdep(name, tail))
             else:
                 getattr(self, cmd).append((name, tail))
-        else:  # include and config: kmod says deprecated and not parsed anymore
-            return cmd in ("include", "config")
+        else:
+            return False
         return True
 
     def parse_kcmdline(self, cmdline: str) -> None:
@@ -188,6 +196,11 @@ def kcmdline_options(cmdline: str) -> list[tuple[str, str]]:
     return out
 
 
+def _libkmod_error(line: int, func: str) -> str:
+    """How kmod 30's tools print a libkmod ERR: its source place, as Debian builds it."""
+    return f"libkmod: ERROR ../libkmod/libkmod-config.c:{line} {func}: "
+
+
 def _word(text: str) -> tuple[str, str, str]:
     """The first blank-separated word, the separator, and what follows it (strtok_r)."""
     text = text.lstrip(" \t")
@@ -232,6 +245,7 @@ def load_modprobe_config(
     """Every *.conf of the directories and the extra texts (the tree's modules.softdep,
     by its file name), in the order of their names, then the kernel command line."""
     chosen: dict[str, str] = {}
+    problems: list[str] = []
     for directory in directories:
         if os.path.isfile(directory):  # kmod's -C also takes one file
             chosen.setdefault(os.path.basename(directory), directory)
@@ -240,11 +254,16 @@ def load_modprobe_config(
             names = os.listdir(directory)
         except OSError:
             continue
-        for name in names:
-            if name.startswith(".") or not name.endswith(".conf"):
+        for name in names:  # kmod's conf_files_filter_out: *.conf and *.alias files
+            if name.startswith(".") or not name.endswith((".conf", ".alias")):
                 continue
             full = os.path.join(directory, name)
-            if os.path.isfile(full):
+            if os.path.isdir(full):
+                problems.append(
+                    f"{_libkmod_error(772, 'conf_files_filter_out')}Directories inside"
+                    f" directories are not supported: {full}"
+                )
+            elif os.path.exists(full):
                 chosen.setdefault(name, full)
     texts: dict[str, tuple[str, str]] = {}
     for name, path in chosen.items():
@@ -255,7 +274,7 @@ def load_modprobe_config(
             continue
     for name, text in (extra_texts or {}).items():
         texts.setdefault(name, (name, text))
-    cfg = ModprobeConfig()
+    cfg = ModprobeConfig(problems=problems)
     for name in sorted(texts):
         path, text = texts[name]
         cfg.parse(text, path)

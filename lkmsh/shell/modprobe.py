@@ -269,13 +269,14 @@ def modprobe(
         ctx.error(exc.message)
         ctx.failed = True
         return None
+    _report_config_problems(ctx, db.config)
     view = ModprobeView()
     if resolve:
         for name in names if all_ else names[:1]:
             found = db.lookup(name)
             if not found:
                 ctx.err.write(
-                    f"{ctx.prog}: FATAL: Module {name} not found in directory {directory}\n"
+                    f"{ctx.prog}: {_fatal(all_)}: Module {name} not found in directory {directory}\n"
                 )
                 ctx.failed = True
             view.lines += [f.name for f in found]
@@ -297,8 +298,10 @@ def modprobe(
                 tracer,
             )  # fmt: skip
         except ModprobeFatal as exc:  # kmod logs these as FATAL (not found, in use, ...)
-            ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
+            ctx.err.write(f"{ctx.prog}: {_fatal(all_)}: {exc.message}\n")
             ctx.failed = True
+            if not all_:
+                break  # a FATAL message ends kmod's modprobe
             continue
         except KernelError as exc:
             ctx.error(_error_text(exc))
@@ -311,6 +314,11 @@ def modprobe(
         view.loaded += result.loaded
         view.removed += result.removed
     return view if traced is None else traced
+
+
+def _fatal(all_: bool) -> str:
+    """The level of kmod's fatal lookups: with -a (one name of several) only a WARNING."""
+    return "WARNING" if all_ else "FATAL"
 
 
 def _error_text(exc: KernelError) -> str:
@@ -485,4 +493,12 @@ def _show_config(ctx: Context, directory: str, config_dirs: list[str], cmdline: 
             extra = {"modules.softdep": f.read()}
     except OSError:
         extra = {}
-    ctx.out.write(show_config(load_modprobe_config(config_dirs, extra, cmdline), directory))
+    config = load_modprobe_config(config_dirs, extra, cmdline)
+    _report_config_problems(ctx, config)
+    ctx.out.write(show_config(config, directory))
+
+
+def _report_config_problems(ctx: Context, config: Any) -> None:
+    """What libkmod said about the configuration files, on stderr as kmod's tools say it."""
+    for problem in config.problems:
+        ctx.err.write(problem + "\n")

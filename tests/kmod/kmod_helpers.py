@@ -173,3 +173,62 @@ def show_depends_names(tree: Path) -> list[str]:
         if name.replace("-", "_") not in skip:
             names.append(name)
     return names
+
+
+#: /proc/cmdline redirected to $FAKE_PROC_CMDLINE for the kmod run it is preloaded into
+SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *redirect(const char *path)
+{
+	const char *file = getenv("FAKE_PROC_CMDLINE");
+
+	if (file && path && strcmp(path, "/proc/cmdline") == 0)
+		return file;
+	return path;
+}
+
+#define WRAP_OPEN(name)                                          \
+	int name(const char *path, int flags, ...)               \
+	{                                                        \
+		static int (*real)(const char *, int, ...);      \
+		mode_t mode = 0;                                 \
+		if (flags & (O_CREAT | O_TMPFILE)) {             \
+			va_list ap;                              \
+			va_start(ap, flags);                     \
+			mode = va_arg(ap, mode_t);               \
+			va_end(ap);                              \
+		}                                                \
+		if (!real)                                       \
+			real = dlsym(RTLD_NEXT, #name);          \
+		return real(redirect(path), flags, mode);        \
+	}
+
+WRAP_OPEN(open)
+WRAP_OPEN(open64)
+"""
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory) -> Path:
+    """A library that makes kmod read /proc/cmdline from $FAKE_PROC_CMDLINE (gcc-built)."""
+    out = tmp_path_factory.mktemp("shim")
+    (out / "shim.c").write_text(SHIM)
+    lib = out / "cmdline-shim.so"
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(out / "shim.c"), "-ldl"],
+        check=True,
+    )
+    return lib
+
+
+def kmod_with_cmdline(shim: Path, tmp: Path, cmdline: str, *args: str) -> Run:
+    proc_cmdline = tmp / "proc-cmdline"
+    proc_cmdline.write_text(cmdline + "\n")  # as Linux's /proc/cmdline reads
+    env = dict(os.environ, LD_PRELOAD=str(shim), FAKE_PROC_CMDLINE=str(proc_cmdline))
+    assert KMOD_MODPROBE is not None
+    return run([KMOD_MODPROBE, *args], env=env)

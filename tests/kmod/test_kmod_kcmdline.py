@@ -10,54 +10,14 @@ read the same line from a file by a small LD_PRELOAD library built here with gcc
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from kmod_helpers import KMOD_DEPMOD, KMOD_MODPROBE, Run, build, kmod, needs_gcc, needs_kmod, run
+from kmod_helpers import KMOD_DEPMOD, build, kmod, kmod_with_cmdline, needs_gcc, needs_kmod
 
 pytestmark = [needs_gcc]
 
 VERSION = "4.4.4"
-
-#: /proc/cmdline redirected to $FAKE_PROC_CMDLINE for the kmod run it is preloaded into
-SHIM = r"""
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-
-static const char *redirect(const char *path)
-{
-	const char *file = getenv("FAKE_PROC_CMDLINE");
-
-	if (file && path && strcmp(path, "/proc/cmdline") == 0)
-		return file;
-	return path;
-}
-
-#define WRAP_OPEN(name)                                          \
-	int name(const char *path, int flags, ...)               \
-	{                                                        \
-		static int (*real)(const char *, int, ...);      \
-		mode_t mode = 0;                                 \
-		if (flags & (O_CREAT | O_TMPFILE)) {             \
-			va_list ap;                              \
-			va_start(ap, flags);                     \
-			mode = va_arg(ap, mode_t);               \
-			va_end(ap);                              \
-		}                                                \
-		if (!real)                                       \
-			real = dlsym(RTLD_NEXT, #name);          \
-		return real(redirect(path), flags, mode);        \
-	}
-
-WRAP_OPEN(open)
-WRAP_OPEN(open64)
-"""
 
 #: a module with parameters, as the Linux Kernel Module Programming Guide writes one
 PARAM_MODULE = r"""
@@ -111,18 +71,6 @@ CMDLINES = {
 
 
 @pytest.fixture(scope="module")
-def shim(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("shim")
-    (out / "shim.c").write_text(SHIM)
-    lib = out / "cmdline-shim.so"
-    subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(out / "shim.c"), "-ldl"],
-        check=True,
-    )
-    return lib
-
-
-@pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
     """ROOT with lib/modules/4.4.4/kernel/mod-simple.ko, indexed, and an empty modprobe.d."""
     tmp = tmp_path_factory.mktemp("kcmdline")
@@ -136,14 +84,6 @@ def tree(tmp_path_factory) -> Path:
     if KMOD_DEPMOD is not None:  # kmod's own index, for the comparisons
         assert kmod(KMOD_DEPMOD, "-b", str(root), VERSION).returncode == 0
     return root
-
-
-def kmod_with_cmdline(shim: Path, tmp: Path, cmdline: str, *args: str) -> Run:
-    proc_cmdline = tmp / "proc-cmdline"
-    proc_cmdline.write_text(cmdline + "\n")  # as Linux's /proc/cmdline reads
-    env = dict(os.environ, LD_PRELOAD=str(shim), FAKE_PROC_CMDLINE=str(proc_cmdline))
-    assert KMOD_MODPROBE is not None
-    return run([KMOD_MODPROBE, *args], env=env)
 
 
 def boot(lkmsh, cmdline: str) -> None:

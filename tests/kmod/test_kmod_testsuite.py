@@ -6,6 +6,9 @@ come from running the installed kmod 30 on them, never from copied files.
 
 - depmod_detect_loop: eleven modules, three cycles (a-b-c, d-e, h-i-j-k with
   two ways round) and two modules (f, g) only used by a cycle.
+- modprobe_softdep_loop: two modules, each the other's pre softdep.
+- depmod_search_order_external_first/_last, test_modinfo_external,
+  modprobe_external: depmod.d's ``external`` directories.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kmod_helpers import KMOD_DEPMOD, build, kmod, needs_gcc, needs_kmod
+from kmod_helpers import KMOD_DEPMOD, KMOD_MODINFO, build, kmod, needs_gcc, needs_kmod
 
 pytestmark = [needs_kmod, needs_gcc]
 
@@ -117,3 +120,108 @@ def test_modprobe_softdep_loop(softdep_loop_tree, lkmsh, name):
         theirs.stderr,
         theirs.returncode,
     )
+
+
+# -- depmod.d's external directories (depmod_search_order_external_first/_last,
+#    modinfo's test_modinfo_external, modprobe_external) ---------------------------------
+
+INDEX_FILES = (
+    "modules.dep",
+    "modules.dep.bin",
+    "modules.alias",
+    "modules.alias.bin",
+    "modules.softdep",
+    "modules.symbols",
+    "modules.symbols.bin",
+    "modules.builtin.bin",
+    "modules.builtin.alias.bin",
+    "modules.devname",
+)
+
+
+@pytest.fixture(scope="module")
+def external_tree(tmp_path_factory) -> Path:
+    """mod-simple twice: ROOT/lib/modules/4.4.4/foobar/ and an external directory
+    (external directories are absolute paths, not under -b's root, as kmod reads them)."""
+    from kmod_helpers import module_source
+
+    tmp = tmp_path_factory.mktemp("external")
+    src = module_source(exports=("simple_fn",), aliases=("simple-thing",))
+    build(tmp, "mod-simple", src, out=tmp / "root" / "lib/modules/4.4.4/foobar/mod-simple.ko")
+    build(tmp, "mod-simple", src, out=tmp / "external" / "mod-simple.ko")
+    user = module_source(uses=("simple_fn",))
+    build(tmp, "mod-user", user, out=tmp / "root" / "lib/modules/4.4.4/kernel/mod-user.ko")
+    return tmp
+
+
+def external_config(tree: Path, search: str) -> Path:
+    conf = tree / f"depmod.d-{search.replace(' ', '-')}"
+    conf.mkdir(exist_ok=True)
+    (conf / "search.conf").write_text(
+        f"search {search}\nexternal 4.4.4 {tree / 'external'}\n"
+        "external 4.* /nonexistent/external\nexternal 5.0 /not/this/version\n"
+    )
+    return conf
+
+
+@pytest.mark.parametrize(
+    "search", ["external foobar", "foobar external", "external built-in", "built-in external"]
+)
+def test_depmod_search_order_external(external_tree, tmp_path, lkmsh, search):
+    """Every file depmod writes is kmod's: with ``external`` first, modules.dep names the
+    external file by its full path (and the module using it depends on that path)."""
+    import shutil
+
+    conf = external_config(external_tree, search)
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    shutil.copytree(external_tree / "root", mine)
+    shutil.copytree(external_tree / "root", theirs)
+    ours = lkmsh("depmod", "-C", str(conf), "-b", str(mine), "4.4.4")
+    kmods = kmod(KMOD_DEPMOD, "-C", str(conf), "-b", str(theirs), "4.4.4")
+    assert (ours.returncode, ours.stdout) == (kmods.returncode, kmods.stdout) == (0, "")
+    assert ours.stderr.replace(str(mine), "ROOT") == kmods.stderr.replace(str(theirs), "ROOT")
+    assert "could not open directory /nonexistent/external" in ours.stderr
+    for name in INDEX_FILES:
+        path = f"lib/modules/4.4.4/{name}"
+        assert (mine / path).read_bytes() == (theirs / path).read_bytes(), name
+    dep = (mine / "lib/modules/4.4.4/modules.dep").read_text()
+    winner = str(external_tree / "external" / "mod-simple.ko")
+    if search.startswith("external"):
+        assert f"{winner}:" in dep and f"kernel/mod-user.ko: {winner}" in dep
+    else:
+        assert "foobar/mod-simple.ko:" in dep
+
+
+@pytest.fixture(scope="module")
+def external_indexed(external_tree) -> Path:
+    """The tree indexed by kmod's depmod with the external directory first."""
+    conf = external_config(external_tree, "external foobar")
+    indexed = kmod(KMOD_DEPMOD, "-C", str(conf), "-b", str(external_tree / "root"), "4.4.4")
+    assert indexed.returncode == 0
+    (external_tree / "modprobe.d").mkdir(exist_ok=True)
+    return external_tree
+
+
+@pytest.mark.parametrize("flags", [["-F", "filename"], [], ["-F", "alias"], ["-n"]])
+@pytest.mark.parametrize("name", ["mod-simple", "simple-thing", "mod_user"])
+def test_modinfo_external(external_indexed, lkmsh, flags, name):
+    args = ("-b", str(external_indexed / "root"), "-k", "4.4.4", *flags, name)
+    ours, theirs = lkmsh("modinfo", *args), kmod(KMOD_MODINFO, *args)
+    assert (ours.raw, ours.stderr, ours.returncode) == (theirs.raw, theirs.stderr, 0)
+
+
+def test_modprobe_external(external_indexed, lkmsh):
+    """--show-depends as kmod's; then the external file is the one loaded."""
+    from kmod_helpers import KMOD_MODPROBE
+
+    args = ("-C", str(external_indexed / "modprobe.d"), "-d", str(external_indexed / "root"))
+    args += ("-S", "4.4.4")
+    for name in ("mod-user", "simple-thing"):
+        ours = lkmsh("modprobe", *args, "--show-depends", name)
+        theirs = kmod(KMOD_MODPROBE, *args, "--show-depends", name)
+        assert (ours.stdout, ours.stderr, ours.returncode) == (theirs.stdout, theirs.stderr, 0)
+    assert str(external_indexed / "external" / "mod-simple.ko") in ours.stdout
+    loaded = lkmsh("modprobe", *args, "mod-user")
+    assert loaded.returncode == 0, loaded.stderr
+    lsmod = lkmsh("lsmod").stdout
+    assert "mod_simple" in lsmod and "mod_user" in lsmod

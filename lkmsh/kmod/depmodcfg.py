@@ -37,9 +37,7 @@ class DepmodConfig:
     externals: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # kmod's ERR lines
 
-    def existing_wins(
-        self, old: str, new: str, old_path: str = "", new_path: str = ""
-    ) -> bool:
+    def existing_wins(self, old: str, new: str, old_path: str = "", new_path: str = "") -> bool:
         """Does the module already found (key ``old``, file ``old_path``) beat ``new``?
 
         Keys are "reldir/NAME" cut at the module name's length, as kmod compares

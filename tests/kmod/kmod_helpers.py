@@ -213,6 +213,7 @@ WRAP_OPEN(open)
 WRAP_OPEN(open64)
 """
 
+
 @pytest.fixture(scope="module")
 def shim(tmp_path_factory) -> Path:
     """A library that makes kmod read /proc/cmdline from $FAKE_PROC_CMDLINE (gcc-built)."""

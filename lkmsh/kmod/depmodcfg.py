@@ -65,9 +65,9 @@ class DepmodConfig:
                     if old_path.startswith(ext):
                         oldprio = i
                     i += 1
-            elif not new.startswith("/") and new.startswith(s.path):
+            elif _under(new, s.path):
                 newprio = i
-            elif not old.startswith("/") and old.startswith(s.path):
+            elif _under(old, s.path):
                 oldprio = i
             i += 1
         if newprio < 0:
@@ -75,6 +75,14 @@ class DepmodConfig:
         if oldprio < 0:
             oldprio = bprio
         return newprio <= oldprio
+
+
+def _under(key: str, subdir: str) -> bool:
+    """Is a module key inside a search subdirectory? A whole directory name must match:
+    ``foobar/x`` is not under ``foo`` (kmod's depmod_search_order_same_prefix)."""
+    if key.startswith("/"):  # an external module's key: under no subdirectory
+        return False
+    return key.startswith(subdir) and key[len(subdir) : len(subdir) + 1] == "/"
 
 
 def config_files(paths: tuple[str, ...] | list[str]) -> list[str]:

@@ -225,3 +225,50 @@ def test_modprobe_external(external_indexed, lkmsh):
     assert loaded.returncode == 0, loaded.stderr
     lsmod = lkmsh("lsmod").stdout
     assert "mod_simple" in lsmod and "mod_user" in lsmod
+
+
+# -- depmod.d search order and overrides (depmod_search_order_simple, _same_prefix,
+#    _override) -------------------------------------------------------------------------
+
+SEARCH_DIRS = ("kernel", "updates", "foo", "foobar", "extra/foo")
+
+SEARCH_CONFIGS = {
+    "default": "",
+    "simple": "search kernel updates\n",
+    "same-prefix": "search foo foobar\n",
+    "same-prefix-reversed": "search foobar foo built-in\n",
+    "built-in-first": "search built-in updates\n",
+    "two-lines": "search extra\nsearch foobar\n",
+    "override": "override mod-simple * foobar\nsearch updates\n",
+    "override-version": "override mod-simple 4\\.4\\..* kernel\noverride mod-simple 5.* foo\n",
+    "override-missing-word": "override mod-simple *\nsearch foo\n",
+}
+
+
+@pytest.fixture(scope="module")
+def search_tree(tmp_path_factory) -> Path:
+    """mod-simple in each of SEARCH_DIRS, and mod-user using it from kernel/."""
+    from kmod_helpers import module_source
+
+    tmp = tmp_path_factory.mktemp("search")
+    tree = tmp / "root" / "lib/modules/4.4.4"
+    first = build(tmp, "mod-simple", module_source(exports=("simple_fn",)))
+    for d in SEARCH_DIRS:
+        (tree / d).mkdir(parents=True, exist_ok=True)
+        (tree / d / "mod-simple.ko").write_bytes(first.read_bytes())
+    build(tmp, "mod-user", module_source(uses=("simple_fn",)), out=tree / "kernel/mod-user.ko")
+    return tmp
+
+
+@pytest.mark.parametrize("case", sorted(SEARCH_CONFIGS))
+def test_depmod_search_order(search_tree, lkmsh, case):
+    conf = search_tree / f"depmod.d-{case}"
+    conf.mkdir(exist_ok=True)
+    (conf / "search.conf").write_text(SEARCH_CONFIGS[case])
+    args = ("-n", "-C", str(conf), "-b", str(search_tree / "root"), "4.4.4")
+    ours, theirs = lkmsh("depmod", *args), kmod(KMOD_DEPMOD, *args)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (
+        theirs.stdout,
+        theirs.stderr,
+        theirs.returncode,
+    )

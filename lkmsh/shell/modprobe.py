@@ -129,7 +129,7 @@ def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[F
 
     directory = module_directory(None, basedir, kversion)
     try:
-        db = open_directory(directory, [])
+        db = _indexed_directory(directory)
         hits = db.lookup(name)
     except (KernelError, CommandFailed, ModuleNotFound):
         return []
@@ -140,6 +140,26 @@ def find_modules(name: str, basedir: str | None, kversion: str | None) -> list[F
         elif hit.name in db.builtin or hit.alias is None:
             found.append(FoundModule(hit.name, None, db.directory))
     return found
+
+
+#: the last tree modinfo looked names up in, with its modules.dep's stat: ``modinfo``
+#: of many names reads the indexes once, and a REPL sees a later depmod's files
+_LAST_INDEXED: dict[str, tuple[tuple[int, int], ModuleDirectory]] = {}
+
+
+def _indexed_directory(directory: str) -> ModuleDirectory:
+    try:
+        st = os.stat(os.path.join(directory, "modules.dep"))
+    except OSError:
+        return open_directory(directory, [])  # indexed in memory: not kept
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _LAST_INDEXED.get(directory)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    db = open_directory(directory, [])
+    _LAST_INDEXED.clear()
+    _LAST_INDEXED[directory] = (stamp, db)
+    return db
 
 
 def find_module_files(name: str, basedir: str | None, kversion: str | None) -> list[str]:

@@ -196,3 +196,52 @@ def test_modinfo_reads_the_big_compressed_tree_as_kmod(big, lkmsh):
     ours, theirs = lkmsh("modinfo", *files), kmod(KMOD_MODINFO, *files)
     assert ours.returncode == theirs.returncode == 0
     assert ours.raw == theirs.raw
+
+
+def lookup_names(tree: Path, seed: int = 18) -> list[str]:
+    """Names a user or the kernel asks modprobe for: 100 aliases, 50 ``symbol:`` names,
+    50 wildcard aliases filled in as a device would (``*`` with text, ``[..]`` with
+    its first character), drawn from the tree's own indexes."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    aliases = [ln.split()[1] for ln in (tree / "modules.alias").read_text().splitlines()[1:]]
+    symbols = [ln.split()[1] for ln in (tree / "modules.symbols").read_text().splitlines()[1:]]
+    plain = [a for a in aliases if not re.search(r"[*?\[]", a)]
+    wild = [a for a in aliases if re.search(r"[*?\[]", a)]
+
+    def filled(pattern: str) -> str:
+        out = re.sub(r"\[(.)[^\]]*\]", r"\1", pattern).replace("?", "7")
+        return "".join(part + rng.choice(["", "0", "X1", "abc"]) for part in out.split("*"))[
+            : len(out) + 8
+        ]
+
+    return (
+        rng.sample(plain, min(100, len(plain)))
+        + rng.sample(symbols, min(50, len(symbols)))
+        + [filled(w) for w in rng.sample(wild, min(50, len(wild)))]
+    )
+
+
+def test_aliases_symbols_and_wildcards_resolve_as_kmods(big, shim, tmp_path, lkmsh):
+    """--show-depends and modinfo by alias, symbol and filled-in wildcard (issue 18, item 2);
+    kmod reads an empty kernel command line (the shim), lkmsh's kernel has none."""
+    from kmod_helpers import kmod_with_cmdline
+
+    _root, version, kmods = big
+    names = lookup_names(kmods / "lib/modules" / version)
+    config = tmp_path / "modprobe.d"
+    config.mkdir()
+    args = ("-d", str(kmods), "-S", version, "-C", str(config), "-a", "--show-depends", *names)
+    theirs = kmod_with_cmdline(shim, tmp_path, "", *args)
+    ours = lkmsh("modprobe", *args)
+    assert theirs.stdout.count("insmod ") > 150
+    assert (ours.stdout, ours.stderr, ours.returncode) == (
+        theirs.stdout,
+        theirs.stderr,
+        theirs.returncode,
+    )
+    info = ("-b", str(kmods), "-k", version, "-F", "filename", *names)
+    ours, theirs = lkmsh("modinfo", *info), kmod(KMOD_MODINFO, *info)
+    assert (ours.raw, ours.stderr, ours.returncode) == (theirs.raw, theirs.stderr, 0)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lkmsh.errors import BuildError
+from lkmsh.kernel.module import license_is_gpl_compatible
 
 
 @dataclass
@@ -108,13 +109,13 @@ def _records(data: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def kernel_exports() -> frozenset[str]:
-    """Every symbol lkmsh's kernel exports (its Module.symvers, in kbuild's terms)."""
+def kernel_exports() -> dict[str, bool]:
+    """Every symbol lkmsh's kernel exports, and whether it is GPL-only (its Module.symvers)."""
     from lkmsh.kernel.kapi import registry
 
-    return frozenset(f.name for f in registry.kapi_table()) | frozenset(
-        d.name for d in registry.kdata_table()
-    )
+    exports = {f.name: f.gpl for f in registry.kapi_table()}
+    exports.update((d.name, d.gpl) for d in registry.kdata_table())
+    return exports
 
 
 def read_symvers(path: Path) -> list[Export]:
@@ -176,28 +177,47 @@ def check(
     ko_name: str,
     obj_name: str,
     providers: dict[str, Export],
-    kernel: frozenset[str],
+    kernel: dict[str, bool],
 ) -> Verdict:
     """modpost's checks of one module against what the kernel and other modules export.
 
     @providers maps a symbol to the export of another module (this build's
     modules and the given Module.symvers); @ko_name and @obj_name are the
-    names modpost's messages use.
+    names modpost's messages use; @kernel maps the kernel's exports to
+    whether they are GPL-only. A module whose license is not GPL-compatible
+    using a GPL-only symbol is an error for each such symbol, as modpost's
+    check_exports().
     """
-    if facts.info("license") is None:
+    license = facts.info("license")
+    if license is None:
         raise BuildError(f"modpost: missing MODULE_LICENSE() in {obj_name}")
+    gpl_ok = license_is_gpl_compatible(license)
     depends: list[str] = []
     warnings = []
+    gpl_only: list[str] = []
     for sym in sorted(facts.undefined):
         if sym in kernel:
+            if kernel[sym] and not gpl_ok:
+                gpl_only.append(sym)
             continue
         export = providers.get(sym)
         if export is None:
             warnings.append(f'WARNING: modpost: "{sym}" [{ko_name}] undefined!')
             continue
+        if export.gpl and not gpl_ok:
+            gpl_only.append(sym)
         dep = Path(export.module).name.replace("-", "_")
         if dep != facts.name and dep not in depends:
             depends.append(dep)
+    if gpl_only:
+        base = Path(ko_name).name
+        errors = [
+            f"modpost: GPL-incompatible module {base} uses GPL-only symbol '{sym}'"
+            for sym in gpl_only
+        ]
+        err = BuildError(errors[0])
+        err.detail = "".join(f"ERROR: {e}\n" for e in errors[1:])
+        raise err
     return Verdict(depends, warnings)
 
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gpl_violation: a proprietary module that calls provider's GPL-only
- * provider_secret(). Loading it (after provider) fails as on Linux:
- * "gpl_violation: module using GPL-only symbols uses symbols provider_secret
- * from module provider" / "Unknown symbol in module". The kernel is also
- * tainted (P) by the attempt.
+ * provider_secret(). Loading it (after provider) fails as on Linux: a
+ * proprietary module does not see GPL-only exports, so dmesg says
+ * "gpl_violation: Unknown symbol provider_secret (err -2)" and insmod
+ * "Unknown symbol in module". The kernel is also tainted (P) by the attempt.
+ * Built with provider's Module.symvers, modpost refuses it ("GPL-incompatible
+ * module gpl_violation.ko uses GPL-only symbol 'provider_secret'").
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -67,11 +67,12 @@ def test_kthread_ticks_every_second_and_stops_on_rmmod(tmp_path, arch):
 
 
 @needs_gcc
-def test_dmesg_timestamps_are_virtual_and_repeat_exactly(tmp_path):
-    ko = built(tmp_path, "ticker")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_dmesg_timestamps_are_virtual_and_repeat_exactly(tmp_path, arch):
+    ko = built(tmp_path, "ticker", arch)
 
     def run() -> list[str]:
-        k = Kernel()
+        k = Kernel(KernelConfig(arch=arch))
         k.module_load(ko, "period_ms=250")
         k.sleep(SECOND)
         k.module_unload("ticker")
@@ -84,9 +85,10 @@ def test_dmesg_timestamps_are_virtual_and_repeat_exactly(tmp_path):
 
 
 @needs_gcc
-def test_a_parked_thread_survives_the_state_file(tmp_path):
-    k = Kernel()
-    k.module_load(built(tmp_path, "ticker"))
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_parked_thread_survives_the_state_file(tmp_path, arch):
+    k = Kernel(KernelConfig(arch=arch))
+    k.module_load(built(tmp_path, "ticker", arch))
     again = Kernel.from_state(k.export_state())  # another process, much later
     assert [t.comm for t in again.tasks()] == ["ticker/0"]
     again.sleep(5 * SECOND // 2)
@@ -96,10 +98,12 @@ def test_a_parked_thread_survives_the_state_file(tmp_path):
     assert texts(again)[-1] == "ticker: thread returned 3"
 
 
-def scenario(tmp_path: Path, name: str, params: str = "", *, seed: int | None = None) -> Kernel:
-    k = Kernel()
+def scenario(
+    tmp_path: Path, name: str, params: str = "", *, seed: int | None = None, arch: str = "x86_64"
+) -> Kernel:
+    k = Kernel(KernelConfig(arch=arch))
     k.set_sched_seed(seed)
-    k.module_load(built(tmp_path, name), params)
+    k.module_load(built(tmp_path, name, arch), params)
     return k
 
 
@@ -109,8 +113,9 @@ def since(k: Kernel, text: str) -> list[str]:
 
 
 @needs_gcc
-def test_producer_and_consumer_on_wait_queues_and_a_completion(tmp_path):
-    k = scenario(tmp_path, "handoff")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_producer_and_consumer_on_wait_queues_and_a_completion(tmp_path, arch):
+    k = scenario(tmp_path, "handoff", arch=arch)
     waits = {t.comm: (t.state, t.wchan) for t in k.tasks()}
     # the consumer sleeps in wait_event_interruptible (inline: WCHAN is its own function)
     assert waits == {"handoff-cons": ("S", "consumer_fn"), "handoff-prod": ("D", "msleep")}
@@ -128,8 +133,9 @@ def test_producer_and_consumer_on_wait_queues_and_a_completion(tmp_path):
 
 
 @needs_gcc
-def test_a_mutex_is_handed_to_the_thread_waiting_for_it(tmp_path):
-    k = scenario(tmp_path, "mutexpass")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_mutex_is_handed_to_the_thread_waiting_for_it(tmp_path, arch):
+    k = scenario(tmp_path, "mutexpass", arch=arch)
     k.sleep(SECOND // 20)  # worker 0 sleeps holding the mutex; worker 1 waits for it
     assert {t.comm: t.wchan for t in k.tasks()}["mp-worker/1"] == "__mutex_lock"
     k.sleep(SECOND)
@@ -144,8 +150,9 @@ def test_a_mutex_is_handed_to_the_thread_waiting_for_it(tmp_path):
 
 
 @needs_gcc
-def test_lock_order_inversion_is_reported_the_first_time_it_is_seen(tmp_path):
-    k = scenario(tmp_path, "abba")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_lock_order_inversion_is_reported_the_first_time_it_is_seen(tmp_path, arch):
+    k = scenario(tmp_path, "abba", arch=arch)
     k.sleep(SECOND)
     report = since(k, "WARNING: possible circular locking dependency detected")
     assert report[3] == "abba-bwd/3 is trying to acquire lock:"
@@ -158,8 +165,9 @@ def test_lock_order_inversion_is_reported_the_first_time_it_is_seen(tmp_path):
 
 
 @needs_gcc
-def test_sleeping_under_a_spinlock_and_in_a_timer_is_reported(tmp_path):
-    k = scenario(tmp_path, "atomicsleep")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_sleeping_under_a_spinlock_and_in_a_timer_is_reported(tmp_path, arch):
+    k = scenario(tmp_path, "atomicsleep", arch=arch)
     k.sleep(SECOND // 10)
     bugs = [i for i, t in enumerate(texts(k)) if t.startswith("BUG: sleeping function")]
     assert len(bugs) == 2
@@ -179,8 +187,9 @@ def test_sleeping_under_a_spinlock_and_in_a_timer_is_reported(tmp_path):
 
 
 @needs_gcc
-def test_a_thread_blocked_for_two_minutes_is_a_hung_task(tmp_path):
-    k = scenario(tmp_path, "hung")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_thread_blocked_for_two_minutes_is_a_hung_task(tmp_path, arch):
+    k = scenario(tmp_path, "hung", arch=arch)
     k.sleep(100 * SECOND)
     assert not any(t.startswith("INFO: task") for t in texts(k))
     k.sleep(30 * SECOND)
@@ -197,20 +206,22 @@ def test_a_thread_blocked_for_two_minutes_is_a_hung_task(tmp_path):
 
 
 @needs_gcc
-def test_an_init_that_waits_forever_ends_the_command_with_the_report(tmp_path):
+@pytest.mark.parametrize("arch", ARCHES)
+def test_an_init_that_waits_forever_ends_the_command_with_the_report(tmp_path, arch):
     from lkmsh.errors import ModuleFault
 
-    k = Kernel()
+    k = Kernel(KernelConfig(arch=arch))
     with pytest.raises(ModuleFault, match="blocked in wait_for_completion"):
-        k.module_load(built(tmp_path, "hung"), "wait_in_init=1")
+        k.module_load(built(tmp_path, "hung", arch), "wait_in_init=1")
     assert "INFO: task insmod:1 blocked for more than 120 seconds." in texts(k)
     assert k.module_find("hung") is None
 
 
 @needs_gcc
-def test_the_seed_chooses_the_interleaving_and_repeats_it(tmp_path):
+@pytest.mark.parametrize("arch", ARCHES)
+def test_the_seed_chooses_the_interleaving_and_repeats_it(tmp_path, arch):
     def order(seed):
-        k = scenario(tmp_path, "race", seed=seed)
+        k = scenario(tmp_path, "race", seed=seed, arch=arch)
         return [t.removeprefix("race: ") for t in texts(k) if " step " in t]
 
     default = order(None)
@@ -242,8 +253,9 @@ def test_timers_rearm_and_hrtimers_restart_in_virtual_time(tmp_path, arch):
 
 
 @needs_gcc
-def test_work_delayed_work_and_a_tasklet(tmp_path):
-    k = scenario(tmp_path, "deferred")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_work_delayed_work_and_a_tasklet(tmp_path, arch):
+    k = scenario(tmp_path, "deferred", arch=arch)
     assert texts(k)[1:4] == [
         "deferred: queued again? 0",  # still pending: schedule_work() says false
         "deferred: tasklet runs, in softirq",
@@ -264,8 +276,9 @@ def test_work_delayed_work_and_a_tasklet(tmp_path):
 
 
 @needs_gcc
-def test_unload_reports_and_cancels_what_the_module_left_running(tmp_path):
-    k = scenario(tmp_path, "leaver")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_unload_reports_and_cancels_what_the_module_left_running(tmp_path, arch):
+    k = scenario(tmp_path, "leaver", arch=arch)
     k.module_unload("leaver")
     tail = texts(k)[-4:]
     assert tail[0] == "leaver: bye"
@@ -281,8 +294,9 @@ def test_unload_reports_and_cancels_what_the_module_left_running(tmp_path):
 
 
 @needs_gcc
-def test_semaphores_rwsems_rcu_kref_and_bitops(tmp_path):
-    k = scenario(tmp_path, "shared")
+@pytest.mark.parametrize("arch", ARCHES)
+def test_semaphores_rwsems_rcu_kref_and_bitops(tmp_path, arch):
+    k = scenario(tmp_path, "shared", arch=arch)
     waits = {t.comm: t.wchan for t in k.tasks()}
     assert waits["gate-2"] == "down"  # the gate's one slot is taken
     assert waits["reader-1"] == waits["reader-2"] == "rwsem_down_read_slowpath"
@@ -309,12 +323,13 @@ def test_semaphores_rwsems_rcu_kref_and_bitops(tmp_path):
 
 
 @needs_gcc
-def test_a_read_that_waits_parks_the_reader_until_a_timer_brings_data(tmp_path):
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_read_that_waits_parks_the_reader_until_a_timer_brings_data(tmp_path, arch):
     import os
 
     from lkmsh.errors import KernelError
 
-    k = scenario(tmp_path, "blockread")
+    k = scenario(tmp_path, "blockread", arch=arch)
     f = k.open("/dev/sleepy")
     # the cat task waits in wait_event_interruptible; the sensor's timer wakes it
     assert k.read(f, 100) == b"reading 1 at 4294892421\n"  # 500 ms after insmod
@@ -326,7 +341,7 @@ def test_a_read_that_waits_parks_the_reader_until_a_timer_brings_data(tmp_path):
     assert exc.value.errno == errno.EAGAIN
     k.close(f)
     k.module_unload("blockread")
-    k.module_load(built(tmp_path, "blockread"), "produce=0")
+    k.module_load(built(tmp_path, "blockread", arch), "produce=0")
     f = k.open("/dev/sleepy")
     with pytest.raises(KernelError) as exc:  # nothing will ever come: Ctrl-C, as for cat
         k.read(f, 100)

@@ -279,7 +279,7 @@ def kthread_stop(ctx: CallContext) -> int:
     return sched.block("kthread_stop", obj=task.struct_addr, caller=ctx.caller)
 
 
-@kapi("kthread_should_park", "bool kthread_should_park(void)")
+@kapi("kthread_should_park", "bool kthread_should_park(void)", gpl=True)
 def kthread_should_park(ctx: CallContext) -> int:
     sched = sched_of(ctx)
     task = sched.current if sched is not None else None
@@ -290,7 +290,7 @@ def _park_key(task) -> int:
     return task.struct_addr + 1  # what kthread_park() waits on: the thread being parked
 
 
-@kapi("kthread_park", "int kthread_park(struct task_struct *k)")
+@kapi("kthread_park", "int kthread_park(struct task_struct *k)", gpl=True)
 def kthread_park(ctx: CallContext) -> int:
     sched, task = _task_at(ctx, ctx.arg(0))
     if task.run is Run.DEAD:
@@ -304,7 +304,7 @@ def kthread_park(ctx: CallContext) -> int:
     return sched.block("kthread_park", obj=_park_key(task), caller=ctx.caller)
 
 
-@kapi("kthread_parkme", "void kthread_parkme(void)")
+@kapi("kthread_parkme", "void kthread_parkme(void)", gpl=True)
 def kthread_parkme(ctx: CallContext) -> None:
     sched = sched_of(ctx)
     task = sched.current if sched is not None else None
@@ -316,7 +316,7 @@ def kthread_parkme(ctx: CallContext) -> None:
     return None
 
 
-@kapi("kthread_unpark", "void kthread_unpark(struct task_struct *k)")
+@kapi("kthread_unpark", "void kthread_unpark(struct task_struct *k)", gpl=True)
 def kthread_unpark(ctx: CallContext) -> None:
     sched, task = _task_at(ctx, ctx.arg(0))
     task.should_park = False

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 RCU_LOCK = 0x5C1  # the lock class lockdep holds while in rcu_read_lock() (rcu_read_lock_map)
 
 
-@kapi("__rcu_read_lock", "void __rcu_read_lock(void)")
+@kapi("__rcu_read_lock", "void __rcu_read_lock(void)", gpl=True)
 def rcu_read_lock(ctx: CallContext) -> None:
     ld = getattr(ctx.kernel, "lockdep", None)
     if ld is not None:
@@ -28,14 +28,14 @@ def _held(ctx: CallContext):
     return Held(RCU_LOCK, "rcu", ctx.caller)
 
 
-@kapi("__rcu_read_unlock", "void __rcu_read_unlock(void)")
+@kapi("__rcu_read_unlock", "void __rcu_read_unlock(void)", gpl=True)
 def rcu_read_unlock(ctx: CallContext) -> None:
     ld = getattr(ctx.kernel, "lockdep", None)
     if ld is not None:
         ld.release(RCU_LOCK)
 
 
-@kapi("synchronize_rcu", "void synchronize_rcu(void)")
+@kapi("synchronize_rcu", "void synchronize_rcu(void)", gpl=True)
 def synchronize_rcu(ctx: CallContext) -> None:
     """Wait one grace period (one tick of virtual time)."""
     sched = sched_of(ctx)
@@ -54,17 +54,17 @@ def synchronize_rcu(ctx: CallContext) -> None:
     return None
 
 
-@kapi("call_rcu", "void call_rcu(struct rcu_head *head, rcu_callback_t func)")
+@kapi("call_rcu", "void call_rcu(struct rcu_head *head, rcu_callback_t func)", gpl=True)
 def call_rcu(ctx: CallContext) -> None:
     ctx.kernel.rcu.queue(ctx.arg(0), func=ctx.arg(1))
 
 
-@kapi("kvfree_call_rcu", "void kvfree_call_rcu(struct rcu_head *head, void *ptr)")
+@kapi("kvfree_call_rcu", "void kvfree_call_rcu(struct rcu_head *head, void *ptr)", gpl=True)
 def kvfree_call_rcu(ctx: CallContext) -> None:
     ctx.kernel.rcu.queue(ctx.arg(0), ptr=ctx.arg(1))
 
 
-@kapi("rcu_barrier", "void rcu_barrier(void)")
+@kapi("rcu_barrier", "void rcu_barrier(void)", gpl=True)
 def rcu_barrier(ctx: CallContext) -> None:
     """Wait until every queued callback has run."""
     sched = sched_of(ctx)

@@ -47,17 +47,17 @@ def mdelay(ctx: CallContext) -> None:
     _busy_wait(ctx, ctx.arg(0) * NSEC_PER_MSEC)
 
 
-@kapi("ktime_get_ns", "u64 ktime_get_ns(void)")
+@kapi("ktime_get_ns", "u64 ktime_get_ns(void)", gpl=True)
 def ktime_get_ns(ctx: CallContext) -> int:
     return ctx.kernel.clock.ns()
 
 
-@kapi("ktime_get", "ktime_t ktime_get(void)")
+@kapi("ktime_get", "ktime_t ktime_get(void)", gpl=True)
 def ktime_get(ctx: CallContext) -> int:
     return ctx.kernel.clock.ns()
 
 
-@kapi("ktime_get_real_ns", "u64 ktime_get_real_ns(void)")
+@kapi("ktime_get_real_ns", "u64 ktime_get_real_ns(void)", gpl=True)
 def ktime_get_real_ns(ctx: CallContext) -> int:
     return ctx.kernel.clock.real_ns()
 

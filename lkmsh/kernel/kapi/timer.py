@@ -91,13 +91,13 @@ def try_to_del_timer_sync(ctx: CallContext) -> int:
     return 1 if _timers(ctx).disarm(ctx.arg(0)) else 0
 
 
-@kapi("round_jiffies", "unsigned long round_jiffies(unsigned long j)")
+@kapi("round_jiffies", "unsigned long round_jiffies(unsigned long j)", gpl=True)
 def round_jiffies(ctx: CallContext) -> int:
     j = ctx.arg(0)
     return (j + HZ // 2) // HZ * HZ
 
 
-@kapi("round_jiffies_relative", "unsigned long round_jiffies_relative(unsigned long j)")
+@kapi("round_jiffies_relative", "unsigned long round_jiffies_relative(unsigned long j)", gpl=True)
 def round_jiffies_relative(ctx: CallContext) -> int:
     now = ctx.kernel.clock.jiffies()
     j = ctx.arg(0) + now
@@ -110,6 +110,7 @@ def round_jiffies_relative(ctx: CallContext) -> int:
 @kapi(
     "hrtimer_init",
     "void hrtimer_init(struct hrtimer *timer, int which_clock, enum hrtimer_mode mode)",
+    gpl=True,
 )
 def hrtimer_init(ctx: CallContext) -> None:
     timer = ctx.arg(0)
@@ -122,6 +123,7 @@ def hrtimer_init(ctx: CallContext) -> None:
     "hrtimer_start_range_ns",
     "void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range_ns,"
     " const enum hrtimer_mode mode)",
+    gpl=True,
 )
 def hrtimer_start_range_ns(ctx: CallContext) -> None:
     timer, tim = ctx.arg(0), ctx.sarg(1)
@@ -132,18 +134,20 @@ def hrtimer_start_range_ns(ctx: CallContext) -> None:
     timers.hr_arm(timer, max(tim, 0))
 
 
-@kapi("hrtimer_cancel", "int hrtimer_cancel(struct hrtimer *timer)")
+@kapi("hrtimer_cancel", "int hrtimer_cancel(struct hrtimer *timer)", gpl=True)
 def hrtimer_cancel(ctx: CallContext) -> int:
     return 1 if _timers(ctx).hr_disarm(ctx.arg(0)) else 0
 
 
-@kapi("hrtimer_try_to_cancel", "int hrtimer_try_to_cancel(struct hrtimer *timer)")
+@kapi("hrtimer_try_to_cancel", "int hrtimer_try_to_cancel(struct hrtimer *timer)", gpl=True)
 def hrtimer_try_to_cancel(ctx: CallContext) -> int:
     return 1 if _timers(ctx).hr_disarm(ctx.arg(0)) else 0
 
 
 @kapi(
-    "hrtimer_forward", "u64 hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)"
+    "hrtimer_forward",
+    "u64 hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)",
+    gpl=True,
 )
 def hrtimer_forward(ctx: CallContext) -> int:
     """Move the expiry past @now by whole @intervals; how many (the overruns)."""
@@ -162,6 +166,7 @@ def hrtimer_forward(ctx: CallContext) -> int:
 @kapi(
     "__hrtimer_get_remaining",
     "ktime_t __hrtimer_get_remaining(const struct hrtimer *timer, bool adjust)",
+    gpl=True,
 )
 def hrtimer_get_remaining(ctx: CallContext) -> int:
     expires = ctx.mem.read_u64(ctx.arg(0) + HRTIMER.off("node__expires"))

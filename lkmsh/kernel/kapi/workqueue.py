@@ -51,6 +51,7 @@ def _wait_on(ctx: CallContext, obj: int, wchan: str, result: int) -> int:
     "alloc_workqueue",
     "struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,"
     " int max_active, ...)",
+    gpl=True,
 )
 def alloc_workqueue(ctx: CallContext) -> int:
     name = decode(format_args(ctx, ctx.arg(0), 3))
@@ -63,7 +64,7 @@ def alloc_workqueue(ctx: CallContext) -> int:
     return addr
 
 
-@kapi("destroy_workqueue", "void destroy_workqueue(struct workqueue_struct *wq)")
+@kapi("destroy_workqueue", "void destroy_workqueue(struct workqueue_struct *wq)", gpl=True)
 def destroy_workqueue(ctx: CallContext) -> None:
     wqs = _wq(ctx)
     addr = ctx.arg(0)
@@ -126,6 +127,7 @@ def _cancel(ctx: CallContext, dwork: int, delayed: bool) -> bool:
     "mod_delayed_work_on",
     "bool mod_delayed_work_on(int cpu, struct workqueue_struct *wq,"
     " struct delayed_work *dwork, unsigned long delay)",
+    gpl=True,
 )
 def mod_delayed_work_on(ctx: CallContext) -> int:
     wq, dwork, delay = ctx.arg(1), ctx.arg(2), ctx.arg(3)
@@ -149,7 +151,7 @@ def flush_workqueue(ctx: CallContext) -> None:
         _wait_on(ctx, ctx.arg(0), "flush_workqueue", 0)
 
 
-@kapi("drain_workqueue", "void drain_workqueue(struct workqueue_struct *wq)")
+@kapi("drain_workqueue", "void drain_workqueue(struct workqueue_struct *wq)", gpl=True)
 def drain_workqueue(ctx: CallContext) -> None:
     flush_workqueue(ctx)
 
@@ -162,7 +164,7 @@ def _flush(ctx: CallContext, work: int, result_if_waited: int) -> int:
     return _wait_on(ctx, work, "flush_work", result_if_waited)
 
 
-@kapi("flush_work", "bool flush_work(struct work_struct *work)")
+@kapi("flush_work", "bool flush_work(struct work_struct *work)", gpl=True)
 def flush_work(ctx: CallContext) -> int:
     return _flush(ctx, ctx.arg(0), 1)
 
@@ -181,7 +183,7 @@ def _cancel_sync(ctx: CallContext, delayed: bool) -> int:
     return was
 
 
-@kapi("cancel_work_sync", "bool cancel_work_sync(struct work_struct *work)")
+@kapi("cancel_work_sync", "bool cancel_work_sync(struct work_struct *work)", gpl=True)
 def cancel_work_sync(ctx: CallContext) -> int:
     return _cancel_sync(ctx, False)
 

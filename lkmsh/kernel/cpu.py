@@ -37,7 +37,7 @@ from unicorn import UcError, unicorn_const
 
 from lkmsh.arch.base import Arch
 from lkmsh.errors import KernelError
-from lkmsh.kernel import layout
+from lkmsh.kernel import blockmeter, layout
 from lkmsh.kernel.callctx import CallContext
 from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
@@ -79,6 +79,15 @@ _RAW = _raw_library()
 _CODE_HOOK = ctypes.CFUNCTYPE(
     None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p
 )
+#: uc_emu_stop, which the block meter calls when a run reaches its limit
+_EMU_STOP = ctypes.cast(_RAW.uc_emu_stop, ctypes.c_void_p).value if _RAW is not None else None
+
+#: the soft-lockup watchdog's measure of run time: each translated block run
+#: counts 100 ns of virtual time (an emulated CPU's pace: 20 s is 200 M blocks,
+#: seconds of host time), each kernel call 10 us, each hlt one tick (4 ms)
+NS_PER_BLOCK = 100
+TRAP_BLOCKS = 100
+HALT_BLOCKS = 40_000
 
 
 _ACCESS = {
@@ -258,6 +267,10 @@ class _Engine:
         self._stack_args_offset = cpu.arch.stack_args_offset
         uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
+        #: blocks run since the soft-lockup watchdog was last touched (None: not counted)
+        self.meter = self._add_meter()
+        self.watch: Any = None  # the kernel's watchdog deadline for the running code
+        self.traps = 0
         # No system calls and no I/O ports on this machine: unicorn would
         # otherwise step over these instructions silently (see _no_such_insn).
         # Which ones, and their vectors, are the arch's (x86: syscall, in, ...;
@@ -278,6 +291,44 @@ class _Engine:
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
         uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
+
+    def _add_meter(self) -> blockmeter.Meter | None:
+        uch = getattr(self.uc, "_uch", None)
+        if blockmeter.HOOK is None or _RAW is None or uch is None:
+            return None
+        meter = blockmeter.Meter(0, blockmeter.NEVER, _EMU_STOP)
+        handle = ctypes.c_size_t()
+        status = _RAW.uc_hook_add(
+            uch,
+            ctypes.byref(handle),
+            unicorn_const.UC_HOOK_BLOCK,
+            ctypes.c_void_p(blockmeter.HOOK),
+            ctypes.byref(meter),
+            ctypes.c_uint64(1),
+            ctypes.c_uint64(0),  # begin > end: every address
+        )
+        return meter if status == unicorn_const.UC_ERR_OK else None
+
+    def touch(self, watch: Any) -> None:
+        """Start the soft-lockup count again (the code scheduled, or just started)."""
+        self.watch = watch
+        self.traps = 0
+        m = self.meter
+        if m is not None:
+            m.blocks = 0
+            m.limit = blockmeter.NEVER if watch is None else max(1, watch.budget_ns // NS_PER_BLOCK)
+
+    def charge(self, blocks: int) -> None:
+        """Count @blocks more of run time towards the soft-lockup limit."""
+        m = self.meter
+        if m is not None and m.limit != blockmeter.NEVER:
+            m.limit = max(0, m.limit - blocks)
+
+    @property
+    def locked_up(self) -> bool:
+        """The block meter stopped this run: it reached the watchdog's limit."""
+        m = self.meter
+        return m is not None and m.limit != blockmeter.NEVER and m.blocks >= m.limit
 
     # hooks: never let an exception escape into unicorn (it would be lost)
 
@@ -341,6 +392,9 @@ class _Engine:
     def _trap(self, _uc, address: int, _size, _data) -> None:
         if self.probe_page is not None:
             return  # re-running a faulting instruction: no kernel calls
+        self.traps += 1
+        if not self.traps & 63:
+            self.charge(64 * TRAP_BLOCKS)
         try:
             cpu = self.cpu
             # kernel functions see the checked view: the CPU's permission checks
@@ -565,6 +619,17 @@ class Cpu:
         if self._cancel.is_set():
             raise _Stopped()
 
+    def touch_watchdog(self, watch: Any) -> None:
+        """The running code scheduled (touch_softlockup_watchdog): count from @watch again."""
+        for eng in self._engines[: self._depth]:
+            if eng.running:
+                eng.touch(watch)
+
+    def watchdog_busy(self, ns: int) -> None:
+        """A busy-wait of @ns in the running code (udelay): run time, as executed blocks."""
+        if self._depth:
+            self._engines[self._depth - 1].charge(ns // NS_PER_BLOCK)
+
     def cancel(self) -> None:
         """Stop the running call (from another thread); it fails as CANCELLED."""
         if self._depth == 0:
@@ -597,13 +662,16 @@ class Cpu:
         *,
         budget: int | None = None,
         timeout_s: float | None = None,
+        watch: Any = None,
     ) -> int:
         """Run the function at ``func_addr`` with integer ``args``; its return value (u64).
 
         Raises CpuFault when the code faults, hits BUG(), exhausts ``budget``
-        instructions or ``timeout_s`` seconds (SOFT_LOCKUP), or is cancelled.
+        instructions or ``timeout_s`` seconds, runs past @watch's virtual
+        time without scheduling (SOFT_LOCKUP), or is cancelled. @watch has a
+        ``budget_ns``; the fault carries it back.
         """
-        result = self._enter(func_addr, args, budget, timeout_s, None, None)
+        result = self._enter(func_addr, args, budget, timeout_s, None, None, watch)
         if isinstance(result, Park):
             raise KernelError("a task parked outside the scheduler")
         return result
@@ -617,6 +685,7 @@ class Cpu:
         regs: Sequence[int] | None = None,
         budget: int | None = None,
         timeout_s: float | None = None,
+        watch: Any = None,
     ) -> int | Park:
         """Start ``entry(args)`` on @stack, or resume saved @regs; its result, or its Park.
 
@@ -624,7 +693,7 @@ class Cpu:
         register is the kernel call's result, which the waker may change
         (``set_result``).
         """
-        return self._enter(entry, args, budget, timeout_s, stack, regs)
+        return self._enter(entry, args, budget, timeout_s, stack, regs, watch)
 
     def set_result(self, regs: list[int], value: int) -> None:
         """Put @value in the return register of saved task registers."""
@@ -641,6 +710,7 @@ class Cpu:
         timeout_s: float | None,
         task_stack: Region | None,
         regs: Sequence[int] | None,
+        watch: Any = None,
     ) -> int | Park:
         if self._closed:
             raise KernelError("CPU is closed")
@@ -658,6 +728,7 @@ class Cpu:
         self._depth = depth + 1
         started = time.perf_counter()
         try:
+            eng.touch(watch)
             return self._run(eng, stack, func_addr, args, budget, timeout_s, regs)
         finally:
             self._depth = depth
@@ -738,11 +809,13 @@ class Cpu:
                     raise self._fault(eng, FaultKind.CANCELLED, detail="cancelled")
                 if eng.expired and timeout_s is not None:
                     detail = f"no return within {timeout_s:g}s"
+                elif eng.locked_up:
+                    detail = f"no schedule within {eng.watch.budget_ns / 1e9:g}s of virtual time"
                 elif budget:
                     detail = f"no return within {budget} instructions"
                 else:
                     detail = "stopped before returning"
-                raise self._fault(eng, FaultKind.SOFT_LOCKUP, detail=detail)
+                raise self._fault(eng, FaultKind.SOFT_LOCKUP, detail=detail, watch=eng.watch)
             return result
         finally:
             eng.running = False
@@ -753,13 +826,14 @@ class Cpu:
         halt = self.arch.halt_insn
         if not halt or eng.pending is not None or eng.vector is not None:
             return None
-        if self._cancel.is_set() or timeout_s is None or eng.expired:
+        if self._cancel.is_set() or timeout_s is None or eng.expired or eng.locked_up:
             return None  # without a wall-clock limit a halt loop would never end
         rip = eng.uc.reg_read(self._ip_reg)
         if rip == self.return_slot or self._peek(rip - len(halt), len(halt)) != halt:
             return None
         if time.perf_counter() - eng.started >= timeout_s:
             return None
+        eng.charge(HALT_BLOCKS)  # it waited a tick for the timer interrupt
         return rip
 
     def _pending_fault(self, eng: _Engine, pending: BaseException) -> BaseException:
@@ -857,6 +931,9 @@ class Cpu:
             unicorn_const.UC_HOOK_MEM_READ | unicorn_const.UC_HOOK_MEM_WRITE, on_access
         )
         eng.probe_page = page
+        meter_limit = eng.meter.limit if eng.meter is not None else None
+        if eng.meter is not None:
+            eng.meter.limit = blockmeter.NEVER  # the probe is not run time
         try:
             uc.ctl_flush_tb()  # retranslate with the memory hook in place
             eng.flush_tlb()
@@ -864,6 +941,8 @@ class Cpu:
                 uc.emu_start(rip, self.return_slot, 0, 1)
         finally:
             eng.probe_page = None
+            if eng.meter is not None and meter_limit is not None:
+                eng.meter.limit = meter_limit
             uc.hook_del(hook)
             uc.ctl_flush_tb()
             eng.flush_tlb()

@@ -8,6 +8,7 @@ import them from here, so none of them pulls unicorn in.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from lkmsh.errors import ModuleFault
 from lkmsh.kernel import layout
@@ -55,11 +56,14 @@ class CpuFault(ModuleFault):
         detail: str = "",
         elapsed_s: float = 0.0,
         user_page: bool = False,
+        watch: Any = None,
     ):
         self.kind = kind
         #: a mapped user page that kernel-mode code touched directly (SMAP/SMEP, PAN)
         self.user_page = user_page
         self.elapsed_s = elapsed_s
+        #: a soft lockup's watchdog deadline (kernel/watchdog.py's Watch), when one was set
+        self.watch = watch
         self.rip = rip
         self.regs = regs
         self.address = address

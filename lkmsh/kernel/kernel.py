@@ -38,7 +38,7 @@ from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import Dmesg
-from lkmsh.kernel.fault import CpuFault
+from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.idmaps import IdMaps
@@ -145,8 +145,12 @@ class KernelConfig:
     #: an exact instruction budget per call into module code (deterministic tests);
     #: None: none. unicorn then counts every instruction: module code runs ~40x slower.
     insn_budget: int | None = None
-    #: the soft-lockup watchdog: wall-clock seconds per call into module code
+    #: the host's patience: wall-clock seconds per call into module code (a backstop
+    #: for code the virtual-time watchdog below does not see coming, and Ctrl-C's)
     timeout_s: float = 10.0
+    #: Linux's /proc/sys/kernel/watchdog_thresh: module code that runs 2x this many
+    #: seconds of virtual time without scheduling is a soft lockup (0: no watchdog)
+    watchdog_thresh: int = 10
     dmesg_bytes: int = 128 << 10
     #: Linux's kunit.filter_glob: "suite_glob" or "suite_glob.case_glob" (None: every case)
     kunit_filter_glob: str | None = None
@@ -200,6 +204,7 @@ CONFIG_LIMITS: dict[str, tuple[float, float]] = {
     "heap_limit": (1 << 12, 256 << 20),
     "insn_budget": (1_000, 5_000_000_000),
     "timeout_s": (0.01, 60.0),
+    "watchdog_thresh": (0, 60),
     "dmesg_bytes": (1 << 12, 16 << 20),
 }
 
@@ -455,7 +460,19 @@ class Kernel:
             list(args),
             budget=self.config.insn_budget,
             timeout_s=self.config.timeout_s,
+            watch=self._watch(),
         )
+
+    def _watch(self):
+        """The soft-lockup watchdog's deadline for module code starting now."""
+        from lkmsh.kernel.watchdog import watch
+
+        return watch(self.clock.ns(), self.config.watchdog_thresh)
+
+    def touch_softlockup_watchdog(self) -> None:
+        """The running code scheduled (a nested sleep or yield): its count starts again."""
+        if self._cpu is not None:
+            self._cpu.touch_watchdog(self._watch())
 
     def run_task_code(self, stack: int, **kw):
         """Start or resume a task on its own stack (sched.py); its result or its Park."""
@@ -468,6 +485,7 @@ class Kernel:
             region,
             budget=self.config.insn_budget,
             timeout_s=self.config.timeout_s,
+            watch=self._watch(),
             **kw,
         )
 
@@ -481,6 +499,9 @@ class Kernel:
         try:
             return run(*args, **kw)
         except CpuFault as fault:
+            if fault.watch is not None and fault.kind is FaultKind.SOFT_LOCKUP:
+                # the watchdog reports at its sample: that much virtual time went by
+                self.clock.advance(max(0, fault.watch.report_ns - self.clock.ns()))
             taint = report_kind(fault)
             self._taints.add(taint)
             for level, line in oops_lines(self, fault):

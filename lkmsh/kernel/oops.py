@@ -100,13 +100,20 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
             )
         )
     elif k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
-        secs = max(int(round(fault.elapsed_s)), 0)
+        secs = stuck_seconds(fault)
         lines.append(
             (0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{_task_tag(kernel)}]")
         )
     else:
         lines.append((DEFAULT, "general protection fault: 0000 [#1] PREEMPT SMP NOPTI"))
     return lines
+
+
+def stuck_seconds(fault: CpuFault) -> int:
+    """ "stuck for Ns!": the watchdog's virtual reckoning, or host time for a Ctrl-C."""
+    if fault.watch is not None and fault.kind is FaultKind.SOFT_LOCKUP:
+        return fault.watch.stuck_s
+    return max(int(round(fault.elapsed_s)), 0)
 
 
 def _hashed(addr: int) -> str:

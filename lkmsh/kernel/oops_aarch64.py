@@ -110,12 +110,12 @@ def _die_reason(fault: CpuFault) -> str:
 
 
 def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    from lkmsh.kernel.oops import _task_tag
+    from lkmsh.kernel.oops import _task_tag, stuck_seconds
 
     k = fault.kind
     lines: list[tuple[int, str]] = []
     if k in (FaultKind.SOFT_LOCKUP, FaultKind.CANCELLED):
-        secs = max(int(round(fault.elapsed_s)), 0)
+        secs = stuck_seconds(fault)
         return [
             (EMERG, f"watchdog: BUG: soft lockup - CPU#0 stuck for {secs}s! [{_task_tag(kernel)}]")
         ]

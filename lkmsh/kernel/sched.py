@@ -385,6 +385,7 @@ class Scheduler(Component):
                 self._runqueue.append(task.pid)
             task.result = 0
             raise Park()
+        self.kernel.touch_softlockup_watchdog()
         self._run_others_once()
 
     def exit_current(self, code: int) -> None:
@@ -400,6 +401,7 @@ class Scheduler(Component):
     def _wait(self, task: Task) -> int:
         if self._parkable(task):
             raise Park()
+        self.kernel.touch_softlockup_watchdog()  # the CPU schedules: not a lockup
         if not self.run_until(lambda: task.run is Run.RUNNABLE):
             self._stuck(task)
         task.run = Run.RUNNABLE

@@ -74,13 +74,17 @@ def _env_number(name: str, kind: type) -> Any:
 
 
 def apply_env_config(config: Any) -> None:
-    """Per-process watchdog overrides: LKMSH_TIMEOUT (seconds), LKMSH_INSN_BUDGET."""
+    """Per-process watchdog overrides: LKMSH_TIMEOUT (seconds), LKMSH_INSN_BUDGET,
+    LKMSH_WATCHDOG_THRESH (the soft-lockup threshold's half, in virtual seconds)."""
     timeout = _env_number("LKMSH_TIMEOUT", float)
     if timeout is not None:
         config.timeout_s = timeout
     budget = _env_number("LKMSH_INSN_BUDGET", int)
     if budget is not None:
         config.insn_budget = budget
+    thresh = os.environ.get("LKMSH_WATCHDOG_THRESH", "")
+    if thresh.isdigit() and int(thresh) <= 60:  # as watchdog_thresh: 0 switches it off
+        config.watchdog_thresh = int(thresh)
 
 
 def make_kernel(state: KernelState | None, arch: str | None = None, cmdline: str = "") -> Kernel:

@@ -215,7 +215,7 @@ def test_kill_9_mid_insmod_leaves_the_state_of_before(lkmsh, tmp_path, state):
     assert lkmsh("insmod", "sample_modules/hello.ko").returncode == 0
     before = lkmsh("dmesg").stdout
     env = base_env(tmp_path)
-    env.update(LKMSH_TIMEOUT="600")
+    env.update(LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="0")  # only Ctrl-C/kill stops it
     proc = subprocess.Popen(
         [*lkmsh_script(), "--state", str(state), "insmod", str(BROKEN / "endless_loop.ko")],
         env=env,
@@ -316,7 +316,7 @@ def test_state_file_is_where_we_said(lkmsh, tmp_path):
 
 def test_ctrl_c_stops_a_one_shot_insmod_cleanly(lkmsh, tmp_path, state):
     env = base_env(tmp_path)
-    env.update(LKMSH_TIMEOUT="600")
+    env.update(LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="0")  # only Ctrl-C/kill stops it
     proc = subprocess.Popen(
         [*lkmsh_script(), "--state", str(state), "insmod", "sample_modules/broken/endless_loop.ko"],
         env=env,

@@ -98,7 +98,7 @@ def test_the_repl_writes_through_for_other_terminals(tmp_path, state, lkmsh):
 
 def test_ctrl_c_stops_module_code_and_the_shell_goes_on(tmp_path, state):
     need_kernel()
-    child = spawn_with_env(tmp_path, state, LKMSH_TIMEOUT="600")
+    child = spawn_with_env(tmp_path, state, LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="0")
     child.sendline("insmod sample_modules/broken/endless_loop.ko")
     child.expect("insmod sample_modules/broken/endless_loop.ko")
     time.sleep(2)  # let the module spin

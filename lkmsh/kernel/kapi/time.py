@@ -29,6 +29,7 @@ def jiffies(kernel) -> bytes:
 def _busy_wait(ctx: CallContext, ns: int) -> None:
     """udelay and friends spin: time passes, nothing else runs."""
     ctx.kernel.clock.advance(ns)
+    ctx.kernel.cpu.watchdog_busy(ns)  # spinning is running, for the soft-lockup watchdog
     sync_jiffies(ctx)
 
 

@@ -474,6 +474,11 @@ class Kernel:
         if self._cpu is not None:
             self._cpu.touch_watchdog(self._watch())
 
+    def softlockup_busy(self, ns: int) -> None:
+        """The running code busy-waited @ns (udelay): run time for the watchdog."""
+        if self._cpu is not None:
+            self._cpu.watchdog_busy(ns)
+
     def run_task_code(self, stack: int, **kw):
         """Start or resume a task on its own stack (sched.py); its result or its Park."""
         region = self.mem.region_at(stack)

@@ -533,7 +533,8 @@ class Bench:
 
     # -- tasks and timers ------------------------------------------------------------
     def tasks(self) -> list[Figure]:
-        """A context switch (two kthreads through completions) and a timer expiry."""
+        """A context switch (two kthreads through completions) and a timer expiry, each
+        against an empty call into module code measured in the same run."""
         from lkmsh.kernel.kernel import Kernel
         from lkmsh.kernel.sched import COMMAND_TICK_NS
 
@@ -541,6 +542,16 @@ class Bench:
         expiries = 10_000 if self.p.name != "smoke" else 200
         pingpong = self.work.build("pingpong.c", "pingpong")
         ticktimer = self.work.build("ticktimer.c", "ticktimer")
+        idle = Kernel()
+        idle.module_load(pingpong, "rounds=0")
+        empty = idle.module_find("pingpong").exit_addr  # pingpong_exit(): returns at once
+
+        def per_call() -> float:
+            n = max(100, rounds)
+            t = time.perf_counter()
+            for _ in range(n):
+                idle.call(empty)
+            return (time.perf_counter() - t) / n
 
         def per_switch() -> float:
             k = Kernel()
@@ -559,8 +570,9 @@ class Bench:
             assert k.timers.expiries == expiries, k.timers.expiries
             return elapsed
 
-        switch = Stats(tuple(per_switch() for _ in range(self.p.heavy)))
-        total = Stats(tuple(all_expiries() for _ in range(self.p.heavy)))
+        switch, call = interleave(per_switch, per_call, self.p.heavy)
+        total, call2 = interleave(all_expiries, per_call, self.p.heavy)
+        assert call is not None and call2 is not None
         each = Stats(tuple(x / expiries for x in total.samples))
         return [
             Figure(
@@ -568,9 +580,26 @@ class Bench:
                 "a context switch between two kthreads (completion ping-pong)",
                 Unit.SECONDS,
                 switch,
-                note=f"{rounds} round trips per sample: park, pick, resume on unicorn",
+                call,
+                "empty module call",
+                Budget(BudgetKind.RATIO_AT_MOST, 8.0),
+                note=f"{rounds} round trips per sample: park (the trap stops unicorn, registers "
+                "saved), pick, resume on unicorn; the baseline is Kernel.call of an empty "
+                "module function (one entry into unicorn): a switch is one such entry, two "
+                "kernel calls and the scheduler's bookkeeping, so 8x leaves room for those "
+                "and no more",
             ),
-            Figure("timer_expiry", "one timer expiry (re-armed every jiffy)", Unit.SECONDS, each),
+            Figure(
+                "timer_expiry",
+                "one timer expiry (re-armed every jiffy)",
+                Unit.SECONDS,
+                each,
+                call2,
+                "empty module call",
+                Budget(BudgetKind.RATIO_AT_MOST, 6.0),
+                note="the callback is one entry into module code plus its mod_timer call and "
+                "the event queue's pop and push: 6x an empty module call",
+            ),
             Figure(
                 "timer_expiries",
                 f"{expiries} timer expiries in virtual time",

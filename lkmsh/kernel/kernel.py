@@ -75,6 +75,7 @@ from lkmsh.kernel.vfs import (
     Vfs,
     normpath,
 )
+from lkmsh.kernel.watchdog import Watch, watch
 
 MAX_MODULE_FILE = 64 << 20
 C = TypeVar("C", bound=Component)
@@ -463,10 +464,8 @@ class Kernel:
             watch=self._watch(),
         )
 
-    def _watch(self):
+    def _watch(self) -> Watch | None:
         """The soft-lockup watchdog's deadline for module code starting now."""
-        from lkmsh.kernel.watchdog import watch
-
         return watch(self.clock.ns(), self.config.watchdog_thresh)
 
     def touch_softlockup_watchdog(self) -> None:
@@ -496,14 +495,13 @@ class Kernel:
 
     def _reported(self, run, *args, **kw):
         """Run module code through @run; a fault is written to dmesg and raised as ModuleFault."""
-        from lkmsh.kernel.kapi.bug import KernelBug
-        from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
-
         self.heap.load_now()  # a corrupt heap is reported here, never inside a kernel call
         self.sched.give_struct()
         try:
             return run(*args, **kw)
         except CpuFault as fault:
+            from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
+
             if fault.watch is not None and fault.kind is FaultKind.SOFT_LOCKUP:
                 # the watchdog reports at its sample: that much virtual time went by
                 self.clock.advance(max(0, fault.watch.report_ns - self.clock.ns()))
@@ -512,7 +510,12 @@ class Kernel:
             for level, line in oops_lines(self, fault):
                 self.log.emit(level, line)
             raise ModuleFault(fault_summary(fault, self.arch)) from None
-        except KernelBug as bug:
+        except Exception as exc:  # imported here: the path of every call stays short
+            from lkmsh.kernel.kapi.bug import KernelBug
+
+            if not isinstance(exc, KernelBug):
+                raise
+            bug = exc
             self._taints.add(T.Taint.DIE)
             for line in bug.lines:
                 self.log.emit(bug.level, line)

@@ -85,11 +85,11 @@ def print_hex_dump(ctx: CallContext) -> None:
         ctx.kernel.log.emit(DEFAULT_LEVEL if level is None else level, head + line)
 
 
-@kdata("hex_asc", 17)
+@kdata("hex_asc", 17, static=True)
 def hex_asc(kernel) -> bytes:
     return b"0123456789abcdef\0"
 
 
-@kdata("hex_asc_upper", 17)
+@kdata("hex_asc_upper", 17, static=True)
 def hex_asc_upper(kernel) -> bytes:
     return b"0123456789ABCDEF\0"

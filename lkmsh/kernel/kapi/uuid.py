@@ -91,11 +91,11 @@ def guid_parse(ctx: CallContext) -> int:
     return _parse(ctx, GUID_INDEX)
 
 
-@kdata("guid_null", 16)
+@kdata("guid_null", 16, static=True)
 def guid_null(kernel) -> bytes:
     return bytes(16)
 
 
-@kdata("uuid_null", 16)
+@kdata("uuid_null", 16, static=True)
 def uuid_null(kernel) -> bytes:
     return bytes(16)

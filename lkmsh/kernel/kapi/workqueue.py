@@ -32,8 +32,8 @@ def _system_wq(name: str):
     return refresh
 
 
-for _name in SYSTEM_WQS:
-    kdata(_name, 8)(_system_wq(_name))
+for _name in SYSTEM_WQS:  # each names itself: its bytes never change after boot
+    kdata(_name, 8, static=True)(_system_wq(_name))
 
 
 def _wait_on(ctx: CallContext, obj: int, wchan: str, result: int) -> int:

@@ -1057,8 +1057,9 @@ class Kernel:
             raise FileError(f"{file.path}: {os.strerror(E.ENXIO)}", E.ENXIO)
         return file.inode.ops
 
-    def read_file(self, path: str, limit: int = READ_ALL_LIMIT) -> bytes:
-        """Open, read until EOF (or ``limit`` bytes) in page-sized reads, close: as cat."""
+    def read_file(self, path: str, limit: int = READ_ALL_LIMIT, lines: int | None = None) -> bytes:
+        """Open, read until EOF (or ``limit`` bytes, or @lines newlines) in page-sized
+        reads, close: as cat (and head -n, which stops reading when it has its lines)."""
         with self._lock, self._command("cat"):
             f = self.open(path)
             try:
@@ -1070,6 +1071,10 @@ class Kernel:
                         break
                     chunks.append(chunk)
                     total += len(chunk)
+                    if lines is not None:
+                        lines -= chunk.count(b"\n")
+                        if lines <= 0:
+                            break
                 return b"".join(chunks)
             finally:
                 self.close(f)

@@ -54,12 +54,14 @@ def _problem(exc: KernelError) -> str:
     return exc.strerror
 
 
-def _read(ctx: Context, path: str, limit: int | None = None) -> bytes | None:
+def _read(
+    ctx: Context, path: str, limit: int | None = None, lines: int | None = None
+) -> bytes | None:
     k = ctx.kernel()
     try:
         if limit is None:
-            return k.read_file(kernel_path(path))
-        return k.read_file(kernel_path(path), limit)
+            return k.read_file(kernel_path(path), lines=lines)
+        return k.read_file(kernel_path(path), limit, lines=lines)
     except StateError:
         raise  # the state file is the problem, not this path: the runner says so
     except KernelError as exc:
@@ -98,8 +100,9 @@ def head(ctx: Context, paths: tuple[str, ...], nbytes: str | None, nlines: str |
         if nbytes is not None:
             data = _read(ctx, p, count)
         else:
-            # lines: read a bounded amount, then cut (a file of endless lines still ends)
-            data = _read(ctx, p, max(count, 1) * 4096)
+            # lines: stop reading once they are in, as head does (a device whose
+            # read waits for each line is read that many times), and within a bound
+            data = _read(ctx, p, max(count, 1) * 4096, lines=count) if count else b""
             if data is not None:
                 data = b"".join(data.splitlines(keepends=True)[:count])
         if data is not None:

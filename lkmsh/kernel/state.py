@@ -131,6 +131,7 @@ class _Exportable(Protocol):
 
 
 K = TypeVar("K", bound=_Exportable)
+T = TypeVar("T")
 
 
 class _BadFile(StateError):
@@ -272,16 +273,8 @@ class StateStore:
         from plain columns; parsing the JSON records of 256 modules would cost
         several times more. ``full=True`` gives complete modules, symbols included.
         """
-        if not self.path.exists():
-            return None
-        conn, empty = self._reader()
-        try:
-            if empty:
-                return None
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
-            if "kapi_digest" not in meta:
-                return None
-            self._check_state_format(meta)
+
+        def summary(conn: sqlite3.Connection, meta: dict[str, str]) -> StateSummary:
             try:
                 modules = self._full_modules(conn) if full else self._lean_modules(conn)
                 kmeta = json.loads(meta.get("meta", "{}"))
@@ -296,14 +289,25 @@ class StateStore:
                 meta=kmeta,
                 generation=generation,
             )
-        except sqlite3.Error as e:
-            raise self._db_error(e, reading=True) from None
-        finally:
-            conn.close()
+
+        return self._read_saved(summary)
 
     def read_components(self, *names: str) -> dict[str, Any] | None:
         """Only these components' saved data (``dmesg`` reads the log without building a
         kernel); None when no kernel was saved. Never creates the file."""
+
+        def components(conn: sqlite3.Connection, meta: dict[str, str]) -> dict[str, Any]:
+            marks = ",".join("?" * len(names))
+            rows = conn.execute(f"SELECT name, data FROM components WHERE name IN ({marks})", names)
+            try:
+                return {name: json.loads(data) for name, data in rows}
+            except (ValueError, TypeError) as e:
+                raise self._corrupt(f"bad component record: {e}") from None
+
+        return self._read_saved(components)
+
+    def _read_saved(self, read: Callable[[sqlite3.Connection, dict[str, str]], T]) -> T | None:
+        """``read(conn, meta)`` in one read snapshot of a saved kernel; None when none is."""
         if not self.path.exists():
             return None
         conn, empty = self._reader()
@@ -314,12 +318,7 @@ class StateStore:
             if "kapi_digest" not in meta:
                 return None
             self._check_state_format(meta)
-            marks = ",".join("?" * len(names))
-            rows = conn.execute(f"SELECT name, data FROM components WHERE name IN ({marks})", names)
-            try:
-                return {name: json.loads(data) for name, data in rows}
-            except (ValueError, TypeError) as e:
-                raise self._corrupt(f"bad component record: {e}") from None
+            return read(conn, meta)
         except sqlite3.Error as e:
             raise self._db_error(e, reading=True) from None
         finally:

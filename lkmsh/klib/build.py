@@ -20,6 +20,8 @@ from lkmsh.kernel.klib import KLIB_BASE, KLIB_SIZE, PREBUILT
 
 HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
+#: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
+NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
 
 LINKER_SCRIPT = """\
 ENTRY(sort)
@@ -79,7 +81,7 @@ def build(arch: str) -> Path:
         objs = []
         for src in SOURCES:
             obj = t / f"{src.stem}.o"
-            flags = [*tc.codegen, *tc.kernel_model, "-nostdinc", "-Wall", "-Werror"]
+            flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", "-Wall", "-Werror"]
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))
         lds = t / "klib.lds"

@@ -324,6 +324,8 @@ def test_a_bad_pointer_handed_to_the_kernel_is_an_arm64_oops_in_that_function(k,
         "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000"
         in lines
     )
-    assert "pc : strlen+0x0/0x10" in lines
+    # strlen is klib's frameless leaf, as Linux's: its caller is in lr, not a frame record
+    assert any(x.startswith("pc : strlen+0x") for x in lines)
+    assert any(x.startswith("lr : bp_init+") and x.endswith("[bp]") for x in lines)
     trace = lines.index("Call trace:")
-    assert lines[trace + 1].startswith(" bp_init+") and lines[trace + 1].endswith("[bp]")
+    assert lines[trace + 1].startswith(" strlen+0x")

@@ -190,3 +190,77 @@ def test_idr_ida_and_xarray(kernel, build):
 
     again = Kernel.from_state(kernel.export_state())
     again.module_unload("idr_kunit")
+
+
+def test_mem_and_str_functions_self_test(kernel, build):
+    """mem*/str* are klib's C (lkmsh/klib/string.c): every size and alignment, Linux's values."""
+    memcpy = kernel.symbol_resolve("memcpy")
+    assert memcpy is not None and KLIB_BASE <= memcpy.addr < KLIB_BASE + 0x100000
+    kernel.module_load(build(MODULES / "test_klib_string.c"))
+    assert log_lines(kernel)[-1] == "test_klib_string: all 32 tests passed"
+
+
+BAD_STRINGS = r"""
+#include <linux/module.h>
+#include <linux/string.h>
+
+static int how;
+module_param(how, int, 0444);
+static const char *volatile nothing;
+static const char motto[] = "read only";
+static volatile size_t motto_len = sizeof(motto);	/* a real call, not gcc's inline stores */
+
+static int __init bs_init(void)
+{
+	if (how == 1)
+		return strlen(nothing);
+	memset((char *)motto, 'x', motto_len);	/* .rodata */
+	return 0;
+}
+
+module_init(bs_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_a_fault_inside_a_library_string_function_is_linuxs_oops(kernel, build, arch):
+    """The fault is the library function's own load or store: the Oops names it at its
+    offset, the module's frame below it, and the module's .rodata is left as it was."""
+    import re
+
+    import pytest
+
+    from lkmsh.errors import ModuleFault
+
+    ko = build(BAD_STRINGS, name="bad_strings")
+    with pytest.raises(ModuleFault):
+        kernel.module_load(ko, "how=1")
+    lines = log_lines(kernel)
+    if arch == "x86_64":
+        assert "BUG: kernel NULL pointer dereference, address: 0000000000000000" in lines
+        assert "#PF: supervisor read access in kernel mode" in lines
+        rip = next(t for t in lines if t.startswith("RIP: 0010:"))
+        assert re.fullmatch(r"RIP: 0010:strlen\+0x[0-9a-f]+/0x[0-9a-f]+", rip)
+    else:
+        assert (
+            "Unable to handle kernel NULL pointer dereference at virtual address "
+            "0000000000000000" in lines
+        )
+        pc = next(t for t in lines if t.startswith("pc : "))
+        assert re.fullmatch(r"pc : strlen\+0x[0-9a-f]+/0x[0-9a-f]+", pc)
+    # strlen is a leaf without a frame of its own, as Linux's: x86's unwinder finds the
+    # return address on the stack ("? "), arm64 shows it in lr
+    caller = " ? bs_init+" if arch == "x86_64" else "lr : bs_init+"
+    assert any(t.startswith(caller) for t in lines)
+    with pytest.raises(ModuleFault):
+        kernel.module_load(ko, "how=2")
+    lines = log_lines(kernel)
+    if arch == "x86_64":
+        assert lines[-40:].count("#PF: supervisor write access in kernel mode") == 1
+        assert "#PF: error_code(0x0003) - permissions violation" in lines
+        rip = [t for t in lines if t.startswith("RIP: 0010:")][-1]
+        assert re.fullmatch(r"RIP: 0010:memset\+0x[0-9a-f]+/0x[0-9a-f]+", rip)
+    else:
+        pc = [t for t in lines if t.startswith("pc : ")][-1]
+        assert re.fullmatch(r"pc : memset\+0x[0-9a-f]+/0x[0-9a-f]+", pc)
+    assert "D" in kernel.taints

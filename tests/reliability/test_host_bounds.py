@@ -3,8 +3,9 @@
 Each hostile module runs in a child process whose address space is capped
 with ``resource.setrlimit(RLIMIT_AS)`` at 1 GiB: a field width of 8 MiB
 repeated, or a memset/strncpy/memcpy of 3 GiB, must cost the host next to
-nothing (the format goes into the bounded destination, counts are checked
-against the destination's pages before any work, and work goes in chunks).
+nothing (the format goes into the bounded destination, strncpy's count is
+checked against the destination's pages before any work and works in chunks;
+klib's memset/memcpy store into emulated pages until the first fault, as Linux).
 """
 
 from __future__ import annotations
@@ -134,10 +135,11 @@ def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog,
     assert err == 14  # EFAULT: the range check found the first unmapped page
     head = next(x for x in lines if x.startswith("BUG: unable to handle page fault"))
     i = lines.index(head)
-    access = "read" if case == "memcpy" else "write"  # memcpy checks its source first
+    access = "read" if case == "memcpy" else "write"  # memcpy's source runs out first
     assert lines[i + 1] == f"#PF: supervisor {access} access in kernel mode"
     assert lines[i + 2].endswith("not-present page")
-    assert lines[i + 4] == f"RIP: 0010:{case}+0x0/0x10"
+    rip = next(x for x in lines[i:] if x.startswith("RIP: "))
+    assert rip.startswith(f"RIP: 0010:{case}+0x")
     assert out["peak_kib"] * 1024 < CAP // 2
 
 
@@ -209,7 +211,7 @@ static int __init lc_init(void)
 
 	if (!big)
 		return -ENOMEM;
-	memset(big, 0x5a, 4 << 20);	/* one kernel call, 4 pieces of work */
+	strncpy(big, "", 4 << 20);	/* one kernel call, 4 MiB of padding: pieces of work */
 	pr_info("lc: filled\n");
 	vfree(big);
 	return 0;
@@ -220,8 +222,10 @@ MODULE_LICENSE("GPL");
 
 
 def test_ctrl_c_stops_a_long_kernel_call_between_its_pieces(kernel, tmp_path):
-    """The Ctrl-C arrives while memset works (here: when it finishes its first
-    piece): the call ends there as the interrupted command's soft-lockup report."""
+    """The Ctrl-C arrives while strncpy pads (here: when it finishes its first
+    piece): the call ends there as the interrupted command's soft-lockup report.
+    (memset and memcpy are klib's C on the emulated CPU: Ctrl-C stops them as any
+    module code.)"""
     import errno
 
     from lkmsh.build import build_module

@@ -378,7 +378,7 @@ def test_a_host_address_is_just_an_unmapped_page(kernel, built):
         assert f"#PF: supervisor {verb} access in kernel mode" in lines
     assert bytes(region.data[:64]) == before
     # how=8 went through the kernel API: the Oops is in memcpy, not in Python
-    assert "RIP: 0010:memcpy+0x0/0x10" in lines
+    assert any(x.startswith("RIP: 0010:memcpy+0x") for x in lines)
 
 
 @pytest.mark.parametrize(

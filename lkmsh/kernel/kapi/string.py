@@ -1,9 +1,11 @@
-"""mem*/str* functions, the sprintf family and kstrto*, with lib/string.c semantics.
+"""The str* functions not in the kernel library, the sprintf family and kstrto*.
 
-They work on module memory through the AddressSpace; a bad pointer faults
-as it would in Linux (the kernel turns it into an Oops). Results follow Linux,
-which differs from libc in places: strcmp/strncmp return -1/0/1, strscpy
-returns -E2BIG on truncation, simple_strtoul neither skips spaces nor clamps.
+mem*, strlen/strnlen, strcmp/strncmp, strcpy, strchr/strrchr are lkmsh/klib/
+string.c (C on the emulated CPU: no Python round trip per call). These work on
+module memory through the checked view; a bad pointer faults as it would in
+Linux (the kernel turns it into an Oops). Results follow Linux, which differs
+from libc in places: strscpy returns -E2BIG on truncation, simple_strtoul
+neither skips spaces nor clamps.
 """
 
 from __future__ import annotations
@@ -23,84 +25,9 @@ if TYPE_CHECKING:
 
 E2BIG = -errno.E2BIG
 INT_MAX = (1 << 31) - 1
-CHUNK = 4096
-
-
-def _scan(ctx: CallContext, addr: int, n: int, byte: int) -> int:
-    """Offset of ``byte`` in [addr, addr+n) or -1, reading page-sized chunks (no overread)."""
-    done = 0
-    while done < n:
-        step = min(n - done, CHUNK - (addr + done) % CHUNK)
-        block = ctx.mem.read(addr + done, step)
-        i = block.find(bytes((byte,)))
-        if i >= 0:
-            return done + i
-        done += step
-    return -1
-
-
-# -- memory -----------------------------------------------------------------
-
-
-@kapi("memcpy", "void *memcpy(void *dest, const void *src, size_t count)")
-def memcpy(ctx: CallContext) -> int:
-    dest, src, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    ctx.mem.copy(dest, src, n)  # both ranges checked first, then bounded chunks
-    return dest
-
-
-@kapi("memmove", "void *memmove(void *dest, const void *src, size_t count)")
-def memmove(ctx: CallContext) -> int:
-    return memcpy(ctx)  # the copy chooses its direction: overlap is safe
-
-
-@kapi("memset", "void *memset(void *s, int c, size_t count)")
-def memset(ctx: CallContext) -> int:
-    s, c, n = ctx.arg(0), ctx.arg(1) & 0xFF, ctx.arg(2)
-    ctx.mem.fill(s, c, n)  # the range checked first, then bounded chunks
-    return s
-
-
-@kapi("memcmp", "int memcmp(const void *cs, const void *ct, size_t count)")
-def memcmp(ctx: CallContext) -> int:
-    a, b, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    done = 0
-    while done < n:
-        step = min(n - done, CHUNK)
-        x, y = ctx.mem.read(a + done, step), ctx.mem.read(b + done, step)
-        if x != y:
-            for i in range(step):
-                if x[i] != y[i]:
-                    return x[i] - y[i]
-        done += step
-    return 0
-
-
-@kapi("memchr", "void *memchr(const void *s, int c, size_t n)")
-def memchr(ctx: CallContext) -> int:
-    s = ctx.arg(0)
-    i = _scan(ctx, s, ctx.arg(2), ctx.arg(1) & 0xFF)
-    return s + i if i >= 0 else 0
 
 
 # -- strings ----------------------------------------------------------------
-
-
-@kapi("strlen", "size_t strlen(const char *s)")
-def strlen(ctx: CallContext) -> int:
-    return len(cstr(ctx, ctx.arg(0)))
-
-
-@kapi("strnlen", "size_t strnlen(const char *s, size_t count)")
-def strnlen(ctx: CallContext) -> int:
-    return len(cstr(ctx, ctx.arg(0), ctx.arg(1)))
-
-
-@kapi("strcpy", "char *strcpy(char *dest, const char *src)")
-def strcpy(ctx: CallContext) -> int:
-    dest = ctx.arg(0)
-    ctx.mem.write(dest, cstr(ctx, ctx.arg(1)) + b"\0")
-    return dest
 
 
 @kapi("strncpy", "char *strncpy(char *dest, const char *src, size_t count)")
@@ -144,31 +71,6 @@ def strncat(ctx: CallContext) -> int:
     return dest
 
 
-def _cmp(a: bytes, b: bytes) -> int:
-    """Linux's strcmp result: -1, 0 or 1 (unsigned char comparison)."""
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            return -1 if x < y else 1
-    if len(a) == len(b):
-        return 0
-    return -1 if len(a) < len(b) else 1
-
-
-@kapi("strcmp", "int strcmp(const char *cs, const char *ct)")
-def strcmp(ctx: CallContext) -> int:
-    return _cmp(cstr(ctx, ctx.arg(0)) + b"\0", cstr(ctx, ctx.arg(1)) + b"\0")
-
-
-@kapi("strncmp", "int strncmp(const char *cs, const char *ct, size_t count)")
-def strncmp(ctx: CallContext) -> int:
-    n = ctx.arg(2)
-    if n == 0:
-        return 0
-    a = (cstr(ctx, ctx.arg(0), n) + b"\0")[:n]
-    b = (cstr(ctx, ctx.arg(1), n) + b"\0")[:n]
-    return _cmp(a, b)
-
-
 def _tolower(c: int) -> int:
     """Linux's ctype: ASCII and Latin-1 upper case letters."""
     if 0x41 <= c <= 0x5A or (0xC0 <= c <= 0xDE and c != 0xD7):
@@ -185,26 +87,6 @@ def strcasecmp(ctx: CallContext) -> int:
         if c1 != c2 or c1 == 0:
             return c1 - c2
     return 0
-
-
-@kapi("strchr", "char *strchr(const char *s, int c)")
-def strchr(ctx: CallContext) -> int:
-    s, c = ctx.arg(0), ctx.arg(1) & 0xFF
-    text = cstr(ctx, s)
-    if c == 0:
-        return s + len(text)
-    i = text.find(bytes((c,)))
-    return s + i if i >= 0 else 0
-
-
-@kapi("strrchr", "char *strrchr(const char *s, int c)")
-def strrchr(ctx: CallContext) -> int:
-    s, c = ctx.arg(0), ctx.arg(1) & 0xFF
-    text = cstr(ctx, s)
-    if c == 0:
-        return s + len(text)
-    i = text.rfind(bytes((c,)))
-    return s + i if i >= 0 else 0
 
 
 @kapi("strstr", "char *strstr(const char *s1, const char *s2)")

@@ -1,4 +1,5 @@
-"""mem*/str*, the sprintf family and kstrto* on real module memory, with C's results."""
+"""The Python str* functions, the sprintf family and kstrto* on real module memory, with C's
+results (mem*, strlen, strcmp, strcpy, strchr... are klib's C: tests/kunit/test_klib.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import errno
 
 import pytest
 from kapi_harness import call
-
-from lkmsh.kernel.kapi.bug import KernelBug
 
 MASK64 = (1 << 64) - 1
 
@@ -18,51 +17,8 @@ def s64(v: int) -> int:
     return v - (1 << 64) if v >> 63 else v
 
 
-def test_memcpy_memmove_memset_memcmp_memchr(mini):
-    src = mini.alloc_data(b"0123456789")
-    dst = mini.buffer(16)
-    assert call(mini, "memcpy", dst, src, 10) == dst
-    assert mini.mem.read(dst, 11) == b"0123456789\xcc"
-    call(mini, "memmove", src + 2, src, 6)  # overlapping, as memmove must allow
-    assert mini.mem.read(src, 10) == b"0101234589"
-    assert call(mini, "memset", dst, 0x141, 4) == dst  # c is converted to unsigned char
-    assert mini.mem.read(dst, 5) == b"AAAA4"
-    a, b = mini.alloc_data(b"abcd"), mini.alloc_data(b"abzd")
-    assert call(mini, "memcmp", a, b, 4) == ord("c") - ord("z")
-    assert call(mini, "memcmp", a, b, 2) == 0
-    assert call(mini, "memchr", a, ord("c"), 4) == a + 2
-    assert call(mini, "memchr", a, ord("c"), 2) == 0
-    assert call(mini, "memcpy", dst, 0, 0) == dst  # zero length touches nothing
-
-
-def test_strlen_strnlen_and_faults(mini):
-    s = mini.cstring("hello")
-    assert call(mini, "strlen", s) == 5
-    assert call(mini, "strnlen", s, 3) == 3
-    assert call(mini, "strnlen", s, 50) == 5
-    with pytest.raises(KernelBug) as exc:
-        call(mini, "strlen", 0)
-    assert exc.value.errno == errno.EFAULT
-    assert exc.value.lines[:5] == [
-        "BUG: kernel NULL pointer dereference, address: 0000000000000000",
-        "#PF: supervisor read access in kernel mode",
-        "#PF: error_code(0x0000) - not-present page",
-        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-        "RIP: 0010:strlen+0x0/0x10",
-    ]
-    assert " hx_init+0x12/0x40 [hx]" in exc.value.lines
-
-
-def test_writing_through_a_bad_pointer_is_a_write_fault(mini):
-    with pytest.raises(KernelBug) as exc:
-        call(mini, "memset", 0xFFFF888000400000, 0, 8)
-    assert exc.value.lines[0] == ("BUG: unable to handle page fault for address: ffff888000400000")
-    assert exc.value.lines[1] == "#PF: supervisor write access in kernel mode"
-
-
-def test_strcpy_strcat_strncat(mini):
-    buf = mini.buffer(32)
-    call(mini, "strcpy", buf, mini.cstring("abc"))
+def test_strcat_strncat(mini):
+    buf = mini.alloc_data(b"abc\0" + b"\xcc" * 28)
     call(mini, "strcat", buf, mini.cstring("def"))
     assert mini.mem.read(buf, 7) == b"abcdef\0"
     call(mini, "strncat", buf, mini.cstring("ghijk"), 2)
@@ -90,22 +46,12 @@ def test_strscpy_returns_length_or_e2big(mini):
 
 def test_comparisons_return_linux_values(mini):
     a, b, c = mini.cstring("apple"), mini.cstring("apricot"), mini.cstring("APPLE")
-    assert s64(call(mini, "strcmp", a, b)) == -1
-    assert call(mini, "strcmp", b, a) == 1
-    assert call(mini, "strcmp", a, a) == 0
-    assert call(mini, "strncmp", a, b, 2) == 0
-    assert s64(call(mini, "strncmp", a, b, 3)) == -1
     assert call(mini, "strcasecmp", a, c) == 0
     assert s64(call(mini, "strcasecmp", a, b)) == ord("p") - ord("r")
-    assert call(mini, "strcmp", mini.cstring("\xff"), mini.cstring("a")) == 1  # unsigned chars
 
 
 def test_searching(mini):
     s = mini.cstring("a/b/c")
-    assert call(mini, "strchr", s, ord("/")) == s + 1
-    assert call(mini, "strrchr", s, ord("/")) == s + 3
-    assert call(mini, "strchr", s, ord("z")) == 0
-    assert call(mini, "strchr", s, 0) == s + 5  # the terminator itself
     assert call(mini, "strstr", s, mini.cstring("b/c")) == s + 2
     assert call(mini, "strstr", s, mini.cstring("")) == s
     assert call(mini, "strstr", s, mini.cstring("cc")) == 0

@@ -163,8 +163,9 @@ class Workdir:
         return exe
 
     def kunit_suite(self, cases: int) -> tuple[Path, Path]:
-        """A KUnit module of ``cases`` cases (a few expectations each) and the same bodies
-        as a native program that runs them all (the baseline)."""
+        """A KUnit module of ``cases`` cases (a few expectations each) and the same cases
+        as a native program under a runner shaped as Linux's KUnit (csrc/kunit_native.h:
+        a struct kunit and a thread per case, KTAP lines): the baseline."""
         body = "".join(
             f"static void case_{i}(struct kunit *test)\n{{\n"
             f"\tint v = {i} * 3;\n\n\tKUNIT_EXPECT_EQ(test, v % 3, 0);\n"
@@ -182,22 +183,11 @@ class Workdir:
         )
         native = self.root / f"kunit{cases}_native.c"
         native.write_text(
-            "#include <stdio.h>\n#include <time.h>\n"
-            "struct kunit { int failed; };\n"
-            "#define KUNIT_EXPECT_EQ(t, a, b) ((t)->failed |= !((a) == (b)))\n"
-            "#define KUNIT_EXPECT_GE(t, a, b) ((t)->failed |= !((a) >= (b)))\n"
-            "#define KUNIT_EXPECT_TRUE(t, c) ((t)->failed |= !(c))\n"
-            + body.replace("static void", "__attribute__((noinline)) static void")
-            + "static void (*cases[])(struct kunit *) = {\n"
-            + "".join(f"\tcase_{i},\n" for i in range(cases))
-            + "};\nint main(void)\n{\n\tstruct timespec a, b;\n\tint i, failed = 0;\n"
-            "\tclock_gettime(CLOCK_MONOTONIC, &a);\n"
-            "\tfor (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {\n"
-            "\t\tstruct kunit t = { 0 };\n\t\tcases[i](&t);\n"
-            '\t\tprintf("    ok %d - case_%d\\n", i + 1, i);\n\t\tfailed |= t.failed;\n\t}\n'
-            "\tclock_gettime(CLOCK_MONOTONIC, &b);\n"
-            '\tfprintf(stderr, "%lld\\n", (long long)(b.tv_sec - a.tv_sec) * 1000000000LL'
-            " + (b.tv_nsec - a.tv_nsec));\n\treturn failed;\n}\n"
+            '#include "kunit_native.h"\n\n'
+            + body
+            + "static struct kunit_case cases[] = {\n"
+            + table
+            + "\t{}\n};\n\nint main(void)\n{\n\treturn kunit_run_suite(cases);\n}\n"
         )
         ko = self.root / f"kunit{cases}.ko"
         exe = self.root / f"kunit{cases}_native"
@@ -205,7 +195,11 @@ class Workdir:
 
         if not ko.exists():
             build_module([src], ko)
-        subprocess.run(["gcc", "-O2", str(native), "-o", str(exe)], check=True, capture_output=True)
+        subprocess.run(
+            ["gcc", "-O2", f"-I{CSRC}", str(native), "-o", str(exe), "-lpthread"],
+            check=True,
+            capture_output=True,
+        )
         return ko, exe
 
     def leaf_modules(self, n: int) -> list[tuple[str, bytes]]:

@@ -110,11 +110,18 @@ def _records(data: bytes) -> list[tuple[str, str]]:
 
 
 def kernel_exports() -> dict[str, bool]:
-    """Every symbol lkmsh's kernel exports, and whether it is GPL-only (its Module.symvers)."""
+    """Every symbol lkmsh's kernel exports, and whether it is GPL-only (its Module.symvers):
+    the kernel API's slots and data, and the kernel library's C functions (memcpy, sort...),
+    exported as the kernel exports them at boot (not GPL-only)."""
+    from lkmsh.kernel import klib
     from lkmsh.kernel.kapi import registry
 
     exports = {f.name: f.gpl for f in registry.kapi_table()}
     exports.update((d.name, d.gpl) for d in registry.kdata_table())
+    for arch in klib.ARCHES:
+        img = klib.image(arch)
+        for sym in img.symbols if img is not None else ():
+            exports.setdefault(sym.name, False)
     return exports
 
 

@@ -549,6 +549,24 @@ def test_warnings_reach_the_callback(tmp_path):
     assert seen and "unused_var" in seen[0]
 
 
+def test_kernel_library_functions_are_kernel_exports_to_modpost(tmp_path):
+    """memcpy, strcmp, sort, crc32_le are klib's C: modpost knows them as the kernel's."""
+    src = write(
+        tmp_path,
+        "uselib.c",
+        "#include <linux/module.h>\n#include <linux/sort.h>\n#include <linux/crc32.h>\n"
+        "#include <linux/string.h>\n"
+        "static int cmp(const void *a, const void *b) { return *(int *)a - *(int *)b; }\n"
+        "int uselib(char *d, const char *s, unsigned long n, int *v)\n"
+        "{ memcpy(d, s, n); sort(v, n, sizeof(int), cmp, NULL);\n"
+        "  return strcmp(d, s) + crc32_le(0, (void *)s, n); }\n" + LICENSE,
+    )
+    seen: list[str] = []
+    ko = build_module([src], tmp_path / "uselib.ko", on_warning=seen.append)
+    assert {"memcpy", "strcmp", "sort", "crc32_le"} <= Ko(ko).undefined()
+    assert seen == []
+
+
 def test_extra_cflags_reach_the_compiler(tmp_path):
     src = write(
         tmp_path,

@@ -20,6 +20,8 @@ from lkmsh.kernel.layout import KERNEL_TEXT_BASE
 KLIB_BASE = KERNEL_TEXT_BASE + 0x00800000
 KLIB_SIZE = 0x00100000
 PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
+#: the architectures the package ships an image for
+ARCHES = ("x86_64", "aarch64")
 
 
 @dataclass(frozen=True)

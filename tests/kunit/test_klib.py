@@ -264,3 +264,26 @@ def test_a_fault_inside_a_library_string_function_is_linuxs_oops(kernel, build, 
         pc = [t for t in lines if t.startswith("pc : ")][-1]
         assert re.fullmatch(r"pc : memset\+0x[0-9a-f]+/0x[0-9a-f]+", pc)
     assert "D" in kernel.taints
+
+
+def test_kstrto_from_user_in_a_write_handler(kernel, build):
+    """kstrto*_from_user as lib/kstrtox.c: the user's text parsed, -EINVAL/-ERANGE/-EFAULT."""
+    import errno
+
+    import pytest
+
+    from lkmsh.errors import KernelError
+
+    kernel.module_load(build(MODULES / "kstrto_user.c"))
+    assert log_lines(kernel)[-1] == "kstrto_user: hweight 8 12 20 36"
+    assert kernel.write_file("/dev/kstrto_user", b"0x2a\n") == 5
+    assert kernel.write_file("/dev/kstrto_bool", b"on") == 2
+    assert kernel.read_file("/dev/kstrto_user") == b"42 1\n"
+    assert kernel.write_file("/dev/kstrto_user", b"-17") == 3
+    assert kernel.write_file("/dev/kstrto_bool", b"N\n") == 2
+    assert kernel.read_file("/dev/kstrto_user") == b"-17 0\n"
+    for text, err in ((b"12abc", errno.EINVAL), (b"2147483648", errno.ERANGE)):
+        with pytest.raises(KernelError) as exc:
+            kernel.write_file("/dev/kstrto_user", text)
+        assert exc.value.errno == err
+    assert kernel.read_file("/dev/kstrto_user") == b"-17 0\n"  # a refused write changes nothing

@@ -61,8 +61,30 @@ static __always_inline unsigned long ffz(unsigned long word) { return __ffs(~wor
 static __always_inline int ffs(int x) { return __builtin_ffs(x); }
 static __always_inline int fls(unsigned int x) { return x ? 32 - __builtin_clz(x) : 0; }
 static __always_inline int fls64(u64 x) { return x ? 64 - __builtin_clzll(x) : 0; }
-static __always_inline unsigned int hweight32(unsigned int w) { return __builtin_popcount(w); }
-static __always_inline unsigned long hweight64(u64 w) { return __builtin_popcountll(w); }
-static __always_inline unsigned long hweight_long(unsigned long w) { return __builtin_popcountl(w); }
+/*
+ * Population counts in plain C, as lib/hweight.c's software fallback: gcc's
+ * __builtin_popcount would call libgcc's __popcountdi2, which no kernel has.
+ */
+static __always_inline unsigned int __sw_hweight32(unsigned int w)
+{
+	w -= (w >> 1) & 0x55555555u;
+	w = (w & 0x33333333u) + ((w >> 2) & 0x33333333u);
+	w = (w + (w >> 4)) & 0x0f0f0f0fu;
+	return (w * 0x01010101u) >> 24;
+}
+
+static __always_inline unsigned long __sw_hweight64(u64 w)
+{
+	w -= (w >> 1) & 0x5555555555555555ull;
+	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (w * 0x0101010101010101ull) >> 56;
+}
+
+static __always_inline unsigned int hweight8(unsigned int w) { return __sw_hweight32(w & 0xff); }
+static __always_inline unsigned int hweight16(unsigned int w) { return __sw_hweight32(w & 0xffff); }
+static __always_inline unsigned int hweight32(unsigned int w) { return __sw_hweight32(w); }
+static __always_inline unsigned long hweight64(u64 w) { return __sw_hweight64(w); }
+static __always_inline unsigned long hweight_long(unsigned long w) { return __sw_hweight64(w); }
 
 #endif

@@ -43,6 +43,29 @@ static inline int __must_check kstrtos32(const char *s, unsigned int base, s32 *
 	return kstrtoint(s, base, res);
 }
 
+/* the text a user wrote (a debugfs or /proc write handler's buffer): -EFAULT if unreadable */
+int __must_check kstrtoull_from_user(const char __user *s, size_t count, unsigned int base,
+				     unsigned long long *res);
+int __must_check kstrtoll_from_user(const char __user *s, size_t count, unsigned int base,
+				    long long *res);
+int __must_check kstrtoul_from_user(const char __user *s, size_t count, unsigned int base,
+				    unsigned long *res);
+int __must_check kstrtol_from_user(const char __user *s, size_t count, unsigned int base,
+				   long *res);
+int __must_check kstrtouint_from_user(const char __user *s, size_t count, unsigned int base,
+				      unsigned int *res);
+int __must_check kstrtoint_from_user(const char __user *s, size_t count, unsigned int base,
+				     int *res);
+int __must_check kstrtou16_from_user(const char __user *s, size_t count, unsigned int base,
+				     u16 *res);
+int __must_check kstrtos16_from_user(const char __user *s, size_t count, unsigned int base,
+				     s16 *res);
+int __must_check kstrtou8_from_user(const char __user *s, size_t count, unsigned int base,
+				    u8 *res);
+int __must_check kstrtos8_from_user(const char __user *s, size_t count, unsigned int base,
+				    s8 *res);
+int __must_check kstrtobool_from_user(const char __user *s, size_t count, bool *res);
+
 unsigned long long simple_strtoull(const char *cp, char **endp, unsigned int base);
 long long simple_strtoll(const char *cp, char **endp, unsigned int base);
 unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base);

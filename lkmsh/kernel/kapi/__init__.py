@@ -20,6 +20,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     io,
     irq,
     kfifo,
+    kstrtox_user,
     kthread,
     kunit,
     libstring,

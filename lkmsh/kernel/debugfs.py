@@ -179,6 +179,8 @@ class DebugFS(Component):
         self.vfs = vfs
         self.entries: dict[str, DebugEntry] = {}
         self._by_addr: dict[int, str] = {}
+        #: the mount's root dentry ("/"), the d_parent of top-level entries (made when needed)
+        self.root_dentry = 0
 
     def by_addr(self, addr: int) -> DebugEntry | None:
         path = self._by_addr.get(addr)
@@ -246,9 +248,11 @@ class DebugFS(Component):
     # -- persistence and unloading ----------------------------------------------------
 
     def to_data(self) -> dict[str, Any]:
-        return {"entries": [asdict(e) for e in sorted(self.entries.values(), key=lambda e: e.path)]}
+        entries = [asdict(e) for e in sorted(self.entries.values(), key=lambda e: e.path)]
+        return {"entries": entries, "root_dentry": self.root_dentry}
 
     def load_data(self, data: dict[str, Any] | None) -> None:
+        self.root_dentry = int((data or {}).get("root_dentry", 0))
         for item in (data or {}).get("entries", []):
             e = DebugEntry(**item)
             self.entries[e.path] = e

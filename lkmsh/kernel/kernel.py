@@ -428,6 +428,9 @@ class Kernel:
 
     def current_task_id(self) -> tuple[str, int]:
         """(comm, pid) of the task running module code now, for reports."""
+        case = self.kunit.current
+        if case is not None:  # "kunit_try_catch_thread", cut to TASK_COMM_LEN
+            return "kunit_try_catch", case.pid
         task = self.sched.current
         if task is not None:
             return task.comm, task.pid

@@ -59,6 +59,7 @@ class RunningCase:
 
     test: int  # address of its struct kunit
     name: str
+    pid: int = 0  # its kunit_try_catch kthread's, for reports (Oops "Comm:" and "PID:")
     resources: list[int] = field(default_factory=list)  # kunit_kmalloc'd objects, in order
 
 
@@ -324,7 +325,7 @@ class KUnit(Component):
         mem.write_u64(test + K_RESOURCES, test + K_RESOURCES)
         mem.write_u64(test + K_RESOURCES + 8, test + K_RESOURCES)
         mem.write(test + K_STATUS_COMMENT, b"\0")
-        running = RunningCase(test, case_name)
+        running = RunningCase(test, case_name, self.kernel.sched.new_pid())
         outer, self.current = self.current, running
         try:
             crashed = not self._try(running, suite, case)
@@ -359,8 +360,10 @@ class KUnit(Component):
 
     def _try_call(self, running: RunningCase, addr: int, test: int) -> int | None:
         """Run module code for a case: its result, 0 if it threw, None if it crashed."""
+        from lkmsh.kernel.stacktrace import KernelPath
+
         try:
-            return self._call(addr, test)
+            return self.kernel.call(addr, (test,), path=KernelPath.KUNIT)
         except KunitAbort:
             return 0
         except ModuleFault:

@@ -154,6 +154,12 @@ class Scheduler(Component):
         self._publish(task)
         return task
 
+    def new_pid(self) -> int:
+        """A pid for a thread lkmsh runs on its own stack (a KUnit case's kthread)."""
+        pid = self._next_pid
+        self._next_pid += 1
+        return pid
+
     def _publish(self, task: Task) -> None:
         """/proc/PID/stack in the file tree, as long as the task lives."""
         from lkmsh.kernel.vfs import TextFile

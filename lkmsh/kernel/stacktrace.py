@@ -61,6 +61,7 @@ class KernelPath(enum.Enum):
     FILE_LSEEK = "file_lseek"
     FILE_IOCTL = "file_ioctl"
     FILE_RELEASE = "file_release"
+    KUNIT = "kunit"  # a KUnit case, in its kunit_try_catch kthread
 
 
 _OPEN = (
@@ -104,6 +105,14 @@ _PATHS = {
     ("aarch64", KernelPath.EXIT): (("__arm64_sys_delete_module", 0x1A0, 0x2A0), *_ARM64_SYSCALL),
     ("aarch64", KernelPath.PROC_READ): (*_READ, ("__arm64_sys_read", 0x24, 0x40), *_ARM64_SYSCALL),
 }
+#: kunit_try_catch_run() runs each case in a kthread of its own (lib/kunit/try-catch.c)
+_KUNIT = (
+    ("kunit_try_run_case", 0x57, 0x90),
+    ("kunit_generic_run_threadfn_adapter", 0x1C, 0x40),
+    ("kthread", 0xE7, 0x110),
+)
+_PATHS[("x86_64", KernelPath.KUNIT)] = (*_KUNIT, ("ret_from_fork", 0x22, 0x30))
+_PATHS[("aarch64", KernelPath.KUNIT)] = (*_KUNIT, ("ret_from_fork", 0x10, 0x20))
 for _path, _frames in _FILE.items():
     _PATHS[("x86_64", _path)] = (*_frames, *_X86_CALL.get(_path, ()), *_X86_SYSCALL)
     _PATHS[("aarch64", _path)] = (*_frames, _ARM64_CALL[_path], *_ARM64_SYSCALL)

@@ -46,10 +46,16 @@ def from_letters(text: str) -> set[Taint]:
 
 
 def tainted_field(taints: set[Taint]) -> str:
-    """The Oops header form: 'Not tainted' or 'Tainted: P           O      '."""
+    """The Oops header form: 'Not tainted' or 'Tainted: G           O      '.
+
+    As print_tainted(): each flag's letter when set, else a space, but for
+    PROPRIETARY_MODULE, whose other letter is 'G' (only GPL-compatible modules).
+    """
     if not taints:
         return "Not tainted"
-    return "Tainted: " + "".join(t.letter if t in taints else " " for t in ORDER)
+    return "Tainted: " + "".join(
+        t.letter if t in taints else "G" if t is Taint.PROPRIETARY_MODULE else " " for t in ORDER
+    )
 
 
 def module_flags(taints: set[Taint]) -> str:

@@ -278,12 +278,24 @@ def test_kstrto_from_user_in_a_write_handler(kernel, build):
     assert log_lines(kernel)[-1] == "kstrto_user: hweight 8 12 20 36"
     assert kernel.write_file("/dev/kstrto_user", b"0x2a\n") == 5
     assert kernel.write_file("/dev/kstrto_bool", b"on") == 2
-    assert kernel.read_file("/dev/kstrto_user") == b"42 1\n"
+    assert kernel.read_file("/dev/kstrto_user") == b"42 1 kstrto_user\n"
     assert kernel.write_file("/dev/kstrto_user", b"-17") == 3
     assert kernel.write_file("/dev/kstrto_bool", b"N\n") == 2
-    assert kernel.read_file("/dev/kstrto_user") == b"-17 0\n"
+    assert kernel.read_file("/dev/kstrto_user") == b"-17 0 kstrto_user\n"
     for text, err in ((b"12abc", errno.EINVAL), (b"2147483648", errno.ERANGE)):
         with pytest.raises(KernelError) as exc:
             kernel.write_file("/dev/kstrto_user", text)
         assert exc.value.errno == err
-    assert kernel.read_file("/dev/kstrto_user") == b"-17 0\n"  # a refused write changes nothing
+    assert (
+        kernel.read_file("/dev/kstrto_user") == b"-17 0 kstrto_user\n"
+    )  # a refused write changes nothing
+
+
+def test_more_library_families(kernel, build):
+    """rb_insert_color, hlist, kfifo_*_spinlocked, div64, kvasprintf, memset32/64, kstrtou64,
+    ERR_CAST/PTR_ERR_OR_ZERO, atomic_andnot, ahash over a scatterlist, %pS/%ps/%px/%pK/%*phD,
+    %pd[234]."""
+    kernel.module_load(build(MODULES / "lib_more_kunit.c"))
+    lines = _results(kernel)
+    assert lines[-1] == "ok 1 - lib_more", lines
+    assert len([t for t in lines if t.startswith("    ok ")]) == 9

@@ -85,6 +85,13 @@ def test_crash_fails_its_case_and_the_next_case_runs(kernel, build):
     )
     assert any("crash_test+" in t for t in lines[oops:])
     tail = lines[oops:]
+    # the Oops is the case's kunit_try_catch kthread's, as in Linux (a GPL module: 'G')
+    cpu = next(t for t in tail if t.startswith("CPU: 0 PID: "))
+    assert " Comm: kunit_try_catch Tainted: G      D    O     N 6.1.0" in cpu
+    trace = "Call Trace:" if kernel.arch.name == "x86_64" else "Call trace:"
+    below = tail[tail.index(trace) :]
+    runner = [t.split("+")[0].strip() for t in below if t.startswith(" kunit_") or " kthread+" in t]
+    assert runner == ["kunit_try_run_case", "kunit_generic_run_threadfn_adapter", "kthread"]
     i = tail.index("    # crash_test: try timed out")
     assert tail[i + 1 : i + 3] == [
         "    # crash_test: test case timed out",

@@ -9,24 +9,11 @@
 #define _LKMSH_CRYPTO_SKCIPHER_H
 
 #include <crypto/hash.h>
-#include <linux/errno.h>
+#include <linux/crypto.h>
 #include <linux/gfp.h>
-#include <linux/list.h>
 #include <linux/types.h>
 
 struct crypto_skcipher;
-struct crypto_tfm;
-struct crypto_async_request;
-
-typedef void (*crypto_completion_t)(struct crypto_async_request *req, int err);
-
-struct crypto_async_request {
-	struct list_head list;
-	crypto_completion_t complete;
-	void *data;
-	struct crypto_tfm *tfm;
-	u32 flags;
-};
 
 struct skcipher_request {
 	unsigned int cryptlen;
@@ -36,32 +23,6 @@ struct skcipher_request {
 	struct crypto_async_request base;
 	void *__ctx[] CRYPTO_MINALIGN_ATTR;
 };
-
-#define CRYPTO_TFM_REQ_MAY_BACKLOG	0x00000400
-#define CRYPTO_TFM_REQ_MAY_SLEEP	0x00000200
-
-/* Waiting for an asynchronous request: lkmsh's requests are done when the call returns. */
-struct crypto_wait {
-	unsigned int done;
-	int err;
-};
-
-#define DECLARE_CRYPTO_WAIT(_wait) struct crypto_wait _wait = { 0, 0 }
-
-void crypto_req_done(struct crypto_async_request *req, int err);
-
-static inline void crypto_init_wait(struct crypto_wait *wait)
-{
-	wait->done = 0;
-	wait->err = 0;
-}
-
-static inline int crypto_wait_req(int err, struct crypto_wait *wait)
-{
-	if (err == -EINPROGRESS || err == -EBUSY)
-		err = wait->err;
-	return err;
-}
 
 struct crypto_skcipher *crypto_alloc_skcipher(const char *alg_name, u32 type, u32 mask);
 void crypto_free_skcipher(struct crypto_skcipher *tfm);

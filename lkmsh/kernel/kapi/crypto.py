@@ -370,3 +370,128 @@ def crypto_skcipher_encrypt(ctx: CallContext) -> int:
 @kapi("crypto_skcipher_decrypt", "int crypto_skcipher_decrypt(struct skcipher_request *req)")
 def crypto_skcipher_decrypt(ctx: CallContext) -> int:
     return _crypt(ctx, False)
+
+
+# -- ahash -------------------------------------------------------------------
+#: struct ahash_request: base 0 (base.tfm 32), nbytes 48, src 56, result 64, priv 72
+A_TFM, A_NBYTES, A_SRC, A_RESULT = 32, 48, 56, 64
+AHASH_REQ_SIZE = 80
+
+
+@kapi(
+    "crypto_alloc_ahash",
+    "struct crypto_ahash *crypto_alloc_ahash(const char *alg_name, u32 type, u32 mask)",
+)
+def crypto_alloc_ahash(ctx: CallContext) -> int:
+    return _alloc(ctx, "shash")  # an ahash over a synchronous hash, as crypto_ahash_init_tfm
+
+
+@kapi("crypto_free_ahash", "void crypto_free_ahash(struct crypto_ahash *tfm)")
+def crypto_free_ahash(ctx: CallContext) -> None:
+    _free(ctx)
+
+
+@kapi("crypto_has_ahash", "int crypto_has_ahash(const char *alg_name, u32 type, u32 mask)")
+def crypto_has_ahash(ctx: CallContext) -> int:
+    return crypto_has_shash(ctx)
+
+
+@kapi("crypto_ahash_digestsize", "unsigned int crypto_ahash_digestsize(struct crypto_ahash *tfm)")
+def crypto_ahash_digestsize(ctx: CallContext) -> int:
+    return crypto_shash_digestsize(ctx)
+
+
+@kapi("crypto_ahash_alg_name", "const char *crypto_ahash_alg_name(struct crypto_ahash *tfm)")
+def crypto_ahash_alg_name(ctx: CallContext) -> int:
+    return crypto_shash_alg_name(ctx)
+
+
+@kapi("crypto_ahash_driver_name", "const char *crypto_ahash_driver_name(struct crypto_ahash *tfm)")
+def crypto_ahash_driver_name(ctx: CallContext) -> int:
+    return crypto_shash_driver_name(ctx)
+
+
+@kapi(
+    "crypto_ahash_setkey",
+    "int crypto_ahash_setkey(struct crypto_ahash *tfm, const u8 *key, unsigned int keylen)",
+)
+def crypto_ahash_setkey(ctx: CallContext) -> int:
+    return _setkey(ctx)
+
+
+@kapi(
+    "ahash_request_alloc",
+    "struct ahash_request *ahash_request_alloc(struct crypto_ahash *tfm, gfp_t gfp)",
+)
+def ahash_request_alloc(ctx: CallContext) -> int:
+    from lkmsh.kernel.kapi.slab import _alloc as kmalloc
+
+    _tfm(ctx, ctx.arg(0))
+    req = kmalloc(ctx, AHASH_REQ_SIZE, ctx.arg(1) & 0xFFFFFFFF, zero=True)
+    if req:
+        ctx.mem.write_u64(req + A_TFM, ctx.arg(0))
+    return req
+
+
+@kapi("ahash_request_free", "void ahash_request_free(struct ahash_request *req)")
+def ahash_request_free(ctx: CallContext) -> None:
+    from lkmsh.kernel.kapi.slab import _free as kfree
+
+    ctx.kernel.crypto.digests.pop(ctx.arg(0), None)
+    if ctx.arg(0) > 16:
+        kfree(ctx, ctx.arg(0))
+
+
+def _ahash_start(ctx: CallContext, req: int) -> Digest | int:
+    """crypto_ahash_init(): a digest in progress, kept by the request's address."""
+    tfm, alg = _tfm(ctx, ctx.mem.read_u64(req + A_TFM))
+    if alg.name.startswith("hmac(") and tfm.key is None:
+        return -errno.ENOKEY
+    digest = Digest(alg, tfm.key_bytes)
+    ctx.kernel.crypto.digests[req] = digest
+    return digest
+
+
+def _ahash_feed(ctx: CallContext, req: int, digest: Digest) -> None:
+    n = ctx.mem.read_u32(req + A_NBYTES)
+    for addr, m in _sg_spans(ctx, ctx.mem.read_u64(req + A_SRC), n):
+        digest.update(_data(ctx, addr, m))
+
+
+def _ahash_step(ctx: CallContext, feed: bool, final: bool, start: bool = False) -> int:
+    req = ctx.arg(0)
+    digest = _ahash_start(ctx, req) if start else ctx.kernel.crypto.digests.get(req)
+    if digest is None:
+        digest = _ahash_start(ctx, req)
+    if isinstance(digest, int):
+        return digest
+    if feed:
+        _ahash_feed(ctx, req, digest)
+    if final:
+        return _finish(ctx, req, digest, ctx.mem.read_u64(req + A_RESULT))
+    return 0
+
+
+@kapi("crypto_ahash_init", "int crypto_ahash_init(struct ahash_request *req)")
+def crypto_ahash_init(ctx: CallContext) -> int:
+    return _ahash_step(ctx, feed=False, final=False, start=True)
+
+
+@kapi("crypto_ahash_update", "int crypto_ahash_update(struct ahash_request *req)")
+def crypto_ahash_update(ctx: CallContext) -> int:
+    return _ahash_step(ctx, feed=True, final=False)
+
+
+@kapi("crypto_ahash_final", "int crypto_ahash_final(struct ahash_request *req)")
+def crypto_ahash_final(ctx: CallContext) -> int:
+    return _ahash_step(ctx, feed=False, final=True)
+
+
+@kapi("crypto_ahash_finup", "int crypto_ahash_finup(struct ahash_request *req)")
+def crypto_ahash_finup(ctx: CallContext) -> int:
+    return _ahash_step(ctx, feed=True, final=True)
+
+
+@kapi("crypto_ahash_digest", "int crypto_ahash_digest(struct ahash_request *req)")
+def crypto_ahash_digest(ctx: CallContext) -> int:
+    return _ahash_step(ctx, feed=True, final=True, start=True)

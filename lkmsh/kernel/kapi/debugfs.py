@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import errno
 import stat as S
+import zlib
 from typing import TYPE_CHECKING
 
 from lkmsh.errors import KernelError
 from lkmsh.kernel.debugfs import DENTRY_SIZE, DebugEntry, DebugFS
+from lkmsh.kernel.fsstructs import DNAME_INLINE_LEN, DentryOff
+from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.kapi.common import cstr, decode, owner
 from lkmsh.kernel.kapi.registry import kapi
 
@@ -73,9 +76,13 @@ def create(
             )
         return err_ptr(-errno.EEXIST)
     heap = ctx.kernel.heap
-    dentry = heap.alloc(DENTRY_SIZE, owner(ctx), ctx.caller, zero=True, managed=True)
+    raw = name.encode()
+    # a name too long for d_iname lives right after the dentry, as __d_alloc's external name
+    extra_name = len(raw) + 1 if len(raw) >= DNAME_INLINE_LEN else 0
+    dentry = heap.alloc(DENTRY_SIZE + extra_name, owner(ctx), ctx.caller, zero=True, managed=True)
     if not dentry:
         return err_ptr(-errno.ENOMEM)
+    _name_dentry(ctx, dentry, raw, parent, dentry + DENTRY_SIZE if extra_name else 0)
     mode = S.S_IFDIR | 0o755 if kind == "dir" else S.S_IFREG | (mode & 0o7777)
     try:
         fs.add(DebugEntry(path, dentry, owner(ctx), mode, kind, value, data, extra))
@@ -83,6 +90,27 @@ def create(
         heap.free(dentry)
         return err_ptr(-exc.errno)
     return dentry
+
+
+def _root_dentry(ctx: CallContext) -> int:
+    """debugfs's root dentry ("/", its own parent), the parent of top-level entries."""
+    fs = _fs(ctx)
+    if not fs.root_dentry:
+        root = ctx.kernel.heap.alloc(DENTRY_SIZE, KERNEL_OWNER, zero=True)
+        if root:
+            _name_dentry(ctx, root, b"/", root, 0)
+        fs.root_dentry = root
+    return fs.root_dentry
+
+
+def _name_dentry(ctx: CallContext, dentry: int, name: bytes, parent: int, outside: int) -> None:
+    """d_name and d_parent, as %pd and module code read them."""
+    at = outside or dentry + DentryOff.d_iname
+    ctx.mem.write(at, name + b"\0")
+    ctx.mem.write_u64(dentry + DentryOff.d_parent, parent or _root_dentry(ctx) or dentry)
+    ctx.mem.write_u32(dentry + DentryOff.d_name_hash, zlib.crc32(name))
+    ctx.mem.write_u32(dentry + DentryOff.d_name_len, len(name))
+    ctx.mem.write_u64(dentry + DentryOff.d_name_name, at)
 
 
 @kapi(

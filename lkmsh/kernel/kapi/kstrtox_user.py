@@ -43,9 +43,7 @@ def _from_user(ctx: CallContext, bits: int, signed: bool, size: int) -> int:
 
 
 def _family(name: str, ctype: str, bits: int, signed: bool, size: int) -> None:
-    signature = (
-        f"int {name}(const char __user *s, size_t count, unsigned int base, {ctype} *res)"
-    )
+    signature = f"int {name}(const char __user *s, size_t count, unsigned int base, {ctype} *res)"
 
     @kapi(name, signature)
     def parse(ctx: CallContext) -> int:
@@ -68,7 +66,8 @@ for _name, _ctype, _bits, _signed, _size in (
 
 
 @kapi(
-    "kstrtobool_from_user", "int kstrtobool_from_user(const char __user *s, size_t count, bool *res)"
+    "kstrtobool_from_user",
+    "int kstrtobool_from_user(const char __user *s, size_t count, bool *res)",
 )
 def kstrtobool_from_user(ctx: CallContext) -> int:
     text = _user_text(ctx, BOOL_MAX)

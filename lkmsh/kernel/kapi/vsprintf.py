@@ -298,6 +298,8 @@ class Formatter:
             if ext[1:2] == b"s":
                 return self.string(ptr, width, flags, precision)
             return _error_string(b"(einval)", width, flags, precision)
+        if kind in (b"d", b"D"):
+            return self._dentry(ptr, ext, width, flags, precision)
         if kind in (b"M", b"m", b"I", b"i", b"h"):
             bad = _check_pointer(ptr)
             if bad:
@@ -308,6 +310,38 @@ class Formatter:
                 return _plain(self._hex(ptr, ext, width))
             return self._ip(ptr, ext, width, flags, precision)
         return self._default_pointer(ptr, width, flags, precision)
+
+    def _word(self, addr: int) -> int | None:
+        raw = self._deref(addr, 8)
+        return None if raw is None else int.from_bytes(raw, "little")
+
+    def _dentry(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> Piece:
+        """%pd[234] (a struct dentry's name, with up to 3 parents) and %pD[234] (a struct
+        file's), as dentry_name(): components joined by '/', stopping at the root."""
+        from lkmsh.kernel.fsstructs import DentryOff, FileOff
+
+        bad = _check_pointer(ptr)
+        if bad:
+            return _error_string(bad, width, flags, precision)
+        if ext[:1] == b"D":
+            ptr = self._word(ptr + FileOff.f_path_dentry) or 0
+        depth = int(ext[1:2]) if ext[1:2] in (b"2", b"3", b"4") else 1
+        names: list[bytes] = []
+        d = ptr
+        for i in range(depth):
+            bad = _check_pointer(d)
+            if bad:  # as check_pointer() mid-walk: the error text, nothing else
+                return _error_string(bad, width, flags, precision)
+            parent, name = self._word(d + DentryOff.d_parent), self._word(d + DentryOff.d_name_name)
+            if parent is None or name is None:
+                return _error_string(b"(efault)", width, flags, precision)
+            text = self.read_cstr(name, 256) if name else b""
+            if parent == d:  # the root: "" above the first component
+                names.append(b"" if i else (text or b""))
+                break
+            names.append(text or b"")
+            d = parent
+        return _widen(_limited(b"/".join(reversed(names)), precision), width, flags)
 
     def _mac(self, ptr: int, ext: bytes, width: int, flags: int, precision: int) -> Piece:
         raw = self._deref(ptr, 6)

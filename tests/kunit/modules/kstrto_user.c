@@ -3,7 +3,8 @@
  * A misc device that takes a number from whoever writes it, the way debugfs
  * and /proc write handlers do it: kstrtoint_from_user() on the user buffer.
  * "/dev/kstrto_user" keeps the last value (read it back), "/dev/kstrto_bool"
- * a flag. Its init checks hweight8/16/32/64 on values gcc cannot see.
+ * a flag (the read names the file with %pD). Its init checks hweight8/16/32/64
+ * on values gcc cannot see.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,8 +28,8 @@ static ssize_t num_write(struct file *file, const char __user *buf, size_t count
 
 static ssize_t num_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
-	char text[32];
-	int n = scnprintf(text, sizeof(text), "%d %d\n", value, flag);
+	char text[64];
+	int n = scnprintf(text, sizeof(text), "%d %d %pD\n", value, flag, file);
 
 	return simple_read_from_buffer(buf, count, ppos, text, n);
 }

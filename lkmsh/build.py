@@ -195,6 +195,8 @@ def compile_flags(
         "-nostdinc",
         "-isystem",
         str(INCLUDE_DIR),
+        "-include",
+        str(INCLUDE_DIR / "linux" / "kconfig.h"),  # as kbuild's LINUXINCLUDE
         "-D__KERNEL__",
         "-DMODULE",
         "-D__lkmsh__",

@@ -88,3 +88,46 @@ u8 crc8(const u8 table[256], const u8 *pdata, size_t nbytes, u8 crc)
 		crc = table[(crc ^ *pdata++) & 0xff];
 	return crc;
 }
+
+/*
+ * crc32_le_shift(): @crc as if @len zero bytes followed (crc * x^(8*len) mod P),
+ * what crc32_le_combine() needs. Reflected polynomials: bit 31 is x^0, so one
+ * step of "times x" is a right shift, folding x^32 back in as @poly.
+ */
+static u32 times_x(u32 v, u32 poly)
+{
+	return (v >> 1) ^ (v & 1 ? poly : 0);
+}
+
+static u32 gf2_mul(u32 a, u32 b, u32 poly)
+{
+	u32 r = 0;
+	int bit;
+
+	/* Horner over a's terms, highest power (bit 0) first */
+	for (bit = 0; bit < 32; bit++)
+		r = times_x(r, poly) ^ ((a >> bit) & 1 ? b : 0);
+	return r;
+}
+
+static u32 shift_bytes(u32 crc, size_t len, u32 poly)
+{
+	u32 power = 1U << (31 - 8); /* x^8 */
+
+	for (; len; len >>= 1) {
+		if (len & 1)
+			crc = gf2_mul(crc, power, poly);
+		power = gf2_mul(power, power, poly);
+	}
+	return crc;
+}
+
+u32 crc32_le_shift(u32 crc, size_t len)
+{
+	return shift_bytes(crc, len, 0xedb88320);
+}
+
+u32 __crc32c_le_shift(u32 crc, size_t len)
+{
+	return shift_bytes(crc, len, 0x82f63b78);
+}

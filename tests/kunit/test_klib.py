@@ -299,3 +299,12 @@ def test_more_library_families(kernel, build):
     lines = _results(kernel)
     assert lines[-1] == "ok 1 - lib_more", lines
     assert len([t for t in lines if t.startswith("    ok ")]) == 9
+
+
+def test_what_linux_lib_tests_lean_on(kernel, build):
+    """list.h's swap/cut/splice_tail/rotate/careful forms and iterators, crc32 combine,
+    IS_ENABLED() without an include, timespec64, local_irq_save, strnchr's terminator."""
+    kernel.module_load(build(MODULES / "compat_kunit.c"))
+    lines = _results(kernel)
+    assert lines[-1] == "ok 1 - compat", lines
+    assert len([t for t in lines if t.startswith("    ok ")]) == 6

@@ -78,6 +78,32 @@ static inline void list_replace(struct list_head *old, struct list_head *new)
 	new->prev->next = new;
 }
 
+static inline void list_replace_init(struct list_head *old, struct list_head *new)
+{
+	list_replace(old, new);
+	INIT_LIST_HEAD(old);
+}
+
+/* @entry1 takes @entry2's place and @entry2 takes @entry1's */
+static inline void list_swap(struct list_head *entry1, struct list_head *entry2)
+{
+	struct list_head *pos = entry2->prev;
+
+	list_del(entry2);
+	list_replace(entry1, entry2);
+	if (pos == entry1)
+		pos = entry2;
+	__list_link(entry1, pos, pos->next);
+}
+
+/* list_del_init() whose last store is a release, for list_empty_careful() readers */
+static inline void list_del_init_careful(struct list_head *entry)
+{
+	__list_del_entry(entry);
+	WRITE_ONCE(entry->prev, entry);
+	__atomic_store_n(&entry->next, entry, __ATOMIC_RELEASE);
+}
+
 static inline void list_move(struct list_head *entry, struct list_head *head)
 {
 	__list_del_entry(entry);
@@ -90,6 +116,18 @@ static inline void list_move_tail(struct list_head *entry, struct list_head *hea
 	list_add_tail(entry, head);
 }
 
+/* Move the run @first..@last (on one list) to the tail of @head. */
+static inline void list_bulk_move_tail(struct list_head *head, struct list_head *first,
+				       struct list_head *last)
+{
+	first->prev->next = last->next;
+	last->next->prev = first->prev;
+	head->prev->next = first;
+	first->prev = head->prev;
+	last->next = head;
+	head->prev = last;
+}
+
 static inline int list_is_first(const struct list_head *entry, const struct list_head *head)
 {
 	return entry->prev == head;
@@ -100,9 +138,35 @@ static inline int list_is_last(const struct list_head *entry, const struct list_
 	return entry->next == head;
 }
 
+static inline int list_is_head(const struct list_head *list, const struct list_head *head)
+{
+	return list == head;
+}
+
 static inline int list_empty(const struct list_head *head)
 {
 	return READ_ONCE(head->next) == head;
+}
+
+/* Empty and not being changed: both pointers agree (see list_del_init_careful()). */
+static inline int list_empty_careful(const struct list_head *head)
+{
+	struct list_head *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
+
+	return list_is_head(next, head) && (next == READ_ONCE(head->prev));
+}
+
+/* The first entry becomes the last. */
+static inline void list_rotate_left(struct list_head *head)
+{
+	if (!list_empty(head))
+		list_move_tail(head->next, head);
+}
+
+/* @list becomes the first entry of @head (everything before it moves to the tail). */
+static inline void list_rotate_to_front(struct list_head *list, struct list_head *head)
+{
+	list_move_tail(head, list);
 }
 
 static inline int list_is_singular(const struct list_head *head)
@@ -130,6 +194,64 @@ static inline void list_splice_init(struct list_head *list, struct list_head *he
 	INIT_LIST_HEAD(list);
 }
 
+/* Move every entry of @list to the tail of @head; @list is left undefined. */
+static inline void list_splice_tail(struct list_head *list, struct list_head *head)
+{
+	if (!list_empty(list)) {
+		struct list_head *first = list->next, *last = list->prev;
+		struct list_head *at = head->prev;
+
+		first->prev = at;
+		at->next = first;
+		last->next = head;
+		head->prev = last;
+	}
+}
+
+static inline void list_splice_tail_init(struct list_head *list, struct list_head *head)
+{
+	list_splice_tail(list, head);
+	INIT_LIST_HEAD(list);
+}
+
+/*
+ * list_cut_position(): the entries of @head up to and including @entry move
+ * to @list (which is overwritten); list_cut_before(): those before @entry.
+ */
+static inline void list_cut_position(struct list_head *list, struct list_head *head,
+				     struct list_head *entry)
+{
+	if (list_empty(head))
+		return;
+	if (list_is_singular(head) && !list_is_head(entry, head) && entry != head->next)
+		return;
+	if (list_is_head(entry, head)) {
+		INIT_LIST_HEAD(list);
+		return;
+	}
+	list->next = head->next;
+	list->next->prev = list;
+	list->prev = entry;
+	head->next = entry->next;
+	head->next->prev = head;
+	entry->next = list;
+}
+
+static inline void list_cut_before(struct list_head *list, struct list_head *head,
+				   struct list_head *entry)
+{
+	if (head->next == entry) {
+		INIT_LIST_HEAD(list);
+		return;
+	}
+	list->next = head->next;
+	list->next->prev = list;
+	list->prev = entry->prev;
+	list->prev->next = list;
+	head->next = entry;
+	entry->prev = head;
+}
+
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
 #define list_first_entry(ptr, type, member)	list_entry((ptr)->next, type, member)
 #define list_last_entry(ptr, type, member)	list_entry((ptr)->prev, type, member)
@@ -150,6 +272,46 @@ static inline void list_splice_init(struct list_head *list, struct list_head *he
 #define list_for_each_safe(pos, n, head)				\
 	for (pos = (head)->next, n = pos->next; pos != (head);		\
 	     pos = n, n = pos->next)
+
+#define list_for_each_prev_safe(pos, n, head)				\
+	for (pos = (head)->prev, n = pos->prev; pos != (head);		\
+	     pos = n, n = pos->prev)
+#define list_for_each_continue(pos, head)	\
+	for (pos = pos->next; pos != (head); pos = pos->next)
+
+#define list_prepare_entry(pos, head, member)	\
+	((pos) ? : list_entry(head, typeof(*pos), member))
+#define list_next_entry_circular(pos, head, member)			\
+	(list_is_last(&(pos)->member, head) ?				\
+	 list_first_entry(head, typeof(*(pos)), member) : list_next_entry(pos, member))
+#define list_prev_entry_circular(pos, head, member)			\
+	(list_is_first(&(pos)->member, head) ?				\
+	 list_last_entry(head, typeof(*(pos)), member) : list_prev_entry(pos, member))
+
+#define list_for_each_entry_continue(pos, head, member)		\
+	for (pos = list_next_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = list_next_entry(pos, member))
+#define list_for_each_entry_continue_reverse(pos, head, member)	\
+	for (pos = list_prev_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = list_prev_entry(pos, member))
+#define list_for_each_entry_from(pos, head, member)			\
+	for (; !list_entry_is_head(pos, head, member);			\
+	     pos = list_next_entry(pos, member))
+#define list_for_each_entry_from_reverse(pos, head, member)		\
+	for (; !list_entry_is_head(pos, head, member);			\
+	     pos = list_prev_entry(pos, member))
+#define list_for_each_entry_safe_reverse(pos, n, head, member)		\
+	for (pos = list_last_entry(head, typeof(*pos), member),		\
+	     n = list_prev_entry(pos, member);				\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_prev_entry(n, member))
+#define list_for_each_entry_safe_continue(pos, n, head, member)	\
+	for (pos = list_next_entry(pos, member),			\
+	     n = list_next_entry(pos, member);				\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_next_entry(n, member))
 
 #define list_for_each_entry(pos, head, member)				\
 	for (pos = list_first_entry(head, typeof(*pos), member);	\
@@ -192,6 +354,11 @@ static inline void INIT_HLIST_NODE(struct hlist_node *h)
 static inline int hlist_unhashed(const struct hlist_node *h)
 {
 	return !h->pprev;
+}
+
+static inline int hlist_unhashed_lockless(const struct hlist_node *h)
+{
+	return !READ_ONCE(h->pprev);
 }
 
 static inline int hlist_empty(const struct hlist_head *h)

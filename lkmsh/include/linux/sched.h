@@ -10,6 +10,7 @@
 #define _LKMSH_LINUX_SCHED_H
 
 #include <linux/compiler.h>
+#include <linux/irqflags.h>
 #include <linux/types.h>
 #include <linux/jiffies.h>
 #include <linux/build_bug.h>

@@ -11,6 +11,7 @@
 #define _LKMSH_LINUX_SPINLOCK_H
 
 #include <linux/compiler.h>
+#include <linux/irqflags.h>
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
 #include <linux/rwlock.h>

@@ -225,7 +225,12 @@ def strncasecmp(ctx: CallContext) -> int:
 @kapi("strnchr", "char *strnchr(const char *s, size_t count, int c)")
 def strnchr(ctx: CallContext) -> int:
     s, count, c = ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFF
-    i = cstr(ctx, s, count).find(bytes((c,)))
+    if not count:
+        return 0
+    text = cstr(ctx, s, count)
+    if c == 0:  # the terminator itself counts, when it is within count
+        return s + len(text) if len(text) < count else 0
+    i = text.find(bytes((c,)))
     return s + i if i >= 0 else 0
 
 

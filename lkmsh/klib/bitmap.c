@@ -331,3 +331,84 @@ again:
 	}
 	return index;
 }
+
+/* The index of the @n-th (from 0) set bit below @size, or @size (lib/find_bit.c). */
+unsigned long __find_nth_bit(const unsigned long *addr, unsigned long size, unsigned long n)
+{
+	unsigned long idx, words = (size + BITS_PER_LONG - 1) / BITS_PER_LONG;
+
+	for (idx = 0; idx < words; idx++) {
+		unsigned long w = addr[idx];
+		unsigned int count;
+
+		if (idx == words - 1 && size % BITS_PER_LONG)
+			w &= BITMAP_LAST_WORD_MASK(size);
+		count = weight_word(w);
+		if (n >= count) {
+			n -= count;
+			continue;
+		}
+		while (n--)
+			w &= w - 1;	/* drop the lowest set bit */
+		idx = idx * BITS_PER_LONG + ffs_word(w);
+		return idx < size ? idx : size;
+	}
+	return size;
+}
+
+/*
+ * bitmap_cut(): remove @cut bits starting at @first, the higher ones moving
+ * down; the bits below @first stay. @dst and @src may overlap.
+ */
+void bitmap_cut(unsigned long *dst, const unsigned long *src, unsigned int first,
+		unsigned int cut, unsigned int nbits)
+{
+	unsigned int words = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG, i, at = first;
+	unsigned long low = 0;
+
+	if (!words)
+		return;
+	if (first % BITS_PER_LONG)
+		low = src[first / BITS_PER_LONG] & ~(~0UL << (first % BITS_PER_LONG));
+	if (dst != src)
+		for (i = 0; i < words; i++)
+			dst[i] = src[i];
+	/* bit b (b >= first) takes the value of bit b + cut, 0 past the end */
+	for (; at < words * BITS_PER_LONG; at++) {
+		unsigned long from = at + cut, bit = 0;
+
+		if (from < words * BITS_PER_LONG)
+			bit = (dst[from / BITS_PER_LONG] >> (from % BITS_PER_LONG)) & 1;
+		if (bit)
+			dst[at / BITS_PER_LONG] |= 1UL << (at % BITS_PER_LONG);
+		else
+			dst[at / BITS_PER_LONG] &= ~(1UL << (at % BITS_PER_LONG));
+	}
+	dst[first / BITS_PER_LONG] &= ~0UL << (first % BITS_PER_LONG);
+	dst[first / BITS_PER_LONG] |= low;
+}
+
+/* u32 arrays <-> bitmaps (little-endian 64-bit: two u32 a word), the tail cleared */
+void bitmap_from_arr32(unsigned long *bitmap, const u32 *buf, unsigned int nbits)
+{
+	unsigned int i, halves = (nbits + 31) / 32;
+
+	for (i = 0; i < halves; i++) {
+		if (i % 2 == 0)
+			bitmap[i / 2] = buf[i];
+		else
+			bitmap[i / 2] |= (unsigned long)buf[i] << 32;
+	}
+	if (nbits % BITS_PER_LONG)
+		bitmap[(halves - 1) / 2] &= BITMAP_LAST_WORD_MASK(nbits);
+}
+
+void bitmap_to_arr32(u32 *buf, const unsigned long *bitmap, unsigned int nbits)
+{
+	unsigned int i, halves = (nbits + 31) / 32;
+
+	for (i = 0; i < halves; i++)
+		buf[i] = i % 2 ? (u32)(bitmap[i / 2] >> 32) : (u32)bitmap[i / 2];
+	if (nbits % 32)
+		buf[halves - 1] &= ~0U >> (32 - nbits % 32);
+}

@@ -308,3 +308,12 @@ def test_what_linux_lib_tests_lean_on(kernel, build):
     lines = _results(kernel)
     assert lines[-1] == "ok 1 - compat", lines
     assert len([t for t in lines if t.startswith("    ok ")]) == 6
+
+
+def test_bitmap_text_forms_iterators_and_constant_folding(kernel, build):
+    """bitmap_parselist/parse/print_*, bitmap_cut, arr32, find_nth_bit, the bitrange, wrap
+    and clump8 iterators, and BUILD_BUG_ON over small constant bitmaps (folded by gcc)."""
+    kernel.module_load(build(MODULES / "bitmap_more_kunit.c"))
+    lines = _results(kernel)
+    assert lines[-1] == "ok 1 - bitmap_more", lines
+    assert len([t for t in lines if t.startswith("    ok ")]) == 5

@@ -9,6 +9,7 @@
 #define _LKMSH_LINUX_BITMAP_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/find.h>
 #include <linux/gfp.h>
 #include <linux/string.h>
@@ -186,21 +187,34 @@ static inline bool bitmap_full(const unsigned long *src, unsigned int nbits)
 	return find_first_zero_bit(src, nbits) == nbits;
 }
 
+/* small constant sizes inline (gcc folds them), as Linux 6.1's; the rest is klib's */
 static __always_inline unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
 {
+	if (small_const_nbits(nbits))
+		return hweight_long(*src & BITMAP_LAST_WORD_MASK(nbits));
 	return __bitmap_weight(src, nbits);
 }
 
 static __always_inline void bitmap_set(unsigned long *map, unsigned int start,
 				       unsigned int nbits)
 {
-	__bitmap_set(map, start, nbits);
+	if (__builtin_constant_p(nbits) && nbits == 1)
+		__set_bit(start, map);
+	else if (small_const_nbits(start + nbits))
+		*map |= GENMASK(start + nbits - 1, start);
+	else
+		__bitmap_set(map, start, nbits);
 }
 
 static __always_inline void bitmap_clear(unsigned long *map, unsigned int start,
 					 unsigned int nbits)
 {
-	__bitmap_clear(map, start, nbits);
+	if (__builtin_constant_p(nbits) && nbits == 1)
+		__clear_bit(start, map);
+	else if (small_const_nbits(start + nbits))
+		*map &= ~GENMASK(start + nbits - 1, start);
+	else
+		__bitmap_clear(map, start, nbits);
 }
 
 static inline void bitmap_shift_right(unsigned long *dst, const unsigned long *src,
@@ -235,5 +249,42 @@ static inline void bitmap_from_u64(unsigned long *dst, u64 mask)
 {
 	dst[0] = mask;
 }
+
+/* a u64 as the words of a bitmap initialiser (one word on a 64-bit kernel) */
+#define BITMAP_FROM_U64(n)	((unsigned long)((u64)(n)))
+
+void bitmap_cut(unsigned long *dst, const unsigned long *src, unsigned int first,
+		unsigned int cut, unsigned int nbits);
+void bitmap_from_arr32(unsigned long *bitmap, const u32 *buf, unsigned int nbits);
+void bitmap_to_arr32(u32 *buf, const unsigned long *bitmap, unsigned int nbits);
+
+/* u64 arrays are the bitmap's own words on a 64-bit little-endian kernel */
+#define bitmap_from_arr64(bitmap, buf, nbits)			\
+	bitmap_copy_clear_tail((unsigned long *)(bitmap), (const unsigned long *)(buf), (nbits))
+#define bitmap_to_arr64(buf, bitmap, nbits)			\
+	bitmap_copy_clear_tail((unsigned long *)(buf), (const unsigned long *)(bitmap), (nbits))
+
+/* the 8 bits at @start (a multiple of 8), as an unsigned long */
+static inline unsigned long bitmap_get_value8(const unsigned long *map, unsigned long start)
+{
+	return (map[BIT_WORD(start)] >> (start % BITS_PER_LONG)) & 0xFF;
+}
+
+static inline void bitmap_set_value8(unsigned long *map, unsigned long value, unsigned long start)
+{
+	unsigned long shift = start % BITS_PER_LONG;
+
+	map[BIT_WORD(start)] &= ~(0xFFUL << shift);
+	map[BIT_WORD(start)] |= value << shift;
+}
+
+/* text forms (lib/bitmap.c): lists "0-3,8,10-20:2/5" and hex masks "ff,00000001" */
+int bitmap_parselist(const char *buf, unsigned long *maskp, int nmaskbits);
+int bitmap_parse(const char *buf, unsigned int buflen, unsigned long *maskp, int nmaskbits);
+int bitmap_print_to_pagebuf(bool list, char *buf, const unsigned long *maskp, int nmaskbits);
+int bitmap_print_bitmask_to_buf(char *buf, const unsigned long *maskp, int nmaskbits,
+				loff_t off, size_t count);
+int bitmap_print_list_to_buf(char *buf, const unsigned long *maskp, int nmaskbits,
+			     loff_t off, size_t count);
 
 #endif

@@ -38,17 +38,26 @@ static __always_inline bool test_and_clear_bit(long nr, volatile unsigned long *
 { return __atomic_fetch_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr); }
 static __always_inline bool test_and_change_bit(long nr, volatile unsigned long *addr)
 { return __atomic_fetch_xor(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr); }
-static __always_inline bool test_bit(long nr, const volatile unsigned long *addr)
+static __always_inline bool generic_test_bit(long nr, const volatile unsigned long *addr)
 { return (addr[BIT_WORD(nr)] >> (nr & (BITS_PER_LONG - 1))) & 1UL; }
+/* the same read without volatile, so gcc folds it when the word is known (as 6.1's) */
+static __always_inline bool const_test_bit(long nr, const volatile unsigned long *addr)
+{ return (((const unsigned long *)addr)[BIT_WORD(nr)] >> (nr & (BITS_PER_LONG - 1))) & 1UL; }
+#define test_bit(nr, addr)							\
+	((__builtin_constant_p(nr) && __builtin_constant_p((uintptr_t)(addr) != 0) &&	\
+	  (uintptr_t)(addr) != 0 &&						\
+	  __builtin_constant_p(*(const unsigned long *)(addr))) ?		\
+	 const_test_bit(nr, addr) : generic_test_bit(nr, addr))
 #define clear_bit_unlock(nr, addr)	clear_bit(nr, addr)
 #define test_and_set_bit_lock(nr, addr)	test_and_set_bit(nr, addr)
 
+/* the non-atomic forms are plain (not volatile) stores, as Linux's generic-non-atomic.h */
 static __always_inline void __set_bit(long nr, volatile unsigned long *addr)
-{ addr[BIT_WORD(nr)] |= BIT_MASK(nr); }
+{ ((unsigned long *)addr)[BIT_WORD(nr)] |= BIT_MASK(nr); }
 static __always_inline void __clear_bit(long nr, volatile unsigned long *addr)
-{ addr[BIT_WORD(nr)] &= ~BIT_MASK(nr); }
+{ ((unsigned long *)addr)[BIT_WORD(nr)] &= ~BIT_MASK(nr); }
 static __always_inline void __change_bit(long nr, volatile unsigned long *addr)
-{ addr[BIT_WORD(nr)] ^= BIT_MASK(nr); }
+{ ((unsigned long *)addr)[BIT_WORD(nr)] ^= BIT_MASK(nr); }
 static __always_inline bool __test_and_set_bit(long nr, volatile unsigned long *addr)
 { bool old = test_bit(nr, addr); __set_bit(nr, addr); return old; }
 static __always_inline bool __test_and_clear_bit(long nr, volatile unsigned long *addr)

@@ -6,7 +6,25 @@
 #include <linux/compiler.h>
 
 #define BUILD_BUG_ON_ZERO(e)	((int)(sizeof(struct { int:(-!!(e)); })))
-#define BUILD_BUG_ON_MSG(cond, msg)	_Static_assert(!(cond), msg)
+/*
+ * As Linux's compiletime_assert(): a call to an undefined function carrying
+ * gcc's error attribute, left only when @condition is not known true after
+ * optimisation. So the condition may use what -O2 folds (a local const, an
+ * inline function's result, __builtin_constant_p), not only C's constant
+ * expressions; a statement, as in Linux (file scope has static_assert()).
+ */
+#define __compiletime_assert(condition, msg, prefix, suffix)			\
+	do {									\
+		extern void prefix ## suffix(void) __attribute__((__noreturn__, __error__(msg))); \
+		if (!(condition))						\
+			prefix ## suffix();					\
+	} while (0)
+#define _compiletime_assert(condition, msg, prefix, suffix)	\
+	__compiletime_assert(condition, msg, prefix, suffix)
+#define compiletime_assert(condition, msg)	\
+	_compiletime_assert(condition, msg, __compiletime_assert_, __COUNTER__)
+
+#define BUILD_BUG_ON_MSG(cond, msg)	compiletime_assert(!(cond), msg)
 #define BUILD_BUG_ON(cond)	BUILD_BUG_ON_MSG(cond, "BUILD_BUG_ON failed: " #cond)
 #define BUILD_BUG()		BUILD_BUG_ON(1)
 #define static_assert(expr, ...) _Static_assert(expr, "" __VA_ARGS__)

@@ -18,6 +18,7 @@
 #include <linux/export.h>
 #include <linux/moduleparam.h>
 #include <linux/kmod.h>
+#include <linux/ktime.h>
 #include <linux/string.h>	/* as Linux's module.h brings it, through its many headers */
 
 #ifndef __ASSEMBLY__

@@ -13,6 +13,7 @@
 #include <linux/irqflags.h>
 #include <linux/types.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/build_bug.h>
 
 #define TASK_RUNNING			0x00000000

@@ -137,8 +137,10 @@ def crypto_shash_setkey(ctx: CallContext) -> int:
     return _setkey(ctx)
 
 
-def _start(ctx: CallContext, desc: int) -> Digest | int:
-    tfm, alg = _tfm(ctx, ctx.mem.read_u64(desc))
+def _start(ctx: CallContext, desc: int, handle: int | None = None) -> Digest | int:
+    """A digest in progress for @desc (a shash_desc, whose first word is the transform,
+    or an ahash request with @handle given)."""
+    tfm, alg = _tfm(ctx, ctx.mem.read_u64(desc) if handle is None else handle)
     if alg.name.startswith("hmac(") and tfm.key is None:
         return -errno.ENOKEY
     digest = Digest(alg, tfm.key_bytes)
@@ -281,19 +283,29 @@ def crypto_skcipher_alg_name(ctx: CallContext) -> int:
     "struct skcipher_request *skcipher_request_alloc(struct crypto_skcipher *tfm, gfp_t gfp)",
 )
 def skcipher_request_alloc(ctx: CallContext) -> int:
-    from lkmsh.kernel.kapi.slab import _alloc as kmalloc
-
-    _tfm(ctx, ctx.arg(0))
-    req = kmalloc(ctx, REQ_SIZE, ctx.arg(1) & 0xFFFFFFFF, zero=True)
-    if req:
-        ctx.mem.write_u64(req + R_TFM, ctx.arg(0))
-    return req
+    return _request_alloc(ctx, REQ_SIZE, R_TFM)
 
 
 @kapi("skcipher_request_free", "void skcipher_request_free(struct skcipher_request *req)")
 def skcipher_request_free(ctx: CallContext) -> None:
+    _request_free(ctx)
+
+
+def _request_alloc(ctx: CallContext, size: int, tfm_at: int) -> int:
+    """A zeroed request of @size for the transform in arg 0 (its base.tfm at @tfm_at)."""
+    from lkmsh.kernel.kapi.slab import _alloc as kmalloc
+
+    _tfm(ctx, ctx.arg(0))
+    req = kmalloc(ctx, size, ctx.arg(1) & 0xFFFFFFFF, zero=True)
+    if req:
+        ctx.mem.write_u64(req + tfm_at, ctx.arg(0))
+    return req
+
+
+def _request_free(ctx: CallContext) -> None:
     from lkmsh.kernel.kapi.slab import _free as kfree
 
+    ctx.kernel.crypto.digests.pop(ctx.arg(0), None)  # an ahash request's digest in progress
     if ctx.arg(0) > 16:
         kfree(ctx, ctx.arg(0))
 
@@ -424,32 +436,17 @@ def crypto_ahash_setkey(ctx: CallContext) -> int:
     "struct ahash_request *ahash_request_alloc(struct crypto_ahash *tfm, gfp_t gfp)",
 )
 def ahash_request_alloc(ctx: CallContext) -> int:
-    from lkmsh.kernel.kapi.slab import _alloc as kmalloc
-
-    _tfm(ctx, ctx.arg(0))
-    req = kmalloc(ctx, AHASH_REQ_SIZE, ctx.arg(1) & 0xFFFFFFFF, zero=True)
-    if req:
-        ctx.mem.write_u64(req + A_TFM, ctx.arg(0))
-    return req
+    return _request_alloc(ctx, AHASH_REQ_SIZE, A_TFM)
 
 
 @kapi("ahash_request_free", "void ahash_request_free(struct ahash_request *req)")
 def ahash_request_free(ctx: CallContext) -> None:
-    from lkmsh.kernel.kapi.slab import _free as kfree
-
-    ctx.kernel.crypto.digests.pop(ctx.arg(0), None)
-    if ctx.arg(0) > 16:
-        kfree(ctx, ctx.arg(0))
+    _request_free(ctx)
 
 
 def _ahash_start(ctx: CallContext, req: int) -> Digest | int:
     """crypto_ahash_init(): a digest in progress, kept by the request's address."""
-    tfm, alg = _tfm(ctx, ctx.mem.read_u64(req + A_TFM))
-    if alg.name.startswith("hmac(") and tfm.key is None:
-        return -errno.ENOKEY
-    digest = Digest(alg, tfm.key_bytes)
-    ctx.kernel.crypto.digests[req] = digest
-    return digest
+    return _start(ctx, req, ctx.mem.read_u64(req + A_TFM))
 
 
 def _ahash_feed(ctx: CallContext, req: int, digest: Digest) -> None:

@@ -72,3 +72,14 @@ def test_aarch64_kernel(lkmsh):
     r = lkmsh("--arch", "aarch64", "kunit", "run", RATIONAL)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "ok 1 - rational"
+
+
+def test_the_kunit_pages_first_suite_runs_as_written(lkmsh, tmp_path):
+    """docs/kunit.md's ring_test.c, run as the README's `lkmsh kunit run ring_test.c`."""
+    page = (REPO / "docs" / "kunit.md").read_text()
+    (tmp_path / "ring_test.c").write_text(page.split("```c\n", 1)[1].split("```", 1)[0])
+    r = lkmsh("kunit", "run", str(tmp_path / "ring_test.c"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "# Totals: pass:4 fail:0 skip:1 total:5" in lines
+    assert lines[-1] == "ok 1 - ring"

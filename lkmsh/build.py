@@ -24,7 +24,8 @@ from pathlib import Path
 
 from lkmsh.errors import BuildError
 from lkmsh.kernel.release import MODULE_NAME_LEN, VERMAGIC
-from lkmsh.modpost import Export, ModuleFacts, check, kernel_exports, object_facts, srcversion
+from lkmsh.modpost import Export, ModuleFacts, check, kernel_exports, object_facts
+from lkmsh.sumversion import read_depfile, srcversion
 
 INCLUDE_DIR = Path(__file__).resolve().parent / "include"
 LINKER_SCRIPT = INCLUDE_DIR / "module.lds"
@@ -345,7 +346,7 @@ def build_modules(specs: Sequence[ModuleSpec], opts: BuildOptions) -> list[Path]
                 opts.on_warning("".join(w + "\n" for w in verdict.warnings))
             # x86-64 kernels built with CONFIG_RETPOLINE mark their modules
             info = [("retpoline", "Y")] if opts.arch == "x86_64" else []
-            version = srcversion(s.sources) if f.info("version") else None
+            version = _srcversion(objects[s.name]) if f.info("version") else None
             mod_c = generate_mod_c(
                 s.name, f, depends=verdict.depends, info=info, srcversion=version
             )
@@ -388,9 +389,23 @@ def _compile_sources(cc: str, spec: ModuleSpec, opts: BuildOptions, tmpdir: Path
         if src.suffix in ASM_SUFFIXES:
             flags.insert(0, "-D__ASSEMBLY__")
         extra = [*opts.extra_cflags, *spec.cflags]
-        _run(cc, [*flags, *extra, "-c", str(src), "-o", str(obj)], str(src), opts.on_warning)
+        depfile = ["-MMD", "-MF", str(obj.with_suffix(".d"))]  # kbuild's, for srcversion
+        _run(
+            cc,
+            [*flags, *extra, *depfile, "-c", str(src), "-o", str(obj)],
+            str(src),
+            opts.on_warning,
+        )
         objects.append(obj)
     return objects
+
+
+def _srcversion(objects: Sequence[Path]) -> str:
+    """modpost's srcversion from the sources and local headers the compiler read."""
+    try:
+        return srcversion(read_depfile(o.with_suffix(".d").read_text()) for o in objects)
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"modpost: cannot compute srcversion: {exc}") from exc
 
 
 def _link(

@@ -17,7 +17,6 @@ labels, GPL-only ones in ``___ksymtab_gpl+NAME`` sections) and its
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,36 +225,3 @@ def check(
         err.detail = "".join(f"ERROR: {e}\n" for e in errors[1:])
         raise err
     return Verdict(depends, warnings)
-
-
-def srcversion(sources: Iterable[Path]) -> str:
-    """24 hex digits naming the sources' content, as modinfo's srcversion.
-
-    kbuild hashes the sources with MD4 after dropping comments and
-    whitespace; Python's hashlib has no MD4, so this is MD5 of the same
-    stripped text: as opaque, as stable, not the same digits.
-    """
-    h = hashlib.md5()
-    for src in sources:
-        try:
-            h.update(_strip(src.read_text(encoding="utf-8", errors="replace")).encode())
-        except OSError:
-            continue
-    return h.hexdigest()[:24].upper()
-
-
-def _strip(text: str) -> str:
-    """The text without C comments and whitespace (what sumversion.c hashes)."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        else:
-            if not text[i].isspace():
-                out.append(text[i])
-            i += 1
-    return "".join(out)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
 import pytest
+
+from lkmsh.sumversion import ObjectSources, srcversion
 
 from .conftest import SAMPLES, need_kernel
 
@@ -97,7 +100,9 @@ def test_a_makefile_with_many_obj_m_lines_builds_every_module(lkmsh, moddir, how
     assert modinfo(lkmsh, moddir / "greet.ko", "name") == ["greet"]
     assert modinfo(lkmsh, moddir / "greet.ko", "retpoline") == ["Y"]
     (src,) = modinfo(lkmsh, moddir / "greet.ko", "srcversion")  # it has a MODULE_VERSION
-    assert len(src) == 24 and src == src.upper()
+    # modpost's: both objects' sources, in greet-objs order (include/greet.h is not summed)
+    objs = [ObjectSources(moddir / "greet_main.c"), ObjectSources(moddir / "greet_words.c")]
+    assert src == srcversion(objs) and len(src) == 23
     assert modinfo(lkmsh, moddir / "chain_top.ko", "srcversion") == []  # no version: none
     symvers = (moddir / "Module.symvers").read_text().splitlines()
     assert symvers == [
@@ -220,13 +225,41 @@ def test_clang_builds_for_the_kernels_architecture(lkmsh, moddir, arch):
         assert "chain_top: loaded, chain_middle_value(20) = 41" in lkmsh("dmesg").stdout
 
 
-def test_llvm_1_needs_ld_lld(lkmsh, moddir):
-    if shutil.which("ld.lld"):
-        r = lkmsh("build", str(moddir), "LLVM=1")
+LLD = shutil.which("ld.lld") is not None
+
+
+@pytest.mark.skipif(not (CLANG and LLD), reason="LLVM=1 needs clang and ld.lld (Debian: clang lld)")
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_llvm_1_builds_with_clang_and_ld_lld_for_both_architectures(lkmsh, moddir, arch):
+    # LLVM=1 needs no binutils of the target: ld.lld links every architecture
+    r = lkmsh("--arch", arch, "reboot")
+    assert r.returncode == 0, r.stderr
+    r = lkmsh("build", str(moddir), "LLVM=1")  # the state's architecture
+    assert (r.returncode, r.stderr) == (0, "")
+    out = subprocess.run(
+        ["readelf", "-h", "-p", ".comment", str(moddir / "chain_top.ko")],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert ("AArch64" if arch == "aarch64" else "X86-64") in out and "clang" in out
+    assert modinfo(lkmsh, moddir / "chain_top.ko", "depends") == ["chain_middle"]
+    need_kernel()
+    for name in ("chain_bottom", "chain_middle", "chain_top", "greet"):
+        r = lkmsh("insmod", str(moddir / f"{name}.ko"))
         assert r.returncode == 0, r.stderr
-    else:
-        r = lkmsh("build", str(moddir), "LLVM=1")
-        assert r.returncode == 1 and "LLVM=1 links with ld.lld" in r.stderr
+    log = lkmsh("dmesg").stdout
+    assert "chain_top: loaded, chain_middle_value(20) = 41" in log
+    assert "greet: hello" in log
+
+
+@pytest.mark.skipif(not CLANG, reason="clang is not installed")
+def test_llvm_1_without_ld_lld_says_what_to_install(lkmsh, moddir, tmp_path):
+    bindir = tmp_path / "bin"  # a PATH with clang but no ld.lld
+    bindir.mkdir()
+    (bindir / "clang").symlink_to(shutil.which("clang"))
+    r = lkmsh("build", str(moddir), "LLVM=1", env={**os.environ, "PATH": str(bindir)})
+    assert r.returncode == 1
+    assert "LLVM=1 links with ld.lld, which is not on PATH (install lld)" in r.stderr
 
 
 @pytest.mark.parametrize("columns", [60, 120])
@@ -257,3 +290,68 @@ def test_compiler_colours_and_carets_reach_a_terminal(tmp_path, state, columns):
     assert any(ln.strip(" |\r") == "^" for ln in plain.splitlines())
     first = next(ln for ln in out.splitlines() if "lkmsh build: ERROR:" in ln)
     assert first.count("typo.c") == 1
+
+
+GPL_PROVIDER = r"""
+#include <linux/module.h>
+
+int gpl_helper(int x)
+{
+	return x * 2;
+}
+EXPORT_SYMBOL_GPL(gpl_helper);
+
+MODULE_LICENSE("GPL");
+"""
+
+# A proprietary driver of the kind modpost exists to stop: it uses the
+# GPL-only class and device API of the kernel and a GPL-only export of a
+# module built beside it.
+PROPRIETARY = r"""
+#include <linux/module.h>
+#include <linux/device.h>
+#include <linux/err.h>
+
+int gpl_helper(int x);
+static struct class *cls;
+
+static int __init closed_init(void)
+{
+	cls = class_create(THIS_MODULE, "closed");
+	if (IS_ERR(cls))
+		return PTR_ERR(cls);
+	return gpl_helper(0);
+}
+
+static void __exit closed_exit(void)
+{
+	class_destroy(cls);
+}
+
+module_init(closed_init);
+module_exit(closed_exit);
+MODULE_LICENSE("LICENSE_TAG");
+"""
+
+
+def test_a_gpl_incompatible_module_using_gpl_only_symbols_is_modposts_error(lkmsh, tmp_path):
+    d = tmp_path / "closed"
+    d.mkdir()
+    (d / "gpl_provider.c").write_text(GPL_PROVIDER)
+    (d / "closed.c").write_text(PROPRIETARY.replace("LICENSE_TAG", "Proprietary"))
+    (d / "Makefile").write_text("obj-m += gpl_provider.o closed.o\n")
+    r = lkmsh("build", str(d))
+    assert r.returncode == 1
+    # modpost's words (Linux 6.1 scripts/mod/modpost.c), one line per symbol
+    assert r.stderr.splitlines() == [
+        "lkmsh build: ERROR: modpost: GPL-incompatible module closed.ko"
+        " uses GPL-only symbol '__class_create'",
+        "ERROR: modpost: GPL-incompatible module closed.ko uses GPL-only symbol 'class_destroy'",
+        "ERROR: modpost: GPL-incompatible module closed.ko uses GPL-only symbol 'gpl_helper'",
+    ]
+    assert not (d / "closed.ko").exists()
+    # a GPL-compatible license (as include/linux/license.h lists them) builds
+    (d / "closed.c").write_text(PROPRIETARY.replace("LICENSE_TAG", "Dual MIT/GPL"))
+    r = lkmsh("build", str(d))
+    assert (r.returncode, r.stderr) == (0, "")
+    assert modinfo(lkmsh, d / "closed.ko", "depends") == ["gpl_provider"]

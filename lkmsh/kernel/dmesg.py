@@ -19,6 +19,9 @@ from lkmsh.kernel.component import Component
 
 DEFAULT_CAPACITY = 128 * 1024  # CONFIG_LOG_BUF_SHIFT=17
 DEFAULT_LEVEL = 4  # CONFIG_MESSAGE_LOGLEVEL_DEFAULT
+CONSOLE_LOGLEVEL_DEFAULT = 7  # CONFIG_CONSOLE_LOGLEVEL_DEFAULT (Debian's)
+CONSOLE_LOGLEVEL_MIN = 1  # minimum_console_loglevel
+CONSOLE_LOGLEVEL_MAX = 8  # syslog(SYSLOG_ACTION_CONSOLE_LEVEL) takes 1..8
 RECORD_OVERHEAD = 24  # bytes of metadata charged per record (Linux's printk_info is larger)
 LINE_MAX = 1024 - 32  # PRINTKRB_RECORD_MAX: longer lines are truncated, as Linux
 
@@ -72,6 +75,7 @@ class Dmesg(Component):
         self._used = 0
         self.next_seq = 0
         self._open = False  # the newest record may still be continued
+        self.console_loglevel = CONSOLE_LOGLEVEL_DEFAULT  # dmesg -n, /proc/sys/kernel/printk
 
     # -- writing ------------------------------------------------------------
 
@@ -144,6 +148,15 @@ class Dmesg(Component):
         self._used = 0
         self._open = False
 
+    def printk_levels(self) -> tuple[int, int, int, int]:
+        """/proc/sys/kernel/printk: console, default message, minimum console, default console."""
+        return (
+            self.console_loglevel,
+            DEFAULT_LEVEL,
+            CONSOLE_LOGLEVEL_MIN,
+            CONSOLE_LOGLEVEL_DEFAULT,
+        )
+
     @property
     def used_bytes(self) -> int:
         return self._used
@@ -160,6 +173,7 @@ class Dmesg(Component):
             "capacity": self.capacity,
             "next_seq": self.next_seq,
             "open": self._open,
+            "console_loglevel": self.console_loglevel,
             "records": [r.to_list() for r in self._records],
         }
 
@@ -174,6 +188,7 @@ class Dmesg(Component):
             self._used += rec.cost
         self.next_seq = int(data.get("next_seq", len(self._records)))
         self._open = bool(data.get("open", False))
+        self.console_loglevel = int(data.get("console_loglevel", CONSOLE_LOGLEVEL_DEFAULT))
         self._trim()
 
     @classmethod

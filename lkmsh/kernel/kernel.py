@@ -37,7 +37,7 @@ from lkmsh.kernel.component import Component
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
-from lkmsh.kernel.dmesg import Dmesg
+from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
@@ -970,6 +970,18 @@ class Kernel:
     def dmesg_clear(self) -> None:
         with self._lock:
             self.log.clear()
+
+    def set_console_loglevel(self, level: int) -> None:
+        """syslog(SYSLOG_ACTION_CONSOLE_LEVEL): 1..8, raised to the minimum (``dmesg -n``)."""
+        if not 1 <= level <= CONSOLE_LOGLEVEL_MAX:
+            raise InvalidArgument(f"console log level {level} is not 1..{CONSOLE_LOGLEVEL_MAX}")
+        with self._lock:
+            self.log.console_loglevel = max(level, CONSOLE_LOGLEVEL_MIN)
+
+    def printk_levels(self) -> tuple[int, int, int, int]:
+        """/proc/sys/kernel/printk's four levels."""
+        with self._lock:
+            return self.log.printk_levels()
 
     def idle(self, waiting: bool) -> None:
         """The shell waits for its user (True) or runs a command again (False).

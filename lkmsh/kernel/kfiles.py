@@ -102,6 +102,23 @@ def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
 
+def _printk(k: Kernel) -> bytes:
+    return ("\t".join(map(str, k.printk_levels())) + "\n").encode()
+
+
+def _printk_store(k: Kernel, data: bytes) -> int:
+    """Writing /proc/sys/kernel/printk sets the console log level (its first number)."""
+    words = data.split()
+    try:
+        level = int(words[0]) if words else None
+    except ValueError:
+        level = None
+    if level is None:
+        raise InvalidArgument("printk: not a log level")
+    k.set_console_loglevel(level)
+    return len(data)
+
+
 TRACING = "/sys/kernel/tracing"
 
 FILES: tuple[KernelFile, ...] = (
@@ -113,6 +130,7 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/devices", _devices),
     KernelFile("/proc/misc", _misc),
     KernelFile("/proc/sys/kernel/tainted", _tainted),
+    KernelFile("/proc/sys/kernel/printk", _printk, _printk_store),
     KernelFile("/proc/interrupts", _interrupts),
     KernelFile("/proc/bus/input/devices", _input_devices),
     KernelFile("/sys/kernel/debug/gpio", _gpio),

@@ -351,36 +351,61 @@ def parse_levels(text: str | None) -> list[int] | None:
             Kind.LEVELS,
             metavar="LIST",
         ),
+        Opt(
+            ("-n", "--console-level"),
+            "console_level",
+            "Set the level of messages printed to the console (1-8, or a level name)",
+            Kind.LEVELS,
+            metavar="LEVEL",
+        ),
         Opt(("-T", "--ctime"), "ctime", "Human-readable timestamps (wall clock, as ctime)"),
+        Opt(
+            ("-H", "--human"),
+            "human",
+            "Human-readable output: the minute, then the time since the previous message",
+        ),
         Opt(("-x", "--decode"), "decode", "Show the facility and level: 'kern  :info  : '"),
         Opt(("-w", "--follow"), "follow", "Wait for new messages (Ctrl-C ends)"),
     ],
-    mutates=lambda p: bool(p.get("read_clear") or p.get("clear")),
+    mutates=lambda p: bool(p.get("read_clear") or p.get("clear") or p.get("console_level")),
 )
 def dmesg(
     ctx: Context,
     read_clear: bool,
     clear: bool,
     level: str | None,
+    console_level: str | None = None,
     ctime: bool = False,
+    human: bool = False,
     decode: bool = False,
     follow: bool = False,
 ) -> Any:
-    from lkmsh.shell.dmesgfmt import DmesgFormat, follow_log
+    from lkmsh.shell.dmesgfmt import DmesgFormat, console_level_of, follow_log
 
     levels = parse_levels(level)
+    if console_level is not None:
+        ctx.kernel().set_console_loglevel(console_level_of(console_level))
+        return None
     # printing alone needs the log, not the kernel (nor its heap and module records)
     k = ctx.kernel() if clear or read_clear or follow else ctx.scope.kernel_log()
     if clear:
         k.dmesg_clear()
         return None
-    fmt = DmesgFormat(k, ctime=ctime, decode=decode)
-    records = list(k.dmesg(levels))
-    lines = [fmt.line(r) for r in records]
+    boot_ns = k.boot_time_ns() if ctime or human else 0
+    fmt = DmesgFormat(boot_ns=boot_ns, ctime=ctime, decode=decode, human=human)
+    # every record goes through the format (-H's deltas count the ones -l hides)
+    records, lines, last = [], [], -1
+    for rec in k.dmesg(None):
+        last = rec.seq
+        if levels is None or rec.level in levels:
+            records.append(rec)
+            lines.append(fmt.line(rec))
+        else:
+            fmt.skip(rec)
     if read_clear:
         k.dmesg_clear()
     if follow:
-        follow_log(ctx, records, lines, levels, fmt)
+        follow_log(ctx, lines, last, levels, fmt)
         return None
     return DmesgView(records, lines)
 

@@ -1,9 +1,12 @@
-"""dmesg's line formats (util-linux's -T and -x) and --follow.
+"""dmesg's line formats (util-linux's -T, -H and -x), -n's level and --follow.
 
 ``-T`` prints the wall-clock time of each record as ctime does
 (``[Tue Dec  1 13:05:02 2026]``): boot time is now minus the kernel's uptime,
 as util-linux computes it, so it is as exact as Linux's (not very, after a
-suspend). ``-x`` prefixes the facility and level (``kern  :info  : ``).
+suspend). ``-H`` prints util-linux's relative time: ``[Dec 1 13:05]`` when
+the record's minute is not the previous record's, else the time since the
+previous record (``[  +0.000412]``); a record's further lines read
+``[  +0.000000]``. ``-x`` prefixes the facility and level (``kern  :info  : ``).
 ``-w`` prints what is there, then every new record as other commands (another
 terminal, a script) add them, until Ctrl-C.
 """
@@ -14,41 +17,87 @@ import time
 from typing import Any
 
 from lkmsh.kernel.dmesg import LEVEL_NAMES, format_timestamp
+from lkmsh.shell.messages import CommandFailed
 
 FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news")
 FOLLOW_POLL_S = 0.25
 
 
+def console_level_of(text: str) -> int:
+    """``dmesg -n``: 1..8, or a level name meaning its number plus one (debug is 8)."""
+    word = text.strip().lower()
+    if word.isdigit() and 1 <= int(word) <= len(LEVEL_NAMES):
+        return int(word)
+    if word in LEVEL_NAMES:
+        return LEVEL_NAMES.index(word) + 1
+    raise CommandFailed(f"unknown level '{text}'")
+
+
 class DmesgFormat:
-    def __init__(self, kernel: Any, *, ctime: bool = False, decode: bool = False):
+    """One record's lines, prefixed as util-linux's dmesg prefixes them.
+
+    Records must be given in order, every one: those not shown (``-l``) to
+    ``skip``, as -H's deltas count from them (util-linux's lasttime).
+    """
+
+    def __init__(
+        self, *, boot_ns: int = 0, ctime: bool = False, decode: bool = False, human: bool = False
+    ):
         self.ctime = ctime
         self.decode = decode
-        self.boot_ns = kernel.boot_time_ns() if ctime else 0
+        self.human = human
+        self.boot_ns = boot_ns  # wall-clock ns of boot, for -T and -H
+        self._last_ns: int | None = None  # the previous record's time (-H)
+        self._last_minute = (0, 0, 0)  # (yday, hour, minute): util-linux's zeroed struct tm
 
     def line(self, rec: Any) -> str:
+        stamp = self._stamp(rec)
+        # -H: a record's further lines are "[  +0.000000]", as util-linux's -p prints them
+        more_stamp = "[  +0.000000]" if self.human else stamp
+        first, *more = rec.text.split("\n")
+        lines = [f"{self._decoded(rec, stamp)} {first}"]
+        lines += [f"{self._decoded(rec, more_stamp)} {text}" for text in more]
+        return "\n".join(lines)
+
+    def skip(self, rec: Any) -> None:
+        self._last_ns = rec.ts_ns
+
+    def _decoded(self, rec: Any, stamp: str) -> str:
+        if not self.decode:
+            return stamp
+        fac = FACILITIES[rec.facility] if rec.facility < len(FACILITIES) else str(rec.facility)
+        return f"{fac:<6}:{LEVEL_NAMES[rec.level]:<6}: {stamp}"
+
+    def _stamp(self, rec: Any) -> str:
+        parts = []
         if self.ctime:
             when = time.strftime("%a %b %e %H:%M:%S %Y", time.localtime(self._wall(rec)))
-            prefix = f"[{when}]"
-        else:
-            prefix = format_timestamp(rec.ts_ns)
-        if self.decode:
-            fac = FACILITIES[rec.facility] if rec.facility < len(FACILITIES) else str(rec.facility)
-            prefix = f"{fac:<6}:{LEVEL_NAMES[rec.level]:<6}: {prefix}"
-        return "\n".join(f"{prefix} {text}" for text in rec.text.split("\n"))
+            parts.append(f"[{when}]")
+        if self.human:
+            parts.append(self._relative(rec))
+        return " ".join(parts) or format_timestamp(rec.ts_ns)
+
+    def _relative(self, rec: Any) -> str:
+        """util-linux's reltime: the minute when it changed, else the delta."""
+        delta = 0.0 if self._last_ns is None else (rec.ts_ns - self._last_ns) / 1e9
+        self._last_ns = rec.ts_ns
+        tm = time.localtime(self._wall(rec))
+        minute = (tm.tm_yday - 1, tm.tm_hour, tm.tm_min)  # C's tm_yday counts from 0
+        changed, self._last_minute = minute != self._last_minute, minute
+        if changed:
+            return "[" + time.strftime("%b%e %H:%M", tm) + "]"
+        return f"[  {delta:+8.6f}]" if delta < 10 else f"[ {delta:+9.6f}]"
 
     def _wall(self, rec: Any) -> float:
         return (self.boot_ns + rec.ts_ns) / 1e9
 
 
-def follow_log(
-    ctx: Any, records: list[Any], lines: list[str], levels: Any, fmt: DmesgFormat
-) -> None:
+def follow_log(ctx: Any, lines: list[str], last: int, levels: Any, fmt: DmesgFormat) -> None:
     """``dmesg -w``: print the log, then new records as they come, until Ctrl-C."""
     out = ctx.out
     for line in lines:
         out.write(line + "\n")
     out.flush()
-    last = records[-1].seq if records else -1
     session = ctx.scope.session
     seen = session.store.generation()
     try:
@@ -59,10 +108,14 @@ def follow_log(
                 continue  # nothing saved since: no kernel to load
             seen = gen
             kernel = session.read_kernel()  # what another process saved
-            for rec in kernel.dmesg(levels):
-                if rec.seq > last:
+            for rec in kernel.dmesg(None):
+                if rec.seq <= last:
+                    continue
+                if levels is None or rec.level in levels:
                     out.write(fmt.line(rec) + "\n")
-                    last = rec.seq
+                else:
+                    fmt.skip(rec)
+                last = rec.seq
             out.flush()
     except KeyboardInterrupt:
         return

@@ -367,7 +367,8 @@ class DmesgView(View):
         from rich.text import Text
 
         for rec, line in zip(self.records, self.lines, strict=False):
-            console.print(Text(line, style=_LEVEL_STYLE.get(rec.level, "")))
+            # soft wrap: a long line stays one line (the terminal or less wraps it)
+            console.print(Text(line, style=_LEVEL_STYLE.get(rec.level, "")), soft_wrap=True)
 
 
 @dataclass

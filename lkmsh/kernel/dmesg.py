@@ -1,8 +1,10 @@
 """The kernel log: a byte-bounded ring of records, as Linux's printk ring buffer.
 
 A record holds one message without its level prefix and final newline. A
-message of several lines is one record with one timestamp, as Linux's; dmesg
-prints each of its lines behind that timestamp (as the syslog interface does). A message that does not end in
+message of several lines is one record with one timestamp, as Linux's; the
+log's text() prints each of its lines behind that timestamp (as the syslog
+interface and the console do; the shell's dmesg indents them, as util-linux
+reading /dev/kmsg). A message that does not end in
 a newline leaves its record open: a following ``KERN_CONT`` message is appended
 to it (as ``pr_cont``); any other message closes it first.
 """

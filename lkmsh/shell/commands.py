@@ -365,6 +365,11 @@ def parse_levels(text: str | None) -> list[int] | None:
             "Human-readable output: the minute, then the time since the previous message",
         ),
         Opt(("-x", "--decode"), "decode", "Show the facility and level: 'kern  :info  : '"),
+        Opt(
+            ("-p", "--force-prefix"),
+            "force_prefix",
+            "The timestamp on each line of a message of several lines",
+        ),
         Opt(("-w", "--follow"), "follow", "Wait for new messages (Ctrl-C ends)"),
     ],
     mutates=lambda p: bool(p.get("read_clear") or p.get("clear") or p.get("console_level")),
@@ -378,6 +383,7 @@ def dmesg(
     ctime: bool = False,
     human: bool = False,
     decode: bool = False,
+    force_prefix: bool = False,
     follow: bool = False,
 ) -> Any:
     from lkmsh.shell.dmesgfmt import DmesgFormat, console_level_of, follow_log
@@ -392,7 +398,9 @@ def dmesg(
         k.dmesg_clear()
         return None
     boot_ns = k.boot_time_ns() if ctime or human else 0
-    fmt = DmesgFormat(boot_ns=boot_ns, ctime=ctime, decode=decode, human=human)
+    fmt = DmesgFormat(
+        boot_ns=boot_ns, ctime=ctime, decode=decode, human=human, force_prefix=force_prefix
+    )
     # every record goes through the format (-H's deltas count the ones -l hides)
     records, lines, last = [], [], -1
     for rec in k.dmesg(None):

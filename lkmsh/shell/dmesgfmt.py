@@ -5,8 +5,11 @@
 as util-linux computes it, so it is as exact as Linux's (not very, after a
 suspend). ``-H`` prints util-linux's relative time: ``[Dec 1 13:05]`` when
 the record's minute is not the previous record's, else the time since the
-previous record (``[  +0.000412]``); a record's further lines read
-``[  +0.000000]``. ``-x`` prefixes the facility and level (``kern  :info  : ``).
+previous record (``[  +0.000412]``). ``-x`` prefixes the facility and level
+(``kern  :info  : ``). A record of several lines (one printk) has its prefix
+once, its further lines indented under the text, as util-linux prints what it
+reads from /dev/kmsg; ``-p`` (``--force-prefix``) repeats the prefix on each
+(``[  +0.000000]`` for -H's).
 ``-w`` prints what is there, then every new record as other commands (another
 terminal, a script) add them, until Ctrl-C.
 """
@@ -41,8 +44,15 @@ class DmesgFormat:
     """
 
     def __init__(
-        self, *, boot_ns: int = 0, ctime: bool = False, decode: bool = False, human: bool = False
+        self,
+        *,
+        boot_ns: int = 0,
+        ctime: bool = False,
+        decode: bool = False,
+        human: bool = False,
+        force_prefix: bool = False,
     ):
+        self.force_prefix = force_prefix
         self.ctime = ctime
         self.decode = decode
         self.human = human
@@ -51,13 +61,15 @@ class DmesgFormat:
         self._last_minute = (0, 0, 0)  # (yday, hour, minute): util-linux's zeroed struct tm
 
     def line(self, rec: Any) -> str:
-        stamp = self._stamp(rec)
-        # -H: a record's further lines are "[  +0.000000]", as util-linux's -p prints them
-        more_stamp = "[  +0.000000]" if self.human else stamp
+        prefix = self._decoded(rec, self._stamp(rec))
         first, *more = rec.text.split("\n")
-        lines = [f"{self._decoded(rec, stamp)} {first}"]
-        lines += [f"{self._decoded(rec, more_stamp)} {text}" for text in more]
-        return "\n".join(lines)
+        if not more:
+            return f"{prefix} {first}"
+        if self.force_prefix:  # -p: -H's further lines are "[  +0.000000]"
+            again = self._decoded(rec, "[  +0.000000]") if self.human else prefix
+        else:  # util-linux's indent: as wide as the prefix and its space
+            again = " " * len(prefix)
+        return "\n".join([f"{prefix} {first}", *(f"{again} {text}" for text in more)])
 
     def skip(self, rec: Any) -> None:
         self._last_ns = rec.ts_ns

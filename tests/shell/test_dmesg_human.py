@@ -46,13 +46,19 @@ def test_reltime_prints_the_minute_when_it_changes_else_the_delta(utc):
     assert lines == [
         "[Dec 1 12:05] booted",
         "[  +0.000412] two lines",
-        "[  +0.000000] of one record",  # a record's further lines, as util-linux -p
+        "              of one record",  # a record's further lines: indented, as util-linux
         "[ +11.999588] twelve seconds on",  # from the hidden record (2.000412 s)
         "[Dec 1 12:06] the next minute",
         "[  +0.000005] right after",
     ]
     decoded = DmesgFormat(boot_ns=boot, human=True, decode=True).line(records[0])
     assert decoded == "kern  :info  : [Dec 1 12:05] booted"
+    forced = DmesgFormat(boot_ns=boot, human=True, force_prefix=True)
+    forced.line(records[0])
+    assert forced.line(records[1]).split("\n") == [  # -p: util-linux's "[  +0.000000]"
+        "[  +0.000412] two lines",
+        "[  +0.000000] of one record",
+    ]
 
 
 def test_dmesg_h_on_the_command_line(lkmsh, kernel_ready):

@@ -321,6 +321,7 @@ def build_modules(specs: Sequence[ModuleSpec], opts: BuildOptions) -> list[Path]
     cc = _find_cc(toolchain(opts.arch), _kind(opts))
     if opts.llvm and shutil.which("ld.lld") is None:
         raise BuildError("LLVM=1 links with ld.lld, which is not on PATH (install lld)")
+    use_lld = _links_with_lld(opts)
     with tempfile.TemporaryDirectory(prefix="lkmsh-build-") as tmp:
         tmpdir = Path(tmp)
         objects = {s.name: _compile_sources(cc, s, opts, tmpdir / s.name) for s in specs}
@@ -350,7 +351,7 @@ def build_modules(specs: Sequence[ModuleSpec], opts: BuildOptions) -> list[Path]
             mod_c = generate_mod_c(
                 s.name, f, depends=verdict.depends, info=info, srcversion=version
             )
-            built.append(_link(cc, s, opts, objects[s.name], mod_c, tmpdir / s.name))
+            built.append(_link(cc, s, opts, objects[s.name], mod_c, tmpdir / s.name, use_lld))
     return built
 
 
@@ -378,6 +379,24 @@ def _flags(spec: ModuleSpec, opts: BuildOptions, basename: str) -> list[str]:
 
 def _kind(opts: BuildOptions) -> str:
     return "clang" if opts.llvm else opts.cc
+
+
+def _links_with_lld(opts: BuildOptions) -> bool:
+    """LLVM=1 links with ld.lld; so does clang where the target has no GNU ld (macOS, a
+    host without the cross binutils), as long as ld.lld is there."""
+    if opts.llvm or _kind(opts) != "clang":
+        return opts.llvm
+    arch = toolchain(opts.arch).arch
+    native = platform.machine().lower() in (arch, *_aliases_of(arch))
+    gnu_ld = [f"{CLANG_TARGETS[arch]}-ld", *(["ld"] if native else [])]
+    if any(shutil.which(ld) for ld in gnu_ld):
+        return False
+    if shutil.which("ld.lld") is None:
+        raise BuildError(
+            f"clang needs a linker for {arch} modules: {gnu_ld[0]} (GNU binutils)"
+            " or ld.lld (Debian's lld package)"
+        )
+    return True
 
 
 def _compile_sources(cc: str, spec: ModuleSpec, opts: BuildOptions, tmpdir: Path) -> list[Path]:
@@ -415,6 +434,7 @@ def _link(
     objects: list[Path],
     mod_c_text: str,
     tmpdir: Path,
+    use_lld: bool = False,
 ) -> Path:
     name = spec.name
     mod_c = tmpdir / f"{name}.mod.c"
@@ -425,7 +445,7 @@ def _link(
     target = (
         [f"--target={CLANG_TARGETS[toolchain(opts.arch).arch]}"] if _kind(opts) == "clang" else []
     )
-    if opts.llvm:
+    if use_lld:
         target.append("-fuse-ld=lld")
     linked = tmpdir / f"{name}.ko"
     relocatable = tmpdir / f"{name}.r.o" if opts.shared else linked

@@ -252,6 +252,27 @@ def test_llvm_1_builds_with_clang_and_ld_lld_for_both_architectures(lkmsh, moddi
     assert "greet: hello" in log
 
 
+@pytest.mark.skipif(not (CLANG and LLD), reason="needs clang and ld.lld (Debian: clang lld)")
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_clang_alone_builds_where_there_are_no_gnu_binutils(lkmsh, moddir, tmp_path, arch):
+    # a host with clang and lld only (macOS, or no cross binutils): --cc clang links with lld
+    readelf = shutil.which("readelf")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("clang", "ld.lld"):
+        (bindir / tool).symlink_to(shutil.which(tool))
+    only = {**os.environ, "PATH": str(bindir)}
+    r = lkmsh("build", "--arch", arch, "--cc", "clang", str(moddir), env=only)
+    assert (r.returncode, r.stderr) == (0, "")
+    out = subprocess.run([readelf, "-h", str(moddir / "greet.ko")], capture_output=True, text=True)
+    assert ("AArch64" if arch == "aarch64" else "X86-64") in out.stdout
+    (bindir / "ld.lld").unlink()  # no linker at all: say which would do
+    r = lkmsh("build", "--arch", arch, "--cc", "clang", str(moddir), env=only)
+    assert r.returncode == 1
+    assert f"clang needs a linker for {arch} modules: {arch}-linux-gnu-ld" in r.stderr
+    assert "or ld.lld (Debian's lld package)" in r.stderr
+
+
 @pytest.mark.skipif(not CLANG, reason="clang is not installed")
 def test_llvm_1_without_ld_lld_says_what_to_install(lkmsh, moddir, tmp_path):
     bindir = tmp_path / "bin"  # a PATH with clang but no ld.lld

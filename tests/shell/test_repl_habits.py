@@ -18,6 +18,7 @@ pexpect = pytest.importorskip("pexpect")
 
 PROMPT = "lkmsh>"
 RIGHT = "\x1b[C"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @pytest.fixture(params=[60, 120], ids=["60cols", "120cols"])
@@ -99,3 +100,23 @@ def test_long_output_is_paged_and_dmesg_follow_ends_with_ctrl_c(repl):
     repl.sendintr()  # Ctrl-C ends --follow, not the shell
     repl.expect(PROMPT)
     run(repl, "lsmod", "hello")
+
+
+def test_time_the_repl_waits_for_its_user_never_reaches_dmesg(repl, lkmsh, tmp_path):
+    import time
+
+    hello = SAMPLES / "hello.ko"
+    run(repl, f"insmod {hello}")
+    time.sleep(1.5)  # the user reads, thinks: host time the kernel must not count
+    run(repl, "rmmod hello")
+    repl.sendline("dmesg | cat")
+    repl.expect_exact("Goodbye, world")
+    text = ANSI.sub("", repl.before + repl.after).replace("\r\n", "\n")
+    repl.expect(PROMPT)
+    in_repl = [ln[ln.index("[") :] for ln in text.splitlines() if "] hello: " in ln]
+    # the same commands one by one, as scripts run them: the same timestamps
+    other = ["--state", str(tmp_path / "oneshot.sqlite")]
+    for argv in (["insmod", str(hello)], ["rmmod", "hello"]):
+        assert lkmsh(*other, *argv, with_state=False).returncode == 0
+    one_shot = lkmsh(*other, "dmesg", with_state=False).stdout.splitlines()
+    assert len(in_repl) == 3 and in_repl == one_shot

@@ -321,9 +321,12 @@ class Scope:
             return None, ""  # an unusable file: reboot replaces it
         if saved is None:
             return None, ""
+        from lkmsh.kernel.kernel import valid_cmdline
+
         cmdline = saved.config.get("cmdline", "") if isinstance(saved.config, dict) else ""
         arch = saved.arch if saved.arch != "x86_64" else None
-        return arch, cmdline if isinstance(cmdline, str) else ""
+        # a line no boot loader could pass (a tampered file) is not passed again
+        return arch, cmdline if isinstance(cmdline, str) and valid_cmdline(cmdline) else ""
 
     def kernel_cmdline(self) -> str:
         """The kernel's command line (/proc/cmdline), read without booting one when

@@ -171,3 +171,19 @@ def test_modprobe_blacklist_on_the_command_line(tree, lkmsh):
     assert (by_alias.returncode, by_alias.stderr) == (0, "")  # kmod: nothing to do, no error
     assert "mod_simple" not in lkmsh("lsmod").stdout
     assert lkmsh("modprobe", *args, "mod-simple").returncode == 0  # by its name: loaded
+
+
+def test_a_tampered_command_line_is_corrupt_state_and_reboot_drops_it(tmp_path, env, lkmsh):
+    import json
+    import sqlite3
+
+    boot(lkmsh, "mod-simple.interval=5")
+    with sqlite3.connect(env["LKMSH_STATE"]) as db:
+        (text,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        config = json.loads(text)
+        config["cmdline"] = "x\nmod-simple.interval=6" + "y" * 3000
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(config),))
+    broken = lkmsh("cat", "/proc/cmdline")  # the kernel is built from the state: refused
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert lkmsh("reboot").returncode == 0
+    assert lkmsh("cat", "/proc/cmdline").stdout == "\n"

@@ -3,7 +3,8 @@
 - what libkmod reports about the files (bad lines, the deprecated ``include`` and
   ``config``, a directory named ``*.conf``), on stderr, worded as kmod's tools print it;
 - ``*.alias`` files are configuration files too (kmod 30 reads them);
-- ``weakdep`` (kmod 33's) is a bad line to kmod 30: reported, and no dependency;
+- ``weakdep`` (kmod 33's) is a bad line to kmod 30: reported, and no dependency; a
+  module's own ``weakdep=`` record is no dependency either;
 - built-in modules (``modprobe unix``, ``-R unix``) and names not found, alone (FATAL,
   the end) or with ``-a`` (a WARNING for each);
 - install/remove commands: shown by ``--show-depends``/``-n -v`` as kmod shows them,
@@ -145,3 +146,30 @@ def test_builtin_and_missing_modules_as_kmod(root, shim, tmp_path, lkmsh, what):
         theirs.stderr,
         theirs.returncode,
     )
+
+
+def test_a_modules_own_weakdep_record_is_not_a_dependency_to_kmod_30(tmp_path, shim, lkmsh):
+    """Linux 6.1 has no MODULE_WEAKDEP (6.11's); a module's ``weakdep=`` record written
+    with MODULE_INFO is shown by modinfo but indexed by neither depmod (kmod 30 writes no
+    modules.weakdep) and loads nothing more."""
+    src = module_source(softdep="pre: mod-c") + 'MODULE_INFO(weakdep, "mod-a");\n'
+    tree = tmp_path / "root" / "lib" / "modules" / VERSION
+    build(tmp_path, "mod-w", src, out=tree / "kernel" / "mod-w.ko")
+    build(tmp_path, "mod-a", module_source(), out=tree / "kernel" / "mod-a.ko")
+    build(tmp_path, "mod-c", module_source(), out=tree / "kernel" / "mod-c.ko")
+    args = ("-n", "-b", str(tmp_path / "root"), VERSION)
+    ours, theirs = lkmsh("depmod", *args), kmod(KMOD_DEPMOD, *args)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (
+        theirs.stdout,
+        theirs.stderr,
+        theirs.returncode,
+    )
+    assert "weakdep" not in ours.stdout
+    assert kmod(KMOD_DEPMOD, "-b", str(tmp_path / "root"), VERSION).returncode == 0
+    conf = make_config(tmp_path, {})
+    show = ("-C", str(conf), "-d", str(tmp_path / "root"), "-S", VERSION, "--show-depends", "mod-w")
+    ours, theirs = lkmsh("modprobe", *show), kmod_with_cmdline(shim, tmp_path, "", *show)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (theirs.stdout, theirs.stderr, 0)
+    assert "mod-a.ko" not in ours.stdout and "mod-c.ko" in ours.stdout
+    info = lkmsh("modinfo", "-F", "weakdep", str(tree / "kernel" / "mod-w.ko"))
+    assert info.stdout == "mod-a\n"

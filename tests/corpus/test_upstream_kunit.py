@@ -1,0 +1,57 @@
+"""The kernel's own KUnit suites (lib/*_kunit.c, lib/test_*.c, lib/kunit/), unmodified.
+
+Each is built with ``lkmsh build`` from the Linux 6.1 tree, loaded with
+``lkmsh insmod`` (a module's suites run at load, as Linux's kunit module
+notifier runs them), and its KTAP in ``dmesg`` must say what Linux says: the
+same suites, every case ok, and skipped exactly where the suite itself skips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from corpus_helpers import ktap_suites, log_text, module_name
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    cases: int  # how many KUNIT_CASEs the suite lists
+    skipped: frozenset[str] = field(default_factory=frozenset)  # cases that kunit_skip() on Linux
+
+
+@dataclass(frozen=True)
+class Upstream:
+    path: str
+    suites: tuple[Suite, ...]
+
+    @property
+    def id(self) -> str:
+        return Path(self.path).name
+
+
+CORPUS = [
+    Upstream("lib/test_sort.c", (Suite("lib_sort", 1),)),
+    Upstream("lib/test_list_sort.c", (Suite("list_sort", 1),)),
+    Upstream("lib/cmdline_kunit.c", (Suite("cmdline", 4),)),
+    Upstream("lib/math/rational-test.c", (Suite("rational", 1),)),
+    Upstream("lib/list-test.c", (Suite("list-kunit-test", 39), Suite("hlist", 18))),
+]
+
+
+@pytest.mark.parametrize("up", CORPUS, ids=lambda u: u.id)
+def test_kunit_suite_passes_as_on_linux(tree, cli, up):
+    build, ko = cli.build_cmd(tree, up.path)
+    r = cli.line(build, f"insmod {ko}", "dmesg", f"rmmod {module_name(ko)}")
+    assert r.returncode == 0, r.stderr
+    log = log_text(r.stdout)
+    suites = ktap_suites(log)
+    assert [s.name for s in suites] == [s.name for s in up.suites], log
+    for want, got in zip(up.suites, suites, strict=True):
+        assert len(got.cases) == want.cases, (want.name, got.cases)
+        expected = {c: ("skip" if c in want.skipped else "ok") for c in got.cases}
+        assert got.cases == expected, "\n".join(log)
+        assert got.ok
+    assert "not ok" not in "\n".join(log)

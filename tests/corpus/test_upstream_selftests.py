@@ -1,0 +1,100 @@
+"""The kernel's own self-test modules (lib/test_*.c and kin), unmodified.
+
+Built with ``lkmsh build`` from the Linux 6.1 tree and loaded with ``lkmsh
+insmod``: each must end as on Linux, with its own verdict line in ``dmesg``
+("all N tests passed", "test passed", ...), the init result Linux gives, and no
+WARNING or failure report on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from corpus_helpers import log_text, module_name
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    path: str
+    # lines the module prints on Linux when every test passes ("..." ends a
+    # line whose rest varies, such as a time taken)
+    verdict: tuple[str, ...]
+    init_error: str | None = None  # kmod's words when init fails by design
+    goodbye: tuple[str, ...] = ()  # what its exit prints
+
+    @property
+    def id(self) -> str:
+        return Path(self.path).name
+
+
+CORPUS = [
+    SelfTest("lib/test_uuid.c", ("test_uuid: all 18 tests passed",)),
+    SelfTest("lib/test_string.c", ("String selftests succeeded",)),
+    SelfTest("lib/test_hexdump.c", ("test_hexdump: all 1184 tests passed",)),
+    SelfTest("lib/test_strscpy.c", ("test_strscpy: loaded.", "test_strscpy: all 32 tests passed")),
+    SelfTest("lib/globtest.c", ("glob: 64 self-tests passed, 0 failed",)),
+    SelfTest(
+        "lib/math/test_div64.c",
+        (
+            "test_div64: Starting 64bit/32bit division and modulo test",
+            "test_div64: Completed 64bit/32bit division and modulo test, ...",
+        ),
+    ),
+    SelfTest("lib/test_min_heap.c", ("min_heap_test: test passed",)),
+    SelfTest(
+        "lib/test_module.c", ("test_module: Hello, world",), goodbye=("test_module: Goodbye",)
+    ),
+    # Its init returns -EINVAL whatever happens (kmod words it "Invalid parameters"); a
+    # failed conversion would WARN.
+    SelfTest("lib/test-kstrtox.c", (), init_error="Invalid parameters"),
+]
+
+
+def says(line: str, verdict: str) -> bool:
+    return line.startswith(verdict[:-3]) if verdict.endswith("...") else line == verdict
+
+
+FAILURE_WORDS = ("WARNING:", "ERROR", "wrong", "failed", "FAIL", "BUG:", "Oops")
+
+
+@pytest.mark.parametrize("t", CORPUS, ids=lambda t: t.id)
+def test_selftest_passes_as_on_linux(tree, cli, t):
+    build, ko = cli.build_cmd(tree, t.path)
+    name = module_name(ko)
+    if t.init_error:
+        r = cli.line(build, f"insmod {ko}")
+        assert r.returncode == 1
+        assert r.stderr.strip() == f"insmod: ERROR: could not insert module {ko}: {t.init_error}"
+        r = cli("dmesg")
+    else:
+        r = cli.line(build, f"insmod {ko}", f"rmmod {name}", "dmesg", "lsmod")
+    assert r.returncode == 0, r.stderr
+    log = log_text(r.stdout)
+    if not t.init_error:
+        modules = log[log.index("Module                  Size  Used by") :]
+        log = log[: -len(modules)]
+        assert [m.split()[0] for m in modules[1:]] == []  # rmmod left nothing
+    verdict = [line for line in log if any(says(line, v) for v in t.verdict)]
+    assert len(verdict) == len(t.verdict), "\n".join(log)
+    assert all(says(line, v) for line, v in zip(verdict, t.verdict, strict=True)), "\n".join(log)
+    others = [line for line in log if line not in verdict]
+    assert not [line for line in others if any(w in line for w in FAILURE_WORDS)], "\n".join(log)
+    if t.goodbye:
+        assert log[-len(t.goodbye) :] == list(t.goodbye)
+
+
+def test_static_keys_against_a_module_of_keys(tree, cli):
+    """lib/test_static_keys.c uses the keys test_static_key_base.c exports (kbuild -M)."""
+    build_base, base = cli.build_cmd(tree, "lib/test_static_key_base.c")
+    keys = base.parent / "test_static_keys.ko"
+    build_keys = f"build -M {base.parent} {tree / 'lib/test_static_keys.c'} -o {keys}"
+    # init returns -EINVAL if any key's branch is not what its state says
+    r = cli.line(build_base, build_keys, f"insmod {base}", f"insmod {keys}", "lsmod")
+    assert r.returncode == 0, r.stderr
+    assert "test_static_key_base    16384  1 test_static_keys" in r.stdout.splitlines()
+    r = cli.line("rmmod test_static_keys", "rmmod test_static_key_base", "dmesg")
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    assert log == []

@@ -37,6 +37,10 @@ CORPUS = [
     Upstream("lib/test_list_sort.c", (Suite("list_sort", 1),)),
     Upstream("lib/cmdline_kunit.c", (Suite("cmdline", 4),)),
     Upstream("lib/math/rational-test.c", (Suite("rational", 1),)),
+    Upstream(
+        "lib/kunit/kunit-example-test.c",
+        (Suite("example", 4, frozenset({"example_skip_test", "example_mark_skipped_test"})),),
+    ),
     Upstream("lib/list-test.c", (Suite("list-kunit-test", 39), Suite("hlist", 18))),
 ]
 

@@ -401,8 +401,55 @@ RELOCATIONS: dict[int, RelocType] = _table()
 RET = 0xD65F03C0
 #: ``brk #0x800``: what Linux's arm64 BUG() compiles to.
 BUG_INSN = 0xD4210000
-#: ``ret`` then three ``udf #0``: the CPU hooks the ``ret`` and runs the Python side.
-TRAP_SLOT = RET.to_bytes(4, "little") + bytes(12)
+#: A kernel API slot is ``b`` to its trap entry, TRAP_ENTRY_OFFSET away, then
+#: three ``udf #0`` (a jump past the branch faults, as before).
+TRAP_ENTRY_OFFSET = -0x2000000
+TRAP_SLOT = (0x14000000 | (TRAP_ENTRY_OFFSET >> 2) & 0x3FFFFFF).to_bytes(4, "little") + bytes(12)
+
+
+def _insns(*words: int) -> bytes:
+    return b"".join(w.to_bytes(4, "little") for w in words)
+
+
+def _branch(at: int, target: int) -> int:
+    off = _s64(target - at)
+    if not fits_signed(off >> 2, 26):
+        raise ValueError(f"trap entry: {target:#x} is out of reach of {at:#x}")
+    return 0x14000000 | (off >> 2) & 0x3FFFFFF
+
+
+def trap_entry(at: int, slot: int, common: int) -> bytes:
+    """``ldr x16, =slot; b common``: the slot's own entry (x16 is IP0, free at a call)."""
+    return _insns(0x58000050, _branch(at + 4, common)) + slot.to_bytes(8, "little")
+
+
+def trap_common(at: int, cell: int) -> tuple[bytes, int]:
+    """Store x0-x7, sp, x30, x29, the slot (x16) and x0 again in the cell; load x0 back; ret.
+
+    Python's code hook runs at the load (offset returned). x9 and x17 are
+    scratch registers a callee may clobber.
+    """
+    off = _s64(cell - at)
+    if not fits_signed(off, 21):
+        raise ValueError(f"trap entry: the cell {cell:#x} is out of reach of {at:#x}")
+    adr = 0x10000011 | (off & 3) << 29 | (off >> 2 & 0x7FFFF) << 5  # adr x17, cell
+
+    def stp(a: int, b: int, offset: int) -> int:  # stp xa, xb, [x17, #offset]
+        return 0xA9000000 | (offset // 8) << 15 | b << 10 | 17 << 5 | a
+
+    code = _insns(
+        adr,
+        stp(0, 1, 0),
+        stp(2, 3, 16),
+        stp(4, 5, 32),
+        stp(6, 7, 48),
+        0x910003E9,  # mov x9, sp
+        stp(9, 30, 64),
+        stp(29, 16, 80),
+        0xF9000000 | (96 // 8) << 10 | 17 << 5,  # str x0, [x17, #96]: kept when no result
+    )
+    return code + _insns(0xF9400000 | (96 // 8) << 10 | 17 << 5, RET), len(code)
+
 
 AARCH64 = Arch(
     name="aarch64",
@@ -419,6 +466,9 @@ AARCH64 = Arch(
     gp_regs=tuple(f"x{i}" for i in range(31)) + ("sp",),
     stack_align=16,
     trap_slot=TRAP_SLOT,
+    trap_entry_offset=TRAP_ENTRY_OFFSET,
+    trap_entry=trap_entry,
+    trap_common=trap_common,
     bug_insn=BUG_INSN.to_bytes(4, "little"),
     relocations=RELOCATIONS,
     reloc_names=RELOC_NAMES,

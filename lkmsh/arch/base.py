@@ -129,7 +129,17 @@ class Arch:
     flags_reg: str
     gp_regs: tuple[str, ...]  # shown in register dumps, in Linux's order
     stack_align: int
-    trap_slot: bytes  # the bytes of one kernel API slot
+    trap_slot: bytes  # the bytes of one kernel API slot: a jump to its trap entry
+    #: a slot's trap entry is this far from the slot (the CPU maps the entries)
+    trap_entry_offset: int
+    #: ``trap_entry(at, slot, common) -> bytes``: 16 bytes putting the slot's
+    #: address in a scratch register and going to the common entry
+    trap_entry: Callable[[int, int, int], bytes]
+    #: ``trap_common(at, cell) -> (bytes, hook)``: stores the argument registers,
+    #: sp, the link register (if any), fp, the slot and the return register into
+    #: the cell (8 bytes each, in that order), then at offset ``hook`` loads the
+    #: return register back from the cell and returns
+    trap_common: Callable[[int, int], tuple[bytes, int]]
     bug_insn: bytes  # what BUG() compiles to
     relocations: Mapping[int, RelocType]
     reloc_names: Mapping[int, str]

@@ -230,8 +230,50 @@ RELOCATIONS: dict[int, RelocType] = {
     )
 }
 
-#: ``ret`` then int3 padding: the CPU hooks the ``ret`` and runs the Python side.
-TRAP_SLOT = b"\xc3" + b"\xcc" * 15
+#: A kernel API slot is ``jmp`` to its trap entry, TRAP_ENTRY_OFFSET away, whose
+#: displacement bytes are int3s like the padding: a jump into the middle of a
+#: slot still traps at once.
+TRAP_JUMP = 0xCCCCCCCC
+TRAP_SLOT = b"\xe9" + TRAP_JUMP.to_bytes(4, "little") + b"\xcc" * 11
+TRAP_ENTRY_OFFSET = 5 + TRAP_JUMP - (1 << 32)  # rel32 counts from the end of the jmp
+
+#: the registers the common entry stores, in the order of Cpu's trap cell; rax
+#: last, where the result goes: a kernel function without one leaves it alone
+_CELL_REGS = (7, 6, 2, 1, 8, 9, 4, 5, 11, 0)  # rdi rsi rdx rcx r8 r9, rsp, rbp, r11, rax
+
+
+def _rel32(target: int, end: int) -> bytes:
+    disp = (target - end + (1 << 63)) % (1 << 64) - (1 << 63)
+    if not fits_signed(disp, 32):
+        raise ValueError(f"trap entry: {target:#x} is out of reach of {end:#x}")
+    return (disp & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def trap_entry(at: int, slot: int, common: int) -> bytes:
+    """``mov $slot, %r11; jmp common``: the slot's own entry (r11 is call-clobbered)."""
+    if not fits_signed(slot - (1 << 64) if slot >> 63 else slot, 32):
+        raise ValueError(f"trap entry: slot {slot:#x} is not a sign-extended imm32")
+    code = b"\x49\xc7\xc3" + (slot & 0xFFFFFFFF).to_bytes(4, "little")
+    code += b"\xe9" + _rel32(common, at + len(code) + 5)
+    return code.ljust(16, b"\xcc")
+
+
+def trap_common(at: int, cell: int) -> tuple[bytes, int]:
+    """Store the argument registers, sp, fp, the slot and rax in the cell; load rax back; ret.
+
+    Python's code hook runs at the load (offset returned): it reads the
+    registers from memory and writes the result there, no register access.
+    """
+    code = bytearray()
+    for i, reg in enumerate(_CELL_REGS):
+        rex = 0x48 | (0x04 if reg >= 8 else 0)
+        insn = bytes([rex, 0x89, ((reg & 7) << 3) | 5])
+        code += insn + _rel32(cell + 8 * i, at + len(code) + 7)
+    hook = len(code)
+    code += b"\x48\x8b\x05" + _rel32(cell + 8 * (len(_CELL_REGS) - 1), at + len(code) + 7)
+    code += b"\xc3"
+    return bytes(code), hook
+
 
 X86_64 = Arch(
     name="x86_64",
@@ -265,6 +307,9 @@ X86_64 = Arch(
     ),
     stack_align=16,
     trap_slot=TRAP_SLOT,
+    trap_entry_offset=TRAP_ENTRY_OFFSET,
+    trap_entry=trap_entry,
+    trap_common=trap_common,
     halt_insn=b"\xf4",
     bug_insn=b"\x0f\x0b",
     relocations=RELOCATIONS,

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from lkmsh.kernel.memory import CheckedAccess
 
 MASK64 = (1 << 64) - 1
-#: reads a trapped call's (register arguments, stack argument reader, return address, sp, fp)
-Fetch = Callable[[], "tuple[Sequence[int], Callable[[int], int] | None, int, int, int]"]
 
 
 def to_signed(value: int, bits: int = 64) -> int:
@@ -30,15 +28,11 @@ class CallContext:
     ``reg_args`` are the register arguments in calling-convention order;
     ``stack_arg(i)`` returns the i-th stack argument (0 = first one past the
     registers). ``caller`` is the return address, ``sp`` and ``fp`` the stack
-    and frame pointers at the call (for symbolised traces).
-
-    The CPU builds contexts with ``fetch`` instead: registers are read on first
-    use, so a call that takes no arguments (``ktime_get_ns``) never reads them.
-    Such a context is valid during its call; once the CPU ``seal``s it, reading
-    what was never read is an error rather than another call's registers.
+    and frame pointers at the call (for symbolised traces). The CPU builds its
+    own kind (``trap_context_class``).
     """
 
-    __slots__ = ("kernel", "mem", "_regs", "_stack_arg", "_caller", "name", "_sp", "_fp", "_fetch")
+    __slots__ = ("kernel", "mem", "_regs", "_stack_arg", "caller", "name", "sp", "fp")
 
     kernel: KernelApi
 
@@ -46,61 +40,25 @@ class CallContext:
         self,
         kernel: KernelApi,
         mem: CheckedAccess,
-        reg_args: Sequence[int] | None,
+        reg_args: Sequence[int],
         stack_arg: Callable[[int], int] | None = None,
         caller: int = 0,
         name: str = "",
         sp: int = 0,
         fp: int = 0,
-        *,
-        fetch: Fetch | None = None,
     ):
         self.kernel = kernel
         self.mem = mem
         self._regs = reg_args
         self._stack_arg = stack_arg
-        self._caller = caller
+        self.caller = caller
         self.name = name
-        self._sp = sp
-        self._fp = fp
-        self._fetch = fetch
-
-    def _load(self) -> Sequence[int]:
-        fetch = self._fetch
-        if fetch is None:
-            from lkmsh.errors import KernelError
-
-            raise KernelError("a kernel call's arguments were read after the call returned")
-        self._regs, self._stack_arg, self._caller, self._sp, self._fp = fetch()
-        return self._regs
-
-    def seal(self) -> None:
-        """The call returned: registers not read so far are gone."""
-        self._fetch = None
-
-    @property
-    def caller(self) -> int:
-        if self._regs is None:
-            self._load()
-        return self._caller
-
-    @property
-    def sp(self) -> int:
-        if self._regs is None:
-            self._load()
-        return self._sp
-
-    @property
-    def fp(self) -> int:
-        if self._regs is None:
-            self._load()
-        return self._fp
+        self.sp = sp
+        self.fp = fp
 
     def arg(self, i: int) -> int:
         """The i-th integer argument (unsigned 64-bit)."""
         regs = self._regs
-        if regs is None:
-            regs = self._load()
         if i < len(regs):
             return regs[i] & MASK64
         if self._stack_arg is None:
@@ -117,3 +75,40 @@ class CallContext:
         while True:
             yield self.arg(i)
             i += 1
+
+
+def trap_context_class(
+    kernel: KernelApi, mem: CheckedAccess, nargs: int, stack_args_offset: int
+) -> type[CallContext]:
+    """The CPU's own CallContext: built from the trap cell's words at each kernel call.
+
+    ``cell`` is the tuple the common trap entry stored (argument registers,
+    sp, ..., fp, slot). What is the same for every call of one CPU (kernel,
+    memory view, register count) is a class attribute, so a call builds an
+    object of two fields: construction is most of the cost of a fast call.
+    """
+
+    class TrapContext(CallContext):
+        __slots__ = ()
+
+        def __init__(self, cell: tuple[int, ...], caller: int):
+            self._regs = cell
+            self.caller = caller
+            self.name = ""
+
+        def arg(self, i: int) -> int:
+            if i < nargs:
+                return self._regs[i]  # u64 already
+            return mem.read_u64(self._regs[nargs] + stack_args_offset + 8 * (i - nargs))
+
+        @property
+        def sp(self) -> int:  # type: ignore[override]
+            return self._regs[nargs]
+
+        @property
+        def fp(self) -> int:  # type: ignore[override]
+            return self._regs[-2]
+
+    TrapContext.kernel = kernel  # type: ignore[misc]
+    TrapContext.mem = mem  # type: ignore[misc]
+    return TrapContext

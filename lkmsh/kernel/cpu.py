@@ -38,7 +38,7 @@ from unicorn import UcError, unicorn_const
 from lkmsh.arch.base import Arch
 from lkmsh.errors import KernelError
 from lkmsh.kernel import blockmeter, layout
-from lkmsh.kernel.callctx import CallContext
+from lkmsh.kernel.callctx import CallContext, trap_context_class
 from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
 from lkmsh.kernel.task import Park
@@ -143,25 +143,6 @@ class _RegBank:
         return self.vals[:]
 
 
-class _RegCell:
-    """One register written from Python at C speed (the return register after a trap)."""
-
-    def __init__(self, uc: unicorn.Uc, reg_id: int):
-        self.uc = uc
-        self.reg_id = reg_id
-        self.cell = ctypes.c_uint64()
-        self.ref = ctypes.byref(self.cell)
-        self.uch = getattr(uc, "_uch", None)
-        self.raw = _RAW is not None and self.uch is not None  # else: through the binding
-
-    def write(self, value: int) -> None:
-        if not self.raw:
-            self.uc.reg_write(self.reg_id, value)
-            return
-        self.cell.value = value
-        _RAW.uc_reg_write(self.uch, self.reg_id, self.ref)
-
-
 class _Watchdog:
     """Stops calls into module code that run past their deadline (the soft-lockup watchdog).
 
@@ -258,13 +239,8 @@ class _Engine:
         self.probe_page: int | None = None  # see Cpu._exact_address
         #: all general registers + ip + flags, in Cpu._reg_ids order
         self.all_regs = _RegBank(uc, list(cpu._reg_ids.values()))
-        #: argument registers, stack pointer (link register), frame pointer: read at every trap
-        self.trap_regs = _RegBank(uc, cpu._trap_regs)
         #: instruction pointer and return register, read after every call
         self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
-        #: the return register, written after a trap that returns a value
-        self.ret_reg = _RegCell(uc, cpu._ret_reg)
-        self._stack_args_offset = cpu.arch.stack_args_offset
         uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
         #: blocks run since the soft-lockup watchdog was last touched (None: not counted)
@@ -285,8 +261,7 @@ class _Engine:
                 0,
                 getattr(consts, insn_name),
             )
-        base, end = cpu.trap_range
-        self._add_code_hook(self._trap, base, end - 1)
+        self._add_code_hook(self._trap, cpu._trap_hook, cpu._trap_hook)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
@@ -389,28 +364,34 @@ class _Engine:
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
 
-    def _trap(self, _uc, address: int, _size, _data) -> None:
+    def _trap(self, _uc, _address, _size, _data) -> None:
+        """A kernel API call: the common trap entry stored its registers in the cell."""
         if self.probe_page is not None:
             return  # re-running a faulting instruction: no kernel calls
         self.traps += 1
         if not self.traps & 63:
             self.charge(64 * TRAP_BLOCKS)
+        cpu = self.cpu
         try:
-            cpu = self.cpu
-            # kernel functions see the checked view: the CPU's permission checks
-            ctx = CallContext(cpu.kernel, cpu.checked, None, fetch=self._fetch_args)
-            result = cpu.trap_handler(address, ctx)
-            ctx.seal()
-            if result is not None:
-                ret = self.ret_reg
-                if ret.raw:
-                    ret.cell.value = result & MASK64
-                    _RAW.uc_reg_write(ret.uch, ret.reg_id, ret.ref)
+            cell = cpu._cell.data
+            regs = cpu._cell_words.unpack_from(cell)
+            nargs = cpu._nargs
+            sp = regs[nargs]
+            if cpu._link_reg is not None:
+                caller = regs[nargs + 1]
+            else:  # where call pushed it: on the call's own stack, unless sp moved elsewhere
+                stack = self.stack
+                off = sp - stack.vaddr
+                if 0 <= off <= stack.size - 8:
+                    caller = _U64.unpack_from(stack.data, off)[0]
                 else:
-                    ret.write(result & MASK64)
+                    caller = cpu.mem.read_u64(sp)
+            ctx = cpu._context(regs, caller)
+            result = cpu.trap_handler(regs[-1], ctx)
+            if result is not None:  # the entry loads it into the return register
+                _U64.pack_into(cell, cpu._cell_ret, result & MASK64)
         except Park as park:
             # the task stops here; saved as if the kernel call had returned
-            _args, _stack_arg, caller, sp, _fp = self._fetch_args()
             saved = self.all_regs.read()
             saved[cpu._ip_slot] = caller
             if cpu._link_reg is None:
@@ -424,37 +405,8 @@ class _Engine:
                 self.pending = exc
             self.uc.emu_stop()
 
-    def _fetch_args(self) -> tuple[list[int], Callable[[int], int], int, int, int]:
-        """The trapped call's register arguments, stack argument reader, return address, sp, fp."""
-        cpu = self.cpu
-        bank = self.trap_regs
-        if bank.raw:  # trap_regs.read() without its frame: this runs at every kernel call
-            _RAW.uc_reg_read_batch(bank.uch, bank.ids, bank.ptrs, bank.count)
-            regs = bank.vals[:]
-        else:
-            regs = bank.read()
-        mem = cpu.mem
-        nargs = cpu._nargs
-        sp = regs[nargs]
-        # the return address: in the link register, or where call pushed it
-        if cpu._link_reg is not None:
-            caller = regs[nargs + 1]
-        else:
-            stack = self.stack  # the call's own stack, unless the code moved sp elsewhere
-            off = sp - stack.vaddr
-            if 0 <= off <= stack.size - 8:
-                caller = _U64.unpack_from(stack.data, off)[0]
-            else:
-                caller = mem.read_u64(sp)
-        stack_arg = partial(_stack_arg, mem, sp + self._stack_args_offset)
-        return regs[:nargs], stack_arg, caller, sp, regs[-1]  # fp: last, see Cpu._trap_regs
-
     def flush_tlb(self) -> None:
         self.uc.ctl(unicorn_const.UC_CTL_TLB_FLUSH, unicorn_const.UC_CTL_IO_WRITE)
-
-
-def _stack_arg(mem: AddressSpace, base: int, i: int) -> int:
-    return mem.read_u64(base + 8 * i)
 
 
 class Cpu:
@@ -498,12 +450,15 @@ class Cpu:
         }
         self._arg_reg_ids = [self._reg_ids[r] for r in arch.arg_regs]
         self._nargs = len(self._arg_reg_ids)
-        self._trap_regs = [*self._arg_reg_ids, self._reg_ids[arch.sp]]
         #: the link register (arm64's x30), or None when call pushes the return address
         self._link_reg = arch.link_reg
-        if arch.link_reg is not None:
-            self._trap_regs.append(self._reg_ids[arch.link_reg])
-        self._trap_regs.append(self._reg_ids[arch.frame_reg])  # last: for call traces
+        #: the trap cell: argument registers, sp, (link register), fp, slot; then the result
+        self._cell_words = struct.Struct(f"<{self._nargs + (4 if arch.link_reg else 3)}Q")
+        self._cell_ret = self._cell_words.size
+        #: kernel functions see the checked view: the CPU's permission checks
+        self._context = trap_context_class(
+            kernel, self.checked, self._nargs, arch.stack_args_offset
+        )
         self._vector_kind = {v: FaultKind[k] for v, k in arch.fault_vectors.items()}
         self._ret_reg = self._reg_ids[arch.return_reg]
         self._sp_reg = self._reg_ids[arch.sp]
@@ -552,6 +507,43 @@ class Cpu:
                 raise KernelError(
                     f"return slot {self.return_slot:#x}: {probe:#x} is not executable"
                 )
+        self._trap_pages: list[int] = []
+        self._cell, self._trap_hook = self._map_trap_entries()
+
+    def _map_trap_entries(self) -> tuple[Region, int]:
+        """Each slot's trap entry (arch.trap_entry_offset away), the common entry and its cell.
+
+        A slot jumps to its entry, which puts the slot's address in a scratch
+        register and goes to the common entry; that stores the argument
+        registers, sp and fp in the cell and loads the result from it, and
+        the code hook sits on that load. Python then reads a call's registers
+        with one unpack and writes its result with one pack: no register
+        access through libunicorn (about 0.8 us a call).
+        """
+        arch = self.arch
+        begin, end = self.trap_range
+        first = layout.page_align_down(begin + arch.trap_entry_offset)
+        last = layout.page_align_up(end + arch.trap_entry_offset)
+        common_at, cell_at = first - layout.PAGE_SIZE, first - 2 * layout.PAGE_SIZE
+        pages = [
+            (cell_at, layout.PAGE_SIZE, Perm.RW, "cpu trap cell"),
+            (common_at, layout.PAGE_SIZE, Perm.RX, "cpu trap entry"),
+            (first, last - first, Perm.RX, "cpu trap entries"),
+        ]
+        regions = {}
+        for vaddr, size, perm, name in pages:
+            region = self.mem.map(vaddr, size, perm, name, "cpu", transient=True)
+            region.data[:] = arch.trap_slot[-1:] * size  # int3 / udf between entries
+            regions[vaddr] = region
+            self._trap_pages.append(vaddr)
+        code, hook = arch.trap_common(common_at, cell_at)
+        regions[common_at].data[: len(code)] = code
+        table = regions[first].data
+        for slot in range(begin, end, len(arch.trap_slot)):
+            at = slot + arch.trap_entry_offset
+            entry = arch.trap_entry(at, slot, common_at)
+            table[at - first : at - first + len(entry)] = entry
+        return regions[cell_at], common_at + hook
 
     # -- memory mirroring (AddressSpace observer) ------------------------------
 
@@ -1000,5 +992,7 @@ class Cpu:
         self._stacks.clear()
         if self._own_return_page and self.mem.region_at(layout.CPU_RETURN_PAGE) is not None:
             self.mem.unmap(layout.CPU_RETURN_PAGE)
+        for vaddr in self._trap_pages:
+            self.mem.unmap(vaddr)
         self._engines.clear()
         self._buffers.clear()

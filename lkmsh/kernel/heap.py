@@ -370,7 +370,7 @@ class Heap(Component):
             partial = self._partial[cache]
             # Keep one empty slab per cache (SLUB's min_partial), give the rest back.
             slabs = self._slabs
-            if sum(1 for s in partial if len(slabs[s].free) == slabs[s].nobj) > 1:
+            if len(partial) > 1 and sum(len(slabs[s].free) == slabs[s].nobj for s in partial) > 1:
                 partial.remove(slab.addr)
                 self._drop_slab(slab)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from lkmsh.record import Record
 
 #: Licenses Linux treats as GPL-compatible (include/linux/license.h).
 GPL_COMPATIBLE = frozenset(
@@ -46,49 +47,112 @@ class ModuleState(enum.Enum):
         return {"loaded": "Loading", "running": "Live"}.get(self.value, "Unloading")
 
 
-@dataclass
-class Placement:
+class Placement(Record):
     """Where one section of the module image landed."""
 
-    name: str
-    addr: int
-    size: int
-    perm: str  # "r-x", "r--", "rw-"
+    _fields = ("name", "addr", "size", "perm")
+
+    def __init__(
+        self,
+        name: str,
+        addr: int,
+        size: int,
+        perm: str,  # "r-x", "r--", "rw-"
+    ):
+        self.name = name
+        self.addr = addr
+        self.size = size
+        self.perm = perm
 
 
-@dataclass
-class ModuleSymbol:
+class ModuleSymbol(Record):
     """A symbol of the module for kallsyms and Oops symbolisation."""
 
-    name: str
-    addr: int
-    size: int
-    kind: str  # kallsyms letter: t/T d/D r/R b/B
+    _fields = ("name", "addr", "size", "kind")
+
+    def __init__(
+        self,
+        name: str,
+        addr: int,
+        size: int,
+        kind: str,  # kallsyms letter: t/T d/D r/R b/B
+    ):
+        self.name = name
+        self.addr = addr
+        self.size = size
+        self.kind = kind
 
 
-@dataclass
-class Module:
-    name: str
-    path: str = ""
-    state: ModuleState = ModuleState.UNLOADED
-    size: int = 0
-    base: int = 0
-    modinfo: list[tuple[str, str]] = field(default_factory=list)
-    taints: str = ""
-    params: str = ""
-    placements: list[Placement] = field(default_factory=list)
-    symbols: list[ModuleSymbol] = field(default_factory=list)
-    exports: list[str] = field(default_factory=list)
-    uses: list[str] = field(default_factory=list)  # modules whose exports this one uses
-    users: list[str] = field(default_factory=list)  # modules using this one ("Used by")
-    extra_refs: int = 0  # try_module_get references beyond "Used by"
-    struct_addr: int = 0  # &__this_module
-    init_addr: int = 0
-    exit_addr: int = 0
-    param_table: tuple[int, int] = (0, 0)  # (address of __param, entry count)
-    regions: list[int] = field(default_factory=list)  # vaddrs of memory regions it owns
-    elf_type: str = "ET_REL"
-    load_seq: int = 0
+class Module(Record):
+    _fields = (
+        "name",
+        "path",
+        "state",
+        "size",
+        "base",
+        "modinfo",
+        "taints",
+        "params",
+        "placements",
+        "symbols",
+        "exports",
+        "uses",
+        "users",
+        "extra_refs",
+        "struct_addr",
+        "init_addr",
+        "exit_addr",
+        "param_table",
+        "regions",
+        "elf_type",
+        "load_seq",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        path: str = "",
+        state: ModuleState = ModuleState.UNLOADED,
+        size: int = 0,
+        base: int = 0,
+        modinfo: list[tuple[str, str]] | None = None,
+        taints: str = "",
+        params: str = "",
+        placements: list[Placement] | None = None,
+        symbols: list[ModuleSymbol] | None = None,
+        exports: list[str] | None = None,
+        uses: list[str] | None = None,  # modules whose exports this one uses
+        users: list[str] | None = None,  # modules using this one ("Used by")
+        extra_refs: int = 0,  # try_module_get references beyond "Used by"
+        struct_addr: int = 0,  # &__this_module
+        init_addr: int = 0,
+        exit_addr: int = 0,
+        param_table: tuple[int, int] = (0, 0),  # (address of __param, entry count)
+        regions: list[int] | None = None,  # vaddrs of memory regions it owns
+        elf_type: str = "ET_REL",
+        load_seq: int = 0,
+    ):
+        self.name = name
+        self.path = path
+        self.state = state
+        self.size = size
+        self.base = base
+        self.modinfo = [] if modinfo is None else modinfo
+        self.taints = taints
+        self.params = params
+        self.placements = [] if placements is None else placements
+        self.symbols = [] if symbols is None else symbols
+        self.exports = [] if exports is None else exports
+        self.uses = [] if uses is None else uses
+        self.users = [] if users is None else users
+        self.extra_refs = extra_refs
+        self.struct_addr = struct_addr
+        self.init_addr = init_addr
+        self.exit_addr = exit_addr
+        self.param_table = param_table
+        self.regions = [] if regions is None else regions
+        self.elf_type = elf_type
+        self.load_seq = load_seq
 
     # -- metadata ---------------------------------------------------------
     def info(self, key: str) -> str | None:
@@ -144,8 +208,17 @@ class Module:
 
     # -- plain data for the state store --------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["state"] = self.state.value
+        d = self.as_dict()
+        d.update(
+            state=self.state.value,
+            modinfo=[tuple(kv) for kv in self.modinfo],
+            placements=[p.as_dict() for p in self.placements],
+            symbols=[s.as_dict() for s in self.symbols],
+            exports=list(self.exports),
+            uses=list(self.uses),
+            users=list(self.users),
+            regions=list(self.regions),
+        )
         return d
 
     @classmethod

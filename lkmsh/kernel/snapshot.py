@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from lkmsh.record import Record
 
 FORMAT_VERSION = 1
 
@@ -51,24 +52,55 @@ class ComponentRows(MutableMapping[str, Any]):
         return len(self._texts)
 
 
-@dataclass
-class RegionImage:
-    vaddr: int
-    size: int
-    name: str
-    owner: str | None
-    perms: bytes  # one Perm byte per page
-    data: bytes
+class RegionImage(Record):
+    _fields = ("vaddr", "size", "name", "owner", "perms", "data")
+
+    def __init__(
+        self,
+        vaddr: int,
+        size: int,
+        name: str,
+        owner: str | None,
+        perms: bytes,  # one Perm byte per page
+        data: bytes,
+    ):
+        self.vaddr = vaddr
+        self.size = size
+        self.name = name
+        self.owner = owner
+        self.perms = perms
+        self.data = data
 
 
-@dataclass
-class KernelState:
-    arch: str
-    kapi_digest: str
-    config: dict[str, Any]
-    meta: dict[str, Any]  # taints, sequence numbers, boot id
-    modules: list[dict[str, Any]]  # Module.to_dict(), newest first
-    #: "symbols", "heap", "dmesg", "clock", "procfs": plain data (a ComponentRows once loaded)
-    components: MutableMapping[str, Any]
-    regions: list[RegionImage] = field(default_factory=list)
-    format_version: int = FORMAT_VERSION
+class KernelState(Record):
+    _fields = (
+        "arch",
+        "kapi_digest",
+        "config",
+        "meta",
+        "modules",
+        "components",
+        "regions",
+        "format_version",
+    )
+
+    def __init__(
+        self,
+        arch: str,
+        kapi_digest: str,
+        config: dict[str, Any],
+        meta: dict[str, Any],  # taints, sequence numbers, boot id
+        modules: list[dict[str, Any]],  # Module.to_dict(), newest first
+        #: "symbols", "heap", "dmesg", "clock", "procfs": plain data (a ComponentRows once loaded)
+        components: MutableMapping[str, Any],
+        regions: list[RegionImage] | None = None,
+        format_version: int = FORMAT_VERSION,
+    ):
+        self.arch = arch
+        self.kapi_digest = kapi_digest
+        self.config = config
+        self.meta = meta
+        self.modules = modules
+        self.components = components
+        self.regions = [] if regions is None else regions
+        self.format_version = format_version

@@ -47,13 +47,13 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from lkmsh.errors import KernelError, StateError
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.snapshot import FORMAT_VERSION, ComponentRows, KernelState, RegionImage
+from lkmsh.record import Record
 
 #: ``PRAGMA application_id`` of an lkmsh state file: "LKMS" in ASCII.
 APPLICATION_ID = 0x4C4B4D53
@@ -114,16 +114,26 @@ def default_state_path() -> Path:
 # -- plain data -----------------------------------------------------------------
 
 
-@dataclass
-class StateSummary:
+class StateSummary(Record):
     """What ``lsmod`` and ``/proc/modules`` need, read without building a kernel."""
 
-    modules: list[Module]  # newest first, as lsmod
-    taints: str
-    arch: str
-    kapi_digest: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    generation: int = 0
+    _fields = ("modules", "taints", "arch", "kapi_digest", "meta", "generation")
+
+    def __init__(
+        self,
+        modules: list[Module],  # newest first, as lsmod
+        taints: str,
+        arch: str,
+        kapi_digest: str,
+        meta: dict[str, Any] | None = None,
+        generation: int = 0,
+    ):
+        self.modules = modules
+        self.taints = taints
+        self.arch = arch
+        self.kapi_digest = kapi_digest
+        self.meta = {} if meta is None else meta
+        self.generation = generation
 
 
 class _Exportable(Protocol):
@@ -169,19 +179,29 @@ def lock_holder(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-@dataclass
-class _Snapshot:
+class _Snapshot(Record):
     """What the database holds, as of ``generation``, so a save writes only differences.
 
     ``stale`` means the rows are unknown: the next save clears the tables first.
     """
 
-    generation: int
-    meta: dict[str, str] = field(default_factory=dict)
-    modules: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # name -> row
-    components: dict[str, str] = field(default_factory=dict)
-    regions: dict[int, tuple[int, str, str | None, bytes, bytes]] = field(default_factory=dict)
-    stale: bool = False
+    _fields = ("generation", "meta", "modules", "components", "regions", "stale")
+
+    def __init__(
+        self,
+        generation: int,
+        meta: dict[str, str] | None = None,
+        modules: dict[str, tuple[int, str, str]] | None = None,  # name -> row
+        components: dict[str, str] | None = None,
+        regions: dict[int, tuple[int, str, str | None, bytes, bytes]] | None = None,
+        stale: bool = False,
+    ):
+        self.generation = generation
+        self.meta = {} if meta is None else meta
+        self.modules = {} if modules is None else modules
+        self.components = {} if components is None else components
+        self.regions = {} if regions is None else regions
+        self.stale = stale
 
 
 # -- conversions ----------------------------------------------------------------

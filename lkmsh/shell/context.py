@@ -18,14 +18,14 @@ the file again when one did, so two terminals never overwrite each other.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import copy
 import enum
 import os
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lkmsh.record import Record
 from lkmsh.shell.registry import Command
 
 if TYPE_CHECKING:
@@ -54,12 +54,18 @@ def output_mode(stream: TextIO, json: bool) -> OutputMode:
     return OutputMode.PLAIN
 
 
-@dataclass
-class Summary:
+class Summary(Record):
     """The module list and taints: all lsmod needs."""
 
-    modules: list[Module] = field(default_factory=list)
-    taints: str = ""
+    _fields = ("modules", "taints")
+
+    def __init__(
+        self,
+        modules: list[Module] | None = None,
+        taints: str = "",
+    ):
+        self.modules = [] if modules is None else modules
+        self.taints = taints
 
 
 def _env_number(name: str, kind: type) -> Any:
@@ -98,13 +104,13 @@ def make_kernel(state: KernelState | None, arch: str | None = None, cmdline: str
     if state is None:
         config = KernelConfig() if arch is None else KernelConfig(arch=_arch_name(arch))
         kernel = Kernel(config=config)
-        kernel.saved_config = dataclasses.replace(config)  # what the state keeps
+        kernel.saved_config = copy.copy(config)  # what the state keeps
         apply_env_config(config)
         kernel.set_cmdline(cmdline)
     else:
         kernel = Kernel.from_state(state)
         check_arch(kernel.arch.name, arch)
-        kernel.saved_config = dataclasses.replace(kernel.config)
+        kernel.saved_config = copy.copy(kernel.config)
         apply_env_config(kernel.config)  # this process only: never saved
     seed = os.environ.get("LKMSH_SCHED_SEED", "")
     if seed.isdigit():

@@ -8,7 +8,6 @@ render.modinfo_text's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from lkmsh.shell.render import ModinfoEntry, ModinfoView, modinfo_text
@@ -16,18 +15,20 @@ from lkmsh.shell.render import ModinfoEntry, ModinfoView, modinfo_text
 BUILTIN_FILENAME = "(builtin)"
 
 
-@dataclass
 class BuiltinModinfoEntry(ModinfoEntry):
     """A module compiled into the kernel: ``filename`` is ``(builtin)``."""
 
-    name: str = ""
+    _fields = (*ModinfoEntry._fields, "name")
+
+    def __init__(self, filename: str, info: list[tuple[str, str]] | None, name: str = ""):
+        super().__init__(filename, info)
+        self.name = name
 
 
 def builtin_entry(name: str, info: list[tuple[str, str]] | None) -> BuiltinModinfoEntry:
     return BuiltinModinfoEntry(BUILTIN_FILENAME, info, name)
 
 
-@dataclass
 class TreeModinfoView(ModinfoView):
     """ModinfoView that also knows kmod's lines for built-in modules."""
 

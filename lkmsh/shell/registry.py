@@ -15,13 +15,13 @@ in a module listed in ``COMMAND_MODULES`` (or in ``lkmsh.shell.commands``).
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from lkmsh.record import Record
 
 #: Modules whose import registers commands. A listed module that does not exist
 #: yet is skipped, so a future ``modprobe`` module plugs in by being created.
@@ -59,24 +59,34 @@ class Kind(enum.Enum):
     LEVELS = "levels"  # dmesg level names
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(Record):
     """A positional argument."""
 
-    name: str
-    kind: Kind = Kind.TEXT
-    many: bool = False
-    required: bool = True
-    missing: str | None = None  # kmod's wording when absent, e.g. "missing filename."
-    choices: tuple[str, ...] = ()  # the words it takes (trace on|off|...), for completion
+    __slots__ = ("name", "kind", "many", "required", "missing", "choices")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        name: str,
+        kind: Kind = Kind.TEXT,
+        many: bool = False,
+        required: bool = True,
+        missing: str | None = None,  # kmod's wording when absent, e.g. "missing filename."
+        choices: tuple[str, ...] = (),  # the words it takes (trace on|off|...), for completion
+    ):
+        self.name = name
+        self.kind = kind
+        self.many = many
+        self.required = required
+        self.missing = missing
+        self.choices = choices
 
     @property
     def metavar(self) -> str:
         return self.name.upper() + ("..." if self.many else "")
 
 
-@dataclass(frozen=True)
-class Opt:
+class Opt(Record):
     """An option: a flag when ``value`` is None, else it takes a value of that kind.
 
     A flag with ``const`` stores that string in ``dest`` instead of True; several
@@ -84,28 +94,74 @@ class Opt:
     ``modinfo -a -d -F KEY``: getopt's order).
     """
 
-    flags: tuple[str, ...]
-    dest: str
-    help: str
-    value: Kind | None = None
-    default: Any = None
-    metavar: str | None = None
-    const: str | None = None
+    __slots__ = ("flags", "dest", "help", "value", "default", "metavar", "const")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        dest: str,
+        help: str,
+        value: Kind | None = None,
+        default: Any = None,
+        metavar: str | None = None,
+        const: str | None = None,
+    ):
+        self.flags = flags
+        self.dest = dest
+        self.help = help
+        self.value = value
+        self.default = default
+        self.metavar = metavar
+        self.const = const
 
 
-@dataclass
-class Command:
-    name: str
-    help: str
-    func: Callable[..., Any]
-    args: tuple[Arg, ...] = ()
-    opts: tuple[Opt, ...] = ()
-    mutates: Callable[[dict[str, Any]], bool] = field(default=lambda params: False)
-    kmod: bool = False  # one of kmod's tools: errors read "insmod: ERROR: ..."
-    repl_only: bool = False
-    cli_only: bool = False
-    suffix: str | None = None  # gdb-style "x/8xg": the text after "/" goes to this parameter
-    _click: Any = None
+def _never(params: dict[str, Any]) -> bool:
+    return False
+
+
+class Command(Record):
+    """One command's spec and function; ``mutates(params)`` says whether a run saves state."""
+
+    __slots__ = (
+        "name",
+        "help",
+        "func",
+        "args",
+        "opts",
+        "mutates",
+        "kmod",
+        "repl_only",
+        "cli_only",
+        "suffix",
+        "_click",
+    )
+    _fields = __slots__[:-1]
+
+    def __init__(
+        self,
+        name: str,
+        help: str,
+        func: Callable[..., Any],
+        args: tuple[Arg, ...] = (),
+        opts: tuple[Opt, ...] = (),
+        mutates: Callable[[dict[str, Any]], bool] = _never,
+        kmod: bool = False,  # one of kmod's tools: errors read "insmod: ERROR: ..."
+        repl_only: bool = False,
+        cli_only: bool = False,
+        suffix: str | None = None,  # gdb-style "x/8xg": the text after "/" goes to this parameter
+    ):
+        self.name = name
+        self.help = help
+        self.func = func
+        self.args = args
+        self.opts = opts
+        self.mutates = mutates
+        self.kmod = kmod
+        self.repl_only = repl_only
+        self.cli_only = cli_only
+        self.suffix = suffix
+        self._click: Any = None
 
     @property
     def prog(self) -> str:
@@ -211,12 +267,7 @@ def get(name: str) -> Command | None:
         head, _, tail = name.partition("/")
         base = _REGISTRY.get(head)
         if base is not None and base.suffix:
-            return dataclasses.replace(
-                base,
-                name=name,
-                func=functools.partial(base.func, **{base.suffix: tail}),
-                _click=None,
-            )
+            return base.replace(name=name, func=functools.partial(base.func, **{base.suffix: tail}))
     return cmd
 
 

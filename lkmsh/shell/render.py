@@ -8,18 +8,17 @@ imported only when a terminal is on the other end.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lkmsh.record import Record
 from lkmsh.shell.context import OutputMode
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
 
 
-class View:
+class View(Record):
     """A command's result. Subclasses define plain(), to_json() and, optionally, rich()."""
 
     def plain(self) -> str | bytes:
@@ -124,10 +123,16 @@ def module_json(m: Module) -> dict[str, Any]:
 # -- lsmod -------------------------------------------------------------------
 
 
-@dataclass
 class LsmodView(View):
-    modules: list[Module]
-    taints: str = ""
+    _fields = ("modules", "taints")
+
+    def __init__(
+        self,
+        modules: list[Module],
+        taints: str = "",
+    ):
+        self.modules = modules
+        self.taints = taints
 
     def plain(self) -> str:
         # kmod's tools/lsmod.c: a header, then "%-19s %8ld  %d" and " a,b" holders.
@@ -156,10 +161,16 @@ class LsmodView(View):
 # -- modinfo ------------------------------------------------------------------
 
 
-@dataclass
-class ModinfoEntry:
-    filename: str
-    info: list[tuple[str, str]] | None  # None: unreadable (kmod still prints filename:)
+class ModinfoEntry(Record):
+    _fields = ("filename", "info")
+
+    def __init__(
+        self,
+        filename: str,
+        info: list[tuple[str, str]] | None,  # None: unreadable (kmod still prints filename:)
+    ):
+        self.filename = filename
+        self.info = info
 
 
 def _params(
@@ -222,12 +233,20 @@ def modinfo_text(entry: ModinfoEntry, field: str | None, sep: str, warn: list[st
     return "".join(out)
 
 
-@dataclass
 class ModinfoView(View):
-    entries: list[ModinfoEntry]
-    field: str | None = None
-    null: bool = False
-    warnings: list[str] = dataclasses.field(default_factory=list)
+    _fields = ("entries", "field", "null", "warnings")
+
+    def __init__(
+        self,
+        entries: list[ModinfoEntry],
+        field: str | None = None,
+        null: bool = False,
+        warnings: list[str] | None = None,
+    ):
+        self.entries = entries
+        self.field = field
+        self.null = null
+        self.warnings = [] if warnings is None else warnings
 
     def plain(self) -> str:
         sep = "\0" if self.null else "\n"
@@ -277,9 +296,14 @@ def symbol_letter(sym: Any) -> str:
     return "T" if sym.kind.value == "function" else "D"
 
 
-@dataclass
 class SymbolsView(View):
-    symbols: list[Any]  # KernelSymbol
+    _fields = ("symbols",)
+
+    def __init__(
+        self,
+        symbols: list[Any],  # KernelSymbol
+    ):
+        self.symbols = symbols
 
     def plain(self) -> str:
         # /proc/kallsyms' layout: address, type letter, name, [module].
@@ -309,9 +333,14 @@ class SymbolsView(View):
         print_table(console, t, self)
 
 
-@dataclass
 class SymbolStatsView(View):
-    stats: Any  # SymbolStats
+    _fields = ("stats",)
+
+    def __init__(
+        self,
+        stats: Any,  # SymbolStats
+    ):
+        self.stats = stats
 
     def plain(self) -> str:
         s = self.stats
@@ -346,10 +375,16 @@ class SymbolStatsView(View):
 _LEVEL_STYLE = {0: "bold red", 1: "bold red", 2: "bold red", 3: "red", 4: "yellow", 5: "bold"}
 
 
-@dataclass
 class DmesgView(View):
-    records: list[Any]  # LogRecord
-    lines: list[str]
+    _fields = ("records", "lines")
+
+    def __init__(
+        self,
+        records: list[Any],  # LogRecord
+        lines: list[str],
+    ):
+        self.records = records
+        self.lines = lines
 
     def plain(self) -> str:
         return "".join(line + "\n" for line in self.lines)
@@ -371,12 +406,18 @@ class DmesgView(View):
             console.print(Text(line, style=_LEVEL_STYLE.get(rec.level, "")), soft_wrap=True)
 
 
-@dataclass
 class RawView(View):
     """A file's bytes, as cat prints them."""
 
-    path: str
-    data: bytes
+    _fields = ("path", "data")
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+    ):
+        self.path = path
+        self.data = data
 
     def plain(self) -> bytes:
         return self.data
@@ -388,11 +429,16 @@ class RawView(View):
 # -- simple results ------------------------------------------------------------
 
 
-@dataclass
 class ModuleView(View):
     """insmod's result: kmod prints nothing on success."""
 
-    module: Module
+    _fields = ("module",)
+
+    def __init__(
+        self,
+        module: Module,
+    ):
+        self.module = module
 
     def plain(self) -> str:
         return ""
@@ -401,12 +447,18 @@ class ModuleView(View):
         return module_json(self.module)
 
 
-@dataclass
 class DoneView(View):
     """A command that prints nothing on success (rmmod, reboot, build); JSON says what it did."""
 
-    data: dict[str, Any]
-    message: str = ""
+    _fields = ("data", "message")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        message: str = "",
+    ):
+        self.data = data
+        self.message = message
 
     def plain(self) -> str:
         return self.message
@@ -415,10 +467,16 @@ class DoneView(View):
         return self.data
 
 
-@dataclass
 class HelpView(View):
-    rows: list[tuple[str, str]]  # (name or usage, one-line help)
-    text: str = ""  # a single command's full help
+    _fields = ("rows", "text")
+
+    def __init__(
+        self,
+        rows: list[tuple[str, str]],  # (name or usage, one-line help)
+        text: str = "",  # a single command's full help
+    ):
+        self.rows = rows
+        self.text = text
 
     def plain(self) -> str:
         if self.text:

@@ -238,6 +238,9 @@ def test_the_aarch64_description():
     assert get_arch("arm64") is get_arch(183) is ARCH
     assert ARCH.arg_regs == tuple(f"x{i}" for i in range(8)) and ARCH.return_reg == "x0"
     assert (ARCH.link_reg, ARCH.stack_args_offset, ARCH.frame_reg) == ("x30", 0, "x29")
-    assert ARCH.trap_slot[:4] == (0xD65F03C0).to_bytes(4, "little") and ARCH.slot_size == 16
+    # a slot is `b` to its trap entry, then udf #0 (zeros)
+    branch = int.from_bytes(ARCH.trap_slot[:4], "little")
+    assert branch >> 26 == 0b000101 and ARCH.trap_slot[4:] == bytes(12) and ARCH.slot_size == 16
+    assert ((branch & 0x3FFFFFF) - (1 << 26)) * 4 == ARCH.trap_entry_offset
     assert ARCH.bug_insn == (0xD4210000).to_bytes(4, "little")  # brk #0x800
     assert ARCH.plt_entry_size == 12

@@ -206,7 +206,9 @@ def test_the_x86_64_description():
     assert (ARCH.name, ARCH.elf_machine, ARCH.word_size, ARCH.page_size) == ("x86_64", 62, 8, 4096)
     assert ARCH.arg_regs == ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
     assert (ARCH.return_reg, ARCH.sp, ARCH.ip) == ("rax", "rsp", "rip")
-    assert ARCH.trap_slot == b"\xc3" + b"\xcc" * 15 and ARCH.slot_size == 16
+    # a slot is `jmp` to its trap entry; every byte after the opcode is an int3
+    assert ARCH.trap_slot == b"\xe9" + b"\xcc" * 15 and ARCH.slot_size == 16
+    assert ARCH.trap_entry_offset == 5 + 0xCCCCCCCC - (1 << 32)
     assert ARCH.bug_insn == b"\x0f\x0b"
     assert (ARCH.uc_arch, ARCH.uc_mode) == ("UC_ARCH_X86", "UC_MODE_64")
 

@@ -28,7 +28,6 @@ import os
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from lkmsh.errors import ElfError, KernelError
 from lkmsh.kmod.cache import FactsCache
@@ -38,6 +37,7 @@ from lkmsh.kmod.hashtable import KmodHash
 from lkmsh.kmod.index import Index
 from lkmsh.kmod.modfile import ModuleFacts, read_facts
 from lkmsh.kmod.modprobecfg import underscores_checked
+from lkmsh.record import Record
 
 #: The files depmod writes, in kmod 30's order (text files also go to -n's stdout).
 OUTPUT_FILES = (
@@ -56,36 +56,71 @@ TEXT_FILES = tuple(f for f in OUTPUT_FILES if not f.endswith(".bin"))
 INT32_MAX = 0x7FFFFFFF
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Record):
     """One line depmod would log: ``depmod: LEVEL: text``."""
 
-    level: str  # "ERROR", "WARNING", "INFO"
-    text: str
+    _fields = ("level", "text")
+
+    def __init__(
+        self,
+        level: str,  # "ERROR", "WARNING", "INFO"
+        text: str,
+    ):
+        self.level = level
+        self.text = text
 
 
 class DepmodFailed(KernelError):
     """depmod could not do its job (no tree, a cycle); the diagnostics say why."""
 
 
-@dataclass
-class DepmodRequest:
+class DepmodRequest(Record):
     """What to scan and how: kmod's depmod options."""
 
-    dirname: str  # absolute: BASEDIR/lib/modules/VERSION, or lkmsh's DIR
-    kversion: str = ""
-    files: list[str] | None = None  # explicit modules (depmod [VERSION] FILE...), else scan
-    config_paths: list[str] | None = None  # -C
-    system_map: str | None = None  # -F
-    symvers: str | None = None  # -E
-    print_unknown: bool = False  # -e
-    warn_dups: bool = False  # -w
-    sym_prefix: str = ""  # -P
-    use_cache: bool = True
-    dry_run: bool = False  # -n: only the text files are wanted (the cache may answer)
-    #: lkmsh's ``depmod DIR``: when two files share a module name, one built for this
-    #: ELF machine wins (a directory of modules for several architectures).
-    prefer_machine: int | None = None
+    _fields = (
+        "dirname",
+        "kversion",
+        "files",
+        "config_paths",
+        "system_map",
+        "symvers",
+        "print_unknown",
+        "warn_dups",
+        "sym_prefix",
+        "use_cache",
+        "dry_run",
+        "prefer_machine",
+    )
+
+    def __init__(
+        self,
+        dirname: str,  # absolute: BASEDIR/lib/modules/VERSION, or lkmsh's DIR
+        kversion: str = "",
+        files: list[str] | None = None,  # explicit modules (depmod [VERSION] FILE...), else scan
+        config_paths: list[str] | None = None,  # -C
+        system_map: str | None = None,  # -F
+        symvers: str | None = None,  # -E
+        print_unknown: bool = False,  # -e
+        warn_dups: bool = False,  # -w
+        sym_prefix: str = "",  # -P
+        use_cache: bool = True,
+        dry_run: bool = False,  # -n: only the text files are wanted (the cache may answer)
+        #: lkmsh's ``depmod DIR``: when two files share a module name, one built for this
+        #: ELF machine wins (a directory of modules for several architectures).
+        prefer_machine: int | None = None,
+    ):
+        self.dirname = dirname
+        self.kversion = kversion
+        self.files = files
+        self.config_paths = config_paths
+        self.system_map = system_map
+        self.symvers = symvers
+        self.print_unknown = print_unknown
+        self.warn_dups = warn_dups
+        self.sym_prefix = sym_prefix
+        self.use_cache = use_cache
+        self.dry_run = dry_run
+        self.prefer_machine = prefer_machine
 
 
 class TreeModule:
@@ -139,15 +174,26 @@ class TreeModule:
         return f"<TreeModule {self.name} {self.shown_path}>"
 
 
-@dataclass
-class DepmodResult:
-    modules: list[TreeModule]  # kmod's order
-    symbols: KmodHash  # name -> owner TreeModule (None: the kernel)
-    dirname: str = ""
-    warn_dups: bool = False
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    cycles: list[list[str]] = field(default_factory=list)
-    texts: dict[str, str] | None = None  # from the cache's fast path
+class DepmodResult(Record):
+    _fields = ("modules", "symbols", "dirname", "warn_dups", "diagnostics", "cycles", "texts")
+
+    def __init__(
+        self,
+        modules: list[TreeModule],  # kmod's order
+        symbols: KmodHash,  # name -> owner TreeModule (None: the kernel)
+        dirname: str = "",
+        warn_dups: bool = False,
+        diagnostics: list[Diagnostic] | None = None,
+        cycles: list[list[str]] | None = None,
+        texts: dict[str, str] | None = None,  # from the cache's fast path
+    ):
+        self.modules = modules
+        self.symbols = symbols
+        self.dirname = dirname
+        self.warn_dups = warn_dups
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.cycles = [] if cycles is None else cycles
+        self.texts = texts
 
     def text(self, name: str) -> str:
         if self.texts is not None and name in self.texts:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+
+from lkmsh.record import Record
 
 DEFAULT_CONFIG_PATHS = ("/run/depmod.d", "/etc/depmod.d", "/lib/depmod.d")
 BUILTIN_KEY = "built-in"
@@ -21,21 +22,37 @@ BUILTIN_KEY = "built-in"
 EXTERNAL_KEY = "external"
 
 
-@dataclass
-class Search:
-    path: str  # "" for built-in and external
-    builtin: bool
-    external: bool = False  # the ``external`` directories, in their own order
+class Search(Record):
+    _fields = ("path", "builtin", "external")
+
+    def __init__(
+        self,
+        path: str,  # "" for built-in and external
+        builtin: bool,
+        external: bool = False,  # the ``external`` directories, in their own order
+    ):
+        self.path = path
+        self.builtin = builtin
+        self.external = external
 
 
-@dataclass
-class DepmodConfig:
-    searches: list[Search] = field(default_factory=list)  # kmod's list: last word first
-    overrides: list[str] = field(default_factory=list)  # "subdir/modname", newest first
-    excludes: set[str] = field(default_factory=set)
-    #: ``external VERSION DIR`` directories (absolute, not under -b's root), last line first
-    externals: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # kmod's ERR lines
+class DepmodConfig(Record):
+    _fields = ("searches", "overrides", "excludes", "externals", "problems")
+
+    def __init__(
+        self,
+        searches: list[Search] | None = None,  # kmod's list: last word first
+        overrides: list[str] | None = None,  # "subdir/modname", newest first
+        excludes: set[str] | None = None,
+        #: ``external VERSION DIR`` directories (absolute, not under -b's root), last line first
+        externals: list[str] | None = None,
+        problems: list[str] | None = None,  # kmod's ERR lines
+    ):
+        self.searches = [] if searches is None else searches
+        self.overrides = [] if overrides is None else overrides
+        self.excludes = set() if excludes is None else excludes
+        self.externals = [] if externals is None else externals
+        self.problems = [] if problems is None else problems
 
     def existing_wins(self, old: str, new: str, old_path: str = "", new_path: str = "") -> bool:
         """Does the module already found (key ``old``, file ``old_path``) beat ``new``?

@@ -16,8 +16,9 @@ ending in ``\\`` continues on the next one; ``#`` starts a comment line.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+
+from lkmsh.record import Record
 
 
 def underscores(name: str) -> str:
@@ -46,25 +47,44 @@ def underscores_checked(word: str) -> str | None:
     return "".join(out)
 
 
-@dataclass
-class SoftDep:
+class SoftDep(Record):
     """One ``softdep`` line: its pattern, pre and post module names, and its text."""
 
-    pattern: str
-    pre: list[str] = field(default_factory=list)
-    post: list[str] = field(default_factory=list)
-    text: str = ""  # what follows the module name (modprobe -c prints it)
+    _fields = ("pattern", "pre", "post", "text")
+
+    def __init__(
+        self,
+        pattern: str,
+        pre: list[str] | None = None,
+        post: list[str] | None = None,
+        text: str = "",  # what follows the module name (modprobe -c prints it)
+    ):
+        self.pattern = pattern
+        self.pre = [] if pre is None else pre
+        self.post = [] if post is None else post
+        self.text = text
 
 
-@dataclass
-class ModprobeConfig:
-    aliases: list[tuple[str, str]] = field(default_factory=list)  # (pattern, modname)
-    options: list[tuple[str, str]] = field(default_factory=list)  # (modname, options)
-    blacklist: list[str] = field(default_factory=list)
-    softdeps: list[SoftDep] = field(default_factory=list)
-    install: list[tuple[str, str]] = field(default_factory=list)  # (pattern, command)
-    remove: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+class ModprobeConfig(Record):
+    _fields = ("aliases", "options", "blacklist", "softdeps", "install", "remove", "problems")
+
+    def __init__(
+        self,
+        aliases: list[tuple[str, str]] | None = None,  # (pattern, modname)
+        options: list[tuple[str, str]] | None = None,  # (modname, options)
+        blacklist: list[str] | None = None,
+        softdeps: list[SoftDep] | None = None,
+        install: list[tuple[str, str]] | None = None,  # (pattern, command)
+        remove: list[tuple[str, str]] | None = None,
+        problems: list[str] | None = None,
+    ):
+        self.aliases = [] if aliases is None else aliases
+        self.options = [] if options is None else options
+        self.blacklist = [] if blacklist is None else blacklist
+        self.softdeps = [] if softdeps is None else softdeps
+        self.install = [] if install is None else install
+        self.remove = [] if remove is None else remove
+        self.problems = [] if problems is None else problems
 
     def options_for(self, modname: str, alias: str | None = None) -> str:
         """Every ``options`` line for the module (or the alias it was asked by), joined."""

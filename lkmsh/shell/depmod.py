@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.shell.context import Context, OutputMode
@@ -49,12 +48,20 @@ DEPRECATED = tuple(
 )
 
 
-@dataclass
 class DepmodView(View):
-    text: str  # what -n prints ("" when files were written)
-    result: DepmodResult | None = None
-    written: list[str] = field(default_factory=list)
-    directory: str = ""
+    _fields = ("text", "result", "written", "directory")
+
+    def __init__(
+        self,
+        text: str,  # what -n prints ("" when files were written)
+        result: DepmodResult | None = None,
+        written: list[str] | None = None,
+        directory: str = "",
+    ):
+        self.text = text
+        self.result = result
+        self.written = [] if written is None else written
+        self.directory = directory
 
     def plain(self) -> str:
         return self.text

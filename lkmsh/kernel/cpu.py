@@ -261,7 +261,7 @@ class _Engine:
                 0,
                 getattr(consts, insn_name),
             )
-        self._add_code_hook(self._trap, cpu._trap_hook, cpu._trap_hook)
+        self._add_code_hook(self._trap, cpu._trap_at, cpu._trap_at)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
@@ -508,7 +508,7 @@ class Cpu:
                     f"return slot {self.return_slot:#x}: {probe:#x} is not executable"
                 )
         self._trap_pages: list[int] = []
-        self._cell, self._trap_hook = self._map_trap_entries()
+        self._cell, self._trap_at = self._map_trap_entries()
 
     def _map_trap_entries(self) -> tuple[Region, int]:
         """Each slot's trap entry (arch.trap_entry_offset away), the common entry and its cell.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
+import gc
 import os
 from functools import partial
 from pathlib import Path
@@ -277,6 +278,7 @@ class Scope:
                     s.cached = tx.kernel
             else:
                 self._kernel = s.read_kernel()
+            gc.enable()  # start-up is over (see cli.main): collect the command's own garbage
         return self._kernel
 
     def kernel_log(self) -> Kernel | SavedLog:

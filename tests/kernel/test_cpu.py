@@ -546,6 +546,20 @@ def test_a_trap_handler_can_call_module_code_again(m):
     assert depths == [1] and m.cpu.depth == 0
 
 
+def test_a_nested_kernel_call_leaves_the_outer_calls_arguments_and_result_alone(m):
+    """Both calls go through the one trap cell: the outer one's words are its own."""
+    labels = m.load(
+        "nest_outer: mov $11, %edi\n"
+        + call_slot(7)
+        + " ret\n nest_inner: mov $22, %edi\n"
+        + call_slot(8)
+        + " ret"
+    )
+    m.kapi[slot(8)] = lambda ctx: ctx.arg(0) + 1
+    m.kapi[slot(7)] = lambda ctx: m.cpu.call(labels["nest_inner"]) + 1000 * ctx.arg(0)
+    assert m.run("nest_outer") == 11 * 1000 + 23
+
+
 def test_a_fault_in_a_nested_call_reaches_the_outer_caller(m):
     labels = m.load(NESTED)
     m.kapi[slot(7)] = lambda ctx: m.cpu.call(labels["crash"], [0])

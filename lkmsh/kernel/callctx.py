@@ -79,7 +79,7 @@ class CallContext:
 
 def trap_context_class(
     kernel: KernelApi, mem: CheckedAccess, nargs: int, stack_args_offset: int
-) -> type[CallContext]:
+) -> Callable[[tuple[int, ...], int], CallContext]:
     """The CPU's own CallContext: built from the trap cell's words at each kernel call.
 
     ``cell`` is the tuple the common trap entry stored (argument registers,

@@ -18,7 +18,7 @@ BUILTIN_FILENAME = "(builtin)"
 class BuiltinModinfoEntry(ModinfoEntry):
     """A module compiled into the kernel: ``filename`` is ``(builtin)``."""
 
-    _fields = (*ModinfoEntry._fields, "name")
+    _fields = ("filename", "info", "name")
 
     def __init__(self, filename: str, info: list[tuple[str, str]] | None, name: str = ""):
         super().__init__(filename, info)

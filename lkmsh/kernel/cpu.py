@@ -261,7 +261,7 @@ class _Engine:
                 0,
                 getattr(consts, insn_name),
             )
-        self._add_code_hook(self._trap, cpu._trap_at, cpu._trap_at)
+        self._add_code_hook(self._make_trap(), cpu._trap_at, cpu._trap_at)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
@@ -364,46 +364,57 @@ class _Engine:
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
 
-    def _trap(self, _uc, _address, _size, _data) -> None:
-        """A kernel API call: the common trap entry stored its registers in the cell."""
-        if self.probe_page is not None:
-            return  # re-running a faulting instruction: no kernel calls
-        self.traps += 1
-        if not self.traps & 63:
-            self.charge(64 * TRAP_BLOCKS)
+    def _make_trap(self) -> Callable[[Any, int, int, Any], None]:
+        """The code hook of a kernel API call: the common trap entry stored its
+        registers in the cell. A closure over what is fixed per CPU: it runs at
+        every kernel call, and each attribute lookup saved is a few percent of one."""
         cpu = self.cpu
-        try:
-            cell = cpu._cell.data
-            regs = cpu._cell_words.unpack_from(cell)
-            nargs = cpu._nargs
-            sp = regs[nargs]
-            if cpu._link_reg is not None:
-                caller = regs[nargs + 1]
-            else:  # where call pushed it: on the call's own stack, unless sp moved elsewhere
-                stack = self.stack
-                off = sp - stack.vaddr
-                if 0 <= off <= stack.size - 8:
-                    caller = _U64.unpack_from(stack.data, off)[0]
-                else:
-                    caller = cpu.mem.read_u64(sp)
-            ctx = cpu._context(regs, caller)
-            result = cpu.trap_handler(regs[-1], ctx)
-            if result is not None:  # the entry loads it into the return register
-                _U64.pack_into(cell, cpu._cell_ret, result & MASK64)
-        except Park as park:
-            # the task stops here; saved as if the kernel call had returned
-            saved = self.all_regs.read()
-            saved[cpu._ip_slot] = caller
-            if cpu._link_reg is None:
-                saved[cpu._sp_slot] = sp + 8  # the ret pops the return address
-            park.regs = saved
-            if self.pending is None:
-                self.pending = park
-            self.uc.emu_stop()
-        except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
-            if self.pending is None:
-                self.pending = exc
-            self.uc.emu_stop()
+        cell = cpu._cell.data
+        unpack_cell = cpu._cell_words.unpack_from
+        ret_at = cpu._cell_ret
+        nargs = cpu._nargs
+        link = cpu._link_reg is not None
+        context = cpu._context
+        pack_u64 = _U64.pack_into
+        unpack_u64 = _U64.unpack_from
+
+        def trap(_uc: Any, _address: int, _size: int, _data: Any) -> None:
+            if self.probe_page is not None:
+                return  # re-running a faulting instruction: no kernel calls
+            self.traps += 1
+            if not self.traps & 63:
+                self.charge(64 * TRAP_BLOCKS)
+            try:
+                regs = unpack_cell(cell)
+                sp = regs[nargs]
+                if link:
+                    caller = regs[nargs + 1]
+                else:  # where call pushed it: on the call's own stack, unless sp moved
+                    stack = self.stack
+                    off = sp - stack.vaddr
+                    if 0 <= off <= stack.size - 8:
+                        caller = unpack_u64(stack.data, off)[0]
+                    else:
+                        caller = cpu.mem.read_u64(sp)
+                result = cpu.trap_handler(regs[-1], context(regs, caller))
+                if result is not None:  # the entry loads it into the return register
+                    pack_u64(cell, ret_at, result & MASK64)
+            except Park as park:
+                # the task stops here; saved as if the kernel call had returned
+                saved = self.all_regs.read()
+                saved[cpu._ip_slot] = caller
+                if not link:
+                    saved[cpu._sp_slot] = sp + 8  # the ret pops the return address
+                park.regs = saved
+                if self.pending is None:
+                    self.pending = park
+                self.uc.emu_stop()
+            except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
+                if self.pending is None:
+                    self.pending = exc
+                self.uc.emu_stop()
+
+        return trap
 
     def flush_tlb(self) -> None:
         self.uc.ctl(unicorn_const.UC_CTL_TLB_FLUSH, unicorn_const.UC_CTL_IO_WRITE)

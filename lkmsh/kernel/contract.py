@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.timers import Timers
+    from lkmsh.kernel.tty import Console
     from lkmsh.kernel.uaccess import UserMemory
     from lkmsh.kernel.vfs import Vfs
     from lkmsh.kernel.workqueue import Workqueues
@@ -64,6 +65,7 @@ class KernelApi(Protocol):
     crypto: Crypto
     slab_caches: SlabCaches
     idmaps: IdMaps
+    console: Console
 
     @property
     def current_path(self) -> KernelPath | None:

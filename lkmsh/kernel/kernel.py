@@ -43,6 +43,7 @@ from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.input import InputCore
+from lkmsh.kernel.tty import Console
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
@@ -271,6 +272,7 @@ class Kernel:
         self.mmio = self.add_component(MmioBus(self))  # device registers (mmio.py)
         self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
+        self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -1246,6 +1248,12 @@ class Kernel:
         if not isinstance(model, Uart16550):
             raise NotFound(f"{dev_name} has no UART")
         return model
+
+    def tty_output_take(self) -> bytes:
+        """What modules wrote to the shell's terminal (get_current_tty's ops->write) since
+        the last take; the shell writes it on its output."""
+        with self._lock:
+            return self.console.take()
 
     def device_console(self, dev_name: str) -> str:
         """What a board device's UART has transmitted."""

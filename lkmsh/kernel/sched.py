@@ -32,9 +32,11 @@ from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
+from lkmsh.kernel.tty import OFF_SIGNAL_KTHREAD, OFF_SIGNAL_USER
 from lkmsh.kernel.task import (
     MAX_PRIO,
     OFF_COMM,
+    OFF_SIGNAL,
     OFF_EXIT_CODE,
     OFF_FLAGS,
     OFF_PID,
@@ -183,6 +185,10 @@ class Scheduler(Component):
         mem.write_u32(a + OFF_TGID, task.pid)
         mem.write_u32(a + OFF_EXIT_CODE, (task.exit_code or 0) & 0xFFFFFFFF)
         mem.write(a + OFF_COMM, task.comm.encode()[: TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
+        console = self.kernel.symbol_address("__lkmsh_console")
+        if console:  # a command's task has the shell's terminal as its tty; kthreads none
+            user = task.kind is Kind.USER
+            mem.write_u64(a + OFF_SIGNAL, console + (OFF_SIGNAL_USER if user else OFF_SIGNAL_KTHREAD))
 
     def state_word(self, task: Task) -> int:
         """current->__state as module code left it (set_current_state writes memory)."""

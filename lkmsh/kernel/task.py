@@ -19,6 +19,7 @@ it is woken.
     48  pid_t tgid
     52  int exit_code
     56  char comm[16]
+    72  struct signal_struct *signal    (its tty: the shell's terminal, NULL for kthreads)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ TASK_STRUCT = cstruct(
     tgid=(48, 4),
     exit_code=(52, 4),
     comm=(56, 16),
+    signal=(72, 8),
 )
 TASK_STRUCT_SIZE = TASK_STRUCT.size
 OFF_TI_FLAGS = TASK_STRUCT.off("thread_info__flags")
@@ -53,6 +55,7 @@ OFF_PID = TASK_STRUCT.off("pid")
 OFF_TGID = TASK_STRUCT.off("tgid")
 OFF_EXIT_CODE = TASK_STRUCT.off("exit_code")
 OFF_COMM = TASK_STRUCT.off("comm")
+OFF_SIGNAL = TASK_STRUCT.off("signal")
 TASK_COMM_LEN = 16
 
 TASK_RUNNING = 0x0000

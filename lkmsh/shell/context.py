@@ -343,6 +343,12 @@ class Scope:
             return self.kernel().config.cmdline
         return self.session.kernel_cmdline()
 
+    def take_tty_output(self) -> bytes:
+        """What modules wrote to the shell's terminal during this command (none: b"")."""
+        if self._kernel is None:
+            return b""
+        return self._kernel.tty_output_take()
+
     def cancel(self) -> None:
         """Ctrl-C: stop a running module call (the command then fails cleanly)."""
         if self._kernel is not None:

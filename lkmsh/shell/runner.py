@@ -174,6 +174,10 @@ class Runner:
             view, failed = run_cancellable(job.call, job.cancel)
         else:
             view, failed = job.call()
+        if job.tty_output:
+            # what modules wrote to the terminal (tty->ops->write), as it came
+            self.out.write(job.tty_output.decode("utf-8", "replace"))
+            self.out.flush()
         if view is not None:
             from lkmsh.shell.render import render
 
@@ -204,6 +208,7 @@ class _Job:
         self.mutating = mutating
         self.scope: Scope | None = None
         self.cancelled = False
+        self.tty_output = b""
 
     @property
     def prog(self) -> str:
@@ -225,7 +230,10 @@ class _Job:
                     interactive=r.interactive,
                     prog=r.prog,
                 )
-                view = self.cmd.func(ctx, **self.params)
+                try:
+                    view = self.cmd.func(ctx, **self.params)
+                finally:
+                    self.tty_output = scope.take_tty_output()
             return view, ctx.failed
         except CommandFailed as exc:
             r.err.write(f"{self.prog}: ERROR: {exc.message}\n")

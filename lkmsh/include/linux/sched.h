@@ -39,6 +39,8 @@
 #define TIF_SIGPENDING		2
 #define MAX_SCHEDULE_TIMEOUT	LONG_MAX
 
+struct signal_struct;
+
 struct thread_info {
 	unsigned long flags;
 	unsigned long syscall_work;
@@ -56,7 +58,8 @@ struct task_struct {
 	pid_t tgid;
 	int exit_code;
 	char comm[TASK_COMM_LEN];
-	unsigned long __lkmsh_reserved[7];
+	struct signal_struct *signal;
+	unsigned long __lkmsh_reserved[6];
 };
 
 struct task_struct *get_current(void);

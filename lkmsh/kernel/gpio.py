@@ -110,6 +110,7 @@ class GpioChip(Component):
         self.kernel = kernel
         self.lines = [Line(pin) for pin in range(GPIO_LINES)]
         self.events: deque[LineEvent] = deque(maxlen=EVENTS_KEPT)
+        self.changes = 0  # line changes ever logged: events[-1] is change number `changes`
         self.desc_base = 0  # the lines' struct gpio_desc array (kapi/gpio.py), once made
 
     def line(self, pin: int) -> Line:
@@ -200,6 +201,7 @@ class GpioChip(Component):
         if old == value:
             return
         self.events.append(LineEvent(self.kernel.clock.ns(), line.pin, value, by))
+        self.changes += 1
         if line.output:
             return
         irqs = self.kernel.irqs
@@ -211,6 +213,13 @@ class GpioChip(Component):
             irqs.raise_irq(GPIO_IRQ_BASE + line.pin)
 
     # -- what users see ----------------------------------------------------------------
+
+    def events_since(self, seen: int) -> list[LineEvent]:
+        """The changes after the first @seen ones (those still kept)."""
+        fresh = self.changes - seen
+        if fresh <= 0:
+            return []
+        return list(self.events)[-fresh:]
 
     def debugfs_text(self) -> str:
         """/sys/kernel/debug/gpio as gpiolib_dbg_show prints it (requested lines only)."""
@@ -234,6 +243,7 @@ class GpioChip(Component):
             "lines": [asdict(ln) for ln in self.lines if ln != Line(ln.pin)],
             "events": [[e.ns, e.pin, e.value, e.by] for e in self.events],
             "desc_base": self.desc_base,
+            "changes": self.changes,
         }
 
     def load_data(self, data: dict[str, Any] | None) -> None:
@@ -244,6 +254,7 @@ class GpioChip(Component):
                 self.lines[ln.pin] = ln
         self.events.extend(LineEvent(*e) for e in data.get("events", []))
         self.desc_base = int(data.get("desc_base", 0))
+        self.changes = int(data.get("changes", len(self.events)))
 
     def module_going(self, module: Any) -> list[Report]:
         out: list[Report] = []

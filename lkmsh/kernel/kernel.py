@@ -43,7 +43,6 @@ from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import Heap
 from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.input import InputCore
-from lkmsh.kernel.tty import Console
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
@@ -64,6 +63,7 @@ from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
+from lkmsh.kernel.tty import Console
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
     READ_ALL_LIMIT,
@@ -1190,6 +1190,15 @@ class Kernel:
     def gpio_events(self) -> list[LineEvent]:
         with self._lock:
             return list(self.gpio.events)
+
+    def gpio_changes(self) -> int:
+        """How many line changes were ever logged (``gpio_events_since`` counts from it)."""
+        with self._lock:
+            return self.gpio.changes
+
+    def gpio_events_since(self, seen: int) -> list[LineEvent]:
+        with self._lock:
+            return self.gpio.events_since(seen)
 
     def gpio_get(self, pin: int) -> int:
         with self._lock:

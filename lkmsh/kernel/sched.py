@@ -32,15 +32,14 @@ from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
-from lkmsh.kernel.tty import OFF_SIGNAL_KTHREAD, OFF_SIGNAL_USER
 from lkmsh.kernel.task import (
     MAX_PRIO,
     OFF_COMM,
-    OFF_SIGNAL,
     OFF_EXIT_CODE,
     OFF_FLAGS,
     OFF_PID,
     OFF_PRIO,
+    OFF_SIGNAL,
     OFF_STACK,
     OFF_STATE,
     OFF_TGID,
@@ -61,6 +60,7 @@ from lkmsh.kernel.task import (
     Run,
     Task,
 )
+from lkmsh.kernel.tty import OFF_SIGNAL_KTHREAD, OFF_SIGNAL_USER
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
@@ -188,7 +188,9 @@ class Scheduler(Component):
         console = self.kernel.symbol_address("__lkmsh_console")
         if console:  # a command's task has the shell's terminal as its tty; kthreads none
             user = task.kind is Kind.USER
-            mem.write_u64(a + OFF_SIGNAL, console + (OFF_SIGNAL_USER if user else OFF_SIGNAL_KTHREAD))
+            mem.write_u64(
+                a + OFF_SIGNAL, console + (OFF_SIGNAL_USER if user else OFF_SIGNAL_KTHREAD)
+            )
 
     def state_word(self, task: Task) -> int:
         """current->__state as module code left it (set_current_state writes memory)."""

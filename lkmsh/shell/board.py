@@ -9,16 +9,19 @@ LED or a DHT11 sensor, and shows how lines changed over (virtual) time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from lkmsh.errors import KernelError
 from lkmsh.shell.context import Context
-from lkmsh.shell.registry import Arg, Kind, command
+from lkmsh.shell.registry import Arg, Kind, Opt, command
 from lkmsh.shell.render import DoneView, View
 
 ACTIONS = ("list", "get", "set", "press", "attach", "detach", "watch")
 _MUTATING = ("set", "press", "attach", "detach")
+#: gpio watch --for/--follow lets virtual time pass in steps this long, printing as it goes
+WATCH_STEP_NS = 100_000_000
 
 
 @dataclass
@@ -62,14 +65,35 @@ def _props(ctx: Context, words: tuple[str, ...]) -> dict[str, float] | None:
 @command(
     "gpio",
     "The virtual GPIO bank: gpio list|get PIN|set PIN 0|1|press PIN|attach PIN button|led|"
-    "dht11 [temp=T humidity=H]|detach PIN|watch [PIN]",
+    "dht11 [temp=T humidity=H]|detach PIN|watch [PIN] [--for SECONDS|--follow]",
     args=[
         Arg("action", Kind.TEXT, required=False),
         Arg("words", Kind.TEXT, many=True, required=False),
     ],
-    mutates=lambda p: p.get("action") in _MUTATING,
+    opts=[
+        Opt(
+            ("--for",),
+            "for_",
+            "watch: let SECONDS of virtual time pass, showing changes as they come",
+            Kind.TEXT,
+            metavar="SECONDS",
+        ),
+        Opt(
+            ("-f", "--follow"),
+            "follow",
+            "watch: show changes as they come, until Ctrl-C "
+            "(virtual time passes as real time does)",
+        ),
+    ],  # fmt: skip
+    mutates=lambda p: p.get("action") in _MUTATING or bool(p.get("for_") or p.get("follow")),
 )
-def gpio(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
+def gpio(
+    ctx: Context,
+    action: str | None,
+    words: tuple[str, ...],
+    for_: str | None = None,
+    follow: bool = False,
+) -> Any:
     action = action or "list"
     if action not in ACTIONS:
         ctx.fail(f"unknown action '{action}' (one of {', '.join(ACTIONS)})")
@@ -80,7 +104,15 @@ def gpio(ctx: Context, action: str | None, words: tuple[str, ...]) -> Any:
             return _list(k)
         if action == "watch":
             pin = _pin(ctx, words) if words else None
+            if words and pin is None:
+                return None
+            if for_ is not None or follow:
+                _follow(ctx, k, pin, for_)
+                return None
             return _watch(k, pin)
+        if for_ is not None or follow:
+            ctx.fail("--for and --follow go with gpio watch")
+            return None
         pin = _pin(ctx, words)
         if pin is None:
             return None
@@ -126,10 +158,10 @@ def _list(k: Any) -> TextView:
     return TextView(text, data)
 
 
-def _watch(k: Any, pin: int | None) -> TextView:
+def _event_lines(k: Any, events: list[Any], pin: int | None) -> tuple[list[str], list[Any]]:
     lines = {ln.pin: ln for ln in k.gpio_lines()}
     out, data = [], []
-    for e in k.gpio_events():
+    for e in events:
         if pin is not None and e.pin != pin:
             continue
         line = lines[e.pin]
@@ -138,7 +170,45 @@ def _watch(k: Any, pin: int | None) -> TextView:
         label = f" ({line.label})" if line.label else ""
         out.append(f"{_stamp(e.ns)} gpio-{e.pin}{label}: {what} ({e.by})\n")
         data.append({"ns": e.ns, "pin": e.pin, "value": e.value, "by": e.by})
+    return out, data
+
+
+def _watch(k: Any, pin: int | None) -> TextView:
+    out, data = _event_lines(k, k.gpio_events(), pin)
     return TextView("".join(out), data)
+
+
+def _follow(ctx: Context, k: Any, pin: int | None, for_: str | None) -> None:
+    """Let virtual time pass and print each line change as it comes (JSON: one object a line).
+
+    ``--for SECONDS`` lets that much virtual time pass as fast as it can; ``--follow``
+    keeps virtual time in step with real time until Ctrl-C, as ``dmesg -w`` waits.
+    """
+    import json
+
+    from lkmsh.shell.context import OutputMode
+    from lkmsh.shell.messages import CommandFailed
+    from lkmsh.shell.tasks import parse_seconds
+
+    try:
+        total = parse_seconds(for_) if for_ is not None else None
+    except CommandFailed:
+        ctx.fail(f"invalid time interval '{for_}'")
+        return
+    seen, passed = k.gpio_changes(), 0
+    while not ctx.scope.cancelled and (total is None or passed < total):
+        step = WATCH_STEP_NS if total is None else min(WATCH_STEP_NS, total - passed)
+        if total is None:
+            time.sleep(step / 1e9)
+        k.sleep(step)
+        passed += step
+        fresh = k.gpio_events_since(seen)
+        seen = k.gpio_changes()
+        text, data = _event_lines(k, fresh, pin)
+        if ctx.mode is OutputMode.JSON:
+            text = [json.dumps(d) + "\n" for d in data]
+        ctx.out.write("".join(text))
+        ctx.out.flush()
 
 
 @command(

@@ -265,6 +265,7 @@ class Scope:
         self.stack = contextlib.ExitStack()
         self._kernel: Kernel | None = None
         self.used_kernel = False
+        self.cancelled = False  # Ctrl-C came (a command that runs until it does polls it)
 
     def kernel(self) -> Kernel:
         if self._kernel is None:
@@ -351,6 +352,7 @@ class Scope:
 
     def cancel(self) -> None:
         """Ctrl-C: stop a running module call (the command then fails cleanly)."""
+        self.cancelled = True
         if self._kernel is not None:
             self._kernel.cancel()
 

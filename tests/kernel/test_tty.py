@@ -80,8 +80,8 @@ static int __init sig_init(void)
 
 	if (!tty || tty != ref)
 		return -ENOTTY;
-	snprintf(line, sizeof(line), "%s on %s (driver %s, major %d)\r\n", current->comm,
-		 tty_name(tty), tty->driver->name, tty->driver->major);
+	snprintf(line, sizeof(line), "%s on %s (driver %s, major %d)\r\n",
+		current->comm, tty_name(tty), tty->driver->name, tty->driver->major);
 	tty->ops->write(tty, line, strlen(line));
 	tty_kref_put(ref);
 	worker = kthread_run(look, NULL, "ttyless");

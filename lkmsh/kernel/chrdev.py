@@ -184,7 +184,7 @@ class Chrdev(Component):
         return None
 
     def proc_devices(self) -> str:
-        """/proc/devices as fs/proc/devices.c prints it (lkmsh has no block devices)."""
+        """/proc/devices as fs/proc/devices.c prints it, up to the block majors (block.py adds them)."""
         rows = sorted(self.regions, key=lambda r: (r.major, r.baseminor))
         return "".join(
             [

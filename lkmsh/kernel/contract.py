@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lkmsh.kernel.block import BlockLayer
     from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
     from lkmsh.kernel.crypto import Crypto
@@ -66,6 +67,7 @@ class KernelApi(Protocol):
     slab_caches: SlabCaches
     idmaps: IdMaps
     console: Console
+    block: BlockLayer
 
     @property
     def current_path(self) -> KernelPath | None:

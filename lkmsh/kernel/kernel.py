@@ -31,6 +31,7 @@ from lkmsh.errors import (
 )
 from lkmsh.kernel import klib, sysmodule
 from lkmsh.kernel import taint as T
+from lkmsh.kernel.block import BlockLayer
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import Clock
 from lkmsh.kernel.component import Component
@@ -273,6 +274,7 @@ class Kernel:
         self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
+        self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None

@@ -71,7 +71,7 @@ def _tracing_on_store(k: Kernel, data: bytes) -> int:
 
 
 def _devices(k: Kernel) -> bytes:
-    return k.chrdev.proc_devices().encode()
+    return (k.chrdev.proc_devices() + k.block.proc_devices_rows()).encode()
 
 
 def _misc(k: Kernel) -> bytes:

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.files",
     "lkmsh.shell.devices",
     "lkmsh.shell.board",
+    "lkmsh.shell.dd",
     "lkmsh.shell.kunit",
     "lkmsh.shell.tasks",
 )

@@ -6,6 +6,7 @@ lists them in slot order.
 
 from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations)
     bitmap,
+    block,
     chrdev,
     cmdline,
     crypto,

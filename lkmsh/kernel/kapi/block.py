@@ -252,7 +252,7 @@ def _end(ctx: CallContext, rq: int, status: int) -> None:
     if not ctx.kernel.block.end(rq, status):
         from lkmsh.kernel.kapi.bug import warn
 
-        warn(ctx, "blk_mq_end_request of a request not in flight")
+        warn(ctx, ["blk_mq_end_request of a request not in flight"])
 
 
 @kapi("blk_mq_end_request", "void blk_mq_end_request(struct request *rq, blk_status_t error)")

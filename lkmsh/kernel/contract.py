@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mmio import MmioBus
     from lkmsh.kernel.module import Module
+    from lkmsh.kernel.netdev import NetCore
     from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
     from lkmsh.kernel.random import Random
@@ -68,6 +69,7 @@ class KernelApi(Protocol):
     idmaps: IdMaps
     console: Console
     block: BlockLayer
+    net: NetCore
 
     @property
     def current_path(self) -> KernelPath | None:

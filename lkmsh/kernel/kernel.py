@@ -53,6 +53,7 @@ from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState
+from lkmsh.kernel.netdev import NetCore, NetLink
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
@@ -275,6 +276,7 @@ class Kernel:
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
+        self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -1259,6 +1261,39 @@ class Kernel:
         if not isinstance(model, Uart16550):
             raise NotFound(f"{dev_name} has no UART")
         return model
+
+    # ------------------------------------------------------------ network devices
+    def net_devices(self) -> list[NetLink]:
+        """Every registered network device as ``ip link`` shows it, by ifindex."""
+        with self._lock:
+            net = self.net
+            return [
+                NetLink(d.ifindex, d.name, net.link_flags(d), net.mtu(d), net.operstate(d),
+                        net.link_type(d), net.address(d), net.address(d, "broadcast"),
+                        net.mem_u32(d, "tx_queue_len"), net.carrier_ok(d), net.stats(d))
+                for d in sorted(net.devices, key=lambda d: d.ifindex) if d.registered
+            ]  # fmt: skip
+
+    def net_set_up(self, name: str, up: bool) -> None:
+        """ip link set NAME up|down: dev_open (->ndo_open) or dev_close (->ndo_stop)."""
+        with self._lock, self._command("ip"):
+            dev = self.net.by_name(name)
+            self.net.open(dev) if up else self.net.close(dev)
+
+    def net_set_mtu(self, name: str, mtu: int) -> None:
+        with self._lock, self._command("ip"):
+            self.net.set_mtu(self.net.by_name(name), mtu)
+
+    def net_send(self, name: str, data: bytes) -> str:
+        """A packet into the device (dev_queue_xmit): "sent", "queued" or "dropped"."""
+        with self._lock, self._command("ip"):
+            return self.net.send(self.net.by_name(name), data)
+
+    def net_packets(self, name: str) -> list[tuple[int, str, bytes]]:
+        """(ns, "out"|"in", bytes) of the packets the device sent and received (tcpdump)."""
+        with self._lock:
+            dev = self.net.by_name(name)
+            return [(ns, way, bytes.fromhex(h)) for ns, way, h in dev.packets]
 
     def tty_output_take(self) -> bytes:
         """What modules wrote to the shell's terminal (get_current_tty's ops->write) since

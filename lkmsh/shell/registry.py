@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.devices",
     "lkmsh.shell.board",
     "lkmsh.shell.dd",
+    "lkmsh.shell.net",
     "lkmsh.shell.kunit",
     "lkmsh.shell.tasks",
 )

@@ -26,6 +26,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     kunit,
     libstring,
     modref,
+    net,
     params,
     platform,
     printk,

@@ -269,8 +269,8 @@ class NetCore(Component):
             vfs.add(f"{base}/{rel}", TextFile(lambda k, show=show: show(k).encode()), 0o444)
         vfs.add(f"{base}/carrier", TextFile(lambda k: self._carrier_text(dev)), 0o444)
         for name in STATS:
-            show = (lambda n: lambda k: f"{self.stats(dev)[n]}\n".encode())(name)
-            vfs.add(f"{base}/statistics/{name}", TextFile(show), 0o444)
+            counter = (lambda n: lambda k: f"{self.stats(dev)[n]}\n".encode())(name)
+            vfs.add(f"{base}/statistics/{name}", TextFile(counter), 0o444)
 
     def _carrier_text(self, dev: NetDev) -> bytes:
         if not self.is_up(dev):  # carrier_show: -EINVAL while the device is down

@@ -182,14 +182,15 @@ def _mac(raw: bytes) -> str:
 
 @command(
     "tcpdump",
-    "Show the packets a network device sent and received: tcpdump -i NAME [-c COUNT]",
+    "Show the packets a network device sent and received: tcpdump -i NAME [-c COUNT] [-t]",
     args=[],
     opts=[
         Opt(("-i", "--interface"), "interface", "The device", Kind.TEXT, metavar="NAME"),
         Opt(("-c",), "count", "Show only the last COUNT packets", Kind.TEXT, metavar="COUNT"),
+        Opt(("-t",), "no_time", "Print no timestamp"),
     ],
 )
-def tcpdump(ctx: Context, interface: str | None, count: str | None) -> Any:
+def tcpdump(ctx: Context, interface: str | None, count: str | None, no_time: bool = False) -> Any:
     if interface is None:
         ctx.fail("tcpdump: -i NAME: which device (lkmsh captures one device's packets)")
         return None
@@ -217,7 +218,7 @@ def tcpdump(ctx: Context, interface: str | None, count: str | None) -> Any:
             head = f"{_mac(pkt[6:12])} > {_mac(pkt[:6])}, {what}, length {len(pkt)}: "
         else:
             head = f"[|ether] length {len(pkt)}: "
-        lines.append(f"{stamp} {direction} {head}")
+        lines.append(f"{direction} {head}" if no_time else f"{stamp} {direction} {head}")
         lines += _hex_lines(pkt)
         data.append({"ns": ns, "direction": way, "bytes": pkt.hex()})
     return TextView("".join(ln + "\n" for ln in lines), data)

@@ -38,6 +38,7 @@ IRQF_NO_AUTOEN = 0x80000
 
 IRQ_NONE, IRQ_HANDLED, IRQ_WAKE_THREAD = 0, 1, 2
 HARDIRQ_OFFSET = 1 << 16
+SOFTIRQ_OFFSET = 1 << 8
 
 PIC_LINES = range(1, 32)
 GPIO_IRQ_BASE = 64
@@ -96,7 +97,11 @@ class IrqTable(Component):
 
     @property
     def preempt_count(self) -> int:
-        return self.hardirq_depth * HARDIRQ_OFFSET
+        """HARDIRQ_OFFSET per hard-IRQ handler running, SOFTIRQ_OFFSET while a softirq
+        (a tasklet, a timer) is served: in_interrupt(), in_softirq() and in_task() read it."""
+        sched = getattr(self.kernel, "sched", None)
+        serving = SOFTIRQ_OFFSET if sched is not None and sched.in_softirq else 0
+        return self.hardirq_depth * HARDIRQ_OFFSET + serving
 
     # -- requesting -------------------------------------------------------------
 

@@ -23,7 +23,7 @@ IRQC_IS_HARDIRQ = 0
 
 @kdata("__preempt_count", 4)
 def preempt_count(kernel) -> bytes:
-    """preempt_count(): HARDIRQ_OFFSET per hard-IRQ handler running (in_interrupt())."""
+    """preempt_count(): the hard-IRQ and softirq counts (irq.py), for in_interrupt() & co."""
     irqs = getattr(kernel, "irqs", None)
     return (irqs.preempt_count if irqs is not None else 0).to_bytes(4, "little")
 

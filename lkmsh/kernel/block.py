@@ -22,6 +22,7 @@ errno, logged as blk_update_request logs it.
 from __future__ import annotations
 
 import errno as E
+import os
 import stat as S
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -318,7 +319,7 @@ class BlockLayer(Component):
             for a in (buf, bio):
                 if a:
                     heap.free(a)
-            raise BlockError(f"/dev/{disk.name}: {E.errorcode[E.ENOMEM]}", E.ENOMEM)
+            raise BlockError(f"/dev/{disk.name}: {os.strerror(E.ENOMEM)}", E.ENOMEM)
         try:
             if isinstance(data, bytes):
                 mem.write(buf, data)
@@ -329,7 +330,7 @@ class BlockLayer(Component):
                 op = "WRITE" if write else "READ"
                 k.log.emit(3, f"{what} error, dev {disk.name}, sector {pos // SECTOR} op "
                               f"0x{int(write)}:({op}) flags 0x0 phys_seg {len(segs)} prio class 0")  # fmt: skip
-                raise BlockError(f"/dev/{disk.name}: {_strerror(errno)}", errno)
+                raise BlockError(f"/dev/{disk.name}: {os.strerror(errno)}", errno)
             return b"" if write else mem.read(buf, size)
         finally:
             heap.free(bio)
@@ -420,7 +421,7 @@ class BlockLayer(Component):
         cmd_size = k.mem.read_u32(disk.tag_set + TAG_SET.off("cmd_size"))
         rq = k.heap.alloc(REQUEST.size + min(cmd_size, 1 << 16), KERNEL_OWNER, zero=True)
         if not rq:
-            raise BlockError(f"/dev/{disk.name}: {_strerror(E.ENOMEM)}", E.ENOMEM)
+            raise BlockError(f"/dev/{disk.name}: {os.strerror(E.ENOMEM)}", E.ENOMEM)
         mem = k.mem
         mem.write_u64(rq + REQUEST.off("q"), disk.queue)
         mem.write_u64(rq + REQUEST.off("mq_hctx"), disk.hctx)
@@ -490,12 +491,6 @@ class BlockLayer(Component):
         return out
 
 
-def _strerror(errno: int) -> str:
-    import os
-
-    return os.strerror(errno)
-
-
 class BlockNode(FileOps):
     """/dev/NAME of a disk: open and release call the driver's fops; read and write
     become requests (see the module docstring)."""
@@ -509,7 +504,7 @@ class BlockNode(FileOps):
     def _disk(self, file: File) -> Disk:
         disk = self.layer.disk_by_addr(self.disk_addr)
         if disk is None or not disk.added:
-            raise FileError(f"{file.path}: {_strerror(E.ENXIO)}", E.ENXIO)
+            raise FileError(f"{file.path}: {os.strerror(E.ENXIO)}", E.ENXIO)
         return disk
 
     def _fop(self, kernel: Kernel, disk: Disk, member: str) -> int:
@@ -525,7 +520,7 @@ class BlockNode(FileOps):
         disk = self._disk(file)
         owner = self._owner(kernel, disk)
         if owner is not None and not kernel.module_get(owner):
-            raise FileError(f"{file.path}: {_strerror(E.ENXIO)}", E.ENXIO)
+            raise FileError(f"{file.path}: {os.strerror(E.ENXIO)}", E.ENXIO)
         fn = self._fop(kernel, disk, "open")
         mode = (1 if file.readable else 0) | (2 if file.writable else 0)  # FMODE_READ/WRITE
         if fn:
@@ -535,7 +530,7 @@ class BlockNode(FileOps):
             if ret:
                 if owner is not None:
                     kernel.module_put(owner)
-                raise FileError(f"{file.path}: {_strerror(-ret)}", -ret)
+                raise FileError(f"{file.path}: {os.strerror(-ret)}", -ret)
         openers = disk.part0 + BLOCK_DEVICE.off("bd_openers")
         kernel.mem.write_u32(openers, kernel.mem.read_u32(openers) + 1)
         file.private = (mode, owner.name if owner is not None else None)
@@ -565,10 +560,10 @@ class BlockNode(FileOps):
     def write(self, kernel: Kernel, file: File, data: bytes) -> int:
         disk = self._disk(file)
         if kernel.mem.read_u8(disk.part0 + BLOCK_DEVICE.off("bd_read_only")):
-            raise FileError(f"{file.path}: {_strerror(E.EPERM)}", E.EPERM)
+            raise FileError(f"{file.path}: {os.strerror(E.EPERM)}", E.EPERM)
         size = self.layer.capacity(disk) * SECTOR
         if file.pos >= size:  # blkdev_write_iter
-            raise FileError(f"{file.path}: {_strerror(E.ENOSPC)}", E.ENOSPC)
+            raise FileError(f"{file.path}: {os.strerror(E.ENOSPC)}", E.ENOSPC)
         data = data[: size - file.pos]
         self.layer.io(disk, True, file.pos, data)
         file.pos += len(data)

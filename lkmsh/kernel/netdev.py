@@ -19,6 +19,7 @@ or "down" by ``netif_carrier_on/off``.
 from __future__ import annotations
 
 import errno as E
+import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -323,7 +324,7 @@ class NetCore(Component):
             ret = to_signed(self.call(fn, [dev.addr]), 32) if fn else 0
             if ret:
                 self._set_state_bit(dev, LINK_STATE_START, False)
-                raise NetError(f"RTNETLINK answers: {_strerror(-ret)}", -ret)
+                raise NetError(f"RTNETLINK answers: {os.strerror(-ret)}", -ret)
         self._set_flags(dev, self.flags(dev) | IFF_UP)
 
     def close(self, dev: NetDev) -> None:
@@ -348,7 +349,7 @@ class NetCore(Component):
         if fn:
             ret = to_signed(self.call(fn, [dev.addr, mtu]), 32)
             if ret:
-                raise NetError(f"RTNETLINK answers: {_strerror(-ret)}", -ret)
+                raise NetError(f"RTNETLINK answers: {os.strerror(-ret)}", -ret)
         else:
             self.kernel.mem.write_u32(dev.addr + NET_DEVICE.off("mtu"), mtu)
 
@@ -535,9 +536,3 @@ class NetCore(Component):
             for a in held:
                 self.free_skb(a)
         return out
-
-
-def _strerror(errno: int) -> str:
-    import os
-
-    return os.strerror(errno)

@@ -175,9 +175,11 @@ class Runner:
         else:
             view, failed = job.call()
         if job.tty_output:
-            # what modules wrote to the terminal (tty->ops->write), as it came
-            self.out.write(job.tty_output.decode("utf-8", "replace"))
-            self.out.flush()
+            # what modules wrote to the terminal (tty->ops->write), as it came; standard
+            # error under --json, which keeps standard output for the JSON
+            tty = self.err if mode is OutputMode.JSON else self.out
+            tty.write(job.tty_output.decode("utf-8", "replace"))
+            tty.flush()
         if view is not None:
             from lkmsh.shell.render import render
 

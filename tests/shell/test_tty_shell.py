@@ -60,6 +60,9 @@ def test_insmod_and_rmmod_print_on_their_own_output(lkmsh, module):
     assert lines[0].startswith("Module")
     assert lines[-3:] == ["The module has been removed.\r", "The module has been inserted.\r", ""]
     assert "The module" not in lkmsh("dmesg").stdout  # the terminal, not the log
+    r = lkmsh("--json", "rmmod", "print_string")
+    assert r.returncode == 0 and "The module" not in r.stdout  # stdout stays JSON
+    assert r.stderr == "The module has been removed.\r\n"
 
 
 def test_the_repl_shows_the_lines_between_prompts(tmp_path, state, module):

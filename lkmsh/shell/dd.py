@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from lkmsh.errors import KernelError
@@ -55,7 +56,6 @@ class Operands:
     skip: int = 0
     seek: int = 0
     notrunc: bool = False
-    extra: list[str] = field(default_factory=list)
 
 
 def parse(words: tuple[str, ...]) -> Operands:
@@ -155,44 +155,44 @@ def _doing(exc: KernelError, what: str) -> KernelError:
 
 
 def _read_blocks(k: Any, ops: Operands, sizes: list[int]) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
     if ops.src is not None and is_kernel_path(ops.src):
         f = k.open(kernel_path(ops.src), os.O_RDONLY)
         try:
             if ops.skip:
                 k.lseek(f, ops.skip * ops.ibs)
-            while ops.count is None or len(sizes) < ops.count:
+
+            def read(n: int) -> bytes:
                 try:
-                    block = k.read(f, ops.ibs)
+                    return k.read(f, n)
                 except KernelError as exc:
                     raise _doing(exc, "error reading") from None
-                if not block:
-                    break
-                chunks.append(block)
-                sizes.append(len(block))
-                total += len(block)
-                if total > MAX_BYTES:
-                    raise DdError(f"{ops.src}: more than {MAX_BYTES >> 20} MiB; give count=")
+
+            return _blocks(read, ops, sizes)
         finally:
             k.close(f)
-        return b"".join(chunks)
     stream: BinaryIO = open(ops.src, "rb") if ops.src is not None else sys.stdin.buffer  # noqa: SIM115
     try:
         if ops.skip:
             stream.read(ops.skip * ops.ibs)
-        while ops.count is None or len(sizes) < ops.count:
-            block = stream.read(ops.ibs)
-            if not block:
-                break
-            chunks.append(block)
-            sizes.append(len(block))
-            total += len(block)
-            if total > MAX_BYTES:
-                raise DdError(f"{ops.src or '-'}: more than {MAX_BYTES >> 20} MiB; give count=")
+        return _blocks(stream.read, ops, sizes)
     finally:
         if ops.src is not None:
             stream.close()
+
+
+def _blocks(read: Callable[[int], bytes], ops: Operands, sizes: list[int]) -> bytes:
+    """Blocks of ibs bytes (the last may be short) until EOF or count=, at most MAX_BYTES."""
+    chunks: list[bytes] = []
+    total = 0
+    while ops.count is None or len(sizes) < ops.count:
+        block = read(ops.ibs)
+        if not block:
+            break
+        chunks.append(block)
+        sizes.append(len(block))
+        total += len(block)
+        if total > MAX_BYTES:
+            raise DdError(f"{ops.src or '-'}: more than {MAX_BYTES >> 20} MiB; give count=")
     return b"".join(chunks)
 
 

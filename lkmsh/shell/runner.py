@@ -274,10 +274,16 @@ def run_cancellable(fn: Callable[[], Any], cancel: Callable[[], None]) -> Any:
     worker.start()
     # An Event, not Thread.join(): a join interrupted by Ctrl-C can leave the
     # thread looking finished before it is (CPython 3.11).
+    # After a Ctrl-C, cancel() again at every wake-up until the command ends: one that
+    # came while the command was still starting (no module code running yet, nothing
+    # to stop) must still stop the module code that starts after it.
+    interrupted = False
     while not done.is_set():
         try:
             done.wait(0.2)
         except KeyboardInterrupt:
+            interrupted = True
+        if interrupted and not done.is_set():
             cancel()
     if "error" in box:
         raise box["error"]

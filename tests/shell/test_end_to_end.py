@@ -325,9 +325,12 @@ def test_ctrl_c_stops_a_one_shot_insmod_cleanly(lkmsh, tmp_path, state):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        time.sleep(3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # never leave an endless loop spinning when the test fails
     assert proc.returncode == 1
     assert err == (
         "insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko: "

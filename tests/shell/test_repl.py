@@ -100,11 +100,15 @@ def test_ctrl_c_stops_module_code_and_the_shell_goes_on(tmp_path, state):
     need_kernel()
     child = spawn_with_env(tmp_path, state, LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="0")
     child.sendline("insmod sample_modules/broken/endless_loop.ko")
-    child.expect("insmod sample_modules/broken/endless_loop.ko")
-    time.sleep(2)  # let the module spin
-    child.send("\x03")
-    child.expect("insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko")
-    child.expect(PROMPT)
+    try:
+        child.expect("insmod sample_modules/broken/endless_loop.ko")
+        time.sleep(2)  # let the module spin
+        child.send("\x03")
+        child.expect("insmod: ERROR: could not insert module sample_modules/broken/endless_loop.ko")
+        child.expect(PROMPT)
+    except BaseException:
+        child.terminate(force=True)  # never leave an endless loop spinning
+        raise
     child.sendline("lsmod --json")
     child.expect('"modules": \\[\\]')
     child.expect(PROMPT)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from corpus_helpers import ARCHES, Cli, linux_tree
+from arches import ARCHES
+from corpus_helpers import Cli, linux_tree
 
 
 @pytest.fixture(scope="session")

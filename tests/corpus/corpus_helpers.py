@@ -9,26 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from lkmsh.build import cross_compiler_available
-
 DEFAULT_TREE = Path.home() / ".cache" / "lkmsh-test" / "linux-source-6.1"
-ARCHES = [
-    pytest.param("x86_64", marks=pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc")),
-    pytest.param(
-        "aarch64",
-        marks=pytest.mark.skipif(
-            not cross_compiler_available("aarch64"), reason="aarch64-linux-gnu-gcc not installed"
-        ),
-    ),
-]
 
 
 def linux_tree() -> Path | None:

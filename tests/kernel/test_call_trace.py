@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from arches import ARCHES
 from kernel_helpers import texts
 
-from lkmsh.build import build_module, cross_compiler_available
+from lkmsh.build import build_module
 from lkmsh.errors import ModuleFault
 from lkmsh.kernel.kernel import Kernel, KernelConfig
-
-ARCHES = [
-    "x86_64",
-    pytest.param(
-        "aarch64",
-        marks=pytest.mark.skipif(
-            not cross_compiler_available("aarch64"), reason="aarch64-linux-gnu-gcc missing"
-        ),
-    ),
-]
 
 CHAIN = r"""
 #include <linux/module.h>

@@ -6,9 +6,10 @@ import errno
 from pathlib import Path
 
 import pytest
+from arches import ARCHES
 from kernel_helpers import needs_gcc, texts
 
-from lkmsh.build import build_module, cross_compiler_available
+from lkmsh.build import build_module
 from lkmsh.kernel.kernel import Kernel, KernelConfig
 
 TASKS = Path(__file__).parent / "tasks"
@@ -28,17 +29,6 @@ def built(tmp_path: Path, name: str, arch: str = "x86_64") -> Path:
 
 def ticks(k: Kernel) -> list[str]:
     return [t for t in texts(k) if t.startswith("ticker: tick ")]
-
-
-ARCHES = [
-    "x86_64",
-    pytest.param(
-        "aarch64",
-        marks=pytest.mark.skipif(
-            not cross_compiler_available("aarch64"), reason="no aarch64-linux-gnu-gcc"
-        ),
-    ),
-]
 
 
 @needs_gcc

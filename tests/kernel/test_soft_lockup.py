@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from arches import ARCHES
 from kernel_helpers import needs_gcc, texts
-from test_kthreads import ARCHES
 
 from lkmsh.build import build_module
 from lkmsh.errors import ModuleFault

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from arches import ARCHES
 
-from lkmsh.build import build_module, cross_compiler_available
+from lkmsh.build import build_module
 from lkmsh.kernel.kernel import Kernel, KernelConfig
-
-ARCHES = [
-    pytest.param("x86_64", marks=pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc")),
-    pytest.param(
-        "aarch64",
-        marks=pytest.mark.skipif(
-            not cross_compiler_available("aarch64"), reason="aarch64-linux-gnu-gcc not installed"
-        ),
-    ),
-]
 
 
 @pytest.fixture(params=ARCHES)

@@ -13,8 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from arches import ARCHES
 
-from lkmsh.build import INCLUDE_DIR, compile_flags, cross_compiler_available, toolchain
+from lkmsh.build import INCLUDE_DIR, compile_flags, toolchain
 from lkmsh.kernel import kapi
 from lkmsh.kernel.cstructs import STRUCTS
 
@@ -49,17 +50,6 @@ def contract_source() -> str:
                 f' "{s.ctype}.{member}");'
             )
     return "\n".join(out) + "\n"
-
-
-ARCHES = [
-    pytest.param(
-        arch,
-        marks=pytest.mark.skipif(
-            not cross_compiler_available(arch), reason=f"no {arch} gcc (gcc-aarch64-linux-gnu)"
-        ),
-    )
-    for arch in ("x86_64", "aarch64")
-]
 
 
 @pytest.mark.parametrize("arch", ARCHES)

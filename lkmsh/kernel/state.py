@@ -326,42 +326,44 @@ class StateStore:
 
         return self._read_saved(components)
 
-    def _read_saved(self, read: Callable[[sqlite3.Connection, dict[str, str]], T]) -> T | None:
-        """``read(conn, meta)`` in one read snapshot of a saved kernel; None when none is."""
+    def _read_snapshot(self, read: Callable[[sqlite3.Connection], T], empty: Any = None) -> Any:
+        """``read(conn)`` in one read snapshot of the file; @empty when there is no file
+        or it has no tables yet. Never creates the file."""
         if not self.path.exists():
-            return None
-        conn, empty = self._reader()
+            return empty
+        conn, is_empty = self._reader()
         try:
-            if empty:
-                return None
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
-            if "kapi_digest" not in meta:
-                return None
-            self._check_state_format(meta)
-            return read(conn, meta)
+            return empty if is_empty else read(conn)
         except sqlite3.Error as e:
             raise self._db_error(e, reading=True) from None
         finally:
             conn.close()
 
+    def _read_saved(self, read: Callable[[sqlite3.Connection, dict[str, str]], T]) -> T | None:
+        """``read(conn, meta)`` in one read snapshot of a saved kernel; None when none is."""
+
+        def saved(conn: sqlite3.Connection) -> T | None:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if "kapi_digest" not in meta:
+                return None
+            self._check_state_format(meta)
+            return read(conn, meta)
+
+        return self._read_snapshot(saved)
+
     def read_config(self) -> dict[str, Any] | None:
         """The saved kernel's configuration (its command line...); None when no kernel
         was saved. Cheap: one meta row, no kernel built. Never creates the file."""
-        if not self.path.exists():
-            return None
-        conn, empty = self._reader()
-        try:
-            if empty:
-                return None
+
+        def config(conn: sqlite3.Connection) -> dict[str, Any] | None:
             row = conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
-            config = json.loads(row[0]) if row else None
-        except (ValueError, TypeError) as e:
-            raise self._corrupt(f"bad kernel config: {e}") from None
-        except sqlite3.Error as e:
-            raise self._db_error(e, reading=True) from None
-        finally:
-            conn.close()
-        return config if isinstance(config, dict) else None
+            try:
+                value = json.loads(row[0]) if row else None
+            except (ValueError, TypeError) as e:
+                raise self._corrupt(f"bad kernel config: {e}") from None
+            return value if isinstance(value, dict) else None
+
+        return self._read_snapshot(config)
 
     @staticmethod
     def _lean_modules(conn: sqlite3.Connection) -> list[Module]:
@@ -397,20 +399,15 @@ class StateStore:
         A REPL that keeps its kernel in memory compares this with the value it
         loaded or saved to see whether another process changed the state.
         """
-        if not self.path.exists():
-            return 0
-        conn, empty = self._reader()
-        try:
-            if empty:
-                return 0
+
+        def saves(conn: sqlite3.Connection) -> int:
             row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-            return int(row[0]) if row else 0
-        except sqlite3.Error as e:
-            raise self._db_error(e, reading=True) from None
-        except ValueError:
-            raise self._corrupt("bad generation") from None
-        finally:
-            conn.close()
+            try:
+                return int(row[0]) if row else 0
+            except ValueError:
+                raise self._corrupt("bad generation") from None
+
+        return self._read_snapshot(saves, empty=0)
 
     def load(self) -> KernelState | None:
         """The saved kernel, or None (no file yet, or rebooted). Never creates the file."""

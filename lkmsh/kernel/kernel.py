@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+# First: the dataclasses the imports below create compile their methods from a cache.
+from lkmsh import dccache  # noqa: F401
 from lkmsh.errors import (
     BadAddress,
     Busy,

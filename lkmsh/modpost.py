@@ -111,7 +111,7 @@ def _records(data: bytes) -> list[tuple[str, str]]:
 def kernel_exports() -> dict[str, bool]:
     """Every symbol lkmsh's kernel exports, and whether it is GPL-only (its Module.symvers):
     the kernel API's slots and data, and the kernel library's C functions (memcpy, sort...),
-    exported as the kernel exports them at boot (not GPL-only)."""
+    exported as the kernel exports them at boot (GPL-only where Linux's are)."""
     from lkmsh.kernel import klib
     from lkmsh.kernel.kapi import registry
 
@@ -120,7 +120,7 @@ def kernel_exports() -> dict[str, bool]:
     for arch in klib.ARCHES:
         img = klib.image(arch)
         for sym in img.symbols if img is not None else ():
-            exports.setdefault(sym.name, False)
+            exports.setdefault(sym.name, sym.name in klib.GPL_ONLY)
     return exports
 
 

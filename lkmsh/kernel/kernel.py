@@ -328,7 +328,8 @@ class Kernel:
         self.mem.map(klib.KLIB_BASE, size, Perm.R | Perm.X, "kernel:lib", owner="kernel")
         self.mem.write(klib.KLIB_BASE, self.klib.data)
         for s in self.klib.symbols:
-            self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, False))
+            gpl = s.name in klib.GPL_ONLY
+            self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, gpl))
 
     def add_component(self, component: C) -> C:
         """Register a stateful part (see component.py); returns it."""

@@ -22,6 +22,11 @@ KLIB_SIZE = 0x00100000
 PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
 #: the architectures the package ships an image for
 ARCHES = ("x86_64", "aarch64")
+#: the image's functions Linux 6.1 exports with EXPORT_SYMBOL_GPL (lib/llist.c,
+#: lib/math/gcd.c, lib/math/lcm.c); every other one is EXPORT_SYMBOL
+GPL_ONLY = frozenset(
+    {"llist_add_batch", "llist_del_first", "llist_reverse_order", "gcd", "lcm", "lcm_not_zero"}
+)
 
 
 @dataclass(frozen=True)

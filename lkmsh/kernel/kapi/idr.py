@@ -154,7 +154,11 @@ def _signed(v: int) -> int:
     return v - (1 << 32) if v >> 31 else v
 
 
-@kapi("idr_alloc", "int idr_alloc(struct idr *idr, void *ptr, int start, int end, gfp_t gfp)")
+@kapi(
+    "idr_alloc",
+    "int idr_alloc(struct idr *idr, void *ptr, int start, int end, gfp_t gfp)",
+    gpl=True,
+)
 def idr_alloc(ctx: CallContext) -> int:
     idr, ptr, start, end = ctx.arg(0), ctx.arg(1), _signed(ctx.arg(2)), _signed(ctx.arg(3))
     if start < 0:
@@ -189,12 +193,12 @@ def idr_alloc_cyclic(ctx: CallContext) -> int:
     return found
 
 
-@kapi("idr_find", "void *idr_find(const struct idr *idr, unsigned long id)")
+@kapi("idr_find", "void *idr_find(const struct idr *idr, unsigned long id)", gpl=True)
 def idr_find(ctx: CallContext) -> int:
     return _map(ctx, ctx.arg(0)).entries.get(ctx.arg(1), 0)
 
 
-@kapi("idr_remove", "void *idr_remove(struct idr *idr, unsigned long id)")
+@kapi("idr_remove", "void *idr_remove(struct idr *idr, unsigned long id)", gpl=True)
 def idr_remove(ctx: CallContext) -> int:
     return _store(ctx, ctx.arg(0), ctx.arg(1), 0)
 

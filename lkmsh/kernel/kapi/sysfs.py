@@ -315,6 +315,7 @@ def kobject_add(ctx: CallContext) -> int:
     "kobject_init_and_add",
     "int kobject_init_and_add(struct kobject *kobj, const struct kobj_type *ktype, "
     "struct kobject *parent, const char *fmt, ...)",
+    gpl=True,
 )
 def kobject_init_and_add(ctx: CallContext) -> int:
     kobj = ctx.arg(0)
@@ -375,6 +376,7 @@ def kobject_put(ctx: CallContext) -> None:
 @kapi(
     "kobject_create_and_add",
     "struct kobject *kobject_create_and_add(const char *name, struct kobject *parent)",
+    gpl=True,
 )
 def kobject_create_and_add(ctx: CallContext) -> int:
     fs = _fs(ctx)
@@ -390,7 +392,9 @@ def kobject_create_and_add(ctx: CallContext) -> int:
     return kobj
 
 
-@kapi("kobject_get_path", "char *kobject_get_path(const struct kobject *kobj, gfp_t flag)")
+@kapi(
+    "kobject_get_path", "char *kobject_get_path(const struct kobject *kobj, gfp_t flag)", gpl=True
+)
 def kobject_get_path(ctx: CallContext) -> int:
     names: list[str] = []
     kobj = ctx.arg(0)
@@ -406,7 +410,11 @@ def kobject_get_path(ctx: CallContext) -> int:
     return ptr
 
 
-@kapi("kobject_uevent", "int kobject_uevent(struct kobject *kobj, enum kobject_action action)")
+@kapi(
+    "kobject_uevent",
+    "int kobject_uevent(struct kobject *kobj, enum kobject_action action)",
+    gpl=True,
+)
 def kobject_uevent(ctx: CallContext) -> int:
     """No uevent listener runs in lkmsh; the kobject's flags are kept as Linux keeps them."""
     action = ctx.arg(1) & 0xFFFFFFFF
@@ -420,6 +428,7 @@ def kobject_uevent(ctx: CallContext) -> int:
 @kapi(
     "kobject_uevent_env",
     "int kobject_uevent_env(struct kobject *kobj, enum kobject_action action, char *envp[])",
+    gpl=True,
 )
 def kobject_uevent_env(ctx: CallContext) -> int:
     return kobject_uevent(ctx)
@@ -483,6 +492,7 @@ def kset_unregister(ctx: CallContext) -> None:
     "kset_create_and_add",
     "struct kset *kset_create_and_add(const char *name, const struct kset_uevent_ops *u, "
     "struct kobject *parent_kobj)",
+    gpl=True,
 )
 def kset_create_and_add(ctx: CallContext) -> int:
     fs = _fs(ctx)
@@ -503,7 +513,9 @@ def kset_create_and_add(ctx: CallContext) -> int:
     return kset
 
 
-@kapi("kset_find_obj", "struct kobject *kset_find_obj(struct kset *kset, const char *name)")
+@kapi(
+    "kset_find_obj", "struct kobject *kset_find_obj(struct kset *kset, const char *name)", gpl=True
+)
 def kset_find_obj(ctx: CallContext) -> int:
     kset, name = ctx.arg(0), decode(cstr(ctx, ctx.arg(1), NAME_MAX))
     for k in _fs(ctx).kobjects.values():

@@ -58,12 +58,12 @@ def generate_random_guid(ctx: CallContext) -> None:
     ctx.mem.write(ctx.arg(0), _random(ctx, 7))
 
 
-@kapi("uuid_gen", "void uuid_gen(uuid_t *u)")
+@kapi("uuid_gen", "void uuid_gen(uuid_t *u)", gpl=True)
 def uuid_gen(ctx: CallContext) -> None:
     generate_random_uuid(ctx)
 
 
-@kapi("guid_gen", "void guid_gen(guid_t *u)")
+@kapi("guid_gen", "void guid_gen(guid_t *u)", gpl=True)
 def guid_gen(ctx: CallContext) -> None:
     generate_random_guid(ctx)
 

@@ -118,7 +118,7 @@ def test_table_is_sorted_and_the_digest_is_stable_across_processes():
 
 def test_gpl_only_exports_are_linuxs():
     # EXPORT_SYMBOL_GPL in Linux 6.1: __symbol_get, KUnit's functions, class and
-    # device creation (drivers/base/{class,core}.c), debugfs_create_file*
+    # device creation (drivers/base/{class,core}.c), debugfs_create_file*, the library's
     # (time and tasks have their own list: tests/kernel/test_gpl_only_tasks.py)
     tasks = {"kthread", "timer", "rcu", "workqueue", "time"}
     gpl = [
@@ -128,9 +128,16 @@ def test_gpl_only_exports_are_linuxs():
     ]
     driver_model = {"__class_create", "class_destroy", "device_create", "device_destroy"}
     debugfs = {"debugfs_create_file", "debugfs_create_file_size", "debugfs_create_file_unsafe"}
-    assert {"__symbol_get", *driver_model, *debugfs} <= set(gpl)
+    # lib/idr.c, lib/uuid.c, lib/kobject*.c (tests/kernel/test_gpl_only_lib.py checks them all)
+    library = {
+        "idr_alloc", "idr_find", "idr_remove", "uuid_gen", "guid_gen", "kobject_create_and_add",
+        "kobject_init_and_add", "kobject_get_path", "kobject_uevent", "kobject_uevent_env",
+        "kset_create_and_add", "kset_find_obj",
+    }  # fmt: skip
+    assert {"__symbol_get", *driver_model, *debugfs, *library} <= set(gpl)
     assert all(
-        n == "__symbol_get" or n.startswith("kunit_") or n in driver_model | debugfs for n in gpl
+        n == "__symbol_get" or n.startswith("kunit_") or n in driver_model | debugfs | library
+        for n in gpl
     )
 
 

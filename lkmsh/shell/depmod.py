@@ -5,7 +5,7 @@
 kmod 30's (``-o``/``--moduledir`` as later kmods'; ``-u -q -r -m`` warn and do
 nothing, as kmod 30's); lkmsh adds ``depmod DIR``: the tree is DIR itself
 (``lkmsh depmod sample_modules``). Which tree otherwise: ``module_directory``
-in lkmsh/shell/modprobe.py, one rule for depmod, modprobe and modinfo.
+in lkmsh/shell/moddir.py, one rule for depmod, modprobe and modinfo.
 Diagnostics go to stderr as kmod words them (``depmod: WARNING: ...``); a
 cycle fails the command, as it does kmod's.
 
@@ -134,7 +134,7 @@ def depmod(
         up_to_date,
         write_files,
     )
-    from lkmsh.shell.modprobe import host_machine, kernel_release, module_directory
+    from lkmsh.shell.moddir import host_machine, kernel_release, module_directory
 
     if version:
         from lkmsh.kmod.version import version_text

@@ -73,8 +73,18 @@ def test_piped_depmod_of_a_small_tree_opens_no_state_file_nor_click(tmp_path):
     mods, out = imported_after(tmp_path, "depmod", "-n", "--no-cache", str(tree))
     assert "consumer.ko: " in out and "provider.ko" in out.split("consumer.ko: ", 1)[1]
     assert heavy(mods) == []
-    # depmod needs no kernel: no state store, no SQLite, and a plain line needs no click
+    # depmod needs no kernel: no state store, no SQLite, and a plain line needs no click;
+    # nor the other commands' modules (the registry imports depmod's own directly)
     assert {"sqlite3", "lkmsh.kernel.state", "click", "difflib"} & mods == set()
+    assert {"lkmsh.shell.commands", "lkmsh.shell.modprobe", "dataclasses"} & mods == set()
+
+
+def test_each_command_home_is_the_module_that_defines_the_command():
+    from lkmsh.shell import registry
+
+    registry.load_commands()
+    for name, home in registry.COMMAND_HOMES.items():
+        assert registry.get(name).func.__module__ == home, name
 
 
 def test_piped_lsmod_parses_its_line_without_click(tmp_path, state):
@@ -185,3 +195,10 @@ def test_the_console_script_is_what_runs(tmp_path):
         [*lkmsh_script(), "--version"], capture_output=True, text=True, env=base_env(tmp_path)
     )
     assert proc.stdout.startswith("lkmsh 0.")
+
+
+def test_host_machine_numbers_are_the_elf_packages():
+    from lkmsh.elf.constants import EM_AARCH64, EM_X86_64
+    from lkmsh.shell import moddir
+
+    assert (moddir._EM_X86_64, moddir._EM_AARCH64) == (EM_X86_64, EM_AARCH64)

@@ -437,9 +437,6 @@ class Kernel:
 
     def current_task_id(self) -> tuple[str, int]:
         """(comm, pid) of the task running module code now, for reports."""
-        case = self.kunit.current
-        if case is not None:  # "kunit_try_catch_thread", cut to TASK_COMM_LEN
-            return "kunit_try_catch", case.pid
         task = self.sched.current
         if task is not None:
             return task.comm, task.pid
@@ -490,20 +487,27 @@ class Kernel:
         if self._cpu is not None:
             self._cpu.watchdog_busy(ns)
 
-    def run_task_code(self, stack: int, **kw):
-        """Start or resume a task on its own stack (sched.py); its result or its Park."""
+    def run_task_code(self, stack: int, path: KernelPath | None = None, **kw):
+        """Start or resume a task on its own stack (sched.py); its result or its Park.
+
+        @path names the kernel code below the task's (KUnit's case runner), for traces.
+        """
         region = self.mem.region_at(stack)
         if region is None:
             raise KernelError(f"task stack {stack:#x} is not mapped")
         self._refresh_kernel_data()
-        return self._reported(
-            self.cpu.run_task,
-            region,
-            budget=self.config.insn_budget,
-            timeout_s=self.config.timeout_s,
-            watch=self._watch(),
-            **kw,
-        )
+        self._paths.append(path)
+        try:
+            return self._reported(
+                self.cpu.run_task,
+                region,
+                budget=self.config.insn_budget,
+                timeout_s=self.config.timeout_s,
+                watch=self._watch(),
+                **kw,
+            )
+        finally:
+            self._paths.pop()
 
     def _reported(self, run, *args, **kw):
         """Run module code through @run; a fault is written to dmesg and raised as ModuleFault."""

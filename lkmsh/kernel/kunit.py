@@ -1,11 +1,12 @@
 """KUnit: runs the suites a module lists in ``.kunit_test_suites`` once it is live.
 
 This is Linux 6.1's lib/kunit/test.c seen from the module notifier
-(MODULE_STATE_LIVE): each suite's cases run in order, each in its own
-"try" (a call into module code that an assertion, a skip or a crash ends
-without ending the others), and the results go to the kernel log as KTAP, in
-the words and indentation test.c prints. Memory a case took with
-``kunit_kmalloc()`` is freed when the case ends, as KUnit's resources are.
+(MODULE_STATE_LIVE): each suite's cases run in order, each in a kthread of
+its own (try-catch.c's kunit_try_catch_run(): an assertion, a skip or a crash
+ends that thread, not the others; the loading task waits for it up to
+KUnit's timeout), and the results go to the kernel log as KTAP, in the words
+and indentation test.c prints. Memory a case took with ``kunit_kmalloc()``
+is freed when the case ends, as KUnit's resources are.
 
 The struct layouts read and written here are those of lkmsh's
 <kunit/test.h> (Linux's), whose ``_Static_assert``s pin the offsets.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.task import TaskExit
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
@@ -41,6 +43,12 @@ K_PRIV, K_NAME, K_LOG, K_TRY_CATCH = 0, 8, 16, 24
 K_PARAM_VALUE, K_PARAM_INDEX, K_LOCK, K_STATUS = 72, 80, 84, 92
 K_RESOURCES, K_STATUS_COMMENT = 96, 112
 SPINLOCK_MAGIC = 0xDEAD4EAD
+# struct kunit_try_catch, in struct kunit at K_TRY_CATCH
+TC_TEST, TC_COMPLETION, TC_RESULT = 0, 8, 16
+#: struct completion: unsigned int done, then its wait queue
+COMPLETION_SIZE = 32
+#: lib/kunit/try-catch.c's kunit_test_timeout(): 300 * msecs_to_jiffies(MSEC_PER_SEC)
+TRY_TIMEOUT_NS = 300 * 1_000_000_000
 # struct kunit_case (40 bytes)
 CASE_SIZE = 40
 C_RUN, C_NAME, C_GEN, C_STATUS = 0, 8, 16, 24
@@ -49,8 +57,8 @@ S_NAME, S_SUITE_INIT, S_SUITE_EXIT, S_INIT, S_EXIT, S_CASES = 0, 256, 264, 272, 
 S_STATUS_COMMENT, S_INIT_ERR = 296, 568
 
 
-class KunitAbort(Exception):
-    """kunit_try_catch_throw(): unwinds the running case back to the runner."""
+class KunitAbort(TaskExit):  # noqa: N818 (Linux's word)
+    """kunit_try_catch_throw(): the case's kthread exits (kthread_complete_and_exit)."""
 
 
 @dataclass
@@ -59,7 +67,6 @@ class RunningCase:
 
     test: int  # address of its struct kunit
     name: str
-    pid: int = 0  # its kunit_try_catch kthread's, for reports (Oops "Comm:" and "PID:")
     resources: list[int] = field(default_factory=list)  # kunit_kmalloc'd objects, in order
 
 
@@ -221,7 +228,7 @@ class KUnit(Component):
             self._log(KERN_INFO, f"{INDENT}1..{len(cases)}")
             # one struct kunit and parameter description for every case, as Linux's on
             # kunit_run_tests()'s stack (allocating per case would map and unmap a slab)
-            frame = kernel.heap.alloc(KUNIT_SIZE + PARAM_DESC_SIZE, KERNEL_OWNER)
+            frame = kernel.heap.alloc(KUNIT_SIZE + PARAM_DESC_SIZE + COMPLETION_SIZE, KERNEL_OWNER)
             if not frame:
                 raise KernelError("kunit: out of memory for a test case", errno.ENOMEM)
             try:
@@ -318,22 +325,16 @@ class KUnit(Component):
         mem.write_u64(test + K_PRIV, 0)
         mem.write_u64(test + K_NAME, name_ptr)
         mem.write_u64(test + K_LOG, 0)
-        mem.write_u64(test + K_TRY_CATCH, test)
         mem.write_u32(test + K_LOCK, 0)
         mem.write_u32(test + K_LOCK + 4, SPINLOCK_MAGIC)
         mem.write_u32(test + K_STATUS, SUCCESS)
         mem.write_u64(test + K_RESOURCES, test + K_RESOURCES)
         mem.write_u64(test + K_RESOURCES + 8, test + K_RESOURCES)
         mem.write(test + K_STATUS_COMMENT, b"\0")
-        running = RunningCase(test, case_name, self.kernel.sched.new_pid())
+        running = RunningCase(test, case_name)
         outer, self.current = self.current, running
         try:
-            crashed = not self._try(running, suite, case)
-            if not crashed:
-                exit_fn = self._u64(suite + S_EXIT)
-                if exit_fn:
-                    self._try_call(running, exit_fn, test)
-                self._cleanup(running)
+            self._try_catch_run(running, CaseRun(self, running, suite, case))
         finally:
             self.current = outer
         status = mem.read_u32(test + K_STATUS)
@@ -343,41 +344,153 @@ class KUnit(Component):
             mem.write_u32(case + C_STATUS, SUCCESS)
         return status if status in (SUCCESS, FAILURE, SKIPPED) else FAILURE
 
-    def _try(self, running: RunningCase, suite: int, case: int) -> bool:
-        """kunit_run_case_internal() in a try; False when the case crashed."""
+    def _try_catch_run(self, running: RunningCase, program: CaseRun) -> None:
+        """kunit_try_catch_run(): the case in a kthread of its own, waited for up to
+        KUnit's timeout; then the catch (kunit_catch_run_case) unless it ended well."""
+        from lkmsh.kernel.task import Kind, Run
+
+        kernel, mem = self.kernel, self.kernel.mem
+        sched = kernel.sched
         test = running.test
-        init = self._u64(suite + S_INIT)
-        if init:
-            ret = self._try_call(running, init, test)
-            if ret is None:
-                return False
-            ret = _signed32(ret)
-            if ret:
-                self.err(running, f"failed to initialize: {ret}")
-                self.kernel.mem.write_u32(test + K_STATUS, FAILURE)
-                return True
-        return self._try_call(running, self._u64(case + C_RUN), test) is not None
-
-    def _try_call(self, running: RunningCase, addr: int, test: int) -> int | None:
-        """Run module code for a case: its result, 0 if it threw, None if it crashed."""
-        from lkmsh.kernel.stacktrace import KernelPath
-
+        try_catch = test + K_TRY_CATCH
+        completion = test + KUNIT_SIZE + PARAM_DESC_SIZE  # on kunit_try_catch_run()'s stack
+        mem.write(completion, bytes(COMPLETION_SIZE))
+        mem.write_u64(try_catch + TC_TEST, test)
+        mem.write_u64(try_catch + TC_COMPLETION, completion)
+        mem.write_u32(try_catch + TC_RESULT, 0)
+        module = kernel.current_module
         try:
-            return self.kernel.call(addr, (test,), path=KernelPath.KUNIT)
-        except KunitAbort:
-            return 0
-        except ModuleFault:
-            # Linux 6.1: the case's kthread died in the Oops and never completed,
-            # so the try ends at its timeout and nothing is cleaned up.
-            self.kernel.mem.write_u32(test + K_STATUS, FAILURE)
+            task = sched.create(
+                "kunit_try_catch_thread",
+                Kind.KTHREAD,
+                entry=program.first(),
+                arg=test,
+                module=module.name if module is not None else None,
+            )
+        except KernelError:
+            self._catch(running, program.suite)  # kthread_create() failed
+            return
+        task.program = program
+        sched.wake(task)
+        try:
+            completed = self._wait_for_completion(completion)
+        finally:
+            if task.run is Run.DEAD:
+                sched.reap(task)
+            else:  # Linux 6.1's kthread_stop() would wait for it forever
+                sched.kill(task)
+        if not completed:
+            mem.write_u32(try_catch + TC_RESULT, -errno.ETIMEDOUT & 0xFFFFFFFF)
+        exit_code = _signed32(mem.read_u32(try_catch + TC_RESULT))
+        if not exit_code:
+            return
+        if exit_code == -errno.EFAULT:
+            mem.write_u32(try_catch + TC_RESULT, 0)
+        elif exit_code == -errno.EINTR:
+            self.err(running, "wake_up_process() was never called")
+        elif exit_code == -errno.ETIMEDOUT:
             self.err(running, "try timed out")
-            self.err(running, "test case timed out")
-            return None
+        else:
+            self.err(running, f"Unknown error: {exit_code}")
+        self._catch(running, program.suite)
 
-    def _cleanup(self, running: RunningCase) -> None:
-        """kunit_cleanup(): free the case's resources, newest first."""
+    def _wait_for_completion(self, completion: int) -> bool:
+        """wait_for_completion_timeout() for KUnit's 300 s in the loading task: completed?"""
+        mem, sched = self.kernel.mem, self.kernel.sched
+        if not mem.read_u32(completion):
+            if sched.current is not None:  # complete() hands the count over: jiffies left
+                return bool(
+                    sched.block(
+                        "wait_for_completion_timeout", obj=completion, timeout_ns=TRY_TIMEOUT_NS
+                    )
+                )
+            sched.run_until(lambda: bool(mem.read_u32(completion)), sched.now + TRY_TIMEOUT_NS)
+        done = mem.read_u32(completion)
+        if done:
+            mem.write_u32(completion, done - 1)
+        return bool(done)
+
+    def complete(self, completion: int) -> None:
+        """complete(): wakes the loading task waiting for the case, or counts one."""
+        if not self.kernel.sched.wake_up(completion, nr=1):
+            mem = self.kernel.mem
+            mem.write_u32(completion, mem.read_u32(completion) + 1)
+
+    def throw(self, try_catch: int) -> None:
+        """kunit_try_catch_throw(): the try ends with -EFAULT (its kthread exits)."""
+        mem = self.kernel.mem
+        mem.write_u32(try_catch + TC_RESULT, -errno.EFAULT & 0xFFFFFFFF)
+        completion = mem.read_u64(try_catch + TC_COMPLETION)
+        if completion:
+            self.complete(completion)
+        raise KunitAbort(-errno.EFAULT)
+
+    def _catch(self, running: RunningCase, suite: int) -> None:
+        """kunit_catch_run_case(), in the loading task."""
+        mem = self.kernel.mem
+        test = running.test
+        result = _signed32(mem.read_u32(test + K_TRY_CATCH + TC_RESULT))
+        if result:
+            mem.write_u32(test + K_STATUS, FAILURE)
+            if result == -errno.ETIMEDOUT:
+                self.err(running, "test case timed out")
+            else:
+                self.err(
+                    running,
+                    f"internal error occurred preventing test case from running: {result}",
+                )
+            return  # the case could not finish: nothing is cleaned up
+        exit_fn = self._u64(suite + S_EXIT)
+        if exit_fn:
+            with contextlib.suppress(ModuleFault, KunitAbort):
+                self._call(exit_fn, test)
+        self.cleanup(running)
+
+    def cleanup(self, running: RunningCase) -> None:
+        """kunit_case_internal_cleanup(): free the case's resources, newest first."""
         heap = self.kernel.heap
         while running.resources:
             addr = running.resources.pop()
             if heap.lookup(addr) is not None:
                 heap.free(addr)
+
+
+@dataclass
+class CaseRun:
+    """kunit_try_run_case() in the case's kthread: init, the case, then
+    kunit_run_case_cleanup() (exit, the resources) and the try's completion."""
+
+    runner: KUnit
+    running: RunningCase
+    suite: int
+    case: int
+    step: str = ""
+
+    @property
+    def path(self) -> Any:
+        from lkmsh.kernel.stacktrace import KernelPath
+
+        return KernelPath.KUNIT
+
+    def first(self) -> int:
+        init = self.runner._u64(self.suite + S_INIT)
+        self.step = "init" if init else "run"
+        return init or self.runner._u64(self.case + C_RUN)
+
+    def returned(self, task: Any, value: int) -> tuple[int, int] | None:
+        runner, test = self.runner, self.running.test
+        if self.step == "init":
+            ret = _signed32(value)
+            if not ret:
+                self.step = "run"
+                return runner._u64(self.case + C_RUN), test
+            runner.err(self.running, f"failed to initialize: {ret}")
+            runner.kernel.mem.write_u32(test + K_STATUS, FAILURE)
+        if self.step in ("init", "run"):
+            exit_fn = runner._u64(self.suite + S_EXIT)
+            if exit_fn:
+                self.step = "exit"
+                return exit_fn, test
+        runner.cleanup(self.running)
+        runner.complete(runner._u64(test + K_TRY_CATCH + TC_COMPLETION))
+        return None

@@ -59,6 +59,7 @@ from lkmsh.kernel.task import (
     Park,
     Run,
     Task,
+    TaskExit,
 )
 from lkmsh.kernel.tty import OFF_SIGNAL_KTHREAD, OFF_SIGNAL_USER
 
@@ -155,12 +156,6 @@ class Scheduler(Component):
         self._write_struct(task)
         self._publish(task)
         return task
-
-    def new_pid(self) -> int:
-        """A pid for a thread lkmsh runs on its own stack (a KUnit case's kthread)."""
-        pid = self._next_pid
-        self._next_pid += 1
-        return pid
 
     def _publish(self, task: Task) -> None:
         """/proc/PID/stack in the file tree, as long as the task lives."""
@@ -403,11 +398,13 @@ class Scheduler(Component):
         self._run_others_once()
 
     def exit_current(self, code: int) -> None:
-        """do_exit() from a kernel function: a parkable task ends here."""
+        """do_exit() from a kernel function: the kthread ends here, at any call depth."""
         task = self.current
-        if task is None or task.kind is Kind.USER or not self._parkable(task):
+        if task is None or task.kind is Kind.USER:
             raise KernelError("do_exit outside a kernel thread", E.EINVAL)
-        raise Park(exit_code=code)
+        if self._parkable(task):
+            raise Park(exit_code=code)
+        raise TaskExit(code)
 
     def _parkable(self, task: Task) -> bool:
         return task.kind is not Kind.USER and task.run_depth == self.kernel.cpu.depth
@@ -475,6 +472,11 @@ class Scheduler(Component):
             self._switch_to(task)
 
     def _advance_to(self, when: int) -> None:
+        """Move the clock to @when; a task reaching the hung-task timeout on the way is
+        reported at that moment (khungtaskd samples while the clock runs)."""
+        while (due := self._hung_due(when)) is not None:
+            self.kernel.clock.advance(due - self.now)
+            self._check_hung()
         if when > self.now:
             self.kernel.clock.advance(when - self.now)
         self._check_hung()
@@ -523,17 +525,32 @@ class Scheduler(Component):
         self.switches += 1
         task.on_stack = True
         task.run_depth = kernel.cpu.depth + 1
+        program = task.program
+        path = program.path if program is not None else None
         try:
             with kernel.running_for(task.module):
                 if task.regs is not None:
                     kernel.cpu.set_result(task.regs, task.result)
-                    outcome = kernel.run_task_code(task.stack, regs=task.regs)
+                    outcome = kernel.run_task_code(task.stack, path=path, regs=task.regs)
                 elif task.should_stop and task.kind is Kind.KTHREAD:
                     outcome = Park(exit_code=-E.EINTR)  # stopped before it ever ran
                 else:
-                    outcome = kernel.run_task_code(task.stack, entry=task.entry, args=[task.arg])
+                    outcome = kernel.run_task_code(
+                        task.stack, path=path, entry=task.entry, args=[task.arg]
+                    )
+                while program is not None and not isinstance(outcome, Park):
+                    step = program.returned(task, outcome)  # the kernel's code between calls
+                    if step is None:
+                        outcome = Park(exit_code=0)
+                        break
+                    task.entry, task.arg = step
+                    outcome = kernel.run_task_code(
+                        task.stack, path=path, entry=step[0], args=[step[1]]
+                    )
         except ModuleFault:
             outcome = None  # the Oops is in dmesg; Linux kills the task
+        except TaskExit as exc:
+            outcome = Park(exit_code=exc.exit_code)  # do_exit() below the task's own code
         finally:
             task.on_stack = False
             self.current = prev
@@ -609,6 +626,14 @@ class Scheduler(Component):
         if task.struct_addr:
             heap.free(task.struct_addr)
 
+    def kill(self, task: Task) -> None:
+        """End a task that would never end by itself (a KUnit case's kthread past its
+        timeout, which Linux 6.1's kthread_stop() would wait for forever), and free it."""
+        for wq in list(self.queues):
+            self.queue_remove(wq, task)
+        task.run = Run.DEAD
+        self.reap(task)
+
     def signal(self, task: Task) -> None:
         """Make a signal pending (signal_pending() true) and wake an interruptible sleep."""
         mem = self.kernel.mem
@@ -619,17 +644,28 @@ class Scheduler(Component):
             self.wake(task, -ERESTARTSYS)
 
     # -- watchdogs ---------------------------------------------------------------
+    @staticmethod
+    def _may_hang(task: Task) -> bool:
+        return (
+            task.run is Run.BLOCKED
+            and bool(task.sleep & TASK_UNINTERRUPTIBLE)
+            and not task.sleep & 0x0400  # TASK_NOLOAD (TASK_IDLE) is never hung
+            and not task.hung_reported
+        )
+
+    def _hung_due(self, before: int) -> int | None:
+        """The first moment before @before that a task reaches the hung-task timeout."""
+        limit = HUNG_TASK_TIMEOUT_S * NSEC_PER_SEC
+        now = self.now
+        dues = [t.blocked_since + limit for t in self.all_tasks() if self._may_hang(t)]
+        dues = [d for d in dues if now < d < before]
+        return min(dues) if dues else None
+
     def _check_hung(self) -> None:
         """khungtaskd: a task in D state for more than the timeout is reported once."""
         limit = HUNG_TASK_TIMEOUT_S * NSEC_PER_SEC
         for task in self.all_tasks():
-            if (
-                task.run is Run.BLOCKED
-                and task.sleep & TASK_UNINTERRUPTIBLE
-                and not task.sleep & 0x0400  # TASK_NOLOAD (TASK_IDLE) is never hung
-                and not task.hung_reported
-                and self.now - task.blocked_since >= limit
-            ):
+            if self._may_hang(task) and self.now - task.blocked_since >= limit:
                 task.hung_reported = True
                 for line in self.hung_lines(task):
                     self.kernel.log.emit(3, line)
@@ -660,7 +696,11 @@ class Scheduler(Component):
             lines += [f" {f}+0x0/0x10" for f in frames]
             if task.caller:
                 lines.append(f" {kernel.symbolize(task.caller)}")
-            if task.kind is Kind.KTHREAD:
+            if task.program is not None:  # the kernel code it runs module code for
+                from lkmsh.kernel.stacktrace import kernel_frames
+
+                lines += kernel_frames(kernel.arch.name, task.program.path)
+            elif task.kind is Kind.KTHREAD:
                 lines += [" kthread+0x0/0x10", " ret_from_fork+0x0/0x10"]
             elif task.kind is Kind.WORKER:
                 lines += [" worker_thread+0x0/0x10", " kthread+0x0/0x10"]

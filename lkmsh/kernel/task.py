@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from lkmsh.kernel.cstructs import cstruct
 
@@ -87,6 +87,29 @@ class Park(BaseException):
         self.exit_code = exit_code
 
 
+class TaskExit(Exception):  # noqa: N818 (do_exit, not an error)
+    """do_exit() from a kernel call nested below the task's own code (a callback's
+    kernel call): unwinds every call to the scheduler, which ends the task with @exit_code."""
+
+    def __init__(self, exit_code: int):
+        super().__init__("task exits")
+        self.exit_code = exit_code
+
+
+class Program(Protocol):
+    """A kthread whose body is kernel code calling module functions one after another
+    (KUnit's kunit_try_run_case: init, the case, exit). Each call runs as the task's own
+    code, so it can sleep (park) as any kthread's; the kernel's work between them runs
+    in ``returned``, as the task."""
+
+    #: what the task's call traces show below the module's frames
+    path: Any
+
+    def returned(self, task: Task, value: int) -> tuple[int, int] | None:
+        """The module call (function, argument) to run next, or None: the task exits (0)."""
+        ...
+
+
 class Kind(enum.StrEnum):
     USER = "user"  # the command's own task (insmod, rmmod, cat): runs nested in Python
     KTHREAD = "kthread"
@@ -133,6 +156,8 @@ class Task:
     #: not saved: the task is running or waiting on the Python stack
     on_stack: bool = field(default=False, compare=False)
     run_depth: int = field(default=0, compare=False)
+    #: not saved: a kthread the kernel drives (lives within one command)
+    program: Program | None = field(default=None, compare=False)
 
     @property
     def state_letter(self) -> str:
@@ -161,4 +186,4 @@ class Task:
         return cls(**kw)
 
 
-_SAVED = [f for f in Task.__dataclass_fields__ if f not in ("on_stack", "run_depth")]
+_SAVED = [f for f in Task.__dataclass_fields__ if f not in ("on_stack", "run_depth", "program")]

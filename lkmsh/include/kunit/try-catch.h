@@ -20,7 +20,7 @@ struct kunit_try_catch {
 	void *context;
 };
 
-/* Ends the running test case here (lkmsh unwinds the call; Linux ends the kthread). */
+/* Ends the running test case here: its kthread exits (kthread_complete_and_exit). */
 void __noreturn kunit_try_catch_throw(struct kunit_try_catch *try_catch);
 
 #endif

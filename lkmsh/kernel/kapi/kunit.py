@@ -19,7 +19,7 @@ from lkmsh.kernel.kunit import (
     INDENT,
     K_NAME,
     K_STATUS,
-    KunitAbort,
+    K_TRY_CATCH,
     RunningCase,
 )
 
@@ -172,7 +172,7 @@ def kunit_do_failed_assertion(ctx: CallContext) -> None:
     text = f"{which} FAILED at {file}:{line}\n{body}{_message(ctx, fmt, 6)}"
     ctx.kernel.kunit.err(_case(ctx, test), text)
     if kind == ASSERTION:
-        raise KunitAbort()
+        ctx.kernel.kunit.throw(test + K_TRY_CATCH)  # kunit_abort()
 
 
 def _assert_format(name: str):
@@ -202,7 +202,7 @@ for _name in FORMATS:
     gpl=True,
 )
 def kunit_try_catch_throw(ctx: CallContext) -> None:
-    raise KunitAbort()
+    ctx.kernel.kunit.throw(ctx.arg(0))
 
 
 @kapi(

@@ -9,8 +9,6 @@ A hash in progress (between init and final) lives only as long as the process.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import zlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -93,6 +91,9 @@ class Digest:
     """One hash in progress (a shash_desc between init and final)."""
 
     def __init__(self, alg: Alg, key: bytes | None):
+        import hashlib  # here, not at import: OpenSSL's load is ~4 ms of a one-shot start-up
+        import hmac
+
         self.alg = alg
         if alg.name.startswith("hmac("):
             self.h: Any = hmac.new(key or b"", digestmod=_HASHES[alg.name[5:-1]][0])

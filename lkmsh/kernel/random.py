@@ -8,7 +8,6 @@ where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from lkmsh.kernel.component import Component
@@ -38,6 +37,8 @@ class Random(Component):
         out = bytearray(self._pool[:n])
         self._pool = self._pool[n:]
         while len(out) < n:
+            import hashlib  # here: OpenSSL's load is ~4 ms of a one-shot start-up
+
             block = hashlib.sha256(f"{self.seed}:{self.counter}".encode()).digest()
             self.counter += 1
             take = n - len(out)

@@ -9,7 +9,6 @@ addresses they were linked against.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -240,9 +239,22 @@ def lookup_data(name: str) -> KapiData | None:
     return _DATA.get(name)
 
 
+def _sha256():
+    """SHA-256 without importing hashlib: every restore checks the digest, and hashlib's
+    OpenSSL load is ~4 ms of a one-shot command (the same digest either way)."""
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[no-redef]  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256()
+
+
 def table_digest() -> str:
     """A hash of the slot layout; a state file recorded with another digest is stale."""
-    h = hashlib.sha256()
+    h = _sha256()
     for f in kapi_table():
         h.update(f"F {f.name}\n".encode())
     for d in kdata_table():

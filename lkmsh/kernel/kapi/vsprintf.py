@@ -24,7 +24,6 @@ Follows lib/vsprintf.c of Linux 6.1, including where it differs from C's printf:
 from __future__ import annotations
 
 import errno as _errno
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 
@@ -245,6 +244,8 @@ class Formatter:
     # -- pointers -----------------------------------------------------------
 
     def hash_pointer(self, ptr: int) -> int:
+        import hashlib  # here: OpenSSL's load is ~4 ms of a one-shot start-up
+
         digest = hashlib.blake2b(
             ptr.to_bytes(8, "little"), key=self.ptr_key[:64], digest_size=8
         ).digest()

@@ -183,7 +183,8 @@ def test_kfifo_behind_a_misc_device(kernel, build):
 def test_idr_ida_and_xarray(kernel, build):
     kernel.module_load(build(MODULES / "idr_kunit.c"))
     lines = log_lines(kernel)
-    assert "    ok 3 - xarray_test" in lines
+    assert "    ok 3 - ida_many_test" in lines
+    assert "    ok 4 - xarray_test" in lines
     assert lines[-1] == "ok 1 - idr"
     # the maps live on across a save and restore, and go with the module
     from lkmsh.kernel.kernel import Kernel

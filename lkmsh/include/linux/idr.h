@@ -6,6 +6,7 @@
 #ifndef _LKMSH_LINUX_IDR_H
 #define _LKMSH_LINUX_IDR_H
 
+#include <linux/bitops.h>	/* as Linux's reaches it through <linux/radix-tree.h> */
 #include <linux/gfp.h>
 #include <linux/xarray.h>
 
@@ -56,6 +57,15 @@ static inline void idr_preload_end(void)
 
 #define idr_for_each_entry(idr, entry, id)			\
 	for (id = 0; ((entry) = idr_get_next(idr, &(id))) != NULL; id += 1U)
+
+/* An IDA's leaves: a 128-byte bitmap of IDs (Linux keeps small ones in a value entry). */
+#define IDA_CHUNK_SIZE		128
+#define IDA_BITMAP_LONGS	(IDA_CHUNK_SIZE / sizeof(long))
+#define IDA_BITMAP_BITS		(IDA_BITMAP_LONGS * sizeof(long) * 8)
+
+struct ida_bitmap {
+	unsigned long		bitmap[IDA_BITMAP_LONGS];
+};
 
 struct ida {
 	struct xarray xa;

@@ -39,20 +39,11 @@ def _sync(ctx: CallContext, xa: int, m: IndexMap) -> None:
 
 def _store(ctx: CallContext, xa: int, index: int, entry: int) -> int:
     m = _map(ctx, xa)
-    old = m.entries.pop(index, 0)
+    old = m.drop(index)
     if entry:
-        m.entries[index] = entry
+        m.put(index, entry)
     _sync(ctx, xa, m)
     return old
-
-
-def _alloc_id(m: IndexMap, lo: int, hi: int) -> int | None:
-    i = lo
-    while i <= hi:
-        if i not in m.entries:
-            return i
-        i += 1
-    return None
 
 
 # -- xarray ------------------------------------------------------------------
@@ -95,7 +86,7 @@ def xa_insert(ctx: CallContext) -> int:
 def xa_alloc(ctx: CallContext) -> int:
     xa, idp, entry, limit = ctx.arg(0), ctx.arg(1), ctx.arg(2), ctx.arg(3)
     hi, lo = limit & 0xFFFFFFFF, limit >> 32  # struct xa_limit { u32 max; u32 min; } in a register
-    found = _alloc_id(_map(ctx, xa), lo, hi)
+    found = _map(ctx, xa).first_free(lo, hi)
     if found is None:
         return -errno.EBUSY
     ctx.mem.write_u32(idp, found)
@@ -164,11 +155,11 @@ def idr_alloc(ctx: CallContext) -> int:
     if start < 0:
         return -errno.EINVAL
     lo, hi = _idr_range(ctx, start, end)
-    found = _alloc_id(_map(ctx, idr), lo, hi)
+    found = _map(ctx, idr).first_free(lo, hi)
     if found is None:
         return -errno.ENOSPC
-    # an IDR may hold NULL at an allocated ID: keep a placeholder so the ID stays taken
-    _map(ctx, idr).entries[found] = ptr
+    # an IDR may hold NULL at an allocated ID: the ID stays taken
+    _map(ctx, idr).put(found, ptr)
     _sync(ctx, idr, _map(ctx, idr))
     return found
 
@@ -182,12 +173,12 @@ def idr_alloc_cyclic(ctx: CallContext) -> int:
     lo, hi = _idr_range(ctx, start, end)
     nxt = max(ctx.mem.read_u32(idr + IDR_NEXT), lo)
     m = _map(ctx, idr)
-    found = _alloc_id(m, nxt, hi)
+    found = m.first_free(nxt, hi)
     if found is None:
-        found = _alloc_id(m, lo, hi)
+        found = m.first_free(lo, hi)
     if found is None:
         return -errno.ENOSPC
-    m.entries[found] = ptr
+    m.put(found, ptr)
     _sync(ctx, idr, m)
     ctx.mem.write_u32(idr + IDR_NEXT, (found + 1) & 0xFFFFFFFF)
     return found
@@ -258,7 +249,7 @@ def ida_alloc_range(ctx: CallContext) -> int:
     ida, lo, hi = ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, ctx.arg(2) & 0xFFFFFFFF
     if lo > INT_MAX:
         return -errno.ENOSPC
-    found = _alloc_id(_map(ctx, ida), lo, min(hi, INT_MAX))
+    found = _map(ctx, ida).first_free(lo, min(hi, INT_MAX))
     if found is None:
         return -errno.ENOSPC
     _store(ctx, ida, found, 1)

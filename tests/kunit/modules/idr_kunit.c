@@ -59,6 +59,28 @@ static void ida_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ida_is_empty(&minors));
 }
 
+/* Many IDs taken from one minimum up to the limit, holes reused lowest first. */
+static void ida_many_test(struct kunit *test)
+{
+	unsigned int base = INT_MAX - 40000, i;
+
+	for (i = 0; i <= 40000; i++)
+		KUNIT_ASSERT_EQ(test, ida_alloc_min(&minors, base, GFP_KERNEL), base + i);
+	KUNIT_EXPECT_EQ(test, ida_alloc_min(&minors, base, GFP_KERNEL), -ENOSPC);
+	ida_free(&minors, base + 7);
+	ida_free(&minors, base + 3);
+	ida_free(&minors, base + 4);
+	KUNIT_EXPECT_EQ(test, ida_alloc_min(&minors, base, GFP_KERNEL), base + 3);
+	KUNIT_EXPECT_EQ(test, ida_alloc_min(&minors, base + 5, GFP_KERNEL), base + 7);
+	KUNIT_EXPECT_EQ(test, ida_alloc_max(&minors, base + 4, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, ida_alloc_range(&minors, base + 1, base + 6, GFP_KERNEL), base + 4);
+	KUNIT_EXPECT_EQ(test, ida_alloc_range(&minors, base + 1, base + 6, GFP_KERNEL), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ida_alloc_min(&minors, (unsigned int)INT_MAX + 1, GFP_KERNEL),
+			-ENOSPC);
+	ida_destroy(&minors);
+	KUNIT_EXPECT_TRUE(test, ida_is_empty(&minors));
+}
+
 static void xarray_test(struct kunit *test)
 {
 	int x = 7, y = 8;
@@ -88,6 +110,7 @@ static void xarray_test(struct kunit *test)
 static struct kunit_case idr_cases[] = {
 	KUNIT_CASE(idr_test),
 	KUNIT_CASE(ida_test),
+	KUNIT_CASE(ida_many_test),
 	KUNIT_CASE(xarray_test),
 	{}
 };

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ K_PARAM_VALUE, K_PARAM_INDEX, K_LOCK, K_STATUS = 72, 80, 84, 92
 K_RESOURCES, K_STATUS_COMMENT = 96, 112
 SPINLOCK_MAGIC = 0xDEAD4EAD
 # struct kunit_try_catch, in struct kunit at K_TRY_CATCH
-TC_TEST, TC_COMPLETION, TC_RESULT = 0, 8, 16
+TC_TEST, TC_COMPLETION, TC_RESULT, TC_TRY, TC_CATCH, TC_CONTEXT = 0, 8, 16, 24, 32, 40
 #: struct completion: unsigned int done, then its wait queue
 COMPLETION_SIZE = 32
 #: lib/kunit/try-catch.c's kunit_test_timeout(): 300 * msecs_to_jiffies(MSEC_PER_SEC)
@@ -331,10 +332,16 @@ class KUnit(Component):
         mem.write_u64(test + K_RESOURCES, test + K_RESOURCES)
         mem.write_u64(test + K_RESOURCES + 8, test + K_RESOURCES)
         mem.write(test + K_STATUS_COMMENT, b"\0")
+        mem.write_u64(test + K_TRY_CATCH + TC_TEST, test)  # kunit_try_catch_init()
         running = RunningCase(test, case_name)
         outer, self.current = self.current, running
         try:
-            self._try_catch_run(running, CaseRun(self, running, suite, case))
+            self.try_catch_run(
+                test + K_TRY_CATCH,
+                CaseRun(self, running, suite, case),
+                lambda: self._catch(running, suite),
+                test + KUNIT_SIZE + PARAM_DESC_SIZE,
+            )
         finally:
             self.current = outer
         status = mem.read_u32(test + K_STATUS)
@@ -344,31 +351,32 @@ class KUnit(Component):
             mem.write_u32(case + C_STATUS, SUCCESS)
         return status if status in (SUCCESS, FAILURE, SKIPPED) else FAILURE
 
-    def _try_catch_run(self, running: RunningCase, program: CaseRun) -> None:
-        """kunit_try_catch_run(): the case in a kthread of its own, waited for up to
-        KUnit's timeout; then the catch (kunit_catch_run_case) unless it ended well."""
+    def try_catch_run(
+        self, try_catch: int, program: Any, catch: Callable[[], None], completion: int
+    ) -> None:
+        """kunit_try_catch_run(): @program (the try) in a kthread of its own, waited for
+        up to KUnit's timeout; then @catch unless the try ended well. @completion is
+        the try's struct completion (on kunit_try_catch_run()'s stack in Linux)."""
         from lkmsh.kernel.task import Kind, Run
 
         kernel, mem = self.kernel, self.kernel.mem
         sched = kernel.sched
-        test = running.test
-        try_catch = test + K_TRY_CATCH
-        completion = test + KUNIT_SIZE + PARAM_DESC_SIZE  # on kunit_try_catch_run()'s stack
+        case = self.case_for(self._u64(try_catch + TC_TEST))
         mem.write(completion, bytes(COMPLETION_SIZE))
-        mem.write_u64(try_catch + TC_TEST, test)
         mem.write_u64(try_catch + TC_COMPLETION, completion)
         mem.write_u32(try_catch + TC_RESULT, 0)
         module = kernel.current_module
+        entry, arg = program.first()
         try:
             task = sched.create(
                 "kunit_try_catch_thread",
                 Kind.KTHREAD,
-                entry=program.first(),
-                arg=test,
+                entry=entry,
+                arg=arg,
                 module=module.name if module is not None else None,
             )
         except KernelError:
-            self._catch(running, program.suite)  # kthread_create() failed
+            catch()  # kthread_create() failed
             return
         task.program = program
         sched.wake(task)
@@ -387,21 +395,31 @@ class KUnit(Component):
         if exit_code == -errno.EFAULT:
             mem.write_u32(try_catch + TC_RESULT, 0)
         elif exit_code == -errno.EINTR:
-            self.err(running, "wake_up_process() was never called")
+            self.err(case, "wake_up_process() was never called")
         elif exit_code == -errno.ETIMEDOUT:
-            self.err(running, "try timed out")
+            self.err(case, "try timed out")
         else:
-            self.err(running, f"Unknown error: {exit_code}")
-        self._catch(running, program.suite)
+            self.err(case, f"Unknown error: {exit_code}")
+        catch()
+
+    def case_for(self, test: int) -> RunningCase:
+        """The running case of the struct kunit at @test (or a record naming it)."""
+        cur = self.current
+        if cur is not None and cur.test == test:
+            return cur
+        return RunningCase(test, self._str(self._u64(test + K_NAME)))
 
     def _wait_for_completion(self, completion: int) -> bool:
-        """wait_for_completion_timeout() for KUnit's 300 s in the loading task: completed?"""
+        """wait_for_completion_timeout() for KUnit's 300 s: completed?"""
         mem, sched = self.kernel.mem, self.kernel.sched
         if not mem.read_u32(completion):
             if sched.current is not None:  # complete() hands the count over: jiffies left
                 return bool(
                     sched.block(
-                        "wait_for_completion_timeout", obj=completion, timeout_ns=TRY_TIMEOUT_NS
+                        "wait_for_completion_timeout",
+                        obj=completion,
+                        timeout_ns=TRY_TIMEOUT_NS,
+                        nested=True,
                     )
                 )
             sched.run_until(lambda: bool(mem.read_u32(completion)), sched.now + TRY_TIMEOUT_NS)
@@ -472,10 +490,10 @@ class CaseRun:
 
         return KernelPath.KUNIT
 
-    def first(self) -> int:
+    def first(self) -> tuple[int, int]:
         init = self.runner._u64(self.suite + S_INIT)
         self.step = "init" if init else "run"
-        return init or self.runner._u64(self.case + C_RUN)
+        return init or self.runner._u64(self.case + C_RUN), self.running.test
 
     def returned(self, task: Any, value: int) -> tuple[int, int] | None:
         runner, test = self.runner, self.running.test
@@ -493,4 +511,22 @@ class CaseRun:
                 return exit_fn, test
         runner.cleanup(self.running)
         runner.complete(runner._u64(test + K_TRY_CATCH + TC_COMPLETION))
+        return None
+
+
+@dataclass
+class TryCall:
+    """kunit_generic_run_threadfn_adapter() for a module's own kunit_try_catch_run():
+    try(context), then the try's completion."""
+
+    runner: KUnit
+    try_catch: int
+    path: Any = None
+
+    def first(self) -> tuple[int, int]:
+        u64 = self.runner._u64
+        return u64(self.try_catch + TC_TRY), u64(self.try_catch + TC_CONTEXT)
+
+    def returned(self, task: Any, value: int) -> tuple[int, int] | None:
+        self.runner.complete(self.runner._u64(self.try_catch + TC_COMPLETION))
         return None

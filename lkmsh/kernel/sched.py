@@ -350,11 +350,13 @@ class Scheduler(Component):
         timer_only: bool = False,
         caller: int = 0,
         result: int = 0,
+        nested: bool = False,
     ) -> int:
         """Put the current task to sleep in @wchan until woken; what the call returns.
 
         A parked task never comes back here: it resumes at the call's return
-        with ``result`` in its return register.
+        with ``result`` in its return register. @nested: the kernel function has
+        work left after the wait, so even a kthread waits nested (KUnit's try-catch).
         """
         task = self.current
         if task is None or self.in_softirq:
@@ -377,7 +379,7 @@ class Scheduler(Component):
             self.set_state_word(task, state)
         if task.pid in self._runqueue:
             self._runqueue.remove(task.pid)
-        return self._wait(task)
+        return self._wait(task, nested)
 
     def yield_cpu(self, caller: int = 0) -> None:
         """schedule() while TASK_RUNNING, cond_resched(), yield(): let the others run."""
@@ -409,8 +411,8 @@ class Scheduler(Component):
     def _parkable(self, task: Task) -> bool:
         return task.kind is not Kind.USER and task.run_depth == self.kernel.cpu.depth
 
-    def _wait(self, task: Task) -> int:
-        if self._parkable(task):
+    def _wait(self, task: Task, nested: bool = False) -> int:
+        if not nested and self._parkable(task):
             raise Park()
         self.kernel.touch_softlockup_watchdog()  # the CPU schedules: not a lockup
         if not self.run_until(lambda: task.run is Run.RUNNABLE):

@@ -20,7 +20,15 @@ struct kunit_try_catch {
 	void *context;
 };
 
+/* Runs try(context) in a kthread of its own and waits for it; catch(context) if it threw. */
+void kunit_try_catch_run(struct kunit_try_catch *try_catch, void *context);
+
 /* Ends the running test case here: its kthread exits (kthread_complete_and_exit). */
 void __noreturn kunit_try_catch_throw(struct kunit_try_catch *try_catch);
+
+static inline int kunit_try_catch_get_result(struct kunit_try_catch *try_catch)
+{
+	return try_catch->try_result;
+}
 
 #endif

@@ -17,7 +17,6 @@ from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.kunit import (
     FAILURE,
     INDENT,
-    K_NAME,
     K_STATUS,
     K_TRY_CATCH,
     RunningCase,
@@ -139,12 +138,7 @@ FORMATS: dict[str, Callable[[CallContext, int], str]] = {
 
 
 def _case(ctx: CallContext, test: int) -> RunningCase:
-    """The running case for ``test`` (or a record naming it, outside the runner)."""
-    runner = ctx.kernel.kunit
-    cur = runner.current
-    if cur is not None and cur.test == test:
-        return cur
-    return RunningCase(test, _text(ctx, ctx.mem.read_u64(test + K_NAME)))
+    return ctx.kernel.kunit.case_for(test)
 
 
 def _message(ctx: CallContext, fmt: int, first: int) -> str:
@@ -203,6 +197,34 @@ for _name in FORMATS:
 )
 def kunit_try_catch_throw(ctx: CallContext) -> None:
     ctx.kernel.kunit.throw(ctx.arg(0))
+
+
+@kapi(
+    "kunit_try_catch_run",
+    "void kunit_try_catch_run(struct kunit_try_catch *try_catch, void *context)",
+    gpl=True,
+)
+def kunit_try_catch_run(ctx: CallContext) -> None:
+    """try(context) in a kthread of its own, waited for; catch(context) if it threw."""
+    from lkmsh.kernel.kunit import COMPLETION_SIZE, TC_CATCH, TC_CONTEXT, TryCall
+
+    try_catch, context = ctx.arg(0), ctx.arg(1)
+    kernel = ctx.kernel
+    ctx.mem.write_u64(try_catch + TC_CONTEXT, context)
+    catch = ctx.mem.read_u64(try_catch + TC_CATCH)
+    completion = kernel.heap.alloc(COMPLETION_SIZE, owner(ctx), ctx.caller, zero=True)
+    if not completion:
+        return None
+    try:
+        kernel.kunit.try_catch_run(
+            try_catch,
+            TryCall(kernel.kunit, try_catch),
+            lambda: catch and kernel.call(catch, [context]),
+            completion,
+        )
+    finally:
+        kernel.heap.free(completion, ctx.caller)
+    return None
 
 
 @kapi(

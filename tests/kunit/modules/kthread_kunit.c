@@ -20,7 +20,8 @@ struct waiter {
 	struct timer_list timer;
 	struct completion done;
 	struct idr ids;
-	int fired;
+	struct kunit_try_catch try_catch;
+	int fired, caught;
 };
 
 static void waiter_fire(struct timer_list *t)
@@ -145,6 +146,51 @@ static void crash_after_sleep_test(struct kunit *test)
 	*p = 1;
 }
 
+/* KUnit's own try-catch, as lib/kunit/kunit-test.c drives it: a try in a kthread of its own */
+static void quiet_try(void *data)
+{
+	struct kunit *test = data;
+	struct waiter *w = test->priv;
+
+	msleep(5);
+	w->fired = 1;
+}
+
+static void throwing_try(void *data)
+{
+	struct kunit *test = data;
+	struct waiter *w = test->priv;
+
+	kunit_try_catch_throw(&w->try_catch);
+	w->fired = 99;
+}
+
+static void counting_catch(void *data)
+{
+	struct kunit *test = data;
+	struct waiter *w = test->priv;
+
+	w->caught++;
+}
+
+static void try_catch_test(struct kunit *test)
+{
+	struct waiter *w = test->priv;
+
+	w->try_catch.test = test;
+	w->try_catch.try = quiet_try;
+	w->try_catch.catch = counting_catch;
+	kunit_try_catch_run(&w->try_catch, test);
+	KUNIT_EXPECT_EQ(test, w->fired, 1);
+	KUNIT_EXPECT_EQ(test, w->caught, 0);
+
+	w->try_catch.try = throwing_try;
+	kunit_try_catch_run(&w->try_catch, test);
+	KUNIT_EXPECT_EQ(test, w->fired, 1);
+	KUNIT_EXPECT_EQ(test, w->caught, 1);
+	KUNIT_EXPECT_EQ(test, w->try_catch.try_result, 0);
+}
+
 static struct kunit_case sleepy_cases[] = {
 	KUNIT_CASE(sleep_test),
 	KUNIT_CASE(timer_completion_test),
@@ -155,6 +201,7 @@ static struct kunit_case sleepy_cases[] = {
 	KUNIT_CASE(after_hang_test),
 	KUNIT_CASE(crash_after_sleep_test),
 	KUNIT_CASE(after_hang_test),
+	KUNIT_CASE(try_catch_test),
 	{}
 };
 

@@ -72,6 +72,8 @@ COMMAND_TICK_NS = NSEC_PER_JIFFY
 YIELD_NS = 100_000
 #: khungtaskd's default: /proc/sys/kernel/hung_task_timeout_secs
 HUNG_TASK_TIMEOUT_S = 120
+#: ... and its hung_task_warnings: only the first 10 reports are printed
+HUNG_TASK_WARNINGS = 10
 ERESTARTSYS = 512
 #: the pid of the command's own task (insmod, rmmod, cat)
 USER_PID = 1
@@ -105,6 +107,8 @@ class Scheduler(Component):
         self.in_softirq = 0
         #: context switches so far (saved: the seed's draws depend on it)
         self.switches = 0
+        #: /proc/sys/kernel/hung_task_warnings: reports khungtaskd still prints
+        self.hung_warnings = HUNG_TASK_WARNINGS
         self._foreground: list[Task] = []
         self._struct_due = False  # the foreground task still needs its task_struct
         #: kworker hooks (workqueue component): start(task) -> (func, arg), done(task)
@@ -669,6 +673,9 @@ class Scheduler(Component):
         for task in self.all_tasks():
             if self._may_hang(task) and self.now - task.blocked_since >= limit:
                 task.hung_reported = True
+                if not self.hung_warnings:
+                    continue
+                self.hung_warnings -= 1
                 for line in self.hung_lines(task):
                     self.kernel.log.emit(3, line)
 
@@ -739,6 +746,7 @@ class Scheduler(Component):
             "seq": self._seq,
             "seed": self.seed,
             "switches": self.switches,
+            "hung_warnings": self.hung_warnings,
             "queues": [[wq, [list(e) for e in entries]] for wq, entries in self.queues.items()],
         }
 
@@ -754,6 +762,7 @@ class Scheduler(Component):
         heapq.heapify(self._events)
         self._seq = data["seq"]
         self.switches = data.get("switches", 0)
+        self.hung_warnings = data.get("hung_warnings", HUNG_TASK_WARNINGS)
         self.queues = {wq: [(p, bool(x)) for p, x in es] for wq, es in data.get("queues", [])}
         if self.seed is None:
             self.seed = data.get("seed")

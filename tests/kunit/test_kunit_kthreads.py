@@ -131,3 +131,46 @@ def test_no_case_thread_is_left_behind(kernel, build):
     leaks = log_lines(kernel)[seen:]
     assert leaks[0] == "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
     assert sum("sleepy_init+" in line for line in leaks) == 2
+
+
+HANGING_PARAMS = r"""
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/module.h>
+
+static DECLARE_COMPLETION(never);
+static const int rounds[] = { 1, 2, 3, 4, 5, 6 };
+
+KUNIT_ARRAY_PARAM(rounds, rounds, NULL);
+
+static void stuck_test(struct kunit *test)
+{
+	wait_for_completion(&never);
+}
+
+static struct kunit_case stuck_cases[] = {
+	KUNIT_CASE_PARAM(stuck_test, rounds_gen_params),
+	{}
+};
+
+static struct kunit_suite stuck_suite = {
+	.name = "stuck",
+	.test_cases = stuck_cases,
+};
+kunit_test_suite(stuck_suite);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_khungtaskd_stops_reporting_after_ten(kernel, build):
+    kernel.module_load(build(HANGING_PARAMS, name="stuck_kunit"))
+    out = log_lines(kernel)
+    assert out.count("    # stuck_test: try timed out") == 6
+    assert "    # stuck_test: pass:0 fail:6 skip:0 total:6" in out
+    # each round's two tasks, the loader and the case's thread, until hung_task_warnings runs out
+    hung = [line for line in out if line.startswith("INFO: task ")]
+    assert len(hung) == 10
+    assert hung[-2:] == [
+        "INFO: task insmod:1 blocked for more than 120 seconds.",
+        "INFO: task kunit_try_catch:6 blocked for more than 120 seconds.",
+    ]

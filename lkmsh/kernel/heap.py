@@ -34,6 +34,7 @@ from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
 from lkmsh.kernel.module import ModuleState
+from lkmsh.kernel.snapshot import RowFetch
 
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
 KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
@@ -456,7 +457,10 @@ class Heap(Component):
 
     # -- persistence --------------------------------------------------------
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> Any:
+        fetch = self.__dict__.get("_fetch")
+        if isinstance(fetch, RowFetch) and (saved := fetch.saved()) is not None:
+            return saved  # never decoded, so unchanged: saved back as the store read it
         return {
             "slabs": [[s.cache, s.addr, s.nbytes, list(s.free)] for s in self._slabs.values()],
             "live": [a.to_list() for a in self._live.values()],

@@ -62,7 +62,7 @@ from lkmsh.kernel.random import Random
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.sched import Scheduler
 from lkmsh.kernel.slabcache import SlabCaches
-from lkmsh.kernel.snapshot import KernelState, RegionImage
+from lkmsh.kernel.snapshot import ComponentRows, KernelState, RegionImage, RowFetch
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.sysfs import Sysfs
@@ -1439,8 +1439,12 @@ class Kernel:
         for d in reversed(state.modules):
             m = Module.from_dict(d)
             k._modules[m.name] = m
+        rows = state.components
         for component in k.components:
-            component.restore(partial(state.components.get, component.name))
+            name = component.name
+            component.restore(
+                RowFetch(rows, name) if isinstance(rows, ComponentRows) else partial(rows.get, name)
+            )
         for m in k.module_list_all():
             sysmodule.publish(k, m)
         return k

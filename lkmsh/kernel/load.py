@@ -40,6 +40,10 @@ MODINFO_MAX = 256 << 10
 #: Most .modinfo records (the largest in Debian's 6.12 tree, option.ko, has 1,607):
 #: every later command that restores the kernel parses them.
 MODINFO_RECORDS_MAX = 16384
+#: Most entries a module's symbol table may hold: the kernel keeps its symbols for
+#: kallsyms and Oopses and the state saves them (a module has hundreds; the largest
+#: drivers tens of thousands).
+SYMBOLS_MAX = 1 << 18
 
 
 @dataclass
@@ -83,6 +87,11 @@ def check(kernel: Kernel, ef: ElfFile, path: str, params: str, force: bool) -> L
         kernel.log.emit(3, f"module .modinfo of {modinfo.size} bytes: over {MODINFO_MAX}")
         raise ElfError(f".modinfo of {modinfo.size} bytes is larger than {MODINFO_MAX}")
     name = kernel._module_name(ef, path)
+    for sec in ef.sections:
+        count = sec.size // 24  # sizeof(Elf64_Sym)
+        if sec.type in (EC.SHT_SYMTAB, EC.SHT_DYNSYM) and count > SYMBOLS_MAX:
+            kernel.log.emit(3, f"{name}: {count} symbols: over {SYMBOLS_MAX}")
+            raise ElfError(f"{count} symbols are more than {SYMBOLS_MAX}")
     info = kernel._check_image(ef, name, force)
     if len(info) > MODINFO_RECORDS_MAX:
         kernel.log.emit(3, f"{name}: {len(info)} .modinfo records: over {MODINFO_RECORDS_MAX}")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+import json
+from collections.abc import Callable
 from typing import Any
 
+from lkmsh.errors import StateError
+from lkmsh.kernel.snapshot import Saved
 from lkmsh.record import Record
 
 #: Licenses Linux treats as GPL-compatible (include/linux/license.h).
@@ -22,6 +26,52 @@ GPL_COMPATIBLE = frozenset(
 
 def license_is_gpl_compatible(license: str | None) -> bool:
     return license in GPL_COMPATIBLE
+
+
+#: .modinfo keys whose first value a module record keeps beside its saved records
+#: (/sys/module/NAME/version and srcversion, lsmod --json, the taint checks), so a
+#: restored kernel answers them without decoding up to 16,384 records.
+HEAD_KEYS = ("version", "srcversion", "license", "description", "author", "intree")
+#: A longer value is left out of the head (it is looked up in the records).
+HEAD_VALUE_MAX = 256
+
+#: How often a saved bulk field was decoded, by field: tests count these to show that
+#: a command that does not need a module's records never decodes them.
+DECODES = {"modinfo": 0, "symbols": 0}
+
+
+_BULK = ("modinfo", "symbols")
+
+
+def _decode(module: str, what: str, saved: Saved, item: Callable[[Any], Any]) -> list[Any]:
+    DECODES[what] += 1
+    try:
+        return [item(x) for x in json.loads(saved.text())]
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise StateError.corrupt(f"module {module}: bad {what} records ({e})") from None
+
+
+def _pair(kv: Any) -> tuple[str, str]:
+    key, value = kv
+    if not isinstance(key, str) or not isinstance(value, str):
+        raise TypeError("a .modinfo record is not two strings")
+    return key, value
+
+
+def _symbol(d: Any) -> ModuleSymbol:
+    s = ModuleSymbol(**d)
+    if not isinstance(s.name, str) or not isinstance(s.addr, int) or not isinstance(s.size, int):
+        raise TypeError("a symbol record has the wrong types")
+    return s
+
+
+def head_of(modinfo: list[tuple[str, str]]) -> dict[str, str | None]:
+    """The first value of each of HEAD_KEYS (None: absent), short ones only."""
+    head: dict[str, str | None] = dict.fromkeys(HEAD_KEYS)
+    for key, value in reversed(modinfo):
+        if key in head:
+            head[key] = value
+    return {k: v for k, v in head.items() if v is None or len(v) <= HEAD_VALUE_MAX}
 
 
 #: Names module_init()/module_exit() alias; the function's own name reads better.
@@ -115,11 +165,11 @@ class Module(Record):
         state: ModuleState = ModuleState.UNLOADED,
         size: int = 0,
         base: int = 0,
-        modinfo: list[tuple[str, str]] | None = None,
+        modinfo: list[tuple[str, str]] | Saved | None = None,
         taints: str = "",
         params: str = "",
         placements: list[Placement] | None = None,
-        symbols: list[ModuleSymbol] | None = None,
+        symbols: list[ModuleSymbol] | Saved | None = None,
         exports: list[str] | None = None,
         uses: list[str] | None = None,  # modules whose exports this one uses
         users: list[str] | None = None,  # modules using this one ("Used by")
@@ -131,17 +181,21 @@ class Module(Record):
         regions: list[int] | None = None,  # vaddrs of memory regions it owns
         elf_type: str = "ET_REL",
         load_seq: int = 0,
+        info_head: dict[str, str | None] | None = None,  # see HEAD_KEYS
     ):
         self.name = name
         self.path = path
         self.state = state
         self.size = size
         self.base = base
-        self.modinfo = [] if modinfo is None else modinfo
+        self._modinfo: list[tuple[str, str]] | Saved = [] if modinfo is None else modinfo
+        if info_head is None:
+            info_head = {} if isinstance(self._modinfo, Saved) else head_of(self._modinfo)
+        self.info_head = info_head
         self.taints = taints
         self.params = params
         self.placements = [] if placements is None else placements
-        self.symbols = [] if symbols is None else symbols
+        self._symbols: list[ModuleSymbol] | Saved = [] if symbols is None else symbols
         self.exports = [] if exports is None else exports
         self.uses = [] if uses is None else uses
         self.users = [] if users is None else users
@@ -154,9 +208,33 @@ class Module(Record):
         self.elf_type = elf_type
         self.load_seq = load_seq
 
+    # -- bulk fields, decoded on first use ----------------------------------
+    @property
+    def modinfo(self) -> list[tuple[str, str]]:
+        if isinstance(self._modinfo, Saved):
+            self._modinfo = _decode(self.name, "modinfo", self._modinfo, _pair)
+        return self._modinfo
+
+    @modinfo.setter
+    def modinfo(self, records: list[tuple[str, str]]) -> None:
+        self._modinfo = records
+        self.info_head = head_of(records)
+
+    @property
+    def symbols(self) -> list[ModuleSymbol]:
+        if isinstance(self._symbols, Saved):
+            self._symbols = _decode(self.name, "symbols", self._symbols, _symbol)
+        return self._symbols
+
+    @symbols.setter
+    def symbols(self, symbols: list[ModuleSymbol]) -> None:
+        self._symbols = symbols
+
     # -- metadata ---------------------------------------------------------
     def info(self, key: str) -> str | None:
         """The first .modinfo value for key, as Linux's get_modinfo."""
+        if key in self.info_head:
+            return self.info_head[key]
         for k, v in self.modinfo:
             if k == key:
                 return v
@@ -208,12 +286,15 @@ class Module(Record):
 
     # -- plain data for the state store --------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d = self.as_dict()
+        """Plain data, but a bulk field nobody decoded stays the store's Saved text."""
+        d = {f: getattr(self, f) for f in self._fields if f not in _BULK}
+        mi, syms = self._modinfo, self._symbols
         d.update(
             state=self.state.value,
-            modinfo=[tuple(kv) for kv in self.modinfo],
+            modinfo=mi if isinstance(mi, Saved) else [tuple(kv) for kv in mi],
             placements=[p.as_dict() for p in self.placements],
-            symbols=[s.as_dict() for s in self.symbols],
+            symbols=syms if isinstance(syms, Saved) else [s.as_dict() for s in syms],
+            info_head=dict(self.info_head),
             exports=list(self.exports),
             uses=list(self.uses),
             users=list(self.users),
@@ -224,9 +305,16 @@ class Module(Record):
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Module:
         d = dict(d)
+        head = d.pop("info_head", None)  # derived data: not a field, so not in equality
+        if head is not None and not (
+            isinstance(head, dict) and all(v is None or isinstance(v, str) for v in head.values())
+        ):
+            raise ValueError("bad .modinfo head")
         d["state"] = ModuleState(d["state"])
-        d["modinfo"] = [tuple(kv) for kv in d["modinfo"]]
+        if not isinstance(d["modinfo"], Saved):  # a state of schema 1 keeps them in the record
+            d["modinfo"] = [tuple(kv) for kv in d["modinfo"]]
         d["placements"] = [Placement(**p) for p in d["placements"]]
-        d["symbols"] = [ModuleSymbol(**s) for s in d["symbols"]]
+        if not isinstance(d["symbols"], Saved):
+            d["symbols"] = [ModuleSymbol(**s) for s in d["symbols"]]
         d["param_table"] = tuple(d["param_table"])
-        return cls(**d)
+        return cls(**d, info_head=head)

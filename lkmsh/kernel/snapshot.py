@@ -7,12 +7,51 @@ module table in its own columns (cheap for `lsmod`) and the memory as blobs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from lkmsh.record import Record
 
 FORMAT_VERSION = 1
+
+
+class Saved:
+    """Bulk data as the state file holds it (a restored module's .modinfo records and
+    kallsyms, an undecoded heap): JSON text, read from the file only when first asked
+    for (@fetch) and decoded by its user on first use. Never decoded, the store
+    writes it back as it is (or not at all, when its row is unchanged)."""
+
+    __slots__ = ("_fetch", "_text")
+
+    def __init__(self, text: str | None = None, fetch: Callable[[], str] | None = None):
+        self._text = text
+        self._fetch = fetch
+
+    def text(self) -> str:
+        if self._text is None:
+            assert self._fetch is not None
+            self._text = self._fetch()
+        return self._text
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Saved:
+        return self  # a value: the same saved text whoever holds it
+
+
+class RowFetch:
+    """``fetch()`` decodes one component's saved row; ``saved()`` is its text unread."""
+
+    __slots__ = ("_rows", "_name")
+
+    def __init__(self, rows: ComponentRows, name: str):
+        self._rows = rows
+        self._name = name
+
+    def __call__(self) -> Any:
+        return self._rows.get(self._name)
+
+    def saved(self) -> Saved | None:
+        text = self._rows.raw(self._name)
+        return Saved(text) if text else None
 
 
 class ComponentRows(MutableMapping[str, Any]):

@@ -47,18 +47,26 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from lkmsh.errors import KernelError, StateError
 from lkmsh.kernel.module import Module, ModuleState
-from lkmsh.kernel.snapshot import FORMAT_VERSION, ComponentRows, KernelState, RegionImage
+from lkmsh.kernel.snapshot import (
+    FORMAT_VERSION,
+    ComponentRows,
+    KernelState,
+    RegionImage,
+    Saved,
+)
 from lkmsh.record import Record
 
 #: ``PRAGMA application_id`` of an lkmsh state file: "LKMS" in ASCII.
 APPLICATION_ID = 0x4C4B4D53
-#: ``PRAGMA user_version``: the layout of the tables below.
-SCHEMA_VERSION = 1
+#: ``PRAGMA user_version``: the layout of the tables below. 2 added modules.modinfo
+#: (read only by what needs the records); a file of 1 is upgraded when first written.
+SCHEMA_VERSION = 2
 MAGIC = "lkmsh-state"
 BUSY_TIMEOUT_S = 30.0
 
@@ -75,8 +83,9 @@ CREATE TABLE modules(
     users TEXT NOT NULL,       -- comma-separated, as lsmod's "Used by"
     taints TEXT NOT NULL,
     base INTEGER NOT NULL,     -- two's complement, as regions.vaddr
-    record TEXT NOT NULL,      -- Module.to_dict() as JSON, without "symbols"
-    symbols TEXT NOT NULL      -- its "symbols" list as JSON: most of the bytes, and lsmod needs none
+    record TEXT NOT NULL,      -- Module.to_dict() as JSON, without "symbols" and "modinfo"
+    symbols TEXT NOT NULL,     -- its "symbols" list as JSON: most of the bytes, and lsmod needs none
+    modinfo TEXT               -- its .modinfo records as JSON (schema 1: NULL, they are in record)
 );
 CREATE TABLE components(name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE regions(
@@ -191,7 +200,7 @@ class _Snapshot(Record):
         self,
         generation: int,
         meta: dict[str, str] | None = None,
-        modules: dict[str, tuple[int, str, str]] | None = None,  # name -> row
+        modules: dict[str, tuple[Any, ...]] | None = None,  # name -> StateStore._module_rows' row
         components: dict[str, str] | None = None,
         regions: dict[int, tuple[int, str, str | None, bytes, bytes]] | None = None,
         stale: bool = False,
@@ -388,10 +397,18 @@ class StateStore:
 
     @staticmethod
     def _full_modules(conn: sqlite3.Connection) -> list[Module]:
+        """Complete modules; their symbols and .modinfo are decoded when first used."""
+        schema = conn.execute("PRAGMA user_version").fetchone()[0]
+        modinfo = "modinfo" if schema >= 2 else "NULL"  # a file not yet upgraded
         rows = conn.execute(
-            "SELECT seq, name, record, symbols FROM modules ORDER BY seq DESC"
+            f"SELECT record, symbols, {modinfo} FROM modules ORDER BY seq DESC"
         ).fetchall()
-        return [Module.from_dict(d) for d in _parse_records(rows)]
+        dicts = _parse_records([r[0] for r in rows])
+        for d, (_, syms, mi) in zip(dicts, rows, strict=True):
+            d["symbols"] = Saved(syms)
+            if mi is not None or "modinfo" not in d:
+                d["modinfo"] = Saved(mi)
+        return [Module.from_dict(d) for d in dicts]
 
     def generation(self) -> int:
         """How many saves the file has seen (0 if it does not exist); cheap.
@@ -491,12 +508,17 @@ class StateStore:
             )
         snap = _Snapshot(gen, meta=meta)
         try:
+            # A module's symbols and .modinfo are read from the file when first used
+            # (kallsyms, an Oops, modinfo): most commands never read those bytes.
             rows = conn.execute(
-                "SELECT seq, name, record, symbols FROM modules ORDER BY seq DESC"
+                "SELECT seq, name, record FROM modules ORDER BY seq DESC"
             ).fetchall()
-            modules = _parse_records(rows)
-            for seq, name, record, syms in rows:
-                snap.modules[name] = (seq, record, syms)
+            modules = _parse_records([r[2] for r in rows])
+            for (seq, name, record), d in zip(rows, modules, strict=True):
+                d["symbols"] = Saved(fetch=partial(self._fetch_bulk, "symbols", name))
+                if "modinfo" not in d:  # else a row of schema 1: the records are in it
+                    d["modinfo"] = Saved(fetch=partial(self._fetch_bulk, "modinfo", name))
+                snap.modules[name] = (seq, record, d["symbols"], d.get("modinfo"))
             texts = dict(conn.execute("SELECT name, data FROM components"))
             components = ComponentRows(texts)  # decoded when the kernel asks
             snap.components.update(texts)
@@ -531,7 +553,10 @@ class StateStore:
         """Write the differences between state and what the file holds; bump the generation."""
         gen = self._read_generation(conn)
         snap = self._snap
-        if snap is None or snap.generation != gen or snap.stale:
+        rewrite = snap is None or snap.generation != gen or snap.stale
+        # Module rows first: a row to write may need bulk text still in the file.
+        rows = self._module_rows(state, {} if rewrite or snap is None else snap.modules)
+        if rewrite:
             # Someone else wrote since we looked (or we never did): rewrite everything.
             conn.execute("DELETE FROM modules")
             conn.execute("DELETE FROM components")
@@ -557,26 +582,20 @@ class StateStore:
                 self._set_meta(conn, key, value)
                 changed = True
 
-        # modules, keeping each row's seq when the order allows (so loading one
-        # more module writes one row, not 256)
-        names = [d["name"] for d in state.modules]
-        seqs = _assign_seqs(names, {n: row[0] for n, row in snap.modules.items()})
-        gone = [(n,) for n in snap.modules if n not in seqs]
+        # modules
+        gone = [(n,) for n in snap.modules if n not in rows]
         if gone:
             conn.executemany("DELETE FROM modules WHERE name = ?", gone)
             changed = True
         for d in state.modules:
             name = d["name"]
-            rest = {k: v for k, v in d.items() if k != "symbols"}
-            record = _dumps(rest, f"module {name}")
-            syms = _dumps(d.get("symbols", []), f"the symbols of module {name}")
-            new.modules[name] = row = (seqs[name], record, syms)
-            if snap.modules.get(name) != row:
+            row, texts = rows[name]
+            new.modules[name] = row
+            if texts is not None:
                 users = d.get("users") or []
                 conn.execute(
-                    "INSERT OR REPLACE INTO modules"
-                    "(seq, name, size, refcount, state, users, taints, base, record, symbols)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO modules(seq, name, size, refcount, state, users,"
+                    " taints, base, record, symbols, modinfo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         row[0],
                         name,
@@ -586,8 +605,8 @@ class StateStore:
                         ",".join(users),
                         str(d.get("taints", "")),
                         _to_i64(int(d.get("base", 0))),
-                        record,
-                        syms,
+                        row[1],
+                        *texts,
                     ),
                 )
                 changed = True
@@ -600,7 +619,10 @@ class StateStore:
         rows = state.components
         for name in rows:
             kept = rows.raw(name) if isinstance(rows, ComponentRows) else None
-            data = kept if kept is not None else _dumps(rows[name], f"component {name}")
+            if kept is None:
+                value = rows[name]
+                kept = value.text() if isinstance(value, Saved) else None
+            data = kept if kept is not None else _dumps(value, f"component {name}")
             new.components[name] = data
             if snap.components.get(name) != data:
                 conn.execute(
@@ -635,6 +657,54 @@ class StateStore:
         new.meta["generation"] = str(new.generation)
         self._pending = new
 
+    @staticmethod
+    def _module_rows(
+        state: KernelState, old: dict[str, tuple[Any, ...]]
+    ) -> dict[str, tuple[tuple[Any, ...], tuple[str, str] | None]]:
+        """Each module's row signature (seq, record, symbols, modinfo) and, if the file
+        does not hold that row yet, the symbols and modinfo texts to write.
+
+        Seqs are kept where the order allows (loading one more module writes one
+        row, not 256); a bulk field nobody decoded is its Saved object in the
+        signature, so an unchanged module costs neither a read nor a write of it.
+        """
+        names = [d["name"] for d in state.modules]
+        seqs = _assign_seqs(names, {n: row[0] for n, row in old.items()})
+        out: dict[str, tuple[tuple[Any, ...], tuple[str, str] | None]] = {}
+        for d in state.modules:
+            name = d["name"]
+            rest = {k: v for k, v in d.items() if k not in ("symbols", "modinfo")}
+            record = _dumps(rest, f"module {name}")
+            bulk = [
+                v if isinstance(v, Saved) else _dumps(v, f"the {what} of module {name}")
+                for what, v in (
+                    ("symbols", d.get("symbols", [])),
+                    ("modinfo", d.get("modinfo", [])),
+                )
+            ]
+            row = (seqs[name], record, *bulk)
+            texts = None
+            if old.get(name) != row:
+                syms, mi = (v.text() if isinstance(v, Saved) else v for v in bulk)
+                texts = (syms, mi)
+            out[name] = (row, texts)
+        return out
+
+    def _fetch_bulk(self, column: str, name: str) -> str:
+        """A module's saved symbols or .modinfo text, read when a restored module first
+        needs it (within the command's transaction: the rows it restored)."""
+        with self._lock:
+            try:
+                conn = self._conn if self._conn is not None else self._writer()
+                row = conn.execute(
+                    f"SELECT {column} FROM modules WHERE name = ?", (name,)
+                ).fetchone()
+            except sqlite3.Error as e:
+                raise self._db_error(e) from None
+        if row is None or not isinstance(row[0], str):
+            raise self._corrupt(f"module {name} has no {column} row")
+        return row[0]
+
     # -- connections -----------------------------------------------------------
 
     def _reader(self) -> tuple[sqlite3.Connection, bool]:
@@ -646,7 +716,7 @@ class StateStore:
             conn = self._connect(readonly=True, immutable=immutable)
             try:
                 conn.execute("BEGIN")
-                return conn, self._check_file(conn, allow_empty=True)
+                return conn, self._check_file(conn, allow_empty=True) == 0
             except sqlite3.Error as e:
                 conn.close()
                 code = getattr(e, "sqlite_errorname", "") or ""
@@ -710,7 +780,7 @@ class StateStore:
             # now, and separate reads could see its header before its tables.
             conn.execute("BEGIN")
             try:
-                fresh = self._check_file(conn, allow_empty=True)
+                version = self._check_file(conn, allow_empty=True)
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -718,7 +788,7 @@ class StateStore:
             if mode.lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if fresh:
+            if version < SCHEMA_VERSION:
                 self._init_schema(conn)
         except sqlite3.Error as e:
             conn.close()
@@ -748,14 +818,15 @@ class StateStore:
         finally:
             os.close(fd)
 
-    def _check_file(self, conn: sqlite3.Connection, allow_empty: bool) -> bool:
-        """Raise unless the file is an lkmsh state file we understand; True if it is empty."""
+    def _check_file(self, conn: sqlite3.Connection, allow_empty: bool) -> int:
+        """Raise unless the file is an lkmsh state file we understand; its schema
+        version (0: empty; below SCHEMA_VERSION: a writer upgrades it)."""
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if app_id == 0 and version == 0:
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables == 0 and allow_empty:
-                return True
+                return 0
             raise self._foreign()
         if app_id != APPLICATION_ID:
             raise self._foreign()
@@ -764,7 +835,7 @@ class StateStore:
                 f"state file {self.path} has format version {version}, newer than this "
                 f"lkmsh understands ({SCHEMA_VERSION}) (upgrade lkmsh, or {HINT})"
             )
-        if version < SCHEMA_VERSION:
+        if version < 1:
             raise _BadFile(
                 f"state file {self.path} has an unknown format version {version} ({HINT})"
             )
@@ -774,27 +845,31 @@ class StateStore:
             row = None  # no meta table
         if row is None or row[0] != MAGIC:
             raise self._foreign()
-        return False
+        return version
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
+        """Create the tables in an empty file, or upgrade an older schema in place."""
         self._begin_immediate(conn)
         try:
             # Another process may have initialised it while we waited for the lock.
-            if self._check_file(conn, allow_empty=True):
+            version = self._check_file(conn, allow_empty=True)
+            if version == 0:
                 # Not executescript(): it would COMMIT the open transaction first.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
-                    [
-                        ("magic", MAGIC),
-                        ("schema_version", str(SCHEMA_VERSION)),
-                        ("generation", "0"),
-                    ],
+                    [("magic", MAGIC), ("generation", "0")],
                 )
+            elif version == 1:
+                # Schema 1 kept .modinfo in the record: its rows stay readable as they
+                # are (NULL modinfo) and move to the column when next written.
+                conn.execute("ALTER TABLE modules ADD COLUMN modinfo TEXT")
+            if version < SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -1017,17 +1092,15 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _parse_records(rows: list[tuple[int, str, str, str]]) -> list[dict[str, Any]]:
-    """Module dicts from (seq, name, record, symbols) rows, symbols put back."""
+def _parse_records(records: list[str]) -> list[dict[str, Any]]:
+    """Module dicts from their record texts."""
     # One parse of a JSON array is several times faster than one per module.
-    dicts = json.loads("[" + ",".join(r[2] for r in rows) + "]")
-    lists = json.loads("[" + ",".join(r[3] for r in rows) + "]")
-    if not len(dicts) == len(lists) == len(rows):
+    dicts = json.loads("[" + ",".join(records) + "]")
+    if len(dicts) != len(records):
         raise ValueError("module records run into each other")
-    for d, syms in zip(dicts, lists, strict=True):
+    for d in dicts:
         if not isinstance(d, dict):
             raise ValueError("a module record is not an object")
-        d["symbols"] = syms
     return dicts
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from lkmsh.errors import InvalidArgument, KernelError, StateError
-from lkmsh.kernel.module import Module, ModuleState, ModuleSymbol, Placement
+from lkmsh.kernel.module import Module, ModuleState, ModuleSymbol, Placement, Saved
 from lkmsh.kernel.snapshot import KernelState, RegionImage
 from lkmsh.kernel.state import (
     APPLICATION_ID,
@@ -154,7 +154,22 @@ def save_to(path: Path, state: KernelState) -> None:
 
 def load_from(path: Path) -> KernelState | None:
     with StateStore(path) as store:
-        return store.load()
+        return plain(store.load())
+
+
+def plain(state: KernelState | None) -> KernelState | None:
+    """A loaded state with each module's symbols and .modinfo (read from the file only
+    when first used) read and decoded, to compare with what was saved."""
+    if state is not None:
+        state.modules = [plain_module(d) for d in state.modules]
+    return state
+
+
+def plain_module(d: dict) -> dict:
+    """As JSON data (tuples as lists), whether or not the bulk fields were decoded."""
+    return json.loads(
+        json.dumps({k: json.loads(v.text()) if isinstance(v, Saved) else v for k, v in d.items()})
+    )
 
 
 def as_json(state: KernelState) -> KernelState:
@@ -313,7 +328,7 @@ def test_read_summary_lists_modules_newest_first_with_what_lsmod_prints(tmp_path
     assert summary.modules[0].symbols == []  # lean: lsmod needs no symbols
 
     full = StateStore(path).read_summary(full=True)
-    assert [m.to_dict() for m in full.modules] == state.modules
+    assert [plain_module(m.to_dict()) for m in full.modules] == as_json(state).modules
 
 
 def test_read_summary_is_none_after_reboot_and_reboot_is_not_a_missing_file(tmp_path):
@@ -601,7 +616,7 @@ def test_a_changed_kernel_api_table_makes_the_saved_images_stale(tmp_path):
     saved = rich_state()
     StateStore(path, kapi_digest="0123456789abcdef").save(saved)
     with StateStore(path, kapi_digest="0123456789abcdef") as same:
-        assert same.load() == as_json(saved)
+        assert plain(same.load()) == as_json(saved)
 
     stale = StateStore(path, kapi_digest="fedcba9876543210")
     with (
@@ -794,7 +809,7 @@ def test_kill_9_in_the_middle_of_saving_leaves_the_state_of_before(tmp_path):
     assert child.returncode == -signal.SIGKILL
 
     survivor = StateStore(path)
-    assert survivor.load() == before
+    assert plain(survivor.load()) == before
     assert [m.name for m in survivor.read_summary().modules] == [
         "mod4",
         "mod3",
@@ -833,5 +848,58 @@ def test_a_real_kernel_round_trips_through_the_store(tmp_path):
     with StateStore(path).transaction(factory) as tx:
         again = tx.kernel.export_state()
         assert [m.name for m in tx.kernel.module_list_all()] == ["hello"]
-        assert json.dumps(again.modules) == json.dumps(first.modules)
+        assert json.dumps(plain(again).modules) == json.dumps(plain(first).modules)
         assert {r.vaddr: r.data for r in again.regions} == {r.vaddr: r.data for r in first.regions}
+
+
+def make_schema_1(path: Path) -> None:
+    """A file as lkmsh wrote it before schema 2: each module's .modinfo in its record."""
+    save_to(path, rich_state())
+    c = sqlite3.connect(path)
+    for name, record, modinfo in c.execute("SELECT name, record, modinfo FROM modules").fetchall():
+        d = json.loads(record)
+        d["modinfo"] = json.loads(modinfo)
+        c.execute("UPDATE modules SET record = ? WHERE name = ?", (json.dumps(d), name))
+    columns = "seq, name, size, refcount, state, users, taints, base, record, symbols"
+    c.execute(
+        "CREATE TABLE old(seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        " size INTEGER NOT NULL, refcount INTEGER NOT NULL, state TEXT NOT NULL,"
+        " users TEXT NOT NULL, taints TEXT NOT NULL, base INTEGER NOT NULL,"
+        " record TEXT NOT NULL, symbols TEXT NOT NULL)"
+    )
+    c.execute(f"INSERT INTO old({columns}) SELECT {columns} FROM modules")
+    c.execute("DROP TABLE modules")
+    c.execute("ALTER TABLE old RENAME TO modules")
+    c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    c.execute("PRAGMA user_version = 1")
+    c.commit()
+    c.close()
+
+
+def test_a_schema_1_file_is_read_as_it_is_and_upgraded_when_written(tmp_path):
+    path = tmp_path / "kernel.sqlite"
+    make_schema_1(path)
+    user_version = "PRAGMA user_version"
+
+    # readers do not write: lsmod and modinfo read the old layout
+    assert [m.name for m in StateStore(path).read_summary().modules] == ["mod2", "mod1", "mod0"]
+    full = StateStore(path).read_summary(full=True)
+    assert full.modules[0].modinfo[1] == ("description", "the mod2 module")
+    assert full.modules[0].license == "GPL"
+    assert sqlite3.connect(path).execute(user_version).fetchone()[0] == 1
+
+    # the first writer upgrades the layout; the kernel comes back the same
+    assert load_from(path).modules == as_json(rich_state()).modules
+    db = sqlite3.connect(path)
+    assert db.execute(user_version).fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("SELECT count(*) FROM modules WHERE modinfo IS NULL").fetchone()[0] == 3
+
+    # rows move to the new column as they are written
+    with StateStore(path).transaction(ToyKernel.factory) as tx:
+        tx.kernel.insmod("mod3", MODULES_BASE + 0x40000)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM modules WHERE modinfo IS NULL").fetchone()[0] == 0
+    records = [json.loads(r) for (r,) in db.execute("SELECT record FROM modules")]
+    assert not any("modinfo" in r for r in records)
+    summary = StateStore(path).read_summary(full=True)
+    assert [m.description for m in summary.modules] == [f"the mod{i} module" for i in (3, 2, 1, 0)]

@@ -425,3 +425,114 @@ def test_800000_small_kmallocs_fill_the_heap_and_warn_once_ratelimited(tmp_path)
     with StateStore(tmp_path / "s.db") as store:
         store.save(kernel.export_state())
     assert (tmp_path / "s.db").stat().st_size < 16 << 20
+
+
+def bulky_module_source(aliases: int) -> str:
+    """A driver with a long alias table (as modules matching many devices carry) and a
+    cache of small objects it fills in init: at the .modinfo record limit and the heap's."""
+    lines = "".join(f'MODULE_ALIAS("d{i:05d}");\n' for i in range(aliases))
+    return (
+        MANY_OBJECTS.replace("slab.h>", "slab.h>\n#include <linux/vmalloc.h>")
+        .replace("mo_", "mb_")
+        .replace('MODULE_LICENSE("GPL");', 'MODULE_LICENSE("GPL");\nMODULE_VERSION("2.1");\n')
+        + lines
+    )
+
+
+#: One-shot commands that need no module's records, symbols or heap, and what each prints.
+LEAN_COMMANDS = (
+    (("cat", "/proc/modules"), "mb_bulk "),
+    (("ls", "/sys/module"), "mb_bulk"),
+    (("ps",), "PID"),
+    (("lsmod",), "mb_bulk "),
+    (("dmesg",), "mb_bulk: got "),
+)
+
+
+def capped_cli(state, *argv: str, cap: int = 256 << 20):
+    """``lkmsh --state STATE ARGV`` in a child whose address space is capped."""
+    from reliability_helpers import CliResult, lkmsh_command
+
+    code = (
+        "import os, resource, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
+        "os.execv(sys.argv[1], sys.argv[1:])\n"
+    )
+    argv0 = lkmsh_command()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv0, "--state", str(state), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_commands_that_need_no_modinfo_symbols_or_heap_never_decode_them(tmp_path):
+    """Issue 17 item 8: a module at the .modinfo record limit with a full heap costs
+    the one-shot commands that need neither nothing. In-process the decodes are
+    counted; through the CLI the saved records, symbols and heap are made unreadable,
+    and each command still works under a 256 MiB address-space cap, while the ones
+    that do need them (modinfo, /proc/kallsyms, /proc/slabinfo) say the file is corrupt."""
+    import sqlite3
+
+    from reliability_helpers import cli
+
+    from lkmsh.build import build_module
+    from lkmsh.kernel import module as M
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.load import MODINFO_RECORDS_MAX
+    from lkmsh.kernel.state import StateStore
+
+    (tmp_path / "mb_bulk.c").write_text(bulky_module_source(MODINFO_RECORDS_MAX - 16))
+    ko = build_module([tmp_path / "mb_bulk.c"], tmp_path / "mb_bulk.ko")
+    state = tmp_path / "s.db"
+    r = cli(state, "insmod", str(ko), timeout=600)
+    assert r.code == 0, r
+    records = cli(state, "modinfo", "mb_bulk").out.splitlines()
+    assert MODINFO_RECORDS_MAX - 16 < len(records) <= MODINFO_RECORDS_MAX
+
+    with StateStore(state) as store:
+        before = dict(M.DECODES)
+        k = Kernel.from_state(store.load())
+        assert b"mb_bulk " in k.read_file("/proc/modules")
+        assert "mb_bulk" in [e.name for e in k.listdir("/sys/module")]
+        assert k.read_file("/sys/module/mb_bulk/version") == b"2.1\n"
+        k.tasks()  # ps
+        assert before == M.DECODES and k.heap.__dict__.get("_fetch") is not None  # heap not decoded
+        assert k.module_find("mb_bulk").info("alias").startswith("d")
+        assert M.DECODES["modinfo"] == before["modinfo"] + 1
+
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE modules SET modinfo = 'not json', symbols = '[{\"name\":'")
+        db.execute("UPDATE components SET data = 'not json' WHERE name = 'heap'")
+    for argv, shows in LEAN_COMMANDS:
+        r = capped_cli(state, *argv)
+        assert r.code == 0 and shows in r.out, (argv, r)
+    assert capped_cli(state, "cat", "/sys/module/mb_bulk/version").out == "2.1\n"
+    for argv, what in (
+        (("modinfo", "mb_bulk"), "module mb_bulk: bad modinfo records"),
+        (("cat", "/proc/kallsyms"), "module mb_bulk: bad symbols records"),
+        (("cat", "/proc/slabinfo"), "heap"),
+    ):
+        r = capped_cli(state, *argv)
+        assert r.code == 1 and "state file is corrupt: " in r.err and what in r.err, (argv, r)
+
+
+def test_a_module_with_more_symbols_than_any_real_one_is_refused(kernel, tmp_path):
+    """Every symbol is kept for kallsyms and saved: a symbol table is bounded too."""
+    from lkmsh.build import build_module
+    from lkmsh.errors import ElfError
+    from lkmsh.kernel.load import SYMBOLS_MAX
+
+    source = HEAD_MINIMAL + (
+        'asm(".macro lk_sym\\n.globl lk_sym\\\\@\\n.set lk_sym\\\\@, 0\\n.endm\\n"\n'
+        f'    ".rept {SYMBOLS_MAX + 1}\\nlk_sym\\n.endr");\n'
+    )
+    (tmp_path / "ms_many.c").write_text(source)
+    ko = build_module([tmp_path / "ms_many.c"], tmp_path / "ms_many.ko")
+    with pytest.raises(ElfError):
+        kernel.module_load(ko)
+    assert kernel.module_list_all() == []
+    assert any(r.text.startswith("ms_many: ") and "symbols: over" in r.text for r in kernel.dmesg())

@@ -24,7 +24,7 @@ from typing import Any
 
 from lkmsh.kmod.modfile import ModuleFacts
 
-CACHE_VERSION = 4  # 4: export CRCs read from their section (Linux >= 5.19)
+CACHE_VERSION = 5  # 4: export CRCs read from their section (Linux >= 5.19); 5: cycles kept
 #: file layout: MAGIC, the CRC-32 of the rest (4 bytes, little endian), marshal data
 MAGIC = b"lkmsh-depmod-cache\n"
 

@@ -259,11 +259,11 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
         fingerprint = _fingerprint(req, found)
         payload = cache.cached_result(fingerprint) if req.dry_run else None
         if payload is not None:
-            texts, cached_diags, order_names = payload
+            texts, cached_diags, order_names, cycles = payload
             by_path = {m.path: m for m, _s, _t in found}
             modules = [by_path[p] for p in order_names if p in by_path]
             result = DepmodResult(
-                modules, KmodHash(2048), req.dirname, req.warn_dups, diags, texts=texts
+                modules, KmodHash(2048), req.dirname, req.warn_dups, diags, cycles, texts
             )
             result.diagnostics.extend(Diagnostic(lv, tx) for lv, tx in cached_diags)
             return result
@@ -325,6 +325,7 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
                 texts,
                 [(d.level, d.text) for d in result.diagnostics],
                 [m.path for m in modules],
+                result.cycles,  # a tree with cycles fails from the cache too
             ),
         )
         result.texts = texts
@@ -734,33 +735,56 @@ def _calculate(modules: list[TreeModule], diags: list[Diagnostic]) -> list[list[
 def _find_cycles(stuck: list[TreeModule]) -> tuple[list[list[str]], int]:
     """The cycles as kmod 30 reports them, and how many modules they hold.
 
-    The modules the sort left (in cycles, or used by one) are roots in module
-    order; from each, a depth-first walk (a LIFO, a module's dependencies pushed
-    in need order) reports every path that comes back to the root, and takes
-    that path's modules off the roots. Modules used by a cycle but in none are
-    walked and report nothing; the count is of the distinct modules reported.
-    (A walk does not go round a cycle that does not hold its root: kmod's would,
-    until its stack assertion fails.)
+    The modules the sort left (in cycles, or used by one) are kmod's roots: a
+    circular list in module order whose head, after an element is removed,
+    is the element that followed it (libkmod's ``kmod_list_remove_data``), so
+    taking a module off the roots also decides which root comes next. Each
+    root in turn (taken off first) is walked depth first, a LIFO of
+    (module, path) with a module's dependencies pushed in need order; a module
+    seen by any walk is marked visited, and never unmarked:
+
+    - the root, popped when visited: a cycle, the path then the root (a root
+      an earlier walk visited is reported alone, ``Cycle detected: m``, as
+      kmod reports it); the path's modules are counted and taken off the roots;
+    - a module without dependencies: taken off the roots;
+    - else its dependencies are pushed (a visited one again: kmod re-walks).
+
+    kmod's walk never ends when it reaches a cycle that does not hold its root
+    (it goes round until its memory runs out); lkmsh does not go round such a
+    cycle (docs/dependencies.md).
     """
-    roots = list(stuck)
+    ring = list(stuck)
+    head = 0
+
+    def take_off(m: TreeModule) -> None:
+        nonlocal head
+        for at, r in enumerate(ring):
+            if r is m:
+                del ring[at]
+                head = at if at < len(ring) else 0
+                return
+
     in_loops: dict[int, None] = {}
     visited: set[int] = set()
     cycles: list[list[str]] = []
-    while roots:
-        root = roots.pop(0)
+    while ring:
+        root = ring[head]
+        take_off(root)
         stack: list[tuple[TreeModule, tuple[TreeModule, ...]]] = [(root, ())]
         while stack:
             m, parents = stack.pop()
-            if id(m) in visited and m is root and parents:
+            if m is root and id(m) in visited:
+                cycles.append([p.name for p in parents] + [root.name])
                 for p in parents:
                     in_loops[id(p)] = None
-                on_path = {id(p) for p in parents}
-                roots = [r for r in roots if id(r) not in on_path]
-                cycles.append([p.name for p in parents] + [root.name])
+                    take_off(p)
                 continue
             if m in parents:
-                continue  # a cycle without the root
+                continue  # a cycle without the root: where kmod's walk never ends
             visited.add(id(m))
+            if not m.deps:
+                take_off(m)
+                continue
             path = (*parents, m)
             stack.extend((dep, path) for dep in m.deps)
     return cycles, len(in_loops)

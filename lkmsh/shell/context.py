@@ -116,10 +116,15 @@ def make_kernel(state: KernelState | None, arch: str | None = None, cmdline: str
     seed = os.environ.get("LKMSH_SCHED_SEED", "")
     if seed.isdigit():
         kernel.set_sched_seed(int(seed))
+    kernel.module_requester = _request_module  # request_module() in module code runs modprobe
+    return kernel
+
+
+def _request_module(kernel: Any, name: str) -> None:
+    """modprobe's request_module, imported when a module first asks (most commands never do)."""
     from lkmsh.shell.modprobe import request_module
 
-    kernel.module_requester = request_module  # request_module() in module code runs modprobe
-    return kernel
+    request_module(kernel, name)
 
 
 def check_arch(saved: str, wanted: str | None) -> None:

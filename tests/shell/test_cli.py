@@ -204,10 +204,11 @@ def test_host_machine_numbers_are_the_elf_packages():
     assert (moddir._EM_X86_64, moddir._EM_AARCH64) == (EM_X86_64, EM_AARCH64)
 
 
-def test_a_one_shot_insmod_and_rmmod_load_no_openssl(tmp_path, state):
+def test_a_one_shot_insmod_and_rmmod_load_no_openssl_nor_modprobe(tmp_path, state):
     """The kernel's restore checks the API table's digest with the builtin SHA-256;
-    hashlib (OpenSSL) is loaded only by what hashes for a module (crypto API, %p)."""
+    hashlib (OpenSSL) is loaded only by what hashes for a module (crypto API, %p),
+    the modprobe command only when module code calls request_module()."""
     for args in (("insmod", HELLO), ("rmmod", "hello")):
         mods, _ = imported_after(tmp_path, "--state", str(state), *args)
         assert "lkmsh.kernel.kernel" in mods
-        assert {"hashlib", "_hashlib", "hmac"} & mods == set()
+        assert {"hashlib", "_hashlib", "hmac", "platform", "lkmsh.shell.modprobe"} & mods == set()

@@ -83,3 +83,20 @@ def test_the_kunit_pages_first_suite_runs_as_written(lkmsh, tmp_path):
     lines = r.stdout.splitlines()
     assert "# Totals: pass:4 fail:0 skip:1 total:5" in lines
     assert lines[-1] == "ok 1 - ring"
+
+
+def test_sleeping_and_hanging_cases(lkmsh):
+    """Cases in kthreads of their own: sleeps, waits, a hang timed out; the run goes on."""
+    r = lkmsh("--json", "kunit", "run", str(KUNIT / "modules" / "kthread_kunit.c"))
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    cases = {c["name"]: c for c in data["suites"][0]["cases"]}
+    for name in ("sleep_test", "timer_completion_test", "own_kthread_test", "try_catch_test"):
+        assert cases[name]["status"] == "PASSED", cases[name]
+    hang = cases["hang_test"]
+    assert hang["status"] == "FAILED"
+    assert hang["log"][-2:] == [
+        "    # hang_test: try timed out",
+        "    # hang_test: test case timed out",
+    ]
+    assert data["summary"]["passed"] == 6 and data["summary"]["failed"] == 4

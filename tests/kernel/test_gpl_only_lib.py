@@ -1,4 +1,4 @@
-"""GPL-only exports of the kernel library, as Linux 6.1's lib/ marks them (EXPORT_SYMBOL_GPL).
+"""GPL-only exports of the kernel library and the crypto API, as Linux 6.1 marks them.
 
 The kernel library's C functions (lkmsh/klib) and its Python ones alike: a
 module whose license is not GPL-compatible is refused by modpost at build
@@ -25,6 +25,16 @@ GPL_ONLY = {
     "kobject_init_and_add", "kobject_get_path", "kobject_uevent", "kobject_uevent_env",
     "kset_create_and_add", "kset_find_obj",
 }  # fmt: skip
+#: crypto/ exports its API with EXPORT_SYMBOL_GPL (shash.c, ahash.c, skcipher.c, api.c);
+#: crypto_free_* are inline there, calling crypto_destroy_tfm (GPL-only) too
+GPL_ONLY |= {
+    "crypto_alloc_shash", "crypto_shash_setkey", "crypto_shash_update", "crypto_shash_final",
+    "crypto_shash_finup", "crypto_shash_digest", "crypto_shash_tfm_digest", "crypto_has_shash",
+    "crypto_free_shash", "crypto_alloc_ahash", "crypto_ahash_setkey", "crypto_ahash_digest",
+    "crypto_ahash_final", "crypto_ahash_finup", "crypto_has_ahash", "crypto_free_ahash",
+    "crypto_alloc_skcipher", "crypto_skcipher_setkey", "crypto_skcipher_encrypt",
+    "crypto_skcipher_decrypt", "crypto_has_skcipher", "crypto_free_skcipher", "crypto_req_done",
+}  # fmt: skip
 #: EXPORT_SYMBOL in the same files and their neighbours: any module may use them
 PLAIN = {
     "sort", "list_sort", "bsearch", "rb_insert_color", "rb_erase", "rb_first", "rb_next",
@@ -32,6 +42,10 @@ PLAIN = {
     "_find_next_bit", "__kfifo_in", "rational_best_approximation", "ida_alloc_range",
     "ida_free", "idr_for_each", "idr_get_next", "idr_destroy", "uuid_parse", "kobject_put",
     "kobject_add", "kset_register", "xa_load", "xa_store",
+    # inline in Linux 6.1's crypto headers, calling no GPL-only function
+    "crypto_shash_init", "crypto_shash_digestsize", "crypto_ahash_init", "crypto_ahash_update",
+    "ahash_request_alloc", "ahash_request_free", "skcipher_request_alloc", "skcipher_request_free",
+    "crypto_skcipher_ivsize",
 }  # fmt: skip
 
 LLIST_USER = r"""

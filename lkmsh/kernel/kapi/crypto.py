@@ -86,17 +86,20 @@ def _setkey(ctx: CallContext) -> int:
 @kapi(
     "crypto_alloc_shash",
     "struct crypto_shash *crypto_alloc_shash(const char *alg_name, u32 type, u32 mask)",
+    gpl=True,
 )
 def crypto_alloc_shash(ctx: CallContext) -> int:
     return _alloc(ctx, "shash")
 
 
-@kapi("crypto_free_shash", "void crypto_free_shash(struct crypto_shash *tfm)")
+@kapi("crypto_free_shash", "void crypto_free_shash(struct crypto_shash *tfm)", gpl=True)
 def crypto_free_shash(ctx: CallContext) -> None:
     _free(ctx)
 
 
-@kapi("crypto_has_shash", "int crypto_has_shash(const char *alg_name, u32 type, u32 mask)")
+@kapi(
+    "crypto_has_shash", "int crypto_has_shash(const char *alg_name, u32 type, u32 mask)", gpl=True
+)
 def crypto_has_shash(ctx: CallContext) -> int:
     return int(find(decode(cstr(ctx, ctx.arg(0), 128)), "shash") is not None)
 
@@ -132,6 +135,7 @@ def crypto_shash_driver_name(ctx: CallContext) -> int:
 @kapi(
     "crypto_shash_setkey",
     "int crypto_shash_setkey(struct crypto_shash *tfm, const u8 *key, unsigned int keylen)",
+    gpl=True,
 )
 def crypto_shash_setkey(ctx: CallContext) -> int:
     return _setkey(ctx)
@@ -172,6 +176,7 @@ def _running(ctx: CallContext, desc: int) -> Digest | int:
 @kapi(
     "crypto_shash_update",
     "int crypto_shash_update(struct shash_desc *desc, const u8 *data, unsigned int len)",
+    gpl=True,
 )
 def crypto_shash_update(ctx: CallContext) -> int:
     digest = _running(ctx, ctx.arg(0))
@@ -181,7 +186,7 @@ def crypto_shash_update(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("crypto_shash_final", "int crypto_shash_final(struct shash_desc *desc, u8 *out)")
+@kapi("crypto_shash_final", "int crypto_shash_final(struct shash_desc *desc, u8 *out)", gpl=True)
 def crypto_shash_final(ctx: CallContext) -> int:
     digest = _running(ctx, ctx.arg(0))
     if isinstance(digest, int):
@@ -192,6 +197,7 @@ def crypto_shash_final(ctx: CallContext) -> int:
 @kapi(
     "crypto_shash_finup",
     "int crypto_shash_finup(struct shash_desc *desc, const u8 *data, unsigned int len, u8 *out)",
+    gpl=True,
 )
 def crypto_shash_finup(ctx: CallContext) -> int:
     digest = _running(ctx, ctx.arg(0))
@@ -204,6 +210,7 @@ def crypto_shash_finup(ctx: CallContext) -> int:
 @kapi(
     "crypto_shash_digest",
     "int crypto_shash_digest(struct shash_desc *desc, const u8 *data, unsigned int len, u8 *out)",
+    gpl=True,
 )
 def crypto_shash_digest(ctx: CallContext) -> int:
     digest = _start(ctx, ctx.arg(0))
@@ -217,6 +224,7 @@ def crypto_shash_digest(ctx: CallContext) -> int:
     "crypto_shash_tfm_digest",
     "int crypto_shash_tfm_digest(struct crypto_shash *tfm, const u8 *data, unsigned int len,"
     " u8 *out)",
+    gpl=True,
 )
 def crypto_shash_tfm_digest(ctx: CallContext) -> int:
     tfm, alg = _tfm(ctx, ctx.arg(0))
@@ -234,17 +242,22 @@ def crypto_shash_tfm_digest(ctx: CallContext) -> int:
 @kapi(
     "crypto_alloc_skcipher",
     "struct crypto_skcipher *crypto_alloc_skcipher(const char *alg_name, u32 type, u32 mask)",
+    gpl=True,
 )
 def crypto_alloc_skcipher(ctx: CallContext) -> int:
     return _alloc(ctx, "skcipher")
 
 
-@kapi("crypto_free_skcipher", "void crypto_free_skcipher(struct crypto_skcipher *tfm)")
+@kapi("crypto_free_skcipher", "void crypto_free_skcipher(struct crypto_skcipher *tfm)", gpl=True)
 def crypto_free_skcipher(ctx: CallContext) -> None:
     _free(ctx)
 
 
-@kapi("crypto_has_skcipher", "int crypto_has_skcipher(const char *alg_name, u32 type, u32 mask)")
+@kapi(
+    "crypto_has_skcipher",
+    "int crypto_has_skcipher(const char *alg_name, u32 type, u32 mask)",
+    gpl=True,
+)
 def crypto_has_skcipher(ctx: CallContext) -> int:
     return int(find(decode(cstr(ctx, ctx.arg(0), 128)), "skcipher") is not None)
 
@@ -252,6 +265,7 @@ def crypto_has_skcipher(ctx: CallContext) -> int:
 @kapi(
     "crypto_skcipher_setkey",
     "int crypto_skcipher_setkey(struct crypto_skcipher *tfm, const u8 *key, unsigned int keylen)",
+    gpl=True,
 )
 def crypto_skcipher_setkey(ctx: CallContext) -> int:
     return _setkey(ctx)
@@ -310,7 +324,9 @@ def _request_free(ctx: CallContext) -> None:
         kfree(ctx, ctx.arg(0))
 
 
-@kapi("crypto_req_done", "void crypto_req_done(struct crypto_async_request *req, int err)")
+@kapi(
+    "crypto_req_done", "void crypto_req_done(struct crypto_async_request *req, int err)", gpl=True
+)
 def crypto_req_done(ctx: CallContext) -> None:
     wait = ctx.mem.read_u64(ctx.arg(0) + (R_DATA - 32))
     if wait:
@@ -374,12 +390,16 @@ def _crypt(ctx: CallContext, encrypt: bool) -> int:
     return 0
 
 
-@kapi("crypto_skcipher_encrypt", "int crypto_skcipher_encrypt(struct skcipher_request *req)")
+@kapi(
+    "crypto_skcipher_encrypt", "int crypto_skcipher_encrypt(struct skcipher_request *req)", gpl=True
+)
 def crypto_skcipher_encrypt(ctx: CallContext) -> int:
     return _crypt(ctx, True)
 
 
-@kapi("crypto_skcipher_decrypt", "int crypto_skcipher_decrypt(struct skcipher_request *req)")
+@kapi(
+    "crypto_skcipher_decrypt", "int crypto_skcipher_decrypt(struct skcipher_request *req)", gpl=True
+)
 def crypto_skcipher_decrypt(ctx: CallContext) -> int:
     return _crypt(ctx, False)
 
@@ -393,17 +413,20 @@ AHASH_REQ_SIZE = 80
 @kapi(
     "crypto_alloc_ahash",
     "struct crypto_ahash *crypto_alloc_ahash(const char *alg_name, u32 type, u32 mask)",
+    gpl=True,
 )
 def crypto_alloc_ahash(ctx: CallContext) -> int:
     return _alloc(ctx, "shash")  # an ahash over a synchronous hash, as crypto_ahash_init_tfm
 
 
-@kapi("crypto_free_ahash", "void crypto_free_ahash(struct crypto_ahash *tfm)")
+@kapi("crypto_free_ahash", "void crypto_free_ahash(struct crypto_ahash *tfm)", gpl=True)
 def crypto_free_ahash(ctx: CallContext) -> None:
     _free(ctx)
 
 
-@kapi("crypto_has_ahash", "int crypto_has_ahash(const char *alg_name, u32 type, u32 mask)")
+@kapi(
+    "crypto_has_ahash", "int crypto_has_ahash(const char *alg_name, u32 type, u32 mask)", gpl=True
+)
 def crypto_has_ahash(ctx: CallContext) -> int:
     return crypto_has_shash(ctx)
 
@@ -426,6 +449,7 @@ def crypto_ahash_driver_name(ctx: CallContext) -> int:
 @kapi(
     "crypto_ahash_setkey",
     "int crypto_ahash_setkey(struct crypto_ahash *tfm, const u8 *key, unsigned int keylen)",
+    gpl=True,
 )
 def crypto_ahash_setkey(ctx: CallContext) -> int:
     return _setkey(ctx)
@@ -479,16 +503,16 @@ def crypto_ahash_update(ctx: CallContext) -> int:
     return _ahash_step(ctx, feed=True, final=False)
 
 
-@kapi("crypto_ahash_final", "int crypto_ahash_final(struct ahash_request *req)")
+@kapi("crypto_ahash_final", "int crypto_ahash_final(struct ahash_request *req)", gpl=True)
 def crypto_ahash_final(ctx: CallContext) -> int:
     return _ahash_step(ctx, feed=False, final=True)
 
 
-@kapi("crypto_ahash_finup", "int crypto_ahash_finup(struct ahash_request *req)")
+@kapi("crypto_ahash_finup", "int crypto_ahash_finup(struct ahash_request *req)", gpl=True)
 def crypto_ahash_finup(ctx: CallContext) -> int:
     return _ahash_step(ctx, feed=True, final=True)
 
 
-@kapi("crypto_ahash_digest", "int crypto_ahash_digest(struct ahash_request *req)")
+@kapi("crypto_ahash_digest", "int crypto_ahash_digest(struct ahash_request *req)", gpl=True)
 def crypto_ahash_digest(ctx: CallContext) -> int:
     return _ahash_step(ctx, feed=True, final=True, start=True)

@@ -153,6 +153,9 @@ CLANG_WARNINGS = (
     "-Wno-tautological-constant-out-of-range-compare",
     "-Wno-unused-command-line-argument",
 )
+# CONFIG_INIT_STACK_ALL_ZERO (Debian's choice, in <generated/autoconf.h>): kbuild
+# zeroes every automatic variable.
+GCC_CODEGEN = ("-ftrivial-auto-var-init=zero",)
 GCC_ONLY_CODEGEN = frozenset(
     {"-falign-jumps=1", "-falign-loops=1", "-mabi=lp64", "-fno-stack-clash-protection"}
 )
@@ -190,7 +193,7 @@ def compile_flags(
         codegen = [f for f in tc.codegen if f not in GCC_ONLY_CODEGEN]
         target, warnings = [f"--target={CLANG_TARGETS[tc.arch]}"], CLANG_WARNINGS
     else:
-        codegen, target, warnings = list(tc.codegen), [], GCC_WARNINGS
+        codegen, target, warnings = [*tc.codegen, *GCC_CODEGEN], [], GCC_WARNINGS
     return [
         *target,
         "-nostdinc",

@@ -1,13 +1,52 @@
-"""The kernel's samples/ modules, unmodified: the kobject samples.
+"""The kernel's samples/ modules, unmodified: kfifo and kobject samples.
 
 Built with ``lkmsh build`` from the Linux 6.1 tree, loaded with ``lkmsh insmod``,
-then used the way the samples' comments say: the kobject samples'
+then used the way the samples' comments say: the kfifo samples' /proc files
+take what ``echo`` writes and give it back to ``cat``; the kobject samples'
 attributes under /sys/kernel read and store integers.
 """
 
 from __future__ import annotations
 
-from corpus_helpers import module_name
+import pytest
+from corpus_helpers import log_text, module_name
+
+KFIFO = [
+    # (sample, its /proc file, the lines its self-test prints before the items)
+    (
+        "samples/kfifo/bytestream-example.c",
+        "/proc/bytestream-fifo",
+        ["byte stream fifo test start", "fifo len: 15", "buf: hello", "ret: 2", "ret: 2"],
+    ),
+    (
+        "samples/kfifo/inttype-example.c",
+        "/proc/int-fifo",
+        ["int fifo test start", "fifo len: 10", "ret: 2", "ret: 2", "skip 1st element"],
+    ),
+    (
+        "samples/kfifo/record-example.c",
+        "/proc/record-fifo",
+        ["record fifo test start", "fifo peek len: 6", "skip 1st element"],
+    ),
+]
+
+
+@pytest.mark.parametrize("path, proc, first", KFIFO, ids=lambda v: str(v).split("/")[-1])
+def test_kfifo_sample_self_test_and_proc_file(tree, cli, path, proc, first):
+    build, ko = cli.build_cmd(tree, path)
+    # the fifo is empty after the self-test: what echo writes, cat reads back
+    r = cli.line(
+        build, f"insmod {ko}", "dmesg", f"echo abcdefg > {proc}", f"cat {proc}", f"cat {proc}"
+    )
+    assert r.returncode == 0, r.stderr
+    *log, back = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    assert log[: len(first)] == first
+    assert log[-1] == "test passed"
+    assert not [line for line in log if "failed" in line]
+    assert back == "abcdefg"
+    r = cli.line(f"rmmod {module_name(ko)}", f"ls {proc}")
+    assert r.returncode == 1
+    assert "No such file or directory" in r.stderr
 
 
 def test_kobject_example_attributes(tree, cli):
@@ -44,3 +83,29 @@ def test_kset_example_objects(tree, cli):
     r = cli.line(f"rmmod {module_name(ko)}", f"ls {d}")
     assert r.returncode == 1
     assert "No such file or directory" in r.stderr
+
+
+def test_dummy_irq_driver(tree, cli):
+    """drivers/misc/dummy-irq.c: a module_param_hw() IRQ number, a shared handler."""
+    build, ko = cli.build_cmd(tree, "drivers/misc/dummy-irq.c")
+    r = cli.line(build, f"insmod {ko}")
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("Input/output error")  # -EIO without irq=N
+    r = cli.line(
+        f"insmod {ko} irq=5",
+        "irq 5",
+        "irq 5",
+        "cat /sys/module/dummy_irq/parameters/irq",
+        "rmmod dummy_irq",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    out = log_text(r.stdout)
+    assert out[0] == "5"
+    log = [line for line in out[1:] if "taints kernel" not in line]
+    assert log == [
+        "dummy-irq: no IRQ given.  Use irq=N",
+        "dummy-irq: registered for IRQ 5",
+        "dummy-irq: interrupt occurred on IRQ 5",  # once: the handler counts
+        "dummy-irq unloaded",
+    ]

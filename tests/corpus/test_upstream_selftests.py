@@ -35,13 +35,28 @@ CORPUS = [
     SelfTest("lib/test_uuid.c", ("test_uuid: all 18 tests passed",)),
     SelfTest("lib/test_string.c", ("String selftests succeeded",)),
     SelfTest("lib/test_hexdump.c", ("test_hexdump: all 1184 tests passed",)),
+    SelfTest("lib/test_scanf.c", ("test_scanf: loaded.", "test_scanf: all 2545 tests passed")),
     SelfTest("lib/test_strscpy.c", ("test_strscpy: loaded.", "test_strscpy: all 32 tests passed")),
     SelfTest("lib/globtest.c", ("glob: 64 self-tests passed, 0 failed",)),
+    SelfTest(
+        "lib/test_bitops.c",
+        ("test_bitops: Starting bitops test", "test_bitops: Completed bitops test"),
+    ),
     SelfTest(
         "lib/math/test_div64.c",
         (
             "test_div64: Starting 64bit/32bit division and modulo test",
             "test_div64: Completed 64bit/32bit division and modulo test, ...",
+        ),
+    ),
+    SelfTest("lib/test_memcat_p.c", ("test_memcat_p: test passed",)),
+    SelfTest(
+        "lib/crc32test.c",
+        (
+            "crc32: self tests passed, processed 225944 bytes in ...",
+            "crc32c: self tests passed, processed 112972 bytes in ...",
+            "crc32_combine: 8373 self tests passed",
+            "crc32c_combine: 8373 self tests passed",
         ),
     ),
     SelfTest("lib/test_min_heap.c", ("min_heap_test: test passed",)),

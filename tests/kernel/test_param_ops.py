@@ -154,3 +154,40 @@ def test_parameters_survive_a_restore(kernel, params):
     assert again.read_file(f"{P}/level") == b"2\n"
     again.write_file(f"{P}/mode", b"off\n")
     assert again.read_file(f"{P}/mode") == b"off\n"
+
+
+HW_PARAMS = r"""
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+static int irq = -1;
+module_param_hw(irq, int, irq, 0444);
+MODULE_PARM_DESC(irq, "the IRQ line");
+
+static unsigned long io[2];
+static int nio;
+module_param_hw_array(io, ulong, ioport, &nio, 0444);
+
+static int base_port;
+module_param_hw_named(port, base_port, int, ioport, 0644);
+
+static int __init hw_init(void)
+{
+	pr_info("hw: irq=%d io=%d:%#lx,%#lx port=%#x\n", irq, nio, io[0], io[1], base_port);
+	return 0;
+}
+
+module_init(hw_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_hardware_parameters_are_parameters(kernel, build):
+    """module_param_hw*(): set at insmod, shown in sysfs and modinfo like any other."""
+    ko = build(HW_PARAMS, "hw")
+    kernel.module_load(ko, params="irq=5 io=0x300,0x310 port=0x3f8")
+    assert "hw: irq=5 io=2:0x300,0x310 port=0x3f8" in texts(kernel)
+    p = "/sys/module/hw/parameters"
+    assert kernel.read_file(f"{p}/irq") == b"5\n"
+    assert kernel.read_file(f"{p}/io") == b"768,784\n"
+    assert kernel.read_file(f"{p}/port") == b"1016\n"

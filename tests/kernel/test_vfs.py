@@ -145,3 +145,58 @@ def test_seek_and_reread_of_a_kernel_file(kernel):
     with pytest.raises(KernelError):
         kernel.lseek(f, -1, os.SEEK_SET)
     kernel.close(f)
+
+
+FIFO_FILE = r"""
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/uaccess.h>
+
+static char stored[16];
+static size_t len;
+
+static ssize_t note_write(struct file *file, const char __user *buf, size_t n, loff_t *pos)
+{
+	len = min(n, sizeof(stored));
+	if (copy_from_user(stored, buf, len))
+		return -EFAULT;
+	return n;
+}
+
+static ssize_t note_read(struct file *file, char __user *buf, size_t n, loff_t *pos)
+{
+	return simple_read_from_buffer(buf, n, pos, stored, len);
+}
+
+static const struct proc_ops note_ops = {
+	.proc_read = note_read,
+	.proc_write = note_write,
+};
+
+static int __init note_init(void)
+{
+	/* mode 0, as samples/kfifo's: proc_create makes it 0444 */
+	return proc_create("note", 0, NULL, &note_ops) ? 0 : -ENOMEM;
+}
+
+static void __exit note_exit(void)
+{
+	remove_proc_entry("note", NULL);
+}
+
+module_init(note_init);
+module_exit(note_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_root_writes_a_module_proc_file_whatever_its_mode(kernel, build):
+    """generic_permission(): root's CAP_DAC_OVERRIDE passes a module's 0444 /proc file;
+    the kernel's own read-only files still refuse writes."""
+    kernel.module_load(build(FIFO_FILE, "note"))
+    assert stat.S_IMODE(kernel.stat("/proc/note").mode) == 0o444
+    assert kernel.write_file("/proc/note", b"hello") == 5
+    assert kernel.read_file("/proc/note") == b"hello"
+    with pytest.raises(KernelError) as exc:
+        kernel.write_file("/proc/modules", b"x")
+    assert exc.value.errno == errno.EACCES

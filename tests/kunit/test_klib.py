@@ -318,3 +318,13 @@ def test_bitmap_text_forms_iterators_and_constant_folding(kernel, build):
     lines = _results(kernel)
     assert lines[-1] == "ok 1 - bitmap_more", lines
     assert len([t for t in lines if t.startswith("    ok ")]) == 5
+
+
+def test_library_gaps_linux_lib_tests_found(kernel, build):
+    """bitfield, byteorder/swab, stringhash, linear ranges, memcat_p, time64, bitops
+    helpers, kconfig and sscanf widths: what the upstream corpus needed, our own cases."""
+    kernel.module_load(build(MODULES / "corpus_gaps_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines)
+    assert "    ok 9 - sscanf_width_test" in lines
+    assert lines[-1] == "ok 1 - corpus_gaps"

@@ -75,6 +75,9 @@ static inline unsigned long bitmap_find_next_zero_area(unsigned long *map, unsig
 	return bitmap_find_next_zero_area_off(map, size, start, nr, align_mask, 0);
 }
 
+/* A 64-bit constant as a bitmap's initialiser words (one word on 64-bit). */
+#define BITMAP_FROM_U64(n)	(n)
+
 #define bitmap_size(nbits)	(BITS_TO_LONGS(nbits) * sizeof(unsigned long))
 
 static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)

@@ -9,16 +9,10 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/bits.h>
 
 #include <linux/find.h>	/* find_first_bit, find_next_bit, for_each_set_bit, ... */
 
-#define BITS_PER_BYTE		8
-#ifndef BIT_MASK
-#define BIT_MASK(nr)		(1UL << ((nr) % BITS_PER_LONG))
-#endif
-#ifndef BIT_WORD
-#define BIT_WORD(nr)		((nr) / BITS_PER_LONG)
-#endif
 #ifndef BITS_TO_LONGS
 #define BITS_TO_LONGS(nr)	(((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 #endif
@@ -71,29 +65,73 @@ static __always_inline int ffs(int x) { return __builtin_ffs(x); }
 static __always_inline int fls(unsigned int x) { return x ? 32 - __builtin_clz(x) : 0; }
 static __always_inline int fls64(u64 x) { return x ? 64 - __builtin_clzll(x) : 0; }
 /*
- * Population counts in plain C, as lib/hweight.c's software fallback: gcc's
- * __builtin_popcount would call libgcc's __popcountdi2, which no kernel has.
+ * Population counts as Linux's: folded at build time for constants (usable in
+ * constant expressions), else lib/hweight.c's software count (lkmsh's kernel
+ * library): module code has no popcount instruction to assume and no libgcc.
  */
-static __always_inline unsigned int __sw_hweight32(unsigned int w)
+unsigned int __sw_hweight32(unsigned int w);
+unsigned long __sw_hweight64(u64 w);
+
+#define hweight32(w) (__builtin_constant_p(w) ? (unsigned int)__builtin_popcount((u32)(w)) \
+					       : __sw_hweight32(w))
+#define hweight16(w) hweight32((u16)(w))
+#define hweight8(w) hweight32((u8)(w))
+#define hweight64(w) (__builtin_constant_p(w) ? (unsigned long)__builtin_popcountll((u64)(w)) \
+					       : __sw_hweight64(w))
+#define hweight_long(w) hweight64((unsigned long)(w))
+
+/* The rest of Linux 6.1's <linux/bitops.h> helpers, with its semantics. */
+#define BITS_PER_TYPE(type)	(sizeof(type) * BITS_PER_BYTE)
+#define BITS_TO_U64(nr)		__KERNEL_DIV_ROUND_UP(nr, BITS_PER_TYPE(u64))
+#define BITS_TO_U32(nr)		__KERNEL_DIV_ROUND_UP(nr, BITS_PER_TYPE(u32))
+#define BITS_TO_BYTES(nr)	__KERNEL_DIV_ROUND_UP(nr, BITS_PER_TYPE(char))
+
+
+static __always_inline unsigned int fls_long(unsigned long l) { return l ? fls64(l) : 0; }
+static __always_inline unsigned long __ffs64(u64 word) { return __ffs((unsigned long)word); }
+
+static inline int get_bitmask_order(unsigned int count)
 {
-	w -= (w >> 1) & 0x55555555u;
-	w = (w & 0x33333333u) + ((w >> 2) & 0x33333333u);
-	w = (w + (w >> 4)) & 0x0f0f0f0fu;
-	return (w * 0x01010101u) >> 24;
+	return fls(count);
 }
 
-static __always_inline unsigned long __sw_hweight64(u64 w)
+/* The order of the smallest power of two >= @count (-1 for 0). */
+static inline int get_count_order(unsigned int count)
 {
-	w -= (w >> 1) & 0x5555555555555555ull;
-	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
-	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
-	return (w * 0x0101010101010101ull) >> 56;
+	if (count == 0)
+		return -1;
+	return fls(--count);
 }
 
-static __always_inline unsigned int hweight8(unsigned int w) { return __sw_hweight32(w & 0xff); }
-static __always_inline unsigned int hweight16(unsigned int w) { return __sw_hweight32(w & 0xffff); }
-static __always_inline unsigned int hweight32(unsigned int w) { return __sw_hweight32(w); }
-static __always_inline unsigned long hweight64(u64 w) { return __sw_hweight64(w); }
-static __always_inline unsigned long hweight_long(unsigned long w) { return __sw_hweight64(w); }
+static inline int get_count_order_long(unsigned long l)
+{
+	if (l == 0UL)
+		return -1;
+	return (int)fls_long(--l);
+}
+
+static inline u64 rol64(u64 word, unsigned int shift) { return (word << (shift & 63)) | (word >> ((-shift) & 63)); }
+static inline u64 ror64(u64 word, unsigned int shift) { return (word >> (shift & 63)) | (word << ((-shift) & 63)); }
+static inline u32 rol32(u32 word, unsigned int shift) { return (word << (shift & 31)) | (word >> ((-shift) & 31)); }
+static inline u32 ror32(u32 word, unsigned int shift) { return (word >> (shift & 31)) | (word << ((-shift) & 31)); }
+static inline u16 rol16(u16 word, unsigned int shift) { return (word << (shift & 15)) | (word >> ((-shift) & 15)); }
+static inline u16 ror16(u16 word, unsigned int shift) { return (word >> (shift & 15)) | (word << ((-shift) & 15)); }
+static inline u8 rol8(u8 word, unsigned int shift) { return (word << (shift & 7)) | (word >> ((-shift) & 7)); }
+static inline u8 ror8(u8 word, unsigned int shift) { return (word >> (shift & 7)) | (word << ((-shift) & 7)); }
+
+/* Sign-extend @value from bit @index (0-based) upwards. */
+static __always_inline s32 sign_extend32(u32 value, int index)
+{
+	u8 shift = 31 - index;
+
+	return (s32)(value << shift) >> shift;
+}
+
+static __always_inline s64 sign_extend64(u64 value, int index)
+{
+	u8 shift = 63 - index;
+
+	return (s64)(value << shift) >> shift;
+}
 
 #endif

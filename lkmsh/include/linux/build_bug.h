@@ -26,7 +26,9 @@
 
 #define BUILD_BUG_ON_MSG(cond, msg)	compiletime_assert(!(cond), msg)
 #define BUILD_BUG_ON(cond)	BUILD_BUG_ON_MSG(cond, "BUILD_BUG_ON failed: " #cond)
-#define BUILD_BUG()		BUILD_BUG_ON(1)
+#define BUILD_BUG()		BUILD_BUG_ON_MSG(1, "BUILD_BUG failed")
+#define __BUILD_BUG_ON_NOT_POWER_OF_2(n)	BUILD_BUG_ON(((n) & ((n) - 1)) != 0)
+#define BUILD_BUG_ON_NOT_POWER_OF_2(n)	BUILD_BUG_ON((n) == 0 || (((n) & ((n) - 1)) != 0))
 #define static_assert(expr, ...) _Static_assert(expr, "" __VA_ARGS__)
 
 /* Zero for arrays, a build error for pointers (ARRAY_SIZE uses it). */

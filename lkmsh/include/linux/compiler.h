@@ -59,6 +59,8 @@
 #define barrier()		__asm__ __volatile__("" : : : "memory")
 #define unreachable()		__builtin_unreachable()
 
+/* Whether @type is signed (scalars, bool and pointers alike). */
+#define is_signed_type(type)	(((type)(-1)) < (type)1)
 #define __same_type(a, b)	__builtin_types_compatible_p(typeof(a), typeof(b))
 
 /* A unique identifier per use, as Linux: __UNIQUE_ID_<prefix><counter>. */

@@ -7,16 +7,7 @@
 #define _LKMSH_LINUX_FIND_H
 
 #include <linux/types.h>
-
-#ifndef BITS_PER_LONG
-#define BITS_PER_LONG 64
-#endif
-#ifndef BITS_PER_LONG_LONG
-#define BITS_PER_LONG_LONG 64
-#endif
-#ifndef GENMASK
-#define GENMASK(h, l)		(((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))
-#endif
+#include <linux/bits.h>
 #define small_const_nbits(nbits) \
 	(__builtin_constant_p(nbits) && (nbits) <= BITS_PER_LONG && (nbits) > 0)
 

@@ -1,20 +1,25 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
- * lkmsh: <linux/kconfig.h>, which kbuild puts in front of every source with
- * -include (so does lkmsh build): IS_ENABLED(CONFIG_FOO) and friends are 1
- * when CONFIG_FOO is defined to 1 (or to 2, "m", for IS_MODULE), else 0, and
- * usable in #if and in C alike. Of the CONFIG_ options, lkmsh's kernel
- * states CONFIG_64BIT and CONFIG_MODULES; every other one reads as off.
+ * lkmsh: <linux/kconfig.h> as Linux 6.1's, which kbuild force-includes into
+ * every source (-include): the configuration (<generated/autoconf.h>) and
+ * IS_ENABLED()/IS_BUILTIN()/IS_MODULE()/IS_REACHABLE(), usable in C
+ * expressions and #if alike, true for an option set to y or m.
  */
-#ifndef _LKMSH_LINUX_KCONFIG_H
-#define _LKMSH_LINUX_KCONFIG_H
+#ifndef __LINUX_KCONFIG_H
+#define __LINUX_KCONFIG_H
 
-#define CONFIG_64BIT 1
-#define CONFIG_MODULES 1
+#include <generated/autoconf.h>
+
+#ifdef CONFIG_CPU_BIG_ENDIAN
+#define __BIG_ENDIAN 4321
+#else
+#define __LITTLE_ENDIAN 1234
+#endif
 
 #define __ARG_PLACEHOLDER_1 0,
 #define __take_second_arg(__ignored, val, ...) val
 
+/* 1 when @x is defined to 1, else 0 (works for undefined options too). */
 #define __and(x, y)			___and(x, y)
 #define ___and(x, y)			____and(__ARG_PLACEHOLDER_##x, y)
 #define ____and(arg1_or_junk, y)	__take_second_arg(arg1_or_junk y, 0)
@@ -23,14 +28,14 @@
 #define ___or(x, y)			____or(__ARG_PLACEHOLDER_##x, y)
 #define ____or(arg1_or_junk, y)		__take_second_arg(arg1_or_junk 1, y)
 
-/* 1 when @x is defined as 1, 0 when it is undefined or anything else */
 #define __is_defined(x)			___is_defined(x)
 #define ___is_defined(val)		____is_defined(__ARG_PLACEHOLDER_##val)
 #define ____is_defined(arg1_or_junk)	__take_second_arg(arg1_or_junk 1, 0)
 
 #define IS_BUILTIN(option) __is_defined(option)
 #define IS_MODULE(option) __is_defined(option##_MODULE)
-#define IS_REACHABLE(option) __or(IS_BUILTIN(option), __and(IS_MODULE(option), __is_defined(MODULE)))
+#define IS_REACHABLE(option) __or(IS_BUILTIN(option), \
+				__and(IS_MODULE(option), __is_defined(MODULE)))
 #define IS_ENABLED(option) __or(IS_BUILTIN(option), IS_MODULE(option))
 
-#endif
+#endif /* __LINUX_KCONFIG_H */

@@ -22,6 +22,9 @@
 #include <linux/log2.h>
 #include <linux/math.h>
 #include <linux/panic.h>
+#include <linux/bits.h>
+#include <linux/bitops.h>
+#include <asm/byteorder.h>
 
 #define __CONCAT(a, b)		a ## b
 #define CONCATENATE(a, b)	__CONCAT(a, b)
@@ -48,9 +51,6 @@
 
 #define abs(x) ({ typeof(x) __x = (x); __x < 0 ? -__x : __x; })
 
-#define BIT(nr)			(1UL << (nr))
-#define BIT_ULL(nr)		(1ULL << (nr))
-#define GENMASK(h, l)		(((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))
 
 #define might_sleep()		do { } while (0)
 #ifdef __aarch64__

@@ -8,14 +8,7 @@
 
 typedef s64 ktime_t;
 
-#define MSEC_PER_SEC	1000L
-#define USEC_PER_MSEC	1000L
-#define NSEC_PER_USEC	1000L
-#define NSEC_PER_MSEC	1000000L
-#define USEC_PER_SEC	1000000L
-#define NSEC_PER_SEC	1000000000L
-
-#define KTIME_MAX	((s64)~((u64)1 << 63))
+#include <linux/time64.h>	/* MSEC_PER_SEC ... NSEC_PER_SEC, KTIME_MAX */
 
 static inline ktime_t ktime_set(const s64 secs, const unsigned long nsecs)
 {

@@ -259,6 +259,10 @@ static inline void list_cut_before(struct list_head *list, struct list_head *hea
 	struct list_head *__head = (ptr);				\
 	struct list_head *__pos = READ_ONCE(__head->next);		\
 	__pos != __head ? list_entry(__pos, type, member) : NULL; })
+#define list_last_entry_or_null(ptr, type, member) ({			\
+	struct list_head *__head = (ptr);				\
+	struct list_head *__pos = READ_ONCE(__head->prev);		\
+	__pos != __head ? list_entry(__pos, type, member) : NULL; })
 #define list_next_entry(pos, member)	\
 	list_entry((pos)->member.next, typeof(*(pos)), member)
 #define list_prev_entry(pos, member)	\
@@ -312,6 +316,12 @@ static inline void list_cut_before(struct list_head *list, struct list_head *hea
 	     n = list_next_entry(pos, member);				\
 	     !list_entry_is_head(pos, head, member);			\
 	     pos = n, n = list_next_entry(n, member))
+#define list_for_each_entry_safe_from(pos, n, head, member)		\
+	for (n = list_next_entry(pos, member);				\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_next_entry(n, member))
+#define list_safe_reset_next(pos, n, member)	\
+	n = list_next_entry(pos, member)
 
 #define list_for_each_entry(pos, head, member)				\
 	for (pos = list_first_entry(head, typeof(*pos), member);	\

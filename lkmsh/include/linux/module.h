@@ -20,6 +20,7 @@
 #include <linux/kmod.h>
 #include <linux/ktime.h>
 #include <linux/string.h>	/* as Linux's module.h brings it, through its many headers */
+#include <linux/kobject.h>
 
 #ifndef __ASSEMBLY__
 

@@ -15,6 +15,7 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/build_bug.h>
+#include <linux/mutex.h>	/* as Linux's sched.h */
 
 #define TASK_RUNNING			0x00000000
 #define TASK_INTERRUPTIBLE		0x00000001

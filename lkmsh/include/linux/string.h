@@ -10,6 +10,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/build_bug.h>
 
 void *memcpy(void *dest, const void *src, size_t count);
 void *memmove(void *dest, const void *src, size_t count);
@@ -60,6 +61,14 @@ size_t strspn(const char *s, const char *accept);
 size_t strcspn(const char *s, const char *reject);
 char *strnstr(const char *s1, const char *s2, size_t len);
 char *kmemdup_nul(const char *s, size_t len, gfp_t gfp) __malloc;
+
+/* Concatenate two NULL-terminated pointer arrays into a new kmalloc'd one. */
+void **__memcat_p(void **a, void **b);
+#define memcat_p(a, b) ({						\
+	BUILD_BUG_ON_MSG(!__same_type(*(a), *(b)),			\
+			 "type mismatch in memcat_p()");		\
+	(typeof(*a) *)__memcat_p((void **)(a), (void **)(b));		\
+})
 
 #define sysfs_match_string(_a, _s) __sysfs_match_string(_a, ARRAY_SIZE(_a), _s)
 

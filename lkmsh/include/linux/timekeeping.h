@@ -14,22 +14,13 @@ typedef s64 ktime_t;	/* also in <linux/ktime.h>; C11 allows the repeat */
 ktime_t ktime_get(void);
 u64 ktime_get_ns(void);
 u64 ktime_get_real_ns(void);
+void ktime_get_ts64(struct timespec64 *ts);
+void ktime_get_real_ts64(struct timespec64 *tv);
 
 #define ktime_get_mono_fast_ns()	ktime_get_ns()
 #define ktime_get_boottime_ns()		ktime_get_ns()
 #define ktime_get_seconds()		((time64_t)(ktime_get_ns() / 1000000000ULL))
 #define ktime_get_real_seconds()	((time64_t)(ktime_get_real_ns() / 1000000000ULL))
-
-/* the same clocks as a struct timespec64 (functions in Linux, inline here) */
-static inline void ktime_get_ts64(struct timespec64 *ts)
-{
-	*ts = ns_to_timespec64(ktime_get_ns());
-}
-
-static inline void ktime_get_real_ts64(struct timespec64 *ts)
-{
-	*ts = ns_to_timespec64(ktime_get_real_ns());
-}
 
 #define ktime_get_boottime_ts64(ts)	ktime_get_ts64(ts)
 #define ktime_get_raw_ts64(ts)		ktime_get_ts64(ts)

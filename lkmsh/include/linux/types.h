@@ -11,6 +11,10 @@
 
 #ifndef __ASSEMBLY__
 
+#ifndef DECLARE_BITMAP	/* BITS_TO_LONGS is <linux/bitops.h>'s, as in Linux */
+#define DECLARE_BITMAP(name, bits) unsigned long name[BITS_TO_LONGS(bits)]
+#endif
+
 typedef signed char		__s8;
 typedef unsigned char		__u8;
 typedef signed short		__s16;

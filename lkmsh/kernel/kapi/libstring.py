@@ -25,6 +25,9 @@ MASK64 = (1 << 64) - 1
 SPACES = b" \t\n\v\f\r"
 #: how much a bounded scan reads at once (strsep, memchr_inv)
 CHUNK = 4096
+GFP_KERNEL = 0xCC0
+#: __memcat_p reads at most this many pointers (a kmalloc'd array's worth)
+MEMCAT_MAX = 1 << 19
 
 
 # -- old-style parsers -------------------------------------------------------
@@ -353,3 +356,17 @@ def bin2hex(ctx: CallContext) -> int:
         return dst
     ctx.mem.write(dst, ctx.mem.read(src, count).hex().encode())
     return dst + 2 * count
+
+
+@kapi("__memcat_p", "void **__memcat_p(void **a, void **b)")
+def memcat_p(ctx: CallContext) -> int:
+    """lib/memcat_p.c: a new NULL-terminated array of @a's pointers then @b's (kmalloc'd)."""
+    ptrs: list[int] = []
+    for array in (ctx.arg(0), ctx.arg(1)):
+        while len(ptrs) < MEMCAT_MAX and (p := int.from_bytes(ctx.mem.read(array, 8), "little")):
+            ptrs.append(p)
+            array += 8
+    addr = _alloc(ctx, 8 * (len(ptrs) + 1), GFP_KERNEL)
+    if addr:
+        ctx.mem.write(addr, b"".join(p.to_bytes(8, "little") for p in [*ptrs, 0]))
+    return addr

@@ -31,6 +31,19 @@ def _digit_ok(c: int, base: int) -> bool:
     return d < base
 
 
+def _strntoull(s: bytes, max_chars: int, base: int) -> tuple[int, int]:
+    """lib/vsprintf.c's simple_strntoull: (value, chars used) of at most @max_chars.
+
+    The radix prefix is recognised on the whole text, as Linux does; a field
+    too short for prefix and digit is skipped over unconverted (value 0).
+    """
+    off, b = kstrtox.fixup_radix(s, base)
+    if off >= max_chars:
+        return 0, max_chars
+    value, used, _ = kstrtox.parse_integer(s[:max_chars], off, b)
+    return value, off + used
+
+
 def vsscanf(text: bytes, fmt: bytes, store: Iterator[int], write) -> int:
     """Scan ``text`` by ``fmt``; ``write(ptr, value_or_bytes, size)`` stores each field."""
     s = 0
@@ -135,16 +148,18 @@ def vsscanf(text: bytes, fmt: bytes, store: Iterator[int], write) -> int:
         signed = conv in (ord("d"), ord("i"))
         while s < n and text[s] in _SPACE:
             s += 1
-        field = text[s : s + width] if width else text[s:]
-        neg = field[:1] == b"-"
-        body = field[1:] if neg and signed else field
-        off, b = kstrtox.fixup_radix(body, base)
-        if body[off : off + 1] == b"" or not _digit_ok(body[off], b):
+        rest = text[s:]
+        neg = signed and rest[:1] == b"-"
+        if neg and width == 1:
             return num
-        value, used = kstrtox.simple_strtoull(body, base)
-        consumed = used + (1 if neg and signed else 0)
+        # Linux checks only the first digit (after a '-') before converting
+        first = rest[1:2] if neg else rest[:1]
+        if not first or not _digit_ok(first[0], base if base in (8, 16) else 10):
+            return num
+        value, consumed = _strntoull(rest[1:] if neg else rest, (width or 1 << 31) - neg, base)
+        consumed += neg
         s += consumed
-        if neg and signed:
+        if neg:
             value = -value
         if not suppress:
             write(next(store), value, size)

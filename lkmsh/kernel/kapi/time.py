@@ -65,6 +65,21 @@ def ktime_get_real_ns(ctx: CallContext) -> int:
     return ctx.kernel.clock.real_ns()
 
 
+def _put_timespec64(ctx: CallContext, addr: int, ns: int) -> None:
+    sec, nsec = divmod(ns, 1_000_000_000)
+    ctx.mem.write(addr, sec.to_bytes(8, "little", signed=True) + nsec.to_bytes(8, "little"))
+
+
+@kapi("ktime_get_ts64", "void ktime_get_ts64(struct timespec64 *ts)", gpl=True)
+def ktime_get_ts64(ctx: CallContext) -> None:
+    _put_timespec64(ctx, ctx.arg(0), ctx.kernel.clock.ns())
+
+
+@kapi("ktime_get_real_ts64", "void ktime_get_real_ts64(struct timespec64 *tv)")
+def ktime_get_real_ts64(ctx: CallContext) -> None:
+    _put_timespec64(ctx, ctx.arg(0), ctx.kernel.clock.real_ns())
+
+
 @kapi("msecs_to_jiffies", "unsigned long msecs_to_jiffies(const unsigned int m)")
 def msecs_to_jiffies(ctx: CallContext) -> int:
     return C.msecs_to_jiffies(ctx.arg(0) & 0xFFFFFFFF)

@@ -133,6 +133,7 @@ def test_gpl_only_exports_are_linuxs():
         "idr_alloc", "idr_find", "idr_remove", "uuid_gen", "guid_gen", "kobject_create_and_add",
         "kobject_init_and_add", "kobject_get_path", "kobject_uevent", "kobject_uevent_env",
         "kset_create_and_add", "kset_find_obj",
+        "linear_range_get_value",  # and the rest of lib/linear_ranges.c's
     }  # fmt: skip
     crypto = {"crypto_req_done"} | {
         f.name for f in kapi.kapi_table() if f.name.startswith(("crypto_alloc_", "crypto_free_"))
@@ -141,7 +142,14 @@ def test_gpl_only_exports_are_linuxs():
     assert all(
         n == "__symbol_get"
         or n.startswith(
-            ("kunit_", "crypto_shash_", "crypto_ahash_", "crypto_skcipher_", "crypto_has_")
+            (
+                "kunit_",
+                "crypto_shash_",
+                "crypto_ahash_",
+                "crypto_skcipher_",
+                "crypto_has_",
+                "linear_range_",
+            )
         )
         or n in driver_model | debugfs | library | crypto
         for n in gpl

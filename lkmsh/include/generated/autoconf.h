@@ -1,0 +1,44 @@
+/*
+ * lkmsh: the kernel configuration modules see (kbuild's generated/autoconf.h).
+ * Only options lkmsh models are set, each with the value of Debian's 6.1
+ * kernel (config-6.1.0-*-cloud-amd64/arm64); everything else reads as "not
+ * set", so IS_ENABLED(CONFIG_X) is 0 for what lkmsh does not have.
+ */
+#ifndef __LKMSH_GENERATED_AUTOCONF_H
+#define __LKMSH_GENERATED_AUTOCONF_H
+
+#define CONFIG_64BIT 1
+#define CONFIG_MMU 1
+#define CONFIG_HZ 250
+#define CONFIG_MODULES 1
+#define CONFIG_MODULE_UNLOAD 1
+#define CONFIG_PRINTK 1
+#define CONFIG_BUG 1
+#define CONFIG_KALLSYMS 1
+#define CONFIG_SYSFS 1
+#define CONFIG_PROC_FS 1
+#define CONFIG_DEBUG_FS 1
+#define CONFIG_JUMP_LABEL 1
+#define CONFIG_KUNIT 1
+#define CONFIG_PREEMPT_VOLUNTARY 1
+#define CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS 1
+
+#if defined(__x86_64__)
+#define CONFIG_X86 1
+#define CONFIG_X86_64 1
+#elif defined(__aarch64__)
+#define CONFIG_ARM64 1
+#define CONFIG_ARM64_PAGE_SHIFT 12
+#endif
+
+#if defined(__clang__)
+#define CONFIG_CC_IS_CLANG 1
+#define CONFIG_INIT_STACK_NONE 1
+#else
+#define CONFIG_CC_IS_GCC 1
+/* gcc builds get -ftrivial-auto-var-init=zero, as kbuild adds for this option
+ * (clang before 16 would need an extra enabler flag: lkmsh's clang builds go without) */
+#define CONFIG_INIT_STACK_ALL_ZERO 1
+#endif
+
+#endif /* __LKMSH_GENERATED_AUTOCONF_H */

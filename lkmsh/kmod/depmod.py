@@ -258,7 +258,8 @@ def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> Depmod
     if cache is not None:
         fingerprint = _fingerprint(req, found)
         payload = cache.cached_result(fingerprint) if req.dry_run else None
-        if payload is not None:
+        # an intact file of another shape (written by other lkmsh code): computed again
+        if isinstance(payload, tuple) and len(payload) == 4:
             texts, cached_diags, order_names, cycles = payload
             by_path = {m.path: m for m, _s, _t in found}
             modules = [by_path[p] for p in order_names if p in by_path]

@@ -63,3 +63,16 @@ def test_a_damaged_cache_is_ignored(tmp_path, lkmsh, env):
     for f in Path(env["LKMSH_CACHE_DIR"]).iterdir():
         f.write_bytes(b"not marshal data")
     same_as_kmod(lkmsh, root)
+
+
+def test_an_intact_cached_result_of_another_shape_is_computed_again(tmp_path, lkmsh, env):
+    """A result file with a good checksum and version but another payload (older lkmsh
+    code sharing the cache directory) is no internal error: depmod reads the tree."""
+    from lkmsh.kmod import cache
+
+    root, _kdir = tree(tmp_path)
+    same_as_kmod(lkmsh, root)
+    (result,) = Path(env["LKMSH_CACHE_DIR"]).glob("*.result")
+    version, (key, payload) = cache._read(str(result))
+    cache._write(str(result), (version, (key, payload[:3])))
+    same_as_kmod(lkmsh, root)

@@ -111,6 +111,72 @@ def test_modprobe_softdep_loop(softdep_loop_tree, lkmsh, name):
     )
 
 
+def softdep_printing_module(me: str, other: str) -> str:
+    """mod-softdep-ME: says so when loaded and unloaded; the other is its pre softdep."""
+    return f"""#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+
+static int __init softdep_{me}_init(void)
+{{
+\tpr_info("mod-softdep-{me} loaded\\n");
+\treturn 0;
+}}
+
+static void __exit softdep_{me}_exit(void)
+{{
+\tpr_info("mod-softdep-{me} unloaded\\n");
+}}
+
+module_init(softdep_{me}_init);
+module_exit(softdep_{me}_exit);
+MODULE_LICENSE("GPL");
+MODULE_SOFTDEP("pre: mod-softdep-{other}");
+"""
+
+
+@pytest.fixture(scope="module")
+def printing_softdep_loop(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("softdep-load")
+    kdir = tmp / "root" / "lib" / "modules" / "4.4.4" / "kernel"
+    for me, other in (("a", "b"), ("b", "a")):
+        src = softdep_printing_module(me, other)
+        build(tmp, f"mod-softdep-{me}", src, out=kdir / f"mod-softdep-{me}.ko")
+    assert kmod(KMOD_DEPMOD, "-b", str(tmp / "root"), "4.4.4").returncode == 0
+    (tmp / "modprobe.d").mkdir()
+    return tmp
+
+
+@pytest.mark.parametrize("name", ["mod-softdep-a", "mod-softdep-b"])
+def test_modprobe_softdep_loop_loads_as_kmod_would(printing_softdep_loop, lkmsh, name):
+    """A real load on lkmsh's kernel: what kmod's ``modprobe -n -v`` says it would load,
+    in its order and its words (each module once, the softdep first); no hang. Then
+    ``modprobe -r`` takes both out (kmod's removal: the module, then its pre softdep,
+    whose own pre softdep is no longer loaded)."""
+    from kmod_helpers import KMOD_MODPROBE
+
+    tree = printing_softdep_loop
+    args = ("-d", str(tree / "root"), "-S", "4.4.4", "-C", str(tree / "modprobe.d"))
+    theirs = kmod(KMOD_MODPROBE, *args, "-n", "-v", name)
+    assert theirs.returncode == 0 and theirs.stdout.count("insmod ") == 2
+    ours = lkmsh("modprobe", *args, "-v", name)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (theirs.stdout, theirs.stderr, 0)
+    first, second = (Path(line.split()[1]).stem for line in theirs.stdout.splitlines())
+    dmesg = [line for line in lkmsh("dmesg").stdout.splitlines() if "mod-softdep-" in line]
+    assert [line.split("] ", 1)[1] for line in dmesg] == [f"{first} loaded", f"{second} loaded"]
+    lsmod = {line.split()[0] for line in lkmsh("lsmod").stdout.splitlines()[1:]}
+    assert {"mod_softdep_a", "mod_softdep_b"} <= lsmod
+    again = lkmsh("modprobe", *args, "-v", name)  # both loaded: nothing to do, as kmod
+    assert (again.stdout, again.stderr, again.returncode) == ("", "", 0)
+    removed = lkmsh("modprobe", *args, "-r", "-v", name)
+    assert removed.returncode == 0, removed.stderr
+    other = "mod_softdep_" + ("b" if name.endswith("a") else "a")
+    assert removed.stdout == f"rmmod {name.replace('-', '_')}\nrmmod {other}\n"
+    assert not {"mod_softdep_a", "mod_softdep_b"} & {
+        line.split()[0] for line in lkmsh("lsmod").stdout.splitlines()[1:]
+    }
+
+
 # -- depmod.d's external directories (depmod_search_order_external_first/_last,
 #    modinfo's test_modinfo_external, modprobe_external) ---------------------------------
 

@@ -629,6 +629,12 @@ class CheckedAccess(_Words):
         if n > 0:
             self.space.check_access(vaddr, n, need)
 
+    def pause(self) -> None:
+        """A point between two pieces of a kernel function's long work, where Ctrl-C
+        stops it (every loop over a module-given count has one per piece)."""
+        if self.poll is not None:
+            self.poll()
+
     def read(self, vaddr: int, n: int) -> bytes:
         if n > 0:
             self.space.check_access(vaddr, n, Perm.R)
@@ -656,8 +662,8 @@ class CheckedAccess(_Words):
             step = min(n - done, CHUNK)
             self.space.write(vaddr + done, block[:step] if step < len(block) else block)
             done += step
-            if done < n and self.poll is not None:
-                self.poll()
+            if done < n:
+                self.pause()
 
     def copy(self, dest: int, src: int, n: int) -> None:
         """memmove: both ranges checked, then copied a chunk at a time (overlap-safe)."""
@@ -675,8 +681,8 @@ class CheckedAccess(_Words):
             at = n - done - step if backwards else done
             self.space.write(dest + at, self.space.read(src + at, step))
             done += step
-            if done < n and self.poll is not None:
-                self.poll()
+            if done < n:
+                self.pause()
 
     def read_u8(self, vaddr: int) -> int:
         return self.read(vaddr, 1)[0]

@@ -28,6 +28,7 @@ HOG = r"""
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/prandom.h>
 
 static char *what = "none";
 module_param(what, charp, 0444);
@@ -56,6 +57,12 @@ static int __init hb_init(void)
 		strncpy(buf, "x", huge);
 	else if (!strcmp(what, "memcpy"))
 		memcpy(buf, buf + 8, huge);
+	else if (!strcmp(what, "prandom")) {
+		struct rnd_state state;
+
+		prandom_seed_state(&state, 1);
+		prandom_bytes_state(&state, buf, huge);
+	}
 	pr_info("%s: %d [%.15s]\n", what, n, buf);
 	kfree(buf);
 	return 0;
@@ -128,8 +135,16 @@ def test_wide_fields_are_counted_not_built(hog):
     assert out["peak_kib"] * 1024 < CAP // 2
 
 
-@pytest.mark.parametrize("case", ["memset", "strncpy", "memcpy"])
-def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog, case):
+@pytest.mark.parametrize(
+    ("case", "function"),
+    [
+        ("memset", "memset"),
+        ("strncpy", "strncpy"),
+        ("memcpy", "memcpy"),
+        ("prandom", "prandom_bytes_state"),
+    ],
+)
+def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog, case, function):
     out = run_capped(hog, case)
     err, lines = out[case]
     assert err == 14  # EFAULT: the range check found the first unmapped page
@@ -139,7 +154,7 @@ def test_a_3_gib_count_faults_at_the_end_of_the_mapping_without_host_memory(hog,
     assert lines[i + 1] == f"#PF: supervisor {access} access in kernel mode"
     assert lines[i + 2].endswith("not-present page")
     rip = next(x for x in lines[i:] if x.startswith("RIP: "))
-    assert rip.startswith(f"RIP: 0010:{case}+0x")
+    assert rip.startswith(f"RIP: 0010:{function}+0x")
     assert out["peak_kib"] * 1024 < CAP // 2
 
 
@@ -203,15 +218,32 @@ LONG_CALL = r"""
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <linux/prandom.h>
 #include <linux/vmalloc.h>
+
+static char *what = "strncpy";
+module_param(what, charp, 0444);
 
 static int __init lc_init(void)
 {
 	char *big = vmalloc(4 << 20);
+	struct rnd_state state;
 
 	if (!big)
 		return -ENOMEM;
-	strncpy(big, "", 4 << 20);	/* one kernel call, 4 MiB of padding: pieces of work */
+	/* each: one kernel call over 4 MiB, done in pieces of work */
+	if (!strcmp(what, "strncpy")) {
+		strncpy(big, "", 4 << 20);
+	} else if (!strcmp(what, "print_hex_dump")) {
+		print_hex_dump(KERN_DEBUG, "lc: ", DUMP_PREFIX_OFFSET, 32, 1, big, 4 << 20, false);
+	} else if (!strcmp(what, "prandom_bytes_state")) {
+		prandom_seed_state(&state, 42);
+		prandom_bytes_state(&state, big, 4 << 20);
+	} else if (!strcmp(what, "hex2bin")) {
+		memset(big, '7', 2 << 20);
+		if (hex2bin(big + (3 << 20), big, 1 << 20))
+			pr_err("lc: not hex\n");
+	}
 	pr_info("lc: filled\n");
 	vfree(big);
 	return 0;
@@ -221,11 +253,12 @@ MODULE_LICENSE("GPL");
 """
 
 
-def test_ctrl_c_stops_a_long_kernel_call_between_its_pieces(kernel, tmp_path):
-    """The Ctrl-C arrives while strncpy pads (here: when it finishes its first
-    piece): the call ends there as the interrupted command's soft-lockup report.
-    (memset and memcpy are klib's C on the emulated CPU: Ctrl-C stops them as any
-    module code.)"""
+@pytest.mark.parametrize("call", ["strncpy", "print_hex_dump", "prandom_bytes_state", "hex2bin"])
+def test_ctrl_c_stops_a_long_kernel_call_between_its_pieces(kernel, tmp_path, call):
+    """The Ctrl-C arrives while a kernel function works through a module's 4 MiB
+    (here: when it finishes its first piece): the call ends there as the
+    interrupted command's soft-lockup report. (memset and memcpy are klib's C on
+    the emulated CPU: Ctrl-C stops them as any module code.)"""
     import errno
 
     from lkmsh.build import build_module
@@ -243,7 +276,7 @@ def test_ctrl_c_stops_a_long_kernel_call_between_its_pieces(kernel, tmp_path):
 
     kernel.mem.checked.poll = ctrl_c_after_the_first_piece
     with pytest.raises(ModuleFault) as exc:
-        kernel.module_load(ko)
+        kernel.module_load(ko, f"what={call}")
     assert exc.value.errno == errno.EFAULT
     assert pieces == [1]  # stopped at the first chance, not after all 4 MiB
     texts = [r.text for r in kernel.dmesg()]

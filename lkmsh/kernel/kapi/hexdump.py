@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 DUMP_PREFIX_NONE, DUMP_PREFIX_ADDRESS, DUMP_PREFIX_OFFSET = 0, 1, 2
+#: print_hex_dump pauses every so many lines, where Ctrl-C may stop a long dump
+PAUSE_ROWS = 256
 
 
 def _printable(b: int) -> bool:
@@ -73,7 +75,9 @@ def print_hex_dump(ctx: CallContext) -> None:
     level, _, _ = split_level(level_text)
     if rowsize not in (16, 32):
         rowsize = 16
-    for i in range(0, n, rowsize):
+    for row, i in enumerate(range(0, n, rowsize)):
+        if row and row % PAUSE_ROWS == 0:
+            ctx.mem.pause()
         data = ctx.mem.read(buf + i, min(rowsize, n - i))
         line = decode(hex_dump_line(data, rowsize, groupsize, ascii))
         if prefix_type == DUMP_PREFIX_ADDRESS:

@@ -28,6 +28,9 @@ CHUNK = 4096
 GFP_KERNEL = 0xCC0
 #: __memcat_p reads at most this many pointers (a kmalloc'd array's worth)
 MEMCAT_MAX = 1 << 19
+#: bytes (or array entries) a loop over a module-given count handles between two
+#: pauses (``CheckedAccess.pause``: where Ctrl-C may stop it)
+HEX_PIECE = 1 << 16
 
 
 # -- old-style parsers -------------------------------------------------------
@@ -146,6 +149,8 @@ def _match(ctx: CallContext, sysfs: bool) -> int:
     array, n, want = ctx.arg(0), ctx.arg(1), cstr(ctx, ctx.arg(2))
     i = 0
     while i < n:
+        if i and i % HEX_PIECE == 0:
+            ctx.mem.pause()
         item = ctx.mem.read_u64(array + 8 * i)
         if not item:
             if n == MASK64:  # (size_t)-1: a NULL-terminated array
@@ -335,26 +340,35 @@ def hex_to_bin(ctx: CallContext) -> int:
 @kapi("hex2bin", "int hex2bin(u8 *dst, const char *src, size_t count)")
 def hex2bin(ctx: CallContext) -> int:
     dst, src, count = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    text = ctx.mem.read(src, 2 * count) if count else b""
-    out = bytearray()
-    for i in range(count):
-        hi, lo = hex_value(text[2 * i]), hex_value(text[2 * i + 1])
-        if hi < 0 or lo < 0:
-            if out:
-                ctx.mem.write(dst, bytes(out))
-            return EINVAL
-        out.append(hi << 4 | lo)
-    if out:
-        ctx.mem.write(dst, bytes(out))
+    done = 0
+    while done < count:
+        if done:
+            ctx.mem.pause()
+        step = min(count - done, HEX_PIECE)
+        text = ctx.mem.read(src + 2 * done, 2 * step)
+        out = bytearray()
+        for i in range(step):
+            hi, lo = hex_value(text[2 * i]), hex_value(text[2 * i + 1])
+            if hi < 0 or lo < 0:
+                if out:
+                    ctx.mem.write(dst + done, bytes(out))
+                return EINVAL
+            out.append(hi << 4 | lo)
+        ctx.mem.write(dst + done, bytes(out))
+        done += step
     return 0
 
 
 @kapi("bin2hex", "char *bin2hex(char *dst, const void *src, size_t count)")
 def bin2hex(ctx: CallContext) -> int:
     dst, src, count = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    if not count:
-        return dst
-    ctx.mem.write(dst, ctx.mem.read(src, count).hex().encode())
+    done = 0
+    while done < count:
+        if done:
+            ctx.mem.pause()
+        step = min(count - done, HEX_PIECE)
+        ctx.mem.write(dst + 2 * done, ctx.mem.read(src + done, step).hex().encode())
+        done += step
     return dst + 2 * count
 
 

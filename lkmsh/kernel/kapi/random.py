@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.memory import Perm
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
 MASK32 = 0xFFFFFFFF
 #: bytes get_random_bytes draws per call at most (the rest is read in further calls)
 MAX_BYTES = 1 << 24
+#: prandom_bytes_state's piece (a multiple of its 4-byte words): Ctrl-C may stop it between
+PRANDOM_PIECE = 1 << 16
 
 
 @kapi("get_random_bytes", "void get_random_bytes(void *buf, size_t len)")
@@ -19,6 +22,8 @@ def get_random_bytes(ctx: CallContext) -> None:
     buf, n = ctx.arg(0), ctx.arg(1)
     done = 0
     while done < n:
+        if done:
+            ctx.mem.pause()
         part = min(n - done, MAX_BYTES)
         ctx.mem.write(buf + done, ctx.kernel.random.bytes(part))
         done += part
@@ -83,9 +88,13 @@ def prandom_u32_state(ctx: CallContext) -> int:
 def prandom_bytes_state(ctx: CallContext) -> None:
     addr, buf, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
     state = _state(ctx, addr)
-    out = bytearray()
-    while len(out) < n:
-        out += taus113(state).to_bytes(4, "little")
-    if n:
-        ctx.mem.write(buf, bytes(out[:n]))
+    ctx.mem.check(buf, n, Perm.W)  # the whole range first: no count sizes host memory
+    done = 0
+    while done < n:
+        if done:
+            ctx.mem.pause()
+        step = min(n - done, PRANDOM_PIECE)
+        words = [taus113(state).to_bytes(4, "little") for _ in range((step + 3) // 4)]
+        ctx.mem.write(buf + done, b"".join(words)[:step])
+        done += step
     _store(ctx, addr, state)

@@ -64,6 +64,7 @@ from lkmsh.kernel.sched import Scheduler
 from lkmsh.kernel.slabcache import SlabCaches
 from lkmsh.kernel.snapshot import ComponentRows, KernelState, RegionImage, RowFetch
 from lkmsh.kernel.stacktrace import KernelPath
+from lkmsh.kernel.swnode import SoftwareNodes
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
@@ -257,6 +258,7 @@ class Kernel:
         self.slab_caches = self.add_component(SlabCaches())
         self.crypto = self.add_component(Crypto())
         self.idmaps = self.add_component(IdMaps())
+        self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
         self.kunit = self.add_component(KUnit(self))
         #: tasks, the run queue and the event queue; timers, work and locks build on it
         self.sched = self.add_component(Scheduler(self))

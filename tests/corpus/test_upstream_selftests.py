@@ -8,6 +8,7 @@ WARNING or failure report on the way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from corpus_helpers import log_text, module_name
 @dataclass(frozen=True)
 class SelfTest:
     path: str
-    # lines the module prints on Linux when every test passes ("..." ends a
-    # line whose rest varies, such as a time taken)
+    # lines the module prints on Linux when every test passes ("..." stands for
+    # what varies, such as a time taken)
     verdict: tuple[str, ...]
     init_error: str | None = None  # kmod's words when init fails by design
     goodbye: tuple[str, ...] = ()  # what its exit prints
@@ -67,6 +68,12 @@ CORPUS = [
     # failed conversion would WARN.
     SelfTest("lib/test-kstrtox.c", (), init_error="Invalid parameters"),
     SelfTest("lib/test_bitmap.c", ("test_bitmap: all 6550 tests passed",)),
+    # 396 tests on x86-64, 392 on arm64 (char is unsigned there: one block is left out)
+    SelfTest(
+        "lib/test_printf.c",
+        ("test_printf: loaded.", "test_printf: all ... tests passed"),
+        goodbye=("test_printf: unloaded.",),
+    ),
     # 6.1's ida_checks() returns -EINVAL when every test passed (0 when one failed); it
     # frees IDs it does not hold on purpose, each a "not allocated" WARN
     SelfTest(
@@ -79,7 +86,8 @@ CORPUS = [
 
 
 def says(line: str, verdict: str) -> bool:
-    return line.startswith(verdict[:-3]) if verdict.endswith("...") else line == verdict
+    """Whether @line is @verdict, where "..." stands for any text (a time, a count)."""
+    return re.fullmatch(".*".join(map(re.escape, verdict.split("..."))), line) is not None
 
 
 FAILURE_WORDS = ("WARNING:", "ERROR", "wrong", "failed", "FAIL", "BUG:", "Oops")

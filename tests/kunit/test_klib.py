@@ -328,3 +328,18 @@ def test_library_gaps_linux_lib_tests_found(kernel, build):
     assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines)
     assert "    ok 9 - sscanf_width_test" in lines
     assert lines[-1] == "ok 1 - corpus_gaps"
+
+
+def test_printk_time_flags_fourcc_sockaddr_and_software_nodes(kernel, build):
+    kernel.module_load(build(MODULES / "printf_more_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines)
+    assert "    ok 4 - software_node_test" in lines
+    assert lines[-1] == "ok 1 - printf_more"
+    # the node the module left registered survives a save, and goes with the module
+    from lkmsh.kernel.kernel import Kernel
+
+    again = Kernel.from_state(kernel.export_state())
+    assert len(again.swnodes.by_node) == 1
+    again.module_unload("printf_more_kunit")
+    assert again.swnodes.by_node == {}

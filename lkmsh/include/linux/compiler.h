@@ -61,6 +61,17 @@
 
 /* Whether @type is signed (scalars, bool and pointers alike). */
 #define is_signed_type(type)	(((type)(-1)) < (type)1)
+/*
+ * Diagnostics pragmas (compiler_types.h, compiler-gcc.h): __diag_ignore_all()
+ * silences one warning option between __diag_push() and __diag_pop().
+ */
+#define __diag_str1(s)		#s
+#define __diag_str(s)		__diag_str1(s)
+#define __diag(s)		_Pragma(__diag_str(GCC diagnostic s))
+#define __diag_push()		__diag(push)
+#define __diag_pop()		__diag(pop)
+#define __diag_ignore(compiler, version, option, comment) __diag(ignored option)
+#define __diag_ignore_all(option, comment) __diag(ignored option)
 #define __same_type(a, b)	__builtin_types_compatible_p(typeof(a), typeof(b))
 
 /* A unique identifier per use, as Linux: __UNIQUE_ID_<prefix><counter>. */

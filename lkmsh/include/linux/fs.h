@@ -24,6 +24,7 @@
 #include <asm/page.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/dcache.h>
 
 struct module;
 struct seq_file;
@@ -94,31 +95,6 @@ typedef u32 errseq_t;
 #define S_ISDIR(m)	(((m) & S_IFMT) == S_IFDIR)
 #define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
 #define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
-
-struct qstr {
-	union {
-		struct {
-			u32 hash;
-			u32 len;
-		};
-		u64 hash_len;
-	};
-	const unsigned char *name;
-};
-
-#define DNAME_INLINE_LEN 32
-
-struct dentry {
-	unsigned int d_flags;
-	unsigned int d_seq;
-	struct hlist_node d_hash;
-	struct dentry *d_parent;
-	struct qstr d_name;
-	struct inode *d_inode;
-	unsigned char d_iname[DNAME_INLINE_LEN];
-	struct super_block *d_sb;
-	void *d_fsdata;
-};
 
 struct path {
 	struct vfsmount *mnt;

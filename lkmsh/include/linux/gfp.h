@@ -32,6 +32,12 @@
 #define ___GFP_HARDWALL		0x100000u
 #define ___GFP_THISNODE		0x200000u
 #define ___GFP_ACCOUNT		0x400000u
+#define ___GFP_ZEROTAGS		0x800000u
+/* the KASAN_HW_TAGS and LOCKDEP bits: 0, as in a kernel without them */
+#define ___GFP_SKIP_ZERO	0
+#define ___GFP_SKIP_KASAN_UNPOISON 0
+#define ___GFP_SKIP_KASAN_POISON 0
+#define ___GFP_NOLOCKDEP	0
 
 #define __GFP_DMA		((gfp_t)___GFP_DMA)
 #define __GFP_HIGHMEM		((gfp_t)___GFP_HIGHMEM)
@@ -57,6 +63,15 @@
 #define __GFP_HARDWALL		((gfp_t)___GFP_HARDWALL)
 #define __GFP_THISNODE		((gfp_t)___GFP_THISNODE)
 #define __GFP_ACCOUNT		((gfp_t)___GFP_ACCOUNT)
+#define __GFP_ZEROTAGS		((gfp_t)___GFP_ZEROTAGS)
+#define __GFP_SKIP_ZERO		((gfp_t)___GFP_SKIP_ZERO)
+#define __GFP_SKIP_KASAN_UNPOISON ((gfp_t)___GFP_SKIP_KASAN_UNPOISON)
+#define __GFP_SKIP_KASAN_POISON	((gfp_t)___GFP_SKIP_KASAN_POISON)
+#define __GFP_NOLOCKDEP		((gfp_t)___GFP_NOLOCKDEP)
+
+/* Room for N __GFP_FOO bits */
+#define __GFP_BITS_SHIFT	(27 + IS_ENABLED(CONFIG_LOCKDEP))
+#define __GFP_BITS_MASK		((gfp_t)((1 << __GFP_BITS_SHIFT) - 1))
 
 #define GFP_ATOMIC	(__GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM)	/* 0xa20 */
 #define GFP_KERNEL	(__GFP_RECLAIM | __GFP_IO | __GFP_FS)			/* 0xcc0 */
@@ -67,5 +82,11 @@
 #define GFP_USER	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL)
 #define GFP_DMA		__GFP_DMA
 #define GFP_DMA32	__GFP_DMA32
+#define GFP_HIGHUSER	(GFP_USER | __GFP_HIGHMEM)
+#define GFP_HIGHUSER_MOVABLE	(GFP_HIGHUSER | __GFP_MOVABLE | \
+			 __GFP_SKIP_KASAN_POISON | __GFP_SKIP_KASAN_UNPOISON)
+#define GFP_TRANSHUGE_LIGHT	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | \
+			 __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM)
+#define GFP_TRANSHUGE	(GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
 
 #endif

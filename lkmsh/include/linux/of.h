@@ -13,17 +13,9 @@
 #include <linux/kernel.h>
 #include <linux/mod_devicetable.h>
 #include <linux/types.h>
+#include <linux/fwnode.h>
 
 typedef u32 phandle;
-
-struct fwnode_handle {
-	struct fwnode_handle *secondary;
-	const void *ops;
-	struct device *dev;
-	void *suppliers[2];
-	void *consumers[2];
-	u8 flags;
-};
 
 struct property {
 	char	*name;

@@ -4,8 +4,25 @@
 #define _LKMSH_LINUX_PROPERTY_H
 
 #include <linux/types.h>
+#include <linux/fwnode.h>
 
 struct device;
+struct property_entry;
+
+/* A node a driver describes in code (drivers/base/swnode.c); %pfw names it. */
+struct software_node {
+	const char *name;
+	const struct software_node *parent;
+	const struct property_entry *properties;
+};
+
+int software_node_register(const struct software_node *node);
+void software_node_unregister(const struct software_node *node);
+int software_node_register_nodes(const struct software_node *nodes);
+void software_node_unregister_nodes(const struct software_node *nodes);
+struct fwnode_handle *software_node_fwnode(const struct software_node *node);
+const struct software_node *to_software_node(const struct fwnode_handle *fwnode);
+bool is_software_node(const struct fwnode_handle *fwnode);
 
 bool device_property_present(struct device *dev, const char *propname);
 int device_property_read_u32_array(struct device *dev, const char *propname,

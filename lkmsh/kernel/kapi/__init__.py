@@ -42,6 +42,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     slabcache,
     string,
     stringhash,
+    swnode,
     sync,
     sysfs,
     time,

@@ -97,7 +97,26 @@ def formatter(ctx: CallContext) -> Formatter:
         return va_list_args(ctx, ap)
 
     f.va_args = va_args  # %pV reads a va_list of this call's architecture
+    f.fwnode_names = lambda fwnode: _fwnode_names(ctx, fwnode)  # %pfw
     return f
+
+
+def _fwnode_names(ctx: CallContext, fwnode: int) -> list[bytes] | None:
+    """The names from the root down to a registered software node's fwnode (swnode.py)."""
+    n = ctx.kernel.swnodes.by_fwnode.get(fwnode)
+    if n is None:
+        return None
+    read_bytes, read_cstr = _safe_bytes(ctx), _safe_cstr(ctx)
+    names: list[bytes] = []
+    node = n.node
+    while node and len(names) < 64:
+        raw = read_bytes(node, 16)
+        if raw is None:
+            return None
+        name = int.from_bytes(raw[:8], "little")
+        names.append((read_cstr(name, 256) or b"") if name else b"")
+        node = int.from_bytes(raw[8:], "little")
+    return names[::-1]
 
 
 def format_sink(ctx: CallContext, fmt_addr: int, args, sink: Sink) -> Sink:

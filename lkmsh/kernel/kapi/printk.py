@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lkmsh.kernel.dmesg import DEFAULT_LEVEL, LINE_MAX
 from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, KernelBug, call_trace, warn
 from lkmsh.kernel.kapi.common import decode, format_args
-from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.kapi.registry import kapi, kdata
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -86,3 +86,9 @@ def panic(ctx: CallContext) -> None:
         f"---[ end {head} ]---",
     ]
     raise KernelBug(head, lines, LOGLEVEL_EMERG)
+
+
+@kdata("no_hash_pointers", 1, gpl=True, static=True)
+def no_hash_pointers(kernel) -> bytes:
+    """lib/vsprintf.c's flag (the no_hash_pointers boot option): false, %p hashes."""
+    return b"\0"

@@ -14,8 +14,8 @@ Follows lib/vsprintf.c of Linux 6.1, including where it differs from C's printf:
   per kernel so dmesg is reproducible), zero-padded to 16 hex digits. NULL and
   ERR_PTR values print raw. ``%pK`` hashes too (kptr_restrict=0).
 - ``%px`` raw; ``%pS``/``%pSR``/``%pB`` "sym+0xoff/0xsize [mod]", ``%ps``
-  without the offset (``%pF``/``%pf``, removed from Linux in 5.x, are kept as
-  aliases); ``%pM``/``%pm`` MAC addresses, ``%pI4``/``%pi4``/``%pI6``/``%pi6``
+  without the offset (``%pF`` is a plain ``%p`` and ``%pf`` a firmware node, as
+  in 6.1); ``%pM``/``%pm`` MAC addresses, ``%pI4``/``%pi4``/``%pI6``/``%pi6``
   IP addresses, ``%*ph`` hex dumps, ``%pe`` error names, ``%pks``/``%pus``
   strings; any other ``%p<ext>`` prints the hashed pointer. All alphanumeric
   characters after ``%p`` are consumed, as Linux does.
@@ -264,7 +264,7 @@ class Formatter:
 
     def _symbol(self, ptr: int, ext: bytes) -> str:
         text = self.symbolize(ptr) if self.symbolize else f"0x{ptr:x}"
-        if ext[:1] in (b"s", b"f"):
+        if ext[:1] == b"s":
             text = _OFFSET.sub("", text, count=1)
         return text
 
@@ -280,7 +280,7 @@ class Formatter:
         if extra is not None:
             return _plain(extra)
         kind = ext[:1]
-        if kind in (b"S", b"s", b"B", b"F", b"f"):
+        if kind in (b"S", b"s", b"B"):
             text = self._symbol(ptr, ext).encode()
             return _widen(_limited(text, precision), width, flags)
         if kind == b"x":
@@ -436,9 +436,8 @@ class Formatter:
                 width = _signed(int(w_text) & 0xFFFFFFFF, 24)
             precision = -1
             if p_text == b"*":
-                precision = _signed(next(args), 32)
-                if not -PRECISION_MAX - 1 <= precision <= PRECISION_MAX:
-                    precision = max(0, min(precision, PRECISION_MAX))
+                # format_decode() reads on after a '*' precision: a negative one is 0
+                precision = max(0, min(_signed(next(args), 32), PRECISION_MAX))
             elif p_text:
                 precision = max(0, _signed(int(p_text) & 0xFFFFFFFF, 16))
             if conv == b"c":

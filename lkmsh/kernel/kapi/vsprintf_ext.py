@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from lkmsh.kernel.kapi import vsprintf_flags as flags
 from lkmsh.kernel.kapi.vsprintf import Formatter
 
 PAGE_SIZE = 4096
@@ -45,6 +46,8 @@ class VaFormatter(Formatter):
     """A Formatter that can also read a va_list (for %pV): ``va_args(address)``."""
 
     va_args: Callable[[int], Iterator[int]] | None = None
+    #: %pfw: a registered software node's names, root first (None: not one)
+    fwnode_names: Callable[[int], list[bytes] | None] | None = None
 
 
 def extension(f: Formatter, ext: bytes, ptr: int, width: int) -> bytes | None:
@@ -63,6 +66,21 @@ def extension(f: Formatter, ext: bytes, ptr: int, width: int) -> bytes | None:
         if n == 0:
             return b""
         return _guarded(f, ptr, n, lambda raw: _escape(raw, ext[1:]))
+    if kind == b"t":
+        size = 36 if ext[1:2] == b"R" else 8  # a struct rtc_time, a time64_t
+        return _guarded(f, ptr, size, lambda raw: _time_and_date(raw, ext))
+    if kind == b"G":
+        return _guarded(f, ptr, 8, lambda raw: _flags(raw, ext))
+    if kind == b"4":
+        if ext[1:3] != b"cc":
+            return b"(%p4?)"
+        return _guarded(f, ptr, 4, _fourcc)
+    if kind == b"f":
+        if ext[1:2] != b"w":
+            return b"(%pf?)"
+        return _guarded(f, ptr, 8, lambda raw: _fwnode(f, ptr, ext[2:3]))
+    if kind in (b"I", b"i") and ext[1:2] == b"S":
+        return _guarded(f, ptr, 28, lambda raw: _sockaddr(raw, ext))
     if kind == b"b":
         nbits = max(width, 0)
         nbytes = (nbits + 63) // 64 * 8
@@ -179,3 +197,104 @@ def _bitmap(raw: bytes, nbits: int, as_list: bool) -> bytes:
         chunks.append(f"{chunk:0{(size + 3) // 4}x}")
         size = 32
     return ",".join(chunks).encode()
+
+
+def _civil(days: int) -> tuple[int, int, int]:
+    """(year, month 1-12, day) of a day count since 1970-01-01 (proleptic Gregorian)."""
+    z = days + 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+
+
+def _time_and_date(raw: bytes, ext: bytes) -> bytes:
+    """%ptR (a struct rtc_time) and %ptT (a time64_t), with [dt][r][s] as rtc_str()."""
+    if ext[1:2] == b"R":
+        sec, mins, hour, mday, mon, year = (
+            int.from_bytes(raw[i : i + 4], "little", signed=True) for i in range(0, 24, 4)
+        )
+    elif ext[1:2] == b"T":
+        t = int.from_bytes(raw[:8], "little", signed=True)
+        days, secs = divmod(t, 86400)
+        y, m, mday = _civil(days)
+        year, mon, hour, mins, sec = y - 1900, m - 1, secs // 3600, secs % 3600 // 60, secs % 60
+    else:
+        return b"(%pt?)"
+    have_d, have_t, rest = True, True, ext[2:]
+    if rest[:1] == b"d":
+        have_t, rest = False, rest[1:]
+    elif rest[:1] == b"t":
+        have_d, rest = False, rest[1:]
+    raw_fmt = space = False
+    for c in rest:
+        if c == ord("r"):
+            raw_fmt = True
+        elif c == ord("s"):
+            space = True
+        else:
+            break
+    date = f"{year + (0 if raw_fmt else 1900):04d}-{mon + (0 if raw_fmt else 1):02d}-{mday:02d}"
+    clock = f"{hour:02d}:{mins:02d}:{sec:02d}"
+    parts = ([date] if have_d else []) + ([clock] if have_t else [])
+    return (" " if space else "T").join(parts).encode()
+
+
+def _flags(raw: bytes, ext: bytes) -> bytes:
+    kind = ext[1:2]
+    if kind == b"p":
+        return flags.page_flags(int.from_bytes(raw, "little")).encode()
+    if kind == b"v":
+        return flags.format_flags(int.from_bytes(raw, "little"), flags.VMA_FLAG_NAMES).encode()
+    if kind == b"g":
+        return flags.format_flags(int.from_bytes(raw[:4], "little"), flags.GFP_FLAG_NAMES).encode()
+    return b"(%pG?)"
+
+
+def _fourcc(raw: bytes) -> bytes:
+    """A V4L2/DRM four-character code: its characters, endianness and value."""
+    orig = int.from_bytes(raw, "little")
+    val = orig & ~(1 << 31)
+    chars = "".join(
+        chr(c) if 0x20 <= c < 0x7F else "." for c in (val >> (8 * i) & 0xFF for i in range(4))
+    )
+    endian = "big-endian" if orig & (1 << 31) else "little-endian"
+    return f"{chars} {endian} (0x{orig:08x})".encode()
+
+
+def _fwnode(f: Formatter, fwnode: int, which: bytes) -> bytes:
+    """%pfw[fP]: a software node's full path (first/second/third) or own name."""
+    names = getattr(f, "fwnode_names", None)
+    chain = names(fwnode) if names is not None else None  # not a software node: no name
+    if not chain:
+        return b""
+    if which == b"P":
+        return chain[-1]
+    return b"/".join(chain)
+
+
+def _sockaddr(raw: bytes, ext: bytes) -> bytes:
+    """%pIS/%piS[p][c...]: a struct sockaddr_in or sockaddr_in6, by its family."""
+    family = int.from_bytes(raw[:2], "little")
+    opts = ext[2:]
+    port = int.from_bytes(raw[2:4], "big")
+    if family == 2:  # AF_INET
+        fmt = "{:03d}" if ext[:1] == b"i" else "{:d}"
+        text = ".".join(fmt.format(b) for b in raw[4:8])
+        return (text + (f":{port}" if b"p" in opts else "")).encode()
+    if family == 10:  # AF_INET6
+        addr = raw[8:24]
+        if ext[:1] == b"I" and b"c" in opts:
+            text = _ip6_compressed(addr).decode()
+        else:
+            groups = [f"{addr[i]:02x}{addr[i + 1]:02x}" for i in range(0, 16, 2)]
+            text = "".join(groups) if ext[:1] == b"i" else ":".join(groups)
+        if any(o in opts for o in b"psf"):
+            text = f"[{text}]"
+        if b"p" in opts:
+            text += f":{port}"
+        return text.encode()
+    return b"(einval)"

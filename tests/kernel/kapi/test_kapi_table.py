@@ -134,6 +134,7 @@ def test_gpl_only_exports_are_linuxs():
         "kobject_init_and_add", "kobject_get_path", "kobject_uevent", "kobject_uevent_env",
         "kset_create_and_add", "kset_find_obj",
         "linear_range_get_value",  # and the rest of lib/linear_ranges.c's
+        "is_software_node", "to_software_node",  # and software_node_* (drivers/base/swnode.c)
     }  # fmt: skip
     crypto = {"crypto_req_done"} | {
         f.name for f in kapi.kapi_table() if f.name.startswith(("crypto_alloc_", "crypto_free_"))
@@ -149,6 +150,7 @@ def test_gpl_only_exports_are_linuxs():
                 "crypto_skcipher_",
                 "crypto_has_",
                 "linear_range_",
+                "software_node_",
             )
         )
         or n in driver_model | debugfs | library | crypto

@@ -32,6 +32,7 @@ from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
+from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.task import (
     MAX_PRIO,
     OFF_COMM,
@@ -80,6 +81,8 @@ USER_PID = 1
 FIRST_KTHREAD_PID = 2
 
 EventHandler = Callable[[int, int], None]  # (key, when)
+#: the kernel code below a task's own, as its call traces show it
+_KERNEL_PATHS = {Kind.KTHREAD: KernelPath.KTHREAD, Kind.WORKER: KernelPath.WORKER}
 Softirq = Callable[[], bool]  # runs pending work; True when it ran some
 
 
@@ -532,7 +535,7 @@ class Scheduler(Component):
         task.on_stack = True
         task.run_depth = kernel.cpu.depth + 1
         program = task.program
-        path = program.path if program is not None else None
+        path = program.path if program is not None else _KERNEL_PATHS.get(task.kind)
         try:
             with kernel.running_for(task.module):
                 if task.regs is not None:

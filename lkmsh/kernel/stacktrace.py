@@ -62,6 +62,8 @@ class KernelPath(enum.Enum):
     FILE_IOCTL = "file_ioctl"
     FILE_RELEASE = "file_release"
     KUNIT = "kunit"  # a KUnit case, in its kunit_try_catch kthread
+    KTHREAD = "kthread"  # a kthread's function (kthread_run)
+    WORKER = "worker"  # a work item, in a kworker
 
 
 _OPEN = (
@@ -111,8 +113,15 @@ _KUNIT = (
     ("kunit_generic_run_threadfn_adapter", 0x1C, 0x40),
     ("kthread", 0xE7, 0x110),
 )
-_PATHS[("x86_64", KernelPath.KUNIT)] = (*_KUNIT, ("ret_from_fork", 0x22, 0x30))
-_PATHS[("aarch64", KernelPath.KUNIT)] = (*_KUNIT, ("ret_from_fork", 0x10, 0x20))
+_WORKER = (("process_one_work", 0x1C7, 0x380), ("worker_thread", 0x4D, 0x380))
+_KTHREAD = (("kthread", 0xE7, 0x110),)
+for _arch, _fork in (
+    ("x86_64", ("ret_from_fork", 0x22, 0x30)),
+    ("aarch64", ("ret_from_fork", 0x10, 0x20)),
+):
+    _PATHS[(_arch, KernelPath.KUNIT)] = (*_KUNIT, _fork)
+    _PATHS[(_arch, KernelPath.KTHREAD)] = (*_KTHREAD, _fork)
+    _PATHS[(_arch, KernelPath.WORKER)] = (*_WORKER, *_KTHREAD, _fork)
 for _path, _frames in _FILE.items():
     _PATHS[("x86_64", _path)] = (*_frames, *_X86_CALL.get(_path, ()), *_X86_SYSCALL)
     _PATHS[("aarch64", _path)] = (*_frames, _ARM64_CALL[_path], *_ARM64_SYSCALL)

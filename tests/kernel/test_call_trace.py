@@ -191,3 +191,60 @@ def test_dump_stack_in_exit_shows_the_delete_module_path(tmp_path, arch):
     assert got[:3] == ["dump_stack", "show", "stack_exit"], got
     delete = "__do_sys_delete_module" if arch == "x86_64" else "__arm64_sys_delete_module"
     assert delete in got
+
+
+THREADS = r"""
+#include <linux/module.h>
+#include <linux/kthread.h>
+#include <linux/workqueue.h>
+#include <linux/delay.h>
+
+static noinline void poke(int *p, int v)
+{
+	*(volatile int *)p = v;
+}
+
+static void broken_work_fn(struct work_struct *work)
+{
+	poke(NULL, 2);
+}
+
+static DECLARE_WORK(broken_work, broken_work_fn);
+
+static int broken_thread_fn(void *data)
+{
+	msleep(10);
+	poke(NULL, 1);
+	return 0;
+}
+
+static int __init threads_init(void)
+{
+	struct task_struct *t = kthread_run(broken_thread_fn, NULL, "broken");
+
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	schedule_work(&broken_work);
+	return 0;
+}
+
+module_init(threads_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_kthread_and_a_work_item_end_their_traces_in_the_kernel_thread_path(tmp_path, arch):
+    k, ko = _load(tmp_path, arch, "threads", THREADS)
+    k.module_load(ko)
+    seen = len(k.dmesg())
+    k.sleep(1_000_000_000)
+    lines = texts(k)
+    work = names(trace_of(lines[:seen]))
+    thread = names(trace_of(lines))
+    fork = ["kthread", "ret_from_fork"]
+    # below the module's frames (arm64's leaf poke, tail-called, may be the only one)
+    assert work[-4:] == ["process_one_work", "worker_thread", *fork]
+    assert set(work[:-4]) <= {"poke", "broken_work_fn"} and work[:-4]
+    assert thread[-2:] == fork
+    assert set(thread[:-2]) <= {"poke", "broken_thread_fn"} and thread[:-2]

@@ -215,12 +215,14 @@ def kunit_try_catch_run(ctx: CallContext) -> None:
     completion = kernel.heap.alloc(COMPLETION_SIZE, owner(ctx), ctx.caller, zero=True)
     if not completion:
         return None
+
+    def run_catch() -> None:
+        if catch:
+            kernel.call(catch, [context])
+
     try:
         kernel.kunit.try_catch_run(
-            try_catch,
-            TryCall(kernel.kunit, try_catch),
-            lambda: catch and kernel.call(catch, [context]),
-            completion,
+            try_catch, TryCall(kernel.kunit, try_catch), run_catch, completion
         )
     finally:
         kernel.heap.free(completion, ctx.caller)

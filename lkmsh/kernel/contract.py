@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.rcu import Rcu
     from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
+    from lkmsh.kernel.swnode import SoftwareNodes
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.timers import Timers
     from lkmsh.kernel.tty import Console
@@ -70,6 +71,7 @@ class KernelApi(Protocol):
     console: Console
     block: BlockLayer
     net: NetCore
+    swnodes: SoftwareNodes
 
     @property
     def current_path(self) -> KernelPath | None:

@@ -69,6 +69,7 @@ IORESOURCE_MEM = 0x200
 IORESOURCE_IRQ = 0x400
 MAX_TABLE = 256  # entries read from a match table before giving up (no sentinel)
 BUS = "/sys/bus/platform"
+ROOTS = "/sys/devices/"  # root devices: /sys/devices/NAME
 
 #: A property value: a string list, u32 cells, or present-without-value (True).
 PropValue = list[str] | list[int] | bool
@@ -112,6 +113,17 @@ class PDevice:
 
 
 @dataclass
+class RootDevice:
+    """A device of no bus (root_device_register: /sys/devices/NAME), for devres."""
+
+    dev: int  # struct root_device: its struct device, then the owner module pointer
+    name: str
+    owner: str | None
+    devres: list[DevRes] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)  # its name string
+
+
+@dataclass
 class PDriver:
     addr: int  # struct platform_driver
     name: str
@@ -137,6 +149,7 @@ class PlatformBus(Component):
         #: platform_device_alloc'ed, not (or no longer) added: address -> its allocations
         self.unadded: dict[int, list[int]] = {}
         self.auto_id = 0
+        self.roots: list[RootDevice] = []
         kernel.vfs.mkdir(f"{BUS}/devices")
         kernel.vfs.mkdir(f"{BUS}/drivers")
 
@@ -423,25 +436,38 @@ class PlatformBus(Component):
 
     # -- managed resources --------------------------------------------------------------
 
-    def devres_add(self, dev: int, res: DevRes) -> bool:
+    def _devres_of(self, dev: int) -> list[DevRes] | None:
+        """The managed resources of the platform or root device at ``dev``."""
         pdev = self.device_of(dev)
-        if pdev is None:
+        if pdev is not None:
+            return pdev.devres
+        root = self.root(dev)
+        return root.devres if root is not None else None
+
+    def devres_add(self, dev: int, res: DevRes) -> bool:
+        devres = self._devres_of(dev)
+        if devres is None:
             return False
-        pdev.devres.append(res)
+        devres.append(res)
         return True
 
     def devres_remove_mem(self, dev: int, addr: int) -> bool:
-        pdev = self.device_of(dev)
-        for res in pdev.devres if pdev else []:
+        devres = self._devres_of(dev) or []
+        for res in devres:
             if res.kind == "mem" and res.a == addr:
-                pdev.devres.remove(res)  # type: ignore[union-attr]
+                devres.remove(res)
                 return True
         return False
 
     def _release_devres(self, pdev: PDevice) -> None:
+        drv = self.driver(pdev.driver)
+        self._release(pdev.devres, drv.owner if drv else None)
+
+    def _release(self, devres: list[DevRes], owner: str | None) -> None:
+        """devres_release_all(): newest first; actions run as the owning module."""
         k = self.kernel
-        while pdev.devres:
-            res = pdev.devres.pop()
+        while devres:
+            res = devres.pop()
             if res.kind == "mem":
                 if k.heap.lookup(res.a) is not None:
                     k.heap.free(res.a)
@@ -452,9 +478,35 @@ class PlatformBus(Component):
             elif res.kind == "gpio":
                 k.gpio.free(res.a)
             elif res.kind == "action":
-                drv = self.driver(pdev.driver)
-                with k.running(k.module_find(drv.owner or "") if drv else None):
+                with k.running(k.module_find(owner or "") if owner else None):
                     k.call(res.a, [res.b])
+
+    # -- root devices ---------------------------------------------------------------------
+
+    def root(self, dev: int) -> RootDevice | None:
+        return next((r for r in self.roots if r.dev == dev), None)
+
+    def add_root(self, name: str, owner: str | None, module_addr: int) -> RootDevice:
+        """__root_device_register(): a struct root_device named @name, at /sys/devices/NAME."""
+        if any(r.name == name for r in self.roots) or self.kernel.vfs.lookup(ROOTS + name):
+            self.kernel.log.emit(3, f"sysfs: cannot create duplicate filename '/devices/{name}'")
+            raise PlatformError(f"{name} exists", E.EEXIST)
+        dev = self._alloc(DeviceOff.SIZE + 8)
+        name_ptr = self._string(name)
+        self.kernel.mem.write_u64(dev + DeviceOff.kobj_name, name_ptr)
+        self.kernel.mem.write_u64(dev + DeviceOff.SIZE, module_addr)
+        root = RootDevice(dev, name, owner, extra=[name_ptr])
+        self.roots.append(root)
+        self.kernel.vfs.mkdir(ROOTS + name)
+        return root
+
+    def remove_root(self, root: RootDevice) -> None:
+        """device_unregister() of a root device: its resources go, then the device."""
+        self._release(root.devres, root.owner)
+        self.roots.remove(root)
+        self.kernel.vfs.remove(ROOTS + root.name)
+        for addr in [*root.extra, root.dev]:
+            self._free(addr)
 
     # -- sysfs ----------------------------------------------------------------------------
 
@@ -510,6 +562,7 @@ class PlatformBus(Component):
             "drivers": [asdict(d) for d in self.drivers],
             "unadded": [[a, extra] for a, extra in self.unadded.items()],
             "auto_id": self.auto_id,
+            "roots": [asdict(r) for r in self.roots],
         }
 
     def load_data(self, data: dict[str, Any] | None) -> None:
@@ -525,6 +578,11 @@ class PlatformBus(Component):
             pdev = PDevice(**item, devres=res)
             self.devices.append(pdev)
             self._publish_device(pdev)
+        for item in data.get("roots", []):
+            res = [DevRes(**r) for r in item.pop("devres", [])]
+            root = RootDevice(**item, devres=res)
+            self.roots.append(root)
+            self.kernel.vfs.mkdir(ROOTS + root.name)
 
     def module_going(self, module: Any) -> list[Report]:
         out: list[Report] = []
@@ -534,6 +592,9 @@ class PlatformBus(Component):
         for pdev in [d for d in self.devices if d.owner == module.name]:
             out.append((4, f"{module.name}: unregistering platform device {pdev.dev_name} it left"))
             out += self.remove_device(pdev)
+        for root in [r for r in self.roots if r.owner == module.name]:
+            out.append((4, f"{module.name}: unregistering root device {root.name} it left"))
+            self.remove_root(root)
         return out
 
 

@@ -43,6 +43,8 @@ CORPUS = [
     Upstream("lib/bitfield_kunit.c", (Suite("bitfields", 2),)),
     Upstream("lib/test_linear_ranges.c", (Suite("linear-ranges-test", 4),)),
     Upstream("lib/is_signed_type_kunit.c", (Suite("is_signed_type", 1),)),
+    Upstream("lib/overflow_kunit.c", (Suite("overflow", 18),)),
+    Upstream("lib/memcpy_kunit.c", (Suite("memcpy", 4),)),
     # lkmsh builds as Debian's kernel is configured (CONFIG_INIT_STACK_ALL_ZERO):
     # only the cases the suite itself calls XFAIL for gcc are skipped.
     Upstream(

@@ -68,6 +68,7 @@ CORPUS = [
     # failed conversion would WARN.
     SelfTest("lib/test-kstrtox.c", (), init_error="Invalid parameters"),
     SelfTest("lib/test_bitmap.c", ("test_bitmap: all 6550 tests passed",)),
+    SelfTest("lib/test_siphash.c", ("test_siphash: self-tests: pass",)),
     # 396 tests on x86-64, 392 on arm64 (char is unsigned there: one block is left out)
     SelfTest(
         "lib/test_printf.c",

@@ -343,3 +343,14 @@ def test_printk_time_flags_fourcc_sockaddr_and_software_nodes(kernel, build):
     assert len(again.swnodes.by_node) == 1
     again.module_unload("printf_more_kunit")
     assert again.swnodes.by_node == {}
+
+
+def test_siphash_overflow_memset_node_allocators_and_root_devices(kernel, build):
+    kernel.module_load(build(MODULES / "hash_alloc_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines)
+    assert "    ok 5 - root_device_test" in lines
+    assert lines[-1] == "ok 1 - hash_alloc"
+    assert kernel.vfs.lookup("/sys/devices/hash-alloc-test") is None  # unregistered
+    kernel.module_unload("hash_alloc_kunit")
+    assert not any("unreferenced object" in t or "leftover" in t for t in log_lines(kernel))

@@ -31,6 +31,12 @@
 #define __printf(a, b)		__attribute__((__format__(printf, a, b)))
 #define __scanf(a, b)		__attribute__((__format__(scanf, a, b)))
 #define __alias(sym)		__attribute__((__alias__(#sym)))
+/* A char array that need not be NUL-terminated (strtomem() fills it). */
+#if __has_attribute(__nonstring__)
+#define __nonstring	__attribute__((__nonstring__))
+#else
+#define __nonstring
+#endif
 #if __has_attribute(__copy__)	/* gcc 9+; clang has none (compiler_attributes.h) */
 #define __copy(sym)		__attribute__((__copy__(sym)))
 #else

@@ -128,6 +128,12 @@ static inline void *dev_get_platdata(const struct device *dev)
 }
 
 /* managed resources: freed when the driver unbinds, newest first */
+/* A device of no bus, at /sys/devices/NAME (drivers/base/core.c). */
+struct device *__root_device_register(const char *name, struct module *owner);
+#define root_device_register(name) __root_device_register(name, THIS_MODULE)
+void root_device_unregister(struct device *root);
+void device_unregister(struct device *dev);
+
 void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp);
 void devm_kfree(struct device *dev, const void *p);
 char *devm_kstrdup(struct device *dev, const char *s, gfp_t gfp);

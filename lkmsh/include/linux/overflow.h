@@ -11,6 +11,7 @@
 #include <linux/build_bug.h>
 #include <linux/limits.h>
 #include <linux/types.h>
+#include <linux/const.h>
 
 #define __type_half_max(type)	((type)1 << (8 * sizeof(type) - 1 - is_signed_type(type)))
 #define type_max(T)		((T)((__type_half_max(T) - 1) + __type_half_max(T)))
@@ -22,17 +23,28 @@
 #define check_sub_overflow(a, b, d)	__must_check_overflow(__builtin_sub_overflow(a, b, d))
 #define check_mul_overflow(a, b, d)	__must_check_overflow(__builtin_mul_overflow(a, b, d))
 
-/* a << s into *d: true if bits were lost or the shift is too large. */
+/*
+ * Whether @a is >= 0 / < 0, without a "comparison is always true" warning for
+ * unsigned types (Linux's helpers).
+ */
+#define is_non_negative(a) ((a) > 0 || (a) == 0)
+#define is_negative(a) (!(is_non_negative(a)))
+
+/*
+ * a << s into *d: true if bits were lost, the shift is negative or too large
+ * for *d, or @a is negative (as Linux 6.1: then *d is a << s, or a if the
+ * shift was refused).
+ */
 #define check_shl_overflow(a, s, d) __must_check_overflow(({		\
 	typeof(a) _a = a;						\
 	typeof(s) _s = s;						\
 	typeof(d) _d = d;						\
 	u64 _a_full = _a;						\
 	unsigned int _to_shift =					\
-		is_signed_type(typeof(_s)) && _s < 0 ? 0 : _s;		\
+		is_non_negative(_s) && _s < 8 * sizeof(*d) ? _s : 0;	\
 	*_d = (_a_full << _to_shift);					\
-	(_to_shift != _s || is_signed_type(typeof(*_d)) && *_d < 0 ||	\
-	 (*_d >> _to_shift) != _a);					\
+	(_to_shift != _s || is_negative(*_d) || is_negative(_a) ||	\
+	(*_d >> _to_shift) != _a);					\
 }))
 
 static inline size_t __must_check size_mul(size_t factor1, size_t factor2)
@@ -66,11 +78,18 @@ static inline size_t __must_check size_sub(size_t minuend, size_t subtrahend)
 #define array_size(a, b)	size_mul(a, b)
 #define array3_size(a, b, c)	size_mul(size_mul(a, b), c)
 
+/*
+ * The size of @count elements of @p's flexible array @member / of *@p with
+ * them, saturating at SIZE_MAX; a constant expression when @count is one.
+ */
 #define flex_array_size(p, member, count)				\
-	size_mul(count, sizeof(*(p)->member) + __must_be_array((p)->member))
+	__builtin_choose_expr(__is_constexpr(count),			\
+		(count) * sizeof(*(p)->member) + __must_be_array((p)->member),	\
+		size_mul(count, sizeof(*(p)->member) + __must_be_array((p)->member)))
 
 #define struct_size(p, member, count)					\
-	size_add(sizeof(*(p)),						\
-		 size_mul(count, sizeof(*(p)->member) + __must_be_array((p)->member)))
+	__builtin_choose_expr(__is_constexpr(count),			\
+		sizeof(*(p)) + flex_array_size(p, member, count),	\
+		size_add(sizeof(*(p)), flex_array_size(p, member, count)))
 
 #endif

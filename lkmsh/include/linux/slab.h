@@ -55,6 +55,32 @@ static inline void *kvzalloc(size_t size, gfp_t flags)
 	return kvmalloc(size, flags | __GFP_ZERO);
 }
 
+static inline void *kvzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kvmalloc_node(size, flags | __GFP_ZERO, node);
+}
+
+/* lkmsh has one memory node: the _node forms allocate as their plain ones do. */
+static inline __malloc void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc(size, flags);
+}
+
+static inline __malloc void *kzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kzalloc(size, flags);
+}
+
+static inline __malloc void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	return kmalloc_array(n, size, flags);
+}
+
+static inline __malloc void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	return kcalloc(n, size, flags);
+}
+
 static inline void *kvmalloc_array(size_t n, size_t size, gfp_t flags)
 {
 	size_t bytes;

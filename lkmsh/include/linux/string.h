@@ -10,6 +10,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/stddef.h>
 #include <linux/build_bug.h>
 
 void *memcpy(void *dest, const void *src, size_t count);
@@ -100,6 +101,46 @@ static inline void memcpy_and_pad(void *dest, size_t dest_len, const void *src,
 		__builtin_memcpy(dest, src, dest_len);
 	}
 }
+
+/* Set every byte of *@obj after member @member / from @member on to @v. */
+#define memset_after(obj, v, member)					\
+({									\
+	u8 *__ptr = (u8 *)(obj);					\
+	typeof(v) __val = (v);						\
+	memset(__ptr + offsetofend(typeof(*(obj)), member), __val,	\
+	       sizeof(*(obj)) - offsetofend(typeof(*(obj)), member));	\
+})
+
+#define memset_startat(obj, v, member)					\
+({									\
+	u8 *__ptr = (u8 *)(obj);					\
+	typeof(v) __val = (v);						\
+	memset(__ptr + offsetof(typeof(*(obj)), member), __val,		\
+	       sizeof(*(obj)) - offsetof(typeof(*(obj)), member));	\
+})
+
+/*
+ * Copy a C string into a fixed-size (__nonstring) character array, without
+ * the NUL; strtomem_pad fills the rest with @pad. The destination's size must
+ * be known at build time.
+ */
+#define strtomem_pad(dest, src, pad)	do {				\
+	const size_t _dest_len = __builtin_object_size(dest, 1);	\
+									\
+	BUILD_BUG_ON(!__builtin_constant_p(_dest_len) ||		\
+		     _dest_len == (size_t)-1);				\
+	memcpy_and_pad(dest, _dest_len, src, strnlen(src, _dest_len), pad); \
+} while (0)
+
+#define strtomem(dest, src)	do {					\
+	const size_t _dest_len = __builtin_object_size(dest, 1);	\
+	size_t _src_len;						\
+									\
+	BUILD_BUG_ON(!__builtin_constant_p(_dest_len) ||		\
+		     _dest_len == (size_t)-1);				\
+	_src_len = strnlen(src, _dest_len);				\
+	memcpy(dest, src, _dest_len < _src_len ? _dest_len : _src_len); \
+} while (0)
 
 #define memcpy(d, s, n)		__builtin_memcpy(d, s, n)
 #define memmove(d, s, n)	__builtin_memmove(d, s, n)

@@ -7,6 +7,7 @@
 
 void *vmalloc(unsigned long size);
 void *vzalloc(unsigned long size);
+void *__vmalloc(unsigned long size, gfp_t gfp_mask);
 void vfree(const void *addr);
 
 #endif

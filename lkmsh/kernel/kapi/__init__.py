@@ -38,6 +38,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     scanf,
     semaphore,
     seq,
+    siphash,
     slab,
     slabcache,
     string,

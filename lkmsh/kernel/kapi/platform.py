@@ -660,3 +660,41 @@ def get_device(ctx: CallContext) -> int:
 @kapi("put_device", "void put_device(struct device *dev)")
 def put_device(ctx: CallContext) -> None:
     """References are not counted: a device lives until it is unregistered."""
+
+
+# -- root devices (drivers/base/core.c) ---------------------------------------------
+
+
+@kapi(
+    "__root_device_register",
+    "struct device *__root_device_register(const char *name, struct module *owner)",
+    gpl=True,
+)
+def __root_device_register(ctx: CallContext) -> int:
+    """A device of its own at /sys/devices/NAME (tests hang devm_ allocations on it)."""
+    name = decode(cstr(ctx, ctx.arg(0), 64))
+    try:
+        return (
+            _bus(ctx)
+            .add_root(name, owner(ctx) if ctx.kernel.current_module else None, ctx.arg(1))
+            .dev
+        )
+    except PlatformError as exc:
+        return _err_ptr(exc.errno or E.ENOMEM)
+
+
+@kapi("root_device_unregister", "void root_device_unregister(struct device *root)", gpl=True)
+def root_device_unregister(ctx: CallContext) -> None:
+    root = _bus(ctx).root(ctx.arg(0))
+    if root is not None:
+        _bus(ctx).remove_root(root)
+
+
+@kapi("device_unregister", "void device_unregister(struct device *dev)", gpl=True)
+def device_unregister(ctx: CallContext) -> None:
+    """device_del() and the last put_device(): a root device's resources and memory go."""
+    root = _bus(ctx).root(ctx.arg(0))
+    if root is None:
+        warn(ctx, [f"device_unregister: {ctx.arg(0):#x} is not a device lkmsh can unregister"])
+        return
+    _bus(ctx).remove_root(root)

@@ -244,6 +244,14 @@ def vzalloc(ctx: CallContext) -> int:
     return _alloc(ctx, size, 0, KIND_VMALLOC, zero=True)
 
 
+@kapi("__vmalloc", "void *__vmalloc(unsigned long size, gfp_t gfp_mask)")
+def __vmalloc(ctx: CallContext) -> int:
+    size, gfp = ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF
+    if size == 0:
+        return 0
+    return _alloc(ctx, size, gfp, KIND_VMALLOC, zero=bool(gfp & GFP_ZERO))
+
+
 @kapi("vfree", "void vfree(const void *addr)")
 def vfree(ctx: CallContext) -> None:
     addr = ctx.arg(0)

@@ -135,6 +135,7 @@ def test_gpl_only_exports_are_linuxs():
         "kset_create_and_add", "kset_find_obj",
         "linear_range_get_value",  # and the rest of lib/linear_ranges.c's
         "is_software_node", "to_software_node",  # and software_node_* (drivers/base/swnode.c)
+        "__root_device_register", "root_device_unregister", "device_unregister",
     }  # fmt: skip
     crypto = {"crypto_req_done"} | {
         f.name for f in kapi.kapi_table() if f.name.startswith(("crypto_alloc_", "crypto_free_"))

@@ -71,7 +71,22 @@ class Diagnostic(Record):
 
 
 class DepmodFailed(KernelError):
-    """depmod could not do its job (no tree, a cycle); the diagnostics say why."""
+    """depmod could not do its job (no tree, a cycle); the diagnostics say why.
+    ``errors``: kmod's ERROR lines that come before its FATAL one."""
+
+    def __init__(self, message: str, errors: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.errors = errors
+
+
+def tree_problem(dirname: str) -> str | None:
+    """Why a tree cannot be walked (``No such file or directory``, ``Not a directory``),
+    or None: kmod says ``could not open directory DIR: WHY``."""
+    try:
+        os.scandir(dirname).close()
+    except OSError as exc:
+        return exc.strerror or "Input/output error"
+    return None
 
 
 class DepmodRequest(Record):
@@ -235,8 +250,16 @@ ProgressFn = Callable[[int, int], None]
 def run_depmod(req: DepmodRequest, progress: ProgressFn | None = None) -> DepmodResult:
     """Scan, read (through the cache), link and order; raise DepmodFailed for no tree."""
     diags: list[Diagnostic] = []
-    if not os.path.isdir(req.dirname):
-        raise DepmodFailed(f"could not open directory {req.dirname}: No such file or directory")
+    why = tree_problem(req.dirname) if req.files is None else None
+    if why is not None:
+        # kmod loads -E/-F first (a missing one is the FATAL), then fails to search
+        if req.symvers:
+            _load_symvers(req, KmodHash(16), diags)
+        elif req.system_map:
+            _load_system_map(req, KmodHash(16), diags)
+        raise DepmodFailed(
+            f"could not search modules: {why}", (f"could not open directory {req.dirname}: {why}",)
+        )
     cfg = load_config(req.kversion, req.config_paths) if req.files is None else DepmodConfig()
     diags.extend(Diagnostic("ERROR", p) for p in cfg.problems)
 
@@ -466,6 +489,10 @@ def _machine(path: str) -> int | None:
 
 
 def _sort_by_order_file(dirname: str, modules: list[TreeModule], diags: list[Diagnostic]) -> None:
+    why = tree_problem(dirname)  # kmod opens the tree first (depmod FILE... of no tree)
+    if why is not None:
+        diags.append(Diagnostic("WARNING", f"could not open directory {dirname}: {why}"))
+        return
     path = os.path.join(dirname, "modules.order")
     try:
         with open(path, "rb") as f:
@@ -1024,6 +1051,9 @@ BIN_WRITERS: dict[str, Callable[[DepmodResult], bytes]] = {
 def write_files(r: DepmodResult, directory: str | None = None) -> list[str]:
     """Write every file (text and .bin) as NAME.tmp then rename, as kmod does."""
     directory = directory or r.dirname
+    why = tree_problem(directory)
+    if why is not None:
+        raise DepmodFailed(f"could not open directory {directory}: {why}")
     written = []
     for name in OUTPUT_FILES:
         payload: bytes

@@ -131,6 +131,7 @@ def depmod(
         DepmodFailed,
         DepmodRequest,
         run_depmod,
+        tree_problem,
         up_to_date,
         write_files,
     )
@@ -163,8 +164,14 @@ def depmod(
         raise CommandFailed("-P only takes a single char")
     names, args = (args, []) if graph else ([], args)
     files = None if (all_ or not args) else args
-    if quick and not dry_run and not graph and up_to_date(dirname):
-        return DepmodView("", directory=dirname)
+    if quick and not graph:
+        if dry_run:
+            return DepmodView("", directory=dirname)  # kmod 30: -A with -n does nothing
+        why = tree_problem(dirname)
+        if why is not None:  # kmod's up-to-date walk says so too, before the run does
+            ctx.err.write(f"{ctx.prog}: ERROR: could not open directory {dirname}: {why}\n")
+        elif up_to_date(dirname):
+            return DepmodView("", directory=dirname)
     req = DepmodRequest(
         dirname=dirname,
         kversion=kversion,
@@ -184,6 +191,8 @@ def depmod(
         with _progress(ctx) as progress:
             result = run_depmod(req, progress)
     except DepmodFailed as exc:
+        for line in exc.errors:
+            ctx.err.write(f"{ctx.prog}: ERROR: {line}\n")
         ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
         ctx.failed = True
         return None
@@ -202,8 +211,10 @@ def depmod(
             try:
                 written = write_files(result, _output_directory(ctx, outdir, dirname, kversion))
             except DepmodFailed as exc:
+                _report(ctx, result, dir_mode)  # what the run said comes first, as in kmod
                 ctx.err.write(f"{ctx.prog}: FATAL: {exc.message}\n")
                 ctx.failed = True
+                return DepmodView(text, result, written, dirname)
     _report(ctx, result, dir_mode)
     return DepmodView(text, result, written, dirname)
 

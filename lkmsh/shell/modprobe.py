@@ -44,13 +44,15 @@ if TYPE_CHECKING:
 
 
 def open_directory(directory: str, config_dirs: list[str], cmdline: str = "") -> ModuleDirectory:
-    """The directory's databases; indexed in memory when depmod never ran there."""
+    """The directory's databases; indexed in memory when depmod never ran there. A
+    missing directory holds no module, as kmod 30 reads it: each name is then
+    "not found in directory DIR" (docs/dependencies.md, "Which tree")."""
     from lkmsh.kmod.modprobe import ModuleDirectory
 
     if os.path.exists(os.path.join(directory, "modules.dep")):
         return ModuleDirectory.open(directory, config_dirs, cmdline)
     if not os.path.isdir(directory):
-        raise CommandFailed(f"could not open moddir {directory}: No such file or directory")
+        return ModuleDirectory.from_texts(directory, {}, config_dirs, cmdline)
     from lkmsh.kmod.depmod import TEXT_FILES, DepmodRequest, run_depmod
 
     result = run_depmod(

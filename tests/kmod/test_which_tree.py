@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from kmod_helpers import SAMPLES
 
 RELEASE = "6.1.0-lkmsh"
@@ -54,9 +55,74 @@ def test_a_root_without_a_version_takes_lkmshs_release(tmp_path, lkmsh):
 
 def test_a_missing_tree_is_named(tmp_path, lkmsh):
     root = tmp_path / "nowhere"
+    tree = f"{root}/lib/modules/5.10.0-x"
     dep = lkmsh("depmod", "-b", str(root), "5.10.0-x")
-    assert dep.returncode == 1
-    assert f"could not open directory {root}/lib/modules/5.10.0-x" in dep.stderr
+    assert (dep.returncode, dep.stderr) == (
+        1,
+        f"depmod: ERROR: could not open directory {tree}: No such file or directory\n"
+        "depmod: FATAL: could not search modules: No such file or directory\n",
+    )
     probe = lkmsh("modprobe", "-d", str(root), "chain_top")
-    assert probe.returncode == 1
-    assert f"{root}/lib/modules/{RELEASE}: No such file or directory" in probe.stderr
+    assert (probe.returncode, probe.stderr) == (
+        1,
+        f"modprobe: FATAL: Module chain_top not found in directory {root}/lib/modules/{RELEASE}\n",
+    )
+    # kmod 30's modinfo does not say where it looked; its bytes are kept
+    info = lkmsh("modinfo", "-b", str(root), "-k", "5.10.0-x", "chain_top")
+    assert (info.returncode, info.stderr) == (1, "modinfo: ERROR: Module chain_top not found.\n")
+
+
+MISSING_TREE_CASES = {
+    "depmod": [
+        ["-b", "{root}", "9.9"],
+        ["-n", "-b", "{root}", "9.9"],
+        ["-A", "-b", "{root}", "9.9"],
+        ["-A", "-n", "-b", "{root}", "9.9"],
+        ["-e", "-F", "{root}/System.map", "-b", "{root}", "9.9"],
+        ["-b", "{file}", "9.9"],
+    ],
+    "modprobe": [
+        ["x"],
+        ["-a", "x", "y"],
+        ["-q", "x"],
+        ["-R", "x"],
+        ["-n", "-v", "x"],
+        ["--show-depends", "symbol:foo"],
+        ["--first-time", "x"],
+        ["-r", "x"],
+        ["-r", "-a", "x", "y"],
+        ["-r", "-q", "x"],
+        ["--show-exports", "x"],
+    ],
+    "modinfo": [
+        ["-b", "{root}", "-k", "9.9", "x"],
+        ["-k", "9.9", "-F", "filename", "x", "y"],
+        ["-k", "9.9", "-0", "x"],
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [(tool, args) for tool, cases in MISSING_TREE_CASES.items() for args in cases],
+)
+def test_a_missing_tree_reads_as_kmods(tmp_path, lkmsh, tool, args):
+    """A tree that is not there: kmod 30's words and exit code, byte for byte (depmod
+    and modprobe name the directory; modinfo says only that the module is not found)."""
+    from kmod_helpers import KMOD_DEPMOD, KMOD_MODINFO, KMOD_MODPROBE, kmod
+
+    binary = {"depmod": KMOD_DEPMOD, "modprobe": KMOD_MODPROBE, "modinfo": KMOD_MODINFO}[tool]
+    if binary is None:
+        pytest.skip(f"kmod's {tool} is not installed")
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "modprobe.d").mkdir()
+    words = [a.format(root=tmp_path / "nowhere", file=tmp_path / "a-file") for a in args]
+    if tool == "modprobe":  # kmod's default version is the host's: name one
+        words = ["-d", str(tmp_path / "nowhere"), "-S", "9.9", "-C", str(tmp_path / "modprobe.d")]
+        words += args
+    ours, theirs = lkmsh(tool, *words), kmod(binary, *words)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (
+        theirs.stdout,
+        theirs.stderr,
+        theirs.returncode,
+    )

@@ -20,6 +20,13 @@ struct rb_root {
 #define RED 0UL
 #define BLACK 1UL
 
+/*
+ * An augmented tree's rotation callback (<linux/rbtree_augmented.h>): @new
+ * took @old's place over the same subtree, @old is now its child. NULL for
+ * plain trees.
+ */
+typedef void (*rotate_fn)(struct rb_node *old, struct rb_node *new);
+
 static inline struct rb_node *parent_of(const struct rb_node *n)
 {
 	return (struct rb_node *)(n->__rb_parent_color & ~3UL);
@@ -56,7 +63,7 @@ static inline void replace_child(struct rb_node *old, struct rb_node *new, struc
 		parent->rb_right = new;
 }
 
-static void rotate_left(struct rb_node *x, struct rb_root *root)
+static void rotate_left(struct rb_node *x, struct rb_root *root, rotate_fn augment)
 {
 	struct rb_node *y = x->rb_right, *p = parent_of(x);
 
@@ -67,9 +74,11 @@ static void rotate_left(struct rb_node *x, struct rb_root *root)
 	replace_child(x, y, p, root);
 	y->rb_left = x;
 	set_parent(x, y);
+	if (augment)
+		augment(x, y);
 }
 
-static void rotate_right(struct rb_node *x, struct rb_root *root)
+static void rotate_right(struct rb_node *x, struct rb_root *root, rotate_fn augment)
 {
 	struct rb_node *y = x->rb_left, *p = parent_of(x);
 
@@ -80,10 +89,12 @@ static void rotate_right(struct rb_node *x, struct rb_root *root)
 	replace_child(x, y, p, root);
 	y->rb_right = x;
 	set_parent(x, y);
+	if (augment)
+		augment(x, y);
 }
 
 /* node was linked (rb_link_node: red, under its parent); restore the invariants. */
-void rb_insert_color(struct rb_node *node, struct rb_root *root)
+static void insert_fixup(struct rb_node *node, struct rb_root *root, rotate_fn augment)
 {
 	struct rb_node *p, *g, *u;
 
@@ -99,13 +110,13 @@ void rb_insert_color(struct rb_node *node, struct rb_root *root)
 				continue;
 			}
 			if (node == p->rb_right) {
-				rotate_left(p, root);
+				rotate_left(p, root, augment);
 				node = p;
 				p = parent_of(node);
 			}
 			set_colour(p, BLACK);
 			set_colour(g, RED);
-			rotate_right(g, root);
+			rotate_right(g, root, augment);
 		} else {
 			u = g->rb_left;
 			if (u && colour(u) == RED) {
@@ -116,20 +127,32 @@ void rb_insert_color(struct rb_node *node, struct rb_root *root)
 				continue;
 			}
 			if (node == p->rb_left) {
-				rotate_right(p, root);
+				rotate_right(p, root, augment);
 				node = p;
 				p = parent_of(node);
 			}
 			set_colour(p, BLACK);
 			set_colour(g, RED);
-			rotate_left(g, root);
+			rotate_left(g, root, augment);
 		}
 	}
 	set_colour(root->rb_node, BLACK);
 }
 
+void rb_insert_color(struct rb_node *node, struct rb_root *root)
+{
+	insert_fixup(node, root, NULL);
+}
+
+/* rb_insert_augmented(): the same balancing, telling the tree of each rotation. */
+void __rb_insert_augmented(struct rb_node *node, struct rb_root *root, rotate_fn augment_rotate)
+{
+	insert_fixup(node, root, augment_rotate);
+}
+
 /* x (maybe NULL) under xp carries one black too few on its side. */
-static void erase_fixup(struct rb_node *x, struct rb_node *xp, struct rb_root *root)
+static void erase_fixup(struct rb_node *x, struct rb_node *xp, struct rb_root *root,
+			rotate_fn augment)
 {
 	struct rb_node *w;
 
@@ -139,7 +162,7 @@ static void erase_fixup(struct rb_node *x, struct rb_node *xp, struct rb_root *r
 			if (colour(w) == RED) {
 				set_colour(w, BLACK);
 				set_colour(xp, RED);
-				rotate_left(xp, root);
+				rotate_left(xp, root, augment);
 				w = xp->rb_right;
 			}
 			if (is_black(w->rb_left) && is_black(w->rb_right)) {
@@ -151,19 +174,19 @@ static void erase_fixup(struct rb_node *x, struct rb_node *xp, struct rb_root *r
 			if (is_black(w->rb_right)) {
 				set_colour(w->rb_left, BLACK);
 				set_colour(w, RED);
-				rotate_right(w, root);
+				rotate_right(w, root, augment);
 				w = xp->rb_right;
 			}
 			set_colour(w, colour(xp));
 			set_colour(xp, BLACK);
 			set_colour(w->rb_right, BLACK);
-			rotate_left(xp, root);
+			rotate_left(xp, root, augment);
 		} else {
 			w = xp->rb_left;
 			if (colour(w) == RED) {
 				set_colour(w, BLACK);
 				set_colour(xp, RED);
-				rotate_right(xp, root);
+				rotate_right(xp, root, augment);
 				w = xp->rb_left;
 			}
 			if (is_black(w->rb_left) && is_black(w->rb_right)) {
@@ -175,13 +198,13 @@ static void erase_fixup(struct rb_node *x, struct rb_node *xp, struct rb_root *r
 			if (is_black(w->rb_left)) {
 				set_colour(w->rb_right, BLACK);
 				set_colour(w, RED);
-				rotate_left(w, root);
+				rotate_left(w, root, augment);
 				w = xp->rb_left;
 			}
 			set_colour(w, colour(xp));
 			set_colour(xp, BLACK);
 			set_colour(w->rb_left, BLACK);
-			rotate_right(xp, root);
+			rotate_right(xp, root, augment);
 		}
 		x = root->rb_node;
 		break;
@@ -225,7 +248,16 @@ void rb_erase(struct rb_node *z, struct rb_root *root)
 		y->__rb_parent_color = (unsigned long)p | colour(z);
 	}
 	if (removed == BLACK)
-		erase_fixup(x, xp, root);
+		erase_fixup(x, xp, root, NULL);
+}
+
+/*
+ * rb_erase_augmented()'s rebalancing, after the header's inline part spliced
+ * a black leaf out from under @parent (its empty side is the short one).
+ */
+void __rb_erase_color(struct rb_node *parent, struct rb_root *root, rotate_fn augment_rotate)
+{
+	erase_fixup(NULL, parent, root, augment_rotate);
 }
 
 static inline bool empty_node(const struct rb_node *n)

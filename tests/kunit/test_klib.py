@@ -354,3 +354,11 @@ def test_siphash_overflow_memset_node_allocators_and_root_devices(kernel, build)
     assert kernel.vfs.lookup("/sys/devices/hash-alloc-test") is None  # unregistered
     kernel.module_unload("hash_alloc_kunit")
     assert not any("unreferenced object" in t or "leftover" in t for t in log_lines(kernel))
+
+
+def test_augmented_rbtree_keeps_its_subtree_values(kernel, build):
+    kernel.module_load(build(MODULES / "rbtree_augmented_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-20:])
+    assert "    ok 1 - augmented_test" in lines
+    assert lines[-1] == "ok 1 - rbtree_augmented"

@@ -55,6 +55,12 @@ def ktime_get_ns(ctx: CallContext) -> int:
     return ctx.kernel.clock.ns()
 
 
+@kapi("get_cycles", "cycles_t get_cycles(void)")
+def get_cycles(ctx: CallContext) -> int:
+    """<asm/timex.h>'s cycle counter: a 1 GHz CPU's cycles of virtual time (inline in Linux)."""
+    return ctx.kernel.clock.ns()
+
+
 @kapi("ktime_get", "ktime_t ktime_get(void)", gpl=True)
 def ktime_get(ctx: CallContext) -> int:
     return ctx.kernel.clock.ns()

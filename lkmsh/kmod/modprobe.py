@@ -491,6 +491,65 @@ def probe_remove(
     return result
 
 
+def plan_remove(
+    kernel: Kernel,
+    db: ModuleDirectory,
+    name: str,
+    *,
+    ignore_commands: bool = False,
+    remove_holders: bool = False,
+) -> list[Action]:
+    """``modprobe -r --show-depends NAME``: kmod 30 shows the removal without asking
+    whether the module is loaded or in use (its ``ignore_loaded``), as
+    rmmod_do_module walks it: the post softdeps (last first, each walked the same
+    way), with --remove-holders the modules using it, the module (or its remove
+    command), the modules of its modules.dep line nothing uses any more (loaded,
+    count 0: kmod reads their refcnt), the pre softdeps (last first). A softdep loop
+    is walked once round (kmod's recursion would not end)."""
+    found = db.lookup(name)
+    if not found:
+        raise RemoveNotFound(f"Module {name} not found.")
+    actions: list[Action] = []
+    for f in found:
+        _plan_remove(kernel, db, f.name, actions, ignore_commands, remove_holders, set())
+    return actions
+
+
+def _plan_remove(
+    kernel: Kernel,
+    db: ModuleDirectory,
+    name: str,
+    actions: list[Action],
+    ignore_commands: bool,
+    holders: bool,
+    walking: set[str],
+) -> None:
+    if name in walking:
+        return
+    walking.add(name)
+    soft = None if ignore_commands else db.config.softdep_for(name)
+    command = None if ignore_commands else db.config.remove_command(name)
+    for post in reversed(soft.post if soft is not None else []):
+        for resolved in db.lookup_names(post):
+            _plan_remove(kernel, db, resolved, actions, ignore_commands, False, walking)
+    module = kernel.module_find(name)
+    if holders and module is not None:
+        for holder in list(module.users):
+            _plan_remove(kernel, db, holder, actions, ignore_commands, False, walking)
+    if command is not None:
+        actions.append(Action("remove", name, command=command))
+    else:
+        actions.append(Action("rmmod", name))
+        entry = db.entries.get(name)
+        for dep in entry.deps if entry is not None else []:
+            used = kernel.module_find(dep)
+            if used is not None and not used.refcount and not used.users:
+                actions.append(Action("rmmod", dep))
+    for pre in reversed(soft.pre if soft is not None else []):
+        for resolved in db.lookup_names(pre):
+            _plan_remove(kernel, db, resolved, actions, ignore_commands, False, walking)
+
+
 def _remove(
     kernel: Kernel,
     db: ModuleDirectory,

@@ -338,13 +338,24 @@ def _probe_one(
     wait: bool,
     tracer: Any,
 ) -> Any:
-    from lkmsh.kmod.modprobe import ProbeResult, plan_insert, probe_insert, probe_remove
+    from lkmsh.kmod.modprobe import (
+        ProbeResult,
+        plan_insert,
+        plan_remove,
+        probe_insert,
+        probe_remove,
+    )
 
     if show_depends and not remove:
         actions = plan_insert(
             db, name, params, ignore_commands=ignore_commands, use_blacklist=use_blacklist
         )
         return ProbeResult(actions)
+    if show_depends:
+        kernel = ctx.kernel()
+        return ProbeResult(
+            plan_remove(kernel, db, name, ignore_commands=ignore_commands, remove_holders=holders)
+        )
     if remove:
         return probe_remove(
             ctx.kernel(),

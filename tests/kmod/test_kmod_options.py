@@ -93,6 +93,13 @@ def same(lkmsh, tool: str, *args: str) -> None:
         ["-q", "no-such-alias"],
         ["-w", "12x", "-r", "net_top"],
         ["--ignore-install", "--use-blacklist", "--show-depends", "net_other"],
+        # -r with --show-depends: the removal as kmod walks it, loaded or not
+        ["-r", "-D", "net_top"],
+        ["--ignore-remove", "-r", "-D", "net_top"],
+        ["-i", "-r", "-D", "net_top"],
+        ["-r", "-D", "my-net5"],
+        ["-r", "-a", "-D", "net_top", "net-core"],
+        ["-r", "-a", "-D", "no-such-module", "net_other"],
     ],
 )
 def test_modprobe_options_print_what_kmods_print(tree, lkmsh, args):
@@ -153,6 +160,13 @@ def test_every_tool_answers_version_as_kmod(lkmsh):
 def test_depmod_deprecated_options_warn_as_kmod(tree, lkmsh, flag):
     root, _conf = tree
     same(lkmsh, "depmod", flag, "-n", "-b", str(root), VERSION)
+
+
+def test_depmod_quick_with_dry_run_does_nothing_as_kmod(tree, lkmsh):
+    """kmod 30 leaves -A when it writes to stdout (-n): no output, exit 0."""
+    root, _conf = tree
+    same(lkmsh, "depmod", "-A", "-n", "-b", str(root), VERSION)
+    assert lkmsh("depmod", "-A", "-n", "-b", str(root), VERSION).stdout == ""
 
 
 def test_depmod_outdir_writes_kmods_files_elsewhere(tree, tmp_path, lkmsh):

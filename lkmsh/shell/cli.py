@@ -59,7 +59,31 @@ def run_plain(argv: Sequence[str]) -> int | None:
         session.close()
 
 
+def _kmod_command(argv: Sequence[str]) -> tuple[registry.Command, int] | None:
+    """(the kmod tool ARGV runs, where its own words start), or None."""
+    from lkmsh.shell.fastparse import split_globals
+
+    split = split_globals(argv)
+    if split is None:
+        return None
+    rest = split[3]
+    cmd = registry.get(rest[0])
+    if cmd is None or not cmd.kmod:
+        return None
+    return cmd, len(argv) - len(rest) + 1
+
+
 def run_cli(argv: Sequence[str]) -> int:
+    kmod_cmd = _kmod_command(argv)
+    if kmod_cmd is not None:  # getopt_long's abbreviated long options
+        from lkmsh.shell.getoptwords import Ambiguous, ambiguous_message, expand_abbreviations
+
+        cmd, at = kmod_cmd
+        try:
+            argv = [*argv[:at], *expand_abbreviations(cmd, argv[at:])]
+        except Ambiguous as exc:
+            sys.stderr.write(ambiguous_message(cmd, exc) + "\n")
+            return 1
     status = run_plain(argv)
     if status is not None:
         return status
@@ -81,6 +105,12 @@ def run_cli(argv: Sequence[str]) -> int:
             sys.stderr.write(f"lkmsh: ERROR: {exc.format_message()}\n")
         return 1
     except click.ClickException as exc:
+        if kmod_cmd is not None:  # getopt's words, as kmod's tools print them
+            from lkmsh.shell.getoptwords import getopt_message
+
+            cmd, at = kmod_cmd
+            sys.stderr.write(getopt_message(cmd, argv[at:], exc.format_message()) + "\n")
+            return 1
         name = exc.ctx.info_name if getattr(exc, "ctx", None) is not None else None
         cmd = registry.get(name) if name else None
         prog = cmd.prog if cmd is not None else "lkmsh"

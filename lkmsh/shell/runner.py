@@ -77,6 +77,14 @@ class Runner:
         if cmd is None:
             self.err.write(f"lkmsh: {name}: unknown command{did_you_mean(name)}\n")
             return EXIT_FAILURE
+        if cmd.kmod:  # getopt_long's abbreviated long options
+            from lkmsh.shell.getoptwords import Ambiguous, ambiguous_message, expand_abbreviations
+
+            try:
+                rest = expand_abbreviations(cmd, rest)
+            except Ambiguous as exc:
+                self.err.write(ambiguous_message(cmd, exc, self.prog or "") + "\n")
+                return EXIT_FAILURE
         params = parse_plain(cmd, rest)
         if params is not None:
             return self.run(cmd, params)
@@ -87,7 +95,13 @@ class Runner:
         except HelpShown:
             return EXIT_OK
         except UsageProblem as exc:
-            self.err.write(f"{self.prog or cmd.prog}: ERROR: {exc.message}\n")
+            if cmd.kmod and not self.interactive:  # getopt's words, as kmod's tools print
+                from lkmsh.shell.getoptwords import getopt_message
+
+                line = getopt_message(cmd, rest, exc.message, self.prog or "")
+                self.err.write(line + "\n")
+            else:
+                self.err.write(f"{self.prog or cmd.prog}: ERROR: {exc.message}\n")
             return EXIT_FAILURE
         return self.run(cmd, params)
 

@@ -74,9 +74,9 @@ class Bench:
         self.raw_env = fx.bench_env()  # as this shell has it (maybe no bytecode cache)
         self.script = str(fx.lkmsh_script())
 
-    def all(self) -> list[Figure]:
-        figures: list[Figure] = []
-        for step in (
+    def steps(self) -> list[Callable[[], list[Figure]]]:
+        """The figure groups in run order (``--only`` names them)."""
+        return [
             self.oneshot_lsmod,
             self.oneshot_insmod_rmmod,
             self.inprocess_cycles,
@@ -91,7 +91,13 @@ class Bench:
             self.depmod_modinfo,
             self.distro_tree,
             self.compressed_tree,
-        ):
+        ]
+
+    def all(self, only: list[str] | None = None) -> list[Figure]:
+        figures: list[Figure] = []
+        for step in self.steps():
+            if only is not None and step.__name__ not in only:
+                continue
             self.log(f"bench: {step.__name__} ...")
             try:
                 figures.extend(step())

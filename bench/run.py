@@ -51,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workdir", metavar="DIR", help="keep built modules here (default: a temp dir)"
     )
+    ap.add_argument(
+        "--only",
+        metavar="GROUP[,GROUP]",
+        help="run only these figure groups (e.g. kernel_calls,oneshot_insmod_rmmod); "
+        "--list names them",
+    )
+    ap.add_argument("--list", action="store_true", help="list the figure groups and exit")
     args = ap.parse_args(argv)
     profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
 
@@ -60,7 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="lkmsh-bench-") as tmp:
         work = fx.Workdir(Path(args.workdir) if args.workdir else Path(tmp))
-        figures = Bench(profile, work, log).all()
+        bench = Bench(profile, work, log)
+        groups = [step.__name__ for step in bench.steps()]
+        if args.list:
+            print("\n".join(groups))
+            return 0
+        only = args.only.split(",") if args.only else None
+        unknown = sorted(set(only or ()) - set(groups))
+        if unknown:
+            ap.error(f"no figure group {', '.join(unknown)} (--list names them)")
+        figures = bench.all(only)
     info = machine()
     print(
         f"lkmsh benchmarks ({profile.name}) on {info['cpu']}, {info['cpus']} CPUs, "

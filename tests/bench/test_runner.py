@@ -70,3 +70,31 @@ def test_python_bench_run_py_shows_help() -> None:
     )
     assert proc.returncode == 0
     assert "--quick" in proc.stdout and "--json" in proc.stdout
+
+
+def test_only_runs_the_named_figure_groups(tmp_path: Path) -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "bench", "--list"], cwd=REPO, capture_output=True, text=True
+    )
+    assert listed.returncode == 0
+    assert {"kernel_calls", "oneshot_insmod_rmmod", "distro_tree"} <= set(listed.stdout.split())
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--only", "kernel_calls", "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {f["key"] for f in json.loads(out.read_text())["figures"]} == {
+        "kernel_call",
+        "kmalloc_pair",
+    }
+    bad = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "no_such_group"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "no figure group no_such_group" in bad.stderr

@@ -111,14 +111,19 @@ def follow_log(ctx: Any, lines: list[str], last: int, levels: Any, fmt: DmesgFor
         out.write(line + "\n")
     out.flush()
     session = ctx.scope.session
-    seen = session.store.generation()
+    # The log printed above was read before this generation: a save in between (an
+    # insmod racing the start) would count as seen and its lines never come. So the
+    # first round reads the saved kernel again, and only then waits.
+    seen = -1
     try:
         while True:
-            time.sleep(FOLLOW_POLL_S)
             gen = session.store.generation()
             if gen == seen:
+                time.sleep(FOLLOW_POLL_S)
                 continue  # nothing saved since: no kernel to load
-            seen = gen
+            first, seen = seen == -1, gen
+            if first and gen == 0:
+                continue  # no state file yet: the log above is all there is
             kernel = session.read_kernel()  # what another process saved
             for rec in kernel.dmesg(None):
                 if rec.seq <= last:

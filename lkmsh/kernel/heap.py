@@ -458,6 +458,9 @@ class Heap(Component):
     # -- persistence --------------------------------------------------------
 
     def to_data(self) -> Any:
+        failed = self.__dict__.get("_failed")
+        if failed is not None:
+            raise failed  # a command that found the heap corrupt saves nothing
         fetch = self.__dict__.get("_fetch")
         if isinstance(fetch, RowFetch) and (saved := fetch.saved()) is not None:
             return saved  # never decoded, so unchanged: saved back as the store read it
@@ -512,9 +515,10 @@ class Heap(Component):
         self._new_tables()
         try:
             self.load_data(fetch())
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as e:
             self.restore(fetch)  # still unusable for whoever asks next
-            raise StateError.corrupt(f"heap: {type(e).__name__}: {e}") from None
+            self._failed = StateError.corrupt(f"heap: {type(e).__name__}: {e}")
+            raise self._failed from None
         return getattr(self, name)
 
     @classmethod

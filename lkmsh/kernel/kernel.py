@@ -1397,7 +1397,15 @@ class Kernel:
 
         try:
             return cls._restore(state)
-        except (KernelError, TypeError, ValueError, IndexError, KeyError, AttributeError) as e:
+        except (
+            KernelError,
+            TypeError,
+            ValueError,
+            IndexError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+        ) as e:
             if isinstance(e, StateError):
                 raise
             detail = e.message if isinstance(e, KernelError) else f"{type(e).__name__}: {e}"

@@ -58,11 +58,46 @@ def _pair(kv: Any) -> tuple[str, str]:
     return key, value
 
 
+def _typed(values: Any, kind: type, what: str) -> Any:
+    """@values (a list or tuple) if each is a @kind (an int is no bool), else ValueError:
+    a saved record of the wrong shape is a corrupt state, not an internal error later."""
+    if not isinstance(values, (list, tuple)) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in values
+    ):
+        raise ValueError(f"bad {what} in a module record")
+    return values
+
+
+#: Module fields a saved record must give, by type (the rest are checked where decoded)
+_SCALARS = {
+    "name": str,
+    "path": str,
+    "size": int,
+    "base": int,
+    "taints": str,
+    "params": str,
+    "extra_refs": int,
+    "struct_addr": int,
+    "init_addr": int,
+    "exit_addr": int,
+    "elf_type": str,
+    "load_seq": int,
+}
+_LISTS = {"exports": str, "uses": str, "users": str, "regions": int}
+
+
 def _symbol(d: Any) -> ModuleSymbol:
     s = ModuleSymbol(**d)
-    if not isinstance(s.name, str) or not isinstance(s.addr, int) or not isinstance(s.size, int):
-        raise TypeError("a symbol record has the wrong types")
+    _typed((s.name, s.kind), str, "symbol")
+    _typed((s.addr, s.size), int, "symbol")
     return s
+
+
+def _placement(d: Any) -> Placement:
+    p = Placement(**d)
+    _typed((p.name, p.perm), str, "placement")
+    _typed((p.addr, p.size), int, "placement")
+    return p
 
 
 def head_of(modinfo: list[tuple[str, str]]) -> dict[str, str | None]:
@@ -312,9 +347,13 @@ class Module(Record):
             raise ValueError("bad .modinfo head")
         d["state"] = ModuleState(d["state"])
         if not isinstance(d["modinfo"], Saved):  # a state of schema 1 keeps them in the record
-            d["modinfo"] = [tuple(kv) for kv in d["modinfo"]]
-        d["placements"] = [Placement(**p) for p in d["placements"]]
+            d["modinfo"] = [_pair(kv) for kv in d["modinfo"]]
+        d["placements"] = [_placement(p) for p in d["placements"]]
         if not isinstance(d["symbols"], Saved):
-            d["symbols"] = [ModuleSymbol(**s) for s in d["symbols"]]
-        d["param_table"] = tuple(d["param_table"])
+            d["symbols"] = [_symbol(s) for s in d["symbols"]]
+        d["param_table"] = _typed(tuple(d["param_table"]), int, "param_table")
+        for name, kind in _SCALARS.items():
+            _typed((d[name],), kind, name)
+        for name, kind in _LISTS.items():
+            _typed(d[name], kind, name)
         return cls(**d, info_head=head)

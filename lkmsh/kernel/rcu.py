@@ -66,4 +66,9 @@ class Rcu(Component):
         return [list(p) for p in self.pending]
 
     def load_data(self, data: list[list[int]] | None) -> None:
-        self.pending = [tuple(p) for p in data or []]  # type: ignore[misc]
+        pending = []
+        for p in data or []:
+            if not (isinstance(p, list) and len(p) == 4 and all(type(v) is int for v in p)):
+                raise ValueError(f"bad rcu callback {p!r}")
+            pending.append((p[0], p[1], p[2], p[3]))
+        self.pending = pending

@@ -7,12 +7,29 @@ module table in its own columns (cheap for `lsmod`) and the memory as blobs.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from lkmsh.record import Record
 
 FORMAT_VERSION = 1
+
+
+def text_crc(text: str) -> int:
+    """The crc32 the state file keeps of a JSON row (module record, component)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+class ChecksumError(ValueError):
+    """A saved row does not match its crc32: the file was changed by something else."""
+
+
+def checked(text: str, crc: int | None, what: str) -> str:
+    """@text if it matches its saved @crc (None: a row saved before crcs were kept)."""
+    if crc is not None and text_crc(text) != crc:
+        raise ChecksumError(f"{what} fails its checksum")
+    return text
 
 
 class Saved:
@@ -63,8 +80,9 @@ class ComponentRows(MutableMapping[str, Any]):
     when asked for (the kernel reports the state file as corrupt).
     """
 
-    def __init__(self, texts: dict[str, str]):
+    def __init__(self, texts: dict[str, str], crcs: dict[str, int | None] | None = None):
         self._texts = texts
+        self._crcs = crcs or {}
         self._values: dict[str, Any] = {}
 
     def raw(self, name: str) -> str | None:
@@ -73,7 +91,8 @@ class ComponentRows(MutableMapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
-            self._values[name] = json.loads(self._texts[name])
+            text = checked(self._texts[name], self._crcs.get(name), f"component {name}")
+            self._values[name] = json.loads(text)
         return self._values[name]
 
     def __setitem__(self, name: str, value: Any) -> None:

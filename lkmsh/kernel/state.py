@@ -55,18 +55,23 @@ from lkmsh.errors import KernelError, StateError
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.snapshot import (
     FORMAT_VERSION,
+    ChecksumError,
     ComponentRows,
     KernelState,
     RegionImage,
     Saved,
+    checked,
+    text_crc,
 )
 from lkmsh.record import Record
 
 #: ``PRAGMA application_id`` of an lkmsh state file: "LKMS" in ASCII.
 APPLICATION_ID = 0x4C4B4D53
 #: ``PRAGMA user_version``: the layout of the tables below. 2 added modules.modinfo
-#: (read only by what needs the records); a file of 1 is upgraded when first written.
-SCHEMA_VERSION = 2
+#: (read only by what needs the records), 3 the crc32 of each module record and
+#: component row (a tampered one is corrupt, never an internal error later); an
+#: older file is upgraded in place when first written.
+SCHEMA_VERSION = 3
 MAGIC = "lkmsh-state"
 BUSY_TIMEOUT_S = 30.0
 
@@ -85,9 +90,14 @@ CREATE TABLE modules(
     base INTEGER NOT NULL,     -- two's complement, as regions.vaddr
     record TEXT NOT NULL,      -- Module.to_dict() as JSON, without "symbols" and "modinfo"
     symbols TEXT NOT NULL,     -- its "symbols" list as JSON: most of the bytes, and lsmod needs none
-    modinfo TEXT               -- its .modinfo records as JSON (schema 1: NULL, they are in record)
+    modinfo TEXT,              -- its .modinfo records as JSON (schema 1: NULL, they are in record)
+    crc INTEGER                -- crc32 of record (NULL: a row written before schema 3)
 );
-CREATE TABLE components(name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE components(
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    crc INTEGER                -- crc32 of data, checked when it is decoded (NULL: before schema 3)
+);
 CREATE TABLE regions(
     vaddr INTEGER PRIMARY KEY, -- two's complement of the 64-bit address
     size INTEGER NOT NULL,
@@ -308,6 +318,8 @@ class StateStore:
                 modules = self._full_modules(conn) if full else self._lean_modules(conn)
                 kmeta = json.loads(meta.get("meta", "{}"))
                 generation = int(meta.get("generation", "0"))
+            except ChecksumError as e:
+                raise StateError.corrupt(str(e)) from None
             except (ValueError, TypeError, KeyError) as e:
                 raise self._corrupt(f"bad module record: {e}") from None
             return StateSummary(
@@ -327,11 +339,14 @@ class StateStore:
 
         def components(conn: sqlite3.Connection, meta: dict[str, str]) -> dict[str, Any]:
             marks = ",".join("?" * len(names))
-            rows = conn.execute(f"SELECT name, data FROM components WHERE name IN ({marks})", names)
+            crc = _column(conn, 3, "crc")
+            rows = conn.execute(
+                f"SELECT name, data, {crc} FROM components WHERE name IN ({marks})", names
+            )
             try:
-                return {name: json.loads(data) for name, data in rows}
-            except (ValueError, TypeError) as e:
-                raise self._corrupt(f"bad component record: {e}") from None
+                return {name: json.loads(checked(data, crc, name)) for name, data, crc in rows}
+            except (ValueError, TypeError) as e:  # worded as the kernel's own restore says it
+                raise StateError.corrupt(f"component record: {e}") from None
 
         return self._read_saved(components)
 
@@ -398,13 +413,12 @@ class StateStore:
     @staticmethod
     def _full_modules(conn: sqlite3.Connection) -> list[Module]:
         """Complete modules; their symbols and .modinfo are decoded when first used."""
-        schema = conn.execute("PRAGMA user_version").fetchone()[0]
-        modinfo = "modinfo" if schema >= 2 else "NULL"  # a file not yet upgraded
+        modinfo, crc = _column(conn, 2, "modinfo"), _column(conn, 3, "crc")
         rows = conn.execute(
-            f"SELECT record, symbols, {modinfo} FROM modules ORDER BY seq DESC"
+            f"SELECT record, symbols, {modinfo}, {crc}, name FROM modules ORDER BY seq DESC"
         ).fetchall()
-        dicts = _parse_records([r[0] for r in rows])
-        for d, (_, syms, mi) in zip(dicts, rows, strict=True):
+        dicts = _parse_records([checked(r[0], r[3], f"module {r[4]}") for r in rows])
+        for d, (_, syms, mi, _, _) in zip(dicts, rows, strict=True):
             d["symbols"] = Saved(syms)
             if mi is not None or "modinfo" not in d:
                 d["modinfo"] = Saved(mi)
@@ -511,16 +525,18 @@ class StateStore:
             # A module's symbols and .modinfo are read from the file when first used
             # (kallsyms, an Oops, modinfo): most commands never read those bytes.
             rows = conn.execute(
-                "SELECT seq, name, record FROM modules ORDER BY seq DESC"
+                "SELECT seq, name, record, crc FROM modules ORDER BY seq DESC"
             ).fetchall()
-            modules = _parse_records([r[2] for r in rows])
-            for (seq, name, record), d in zip(rows, modules, strict=True):
+            modules = _parse_records([checked(r[2], r[3], f"module {r[1]}") for r in rows])
+            for (seq, name, record, _), d in zip(rows, modules, strict=True):
                 d["symbols"] = Saved(fetch=partial(self._fetch_bulk, "symbols", name))
                 if "modinfo" not in d:  # else a row of schema 1: the records are in it
                     d["modinfo"] = Saved(fetch=partial(self._fetch_bulk, "modinfo", name))
                 snap.modules[name] = (seq, record, d["symbols"], d.get("modinfo"))
-            texts = dict(conn.execute("SELECT name, data FROM components"))
-            components = ComponentRows(texts)  # decoded when the kernel asks
+            texts, crcs = {}, {}
+            for name, data, crc in conn.execute("SELECT name, data, crc FROM components"):
+                texts[name], crcs[name] = data, crc
+            components = ComponentRows(texts, crcs)  # checked and decoded when the kernel asks
             snap.components.update(texts)
             regions = []
             for vaddr, size, name, owner, perms, blob, crc, enc in conn.execute(
@@ -544,6 +560,8 @@ class StateStore:
                 regions=regions,
                 format_version=fmt,
             )
+        except ChecksumError as e:
+            raise StateError.corrupt(str(e)) from None
         except (ValueError, TypeError, zlib.error) as e:
             raise self._corrupt(str(e)) from None
         self._snap = snap
@@ -594,8 +612,8 @@ class StateStore:
             if texts is not None:
                 users = d.get("users") or []
                 conn.execute(
-                    "INSERT OR REPLACE INTO modules(seq, name, size, refcount, state, users,"
-                    " taints, base, record, symbols, modinfo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO modules(seq, name, size, refcount, state, users, taints,"
+                    " base, record, symbols, modinfo, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         row[0],
                         name,
@@ -607,6 +625,7 @@ class StateStore:
                         _to_i64(int(d.get("base", 0))),
                         row[1],
                         *texts,
+                        text_crc(row[1]),
                     ),
                 )
                 changed = True
@@ -626,7 +645,8 @@ class StateStore:
             new.components[name] = data
             if snap.components.get(name) != data:
                 conn.execute(
-                    "INSERT OR REPLACE INTO components(name, data) VALUES (?, ?)", (name, data)
+                    "INSERT OR REPLACE INTO components(name, data, crc) VALUES (?, ?, ?)",
+                    (name, data, text_crc(data)),
                 )
                 changed = True
 
@@ -863,10 +883,13 @@ class StateStore:
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
                     [("magic", MAGIC), ("generation", "0")],
                 )
-            elif version == 1:
+            if version == 1:
                 # Schema 1 kept .modinfo in the record: its rows stay readable as they
                 # are (NULL modinfo) and move to the column when next written.
                 conn.execute("ALTER TABLE modules ADD COLUMN modinfo TEXT")
+            if 1 <= version <= 2:  # rows without a crc are read unchecked until rewritten
+                conn.execute("ALTER TABLE modules ADD COLUMN crc INTEGER")
+                conn.execute("ALTER TABLE components ADD COLUMN crc INTEGER")
             if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
@@ -1022,8 +1045,8 @@ class Transaction(Generic[K]):
 
     On normal exit, and when a :class:`KernelError` escapes (a failed insmod
     leaves dmesg lines, as on Linux), the kernel is saved and committed. Any
-    other exception, KeyboardInterrupt included, rolls back: the file keeps
-    the state of before.
+    other exception, KeyboardInterrupt and a :class:`StateError` (the file was
+    found corrupt) included, rolls back: the file keeps the state of before.
     """
 
     def __init__(
@@ -1067,7 +1090,10 @@ class Transaction(Generic[K]):
     def __exit__(self, exc_type, exc, tb) -> bool:
         store = self._store
         try:
-            if exc_type is None or issubclass(exc_type, KernelError):
+            # A command that found the file corrupt saves nothing (no fresh crc on bad data).
+            if exc_type is None or (
+                issubclass(exc_type, KernelError) and not issubclass(exc_type, StateError)
+            ):
                 self._save()
             else:
                 store._abort()
@@ -1090,6 +1116,11 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino
+
+
+def _column(conn: sqlite3.Connection, since: int, name: str) -> str:
+    """@name, or NULL in a file older than schema @since (a reader does not upgrade)."""
+    return name if conn.execute("PRAGMA user_version").fetchone()[0] >= since else "NULL"
 
 
 def _parse_records(records: list[str]) -> list[dict[str, Any]]:

@@ -853,7 +853,8 @@ def test_a_real_kernel_round_trips_through_the_store(tmp_path):
 
 
 def make_schema_1(path: Path) -> None:
-    """A file as lkmsh wrote it before schema 2: each module's .modinfo in its record."""
+    """A file as lkmsh wrote it before schema 2: each module's .modinfo in its record,
+    no crc columns."""
     save_to(path, rich_state())
     c = sqlite3.connect(path)
     for name, record, modinfo in c.execute("SELECT name, record, modinfo FROM modules").fetchall():
@@ -870,6 +871,10 @@ def make_schema_1(path: Path) -> None:
     c.execute(f"INSERT INTO old({columns}) SELECT {columns} FROM modules")
     c.execute("DROP TABLE modules")
     c.execute("ALTER TABLE old RENAME TO modules")
+    c.execute("CREATE TABLE old(name TEXT PRIMARY KEY, data TEXT NOT NULL)")
+    c.execute("INSERT INTO old(name, data) SELECT name, data FROM components")
+    c.execute("DROP TABLE components")
+    c.execute("ALTER TABLE old RENAME TO components")
     c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     c.execute("PRAGMA user_version = 1")
     c.commit()
@@ -891,7 +896,7 @@ def test_a_schema_1_file_is_read_as_it_is_and_upgraded_when_written(tmp_path):
     # the first writer upgrades the layout; the kernel comes back the same
     assert load_from(path).modules == as_json(rich_state()).modules
     db = sqlite3.connect(path)
-    assert db.execute(user_version).fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute(user_version).fetchone()[0] == SCHEMA_VERSION == 3
     assert db.execute("SELECT count(*) FROM modules WHERE modinfo IS NULL").fetchone()[0] == 3
 
     # rows move to the new column as they are written

@@ -35,6 +35,14 @@ TAMPERINGS = {
     "log of wrong shape": ("UPDATE components SET data = ? WHERE name = 'dmesg'", '{"records": 5}'),
     "symbols of wrong shape": ("UPDATE components SET data = ? WHERE name = 'symbols'", "[[1]]"),
     "module record": ("UPDATE modules SET record = ?", '{"name": 3}'),
+    "a component's field": (
+        "UPDATE components SET data = json_set(data, '$.events', ?) WHERE name = 'sched'",
+        "x",
+    ),
+    "a module's size": (
+        "UPDATE modules SET record = json_set(record, '$.size', json(?))",
+        "-1180591620717411303424",
+    ),
     "region perms": ("UPDATE regions SET perms = ? WHERE name LIKE 'hello:%'", b""),
     "region size": ("UPDATE regions SET size = ? WHERE name LIKE 'hello:%'", 1 << 40),
 }
@@ -169,3 +177,33 @@ def test_per_process_watchdog_overrides_are_not_saved(tmp_path):
         (config,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
     assert json.loads(config)["timeout_s"] == 10.0
     assert cli(state, "dmesg").code == 0
+
+
+#: Rows rewritten with their checksums made to match: a tool (or a person) that edits
+#: the file consistently is still refused by what the restore checks itself.
+CONSISTENT = {
+    "module base of a dict": ("modules", "record", "hello", "$.base", "{}"),
+    "module users of a string": ("modules", "record", "hello", "$.users", '"x"'),
+    "rcu callback of a string": ("components", "data", "rcu", "$", '["x"]'),
+}
+
+
+@pytest.mark.parametrize("what", sorted(CONSISTENT))
+def test_a_consistently_rewritten_row_of_the_wrong_shape_is_still_corrupt(tmp_path, what):
+    from lkmsh.kernel.snapshot import text_crc
+
+    state = tmp_path / "s.db"
+    assert cli(state, "insmod", str(sample("hello"))).code == 0
+    table, column, name, path, value = CONSISTENT[what]
+    key = "name"
+    with sqlite3.connect(state) as db:
+        (text,) = db.execute(f"SELECT {column} FROM {table} WHERE {key} = ?", (name,)).fetchone()
+        (new,) = db.execute("SELECT json_set(?, ?, json(?))", (text, path, value)).fetchone()
+        db.execute(
+            f"UPDATE {table} SET {column} = ?, crc = ? WHERE {key} = ?", (new, text_crc(new), name)
+        )
+    for argv in (("insmod", str(sample("provider"))), ("cat", "/proc/modules")):
+        r = cli(state, *argv)
+        assert r.code == 1 and "Traceback" not in r.err and "internal error" not in r.err, r
+        assert r.err.strip().endswith("(lkmsh reboot starts afresh)"), r.err
+        assert "is corrupt: " in r.err, r.err

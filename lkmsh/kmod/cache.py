@@ -9,6 +9,10 @@ run's output with the fingerprint of everything it was computed from (every
 module's stat, modules.order, modules.builtin, the configuration, the
 options): an unchanged tree costs one directory walk.
 
+The stored version is CACHE_VERSION together with a stamp of the code that
+computed it (the size and mtime of every source file of ``lkmsh.kmod``), so an
+upgraded or edited lkmsh never answers from a result an older one computed.
+
 A cache that cannot be read or written is ignored: it only ever saves time.
 Each file carries a CRC-32 of its contents: a damaged file (a flipped bit
 that marshal would still load as other values) is ignored and rebuilt,
@@ -27,6 +31,19 @@ from lkmsh.kmod.modfile import ModuleFacts
 CACHE_VERSION = 5  # 4: export CRCs read from their section (Linux >= 5.19); 5: cycles kept
 #: file layout: MAGIC, the CRC-32 of the rest (4 bytes, little endian), marshal data
 MAGIC = b"lkmsh-depmod-cache\n"
+
+
+def code_stamp() -> tuple:
+    """(CACHE_VERSION, then name, size and mtime of each .py file of lkmsh.kmod): one
+    directory scan, a few dozen microseconds of an unchanged run."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        with os.scandir(here) as entries:
+            stats = [(e.name, e.stat()) for e in entries if e.name.endswith(".py")]
+        files = sorted((name, st.st_size, st.st_mtime_ns) for name, st in stats)
+    except OSError:
+        files = []
+    return (CACHE_VERSION, *files)
 
 
 def cache_dir() -> str:
@@ -56,10 +73,11 @@ class FactsCache:
         self.misses = 0
         self.dirty = False
         self._facts_loaded = False
+        self.version = code_stamp()
 
     def load(self) -> FactsCache:
         blob = _read(self.result_path)
-        if isinstance(blob, tuple) and len(blob) == 2 and blob[0] == CACHE_VERSION:
+        if isinstance(blob, tuple) and len(blob) == 2 and blob[0] == self.version:
             self.result = blob[1]
         return self
 
@@ -71,7 +89,7 @@ class FactsCache:
         if (
             isinstance(blob, tuple)
             and len(blob) == 2
-            and blob[0] == CACHE_VERSION
+            and blob[0] == self.version
             and isinstance(blob[1], dict)
         ):
             self._old = blob[1]
@@ -103,9 +121,9 @@ class FactsCache:
 
     def save(self) -> None:
         if self._new_result is not None:
-            _write(self.result_path, (CACHE_VERSION, self._new_result))
+            _write(self.result_path, (self.version, self._new_result))
         if self.dirty or len(self._new) != len(self._old):
-            _write(self.path, (CACHE_VERSION, self._new))
+            _write(self.path, (self.version, self._new))
 
 
 def _key(fingerprint: Any) -> bytes:

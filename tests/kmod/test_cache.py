@@ -76,3 +76,27 @@ def test_an_intact_cached_result_of_another_shape_is_computed_again(tmp_path, lk
     version, (key, payload) = cache._read(str(result))
     cache._write(str(result), (version, (key, payload[:3])))
     same_as_kmod(lkmsh, root)
+
+
+def test_a_result_cached_by_other_code_is_computed_again(tmp_path, lkmsh, env):
+    """A cache written by another lkmsh (an upgrade, an edited checkout) is never
+    answered from: its version stamp names the code that computed it."""
+    from lkmsh.kmod import cache
+
+    root, kdir = tree(tmp_path)
+    same_as_kmod(lkmsh, root)
+    (result,) = Path(env["LKMSH_CACHE_DIR"]).glob("*.result")
+    _, (_, full_tree_answer) = cache._read(str(result))
+    (kdir / "provider.ko").unlink()
+    same_as_kmod(lkmsh, root)
+    version, (key, _) = cache._read(str(result))
+    assert version == cache.code_stamp()
+
+    # Control: stamped as this code, a stale answer under the current fingerprint is used.
+    cache._write(str(result), (version, (key, full_tree_answer)))
+    assert "provider.ko" in lkmsh("depmod", "-n", "-b", str(root), VERSION).stdout
+
+    # Stamped as other code (another size of one source file), it is not.
+    other = tuple((n, size + 1, mtime) for n, size, mtime in version[1:])
+    cache._write(str(result), ((version[0], *other), (key, full_tree_answer)))
+    assert "provider.ko" not in same_as_kmod(lkmsh, root)

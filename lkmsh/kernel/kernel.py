@@ -315,7 +315,7 @@ class Kernel:
         for d in data:
             at = image.data[d.name][0]
             self._data.append((at, d))
-            self.symbol_table.export(KernelSymbol(d.name, at, SymbolKind.DATA, None, False))
+            self.symbol_table.export(KernelSymbol(d.name, at, SymbolKind.DATA, None, d.gpl))
         data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data(everything=True)

@@ -144,6 +144,10 @@ ROOT_POINTERS = {
     "hypervisor_kobj": 256,
     "power_kobj": 320,
 }
+#: the ones Linux 6.1 exports with EXPORT_SYMBOL_GPL (power_kobj it does not export)
+GPL_ROOT_POINTERS = frozenset(
+    {"kernel_kobj", "mm_kobj", "fs_kobj", "firmware_kobj", "hypervisor_kobj"}
+)
 
 
 def root_blob(base: int, sysfs_ops: int) -> bytes:

@@ -69,6 +69,7 @@ def blk_mq_alloc_tag_set(ctx: CallContext) -> int:
     "blk_mq_alloc_sq_tag_set",
     "int blk_mq_alloc_sq_tag_set(struct blk_mq_tag_set *set, const struct blk_mq_ops *ops,"
     " unsigned int queue_depth, unsigned int set_flags)",
+    gpl=True,
 )
 def blk_mq_alloc_sq_tag_set(ctx: CallContext) -> int:
     tset, mem = ctx.arg(0), ctx.mem
@@ -165,7 +166,9 @@ def set_capacity(ctx: CallContext) -> None:
 
 
 @kapi(
-    "set_capacity_and_notify", "bool set_capacity_and_notify(struct gendisk *disk, sector_t size)"
+    "set_capacity_and_notify",
+    "bool set_capacity_and_notify(struct gendisk *disk, sector_t size)",
+    gpl=True,
 )
 def set_capacity_and_notify(ctx: CallContext) -> int:
     disk = ctx.kernel.block.disk_by_addr(ctx.arg(0))

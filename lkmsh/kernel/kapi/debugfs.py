@@ -116,6 +116,7 @@ def _name_dentry(ctx: CallContext, dentry: int, name: bytes, parent: int, outsid
 @kapi(
     "debugfs_create_dir",
     "struct dentry *debugfs_create_dir(const char *name, struct dentry *parent)",
+    gpl=True,
 )
 def debugfs_create_dir(ctx: CallContext) -> int:
     return create(ctx, ctx.arg(0), 0, ctx.arg(1), "dir")
@@ -131,7 +132,7 @@ def _remove(ctx: CallContext, dentry: int) -> None:
     fs.free_dentries(fs.remove(entry.path))
 
 
-@kapi("debugfs_remove", "void debugfs_remove(struct dentry *dentry)")
+@kapi("debugfs_remove", "void debugfs_remove(struct dentry *dentry)", gpl=True)
 def debugfs_remove(ctx: CallContext) -> None:
     _remove(ctx, ctx.arg(0))
 
@@ -139,6 +140,7 @@ def debugfs_remove(ctx: CallContext) -> None:
 @kapi(
     "debugfs_lookup",
     "struct dentry *debugfs_lookup(const char *name, struct dentry *parent)",
+    gpl=True,
 )
 def debugfs_lookup(ctx: CallContext) -> int:
     fs = _fs(ctx)
@@ -152,12 +154,13 @@ def debugfs_lookup(ctx: CallContext) -> int:
 @kapi(
     "debugfs_lookup_and_remove",
     "void debugfs_lookup_and_remove(const char *name, struct dentry *parent)",
+    gpl=True,
 )
 def debugfs_lookup_and_remove(ctx: CallContext) -> None:
     _remove(ctx, debugfs_lookup(ctx) or 0)
 
 
-@kapi("debugfs_initialized", "bool debugfs_initialized(void)")
+@kapi("debugfs_initialized", "bool debugfs_initialized(void)", gpl=True)
 def debugfs_initialized(ctx: CallContext) -> int:
     return 1
 
@@ -168,6 +171,7 @@ def _value(kind: str, ctype: str) -> None:
     @kapi(
         name,
         f"void {name}(const char *name, umode_t mode, struct dentry *parent, {ctype} *value)",
+        gpl=True,  # every one of fs/debugfs/file.c's is EXPORT_SYMBOL_GPL
     )
     def _create(ctx: CallContext) -> None:
         create(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFF, ctx.arg(2), kind, ctx.arg(3))
@@ -194,6 +198,7 @@ for _kind, _ctype in (
     "debugfs_create_blob",
     "struct dentry *debugfs_create_blob(const char *name, umode_t mode, struct dentry *parent, "
     "struct debugfs_blob_wrapper *blob)",
+    gpl=True,
 )
 def debugfs_create_blob(ctx: CallContext) -> int:
     return create(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFF, ctx.arg(2), "blob", ctx.arg(3))

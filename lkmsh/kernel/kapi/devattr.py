@@ -67,6 +67,7 @@ def _remove(ctx: CallContext, directory: str | None, attr: int) -> None:
 @kapi(
     "device_create_file",
     "int device_create_file(struct device *device, const struct device_attribute *entry)",
+    gpl=True,
 )
 def device_create_file(ctx: CallContext) -> int:
     return _add(ctx, _device_dir(ctx, ctx.arg(0)), ctx.arg(0), ctx.arg(1))
@@ -75,6 +76,7 @@ def device_create_file(ctx: CallContext) -> int:
 @kapi(
     "device_remove_file",
     "void device_remove_file(struct device *dev, const struct device_attribute *attr)",
+    gpl=True,
 )
 def device_remove_file(ctx: CallContext) -> None:
     _remove(ctx, _device_dir(ctx, ctx.arg(0)), ctx.arg(1))
@@ -84,6 +86,7 @@ def device_remove_file(ctx: CallContext) -> None:
     "class_create_file_ns",
     "int class_create_file_ns(struct class *class, const struct class_attribute *attr, "
     "const void *ns)",
+    gpl=True,
 )
 def class_create_file_ns(ctx: CallContext) -> int:
     return _add(ctx, _class_dir(ctx, ctx.arg(0)), ctx.arg(0), ctx.arg(1))
@@ -93,6 +96,7 @@ def class_create_file_ns(ctx: CallContext) -> int:
     "class_remove_file_ns",
     "void class_remove_file_ns(struct class *class, const struct class_attribute *attr, "
     "const void *ns)",
+    gpl=True,
 )
 def class_remove_file_ns(ctx: CallContext) -> None:
     _remove(ctx, _class_dir(ctx, ctx.arg(0)), ctx.arg(1))

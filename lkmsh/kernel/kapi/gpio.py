@@ -80,7 +80,7 @@ def _request_one(ctx: CallContext, pin: int, flags: int, label: str) -> int:
     return 0
 
 
-@kapi("gpio_request", "int gpio_request(unsigned gpio, const char *label)")
+@kapi("gpio_request", "int gpio_request(unsigned gpio, const char *label)", gpl=True)
 def gpio_request(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     if not _valid(pin):
@@ -92,13 +92,16 @@ def gpio_request(ctx: CallContext) -> int:
 @kapi(
     "gpio_request_one",
     "int gpio_request_one(unsigned gpio, unsigned long flags, const char *label)",
+    gpl=True,
 )
 def gpio_request_one(ctx: CallContext) -> int:
     label = decode(cstr(ctx, ctx.arg(2), 256)) if ctx.arg(2) else "?"
     return _request_one(ctx, _gpio(ctx, 0), ctx.arg(1), label)
 
 
-@kapi("gpio_request_array", "int gpio_request_array(const struct gpio *array, size_t num)")
+@kapi(
+    "gpio_request_array", "int gpio_request_array(const struct gpio *array, size_t num)", gpl=True
+)
 def gpio_request_array(ctx: CallContext) -> int:
     array, num = ctx.arg(0), ctx.arg(1)
     done = []
@@ -119,14 +122,14 @@ def gpio_request_array(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("gpio_free", "void gpio_free(unsigned gpio)")
+@kapi("gpio_free", "void gpio_free(unsigned gpio)", gpl=True)
 def gpio_free(ctx: CallContext) -> None:
     pin = _gpio(ctx, 0)
     if _valid(pin):
         ctx.kernel.gpio.free(pin)
 
 
-@kapi("gpio_free_array", "void gpio_free_array(const struct gpio *array, size_t num)")
+@kapi("gpio_free_array", "void gpio_free_array(const struct gpio *array, size_t num)", gpl=True)
 def gpio_free_array(ctx: CallContext) -> None:
     array, num = ctx.arg(0), ctx.arg(1)
     for i in range(min(num, GPIO_LINES + 1)):
@@ -135,13 +138,13 @@ def gpio_free_array(ctx: CallContext) -> None:
             ctx.kernel.gpio.free(pin)
 
 
-@kapi("gpio_direction_input", "int gpio_direction_input(unsigned gpio)")
+@kapi("gpio_direction_input", "int gpio_direction_input(unsigned gpio)", gpl=True)
 def gpio_direction_input(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     return _call(ctx.kernel.gpio.direction_input, pin) if _valid(pin) else -E.EINVAL
 
 
-@kapi("gpio_direction_output", "int gpio_direction_output(unsigned gpio, int value)")
+@kapi("gpio_direction_output", "int gpio_direction_output(unsigned gpio, int value)", gpl=True)
 def gpio_direction_output(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     if not _valid(pin):
@@ -149,20 +152,20 @@ def gpio_direction_output(ctx: CallContext) -> int:
     return _call(ctx.kernel.gpio.direction_output, pin, ctx.arg(1) & 0xFFFFFFFF)
 
 
-@kapi("gpio_get_value", "int gpio_get_value(unsigned int gpio)")
+@kapi("gpio_get_value", "int gpio_get_value(unsigned int gpio)", gpl=True)
 def gpio_get_value(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     return ctx.kernel.gpio.get(pin) if _valid(pin) else 0
 
 
-@kapi("gpio_set_value", "void gpio_set_value(unsigned int gpio, int value)")
+@kapi("gpio_set_value", "void gpio_set_value(unsigned int gpio, int value)", gpl=True)
 def gpio_set_value(ctx: CallContext) -> None:
     pin = _gpio(ctx, 0)
     if _valid(pin):
         ctx.kernel.gpio.set(pin, ctx.arg(1) & 0xFFFFFFFF)
 
 
-@kapi("gpio_to_irq", "int gpio_to_irq(unsigned int gpio)")
+@kapi("gpio_to_irq", "int gpio_to_irq(unsigned int gpio)", gpl=True)
 def gpio_to_irq(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     return GPIO_IRQ_BASE + pin if _valid(pin) else -E.EINVAL
@@ -171,13 +174,13 @@ def gpio_to_irq(ctx: CallContext) -> int:
 # -- descriptors ------------------------------------------------------------------
 
 
-@kapi("gpio_to_desc", "struct gpio_desc *gpio_to_desc(unsigned gpio)")
+@kapi("gpio_to_desc", "struct gpio_desc *gpio_to_desc(unsigned gpio)", gpl=True)
 def gpio_to_desc(ctx: CallContext) -> int:
     pin = _gpio(ctx, 0)
     return _descs(ctx) + pin * DESC_SIZE if _valid(pin) else 0
 
 
-@kapi("desc_to_gpio", "int desc_to_gpio(const struct gpio_desc *desc)")
+@kapi("desc_to_gpio", "int desc_to_gpio(const struct gpio_desc *desc)", gpl=True)
 def desc_to_gpio(ctx: CallContext) -> int:
     pin = _pin_of(ctx, ctx.arg(0))
     return -E.EINVAL if pin is None else pin
@@ -192,13 +195,17 @@ def _logical(ctx: CallContext, pin: int, value: int) -> int:
     return value ^ 1 if ctx.kernel.gpio.lines[pin].active_low else value
 
 
-@kapi("gpiod_direction_input", "int gpiod_direction_input(struct gpio_desc *desc)")
+@kapi("gpiod_direction_input", "int gpiod_direction_input(struct gpio_desc *desc)", gpl=True)
 def gpiod_direction_input(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     return -E.EINVAL if pin is None else _call(ctx.kernel.gpio.direction_input, pin)
 
 
-@kapi("gpiod_direction_output", "int gpiod_direction_output(struct gpio_desc *desc, int value)")
+@kapi(
+    "gpiod_direction_output",
+    "int gpiod_direction_output(struct gpio_desc *desc, int value)",
+    gpl=True,
+)
 def gpiod_direction_output(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     if pin is None:
@@ -210,6 +217,7 @@ def gpiod_direction_output(ctx: CallContext) -> int:
 @kapi(
     "gpiod_direction_output_raw",
     "int gpiod_direction_output_raw(struct gpio_desc *desc, int value)",
+    gpl=True,
 )
 def gpiod_direction_output_raw(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
@@ -218,39 +226,41 @@ def gpiod_direction_output_raw(ctx: CallContext) -> int:
     return _call(ctx.kernel.gpio.direction_output, pin, ctx.arg(1) & 0xFFFFFFFF)
 
 
-@kapi("gpiod_get_value", "int gpiod_get_value(const struct gpio_desc *desc)")
+@kapi("gpiod_get_value", "int gpiod_get_value(const struct gpio_desc *desc)", gpl=True)
 def gpiod_get_value(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     return -E.EINVAL if pin is None else _logical(ctx, pin, ctx.kernel.gpio.get(pin))
 
 
-@kapi("gpiod_get_raw_value", "int gpiod_get_raw_value(const struct gpio_desc *desc)")
+@kapi("gpiod_get_raw_value", "int gpiod_get_raw_value(const struct gpio_desc *desc)", gpl=True)
 def gpiod_get_raw_value(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     return -E.EINVAL if pin is None else ctx.kernel.gpio.get(pin)
 
 
-@kapi("gpiod_set_value", "void gpiod_set_value(struct gpio_desc *desc, int value)")
+@kapi("gpiod_set_value", "void gpiod_set_value(struct gpio_desc *desc, int value)", gpl=True)
 def gpiod_set_value(ctx: CallContext) -> None:
     pin = _desc_pin(ctx)
     if pin is not None:
         ctx.kernel.gpio.set(pin, _logical(ctx, pin, 1 if ctx.arg(1) & 0xFFFFFFFF else 0))
 
 
-@kapi("gpiod_set_raw_value", "void gpiod_set_raw_value(struct gpio_desc *desc, int value)")
+@kapi(
+    "gpiod_set_raw_value", "void gpiod_set_raw_value(struct gpio_desc *desc, int value)", gpl=True
+)
 def gpiod_set_raw_value(ctx: CallContext) -> None:
     pin = _desc_pin(ctx)
     if pin is not None:
         ctx.kernel.gpio.set(pin, ctx.arg(1) & 0xFFFFFFFF)
 
 
-@kapi("gpiod_to_irq", "int gpiod_to_irq(const struct gpio_desc *desc)")
+@kapi("gpiod_to_irq", "int gpiod_to_irq(const struct gpio_desc *desc)", gpl=True)
 def gpiod_to_irq(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     return -E.EINVAL if pin is None else GPIO_IRQ_BASE + pin
 
 
-@kapi("gpiod_get_direction", "int gpiod_get_direction(struct gpio_desc *desc)")
+@kapi("gpiod_get_direction", "int gpiod_get_direction(struct gpio_desc *desc)", gpl=True)
 def gpiod_get_direction(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     if pin is None:
@@ -258,13 +268,13 @@ def gpiod_get_direction(ctx: CallContext) -> int:
     return 0 if ctx.kernel.gpio.lines[pin].output else 1  # GPIO_LINE_DIRECTION_OUT / _IN
 
 
-@kapi("gpiod_is_active_low", "int gpiod_is_active_low(const struct gpio_desc *desc)")
+@kapi("gpiod_is_active_low", "int gpiod_is_active_low(const struct gpio_desc *desc)", gpl=True)
 def gpiod_is_active_low(ctx: CallContext) -> int:
     pin = _desc_pin(ctx)
     return int(pin is not None and ctx.kernel.gpio.lines[pin].active_low)
 
 
-@kapi("gpiod_toggle_active_low", "void gpiod_toggle_active_low(struct gpio_desc *desc)")
+@kapi("gpiod_toggle_active_low", "void gpiod_toggle_active_low(struct gpio_desc *desc)", gpl=True)
 def gpiod_toggle_active_low(ctx: CallContext) -> None:
     pin = _desc_pin(ctx)
     if pin is not None:
@@ -319,6 +329,7 @@ def _gpiod_get(ctx: CallContext, dev: int, con_id: int, index: int, flags: int, 
     "gpiod_get_index",
     "struct gpio_desc *gpiod_get_index(struct device *dev, const char *con_id, unsigned int idx, "
     "enum gpiod_flags flags)",
+    gpl=True,
 )
 def gpiod_get_index(ctx: CallContext) -> int:
     return _gpiod_get(
@@ -329,6 +340,7 @@ def gpiod_get_index(ctx: CallContext) -> int:
 @kapi(
     "gpiod_get",
     "struct gpio_desc *gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags)",
+    gpl=True,
 )
 def gpiod_get(ctx: CallContext) -> int:
     return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), False, False)
@@ -338,6 +350,7 @@ def gpiod_get(ctx: CallContext) -> int:
     "gpiod_get_optional",
     "struct gpio_desc *gpiod_get_optional(struct device *dev, const char *con_id, "
     "enum gpiod_flags flags)",
+    gpl=True,
 )
 def gpiod_get_optional(ctx: CallContext) -> int:
     return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), False, True)
@@ -346,6 +359,7 @@ def gpiod_get_optional(ctx: CallContext) -> int:
 @kapi(
     "devm_gpiod_get",
     "struct gpio_desc *devm_gpiod_get(struct device *dev, const char *con_id, enum gpiod_flags flags)",
+    gpl=True,
 )
 def devm_gpiod_get(ctx: CallContext) -> int:
     return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), True, False)
@@ -355,12 +369,13 @@ def devm_gpiod_get(ctx: CallContext) -> int:
     "devm_gpiod_get_optional",
     "struct gpio_desc *devm_gpiod_get_optional(struct device *dev, const char *con_id, "
     "enum gpiod_flags flags)",
+    gpl=True,
 )
 def devm_gpiod_get_optional(ctx: CallContext) -> int:
     return _gpiod_get(ctx, ctx.arg(0), ctx.arg(1), 0, ctx.arg(2), True, True)
 
 
-@kapi("gpiod_put", "void gpiod_put(struct gpio_desc *desc)")
+@kapi("gpiod_put", "void gpiod_put(struct gpio_desc *desc)", gpl=True)
 def gpiod_put(ctx: CallContext) -> None:
     pin = _desc_pin(ctx)
     if pin is not None:

@@ -165,6 +165,7 @@ def devm_ioremap_resource(ctx: CallContext) -> int:
 @kapi(
     "devm_platform_ioremap_resource",
     "void __iomem *devm_platform_ioremap_resource(struct platform_device *pdev, unsigned int index)",
+    gpl=True,
 )
 def devm_platform_ioremap_resource(ctx: CallContext) -> int:
     from lkmsh.kernel.kapi.platform import _resource

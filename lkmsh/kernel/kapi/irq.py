@@ -56,6 +56,7 @@ def request_threaded_irq(ctx: CallContext) -> int:
     "request_any_context_irq",
     "int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, "
     "const char *name, void *dev_id)",
+    gpl=True,
 )
 def request_any_context_irq(ctx: CallContext) -> int:
     irq, handler, flags = ctx.arg(0) & 0xFFFFFFFF, ctx.arg(1), ctx.arg(2)
@@ -93,7 +94,7 @@ def disable_irq_nosync(ctx: CallContext) -> None:
     ctx.kernel.irqs.disable(ctx.arg(0) & 0xFFFFFFFF)
 
 
-@kapi("disable_hardirq", "bool disable_hardirq(unsigned int irq)")
+@kapi("disable_hardirq", "bool disable_hardirq(unsigned int irq)", gpl=True)
 def disable_hardirq(ctx: CallContext) -> int:
     ctx.kernel.irqs.disable(ctx.arg(0) & 0xFFFFFFFF)
     return 1  # no handler is running on another CPU
@@ -121,6 +122,6 @@ def irq_set_irq_type(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("no_action", "irqreturn_t no_action(int cpl, void *dev_id)")
+@kapi("no_action", "irqreturn_t no_action(int cpl, void *dev_id)", gpl=True)
 def no_action(ctx: CallContext) -> int:
     return 0  # IRQ_NONE

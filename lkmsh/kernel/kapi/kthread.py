@@ -96,7 +96,11 @@ def get_current(ctx: CallContext) -> int:
     return task.struct_addr if task is not None else 0
 
 
-@kapi("__get_task_comm", "char *__get_task_comm(char *to, size_t len, struct task_struct *tsk)")
+@kapi(
+    "__get_task_comm",
+    "char *__get_task_comm(char *to, size_t len, struct task_struct *tsk)",
+    gpl=True,
+)
 def get_task_comm(ctx: CallContext) -> int:
     to, size, tsk = ctx.arg(0), ctx.arg(1), ctx.arg(2)
     comm = cstr(ctx, tsk + OFF_COMM, TASK_COMM_LEN)

@@ -372,7 +372,7 @@ def bin2hex(ctx: CallContext) -> int:
     return dst + 2 * count
 
 
-@kapi("__memcat_p", "void **__memcat_p(void **a, void **b)")
+@kapi("__memcat_p", "void **__memcat_p(void **a, void **b)", gpl=True)
 def memcat_p(ctx: CallContext) -> int:
     """lib/memcat_p.c: a new NULL-terminated array of @a's pointers then @b's (kmalloc'd)."""
     ptrs: list[int] = []

@@ -59,10 +59,18 @@ def _get(ctx: CallContext, t: P.ParamType) -> int:
     return len(text)
 
 
+#: kernel/params.c exports these with EXPORT_SYMBOL_GPL; every other type's with EXPORT_SYMBOL
+_GPL_TYPES = frozenset({P.ParamType.BOOL_ENABLE_ONLY})
+
+
 def _pair(t: P.ParamType) -> None:
     n = t.type_name
 
-    @kapi(f"param_set_{n}", f"int param_set_{n}(const char *val, const struct kernel_param *kp)")
+    @kapi(
+        f"param_set_{n}",
+        f"int param_set_{n}(const char *val, const struct kernel_param *kp)",
+        gpl=t in _GPL_TYPES,
+    )
     def _s(ctx: CallContext) -> int:
         return _set(ctx, t)
 
@@ -114,7 +122,7 @@ _OPS: dict[P.ParamType, tuple[str, str, int]] = {
 
 
 def _ops_data(t: P.ParamType) -> None:
-    @kdata(t.ops_symbol, P.KERNEL_PARAM_OPS.size, static=True)
+    @kdata(t.ops_symbol, P.KERNEL_PARAM_OPS.size, gpl=t in _GPL_TYPES, static=True)
     def _bytes(kernel: Kernel) -> bytes:
         if t is P.ParamType.ARRAY:  # the kernel decodes arrays itself (params.py)
             return bytes(P.KERNEL_PARAM_OPS.size)

@@ -63,6 +63,7 @@ def _emit(ctx: CallContext, reports) -> None:
 @kapi(
     "__platform_driver_register",
     "int __platform_driver_register(struct platform_driver *drv, struct module *owner)",
+    gpl=True,
 )
 def __platform_driver_register(ctx: CallContext) -> int:
     try:
@@ -72,14 +73,22 @@ def __platform_driver_register(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("platform_driver_unregister", "void platform_driver_unregister(struct platform_driver *drv)")
+@kapi(
+    "platform_driver_unregister",
+    "void platform_driver_unregister(struct platform_driver *drv)",
+    gpl=True,
+)
 def platform_driver_unregister(ctx: CallContext) -> None:
     drv = _bus(ctx).driver(ctx.arg(0))
     if drv is not None:
         _emit(ctx, _bus(ctx).remove_driver(drv))
 
 
-@kapi("platform_device_register", "int platform_device_register(struct platform_device *pdev)")
+@kapi(
+    "platform_device_register",
+    "int platform_device_register(struct platform_device *pdev)",
+    gpl=True,
+)
 def platform_device_register(ctx: CallContext) -> int:
     try:
         _bus(ctx).add_device(ctx.arg(0), owner(ctx), kernel_made=False)
@@ -88,7 +97,11 @@ def platform_device_register(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("platform_device_unregister", "void platform_device_unregister(struct platform_device *pdev)")
+@kapi(
+    "platform_device_unregister",
+    "void platform_device_unregister(struct platform_device *pdev)",
+    gpl=True,
+)
 def platform_device_unregister(ctx: CallContext) -> None:
     bus = _bus(ctx)
     pdev = bus.device(ctx.arg(0))
@@ -101,6 +114,7 @@ def platform_device_unregister(ctx: CallContext) -> None:
 @kapi(
     "platform_device_alloc",
     "struct platform_device *platform_device_alloc(const char *name, int id)",
+    gpl=True,
 )
 def platform_device_alloc(ctx: CallContext) -> int:
     return _alloc_pdev(ctx, cstr(ctx, ctx.arg(0), 64), ctx.sarg(1, 32))
@@ -129,6 +143,7 @@ def _extras(ctx: CallContext, pdev: int) -> list[int] | None:
 @kapi(
     "platform_device_add_data",
     "int platform_device_add_data(struct platform_device *pdev, const void *data, size_t size)",
+    gpl=True,
 )
 def platform_device_add_data(ctx: CallContext) -> int:
     return _add_data(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2))
@@ -152,6 +167,7 @@ def _add_data(ctx: CallContext, pdev: int, data: int, size: int) -> int:
     "platform_device_add_resources",
     "int platform_device_add_resources(struct platform_device *pdev, "
     "const struct resource *res, unsigned int num)",
+    gpl=True,
 )
 def platform_device_add_resources(ctx: CallContext) -> int:
     return _add_resources(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF)
@@ -173,7 +189,7 @@ def _add_resources(ctx: CallContext, pdev: int, res: int, num: int) -> int:
     return 0
 
 
-@kapi("platform_device_add", "int platform_device_add(struct platform_device *pdev)")
+@kapi("platform_device_add", "int platform_device_add(struct platform_device *pdev)", gpl=True)
 def platform_device_add(ctx: CallContext) -> int:
     try:
         _bus(ctx).add_device(ctx.arg(0), owner(ctx), kernel_made=True)
@@ -182,7 +198,7 @@ def platform_device_add(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("platform_device_del", "void platform_device_del(struct platform_device *pdev)")
+@kapi("platform_device_del", "void platform_device_del(struct platform_device *pdev)", gpl=True)
 def platform_device_del(ctx: CallContext) -> None:
     """Take it off the bus; platform_device_put then frees it."""
     bus = _bus(ctx)
@@ -195,7 +211,7 @@ def platform_device_del(ctx: CallContext) -> None:
     bus.unadded[pdev.addr] = pdev.extra + ([pdev.node_mem] if pdev.node_mem else [])
 
 
-@kapi("platform_device_put", "void platform_device_put(struct platform_device *pdev)")
+@kapi("platform_device_put", "void platform_device_put(struct platform_device *pdev)", gpl=True)
 def platform_device_put(ctx: CallContext) -> None:
     _put(ctx, ctx.arg(0))
 
@@ -212,6 +228,7 @@ def _put(ctx: CallContext, pdev: int) -> None:
     "struct platform_device *platform_device_register_resndata(struct device *parent, "
     "const char *name, int id, const struct resource *res, unsigned int num, "
     "const void *data, size_t size)",
+    gpl=True,
 )
 def platform_device_register_resndata(ctx: CallContext) -> int:
     pdev = _alloc_pdev(ctx, cstr(ctx, ctx.arg(1), 64), ctx.sarg(2, 32))
@@ -252,6 +269,7 @@ def _resource(ctx: CallContext, pdev: int, rtype: int, num: int) -> int:
     "platform_get_resource",
     "struct resource *platform_get_resource(struct platform_device *dev, unsigned int type, "
     "unsigned int num)",
+    gpl=True,
 )
 def platform_get_resource(ctx: CallContext) -> int:
     return _resource(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, ctx.arg(2) & 0xFFFFFFFF)
@@ -268,7 +286,11 @@ def _irq_of(ctx: CallContext, pdev: int, num: int) -> int:
     return -E.ENXIO
 
 
-@kapi("platform_get_irq", "int platform_get_irq(struct platform_device *dev, unsigned int num)")
+@kapi(
+    "platform_get_irq",
+    "int platform_get_irq(struct platform_device *dev, unsigned int num)",
+    gpl=True,
+)
 def platform_get_irq(ctx: CallContext) -> int:
     pdev, num = ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF
     irq = _irq_of(ctx, pdev, num)
@@ -282,6 +304,7 @@ def platform_get_irq(ctx: CallContext) -> int:
 @kapi(
     "platform_get_irq_optional",
     "int platform_get_irq_optional(struct platform_device *dev, unsigned int num)",
+    gpl=True,
 )
 def platform_get_irq_optional(ctx: CallContext) -> int:
     return _irq_of(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)
@@ -344,6 +367,7 @@ def of_get_property(ctx: CallContext) -> int:
     "of_property_read_string",
     "int of_property_read_string(const struct device_node *np, const char *propname, "
     "const char **out_string)",
+    gpl=True,
 )
 def of_property_read_string(ctx: CallContext) -> int:
     hit = _find(ctx, ctx.arg(0), ctx.arg(1))
@@ -361,6 +385,7 @@ def of_property_read_string(ctx: CallContext) -> int:
     "of_property_read_string_helper",
     "int of_property_read_string_helper(const struct device_node *np, const char *propname, "
     "const char **out_strs, size_t sz, int index)",
+    gpl=True,
 )
 def of_property_read_string_helper(ctx: CallContext) -> int:
     hit = _find(ctx, ctx.arg(0), ctx.arg(1))
@@ -386,6 +411,7 @@ def of_property_read_string_helper(ctx: CallContext) -> int:
     "of_property_match_string",
     "int of_property_match_string(const struct device_node *np, const char *propname, "
     "const char *string)",
+    gpl=True,
 )
 def of_property_match_string(ctx: CallContext) -> int:
     hit = _find(ctx, ctx.arg(0), ctx.arg(1))
@@ -405,6 +431,7 @@ def of_property_match_string(ctx: CallContext) -> int:
     "of_property_read_variable_u32_array",
     "int of_property_read_variable_u32_array(const struct device_node *np, const char *propname, "
     "u32 *out_values, size_t sz_min, size_t sz_max)",
+    gpl=True,
 )
 def of_property_read_variable_u32_array(ctx: CallContext) -> int:
     hit = _find(ctx, ctx.arg(0), ctx.arg(1))
@@ -427,6 +454,7 @@ def of_property_read_variable_u32_array(ctx: CallContext) -> int:
     "of_property_count_elems_of_size",
     "int of_property_count_elems_of_size(const struct device_node *np, const char *propname, "
     "int elem_size)",
+    gpl=True,
 )
 def of_property_count_elems_of_size(ctx: CallContext) -> int:
     hit = _find(ctx, ctx.arg(0), ctx.arg(1))
@@ -511,7 +539,9 @@ def of_device_get_match_data(ctx: CallContext) -> int:
     return _match_data(ctx, ctx.arg(0))
 
 
-@kapi("device_get_match_data", "const void *device_get_match_data(const struct device *dev)")
+@kapi(
+    "device_get_match_data", "const void *device_get_match_data(const struct device *dev)", gpl=True
+)
 def device_get_match_data(ctx: CallContext) -> int:
     return _match_data(ctx, ctx.arg(0))
 
@@ -527,6 +557,7 @@ def _with_node(ctx: CallContext, fn, *rest: int) -> int:
 @kapi(
     "device_property_present",
     "bool device_property_present(struct device *dev, const char *propname)",
+    gpl=True,
 )
 def device_property_present(ctx: CallContext) -> int:
     return int(bool(_find(ctx, _node_of_dev(ctx, ctx.arg(0)), ctx.arg(1))))
@@ -536,6 +567,7 @@ def device_property_present(ctx: CallContext) -> int:
     "device_property_read_u32_array",
     "int device_property_read_u32_array(struct device *dev, const char *propname, u32 *val, "
     "size_t nval)",
+    gpl=True,
 )
 def device_property_read_u32_array(ctx: CallContext) -> int:
     if not ctx.arg(2):  # count them
@@ -550,6 +582,7 @@ def device_property_read_u32_array(ctx: CallContext) -> int:
 @kapi(
     "device_property_read_string",
     "int device_property_read_string(struct device *dev, const char *propname, const char **val)",
+    gpl=True,
 )
 def device_property_read_string(ctx: CallContext) -> int:
     return _with_node(ctx, of_property_read_string, ctx.arg(1), ctx.arg(2))
@@ -558,6 +591,7 @@ def device_property_read_string(ctx: CallContext) -> int:
 @kapi(
     "device_property_match_string",
     "int device_property_match_string(struct device *dev, const char *propname, const char *string)",
+    gpl=True,
 )
 def device_property_match_string(ctx: CallContext) -> int:
     return _with_node(ctx, of_property_match_string, ctx.arg(1), ctx.arg(2))
@@ -566,7 +600,7 @@ def device_property_match_string(ctx: CallContext) -> int:
 # -- managed resources ----------------------------------------------------------------
 
 
-@kapi("devm_kmalloc", "void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp)")
+@kapi("devm_kmalloc", "void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp)", gpl=True)
 def devm_kmalloc(ctx: CallContext) -> int:
     from lkmsh.kernel.kapi.slab import GFP_ZERO
 
@@ -579,7 +613,7 @@ def devm_kmalloc(ctx: CallContext) -> int:
     return addr
 
 
-@kapi("devm_kfree", "void devm_kfree(struct device *dev, const void *p)")
+@kapi("devm_kfree", "void devm_kfree(struct device *dev, const void *p)", gpl=True)
 def devm_kfree(ctx: CallContext) -> None:
     dev, p = ctx.arg(0), ctx.arg(1)
     if not p:
@@ -590,7 +624,7 @@ def devm_kfree(ctx: CallContext) -> None:
     ctx.kernel.heap.free(p)
 
 
-@kapi("devm_kstrdup", "char *devm_kstrdup(struct device *dev, const char *s, gfp_t gfp)")
+@kapi("devm_kstrdup", "char *devm_kstrdup(struct device *dev, const char *s, gfp_t gfp)", gpl=True)
 def devm_kstrdup(ctx: CallContext) -> int:
     if not ctx.arg(1):
         return 0
@@ -615,7 +649,9 @@ def _add_action(ctx: CallContext, reset: bool) -> int:
 
 
 @kapi(
-    "devm_add_action", "int devm_add_action(struct device *dev, void (*action)(void *), void *data)"
+    "devm_add_action",
+    "int devm_add_action(struct device *dev, void (*action)(void *), void *data)",
+    gpl=True,
 )
 def devm_add_action(ctx: CallContext) -> int:
     return _add_action(ctx, reset=False)
@@ -624,6 +660,7 @@ def devm_add_action(ctx: CallContext) -> int:
 @kapi(
     "devm_add_action_or_reset",
     "int devm_add_action_or_reset(struct device *dev, void (*action)(void *), void *data)",
+    gpl=True,
 )
 def devm_add_action_or_reset(ctx: CallContext) -> int:
     return _add_action(ctx, reset=True)
@@ -652,12 +689,12 @@ def devm_request_threaded_irq(ctx: CallContext) -> int:
     return 0
 
 
-@kapi("get_device", "struct device *get_device(struct device *dev)")
+@kapi("get_device", "struct device *get_device(struct device *dev)", gpl=True)
 def get_device(ctx: CallContext) -> int:
     return ctx.arg(0)
 
 
-@kapi("put_device", "void put_device(struct device *dev)")
+@kapi("put_device", "void put_device(struct device *dev)", gpl=True)
 def put_device(ctx: CallContext) -> None:
     """References are not counted: a device lives until it is unregistered."""
 

@@ -76,7 +76,7 @@ def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
 
 
 def _root_pointer(name: str, offset: int) -> None:
-    @kdata(name, 8, static=True)
+    @kdata(name, 8, gpl=name in SF.GPL_ROOT_POINTERS, static=True)
     def _ptr(kernel: Kernel) -> bytes:
         base = kernel.symbol_address("__sysfs_root_kobjects") or 0
         return (base + offset).to_bytes(8, "little")
@@ -564,6 +564,7 @@ def _sd_ok(ctx: CallContext, kobj: int) -> bool:
 @kapi(
     "sysfs_create_file_ns",
     "int sysfs_create_file_ns(struct kobject *kobj, const struct attribute *attr, const void *ns)",
+    gpl=True,
 )
 def sysfs_create_file_ns(ctx: CallContext) -> int:
     kobj, attr = ctx.arg(0), ctx.arg(1)
@@ -586,6 +587,7 @@ def _attr_list(ctx: CallContext, array: int, limit: int = 4096) -> list[int]:
 @kapi(
     "sysfs_create_files",
     "int sysfs_create_files(struct kobject *kobj, const struct attribute * const *ptr)",
+    gpl=True,
 )
 def sysfs_create_files(ctx: CallContext) -> int:
     kobj = ctx.arg(0)
@@ -611,6 +613,7 @@ def _remove_attr(ctx: CallContext, kobj: int, attr: int, group: str = "") -> boo
 @kapi(
     "sysfs_remove_file_ns",
     "void sysfs_remove_file_ns(struct kobject *kobj, const struct attribute *attr, const void *ns)",
+    gpl=True,
 )
 def sysfs_remove_file_ns(ctx: CallContext) -> None:
     _remove_attr(ctx, ctx.arg(0), ctx.arg(1))
@@ -619,6 +622,7 @@ def sysfs_remove_file_ns(ctx: CallContext) -> None:
 @kapi(
     "sysfs_remove_file_self",
     "bool sysfs_remove_file_self(struct kobject *kobj, const struct attribute *attr)",
+    gpl=True,
 )
 def sysfs_remove_file_self(ctx: CallContext) -> int:
     return int(_remove_attr(ctx, ctx.arg(0), ctx.arg(1)))
@@ -627,6 +631,7 @@ def sysfs_remove_file_self(ctx: CallContext) -> int:
 @kapi(
     "sysfs_remove_files",
     "void sysfs_remove_files(struct kobject *kobj, const struct attribute * const *ptr)",
+    gpl=True,
 )
 def sysfs_remove_files(ctx: CallContext) -> None:
     for attr in _attr_list(ctx, ctx.arg(1)):
@@ -636,6 +641,7 @@ def sysfs_remove_files(ctx: CallContext) -> None:
 @kapi(
     "sysfs_chmod_file",
     "int sysfs_chmod_file(struct kobject *kobj, const struct attribute *attr, umode_t mode)",
+    gpl=True,
 )
 def sysfs_chmod_file(ctx: CallContext) -> int:
     fs = _fs(ctx)
@@ -652,6 +658,7 @@ def sysfs_chmod_file(ctx: CallContext) -> int:
 @kapi(
     "sysfs_create_bin_file",
     "int sysfs_create_bin_file(struct kobject *kobj, const struct bin_attribute *attr)",
+    gpl=True,
 )
 def sysfs_create_bin_file(ctx: CallContext) -> int:
     kobj, attr = ctx.arg(0), ctx.arg(1)
@@ -663,6 +670,7 @@ def sysfs_create_bin_file(ctx: CallContext) -> int:
 @kapi(
     "sysfs_remove_bin_file",
     "void sysfs_remove_bin_file(struct kobject *kobj, const struct bin_attribute *attr)",
+    gpl=True,
 )
 def sysfs_remove_bin_file(ctx: CallContext) -> None:
     _remove_attr(ctx, ctx.arg(0), ctx.arg(1))
@@ -765,6 +773,7 @@ def _remove_group(ctx: CallContext, kobj: int, grp: int) -> None:
 @kapi(
     "sysfs_create_group",
     "int sysfs_create_group(struct kobject *kobj, const struct attribute_group *grp)",
+    gpl=True,
 )
 def sysfs_create_group(ctx: CallContext) -> int:
     return _create_group(ctx, ctx.arg(0), ctx.arg(1))
@@ -773,6 +782,7 @@ def sysfs_create_group(ctx: CallContext) -> int:
 @kapi(
     "sysfs_update_group",
     "int sysfs_update_group(struct kobject *kobj, const struct attribute_group *grp)",
+    gpl=True,
 )
 def sysfs_update_group(ctx: CallContext) -> int:
     return _create_group(ctx, ctx.arg(0), ctx.arg(1), update=True)
@@ -781,6 +791,7 @@ def sysfs_update_group(ctx: CallContext) -> int:
 @kapi(
     "sysfs_create_groups",
     "int sysfs_create_groups(struct kobject *kobj, const struct attribute_group **groups)",
+    gpl=True,
 )
 def sysfs_create_groups(ctx: CallContext) -> int:
     if not ctx.arg(1):
@@ -791,6 +802,7 @@ def sysfs_create_groups(ctx: CallContext) -> int:
 @kapi(
     "sysfs_remove_group",
     "void sysfs_remove_group(struct kobject *kobj, const struct attribute_group *grp)",
+    gpl=True,
 )
 def sysfs_remove_group(ctx: CallContext) -> None:
     _remove_group(ctx, ctx.arg(0), ctx.arg(1))
@@ -799,6 +811,7 @@ def sysfs_remove_group(ctx: CallContext) -> None:
 @kapi(
     "sysfs_remove_groups",
     "void sysfs_remove_groups(struct kobject *kobj, const struct attribute_group **groups)",
+    gpl=True,
 )
 def sysfs_remove_groups(ctx: CallContext) -> None:
     for grp in _attr_list(ctx, ctx.arg(1)):
@@ -808,6 +821,7 @@ def sysfs_remove_groups(ctx: CallContext) -> None:
 @kapi(
     "sysfs_notify",
     "void sysfs_notify(struct kobject *kobj, const char *dir, const char *attr)",
+    gpl=True,
 )
 def sysfs_notify(ctx: CallContext) -> None:
     """Wakes pollers of the file; lkmsh has none."""
@@ -830,11 +844,11 @@ def _emit(ctx: CallContext, buf: int, at: int, fmt_index: int) -> int:
     return len(text)
 
 
-@kapi("sysfs_emit", "int sysfs_emit(char *buf, const char *fmt, ...)")
+@kapi("sysfs_emit", "int sysfs_emit(char *buf, const char *fmt, ...)", gpl=True)
 def sysfs_emit(ctx: CallContext) -> int:
     return _emit(ctx, ctx.arg(0), 0, 1)
 
 
-@kapi("sysfs_emit_at", "int sysfs_emit_at(char *buf, int at, const char *fmt, ...)")
+@kapi("sysfs_emit_at", "int sysfs_emit_at(char *buf, int at, const char *fmt, ...)", gpl=True)
 def sysfs_emit_at(ctx: CallContext) -> int:
     return _emit(ctx, ctx.arg(0), ctx.sarg(1, 32), 2)

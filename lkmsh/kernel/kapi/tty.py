@@ -27,7 +27,7 @@ def _console_base(ctx: CallContext) -> int:
     return ctx.kernel.symbol_address("__lkmsh_console") or 0
 
 
-@kapi("get_current_tty", "struct tty_struct *get_current_tty(void)")
+@kapi("get_current_tty", "struct tty_struct *get_current_tty(void)", gpl=True)
 def get_current_tty(ctx: CallContext) -> int:
     """The running task's controlling tty (a reference taken), NULL for kernel threads."""
     sched = sched_of(ctx)

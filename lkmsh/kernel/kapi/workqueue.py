@@ -33,7 +33,8 @@ def _system_wq(name: str):
 
 
 for _name in SYSTEM_WQS:  # each names itself: its bytes never change after boot
-    kdata(_name, 8, static=True)(_system_wq(_name))
+    # kernel/workqueue.c: system_wq is EXPORT_SYMBOL, the others EXPORT_SYMBOL_GPL
+    kdata(_name, 8, gpl=_name != "system_wq", static=True)(_system_wq(_name))
 
 
 def _wait_on(ctx: CallContext, obj: int, wchan: str, result: int) -> int:

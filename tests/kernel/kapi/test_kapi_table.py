@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from linux_gpl_exports import all_gpl
+
 import lkmsh.kernel.kapi as kapi
 from lkmsh.kernel.kapi.registry import CParam, lookup, parse_signature
 
@@ -119,7 +121,8 @@ def test_table_is_sorted_and_the_digest_is_stable_across_processes():
 def test_gpl_only_exports_are_linuxs():
     # EXPORT_SYMBOL_GPL in Linux 6.1: __symbol_get, KUnit's functions, class and
     # device creation (drivers/base/{class,core}.c), debugfs_create_file*, the library's
-    # (time and tasks have their own list: tests/kernel/test_gpl_only_tasks.py)
+    # (time and tasks have their own list: tests/kernel/test_gpl_only_tasks.py; sysfs,
+    # debugfs, the driver core, GPIO, IRQs...: tests/kernel/linux_gpl_exports.py)
     tasks = {"kthread", "timer", "rcu", "workqueue", "time"}
     gpl = [
         f.name
@@ -140,7 +143,10 @@ def test_gpl_only_exports_are_linuxs():
     crypto = {"crypto_req_done"} | {
         f.name for f in kapi.kapi_table() if f.name.startswith(("crypto_alloc_", "crypto_free_"))
     }
+    drivers = all_gpl()
     assert {"__symbol_get", *driver_model, *debugfs, *library} <= set(gpl)
+    funcs = {f.name: f.gpl for f in kapi.kapi_table()}
+    assert {n for n in drivers & funcs.keys() if not funcs[n]} == set()
     assert all(
         n == "__symbol_get"
         or n.startswith(
@@ -154,9 +160,12 @@ def test_gpl_only_exports_are_linuxs():
                 "software_node_",
             )
         )
-        or n in driver_model | debugfs | library | crypto
+        or n in driver_model | debugfs | library | crypto | drivers
         for n in gpl
     )
+    data = {d.name for d in kapi.kdata_table() if d.gpl}
+    assert data == {"kobj_sysfs_ops", "no_hash_pointers"} | (drivers & data)
+    assert {d.name for d in kapi.kdata_table()} & drivers <= data
 
 
 def test_signatures_are_parsed_for_tracing():

@@ -1,0 +1,179 @@
+"""Kernel API functions outside lib/ and crypto/ that Linux 6.1 exports with
+EXPORT_SYMBOL_GPL, by the file that exports them (checked against the
+linux-source-6.1 tree: every lkmsh export grepped for its EXPORT_SYMBOL line).
+
+Shared by test_gpl_only_drivers.py and kapi/test_kapi_table.py.
+"""
+
+from __future__ import annotations
+
+DRIVERS_GPL: dict[str, frozenset[str]] = {
+    "block/blk-mq.c": frozenset({"blk_mq_alloc_sq_tag_set"}),
+    "block/genhd.c": frozenset({"set_capacity_and_notify"}),
+    "drivers/base/class.c": frozenset({"class_create_file_ns", "class_remove_file_ns"}),
+    "drivers/base/core.c": frozenset(
+        {"device_create_file", "device_remove_file", "get_device", "put_device"}
+    ),
+    "drivers/base/devres.c": frozenset(
+        {"devm_add_action", "devm_kfree", "devm_kmalloc", "devm_kstrdup"}
+    ),
+    "drivers/base/platform.c": frozenset(
+        {
+            "__platform_driver_register",
+            "platform_driver_unregister",
+            "devm_platform_ioremap_resource",
+            "platform_device_alloc",
+            "platform_device_add",
+            "platform_device_add_data",
+            "platform_device_add_resources",
+            "platform_device_del",
+            "platform_device_put",
+            "platform_device_register",
+            "platform_device_unregister",
+            "platform_get_irq",
+            "platform_get_irq_optional",
+            "platform_get_resource",
+        }
+    ),  # fmt: skip
+    "drivers/base/property.c": frozenset(
+        {
+            "device_get_match_data",
+            "device_property_match_string",
+            "device_property_present",
+            "device_property_read_string",
+            "device_property_read_u32_array",
+        }
+    ),  # fmt: skip
+    "drivers/of/property.c": frozenset(
+        {
+            "of_property_count_elems_of_size",
+            "of_property_match_string",
+            "of_property_read_string",
+            "of_property_read_string_helper",
+            "of_property_read_variable_u32_array",
+        }
+    ),  # fmt: skip
+    "drivers/gpio/gpiolib.c": frozenset(
+        {
+            "desc_to_gpio",
+            "gpio_to_desc",
+            "gpiod_direction_input",
+            "gpiod_direction_output",
+            "gpiod_direction_output_raw",
+            "gpiod_get",
+            "gpiod_get_direction",
+            "gpiod_get_index",
+            "gpiod_get_optional",
+            "gpiod_get_raw_value",
+            "gpiod_get_value",
+            "gpiod_is_active_low",
+            "gpiod_put",
+            "gpiod_set_raw_value",
+            "gpiod_set_value",
+            "gpiod_to_irq",
+            "gpiod_toggle_active_low",
+        }
+    ),  # fmt: skip
+    "drivers/gpio/gpiolib-devres.c": frozenset({"devm_gpiod_get", "devm_gpiod_get_optional"}),
+    "drivers/gpio/gpiolib-legacy.c": frozenset(
+        {"gpio_request", "gpio_request_one", "gpio_request_array", "gpio_free", "gpio_free_array"}
+    ),
+    "drivers/tty/tty_jobctrl.c": frozenset({"get_current_tty"}),
+    "fs/debugfs/inode.c": frozenset(
+        {
+            "debugfs_create_dir",
+            "debugfs_initialized",
+            "debugfs_lookup",
+            "debugfs_lookup_and_remove",
+            "debugfs_remove",
+        }
+    ),  # fmt: skip
+    "fs/debugfs/file.c": frozenset(
+        {
+            "debugfs_create_atomic_t",
+            "debugfs_create_blob",
+            "debugfs_create_bool",
+            "debugfs_create_size_t",
+            "debugfs_create_ulong",
+            "debugfs_create_u8",
+            "debugfs_create_u16",
+            "debugfs_create_u32",
+            "debugfs_create_u64",
+            "debugfs_create_x8",
+            "debugfs_create_x16",
+            "debugfs_create_x32",
+            "debugfs_create_x64",
+        }
+    ),  # fmt: skip
+    "fs/exec.c": frozenset({"__get_task_comm"}),  # behind get_task_comm()
+    "fs/sysfs/file.c": frozenset(
+        {
+            "sysfs_chmod_file",
+            "sysfs_create_bin_file",
+            "sysfs_create_file_ns",
+            "sysfs_create_files",
+            "sysfs_emit",
+            "sysfs_emit_at",
+            "sysfs_notify",
+            "sysfs_remove_bin_file",
+            "sysfs_remove_file_ns",
+            "sysfs_remove_file_self",
+            "sysfs_remove_files",
+        }
+    ),  # fmt: skip
+    "fs/sysfs/group.c": frozenset(
+        {
+            "sysfs_create_group",
+            "sysfs_create_groups",
+            "sysfs_remove_group",
+            "sysfs_remove_groups",
+            "sysfs_update_group",
+        }
+    ),  # fmt: skip
+    "kernel/irq/handle.c": frozenset({"no_action"}),
+    "kernel/irq/manage.c": frozenset({"disable_hardirq", "request_any_context_irq"}),
+    "kernel/params.c": frozenset({"param_set_bool_enable_only", "param_ops_bool_enable_only"}),
+    "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
+    # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
+    # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c
+    "data": frozenset(
+        {
+            "kernel_kobj",
+            "mm_kobj",
+            "fs_kobj",
+            "firmware_kobj",
+            "hypervisor_kobj",
+            "system_highpri_wq",
+            "system_long_wq",
+            "system_unbound_wq",
+            "system_freezable_wq",
+            "system_power_efficient_wq",
+        }
+    ),  # fmt: skip
+}
+#: inline in Linux 6.1's headers, calling a GPL-only export (so a module using one
+#: needs a GPL-compatible license there too)
+INLINE_GPL = frozenset({
+    "gpio_direction_input", "gpio_direction_output", "gpio_get_value", "gpio_set_value",
+    "gpio_to_irq",  # <asm-generic/gpio.h>: gpiod_*(gpio_to_desc(gpio))
+    "devm_add_action_or_reset",  # devm_add_action
+    "platform_device_register_resndata",  # platform_device_register_full
+})  # fmt: skip
+#: EXPORT_SYMBOL in the same files and families: any module may use them
+DRIVERS_PLAIN = frozenset({
+    "misc_register", "misc_deregister", "cdev_init", "cdev_add", "cdev_del",
+    "alloc_chrdev_region", "register_chrdev_region", "unregister_chrdev_region",
+    "__register_chrdev", "input_allocate_device", "input_register_device", "input_event",
+    "input_unregister_device", "devm_input_allocate_device", "request_threaded_irq", "free_irq",
+    "enable_irq", "disable_irq", "synchronize_irq", "devm_request_threaded_irq", "kobject_add",
+    "kobject_init", "kobject_put", "kset_register", "param_set_bool", "param_ops_bool",
+    "param_set_int", "system_wq", "queue_work_on", "kthread_create_on_node", "kthread_stop",
+    "devm_ioremap", "ioremap", "iounmap", "of_device_is_compatible", "of_match_device",
+    "tty_name", "del_gendisk", "device_add_disk", "blk_mq_alloc_tag_set", "set_capacity",
+    "simple_read_from_buffer", "nonseekable_open", "_dev_printk", "_dev_err", "_dev_info",
+    "dma_set_mask", "register_netdev",
+})  # fmt: skip
+
+
+def all_gpl() -> frozenset[str]:
+    return frozenset().union(*DRIVERS_GPL.values()) | INLINE_GPL

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno as E
 import os
 import stat
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -1405,6 +1406,7 @@ class Kernel:
             KeyError,
             AttributeError,
             OverflowError,
+            struct.error,
         ) as e:
             if isinstance(e, StateError):
                 raise

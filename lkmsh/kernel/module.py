@@ -59,13 +59,18 @@ def _pair(kv: Any) -> tuple[str, str]:
 
 
 def _typed(values: Any, kind: type, what: str) -> Any:
-    """@values (a list or tuple) if each is a @kind (an int is no bool), else ValueError:
-    a saved record of the wrong shape is a corrupt state, not an internal error later."""
+    """@values (a list or tuple) if each is a @kind (an int is no bool, and a 64-bit
+    unsigned value), else ValueError: a saved record of the wrong shape is a corrupt
+    state, not an internal error later."""
     if not isinstance(values, (list, tuple)) or not all(
-        isinstance(v, kind) and not isinstance(v, bool) for v in values
+        isinstance(v, kind) and not isinstance(v, bool) and (kind is not int or 0 <= v < _U64)
+        for v in values
     ):
         raise ValueError(f"bad {what} in a module record")
     return values
+
+
+_U64 = 1 << 64
 
 
 #: Module fields a saved record must give, by type (the rest are checked where decoded)

@@ -184,6 +184,13 @@ def test_per_process_watchdog_overrides_are_not_saved(tmp_path):
 CONSISTENT = {
     "module base of a dict": ("modules", "record", "hello", "$.base", "{}"),
     "module users of a string": ("modules", "record", "hello", "$.users", '"x"'),
+    "module size beyond 64 bits": (
+        "modules",
+        "record",
+        "hello",
+        "$.size",
+        "1180591620717411303424",
+    ),
     "rcu callback of a string": ("components", "data", "rcu", "$", '["x"]'),
 }
 

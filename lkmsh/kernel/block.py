@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import File, FileError, FileOps, TextFile, default_llseek
 
 if TYPE_CHECKING:
@@ -467,10 +468,14 @@ class BlockLayer(Component):
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         data = data or {}
-        self.majors = [BlkMajor(**m) for m in data.get("majors", [])]
-        self.tag_sets = {a: o for a, o in data.get("tag_sets", [])}
+        self.majors = [typed(BlkMajor, m, "block major") for m in data.get("majors", [])]
+        self.tag_sets = {}
+        for addr, owner in data.get("tag_sets", []):
+            if not isinstance(addr, int) or not isinstance(owner, (str, type(None))):
+                raise ValueError("bad block tag set record")
+            self.tag_sets[addr] = owner
         for item in data.get("disks", []):
-            disk = Disk(**item)
+            disk = typed(Disk, item, "disk")
             self.disks.append(disk)
             if disk.added:
                 self._publish(disk)

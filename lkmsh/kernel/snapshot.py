@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any
+from typing import Any, TypeVar
 
 from lkmsh.record import Record
 
@@ -30,6 +30,55 @@ def checked(text: str, crc: int | None, what: str) -> str:
     if crc is not None and text_crc(text) != crc:
         raise ChecksumError(f"{what} fails its checksum")
     return text
+
+
+_D = TypeVar("_D")
+
+
+_KINDS: dict[type, dict[str, tuple[type, ...]]] = {}
+
+
+def _field_kinds(cls: type) -> dict[str, tuple[type, ...]]:
+    """Each field's accepted types, from its annotation (``int``, ``str | None``,
+    ``list[int]`` -> list): what a saved value must be before it is trusted."""
+    if cls in _KINDS:
+        return _KINDS[cls]
+    import types
+    import typing  # restore of a component with records only, not the lean path
+
+    kinds = _KINDS[cls] = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        kinds[name] = tuple(typing.get_origin(o) or o for o in options)
+    return kinds
+
+
+def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):  # a bool is an int to Python, not to a saved int field
+        return bool in kinds
+    if type(None) in kinds and value is None:
+        return True
+    return isinstance(value, tuple(k for k in kinds if isinstance(k, type)))
+
+
+def typed(cls: type[_D], data: Any, what: str) -> _D:
+    """The dataclass @cls made from a saved dict, each field of its annotated type, else
+    ValueError (restore reports it as a corrupt state, not an internal error later).
+    Elements of list fields are checked by their owner."""
+    if not isinstance(data, dict):
+        raise ValueError(f"bad {what} record")
+    kinds = _field_kinds(cls)
+    for name, value in data.items():
+        if name not in kinds or not _is(value, kinds[name]):
+            raise ValueError(f"bad {what} record: field {name!r}")
+    return cls(**data)
+
+
+def ints(values: Any, what: str) -> list[int]:
+    """@values as a list of ints (no bools), else ValueError."""
+    if not isinstance(values, list) or not all(type(v) is int for v in values):
+        raise ValueError(f"bad {what}")
+    return list(values)
 
 
 class Saved:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.snapshot import ints, typed
 from lkmsh.kernel.task import Kind, Run, Task
 from lkmsh.kernel.timers import debugobjects_line
 
@@ -259,9 +260,12 @@ class Workqueues(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         if not data:
             return
-        self.wqs = {
-            a: Workqueue(name, flags, list(works), worker, dying, module)
-            for a, name, flags, works, worker, dying, module in data["wqs"]
-        }
-        self.tasklets = list(data["tasklets"])
-        self._kworkers = data["kworkers"]
+        self.wqs = {}
+        for a, name, flags, works, worker, dying, module in data["wqs"]:
+            works = ints(works, "workqueue works")
+            record = dict(
+                name=name, flags=flags, works=works, worker=worker, dying=dying, module=module
+            )
+            self.wqs[ints([a], "workqueue address")[0]] = typed(Workqueue, record, "workqueue")
+        self.tasklets = ints(data["tasklets"], "tasklets")
+        self._kworkers = ints([data["kworkers"]], "kworker count")[0]

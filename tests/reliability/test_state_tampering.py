@@ -192,6 +192,28 @@ CONSISTENT = {
         "1180591620717411303424",
     ),
     "rcu callback of a string": ("components", "data", "rcu", "$", '["x"]'),
+    "tasklet of a string": ("components", "data", "workqueues", "$.tasklets", '["x"]'),
+    "workqueue works of a string": (
+        "components",
+        "data",
+        "workqueues",
+        "$.wqs",
+        '[[4096, "q", 0, "x", 0, false, null]]',
+    ),
+    "disk address of a string": (
+        "components",
+        "data",
+        "block",
+        "$.disks",
+        '[{"addr": "x", "owner": null, "queue": 0, "part0": 0}]',
+    ),
+    "block major name of a list": (
+        "components",
+        "data",
+        "block",
+        "$.majors",
+        '[{"major": 254, "name": [], "owner": null}]',
+    ),
 }
 
 

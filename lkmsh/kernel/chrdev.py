@@ -30,6 +30,7 @@ from lkmsh.kernel.fops import ChrdevNode
 from lkmsh.kernel.fsstructs import major as MAJOR
 from lkmsh.kernel.fsstructs import minor as MINOR
 from lkmsh.kernel.fsstructs import mkdev
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import TextFile, Vfs
 
 CHRDEV_MAJOR_HASH_SIZE = 255
@@ -381,17 +382,17 @@ class Chrdev(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         if not data:
             return
-        self.regions = [Region(**r) for r in data["regions"]]
-        self.cdevs = [CdevEntry(**c) for c in data["cdevs"]]
+        self.regions = [typed(Region, r, "chrdev region") for r in data["regions"]]
+        self.cdevs = [typed(CdevEntry, c, "cdev") for c in data["cdevs"]]
         self.classes = []
         for c in data["classes"]:
-            self.add_class(DevClass(**c))
+            self.add_class(typed(DevClass, c, "class"))
         self.devices = []
         for d in data["devices"]:
-            self.add_device(Device(**d))
-        self.miscs = [Misc(**m) for m in data["miscs"]]
+            self.add_device(typed(Device, d, "device"))
+        self.miscs = [typed(Misc, m, "misc device") for m in data["miscs"]]
         self.nodes = []
         for n in data["nodes"]:
-            node = Node(**n)
+            node = typed(Node, n, "device node")
             self.nodes.append(node)
             self._publish_node(node.path, node.devt, node.mode, None)

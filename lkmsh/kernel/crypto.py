@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
@@ -150,7 +151,7 @@ class Crypto(Component):
         return {str(h): asdict(t) for h, t in self.tfms.items()}
 
     def load_data(self, data: Any) -> None:
-        self.tfms = {int(h): Tfm(**t) for h, t in (data or {}).items()}
+        self.tfms = {int(h): typed(Tfm, t, "crypto transform") for h, t in (data or {}).items()}
 
     def module_going(self, module: Module) -> list[Report]:
         for h in [h for h, t in self.tfms.items() if t.owner == module.name]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import File, FileError, FileOps, Vfs, default_llseek
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ class DebugFS(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         self.root_dentry = int((data or {}).get("root_dentry", 0))
         for item in (data or {}).get("entries", []):
-            e = DebugEntry(**item)
+            e = typed(DebugEntry, item, "debugfs entry")
             self.entries[e.path] = e
             self._by_addr[e.addr] = e.path
             self._publish(e)

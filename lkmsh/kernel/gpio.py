@@ -29,6 +29,7 @@ from lkmsh.kernel.irq import (
     IRQF_TRIGGER_MASK,
     IRQF_TRIGGER_RISING,
 )
+from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -249,7 +250,7 @@ class GpioChip(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         data = data or {}
         for item in data.get("lines", []):
-            ln = Line(**item)
+            ln = typed(Line, item, "gpio line")
             if 0 <= ln.pin < GPIO_LINES:
                 self.lines[ln.pin] = ln
         self.events.extend(LineEvent(*e) for e in data.get("events", []))

@@ -38,6 +38,7 @@ from lkmsh.kernel.snapshot import RowFetch
 
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
 KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
+_CACHES = frozenset((0, *KMALLOC_CLASSES))  # an allocation's cache: a class, 0 for pages
 KMALLOC_MAX_SIZE = 4 << 20  # 1 << (MAX_ORDER + PAGE_SHIFT - 1)
 ZERO_SIZE_PTR = 16
 DEFAULT_LIMIT = 64 << 20
@@ -477,15 +478,24 @@ class Heap(Component):
         data = data or {}
         for cache, addr, nbytes, free in data.get("slabs", []):
             slab = Slab(int(cache), int(addr), int(nbytes), [int(i) for i in free])
+            if (
+                slab.cache not in KMALLOC_CLASSES
+                or slab.nbytes <= 0
+                or slab.nbytes % PAGE_SIZE
+                or not self.mem.is_mapped(slab.addr, slab.nbytes)
+                or len(set(slab.free)) != len(slab.free)
+                or not all(0 <= i < slab.nobj for i in slab.free)
+            ):
+                raise ValueError(f"slab at {slab.addr:#x} is inconsistent")
             self._add_slab(slab)
             if slab.free:
                 self._partial[slab.cache].append(slab.addr)
-        for v in data.get("live", []):
-            a = Allocation.from_list(v)
-            self._live[a.addr] = a
-        for v in data.get("freed", []):
-            a = Allocation.from_list(v)
-            self._freed[a.addr] = a
+        for table, key in ((self._live, "live"), (self._freed, "freed")):
+            for v in data.get(key, []):
+                a = Allocation.from_list(v)
+                if a.cache not in _CACHES:
+                    raise ValueError(f"allocation at {a.addr:#x} names no kmalloc cache")
+                table[a.addr] = a
         self._freed_pages = [int(x) for x in data.get("freed_pages", [])]
         self.footprint = int(data.get("footprint", 0))
 

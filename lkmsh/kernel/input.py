@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import File, FileOps
 
 if TYPE_CHECKING:
@@ -267,7 +268,7 @@ class InputCore(Component):
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         for item in (data or {}).get("devices", []):
-            dev = InputDevice(**item)
+            dev = typed(InputDevice, item, "input device")
             self.devices.append(dev)
             self._publish(dev)
 

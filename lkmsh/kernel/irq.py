@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -232,7 +233,7 @@ class IrqTable(Component):
             desc = self.descs.get(int(key))
             if desc is None:
                 continue
-            desc.actions = [IrqAction(**a) for a in item.get("actions", [])]
+            desc.actions = [typed(IrqAction, a, "irq action") for a in item.get("actions", [])]
             desc.count = int(item.get("count", 0))
             desc.depth = int(item.get("depth", 0))
             desc.pending = bool(item.get("pending", False))

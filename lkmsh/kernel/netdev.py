@@ -28,6 +28,7 @@ from lkmsh.kernel.clock import NSEC_PER_JIFFY
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import TextFile
 
 if TYPE_CHECKING:
@@ -517,7 +518,7 @@ class NetCore(Component):
         self._next_ifindex = int(data.get("next_ifindex", 1))
         self.skbs = {a: o for a, o in data.get("skbs", [])}
         for item in data.get("devices", []):
-            dev = NetDev(**item)
+            dev = typed(NetDev, item, "network device")
             self.devices.append(dev)
             if dev.registered:
                 self._publish(dev)

@@ -26,6 +26,7 @@ from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.fsstructs import DeviceOff
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import TextFile
 
 if TYPE_CHECKING:
@@ -570,16 +571,16 @@ class PlatformBus(Component):
         self.auto_id = int(data.get("auto_id", 0))
         self.unadded = {int(a): [int(x) for x in extra] for a, extra in data.get("unadded", [])}
         for item in data.get("drivers", []):
-            drv = PDriver(**item)
+            drv = typed(PDriver, item, "platform driver")
             self.drivers.append(drv)
             self._publish_driver(drv)
         for item in data.get("devices", []):
-            res = [DevRes(**r) for r in item.pop("devres", [])]
+            res = [typed(DevRes, r, "devres") for r in item.pop("devres", [])]
             pdev = PDevice(**item, devres=res)
             self.devices.append(pdev)
             self._publish_device(pdev)
         for item in data.get("roots", []):
-            res = [DevRes(**r) for r in item.pop("devres", [])]
+            res = [typed(DevRes, r, "devres") for r in item.pop("devres", [])]
             root = RootDevice(**item, devres=res)
             self.roots.append(root)
             self.kernel.vfs.mkdir(ROOTS + root.name)

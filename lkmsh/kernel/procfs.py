@@ -21,6 +21,7 @@ from typing import Any
 
 from lkmsh.errors import KernelError, NotFound
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.vfs import File, FileOps, Vfs
 
@@ -204,7 +205,7 @@ class ProcFS(Component):
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         for item in (data or {}).get("entries", []):
-            e = ProcEntry(**item)
+            e = typed(ProcEntry, item, "proc entry")
             self._entries[e.path] = e
             self._by_addr[e.addr] = e.path
         for e in self.entries():  # parents first

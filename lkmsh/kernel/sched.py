@@ -32,6 +32,7 @@ from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
+from lkmsh.kernel.snapshot import ints
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.task import (
     MAX_PRIO,
@@ -756,16 +757,22 @@ class Scheduler(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         if not data:
             return
-        self._next_pid = data["next_pid"]
+        (self._next_pid,) = ints([data["next_pid"]], "next pid")
         self.tasks = {d["pid"]: Task.from_data(d) for d in data["tasks"]}
         for task in self.tasks.values():
             self._publish(task)
-        self._runqueue = list(data["runqueue"])
-        self._events = [tuple(e) for e in data["events"]]  # type: ignore[misc]
+        self._runqueue = ints(data["runqueue"], "run queue")
+        self._events = []
+        for when, seq, kind, key in data["events"]:  # (when, seq, kind, key), a heap
+            ints([when, seq, key], "timer event")
+            if not isinstance(kind, str):
+                raise ValueError("bad timer event")
+            self._events.append((when, seq, kind, key))
         heapq.heapify(self._events)
-        self._seq = data["seq"]
-        self.switches = data.get("switches", 0)
-        self.hung_warnings = data.get("hung_warnings", HUNG_TASK_WARNINGS)
+        (self._seq, self.switches, self.hung_warnings) = ints(
+            [data["seq"], data.get("switches", 0), data.get("hung_warnings", HUNG_TASK_WARNINGS)],
+            "scheduler counters",
+        )
         self.queues = {wq: [(p, bool(x)) for p, x in es] for wq, es in data.get("queues", [])}
         if self.seed is None:
             self.seed = data.get("seed")

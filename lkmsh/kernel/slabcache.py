@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
@@ -38,7 +39,7 @@ class SlabCaches(Component):
         return {str(h): asdict(c) for h, c in self.caches.items()}
 
     def load_data(self, data: Any) -> None:
-        self.caches = {int(h): Cache(**c) for h, c in (data or {}).items()}
+        self.caches = {int(h): typed(Cache, c, "slab cache") for h, c in (data or {}).items()}
 
     def module_going(self, module: Module) -> list[Report]:
         for handle in [h for h, c in self.caches.items() if c.owner == module.name]:

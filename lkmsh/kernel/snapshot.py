@@ -35,30 +35,47 @@ def checked(text: str, crc: int | None, what: str) -> str:
 _D = TypeVar("_D")
 
 
-_KINDS: dict[type, dict[str, tuple[type, ...]]] = {}
+_KINDS: dict[type, dict[str, tuple[type, ...] | None]] = {}
 
 
-def _field_kinds(cls: type) -> dict[str, tuple[type, ...]]:
+#: What a JSON value can be: a field annotated with anything else (an enum, a class)
+#: is left to its owner's checks.
+_JSON_KINDS = {int, str, bool, float, list, dict, tuple, type(None)}
+
+
+def _field_kinds(cls: type) -> dict[str, tuple[type, ...] | None]:
     """Each field's accepted types, from its annotation (``int``, ``str | None``,
-    ``list[int]`` -> list): what a saved value must be before it is trusted."""
+    ``list[int]`` -> list; None: not a JSON kind, unchecked): what a saved value must
+    be before it is trusted."""
     if cls in _KINDS:
         return _KINDS[cls]
     import types
     import typing  # restore of a component with records only, not the lean path
 
-    kinds = _KINDS[cls] = {}
-    for name, hint in typing.get_type_hints(cls).items():
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError:  # an annotation naming what only type checkers import
+        names = [n for c in cls.__mro__ for n in getattr(c, "__annotations__", {})]
+        hints = dict.fromkeys(names, Any)
+    kinds: dict[str, tuple[type, ...] | None] = {}
+    for name, hint in hints.items():
         options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        kinds[name] = tuple(typing.get_origin(o) or o for o in options)
+        accepted = tuple(typing.get_origin(o) or o for o in options)
+        if tuple in accepted:
+            accepted += (list,)  # JSON keeps a tuple as a list
+        if float in accepted:
+            accepted += (int,)
+        kinds[name] = accepted if set(accepted) <= _JSON_KINDS else None
+    _KINDS[cls] = kinds
     return kinds
 
 
-def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+def _is(value: Any, kinds: tuple[type, ...] | None) -> bool:
+    if kinds is None:
+        return True
     if isinstance(value, bool):  # a bool is an int to Python, not to a saved int field
         return bool in kinds
-    if type(None) in kinds and value is None:
-        return True
-    return isinstance(value, tuple(k for k in kinds if isinstance(k, type)))
+    return isinstance(value, kinds)
 
 
 def typed(cls: type[_D], data: Any, what: str) -> _D:

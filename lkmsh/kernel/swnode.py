@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
     from lkmsh.kernel.heap import Heap
@@ -58,7 +59,7 @@ class SoftwareNodes(Component):
 
     def load_data(self, data: Any) -> None:
         for item in data or []:
-            self.add(SwNode(**item))
+            self.add(typed(SwNode, item, "software node"))
 
     def module_going(self, module: Any) -> list[Report]:
         for n in [n for n in self.by_node.values() if n.owner == module.name]:

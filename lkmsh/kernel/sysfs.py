@@ -29,6 +29,7 @@ from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.layout import PAGE_SIZE
+from lkmsh.kernel.snapshot import typed
 from lkmsh.kernel.vfs import File, FileError, FileOps, Vfs, default_llseek
 
 if TYPE_CHECKING:
@@ -459,11 +460,11 @@ class Sysfs(Component):
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         for item in (data or {}).get("kobjects", []):
-            k = KObj(**item)
+            k = typed(KObj, item, "kobject")
             self.kobjects[k.addr] = k
             self._publish_dir(k)
         for item in (data or {}).get("files", []):
-            f = AttrFile(**item)
+            f = typed(AttrFile, item, "sysfs attribute")
             self.files[f.path] = f
             self._publish_file(f)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 
 import pytest
-from kernel_helpers import needs_gcc, texts
+from kernel_helpers import gpl_flag_mismatches, needs_gcc, relicensed, texts
 from linux_gpl_exports import DRIVERS_PLAIN, all_gpl
 
 from lkmsh.build import build_module
@@ -96,11 +96,10 @@ MODULE_LICENSE("GPL");
 
 
 def test_the_flags_are_linuxs():
-    k = Kernel()
-    flags = {n: k.symbol_resolve(n) for n in all_gpl() | DRIVERS_PLAIN}
-    assert {n for n, s in flags.items() if s is None} == set()
-    assert {n for n in all_gpl() if not flags[n].gpl} == set()
-    assert {n for n in DRIVERS_PLAIN if flags[n].gpl} == set()
+    missing, not_gpl, wrongly_gpl = gpl_flag_mismatches(all_gpl(), DRIVERS_PLAIN)
+    assert missing == set()
+    assert not_gpl == set()
+    assert wrongly_gpl == set()
 
 
 @needs_gcc
@@ -130,9 +129,7 @@ def test_insmod_refuses_sysfs_create_group_to_a_relicensed_ko(tmp_path):
     assert k.read_file("/sys/ledctl/brightness") == b"3\n"
     k.module_unload("ledctl")
     assert k.heap.allocations("ledctl") == []
-    data = ko.read_bytes()
-    assert data.count(b"license=GPL\0") == 1
-    foreign = data.replace(b"license=GPL\0", b"license=BSD\0")
+    foreign = relicensed(ko)
     k = Kernel()
     with pytest.raises(UnknownSymbol) as exc:
         k.module_load(foreign)

@@ -23,9 +23,20 @@ PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
 #: the architectures the package ships an image for
 ARCHES = ("x86_64", "aarch64")
 #: the image's functions Linux 6.1 exports with EXPORT_SYMBOL_GPL (lib/llist.c,
-#: lib/math/gcd.c, lib/math/lcm.c); every other one is EXPORT_SYMBOL
+#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c); every other one is EXPORT_SYMBOL
 GPL_ONLY = frozenset(
-    {"llist_add_batch", "llist_del_first", "llist_reverse_order", "gcd", "lcm", "lcm_not_zero"}
+    {
+        "llist_add_batch",
+        "llist_del_first",
+        "llist_reverse_order",
+        "gcd",
+        "lcm",
+        "lcm_not_zero",
+        "interval_tree_insert",
+        "interval_tree_remove",
+        "interval_tree_iter_first",
+        "interval_tree_iter_next",
+    }
 )
 
 

@@ -15,13 +15,23 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lkmsh.build import toolchain
+from lkmsh.build import INCLUDE_DIR, toolchain
 from lkmsh.kernel.klib import KLIB_BASE, KLIB_SIZE, PREBUILT
 
 HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
 #: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
 NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
+#: a source may instead be written on lkmsh's module headers (interval_tree.c uses
+#: the template of <linux/interval_tree_generic.h>), seen as kbuild shows them
+KERNEL_HEADERS = (
+    "-isystem",
+    str(INCLUDE_DIR),
+    "-include",
+    str(INCLUDE_DIR / "linux" / "kconfig.h"),
+    "-D__KERNEL__",
+    "-D__lkmsh__",
+)
 
 LINKER_SCRIPT = """\
 ENTRY(sort)
@@ -81,7 +91,8 @@ def build(arch: str) -> Path:
         objs = []
         for src in SOURCES:
             obj = t / f"{src.stem}.o"
-            flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", "-Wall", "-Werror"]
+            flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", *KERNEL_HEADERS]
+            flags += ["-Wall", "-Werror"]
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))
         lds = t / "klib.lds"

@@ -77,6 +77,19 @@ CORPUS = [
         ("rbtree testing", "augmented rbtree testing"),
         init_error="Resource temporarily unavailable",
     ),
+    # The same: -EAGAIN when done, 0 cycles. 2692 is how many of its 100 random
+    # intervals hold each of its 100 random points, summed (a scan of every pair of
+    # the same prandom sequence counts as many).
+    SelfTest(
+        "lib/interval_tree_test.c",
+        (
+            "interval tree insert/remove",
+            " -> ... cycles",
+            "interval tree search",
+            " -> ... cycles (2692 results)",
+        ),
+        init_error="Resource temporarily unavailable",
+    ),
     # 396 tests on x86-64, 392 on arm64 (char is unsigned there: one block is left out)
     SelfTest(
         "lib/test_printf.c",

@@ -362,3 +362,11 @@ def test_augmented_rbtree_keeps_its_subtree_values(kernel, build):
     assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-20:])
     assert "    ok 1 - augmented_test" in lines
     assert lines[-1] == "ok 1 - rbtree_augmented"
+
+
+def test_interval_trees_answer_as_a_scan_does(kernel, build):
+    kernel.module_load(build(MODULES / "interval_tree_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-20:])
+    assert "    ok 1 - lib_tree_test" in lines and "    ok 2 - own_tree_test" in lines
+    assert lines[-1] == "ok 1 - interval_tree"

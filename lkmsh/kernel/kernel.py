@@ -330,6 +330,12 @@ class Kernel:
         size = _pages(len(self.klib.data))
         self.mem.map(klib.KLIB_BASE, size, Perm.R | Perm.X, "kernel:lib", owner="kernel")
         self.mem.write(klib.KLIB_BASE, self.klib.data)
+        if self.klib.imports:
+            slots = {f.name: addr for addr, f in self._slots.items()}
+            for imp in self.klib.imports:
+                if imp.name not in slots:
+                    raise KernelError(f"kernel library: no kernel function {imp.name}")
+                self.mem.write_u64(imp.pointer, slots[imp.name])
         for s in self.klib.symbols:
             gpl = s.name in klib.GPL_ONLY
             self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, gpl))

@@ -23,7 +23,8 @@ PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
 #: the architectures the package ships an image for
 ARCHES = ("x86_64", "aarch64")
 #: the image's functions Linux 6.1 exports with EXPORT_SYMBOL_GPL (lib/llist.c,
-#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c); every other one is EXPORT_SYMBOL
+#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c, lib/kunit/); every other one is
+#: EXPORT_SYMBOL
 GPL_ONLY = frozenset(
     {
         "llist_add_batch",
@@ -37,6 +38,8 @@ GPL_ONLY = frozenset(
         "interval_tree_iter_first",
         "interval_tree_iter_next",
     }
+    | {"kunit_init_test", "__kunit_add_resource", "kunit_remove_resource"}
+    | {"kunit_destroy_resource", "kunit_cleanup", "kunit_kmalloc_array", "kunit_kfree"}
 )
 
 
@@ -48,9 +51,18 @@ class KlibSymbol:
 
 
 @dataclass(frozen=True)
+class KlibImport:
+    """A kernel function the library calls: the pointer its stub jumps through."""
+
+    name: str
+    pointer: int
+
+
+@dataclass(frozen=True)
 class KlibImage:
     data: bytes
     symbols: tuple[KlibSymbol, ...]
+    imports: tuple[KlibImport, ...] = ()
 
     def symbol_at(self, addr: int) -> KlibSymbol | None:
         for s in self.symbols:
@@ -66,6 +78,7 @@ def image(arch: str) -> KlibImage | None:
     try:
         data = (base / "klib.bin").read_bytes()
         rows = (base / "klib.sym").read_text().split("\n")
+        imp_rows = (base / "klib.imp").read_text().split()
     except FileNotFoundError:
         return None
     syms = []
@@ -73,7 +86,10 @@ def image(arch: str) -> KlibImage | None:
         parts = row.split()
         if len(parts) == 3:
             syms.append(KlibSymbol(parts[0], int(parts[1], 16), int(parts[2], 16)))
-    return KlibImage(data, tuple(syms))
+    imports = tuple(
+        KlibImport(n, int(a, 16)) for n, a in zip(imp_rows[::2], imp_rows[1::2], strict=True)
+    )
+    return KlibImage(data, tuple(syms), imports)
 
 
 def check_carried_over(saved: dict[str, int], arch: str, used: dict[str, set[str]]) -> None:

@@ -5,8 +5,10 @@ This is Linux 6.1's lib/kunit/test.c seen from the module notifier
 its own (try-catch.c's kunit_try_catch_run(): an assertion, a skip or a crash
 ends that thread, not the others; the loading task waits for it up to
 KUnit's timeout), and the results go to the kernel log as KTAP, in the words
-and indentation test.c prints. Memory a case took with ``kunit_kmalloc()``
-is freed when the case ends, as KUnit's resources are.
+and indentation test.c prints. A case's resources (``kunit_kmalloc()``'s
+memory among them) are C records on test->resources, freed when the case
+ends by the kernel library's ``kunit_cleanup()`` (lkmsh/klib/kunit_resource.c),
+as lib/kunit/resource.c does.
 
 The struct layouts read and written here are those of lkmsh's
 <kunit/test.h> (Linux's), whose ``_Static_assert``s pin the offsets.
@@ -17,8 +19,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError, ModuleFault
@@ -68,7 +71,6 @@ class RunningCase:
 
     test: int  # address of its struct kunit
     name: str
-    resources: list[int] = field(default_factory=list)  # kunit_kmalloc'd objects, in order
 
 
 @dataclass
@@ -462,15 +464,19 @@ class KUnit(Component):
         if exit_fn:
             with contextlib.suppress(ModuleFault, KunitAbort):
                 self._call(exit_fn, test)
-        self.cleanup(running)
+        self.cleanup(test)
 
-    def cleanup(self, running: RunningCase) -> None:
-        """kunit_case_internal_cleanup(): free the case's resources, newest first."""
-        heap = self.kernel.heap
-        while running.resources:
-            addr = running.resources.pop()
-            if heap.lookup(addr) is not None:
-                heap.free(addr)
+    @functools.cached_property
+    def cleanup_fn(self) -> int:
+        """kunit_cleanup() of the kernel library (0 without one)."""
+        lib = self.kernel.klib
+        return next((s.addr for s in lib.symbols if s.name == "kunit_cleanup"), 0) if lib else 0
+
+    def cleanup(self, test: int) -> None:
+        """kunit_case_internal_cleanup(), in the loading task: free the case's resources."""
+        if self.cleanup_fn:
+            with contextlib.suppress(ModuleFault, KunitAbort):
+                self._call(self.cleanup_fn, test)
 
 
 @dataclass
@@ -509,7 +515,9 @@ class CaseRun:
             if exit_fn:
                 self.step = "exit"
                 return exit_fn, test
-        runner.cleanup(self.running)
+        if self.step != "cleanup" and runner.cleanup_fn:
+            self.step = "cleanup"  # kunit_case_internal_cleanup(), in the case's thread
+            return runner.cleanup_fn, test
         runner.complete(runner._u64(test + K_TRY_CATCH + TC_COMPLETION))
         return None
 

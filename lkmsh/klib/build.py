@@ -6,6 +6,12 @@ kernel text, out of the trap range) and writes ``prebuilt/ARCH/klib.bin`` (the
 flat text+rodata image) and ``prebuilt/ARCH/klib.sym`` ("name address size"
 per function). Both are shipped in the package, as sample_modules/ are, so a
 machine without a cross compiler boots the same kernel.
+
+The library may call the kernel functions named in ``IMPORTS`` (Python behind
+trap slots, whose addresses change with the API table): each is a stub of the
+same name that jumps through a pointer of the image, and
+``prebuilt/ARCH/klib.imp`` ("name pointer-address") tells the kernel where to
+write the slot's address at boot.
 """
 
 from __future__ import annotations
@@ -32,6 +38,38 @@ KERNEL_HEADERS = (
     "-D__KERNEL__",
     "-D__lkmsh__",
 )
+
+#: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL)
+IMPORTS = (
+    "kmalloc_array",
+    "kzalloc",
+    "kfree",
+    "spin_lock_init",
+    "_raw_spin_lock_irqsave",
+    "_raw_spin_unlock_irqrestore",
+    "kunit_do_failed_assertion",
+    "kunit_fail_assert_format",
+)
+IMPORT_PREFIX = "__kimport_"
+
+#: one stub per import: jump through the pointer the kernel fills in at boot
+STUB = {
+    "x86_64": "{name}:\n\tjmp *{ptr}(%rip)\n",
+    "aarch64": "{name}:\n\tadrp x16, {ptr}\n\tldr x16, [x16, #:lo12:{ptr}]\n\tbr x16\n",
+}
+
+
+def imports_asm(arch: str) -> str:
+    """imports.S: the stubs in .text, their pointers (zero until boot) in .rodata."""
+    text, ptrs = ['\t.section .text.kimport,"ax"'], ['\t.section .rodata.kimport,"a"']
+    for name in IMPORTS:
+        ptr = IMPORT_PREFIX + name
+        text.append(f"\t.globl {name}\n\t.type {name}, %function\n\t.balign 8")
+        text.append(STUB[arch].format(name=name, ptr=ptr) + f"\t.size {name}, .-{name}")
+        ptrs.append(f"\t.globl {ptr}\n\t.type {ptr}, %object\n\t.balign 8\n{ptr}:\n\t.quad 0")
+        ptrs.append(f"\t.size {ptr}, 8")
+    return "\n".join([*text, *ptrs, '\t.section .note.GNU-stack,"",%progbits']) + "\n"
+
 
 LINKER_SCRIPT = """\
 ENTRY(sort)
@@ -95,6 +133,10 @@ def build(arch: str) -> Path:
             flags += ["-Wall", "-Werror"]
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))
+        stubs = t / "imports.S"
+        stubs.write_text(imports_asm(arch))
+        subprocess.run([tc.gcc, "-c", str(stubs), "-o", str(t / "imports.o")], check=True)
+        objs.append(str(t / "imports.o"))
         lds = t / "klib.lds"
         lds.write_text(LINKER_SCRIPT.format(base=KLIB_BASE))
         elf = t / "klib.elf"
@@ -113,12 +155,18 @@ def build(arch: str) -> Path:
             capture_output=True,
             text=True,
         ).stdout
-    lines = []
+    lines, imports = [], []
     for row in nm.splitlines():
         parts = row.split()
-        if len(parts) == 4 and parts[2] == "T":
-            lines.append(f"{parts[3]} {int(parts[0], 16):#x} {int(parts[1], 16):#x}")
+        if len(parts) != 4:
+            continue
+        addr, size, kind, name = int(parts[0], 16), int(parts[1], 16), parts[2], parts[3]
+        if kind == "T" and name not in IMPORTS:
+            lines.append(f"{name} {addr:#x} {size:#x}")
+        elif name.startswith(IMPORT_PREFIX):
+            imports.append(f"{name[len(IMPORT_PREFIX) :]} {addr:#x}")
     (out / "klib.sym").write_text("\n".join(sorted(lines)) + "\n")
+    (out / "klib.imp").write_text("\n".join(sorted(imports)) + "\n")
     size = (out / "klib.bin").stat().st_size
     if size > KLIB_SIZE:
         raise SystemExit(f"{arch}: klib image of {size} bytes exceeds {KLIB_SIZE}")

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lkmsh's kernel library: pure C run on the emulated CPU, linked into kernel
- * text (see build.py). No libc, no calls into the trap slots: only what the
- * library computes and the callbacks (compare functions) module code gives it.
+ * text (see build.py). No libc; only what the library computes, the
+ * callbacks (compare functions) module code gives it, and the few kernel
+ * functions build.py's IMPORTS lists (through stubs the kernel fills at boot).
  */
 #ifndef _LKMSH_KLIB_H
 #define _LKMSH_KLIB_H

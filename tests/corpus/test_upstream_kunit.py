@@ -86,3 +86,58 @@ def test_kunit_suite_passes_as_on_linux(tree, cli, up):
         assert got.cases == expected, "\n".join(log)
         assert got.ok
     assert "not ok" not in "\n".join(log)
+
+
+#: lib/kunit/kunit-test.c's KTAP as Linux 6.1.0's lib/kunit/test.c prints it at insmod
+#: (the stable series' "KTAP version 1" subtest headers and dashless result lines aside)
+KUNIT_TEST_KTAP = """\
+    # Subtest: kunit-try-catch-test
+    1..2
+    ok 1 - kunit_test_try_catch_successful_try_no_catch
+    ok 2 - kunit_test_try_catch_unsuccessful_try_does_catch
+# kunit-try-catch-test: pass:2 fail:0 skip:0 total:2
+# Totals: pass:2 fail:0 skip:0 total:2
+ok 1 - kunit-try-catch-test
+    # Subtest: kunit-resource-test
+    1..8
+    ok 1 - kunit_resource_test_init_resources
+    ok 2 - kunit_resource_test_alloc_resource
+    ok 3 - kunit_resource_test_destroy_resource
+    ok 4 - kunit_resource_test_remove_resource
+    ok 5 - kunit_resource_test_cleanup_resources
+    ok 6 - kunit_resource_test_proper_free_ordering
+    ok 7 - kunit_resource_test_static
+    ok 8 - kunit_resource_test_named
+# kunit-resource-test: pass:8 fail:0 skip:0 total:8
+# Totals: pass:8 fail:0 skip:0 total:8
+ok 2 - kunit-resource-test
+    # Subtest: kunit-log-test
+    1..1
+put this in log.
+this too.
+add to suite log.
+along with this.
+    ok 1 - kunit_log_test
+ok 3 - kunit-log-test
+    # Subtest: kunit_status
+    1..2
+    ok 1 - kunit_status_set_failure_test
+    ok 2 - kunit_status_mark_skipped_test
+# kunit_status: pass:2 fail:0 skip:0 total:2
+# Totals: pass:2 fail:0 skip:0 total:2
+ok 4 - kunit_status
+"""
+
+
+def test_kunit_own_test_suites_run_as_on_linux(tree, cli):
+    """KUnit's self-test: try-catch, the resource API on a struct kunit of its own and
+    on the running case's test->resources, the log, the status."""
+    build, ko = cli.build_cmd(tree, "lib/kunit/kunit-test.c")
+    r = cli.line(build, f"insmod {ko}", "dmesg", f"rmmod {module_name(ko)}", "dmesg")
+    assert r.returncode == 0, r.stderr
+    log = log_text(r.stdout)
+    start = log.index("    # Subtest: kunit-try-catch-test")
+    got = log[start : start + KUNIT_TEST_KTAP.count("\n")]
+    assert "\n".join(got) + "\n" == KUNIT_TEST_KTAP
+    # every resource was freed: the rmmod finds nothing left behind
+    assert not any("kmemleak" in line or "WARNING" in line for line in log)

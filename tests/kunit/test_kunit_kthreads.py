@@ -127,10 +127,12 @@ def test_no_case_thread_is_left_behind(kernel, build):
     assert kernel.tasks() == []
     seen = len(kernel.dmesg())
     kernel.module_unload("kthread_kunit")
-    # the hung and the crashed case were not cleaned up: their init's memory leaks
+    # the hung and the crashed case were not cleaned up: their init's kunit_kzalloc()
+    # leaks, as in Linux its two objects (the struct kunit_resource and the memory)
     leaks = log_lines(kernel)[seen:]
-    assert leaks[0] == "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
-    assert sum("sleepy_init+" in line for line in leaks) == 2
+    assert leaks[0] == "kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+    assert sum(line.startswith("unreferenced object ") for line in leaks) == 4
+    assert sum(" kunit_kmalloc_array+" in line for line in leaks) == 4
 
 
 HANGING_PARAMS = r"""

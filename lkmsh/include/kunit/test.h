@@ -7,8 +7,8 @@
  * MODULE_STATE_LIVE notifier), the kernel runs every case and prints KTAP to
  * the kernel log in lib/kunit/test.c's words. An expectation that fails
  * marks its case failed and goes on; an assertion that fails also ends the
- * case (kunit_try_catch_throw). Memory from kunit_kmalloc() and friends is
- * freed after each case. Struct layouts are Linux's for every field a test
+ * case (kunit_try_catch_throw). Resources (<kunit/resource.h>: memory from
+ * kunit_kmalloc() and friends among them) are freed after each case. Struct layouts are Linux's for every field a test
  * touches (priv, param_value, status, status_comment).
  */
 #ifndef _LKMSH_KUNIT_TEST_H
@@ -107,6 +107,8 @@ struct kunit {
 /* The kernel (lkmsh/kernel/kunit.py) reads and writes these fields at these offsets. */
 _Static_assert(__builtin_offsetof(struct kunit, param_value) == 72, "struct kunit layout");
 _Static_assert(__builtin_offsetof(struct kunit, status) == 92, "struct kunit layout");
+_Static_assert(__builtin_offsetof(struct kunit, lock) == 84, "struct kunit layout");
+_Static_assert(__builtin_offsetof(struct kunit, resources) == 96, "struct kunit layout");
 _Static_assert(__builtin_offsetof(struct kunit, status_comment) == 112, "struct kunit layout");
 _Static_assert(sizeof(struct kunit) == 368, "struct kunit layout");
 _Static_assert(sizeof(struct kunit_case) == 40, "struct kunit_case layout");
@@ -152,6 +154,12 @@ unsigned int kunit_test_case_num(struct kunit_suite *suite,
 	for (test_case = suite->test_cases; test_case->run_case; test_case++)
 
 enum kunit_status kunit_suite_has_succeeded(struct kunit_suite *suite);
+
+/* A struct kunit of one's own: no resources, status success, @log emptied. */
+void kunit_init_test(struct kunit *test, const char *name, char *log);
+
+/* Frees @test's resources, newest first (run after every case). */
+void kunit_cleanup(struct kunit *test);
 
 void *kunit_kmalloc_array(struct kunit *test, size_t n, size_t size, gfp_t gfp);
 
@@ -509,5 +517,8 @@ do {									       \
 		}										\
 		return NULL;									\
 	}
+
+/* Linux's <kunit/test.h> brings the resource API along. */
+#include <kunit/resource.h>
 
 #endif

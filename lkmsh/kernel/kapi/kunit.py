@@ -1,10 +1,11 @@
-"""KUnit's kernel functions: failed expectations, aborts, per-case memory.
+"""KUnit's kernel functions: failed expectations, aborts, try-catch.
 
 ``kunit_do_failed_assertion`` gets the assertion record a failed
 KUNIT_EXPECT_*/KUNIT_ASSERT_* built (layouts of <kunit/assert.h>) and the
 address of its format function; the text is lib/kunit/assert.c's, word for
 word, printed with kunit_err() as lib/kunit/test.c's kunit_fail() does. The
-runner is lkmsh/kernel/kunit.py.
+runner is lkmsh/kernel/kunit.py; the resource API (kunit_kmalloc_array,
+kunit_kfree, kunit_cleanup, ...) is C in lkmsh/klib/kunit_resource.c.
 """
 
 from __future__ import annotations
@@ -161,9 +162,12 @@ def kunit_do_failed_assertion(ctx: CallContext) -> None:
     line = mem.read_u32(loc) & 0xFFFFFFFF
     file = _text(ctx, mem.read_u64(loc + 8))
     which = "ASSERTION" if kind == ASSERTION else "EXPECTATION"
-    slot = ctx.kernel.kernel_function_at(fmt_fn)
-    body = FORMATS.get(slot or "", _fmt_fail)(ctx, assertion)
-    text = f"{which} FAILED at {file}:{line}\n{body}{_message(ctx, fmt, 6)}"
+    slot = ctx.kernel.kernel_function_at(fmt_fn) or "kunit_fail_assert_format"
+    body = FORMATS.get(slot, _fmt_fail)(ctx, assertion)
+    message = _message(ctx, fmt, 6)
+    if slot == "kunit_fail_assert_format":  # assert.c prints its message as "%pV", no "\n"
+        message = message[1:]
+    text = f"{which} FAILED at {file}:{line}\n{body}{message}"
     ctx.kernel.kunit.err(_case(ctx, test), text)
     if kind == ASSERTION:
         ctx.kernel.kunit.throw(test + K_TRY_CATCH)  # kunit_abort()
@@ -227,36 +231,6 @@ def kunit_try_catch_run(ctx: CallContext) -> None:
     finally:
         kernel.heap.free(completion, ctx.caller)
     return None
-
-
-@kapi(
-    "kunit_kmalloc_array",
-    "void *kunit_kmalloc_array(struct kunit *test, size_t n, size_t size, gfp_t gfp)",
-    gpl=True,
-)
-def kunit_kmalloc_array(ctx: CallContext) -> int:
-    test, n, size, gfp = ctx.arg(0), ctx.arg(1), ctx.arg(2), ctx.arg(3) & 0xFFFFFFFF
-    total = n * size
-    if total > MASK64:
-        return 0
-    addr = ctx.kernel.heap.alloc(total, owner(ctx), ctx.caller, zero=bool(gfp & GFP_ZERO), gfp=gfp)
-    if addr:
-        _case(ctx, test).resources.append(addr)
-    return addr
-
-
-@kapi("kunit_kfree", "void kunit_kfree(struct kunit *test, const void *ptr)", gpl=True)
-def kunit_kfree(ctx: CallContext) -> None:
-    test, ptr = ctx.arg(0), ctx.arg(1)
-    if not ptr:
-        return
-    case = _case(ctx, test)
-    if ptr in case.resources:
-        case.resources.remove(ptr)
-        ctx.kernel.heap.free(ptr, ctx.caller)
-        return
-    ctx.mem.write_u32(test + K_STATUS, FAILURE)
-    ctx.kernel.kunit.err(case, f"kunit_kfree: {ptr:016x} already freed or not allocated by kunit")
 
 
 @kapi("kunit_log_append", "void kunit_log_append(char *log, const char *fmt, ...)", gpl=True)

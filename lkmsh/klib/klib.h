@@ -14,6 +14,8 @@ typedef unsigned int u32;
 typedef unsigned long long u64;
 typedef unsigned long size_t;
 typedef _Bool bool;
+#define true 1
+#define false 0
 #define NULL ((void *)0)
 #define BITS_PER_LONG 64
 #define BIT_WORD(nr) ((nr) / BITS_PER_LONG)

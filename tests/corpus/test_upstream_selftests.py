@@ -90,6 +90,12 @@ CORPUS = [
         ),
         init_error="Resource temporarily unavailable",
     ),
+    # Its init returns -EINVAL whatever happens; a failed case prints "Test '...' failed"
+    SelfTest(
+        "lib/test-string_helpers.c",
+        ("test_string_helpers: Running tests...",),
+        init_error="Invalid parameters",
+    ),
     # 396 tests on x86-64, 392 on arm64 (char is unsigned there: one block is left out)
     SelfTest(
         "lib/test_printf.c",

@@ -370,3 +370,10 @@ def test_interval_trees_answer_as_a_scan_does(kernel, build):
     assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-20:])
     assert "    ok 1 - lib_tree_test" in lines and "    ok 2 - own_tree_test" in lines
     assert lines[-1] == "ok 1 - interval_tree"
+
+
+def test_string_helpers_and_ctype(kernel, build):
+    kernel.module_load(build(MODULES / "string_helpers_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-30:])
+    assert lines[-1] == "ok 1 - string_helpers"

@@ -10,6 +10,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     chrdev,
     cmdline,
     crypto,
+    ctype,
     debugfs,
     devattr,
     dma,

@@ -377,3 +377,14 @@ def test_string_helpers_and_ctype(kernel, build):
     lines = log_lines(kernel)
     assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-30:])
     assert lines[-1] == "ok 1 - string_helpers"
+
+
+def test_atomic_ordering_variants_and_cpu_features(kernel, build, arch):
+    kernel.module_load(build(MODULES / "atomic_orders_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-30:])
+    features = "    ok 3 - cpu_features_test"
+    if arch == "aarch64":
+        features += " # SKIP x86's CPUID feature words"
+    assert features in lines
+    assert lines[-1] == "ok 1 - atomic_orders"

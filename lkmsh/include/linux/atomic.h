@@ -75,7 +75,7 @@ static __always_inline ctype pfx##_cmpxchg(atype *v, ctype old, ctype n) \
 }									\
 static __always_inline bool pfx##_try_cmpxchg(atype *v, ctype *old, ctype n) \
 {									\
-	return __atomic_compare_exchange_n(&v->counter, old, n, false,	\
+	return __atomic_compare_exchange_n((ctype *)&v->counter, old, n, false, \
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
 }									\
 static __always_inline bool pfx##_add_unless(atype *v, ctype a, ctype u) \
@@ -110,21 +110,65 @@ static __always_inline ctype pfx##_dec_if_positive(atype *v)		\
 
 __LKMSH_ATOMIC_OPS(atomic, atomic_t, int)
 __LKMSH_ATOMIC_OPS(atomic64, atomic64_t, s64)
-__LKMSH_ATOMIC_OPS(atomic_long, atomic_long_t, s64)
+/* atomic_long_t is atomic64_t, its operations in long (<linux/atomic/atomic-long.h>) */
+__LKMSH_ATOMIC_OPS(atomic_long, atomic_long_t, long)
 
 #undef __LKMSH_ATOMIC_OPS
 
-/* One CPU, fully ordered operations: the ordering variants are the plain ones. */
-#define atomic_read_acquire(v)			atomic_read(v)
-#define atomic_set_release(v, i)		atomic_set(v, i)
-#define atomic_inc_return_relaxed(v)		atomic_inc_return(v)
-#define atomic_dec_return_relaxed(v)		atomic_dec_return(v)
-#define atomic_add_return_relaxed(i, v)		atomic_add_return(i, v)
-#define atomic_cmpxchg_relaxed(v, o, n)		atomic_cmpxchg(v, o, n)
-#define atomic_cmpxchg_acquire(v, o, n)		atomic_cmpxchg(v, o, n)
-#define atomic_cmpxchg_release(v, o, n)		atomic_cmpxchg(v, o, n)
-#define atomic_xchg_relaxed(v, n)		atomic_xchg(v, n)
-#define atomic_fetch_add_relaxed(i, v)		atomic_fetch_add(i, v)
+/*
+ * The _acquire, _release and _relaxed forms of every value-returning
+ * operation (Linux's atomic-arch-fallback.h names), each with its own order.
+ */
+#define __LKMSH_ATOMIC_ORDERED(pfx, atype, ctype, sfx, order, fail)		\
+static __always_inline ctype pfx##_add_return##sfx(ctype i, atype *v)		\
+{ return __atomic_add_fetch(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_sub_return##sfx(ctype i, atype *v)		\
+{ return __atomic_sub_fetch(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_inc_return##sfx(atype *v)			\
+{ return __atomic_add_fetch(&v->counter, 1, order); }				\
+static __always_inline ctype pfx##_dec_return##sfx(atype *v)			\
+{ return __atomic_sub_fetch(&v->counter, 1, order); }				\
+static __always_inline ctype pfx##_fetch_add##sfx(ctype i, atype *v)		\
+{ return __atomic_fetch_add(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_fetch_sub##sfx(ctype i, atype *v)		\
+{ return __atomic_fetch_sub(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_fetch_inc##sfx(atype *v)			\
+{ return __atomic_fetch_add(&v->counter, 1, order); }				\
+static __always_inline ctype pfx##_fetch_dec##sfx(atype *v)			\
+{ return __atomic_fetch_sub(&v->counter, 1, order); }				\
+static __always_inline ctype pfx##_fetch_and##sfx(ctype i, atype *v)		\
+{ return __atomic_fetch_and(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_fetch_andnot##sfx(ctype i, atype *v)	\
+{ return __atomic_fetch_and(&v->counter, ~i, order); }				\
+static __always_inline ctype pfx##_fetch_or##sfx(ctype i, atype *v)		\
+{ return __atomic_fetch_or(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_fetch_xor##sfx(ctype i, atype *v)		\
+{ return __atomic_fetch_xor(&v->counter, i, order); }				\
+static __always_inline ctype pfx##_xchg##sfx(atype *v, ctype n)		\
+{ return __atomic_exchange_n(&v->counter, n, order); }				\
+static __always_inline ctype pfx##_cmpxchg##sfx(atype *v, ctype old, ctype n)	\
+{										\
+	__atomic_compare_exchange_n(&v->counter, &old, n, false, order, fail);	\
+	return old;								\
+}										\
+static __always_inline bool pfx##_try_cmpxchg##sfx(atype *v, ctype *old, ctype n) \
+{ return __atomic_compare_exchange_n((ctype *)&v->counter, old, n, false, order, fail); }
+
+#define __LKMSH_ATOMIC_ORDERINGS(pfx, atype, ctype)					\
+__LKMSH_ATOMIC_ORDERED(pfx, atype, ctype, _acquire, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)	\
+__LKMSH_ATOMIC_ORDERED(pfx, atype, ctype, _release, __ATOMIC_RELEASE, __ATOMIC_RELAXED)	\
+__LKMSH_ATOMIC_ORDERED(pfx, atype, ctype, _relaxed, __ATOMIC_RELAXED, __ATOMIC_RELAXED)	\
+static __always_inline ctype pfx##_read_acquire(const atype *v)			\
+{ return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE); }				\
+static __always_inline void pfx##_set_release(atype *v, ctype i)			\
+{ __atomic_store_n(&v->counter, i, __ATOMIC_RELEASE); }
+
+__LKMSH_ATOMIC_ORDERINGS(atomic, atomic_t, int)
+__LKMSH_ATOMIC_ORDERINGS(atomic64, atomic64_t, s64)
+__LKMSH_ATOMIC_ORDERINGS(atomic_long, atomic_long_t, long)
+
+#undef __LKMSH_ATOMIC_ORDERINGS
+#undef __LKMSH_ATOMIC_ORDERED
 
 #define mb()		__sync_synchronize()
 #define rmb()		__sync_synchronize()

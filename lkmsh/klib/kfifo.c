@@ -193,3 +193,97 @@ void __kfifo_skip_r(struct __kfifo *fifo, size_t recsize)
 
 	fifo->out += n + recsize;
 }
+
+/*
+ * The DMA helpers: scatterlists (<linux/scatterlist.h>'s 64-bit layout) over
+ * the free space (in) or the data (out) of the ring, at most two entries, one
+ * before the wrap and one after it. lkmsh's struct page pointer is the
+ * page-aligned virtual address and the kernel's pages are contiguous, so each
+ * part is one entry, as on Linux when the buffer's pages are physically
+ * contiguous (kmalloc'd).
+ */
+struct scatterlist {
+	unsigned long page_link;
+	unsigned int offset;
+	unsigned int length;
+	unsigned long dma_address;
+	unsigned int dma_length;
+};
+
+#define SG_CHAIN 0x01UL
+#define SG_END 0x02UL
+#define PAGE_MASK_4K (~4095UL)
+
+static int setup_sgl_buf(struct scatterlist *sgl, void *buf, int nents, unsigned int len)
+{
+	unsigned long addr = (unsigned long)buf;
+
+	if (nents <= 0 || !len)
+		return 0;
+	/* sg_set_page(sgl, virt_to_page(buf), len, offset_in_page(buf)) */
+	sgl->page_link = (addr & PAGE_MASK_4K) | (sgl->page_link & (SG_CHAIN | SG_END));
+	sgl->offset = addr & ~PAGE_MASK_4K;
+	sgl->length = len;
+	return 1;
+}
+
+static unsigned int setup_sgl(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+			      unsigned int len, unsigned int off)
+{
+	unsigned int size = fifo->mask + 1;
+	unsigned int esize = fifo->esize;
+	unsigned int l, n;
+
+	off &= fifo->mask;
+	if (esize != 1) {
+		off *= esize;
+		size *= esize;
+		len *= esize;
+	}
+	l = min_u(len, size - off);
+	n = setup_sgl_buf(sgl, (unsigned char *)fifo->data + off, nents, l);
+	n += setup_sgl_buf(sgl + n, fifo->data, nents - n, len - l);
+	return n;
+}
+
+unsigned int __kfifo_dma_in_prepare(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				    unsigned int len)
+{
+	return setup_sgl(fifo, sgl, nents, min_u(len, unused(fifo)), fifo->in);
+}
+
+unsigned int __kfifo_dma_out_prepare(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				     unsigned int len)
+{
+	return setup_sgl(fifo, sgl, nents, min_u(len, fifo->in - fifo->out), fifo->out);
+}
+
+unsigned int __kfifo_dma_in_prepare_r(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				      unsigned int len, size_t recsize)
+{
+	len = __kfifo_max_r(len, recsize);
+	if (len + recsize > unused(fifo))
+		return 0;
+	return setup_sgl(fifo, sgl, nents, len, fifo->in + recsize);
+}
+
+void __kfifo_dma_in_finish_r(struct __kfifo *fifo, unsigned int len, size_t recsize)
+{
+	len = __kfifo_max_r(len, recsize);
+	poke_n(fifo, len, recsize);
+	fifo->in += len + recsize;
+}
+
+unsigned int __kfifo_dma_out_prepare_r(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				       unsigned int len, size_t recsize)
+{
+	len = __kfifo_max_r(len, recsize);
+	if (len + recsize > fifo->in - fifo->out)
+		return 0;
+	return setup_sgl(fifo, sgl, nents, len, fifo->out + recsize);
+}
+
+void __kfifo_dma_out_finish_r(struct __kfifo *fifo, size_t recsize)
+{
+	fifo->out += peek_n(fifo, recsize) + recsize;
+}

@@ -8,6 +8,8 @@ attributes under /sys/kernel read and store integers.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from corpus_helpers import log_text, module_name
 
@@ -47,6 +49,38 @@ def test_kfifo_sample_self_test_and_proc_file(tree, cli, path, proc, first):
     r = cli.line(f"rmmod {module_name(ko)}", f"ls {proc}")
     assert r.returncode == 1
     assert "No such file or directory" in r.stderr
+
+
+def test_kfifo_dma_example_scatterlists(tree, cli):
+    """samples/kfifo/dma-example.c: the scatterlists over the ring's free space
+    (19 bytes after the data, 1 before it, once wrapped) and over 8 bytes of data."""
+    build, ko = cli.build_cmd(tree, "samples/kfifo/dma-example.c")
+    r = cli.line(build, f"insmod {ko}", f"rmmod {module_name(ko)}", "dmesg", "lsmod")
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    assert log[-1] == "Module                  Size  Used by"  # rmmod freed it all
+    sg = re.compile(
+        r"sg\[(\d)\] -> page [0-9a-f]{16} offset 0x([0-9a-f]{8}) length 0x([0-9a-f]{8})"
+    )
+    entries = [(int(m[1]), int(m[2], 16), int(m[3], 16)) for m in map(sg.fullmatch, log) if m]
+    texts = [line for line in log[:-1] if not sg.fullmatch(line)]
+    assert texts == [
+        "DMA fifo test start",
+        "queue size: 32",
+        "queue len: 12",
+        "DMA sgl entries: 2",
+        "scatterlist for receive:",
+        "DMA sgl entries: 1",
+        "scatterlist for transmit:",
+        "queue len: 7",
+        "test passed",
+    ]
+    # receive: in is 13, so 19 bytes up to the end and 1 at the start (offsets
+    # within the buffer's page); transmit: out is 1, 8 bytes
+    (_, off0, len0), (_, off1, len1), (_, off2, len2) = entries
+    assert [e[0] for e in entries] == [0, 1, 0]
+    assert (len0, len1, len2) == (19, 1, 8)
+    assert off0 - off1 == 13 and off2 - off1 == 1
 
 
 def test_kobject_example_attributes(tree, cli):

@@ -161,6 +161,7 @@ def test_kfifo_three_sample_styles(kernel, build):
     kernel.module_load(build(MODULES / "kfifo_kunit.c"))
     lines = log_lines(kernel)
     assert "    ok 3 - record_test" in lines
+    assert "    ok 4 - dma_test" in lines, "\n".join(lines[-30:])
     assert lines[-1] == "ok 1 - kfifo"
     kernel.module_unload("kfifo_kunit")
     assert not any("unreferenced object" in t for t in log_lines(kernel))

@@ -8,7 +8,8 @@
  * STRUCT_KFIFO_REC_2, ...). The data moving functions are lkmsh's kernel
  * library (lkmsh/klib/kfifo.c); kfifo_put/kfifo_get of one element are inline.
  * kfifo_to_user/kfifo_from_user copy through the user memory of the file
- * operation running (<linux/uaccess.h>); the DMA helpers are not provided.
+ * operation running (<linux/uaccess.h>); the DMA helpers fill scatterlists
+ * over the ring (kfifo_dma_in_prepare ... kfifo_dma_out_finish).
  */
 #ifndef _LKMSH_LINUX_KFIFO_H
 #define _LKMSH_LINUX_KFIFO_H
@@ -16,6 +17,7 @@
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -120,6 +122,16 @@ unsigned int __kfifo_out_peek_r(struct __kfifo *fifo, void *buf, unsigned int le
 unsigned int __kfifo_len_r(struct __kfifo *fifo, size_t recsize);
 void __kfifo_skip_r(struct __kfifo *fifo, size_t recsize);
 unsigned int __kfifo_max_r(unsigned int len, size_t recsize);
+unsigned int __kfifo_dma_in_prepare(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				    unsigned int len);
+unsigned int __kfifo_dma_out_prepare(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				     unsigned int len);
+unsigned int __kfifo_dma_in_prepare_r(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				      unsigned int len, size_t recsize);
+void __kfifo_dma_in_finish_r(struct __kfifo *fifo, unsigned int len, size_t recsize);
+unsigned int __kfifo_dma_out_prepare_r(struct __kfifo *fifo, struct scatterlist *sgl, int nents,
+				       unsigned int len, size_t recsize);
+void __kfifo_dma_out_finish_r(struct __kfifo *fifo, size_t recsize);
 int __kfifo_from_user(struct __kfifo *fifo, const void __user *from, unsigned long len,
 		      unsigned int *copied);
 int __kfifo_to_user(struct __kfifo *fifo, void __user *to, unsigned long len,
@@ -428,5 +440,61 @@ static inline int __must_check __kfifo_int_must_check_helper(int val)
 {
 	return val;
 }
+
+/*
+ * kfifo_dma_in_prepare - a scatterlist over up to @len elements of free space
+ * (@nents entries at most); returns the entries used (0: no room). After the
+ * transfer, kfifo_dma_in_finish() adds what arrived. kfifo_dma_out_prepare and
+ * kfifo_dma_out_finish do the same for data to send.
+ */
+#define	kfifo_dma_in_prepare(fifo, sgl, nents, len) \
+({ \
+	typeof((fifo) + 1) __tmp = (fifo); \
+	struct scatterlist *__sgl = (sgl); \
+	int __nents = (nents); \
+	unsigned int __len = (len); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	(__recsize) ? \
+	__kfifo_dma_in_prepare_r(__kfifo, __sgl, __nents, __len, __recsize) : \
+	__kfifo_dma_in_prepare(__kfifo, __sgl, __nents, __len); \
+})
+
+#define kfifo_dma_in_finish(fifo, len) \
+(void)({ \
+	typeof((fifo) + 1) __tmp = (fifo); \
+	unsigned int __len = (len); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	if (__recsize) \
+		__kfifo_dma_in_finish_r(__kfifo, __len, __recsize); \
+	else \
+		__kfifo->in += __len / sizeof(*__tmp->type); \
+})
+
+#define	kfifo_dma_out_prepare(fifo, sgl, nents, len) \
+({ \
+	typeof((fifo) + 1) __tmp = (fifo);  \
+	struct scatterlist *__sgl = (sgl); \
+	int __nents = (nents); \
+	unsigned int __len = (len); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	(__recsize) ? \
+	__kfifo_dma_out_prepare_r(__kfifo, __sgl, __nents, __len, __recsize) : \
+	__kfifo_dma_out_prepare(__kfifo, __sgl, __nents, __len); \
+})
+
+#define kfifo_dma_out_finish(fifo, len) \
+(void)({ \
+	typeof((fifo) + 1) __tmp = (fifo); \
+	unsigned int __len = (len); \
+	const size_t __recsize = sizeof(*__tmp->rectype); \
+	struct __kfifo *__kfifo = &__tmp->kfifo; \
+	if (__recsize) \
+		__kfifo_dma_out_finish_r(__kfifo, __recsize); \
+	else \
+		__kfifo->out += __len / sizeof(*__tmp->type); \
+})
 
 #endif

@@ -11,6 +11,8 @@
 #include <linux/string.h>
 #include <linux/types.h>
 
+struct page;
+
 struct scatterlist {
 	unsigned long	page_link;
 	unsigned int	offset;
@@ -47,6 +49,25 @@ static inline void sg_set_buf(struct scatterlist *sg, const void *buf, unsigned 
 	sg->page_link = (addr & __LKMSH_SG_PAGE_MASK) | (sg->page_link & SG_PAGE_LINK_MASK);
 	sg->offset = addr & ~__LKMSH_SG_PAGE_MASK;
 	sg->length = buflen;
+}
+
+/* The page (its page-aligned address in lkmsh, as <linux/mm.h>) of @sg's buffer */
+static inline struct page *sg_page(struct scatterlist *sg)
+{
+	return (struct page *)(sg->page_link & ~SG_PAGE_LINK_MASK);
+}
+
+static inline void sg_assign_page(struct scatterlist *sg, struct page *page)
+{
+	sg->page_link = (unsigned long)page | (sg->page_link & SG_PAGE_LINK_MASK);
+}
+
+static inline void sg_set_page(struct scatterlist *sg, struct page *page, unsigned int len,
+			       unsigned int offset)
+{
+	sg_assign_page(sg, page);
+	sg->offset = offset;
+	sg->length = len;
 }
 
 static inline void *sg_virt(struct scatterlist *sg)

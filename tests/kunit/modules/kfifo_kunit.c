@@ -95,10 +95,68 @@ static void record_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kfifo_is_empty(&fifo));
 }
 
+/* DMA into an int fifo (entries in bytes, counts in elements) and a record fifo */
+static void dma_test(struct kunit *test)
+{
+	DEFINE_KFIFO(ints, int, 8);
+	STRUCT_KFIFO_REC_1(64) recs;
+	struct scatterlist sg[4];
+	unsigned int n;
+	int i, v;
+
+	for (i = 0; i < 6; i++)
+		kfifo_put(&ints, i);
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_TRUE(test, kfifo_get(&ints, &v));
+	/* in = 6, out = 5: 2 free slots at the end, 5 at the start */
+	sg_init_table(sg, ARRAY_SIZE(sg));
+	n = kfifo_dma_in_prepare(&ints, sg, ARRAY_SIZE(sg), 100);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_PTR_EQ(test, sg_virt(&sg[0]), (void *)&ints.buf[6]);
+	KUNIT_EXPECT_EQ(test, sg[0].length, 2 * sizeof(int));
+	KUNIT_EXPECT_PTR_EQ(test, sg_virt(&sg[1]), (void *)&ints.buf[0]);
+	KUNIT_EXPECT_EQ(test, sg[1].length, 5 * sizeof(int));
+	KUNIT_EXPECT_TRUE(test, sg_is_last(&sg[3]));	/* the entries after are untouched */
+	ints.buf[6] = 60;
+	ints.buf[7] = 70;
+	ints.buf[0] = 80;
+	kfifo_dma_in_finish(&ints, 3 * sizeof(int));
+	KUNIT_EXPECT_EQ(test, kfifo_len(&ints), 4);
+	n = kfifo_dma_out_prepare(&ints, sg, 1, 4);
+	KUNIT_EXPECT_EQ(test, n, 1);	/* one entry allowed: only the part before the wrap */
+	KUNIT_EXPECT_EQ(test, sg[0].length, 3 * sizeof(int));
+	kfifo_dma_out_finish(&ints, sg[0].length);
+	KUNIT_EXPECT_TRUE(test, kfifo_get(&ints, &v));
+	KUNIT_EXPECT_EQ(test, v, 80);
+
+	INIT_KFIFO(recs);
+	KUNIT_EXPECT_EQ(test, kfifo_dma_out_prepare(&recs, sg, 2, 10), 0);	/* nothing to send */
+	n = kfifo_dma_in_prepare(&recs, sg, 2, 5);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, sg[0].length, 5);
+	memcpy(sg_virt(&sg[0]), "hello", 5);
+	kfifo_dma_in_finish(&recs, 5);
+	KUNIT_EXPECT_EQ(test, kfifo_peek_len(&recs), 5);
+	/* as Linux: more than what is queued gives no entry; ask for the record's length */
+	KUNIT_EXPECT_EQ(test, kfifo_dma_out_prepare(&recs, sg, 2, 64), 0);
+	n = kfifo_dma_out_prepare(&recs, sg, 2, kfifo_peek_len(&recs));
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, sg[0].length, 5);
+	KUNIT_EXPECT_EQ(test, memcmp(sg_virt(&sg[0]), "hello", 5), 0);
+	kfifo_dma_out_finish(&recs, 5);
+	KUNIT_EXPECT_TRUE(test, kfifo_is_empty(&recs));
+	/* a record must fit whole, its length byte included: 63 bytes of 64 do */
+	KUNIT_EXPECT_EQ(test, kfifo_dma_in_prepare(&recs, sg, 2, 64), 0);
+	KUNIT_EXPECT_EQ(test, kfifo_dma_in_prepare(&recs, sg, 2, 63), 2);
+	KUNIT_EXPECT_EQ(test, sg[0].length + sg[1].length, 63);
+	KUNIT_EXPECT_PTR_EQ(test, sg_virt(&sg[1]), (void *)recs.buf);
+}
+
 static struct kunit_case kfifo_cases[] = {
 	KUNIT_CASE(bytestream_test),
 	KUNIT_CASE(inttype_test),
 	KUNIT_CASE(record_test),
+	KUNIT_CASE(dma_test),
 	{}
 };
 

@@ -122,6 +122,8 @@ class KUnit(Component):
         self.kernel = kernel
         self.suite_counter = 1
         self.current: RunningCase | None = None
+        #: case threads left running past their timeout (their struct kunit is theirs)
+        self.left_behind = 0
 
     # -- component ------------------------------------------------------------
 
@@ -231,12 +233,13 @@ class KUnit(Component):
             self._log(KERN_INFO, f"{INDENT}1..{len(cases)}")
             # one struct kunit and parameter description for every case, as Linux's on
             # kunit_run_tests()'s stack (allocating per case would map and unmap a slab)
-            frame = kernel.heap.alloc(KUNIT_SIZE + PARAM_DESC_SIZE + COMPLETION_SIZE, KERNEL_OWNER)
-            if not frame:
-                raise KernelError("kunit: out of memory for a test case", errno.ENOMEM)
+            frame = self._frame()
             try:
                 for number, case in enumerate(cases, 1):
+                    left = self.left_behind
                     self._run_case_params(suite, case, number, frame, suite_stats, total_stats)
+                    if self.left_behind != left:  # a thread still uses it: take another
+                        frame = self._frame()
             finally:
                 kernel.heap.free(frame)
             suite_exit = self._u64(suite + S_SUITE_EXIT)
@@ -253,6 +256,12 @@ class KUnit(Component):
             comment = self._str(suite + S_STATUS_COMMENT, STATUS_COMMENT_SIZE)
         self._log(KERN_INFO, self._result_line("", status, self.suite_counter, name, comment))
         self.suite_counter += 1
+
+    def _frame(self) -> int:
+        frame = self.kernel.heap.alloc(KUNIT_SIZE + PARAM_DESC_SIZE + COMPLETION_SIZE, KERNEL_OWNER)
+        if not frame:
+            raise KernelError("kunit: out of memory for a test case", errno.ENOMEM)
+        return frame
 
     def _suite_status(self, init_err: int, cases: list[int]) -> int:
         """kunit_suite_has_succeeded()."""
@@ -384,13 +393,17 @@ class KUnit(Component):
         sched.wake(task)
         try:
             completed = self._wait_for_completion(completion)
-        finally:
-            if task.run is Run.DEAD:
-                sched.reap(task)
-            else:  # Linux 6.1's kthread_stop() would wait for it forever
-                sched.kill(task)
+        except BaseException:
+            sched.kill(task)
+            raise
         if not completed:
             mem.write_u32(try_catch + TC_RESULT, -errno.ETIMEDOUT & 0xFFFFFFFF)
+            self._kthread_stop(task)
+        if sched.tasks.get(task.pid) is task:
+            if task.run is Run.DEAD or completed:
+                sched.kill(task)  # it exited, or is on its way out (kthread_complete_and_exit)
+            else:
+                self.left_behind += 1
         exit_code = _signed32(mem.read_u32(try_catch + TC_RESULT))
         if not exit_code:
             return
@@ -403,6 +416,25 @@ class KUnit(Component):
         else:
             self.err(case, f"Unknown error: {exit_code}")
         catch()
+
+    def _kthread_stop(self, task: Any) -> None:
+        """kthread_stop() of a case's thread past its timeout: kthread_should_stop()
+        turns true and the loading task waits for the thread to end. A thread in a
+        timed sleep (msleep) gets up to one more KUnit timeout to end; one in a wait
+        nothing times, which Linux would wait for forever, is left where it is (in D
+        state, ended when its module goes)."""
+        from lkmsh.kernel.task import Run
+
+        sched = self.kernel.sched
+        task.should_stop = True
+        if task.run is Run.DEAD or (task.run is Run.BLOCKED and task.wake_at is None):
+            return
+        if sched.current is not None:
+            sched.block(
+                "kthread_stop", obj=task.struct_addr, timeout_ns=TRY_TIMEOUT_NS, nested=True
+            )
+        else:
+            sched.run_until(lambda: task.run is Run.DEAD, sched.now + TRY_TIMEOUT_NS)
 
     def case_for(self, test: int) -> RunningCase:
         """The running case of the struct kunit at @test (or a record naming it)."""

@@ -122,14 +122,21 @@ def test_kunit_try_catch_run_from_a_case(kernel, build):
     ]
 
 
-def test_no_case_thread_is_left_behind(kernel, build):
+def test_a_hung_case_thread_is_left_until_its_module_goes(kernel, build):
     _load(kernel, build)
-    assert kernel.tasks() == []
+    # kthread_stop() would wait for it forever in Linux: it is left in its wait
+    (left,) = kernel.tasks()
+    assert (left.comm, left.state, left.wchan) == ("kunit_try_catch", "D", "wait_for_completion")
     seen = len(kernel.dmesg())
     kernel.module_unload("kthread_kunit")
+    leaks = log_lines(kernel)[seen:]
+    assert leaks[0] == (
+        f"kthread_kunit: kthread kunit_try_catch:{left.pid} still running at module unload; killed"
+    )
+    assert kernel.tasks() == []
     # the hung and the crashed case were not cleaned up: their init's kunit_kzalloc()
     # leaks, as in Linux its two objects (the struct kunit_resource and the memory)
-    leaks = log_lines(kernel)[seen:]
+    leaks = leaks[1:]
     assert leaks[0] == "kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
     assert sum(line.startswith("unreferenced object ") for line in leaks) == 4
     assert sum(" kunit_kmalloc_array+" in line for line in leaks) == 4
@@ -176,3 +183,55 @@ def test_khungtaskd_stops_reporting_after_ten(kernel, build):
         "INFO: task insmod:1 blocked for more than 120 seconds.",
         "INFO: task kunit_try_catch:6 blocked for more than 120 seconds.",
     ]
+
+
+POLLING = r"""
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+
+static void poll_test(struct kunit *test)
+{
+	while (!kthread_should_stop())
+		msleep(1000);
+	kunit_info(test, "told to stop\n");
+}
+
+static void poll_exit(struct kunit *test)
+{
+	kunit_info(test, "exit in %s\n", current->comm);
+}
+
+static struct kunit_case poll_cases[] = {
+	KUNIT_CASE(poll_test),
+	{}
+};
+
+static struct kunit_suite poll_suite = {
+	.name = "poll",
+	.exit = poll_exit,
+	.test_cases = poll_cases,
+};
+kunit_test_suite(poll_suite);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_a_timed_out_case_is_stopped_with_kthread_stop(kernel, build):
+    """Past its timeout, Linux 6.1 kthread_stop()s the case's thread and waits for it:
+    a case polling kthread_should_stop() ends its own way first, then the timeout is told."""
+    kernel.module_load(build(POLLING, name="poll_kunit"))
+    out = log_lines(kernel)
+    i = out.index("    # poll_test: told to stop")
+    assert out[i : i + 5] == [
+        "    # poll_test: told to stop",
+        "    # poll_test: exit in kunit_try_catch",
+        "    # poll_test: try timed out",
+        "    # poll_test: test case timed out",
+        "    not ok 1 - poll_test",
+    ]
+    # stopped within a msleep(1000) of KUnit's 300 s
+    told = _stamp(kernel, "    # poll_test: told to stop")
+    assert 300 * SECOND < told <= 302 * SECOND
+    assert kernel.tasks() == []

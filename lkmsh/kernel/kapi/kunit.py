@@ -224,12 +224,14 @@ def kunit_try_catch_run(ctx: CallContext) -> None:
         if catch:
             kernel.call(catch, [context])
 
+    left = kernel.kunit.left_behind
     try:
         kernel.kunit.try_catch_run(
             try_catch, TryCall(kernel.kunit, try_catch), run_catch, completion
         )
     finally:
-        kernel.heap.free(completion, ctx.caller)
+        if kernel.kunit.left_behind == left:  # a thread left behind would complete it
+            kernel.heap.free(completion, ctx.caller)
     return None
 
 

@@ -75,15 +75,15 @@ def _kmod_command(argv: Sequence[str]) -> tuple[registry.Command, int] | None:
 
 def run_cli(argv: Sequence[str]) -> int:
     kmod_cmd = _kmod_command(argv)
-    if kmod_cmd is not None:  # getopt_long's abbreviated long options
-        from lkmsh.shell.getoptwords import Ambiguous, ambiguous_message, expand_abbreviations
+    if kmod_cmd is not None:  # the command line as kmod's getopt_long loop reads it
+        from lkmsh.shell.getoptwords import getopt_walk
 
         cmd, at = kmod_cmd
-        try:
-            argv = [*argv[:at], *expand_abbreviations(cmd, argv[at:])]
-        except Ambiguous as exc:
-            sys.stderr.write(ambiguous_message(cmd, exc) + "\n")
-            return 1
+        walk = getopt_walk(cmd, argv[at:])
+        sys.stderr.write(walk.messages)
+        if walk.status is not None:
+            return walk.status
+        argv = [*argv[:at], *walk.argv]
     status = run_plain(argv)
     if status is not None:
         return status

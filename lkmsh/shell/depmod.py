@@ -142,9 +142,8 @@ def depmod(
 
         ctx.out.write(version_text())
         return None
-    for opt in DEPRECATED:
-        if deprecated.get(opt.dest):
-            ctx.warn(f"Ignored deprecated option {opt.flags[0]}")
+    # kmod's tools read their command line with getopt_walk, which warns about the
+    # deprecated options (in command-line order) and checks -P, as kmod's loop does
     args = list(targets)
     kversion = ""
     graph = graph or dot
@@ -157,11 +156,15 @@ def depmod(
     elif nothing_given:  # lkmsh's kernel's own tree (module_directory's rule)
         dirname, dir_mode = module_directory(), True
     else:
+        if args and not graph and not is_version_number(args[0]):
+            raise CommandFailed(f"Bad version passed {args[0]}")
         given = args.pop(0) if args and is_version_number(args[0]) else None
         dirname = module_directory(None, basedir, given, moduledir)
         kversion = given or kernel_release()
     if symbol_prefix is not None and len(symbol_prefix) != 1:
-        raise CommandFailed("-P only takes a single char")
+        ctx.err.write(f"{ctx.prog}: FATAL: -P only takes a single char\n")
+        ctx.failed = True
+        return None
     names, args = (args, []) if graph else ([], args)
     files = None if (all_ or not args) else args
     if quick and not graph:

@@ -77,14 +77,15 @@ class Runner:
         if cmd is None:
             self.err.write(f"lkmsh: {name}: unknown command{did_you_mean(name)}\n")
             return EXIT_FAILURE
-        if cmd.kmod:  # getopt_long's abbreviated long options
-            from lkmsh.shell.getoptwords import Ambiguous, ambiguous_message, expand_abbreviations
+        if cmd.kmod:  # the command line as kmod's getopt_long loop reads it
+            from lkmsh.shell.getoptwords import getopt_walk
 
-            try:
-                rest = expand_abbreviations(cmd, rest)
-            except Ambiguous as exc:
-                self.err.write(ambiguous_message(cmd, exc, self.prog or "") + "\n")
-                return EXIT_FAILURE
+            walk = getopt_walk(cmd, rest, self.prog or "")
+            if walk.status is None or not self.interactive:  # the REPL: click's wording
+                self.err.write(walk.messages)
+                if walk.status is not None:
+                    return walk.status
+                rest = walk.argv
         params = parse_plain(cmd, rest)
         if params is not None:
             return self.run(cmd, params)

@@ -8,6 +8,9 @@ optional child range (first and last character, then one big-endian offset
 per character of the range, 0 for none) and an optional value list (count,
 then priority + NUL-terminated string per value, by ascending priority). The
 high nibble of a node's offset says which parts are present.
+
+``read_entries`` reads such a file back (``modprobe -c`` dumps two of them; the
+tests compare what depmod wrote entry by entry).
 """
 
 from __future__ import annotations
@@ -121,3 +124,42 @@ def _write(node: _Node, out: bytearray) -> int:
             out += _U32.pack(priority & 0xFFFFFFFF) + value + b"\0"
         offset |= NODE_VALUES
     return offset
+
+
+def read_entries(data: bytes) -> list[tuple[bytes, list[tuple[int, bytes]]]]:
+    """Every key of an index file with its (priority, value)s, in trie order (a key's
+    values, then its children by byte: kmod's ``index_mm_dump`` order). Raises
+    ValueError for a file that is not a kmod index or is damaged."""
+    try:
+        if len(data) < 12 or _U32.unpack_from(data, 0)[0] != INDEX_MAGIC:
+            raise ValueError("not a kmod index file")
+        entries: list[tuple[bytes, list[tuple[int, bytes]]]] = []
+        # Depth first with an explicit stack: (offset, key so far), children pushed reversed.
+        stack = [(_U32.unpack_from(data, 8)[0], b"")]
+        while stack:
+            offset, key = stack.pop()
+            pos = offset & 0x0FFFFFFF
+            if offset & NODE_PREFIX:
+                end = data.index(b"\0", pos)
+                key, pos = key + data[pos:end], end + 1
+            children = []
+            if offset & NODE_CHILDS:
+                first, last = data[pos], data[pos + 1]
+                pos += 2
+                for ch in range(first, last + 1):
+                    child = _U32.unpack_from(data, pos)[0]
+                    pos += 4
+                    if child:
+                        children.append((child, key + bytes([ch])))
+            if offset & NODE_VALUES:
+                values = []
+                count, pos = _U32.unpack_from(data, pos)[0], pos + 4
+                for _ in range(count):
+                    end = data.index(b"\0", pos + 4)
+                    values.append((_U32.unpack_from(data, pos)[0], data[pos + 4 : end]))
+                    pos = end + 1
+                entries.append((key, values))
+            stack.extend(reversed(children))
+    except (IndexError, struct.error) as exc:
+        raise ValueError(f"damaged kmod index file: {exc}") from None
+    return entries

@@ -32,6 +32,7 @@ from lkmsh.kmod.modprobecfg import (
     underscores,
     underscores_alias,
 )
+from lkmsh.kmod.patterns import PatternList
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -142,7 +143,8 @@ class ModuleDirectory:
     symbols: dict[str, str] = field(default_factory=dict)
     builtin: set[str] = field(default_factory=set)
     config: ModprobeConfig = field(default_factory=ModprobeConfig)
-    builtin_aliases: list[tuple[str, str]] | None = None  # read on first use
+    builtin_aliases: PatternList | None = None  # read on first use
+    _alias_patterns: PatternList | None = field(default=None, repr=False)  # made on first use
 
     @classmethod
     def open(
@@ -221,16 +223,16 @@ class ModuleDirectory:
             p == key for p, _c in self.config.remove
         ):
             return [Found(key)]
-        found = [Found(mod, key) for pattern, mod in self.aliases if fnmatchcase(key, pattern)]
+        if self._alias_patterns is None:
+            self._alias_patterns = PatternList(self.aliases)
+        found = [Found(mod, key) for mod in self._alias_patterns.matches(key)]
         if found:
             return found
         if self.builtin_aliases is None:
             from lkmsh.kmod.builtin import BuiltinModinfo
 
-            self.builtin_aliases = BuiltinModinfo.read(self.directory).aliases()
-        found = [
-            Found(mod, key) for pattern, mod in self.builtin_aliases if fnmatchcase(key, pattern)
-        ]
+            self.builtin_aliases = PatternList(BuiltinModinfo.read(self.directory).aliases())
+        found = [Found(mod, key) for mod in self.builtin_aliases.matches(key)]
         if found:
             return list(dict.fromkeys(found))
         if modname in self.builtin:

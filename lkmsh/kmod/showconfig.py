@@ -11,13 +11,9 @@ followed by ``post: c``, without a blank: kmod's own quirk); then
 from __future__ import annotations
 
 import os
-import struct
 
-from lkmsh.kmod.index import INDEX_MAGIC, NODE_CHILDS, NODE_PREFIX, NODE_VALUES
+from lkmsh.kmod.index import read_entries
 from lkmsh.kmod.modprobecfg import ModprobeConfig, SoftDep
-
-_U32 = struct.Struct(">I")
-_OFFSET_MASK = 0x0FFFFFFF
 
 
 def plain_softdep(dep: SoftDep) -> str:
@@ -48,39 +44,9 @@ def dump_index(path: str, prefix: str) -> str:
     order; nothing for a missing or damaged file (kmod prints nothing then either)."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
+            entries = read_entries(f.read())
+    except (OSError, ValueError):
         return ""
-    if len(data) < 12 or _U32.unpack_from(data, 0)[0] != INDEX_MAGIC:
-        return ""
-    lines: list[bytes] = []
-    # Depth first with an explicit stack: (offset, key so far), children pushed reversed.
-    stack = [(_U32.unpack_from(data, 8)[0], prefix.encode())]
-    try:
-        while stack:
-            offset, key = stack.pop()
-            pos = offset & _OFFSET_MASK
-            if offset & NODE_PREFIX:
-                end = data.index(b"\0", pos)
-                key += data[pos:end]
-                pos = end + 1
-            children = []
-            if offset & NODE_CHILDS:
-                first, last = data[pos], data[pos + 1]
-                pos += 2
-                for ch in range(first, last + 1):
-                    child = _U32.unpack_from(data, pos)[0]
-                    pos += 4
-                    if child:
-                        children.append((child, key + bytes([ch])))
-            if offset & NODE_VALUES:
-                count = _U32.unpack_from(data, pos)[0]
-                pos += 4
-                for _ in range(count):
-                    end = data.index(b"\0", pos + 4)
-                    lines.append(key + b" " + data[pos + 4 : end] + b"\n")
-                    pos = end + 1
-            stack.extend(reversed(children))
-    except (ValueError, IndexError, struct.error):
-        return ""
+    head = prefix.encode()
+    lines = [head + key + b" " + value + b"\n" for key, values in entries for _p, value in values]
     return b"".join(lines).decode("utf-8", "surrogateescape")

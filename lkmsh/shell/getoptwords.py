@@ -182,7 +182,7 @@ def _deprecated(opt: Opt | None) -> bool:
 
 def _on_seen(cmd: Command, prog: str, flag: str, value: str | None) -> tuple[str, bool]:
     """What kmod 30's loop does with an option as it meets it: (message, fatal)."""
-    if _deprecated(_options(cmd).get(flag)):
+    if _deprecated(next((o for o in cmd.opts if flag in o.flags), None)):
         return f"{prog}: WARNING: Ignored deprecated option {flag}\n", False
     if cmd.name == "depmod" and flag in ("-P", "--symbol-prefix") and len(value or "") != 1:
         return f"{prog}: FATAL: -P only takes a single char\n", True

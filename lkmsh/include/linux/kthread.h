@@ -39,6 +39,7 @@ void kthread_unpark(struct task_struct *k);
 void kthread_parkme(void);
 void kthread_bind(struct task_struct *k, unsigned int cpu);
 __noreturn void kthread_complete_and_exit(struct completion *comp, long code);
+/* declared as in Linux 6.1, which does not export it (module_put_and_kthread_exit is) */
 __noreturn void kthread_exit(long result);
 
 #endif

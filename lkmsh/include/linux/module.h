@@ -74,6 +74,9 @@ bool try_module_get(struct module *module);
 void module_put(struct module *module);
 int module_refcount(struct module *mod);
 #define __module_get(m)		((void)try_module_get(m))
+/* A thread that holds a reference on its module drops it as it ends. */
+void __noreturn __module_put_and_kthread_exit(struct module *mod, long code);
+#define module_put_and_kthread_exit(code) __module_put_and_kthread_exit(THIS_MODULE, code)
 
 /* Look up another module's export at run time (takes a reference on it). */
 void *__symbol_get(const char *symbol);

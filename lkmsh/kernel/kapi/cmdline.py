@@ -1,4 +1,7 @@
-"""lib/cmdline.c: get_option, get_options, memparse, parse_option_str, as Linux 6.1."""
+"""lib/cmdline.c: get_option, get_options, memparse, as Linux 6.1 exports them.
+
+parse_option_str is declared in <linux/kernel.h> but not exported: a module
+using it is refused, as on Linux."""
 
 from __future__ import annotations
 
@@ -117,9 +120,3 @@ def memparse(ctx: CallContext) -> int:
     if retptr:
         put(ctx, retptr, ptr + used, 8)
     return value
-
-
-@kapi("parse_option_str", "bool parse_option_str(const char *str, const char *option)")
-def parse_option_str(ctx: CallContext) -> int:
-    text, option = cstr(ctx, ctx.arg(0)), cstr(ctx, ctx.arg(1))
-    return int(bool(text) and any(part == option for part in text.split(b",")))

@@ -334,13 +334,18 @@ def kthread_bind(ctx: CallContext) -> None:
     """One CPU: every thread is bound to CPU 0 already."""
 
 
-@kapi("kthread_exit", "void kthread_exit(long result)")
-def kthread_exit(ctx: CallContext) -> None:
+@kapi(
+    "__module_put_and_kthread_exit",
+    "void __module_put_and_kthread_exit(struct module *mod, long code)",
+)
+def module_put_and_kthread_exit(ctx: CallContext) -> None:
+    """module_put_and_kthread_exit(): Linux exports this, not kthread_exit itself."""
+    from lkmsh.kernel.kapi.modref import module_put
+
+    module_put(ctx)
     sched = sched_of(ctx)
-    if sched is None:
-        return None
-    sched.exit_current(ctx.sarg(0))
-    return None
+    if sched is not None:
+        sched.exit_current(ctx.sarg(1))
 
 
 @kapi(

@@ -83,7 +83,8 @@ def _root_pointer(name: str, offset: int) -> None:
 
 
 for _n, _off in SF.ROOT_POINTERS.items():
-    _root_pointer(_n, _off)
+    if _n in SF.EXPORTED_ROOT_POINTERS:
+        _root_pointer(_n, _off)
 
 
 def _call_module(ctx: CallContext, fn: int, args: list[int]) -> int:
@@ -443,11 +444,6 @@ def _kset_init(ctx: CallContext, kset: int) -> None:
     ctx.mem.write_u64(kset + 8, kset)
     ctx.mem.write_u32(kset + 16, 0)
     ctx.mem.write_u32(kset + 20, 0xDEAD4EAD)  # spin_lock_init (lkmsh's spinlock_t)
-
-
-@kapi("kset_init", "void kset_init(struct kset *kset)")
-def kset_init(ctx: CallContext) -> None:
-    _kset_init(ctx, ctx.arg(0))
 
 
 def _kset_register(ctx: CallContext, kset: int) -> int:

@@ -67,9 +67,3 @@ def pty_write(ctx: CallContext) -> int:
         return 0
     count = min(count, MAX_WRITE)
     return ctx.kernel.console.write(ctx.mem.read(buf, count) if count else b"")
-
-
-@kapi("tty_write_message", "void tty_write_message(struct tty_struct *tty, char *msg)")
-def tty_write_message(ctx: CallContext) -> None:
-    if ctx.arg(0) and ctx.arg(1):
-        ctx.kernel.console.write(ctx.mem.read_cstr(ctx.arg(1), MAX_WRITE))

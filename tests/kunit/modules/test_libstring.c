@@ -109,8 +109,6 @@ static void __init test_cmdline(void)
 	expect(get_option(&cur, &v) == 2 && v == 1);
 	get_options(str, ARRAY_SIZE(ints), ints);
 	expect(ints[0] == 5 && ints[1] == 1 && ints[3] == 5 && ints[5] == 7);
-	expect(parse_option_str("quiet,debug", "debug"));
-	expect(!parse_option_str("quiet,debugx", "debug"));
 }
 
 static void __init test_random(void)

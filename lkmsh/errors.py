@@ -120,6 +120,10 @@ class InitFailed(KernelError):
     """A module's init function returned a negative errno; ``.errno`` is that errno."""
 
 
+#: what every unusable-state message ends with, in one wording
+REBOOT_HINT = "run 'lkmsh reboot' to start a fresh kernel"
+
+
 class StateError(KernelError):
     """The persistent state file is unusable (corrupt, foreign, newer format)."""
 
@@ -128,7 +132,7 @@ class StateError(KernelError):
     @classmethod
     def corrupt(cls, detail: str) -> StateError:
         """What a file of the right kind but with contents that do not fit together gets."""
-        return cls(f"state file is corrupt: {detail} (lkmsh reboot starts afresh)")
+        return cls(f"state file is corrupt: {detail} ({REBOOT_HINT})")
 
 
 class BuildError(KernelError):

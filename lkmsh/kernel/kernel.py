@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 # First: the dataclasses the imports below create compile their methods from a cache.
 from lkmsh import dccache  # noqa: F401
 from lkmsh.errors import (
+    REBOOT_HINT,
     BadAddress,
     Busy,
     ElfError,
@@ -1428,8 +1429,7 @@ class Kernel:
         if saved is None:
             if state.kapi_digest != kapi.table_digest():
                 raise StateError(
-                    "the saved kernel was made by another lkmsh version "
-                    "(run 'lkmsh reboot' to start a fresh kernel)"
+                    f"the saved kernel was made by another lkmsh version ({REBOOT_HINT})"
                 )
             image = None
         else:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lkmsh.errors import StateError
+from lkmsh.errors import REBOOT_HINT, StateError
 from lkmsh.kernel.kapi.registry import KapiData, KapiFunc
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE
 
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
-HINT = "run 'lkmsh reboot' to start a fresh kernel"
+HINT = REBOOT_HINT
 
 
 def _align8(n: int) -> int:

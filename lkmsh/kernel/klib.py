@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lkmsh.errors import StateError
+from lkmsh.errors import REBOOT_HINT, StateError
 from lkmsh.kernel.layout import KERNEL_TEXT_BASE
 
 KLIB_BASE = KERNEL_TEXT_BASE + 0x00800000
@@ -101,5 +101,5 @@ def check_carried_over(saved: dict[str, int], arch: str, used: dict[str, set[str
             if name in saved and now.get(name) != saved[name]:
                 raise StateError(
                     f"the saved kernel's module {module} uses library function {name}, which "
-                    "this lkmsh version has elsewhere (run 'lkmsh reboot' to start a fresh kernel)"
+                    f"this lkmsh version has elsewhere ({REBOOT_HINT})"
                 )

@@ -51,7 +51,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from lkmsh.errors import KernelError, StateError
+from lkmsh.errors import REBOOT_HINT, KernelError, StateError
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.snapshot import (
     FORMAT_VERSION,
@@ -75,7 +75,7 @@ SCHEMA_VERSION = 3
 MAGIC = "lkmsh-state"
 BUSY_TIMEOUT_S = 30.0
 
-HINT = "run 'lkmsh reboot' to start a fresh kernel, or use --state"
+HINT = f"{REBOOT_HINT}, or use --state"
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);

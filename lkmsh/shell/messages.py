@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno as E
 import os
 
-from lkmsh.errors import KernelError
+from lkmsh.errors import REBOOT_HINT, KernelError
 
 
 class CommandFailed(Exception):
@@ -103,7 +103,7 @@ def state_problem(exc: KernelError) -> str:
     if exc.errno == E.EBUSY:  # the lock is held: retrying helps, rebooting would not
         return text
     if "lkmsh reboot" not in text and "--state" not in text:
-        text += " (run 'lkmsh reboot' to start a fresh kernel, or use --state)"
+        text += f" ({REBOOT_HINT}, or use --state)"
     return text
 
 

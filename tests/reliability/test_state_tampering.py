@@ -3,7 +3,7 @@
 The file opens (its tables, stamp and checksums are fine) but what it says
 is wrong: a watchdog switched off, a config of the wrong type, records that
 do not fit together. Every later command must say "state file is corrupt:
-... (lkmsh reboot starts afresh)" and exit 1, never an internal error and
+... (run 'lkmsh reboot' to start a fresh kernel)" and exit 1, never an internal error and
 never run with the tampered limits; ``lkmsh reboot`` then starts afresh.
 """
 
@@ -70,7 +70,7 @@ def test_tampered_contents_are_called_corrupt_and_reboot_starts_afresh(tmp_path,
         assert "internal error" not in r.err and "Traceback" not in r.err
         line = r.err.strip().splitlines()[-1]
         assert "state file" in line and "is corrupt: " in line, line
-        assert line.endswith("(lkmsh reboot starts afresh)"), line
+        assert line.endswith("(run 'lkmsh reboot' to start a fresh kernel)"), line
     assert cli(state, "reboot").code == 0
     assert cli(state, "insmod", str(sample("hello"))).code == 0
 
@@ -84,7 +84,7 @@ def test_a_tampered_heap_is_reported_before_module_code_runs(tmp_path):
         db.execute("UPDATE components SET data = '{\"live\": [[1]]}' WHERE name = 'heap'")
     r = cli(state, "cat", "/proc/hello_proc")
     assert r.code == 1 and "Traceback" not in r.err and "internal error" not in r.err
-    assert r.err.strip().endswith("(lkmsh reboot starts afresh)"), r.err
+    assert r.err.strip().endswith("(run 'lkmsh reboot' to start a fresh kernel)"), r.err
     assert "state file is corrupt: heap: " in r.err
     log = cli(state, "dmesg")
     assert log.code == 0 and "BUG" not in log.out and "Oops" not in log.out
@@ -246,5 +246,5 @@ def test_a_consistently_rewritten_row_of_the_wrong_shape_is_still_corrupt(tmp_pa
     for argv in commands:
         r = cli(state, *argv)
         assert r.code == 1 and "Traceback" not in r.err and "internal error" not in r.err, r
-        assert r.err.strip().endswith("(lkmsh reboot starts afresh)"), r.err
+        assert r.err.strip().endswith("(run 'lkmsh reboot' to start a fresh kernel)"), r.err
         assert "is corrupt: " in r.err, r.err

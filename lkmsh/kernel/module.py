@@ -58,7 +58,7 @@ def _pair(kv: Any) -> tuple[str, str]:
     return key, value
 
 
-def _typed(values: Any, kind: type, what: str) -> Any:
+def _all_of(values: Any, kind: type, what: str) -> Any:
     """@values (a list or tuple) if each is a @kind (an int is no bool, and a 64-bit
     unsigned value), else ValueError: a saved record of the wrong shape is a corrupt
     state, not an internal error later."""
@@ -93,15 +93,15 @@ _LISTS = {"exports": str, "uses": str, "users": str, "regions": int}
 
 def _symbol(d: Any) -> ModuleSymbol:
     s = ModuleSymbol(**d)
-    _typed((s.name, s.kind), str, "symbol")
-    _typed((s.addr, s.size), int, "symbol")
+    _all_of((s.name, s.kind), str, "symbol")
+    _all_of((s.addr, s.size), int, "symbol")
     return s
 
 
 def _placement(d: Any) -> Placement:
     p = Placement(**d)
-    _typed((p.name, p.perm), str, "placement")
-    _typed((p.addr, p.size), int, "placement")
+    _all_of((p.name, p.perm), str, "placement")
+    _all_of((p.addr, p.size), int, "placement")
     return p
 
 
@@ -356,9 +356,9 @@ class Module(Record):
         d["placements"] = [_placement(p) for p in d["placements"]]
         if not isinstance(d["symbols"], Saved):
             d["symbols"] = [_symbol(s) for s in d["symbols"]]
-        d["param_table"] = _typed(tuple(d["param_table"]), int, "param_table")
+        d["param_table"] = _all_of(tuple(d["param_table"]), int, "param_table")
         for name, kind in _SCALARS.items():
-            _typed((d[name],), kind, name)
+            _all_of((d[name],), kind, name)
         for name, kind in _LISTS.items():
-            _typed(d[name], kind, name)
+            _all_of(d[name], kind, name)
         return cls(**d, info_head=head)

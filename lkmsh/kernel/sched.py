@@ -32,7 +32,7 @@ from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, NSEC_PER_SEC
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
-from lkmsh.kernel.snapshot import ints
+from lkmsh.kernel.snapshot import an_int, ints
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.task import (
     MAX_PRIO,
@@ -757,7 +757,7 @@ class Scheduler(Component):
     def load_data(self, data: dict[str, Any] | None) -> None:
         if not data:
             return
-        (self._next_pid,) = ints([data["next_pid"]], "next pid")
+        self._next_pid = an_int(data["next_pid"], "next pid")
         self.tasks = {d["pid"]: Task.from_data(d) for d in data["tasks"]}
         for task in self.tasks.values():
             self._publish(task)

@@ -98,6 +98,13 @@ def ints(values: Any, what: str) -> list[int]:
     return list(values)
 
 
+def an_int(value: Any, what: str) -> int:
+    """@value if it is an int (no bool), else ValueError."""
+    if type(value) is not int:
+        raise ValueError(f"bad {what}")
+    return value
+
+
 class Saved:
     """Bulk data as the state file holds it (a restored module's .modinfo records and
     kallsyms, an undecoded heap): JSON text, read from the file only when first asked

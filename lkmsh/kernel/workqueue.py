@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
-from lkmsh.kernel.snapshot import ints, typed
+from lkmsh.kernel.snapshot import an_int, ints, typed
 from lkmsh.kernel.task import Kind, Run, Task
 from lkmsh.kernel.timers import debugobjects_line
 
@@ -266,6 +266,6 @@ class Workqueues(Component):
             record = dict(
                 name=name, flags=flags, works=works, worker=worker, dying=dying, module=module
             )
-            self.wqs[ints([a], "workqueue address")[0]] = typed(Workqueue, record, "workqueue")
+            self.wqs[an_int(a, "workqueue address")] = typed(Workqueue, record, "workqueue")
         self.tasklets = ints(data["tasklets"], "tasklets")
-        self._kworkers = ints([data["kworkers"]], "kworker count")[0]
+        self._kworkers = an_int(data["kworkers"], "kworker count")

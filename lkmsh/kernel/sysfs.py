@@ -310,7 +310,15 @@ class Sysfs(Component):
 
     # -- files ----------------------------------------------------------------
 
+    def _gone(self, path: str) -> bool:
+        """An attribute whose directory went with its device (device_del removes the
+        whole directory, the files a module added to it included)."""
+        return self.vfs is not None and self.vfs.lookup(path) is None
+
     def add_file(self, entry: AttrFile) -> None:
+        old = self.files.get(entry.path)
+        if old is not None and self._gone(old.path):
+            del self.files[old.path]
         if entry.path in self.files or (
             self.vfs is not None and self.vfs.lookup(entry.path) is not None
         ):
@@ -493,8 +501,10 @@ class Sysfs(Component):
                 )
                 self._free_if_kernels(gone.addr)
         for f in sorted((f for f in self.files.values() if f.owner == name), key=lambda f: f.path):
+            gone = self._gone(f.path)
             self.remove_file(f.path)
-            out.append((4, f"{name}: removing leftover sysfs file {f.path}"))
+            if not gone:
+                out.append((4, f"{name}: removing leftover sysfs file {f.path}"))
         return out
 
     def _free_if_kernels(self, addr: int) -> None:

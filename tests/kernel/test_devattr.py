@@ -175,3 +175,78 @@ def test_a_platform_device_attribute_lives_in_its_bus_directory(arch_kernel):
     assert k.read_file("/sys/bus/platform/devices/knob/level") == b"knob: 1\n"
     k.platform_device_del("knob")
     k.module_unload("pknob")
+
+
+#: a misc device with an attribute group on its device's kobject, as drivers add
+#: their knobs after misc_register (the exit path forgets sysfs_remove_group only
+#: when FORGET is set: device_del takes the files with the directory, silently)
+MISC_GROUP = r"""
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/sysfs.h>
+
+static int level = 7;
+
+static ssize_t level_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s %d\n", dev_name(dev), level);
+}
+
+static ssize_t level_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	int err = kstrtoint(buf, 0, &level);
+
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(level);
+
+static struct attribute *dial_attrs[] = { &dev_attr_level.attr, NULL };
+static const struct attribute_group dial_group = { .name = "knobs", .attrs = dial_attrs };
+static const struct file_operations dial_fops = { .owner = THIS_MODULE };
+static struct miscdevice dial = {
+	.minor = MISC_DYNAMIC_MINOR, .name = "dial", .fops = &dial_fops,
+};
+
+static int __init dial_init(void)
+{
+	int err = misc_register(&dial);
+
+	if (err)
+		return err;
+	err = sysfs_create_group(&dial.this_device->kobj, &dial_group);
+	if (err)
+		misc_deregister(&dial);
+	return err;
+}
+
+static void __exit dial_exit(void)
+{
+#ifndef FORGET
+	sysfs_remove_group(&dial.this_device->kobj, &dial_group);
+#endif
+	misc_deregister(&dial);
+}
+
+module_init(dial_init);
+module_exit(dial_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+@pytest.mark.parametrize("forget", [False, True], ids=["removed", "forgotten"])
+def test_an_attribute_group_on_a_misc_devices_kobject(arch_kernel, forget):
+    k, build = arch_kernel
+    src = ("#define FORGET\n" if forget else "") + MISC_GROUP
+    ko = build(src, "dial")
+    for _ in range(2):  # the second load finds no stale file in its way
+        k.module_load(ko)
+        path = "/sys/class/misc/dial/knobs/level"
+        assert k.read_file(path) == b"dial 7\n"
+        assert k.write_file(path, b"3\n") == 2
+        assert k.read_file(path) == b"dial 3\n"
+        k.write_file(path, b"7\n")
+        k.module_unload("dial")
+        assert k.vfs.lookup("/sys/class/misc/dial") is None
+    assert not [r.text for r in k.dmesg() if "sysfs" in r.text]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 ATTR_NAME, ATTR_MODE = 0, 8  # struct attribute { const char *name; umode_t mode; }
 
 
-def _device_dir(ctx: CallContext, dev: int) -> str | None:
+def device_dir(ctx: CallContext, dev: int) -> str | None:
     k = ctx.kernel
     cdev = k.chrdev.device_by_addr(dev)
     if cdev is not None:
@@ -70,7 +70,7 @@ def _remove(ctx: CallContext, directory: str | None, attr: int) -> None:
     gpl=True,
 )
 def device_create_file(ctx: CallContext) -> int:
-    return _add(ctx, _device_dir(ctx, ctx.arg(0)), ctx.arg(0), ctx.arg(1))
+    return _add(ctx, device_dir(ctx, ctx.arg(0)), ctx.arg(0), ctx.arg(1))
 
 
 @kapi(
@@ -79,7 +79,7 @@ def device_create_file(ctx: CallContext) -> int:
     gpl=True,
 )
 def device_remove_file(ctx: CallContext) -> None:
-    _remove(ctx, _device_dir(ctx, ctx.arg(0)), ctx.arg(1))
+    _remove(ctx, device_dir(ctx, ctx.arg(0)), ctx.arg(1))
 
 
 @kapi(

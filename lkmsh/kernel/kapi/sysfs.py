@@ -213,10 +213,24 @@ def _cleanup(ctx: CallContext, kobj: int) -> None:
     put(ctx, parent)
 
 
+def _kobj_dir(ctx: CallContext, kobj: int) -> tuple[str | None, bool]:
+    """(kobj's sysfs directory, whether it is a struct device's): a kobject added
+    to sysfs, or the kobj of a device the kernel made (a class or misc device, a
+    platform device; struct device begins with it), whose attributes dev_sysfs_ops
+    serves by calling the device_attribute's show/store with the device."""
+    base = _fs(ctx).path_of(kobj)
+    if base is not None or not kobj:
+        return base, False
+    from lkmsh.kernel.kapi.devattr import device_dir
+
+    base = device_dir(ctx, kobj)
+    return base, base is not None
+
+
 def _dir_path(ctx: CallContext, kobj: int) -> str | int:
     """Where kobj's directory goes, or -errno (its parent is not in sysfs)."""
     parent = ctx.mem.read_u64(kobj + SF.KOBJ_PARENT)
-    base = _fs(ctx).path_of(parent) if parent else "/sys"
+    base = _kobj_dir(ctx, parent)[0] if parent else "/sys"
     if base is None:
         return ENOENT
     return f"{base}/{_name(ctx, kobj)}"
@@ -528,18 +542,22 @@ def _add_file(
 ) -> int:
     fs = _fs(ctx)
     mem = ctx.mem
-    base = fs.path_of(kobj)
+    base, device = _kobj_dir(ctx, kobj)
     if base is None:
         return EINVAL
     name = decode(cstr(ctx, mem.read_u64(attr + SF.ATTR_NAME), NAME_MAX))
-    if not binary:
+    if not binary and not device:
         ktype = mem.read_u64(kobj + SF.KOBJ_KTYPE)
         if not ktype or not mem.read_u64(ktype + SF.KTYPE_SYSFS_OPS):
             warn(ctx, [f"missing sysfs attribute operations for kobject: {_name(ctx, kobj)}"])
             return EINVAL
     path = f"{base}/{group}/{name}" if group else f"{base}/{name}"
     try:
-        fs.add_file(SF.AttrFile(path, kobj, attr, mode & S_IRUGO_WUGO, owner(ctx), group, binary))
+        fs.add_file(
+            SF.AttrFile(
+                path, kobj, attr, mode & S_IRUGO_WUGO, owner(ctx), group, binary, direct=device
+            )
+        )
     except KernelError as exc:
         if exc.errno == errno.EEXIST:
             report(
@@ -554,7 +572,7 @@ def _attr_mode(ctx: CallContext, attr: int) -> int:
 
 
 def _sd_ok(ctx: CallContext, kobj: int) -> bool:
-    return bool(kobj) and _fs(ctx).path_of(kobj) is not None
+    return _kobj_dir(ctx, kobj)[0] is not None
 
 
 @kapi(
@@ -685,8 +703,8 @@ def _create_group(ctx: CallContext, kobj: int, grp: int, update: bool = False) -
     if not grp:
         return EINVAL
     fs = _fs(ctx)
-    base = fs.path_of(kobj)
-    if not kobj or base is None:
+    base = _kobj_dir(ctx, kobj)[0]
+    if base is None:
         return EINVAL
     mem = ctx.mem
     gname = _group_name(ctx, grp)
@@ -730,7 +748,7 @@ def _create_group(ctx: CallContext, kobj: int, grp: int, update: bool = False) -
 
 def _drop_group_dir(ctx: CallContext, kobj: int, gname: str) -> None:
     fs = _fs(ctx)
-    base = fs.path_of(kobj)
+    base = _kobj_dir(ctx, kobj)[0]
     if gname and base is not None and fs.vfs is not None:
         node = fs.vfs.lookup(f"{base}/{gname}")
         if node is not None and not node.children:
@@ -753,7 +771,7 @@ def _remove_group(ctx: CallContext, kobj: int, grp: int) -> None:
         return
     fs = _fs(ctx)
     gname = _group_name(ctx, grp)
-    base = fs.path_of(kobj)
+    base = _kobj_dir(ctx, kobj)[0]
     if base is None:
         return
     if gname and (fs.vfs is None or fs.vfs.lookup(f"{base}/{gname}") is None):

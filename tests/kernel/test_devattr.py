@@ -194,7 +194,7 @@ static ssize_t level_show(struct device *dev, struct device_attribute *attr, cha
 }
 
 static ssize_t level_store(struct device *dev, struct device_attribute *attr,
-			   const char *buf, size_t count)
+				const char *buf, size_t count)
 {
 	int err = kstrtoint(buf, 0, &level);
 

@@ -40,6 +40,11 @@ GPL_ONLY = frozenset(
     }
     | {"kunit_init_test", "__kunit_add_resource", "kunit_remove_resource"}
     | {"kunit_destroy_resource", "kunit_cleanup", "kunit_kmalloc_array", "kunit_kfree"}
+    # lib/xarray.c's advanced API (its normal API is EXPORT_SYMBOL)
+    | {"xas_load", "xas_nomem", "xas_create_range", "xas_store", "xas_get_mark"}
+    | {"xas_set_mark", "xas_clear_mark", "xas_init_marks", "xas_split_alloc", "xas_split"}
+    | {"xas_pause", "__xas_prev", "__xas_next", "xas_find", "xas_find_marked"}
+    | {"xas_find_conflict", "xas_get_order", "xa_delete_node", "xas_destroy"}
 )
 
 

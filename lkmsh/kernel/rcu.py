@@ -5,7 +5,8 @@ when a grace period began has left it once every task has passed through
 the scheduler; lkmsh takes that to be one tick (4 ms) of virtual time.
 ``call_rcu`` callbacks and ``kfree_rcu`` frees wait in a list (saved in the
 state file) for an "rcu" event; a module that goes with callbacks pending
-has them run first, as ``rcu_barrier()`` in its exit should have done.
+has them run first, as ``rcu_barrier()`` in its exit should have done (frees
+of its memory too: the xarray's nodes go this way).
 """
 
 from __future__ import annotations
@@ -56,11 +57,19 @@ class Rcu(Component):
         self.kernel.timers.run_softirq(func, head)
 
     def module_going(self, module: Module) -> list[Report]:
-        mine = [p for p in self.pending if module.contains(p[2]) or module.contains(p[1])]
+        mine = [p for p in self.pending if self._of(module, p)]
         self.pending = [p for p in self.pending if p not in mine]
         for item in mine:  # the grace period ends early: nothing reads the module now
             self._run(item)
         return []
+
+    def _of(self, module: Module, item: tuple[int, int, int, int]) -> bool:
+        """Its callback or head is in the module, or it frees the module's memory
+        (an xarray node kvfree_call_rcu'd by the kernel library for it)."""
+        if module.contains(item[2]) or module.contains(item[1]):
+            return True
+        obj = self.kernel.heap.lookup(item[3]) if item[3] else None
+        return obj is not None and obj.owner == module.name
 
     def to_data(self) -> list[list[int]]:
         return [list(p) for p in self.pending]

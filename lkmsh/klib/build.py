@@ -39,7 +39,8 @@ KERNEL_HEADERS = (
     "-D__lkmsh__",
 )
 
-#: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL)
+#: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL;
+#: xarray.c)
 IMPORTS = (
     "kmalloc_array",
     "kzalloc",
@@ -49,6 +50,11 @@ IMPORTS = (
     "_raw_spin_unlock_irqrestore",
     "kunit_do_failed_assertion",
     "kunit_fail_assert_format",
+    # xarray.c: its lock, RCU frees of nodes, WARN_ON
+    "spin_lock",
+    "spin_unlock",
+    "kvfree_call_rcu",
+    "__warn_printk",
 )
 IMPORT_PREFIX = "__kimport_"
 

@@ -38,6 +38,7 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr);
 #define rcu_dereference_bh(p)		READ_ONCE(p)
 #define rcu_dereference_sched(p)	READ_ONCE(p)
 #define rcu_dereference_protected(p, c)	(p)
+#define rcu_dereference_check(p, c)	READ_ONCE(p)
 #define rcu_dereference_raw(p)		READ_ONCE(p)
 #define rcu_access_pointer(p)		READ_ONCE(p)
 #define rcu_assign_pointer(p, v)	do { __sync_synchronize(); WRITE_ONCE((p), (v)); } while (0)

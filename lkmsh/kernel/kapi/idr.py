@@ -1,7 +1,8 @@
-"""<linux/xarray.h>, <linux/idr.h>: index maps, ID allocation (IDR, IDA), as Linux 6.1 answers.
+"""<linux/idr.h>: ID allocation (IDR, IDA), as Linux 6.1 answers.
 
 The entries live in the idmaps component (lkmsh/kernel/idmaps.py), keyed by
-the address of the struct xarray (an IDR's is at its start, an IDA's too).
+the address of the struct xarray at the start of an IDR or IDA (xa_head only
+says whether there are any); the xarray itself is lkmsh/klib/xarray.c.
 """
 
 from __future__ import annotations
@@ -46,87 +47,7 @@ def _store(ctx: CallContext, xa: int, index: int, entry: int) -> int:
     return old
 
 
-# -- xarray ------------------------------------------------------------------
-
-
-@kapi("xa_load", "void *xa_load(struct xarray *xa, unsigned long index)")
-def xa_load(ctx: CallContext) -> int:
-    return _map(ctx, ctx.arg(0)).entries.get(ctx.arg(1), 0)
-
-
-@kapi(
-    "xa_store",
-    "void *xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)",
-)
-def xa_store(ctx: CallContext) -> int:
-    return _store(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2))
-
-
-@kapi("xa_erase", "void *xa_erase(struct xarray *xa, unsigned long index)")
-def xa_erase(ctx: CallContext) -> int:
-    return _store(ctx, ctx.arg(0), ctx.arg(1), 0)
-
-
-@kapi(
-    "xa_insert",
-    "int xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)",
-)
-def xa_insert(ctx: CallContext) -> int:
-    m = _map(ctx, ctx.arg(0))
-    if ctx.arg(1) in m.entries:
-        return -errno.EBUSY
-    _store(ctx, ctx.arg(0), ctx.arg(1), ctx.arg(2))
-    return 0
-
-
-@kapi(
-    "__xa_alloc",
-    "int __xa_alloc(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp)",
-)
-def xa_alloc(ctx: CallContext) -> int:
-    xa, idp, entry, limit = ctx.arg(0), ctx.arg(1), ctx.arg(2), ctx.arg(3)
-    hi, lo = limit & 0xFFFFFFFF, limit >> 32  # struct xa_limit { u32 max; u32 min; } in a register
-    found = _map(ctx, xa).first_free(lo, hi)
-    if found is None:
-        return -errno.EBUSY
-    ctx.mem.write_u32(idp, found)
-    _store(ctx, xa, found, entry or 0)
-    return 0
-
-
-def _find(ctx: CallContext, after: bool) -> int:
-    xa, indexp, last = ctx.arg(0), ctx.arg(1), ctx.arg(2)
-    index = ctx.mem.read_u64(indexp)
-    if after:
-        if index >= ULONG_MAX:
-            return 0
-        index += 1
-    found = _map(ctx, xa).next_at_or_after(index, last)
-    if found is None:
-        return 0
-    ctx.mem.write_u64(indexp, found)
-    return _map(ctx, xa).entries[found]
-
-
-@kapi(
-    "xa_find",
-    "void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max, xa_mark_t filter)",
-)
-def xa_find(ctx: CallContext) -> int:
-    return _find(ctx, after=False)
-
-
-@kapi(
-    "xa_find_after",
-    "void *xa_find_after(struct xarray *xa, unsigned long *indexp, unsigned long max,"
-    " xa_mark_t filter)",
-)
-def xa_find_after(ctx: CallContext) -> int:
-    return _find(ctx, after=True)
-
-
-@kapi("xa_destroy", "void xa_destroy(struct xarray *xa)")
-def xa_destroy(ctx: CallContext) -> None:
+def _destroy(ctx: CallContext) -> None:
     ctx.kernel.idmaps.maps.pop(ctx.arg(0), None)
     ctx.mem.write_u64(ctx.arg(0) + XA_HEAD, 0)
 
@@ -230,7 +151,7 @@ def idr_for_each(ctx: CallContext) -> int:
 
 @kapi("idr_destroy", "void idr_destroy(struct idr *idr)")
 def idr_destroy(ctx: CallContext) -> None:
-    xa_destroy(ctx)
+    _destroy(ctx)
 
 
 @kapi("idr_is_empty", "bool idr_is_empty(const struct idr *idr)")
@@ -269,4 +190,4 @@ def ida_free(ctx: CallContext) -> None:
 
 @kapi("ida_destroy", "void ida_destroy(struct ida *ida)")
 def ida_destroy(ctx: CallContext) -> None:
-    xa_destroy(ctx)
+    _destroy(ctx)

@@ -32,6 +32,8 @@ class Clock(Component):
     def __init__(self, base_ns: int = 0, wall: Callable[[], int] = time.time_ns):
         self._wall = wall
         self._ns = base_ns
+        #: called before time moves (the heap settles its fast path's records)
+        self.before_advance: Callable[[], None] | None = None
 
     def ns(self) -> int:
         """Nanoseconds since boot (ktime_get_ns)."""
@@ -48,6 +50,8 @@ class Clock(Component):
     def advance(self, ns: int) -> None:
         """Let ``ns`` of virtual time pass (never backwards)."""
         if ns > 0:
+            if self.before_advance is not None:
+                self.before_advance()
             self._ns += ns
 
     def real_ns(self) -> int:

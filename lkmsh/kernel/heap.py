@@ -19,6 +19,11 @@ What the heap adds over plain SLUB, for teaching:
 
 The memory bytes live in the AddressSpace regions (the state store saves
 those); ``to_data``/``from_data`` carry only the metadata.
+
+Small kmallocs and their kfrees mostly never reach Python: the kernel
+library's fast path allocates in slabs the heap lends it (slabfast.py), and
+every public method here first takes them back (``settle``), so what it
+answers is as if each call had come through Python.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError, OutOfMemory, StateError
 from lkmsh.kernel.clock import HZ, INITIAL_JIFFIES, NSEC_PER_SEC
@@ -35,6 +40,9 @@ from lkmsh.kernel.layout import PAGE_SHIFT, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
 from lkmsh.kernel.module import ModuleState
 from lkmsh.kernel.snapshot import RowFetch
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.slabfast import FastPath
 
 KMALLOC_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
 KMALLOC_MAX_CACHE_SIZE = KMALLOC_CLASSES[-1]
@@ -190,6 +198,7 @@ class Heap(Component):
     """``symbolize`` names a caller address in leak reports (the kernel's kallsyms)."""
 
     name = "heap"
+    objects_max = OBJECTS_MAX
 
     def __init__(
         self,
@@ -207,6 +216,10 @@ class Heap(Component):
         #: warn_alloc's ratelimit (kapi/slab.py): for this process's kernel, not saved
         self.warned_ns: int | None = None
         self.warn_missed = 0
+        #: the emulated fast path (slabfast.py), attached by the kernel once booted
+        self.fast: FastPath | None = None
+        #: the owner of allocations made now (the kernel's current module)
+        self.current_owner: Callable[[], str] = lambda: KERNEL_OWNER
         self._new_tables()
 
     def _new_tables(self) -> None:
@@ -217,6 +230,47 @@ class Heap(Component):
         self._freed: dict[int, Allocation] = {}  # free slots/pages remembered for double frees
         self._freed_pages: list[int] = []
         self.footprint = 0  # bytes mapped for slabs and pages
+
+    # -- the fast path --------------------------------------------------------
+
+    def settle(self) -> None:
+        """Take back the slabs lent to the emulated fast path, recording its calls."""
+        fast = self.fast
+        if fast is not None and fast.lent:
+            fast.settle(self)
+
+    def lend(self, addr: int) -> None:
+        """Lend the slab holding @addr (a kmalloc or kfree just served) to the fast path."""
+        fast = self.fast
+        if fast is not None and fast.enabled:
+            slab = self._slab_pages.get(addr >> PAGE_SHIFT)
+            if slab is not None:
+                fast.lend(self, slab, self._live)
+
+    def record(
+        self, addr: int, size: int, cache: int, owner: str, caller: int, ts: int, gfp: int
+    ) -> Allocation:
+        return Allocation(addr, size, cache, owner, caller, ts, gfp)
+
+    def remember_freed(self, a: Allocation) -> None:
+        self._freed[a.addr] = a
+        if len(self._freed) > FREED_KEPT:
+            self._freed.pop(next(iter(self._freed)))
+
+    def slab_returned(self, slab: Slab, free: list[int]) -> None:
+        """A slab back from the fast path with these free slots (stack order)."""
+        had = bool(slab.free)
+        slab.free = free
+        partial = self._partial[slab.cache]
+        if free and not had:
+            partial.append(slab.addr)
+        elif had and not free:
+            partial.remove(slab.addr)
+        if len(free) == slab.nobj:
+            slabs = self._slabs
+            if len(partial) > 1 and sum(len(slabs[s].free) == slabs[s].nobj for s in partial) > 1:
+                partial.remove(slab.addr)
+                self._drop_slab(slab)
 
     # -- allocation ---------------------------------------------------------
 
@@ -235,13 +289,20 @@ class Heap(Component):
             return ZERO_SIZE_PTR
         if size <= 0 or size > KMALLOC_MAX_SIZE or len(self._live) >= OBJECTS_MAX:
             return 0
+        fast = self.fast
+        if fast is not None and fast.lent and not fast.take_object():
+            return 0  # the cap, counting what the fast path holds
         if kind == KIND_KMALLOC and size <= KMALLOC_MAX_CACHE_SIZE:
             cache = _CLASS_BY_8[(size + 7) >> 3]
+            if fast is not None and cache in fast.lent:
+                fast.take_back(self, cache)
             addr = self._slab_object(cache)
         else:
             cache = 0
             addr = self._pages(_page_round(size), kind)
         if not addr:
+            if fast is not None and fast.lent:
+                fast.give_object()
             return 0
         self._freed.pop(addr, None)
         self._live[addr] = Allocation(
@@ -298,10 +359,12 @@ class Heap(Component):
 
     def lookup(self, addr: int) -> Allocation | None:
         """The live object starting at ``addr``."""
+        self.settle()
         return self._live.get(addr)
 
     def find(self, addr: int) -> Allocation | None:
         """The live object containing ``addr``."""
+        self.settle()
         a = self._live.get(addr)
         if a is not None:
             return a
@@ -316,6 +379,7 @@ class Heap(Component):
 
     def freed_record(self, addr: int) -> Allocation | None:
         """The remembered freed object containing ``addr`` (a use-after-free report's)."""
+        self.settle()
         for a in self._freed.values():
             if a.addr <= addr < a.addr + a.capacity:
                 return a
@@ -326,8 +390,14 @@ class Heap(Component):
 
     def free(self, addr: int, caller: int = 0, kind: str = KIND_KMALLOC) -> Allocation:
         """Free the object at ``addr``; raises DoubleFree or InvalidFree."""
+        fast = self.fast
+        if fast is not None and fast.lent:
+            slab = self._slab_pages.get(addr >> PAGE_SHIFT)
+            if slab is not None and fast.lent.get(slab.cache) is slab:
+                fast.take_back(self, slab.cache)
         a = self._live.get(addr)
         if a is None or a.kind != kind:
+            self.settle()  # the report needs every record
             if a is not None:
                 raise InvalidFree(addr, f"allocated by {a.kind}, freed by {_free_name(kind)}", a)
             old = self._freed.get(addr)
@@ -338,11 +408,11 @@ class Heap(Component):
                 raise InvalidFree(addr, "not the start of an object", inner)
             raise InvalidFree(addr, "not a heap address")
         del self._live[addr]
+        if fast is not None and fast.lent:
+            fast.give_object()
         a.free_caller = caller
         a.free_ts_ns = self.now_ns()
-        self._freed[addr] = a
-        if len(self._freed) > FREED_KEPT:
-            self._freed.pop(next(iter(self._freed)))
+        self.remember_freed(a)
         if a.cache:
             self._release_slot(addr, a.cache)
         else:
@@ -390,11 +460,13 @@ class Heap(Component):
     # -- helpers ------------------------------------------------------------
 
     def ksize(self, addr: int) -> int:
+        self.settle()
         a = self._live.get(addr)
         return a.capacity if a is not None else 0
 
     def realloc(self, addr: int, new_size: int, owner: str, caller: int = 0, gfp: int = 0) -> int:
         """krealloc(): grow in place when the object's cache has room, else move."""
+        self.settle()
         if addr in (0, ZERO_SIZE_PTR):
             return self.alloc(new_size, owner, caller, gfp=gfp)
         a = self._live.get(addr)
@@ -416,6 +488,7 @@ class Heap(Component):
         return new
 
     def allocations(self, owner: str | None = None) -> list[Allocation]:
+        self.settle()
         items = sorted(self._live.values(), key=lambda a: a.addr)
         return items if owner is None else [a for a in items if a.owner == owner]
 
@@ -430,6 +503,7 @@ class Heap(Component):
         return leaks
 
     def stats(self) -> list[CacheStats]:
+        self.settle()
         out = []
         for c in KMALLOC_CLASSES:
             slabs = [s for s in self._slabs.values() if s.cache == c]
@@ -450,10 +524,12 @@ class Heap(Component):
 
     @property
     def live_count(self) -> int:
+        self.settle()
         return len(self._live)
 
     @property
     def live_bytes(self) -> int:
+        self.settle()
         return sum(a.size for a in self._live.values())
 
     # -- persistence --------------------------------------------------------
@@ -462,6 +538,7 @@ class Heap(Component):
         failed = self.__dict__.get("_failed")
         if failed is not None:
             raise failed  # a command that found the heap corrupt saves nothing
+        self.settle()
         fetch = self.__dict__.get("_fetch")
         if isinstance(fetch, RowFetch) and (saved := fetch.saved()) is not None:
             return saved  # never decoded, so unchanged: saved back as the store read it

@@ -45,7 +45,7 @@ from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topologi
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
-from lkmsh.kernel.heap import Heap
+from lkmsh.kernel.heap import KERNEL_OWNER, Heap
 from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.irq import IrqTable
@@ -339,7 +339,21 @@ class Kernel:
                 self.mem.write_u64(imp.pointer, slots[imp.name])
         for s in self.klib.symbols:
             gpl = s.name in klib.GPL_ONLY
+            if s.name in klib.FAST_PATHS:
+                self.symbol_table.unexport(s.name)  # its slot stays: the slow path
             self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, gpl))
+        names = {s.name for s in self.klib.symbols}
+        if all(n in names for n in klib.FAST_PATHS):
+            from lkmsh.kernel.slabfast import FastPath
+
+            slots = tuple(self.image.text[n] for n in klib.FAST_PATHS)
+            self.heap.fast = FastPath(self.mem, slots)  # type: ignore[arg-type]
+            self.heap.current_owner = self._owner_now
+            self.clock.before_advance = self.heap.settle
+
+    def _owner_now(self) -> str:
+        m = self.current_module
+        return m.name if m is not None else KERNEL_OWNER
 
     def add_component(self, component: C) -> C:
         """Register a stateful part (see component.py); returns it."""
@@ -427,10 +441,12 @@ class Kernel:
         if module is None:
             yield
             return
+        self.heap.settle()  # what the fast path did so far was the outer module's
         self._current.append(module)
         try:
             yield
         finally:
+            self.heap.settle()
             self._current.pop()
 
     @contextmanager
@@ -522,6 +538,10 @@ class Kernel:
     def _reported(self, run, *args, **kw):
         """Run module code through @run; a fault is written to dmesg and raised as ModuleFault."""
         self.heap.load_now()  # a corrupt heap is reported here, never inside a kernel call
+        fast = self.heap.fast
+        if fast is not None and fast.enabled == self.tracing.ftrace.enabled:
+            self.heap.settle()  # the function tracer sees every kmalloc and kfree
+            fast.enabled = not self.tracing.ftrace.enabled
         self.sched.give_struct()
         try:
             return run(*args, **kw)
@@ -820,11 +840,8 @@ class Kernel:
             self.log.emit(4, "do_init_module: loading module anyway...")
         module.state = ModuleState.RUNNING
         # the MODULE_STATE_LIVE notifier: KUnit runs the module's suites
-        self._current.append(module)
-        try:
+        with self.running(module):
             self.kunit.module_live(module)
-        finally:
-            self._current.pop()
         return ret
 
     @staticmethod
@@ -1352,8 +1369,10 @@ class Kernel:
 
     def proc_kallsyms_text(self) -> str:
         out = []
+        shadowed = klib.FAST_PATHS if self.heap.fast is not None else ()
         for addr in sorted(self._slots):
-            out.append(f"{addr:016x} T {self._slots[addr].name}\n")
+            if self._slots[addr].name not in shadowed:  # the library's is the exported one
+                out.append(f"{addr:016x} T {self._slots[addr].name}\n")
         if self.klib is not None:
             for ls in self.klib.symbols:
                 out.append(f"{ls.addr:016x} T {ls.name}\n")

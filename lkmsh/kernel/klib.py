@@ -47,6 +47,10 @@ GPL_ONLY = frozenset(
     | {"xas_find_conflict", "xas_get_order", "xa_delete_node", "xas_destroy"}
 )
 
+#: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c):
+#: exported instead of the slot, which they jump to when Python must answer
+FAST_PATHS = ("kmalloc", "kzalloc", "kfree")
+
 
 @dataclass(frozen=True)
 class KlibSymbol:

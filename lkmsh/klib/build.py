@@ -28,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
 #: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
 NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
+#: slab.c's slow paths jump to the kernel's slots with the caller's return address intact
+PER_FILE = {"slab.c": ("-foptimize-sibling-calls", "-fomit-frame-pointer")}
 #: a source may instead be written on lkmsh's module headers (interval_tree.c uses
 #: the template of <linux/interval_tree_generic.h>), seen as kbuild shows them
 KERNEL_HEADERS = (
@@ -40,11 +42,9 @@ KERNEL_HEADERS = (
 )
 
 #: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL;
-#: xarray.c)
+#: xarray.c); kzalloc and kfree are the library's own (slab.c)
 IMPORTS = (
     "kmalloc_array",
-    "kzalloc",
-    "kfree",
     "spin_lock_init",
     "_raw_spin_lock_irqsave",
     "_raw_spin_unlock_irqrestore",
@@ -137,6 +137,7 @@ def build(arch: str) -> Path:
             obj = t / f"{src.stem}.o"
             flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", *KERNEL_HEADERS]
             flags += ["-Wall", "-Werror"]
+            flags += PER_FILE.get(src.name, ())
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))
         stubs = t / "imports.S"

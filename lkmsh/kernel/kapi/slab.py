@@ -129,14 +129,22 @@ def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC) -> None:
         raise _kasan(ctx, err, "kfree" if kind == KIND_KMALLOC else "vfree") from None
 
 
+# kmalloc, kzalloc and kfree are lkmsh/klib/slab.c's on the emulated CPU; these are
+# their slow paths (no slab lent, a bad free), which then lend the slab just used.
+
+
 @kapi("kmalloc", "void *kmalloc(size_t size, gfp_t flags)")
 def kmalloc(ctx: CallContext) -> int:
-    return _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)
+    addr = _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)
+    ctx.kernel.heap.lend(addr)
+    return addr
 
 
 @kapi("kzalloc", "void *kzalloc(size_t size, gfp_t flags)")
 def kzalloc(ctx: CallContext) -> int:
-    return _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, zero=True)
+    addr = _alloc(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF, zero=True)
+    ctx.kernel.heap.lend(addr)
+    return addr
 
 
 def _array(ctx: CallContext, zero: bool) -> int:
@@ -187,6 +195,7 @@ def kfree(ctx: CallContext) -> None:
     if addr <= ZERO_SIZE_PTR:  # ZERO_OR_NULL_PTR
         return
     _free(ctx, addr)
+    ctx.kernel.heap.lend(addr)
 
 
 @kapi("ksize", "size_t ksize(const void *objp)")

@@ -1,0 +1,212 @@
+"""kmalloc/kzalloc/kfree's fast path in emulated code (lkmsh/klib/slab.c, slabfast.py).
+
+Module code allocating and freeing in a loop never reaches Python for most
+calls; what the heap reports (leaks on rmmod, KASAN double and invalid frees,
+ksize, krealloc, poisoning, the saved state) must be what it was when every
+call went through Python. Both architectures.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from kernel_helpers import texts
+
+from lkmsh.errors import ModuleFault
+from lkmsh.kernel.kernel import Kernel
+from lkmsh.kernel.klib import KLIB_BASE, KLIB_SIZE
+
+CYCLES = r"""
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static const size_t sizes[] = { 1, 8, 24, 64, 90, 128, 150, 200, 256, 300, 512, 700, 3000 };
+static void *kept[3];
+
+static int __init cycles_init(void)
+{
+	void *live[ARRAY_SIZE(sizes)];
+	unsigned int round, i, bad = 0;
+	u8 *p;
+
+	for (round = 0; round < 300; round++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			live[i] = (round & 1) ? kzalloc(sizes[i], GFP_KERNEL) : kmalloc(sizes[i], GFP_KERNEL);
+			if (!live[i])
+				goto nomem;
+			if ((round & 1) && memchr_inv(live[i], 0, sizes[i]))
+				bad++;
+			memset(live[i], 0xff, sizes[i]);
+		}
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
+			kfree(live[i]);
+	}
+	/* a freed object is poisoned as slub_debug=P does */
+	p = kmalloc(64, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	kfree(p);
+	pr_info("cycles: poison %02x %02x, ksize %zu, %u unzeroed\n", p[0], p[63],
+		ksize(kept[0] = kmalloc(40, GFP_KERNEL)), bad);
+	kept[1] = kmalloc(100, GFP_KERNEL);
+	kept[2] = kzalloc(10, GFP_KERNEL);
+	if (!kept[0] || !kept[1] || !kept[2])
+		return -ENOMEM;
+	strcpy(kept[2], "kept");
+	kept[2] = krealloc(kept[2], 200, GFP_KERNEL);
+	return kept[2] ? 0 : -ENOMEM;
+nomem:
+	while (i--)
+		kfree(live[i]);
+	return -ENOMEM;
+}
+
+static void __exit cycles_exit(void)
+{
+	pr_info("cycles: %s\n", (char *)kept[2]);
+	kfree(kept[1]); /* kept[0] and kept[2] are left: kmemleak names both */
+}
+
+module_init(cycles_init);
+module_exit(cycles_exit);
+MODULE_LICENSE("GPL");
+"""
+
+MISUSE = r"""
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static int how;
+module_param(how, int, 0);
+
+static int __init misuse_init(void)
+{
+	char *a = kmalloc(64, GFP_KERNEL), *b = kmalloc(64, GFP_KERNEL);
+
+	if (!a || !b)
+		return -ENOMEM;
+	kfree(a);
+	if (how == 0)
+		kfree(a);	/* double free */
+	else
+		kfree(b + 8);	/* not the start of an object */
+	return 0;
+}
+
+static void __exit misuse_exit(void)
+{
+}
+
+module_init(misuse_init);
+module_exit(misuse_exit);
+MODULE_LICENSE("GPL");
+"""
+
+KEEP = r"""
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static char *objs[6];
+
+static int __init keep_init(void)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		objs[i] = kmalloc(32 + 16 * i, GFP_KERNEL);
+		if (!objs[i])
+			return -ENOMEM;
+		snprintf(objs[i], 32, "object %d", i);
+	}
+	return 0;
+}
+
+static void __exit keep_exit(void)
+{
+	int i;
+	void *again;
+
+	for (i = 0; i < 4; i++) {
+		pr_info("keep: %s\n", objs[i]);
+		kfree(objs[i]);
+	}
+	again = kmalloc(32, GFP_KERNEL);	/* the restored kernel's fast path */
+	pr_info("keep: reused %d\n", again == objs[0]);
+	kfree(again);
+}
+
+module_init(keep_init);
+module_exit(keep_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def _leaks(lines: list[str]) -> list[tuple[int, str]]:
+    """(size, backtrace function) of each object kmemleak reported."""
+    out = []
+    for i, line in enumerate(lines):
+        m = re.match(r"unreferenced object 0x[0-9a-f]{16} \(size (\d+)\):", line)
+        if m:
+            out.append((int(m.group(1)), lines[i + 3].split("] ")[1].split("+")[0]))
+    return out
+
+
+def test_the_library_serves_kmalloc_kzalloc_and_kfree(arch_kernel):
+    k, _build = arch_kernel
+    for name in ("kmalloc", "kzalloc", "kfree"):
+        assert KLIB_BASE <= k.symbol_address(name) < KLIB_BASE + KLIB_SIZE
+
+
+def test_many_cycles_across_size_classes_then_the_leaks_in_linux_words(arch_kernel):
+    k, build = arch_kernel
+    k.module_load(build(CYCLES, "cycles"))
+    assert "cycles: poison 6b a5, ksize 64, 0 unzeroed" in texts(k)
+    mine = k.heap.allocations(owner="cycles")
+    assert sorted(a.size for a in mine) == [40, 100, 200]
+    assert all(k.symbolize(a.caller).startswith("cycles_init+") for a in mine)
+    k.module_unload("cycles")
+    lines = texts(k)
+    assert "cycles: kept" in lines
+    assert "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in lines
+    assert sorted(_leaks(lines)) == [(40, "cycles_init"), (200, "cycles_init")]
+    assert k.heap.allocations(owner="cycles") == []
+    stats = {s.name: s for s in k.heap.stats()}
+    assert all(s.active_objs == 0 for s in stats.values())
+
+
+@pytest.mark.parametrize(
+    ("how", "kind", "where"),
+    [
+        (0, "double-free", "The buggy address is located 0 bytes inside of"),
+        (1, "invalid-free", "The buggy address is located 8 bytes inside of"),
+    ],
+)
+def test_a_bad_kfree_after_fast_calls_is_kasans_report(arch_kernel, how, kind, where):
+    k, build = arch_kernel
+    with pytest.raises(ModuleFault):
+        k.module_load(build(MISUSE, "misuse"), params=f"how={how}")
+    lines = texts(k)
+    assert any(re.match(rf"BUG: KASAN: {kind} in misuse_init\+0x", t) for t in lines)
+    at = lines.index("Allocated by task 1:")
+    assert lines[at + 1].startswith(" misuse_init+")
+    if how == 0:
+        assert lines[lines.index("Freed by task 1:") + 1].startswith(" misuse_init+")
+    assert " which belongs to the cache kmalloc-64 of size 64" in lines
+    assert where in lines
+
+
+def test_live_fast_allocations_survive_a_state_round_trip(arch_kernel):
+    k, build = arch_kernel
+    k.module_load(build(KEEP, "keep"))
+    again = Kernel.from_state(k.export_state())
+    assert sorted(a.size for a in again.heap.allocations(owner="keep")) == [32, 48, 64, 80, 96, 112]
+    again.module_unload("keep")
+    lines = texts(again)
+    assert [t for t in lines if t.startswith("keep: object")] == [
+        f"keep: object {i}" for i in range(4)
+    ]
+    assert "keep: reused 1" in lines
+    assert "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in lines
+    assert sorted(_leaks(lines)) == [(96, "keep_init"), (112, "keep_init")]

@@ -99,6 +99,12 @@ CORPUS = [
     # "passed for x86-64 platform with CX8 and with SSE" on x86-64 (boot_cpu_has of
     # the baseline), "passed" on arm64; a wrong result is a WARNING or a BUG
     SelfTest("lib/atomic64_test.c", ("atomic64_test: passed...",)),
+    # -EAGAIN when done, as on Linux; a wrong per-CPU result is a WARNING
+    SelfTest(
+        "lib/percpu_test.c",
+        ("percpu test start", "percpu test done"),
+        init_error="Resource temporarily unavailable",
+    ),
     # 396 tests on x86-64, 392 on arm64 (char is unsigned there: one block is left out)
     SelfTest(
         "lib/test_printf.c",

@@ -389,3 +389,10 @@ def test_atomic_ordering_variants_and_cpu_features(kernel, build, arch):
         features += " # SKIP x86's CPUID feature words"
     assert features in lines
     assert lines[-1] == "ok 1 - atomic_orders"
+
+
+def test_percpu_variables_and_cpumasks_on_one_cpu(kernel, build):
+    kernel.module_load(build(MODULES / "percpu_kunit.c"))
+    lines = log_lines(kernel)
+    assert [t for t in lines if t.lstrip().startswith("not ok")] == [], "\n".join(lines[-30:])
+    assert lines[-1] == "ok 1 - percpu_up"

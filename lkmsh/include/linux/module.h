@@ -21,6 +21,7 @@
 #include <linux/ktime.h>
 #include <linux/string.h>	/* as Linux's module.h brings it, through its many headers */
 #include <linux/kobject.h>
+#include <linux/percpu.h>	/* as Linux's, for struct module's per-CPU area */
 
 #ifndef __ASSEMBLY__
 

@@ -51,4 +51,21 @@ static __always_inline int preempt_count(void)
 #define in_interrupt()		(irq_count())
 #define in_atomic()		(preempt_count() != 0)
 
+/*
+ * Without CONFIG_PREEMPT_COUNT (lkmsh's configuration: voluntary preemption,
+ * as Linux without it) disabling preemption is a compiler barrier only: a
+ * task gives the CPU up only where it sleeps.
+ */
+#define preempt_disable()			barrier()
+#define sched_preempt_enable_no_resched()	barrier()
+#define preempt_enable_no_resched()		barrier()
+#define preempt_enable()			barrier()
+#define preempt_check_resched()			do { } while (0)
+#define preempt_disable_notrace()		barrier()
+#define preempt_enable_no_resched_notrace()	barrier()
+#define preempt_enable_notrace()		barrier()
+#define preemptible()				0
+#define migrate_disable()			barrier()
+#define migrate_enable()			barrier()
+
 #endif /* _LKMSH_LINUX_PREEMPT_H */

@@ -1,8 +1,10 @@
 """The kernel's monotonic clock, in nanoseconds since boot, and jiffies.
 
-Time is virtual: the clock moves only when the scheduler lets it (sched.py):
+Time is virtual: the clock moves when the scheduler lets it (sched.py):
 when every task sleeps, by one tick per command, or by ``sleep`` in the
-shell. A module that sleeps a second costs the host nothing and still sees
+shell; and while module code runs, by a fixed 2 ns per translated block it
+executes (cpu.py's CLOCK_NS_PER_BLOCK), so code that times itself reads
+plausible figures and the same commands still give the same timestamps. A module that sleeps a second costs the host nothing and still sees
 jiffies move by HZ, and the same commands give the same timestamps on every
 run. Host time never counts (``ktime_get_real*`` still reads the wall clock).
 """
@@ -34,9 +36,13 @@ class Clock(Component):
         self._ns = base_ns
         #: called before time moves (the heap settles its fast path's records)
         self.before_advance: Callable[[], None] | None = None
+        #: virtual ns module code ran since the last read (the CPU's block count)
+        self.run_time: Callable[[], int] | None = None
 
     def ns(self) -> int:
-        """Nanoseconds since boot (ktime_get_ns)."""
+        """Nanoseconds since boot (ktime_get_ns), module code's run time included."""
+        if self.run_time is not None:
+            self.advance(self.run_time())
         return self._ns
 
     def hold(self) -> None:

@@ -88,6 +88,11 @@ _EMU_STOP = ctypes.cast(_RAW.uc_emu_stop, ctypes.c_void_p).value if _RAW is not 
 NS_PER_BLOCK = 100
 TRAP_BLOCKS = 100
 HALT_BLOCKS = 40_000
+#: the clock's measure of the same run time (ktime_get, get_cycles, printk's stamps):
+#: 2 ns per block run, a block being ~5 instructions of a ~2.5 instructions/ns CPU,
+#: so what module code times reads as on hardware (the watchdog's pace is slower
+#: on purpose: a 20 s lockup must not take 20 s of emulation to detect)
+CLOCK_NS_PER_BLOCK = 2
 
 
 _ACCESS = {
@@ -247,6 +252,9 @@ class _Engine:
         self.meter = self._add_meter()
         self.watch: Any = None  # the kernel's watchdog deadline for the running code
         self.traps = 0
+        #: the meter's count the clock has seen, and blocks counted before a touch
+        self.clocked = 0
+        self.unclocked = 0
         # No system calls and no I/O ports on this machine: unicorn would
         # otherwise step over these instructions silently (see _no_such_insn).
         # Which ones, and their vectors, are the arch's (x86: syscall, in, ...;
@@ -290,6 +298,8 @@ class _Engine:
         self.traps = 0
         m = self.meter
         if m is not None:
+            self.unclocked += m.blocks - self.clocked
+            self.clocked = 0
             m.blocks = 0
             m.limit = blockmeter.NEVER if watch is None else max(1, watch.budget_ns // NS_PER_BLOCK)
 
@@ -627,6 +637,16 @@ class Cpu:
         for eng in self._engines[: self._depth]:
             if eng.running:
                 eng.touch(watch)
+
+    def run_blocks(self) -> int:
+        """Blocks module code ran since the last call (the virtual clock's run time)."""
+        n = 0
+        for eng in self._engines:
+            m = eng.meter
+            if m is not None:
+                n += eng.unclocked + m.blocks - eng.clocked
+                eng.clocked, eng.unclocked = m.blocks, 0
+        return n
 
     def watchdog_busy(self, ns: int) -> None:
         """A busy-wait of @ns in the running code (udelay): run time, as executed blocks."""

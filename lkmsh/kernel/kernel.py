@@ -396,11 +396,12 @@ class Kernel:
     @property
     def cpu(self):
         if self._cpu is None:
-            from lkmsh.kernel.cpu import Cpu
+            from lkmsh.kernel.cpu import CLOCK_NS_PER_BLOCK, Cpu
 
-            self._cpu = Cpu(
+            cpu = self._cpu = Cpu(
                 self.mem, self.arch, self._trap, self.trap_range, self.return_slot, kernel=self
             )
+            self.clock.run_time = lambda: cpu.run_blocks() * CLOCK_NS_PER_BLOCK
         return self._cpu
 
     def _trap(self, slot: int, ctx) -> int | None:

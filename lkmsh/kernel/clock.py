@@ -37,11 +37,16 @@ class Clock(Component):
         #: called before time moves (the heap settles its fast path's records)
         self.before_advance: Callable[[], None] | None = None
         #: virtual ns module code ran since the last read (the CPU's block count)
-        self.run_time: Callable[[], int] | None = None
+        self.run_time: Callable[[], int] = lambda: 0
+        #: module code may have run since the last read: the next read asks run_time
+        #: (set by each kernel call from module code and each return from it, so a
+        #: kernel function reading the clock often pays for the count once)
+        self.stale = False
 
     def ns(self) -> int:
         """Nanoseconds since boot (ktime_get_ns), module code's run time included."""
-        if self.run_time is not None:
+        if self.stale:
+            self.stale = False
             self.advance(self.run_time())
         return self._ns
 
@@ -52,6 +57,12 @@ class Clock(Component):
         """See ``hold``."""
 
     __call__ = ns
+
+    def last_ns(self) -> int:
+        """The clock as last read, without module code's run time since: for
+        bookkeeping stamps on hot paths (the heap's allocation times), which need
+        no count of the blocks run since the kernel call began."""
+        return self._ns
 
     def advance(self, ns: int) -> None:
         """Let ``ns`` of virtual time pass (never backwards)."""

@@ -638,15 +638,22 @@ class Cpu:
             if eng.running:
                 eng.touch(watch)
 
-    def run_blocks(self) -> int:
-        """Blocks module code ran since the last call (the virtual clock's run time)."""
+    def run_ns(self) -> int:
+        """Virtual ns module code ran since the last call: its blocks, at the clock's rate.
+
+        Read by every clock read, so kept to a few attribute reads per engine.
+        """
         n = 0
         for eng in self._engines:
             m = eng.meter
-            if m is not None:
-                n += eng.unclocked + m.blocks - eng.clocked
-                eng.clocked, eng.unclocked = m.blocks, 0
-        return n
+            if m is None:
+                continue
+            b = m.blocks
+            if b != eng.clocked or eng.unclocked:
+                n += eng.unclocked + b - eng.clocked
+                eng.clocked = b
+                eng.unclocked = 0
+        return n * CLOCK_NS_PER_BLOCK
 
     def watchdog_busy(self, ns: int) -> None:
         """A busy-wait of @ns in the running code (udelay): run time, as executed blocks."""

@@ -244,7 +244,7 @@ class Kernel:
         self.clock = self.add_component(Clock())
         self.log = self.add_component(Dmesg(self.config.dmesg_bytes, now_ns=self._now))
         self.heap = self.add_component(
-            Heap(self.mem, self.config.heap_limit, self.clock.ns, symbolize=self.symbolize)
+            Heap(self.mem, self.config.heap_limit, self.clock.last_ns, symbolize=self.symbolize)
         )
         self.symbol_table = self.add_component(SymbolTable(self.config.symbol_buckets))
         self.vfs = Vfs()  # the file tree; components register their files in it
@@ -396,15 +396,16 @@ class Kernel:
     @property
     def cpu(self):
         if self._cpu is None:
-            from lkmsh.kernel.cpu import CLOCK_NS_PER_BLOCK, Cpu
+            from lkmsh.kernel.cpu import Cpu
 
-            cpu = self._cpu = Cpu(
+            self._cpu = Cpu(
                 self.mem, self.arch, self._trap, self.trap_range, self.return_slot, kernel=self
             )
-            self.clock.run_time = lambda: cpu.run_blocks() * CLOCK_NS_PER_BLOCK
+            self.clock.run_time = self._cpu.run_ns
         return self._cpu
 
     def _trap(self, slot: int, ctx) -> int | None:
+        self.clock.stale = True  # module code ran up to this call: the clock counts it
         func = self._slots.get(slot)
         if func is None:
             # a jump into the middle of a slot: no call; the bytes there run
@@ -547,6 +548,7 @@ class Kernel:
         try:
             return run(*args, **kw)
         except CpuFault as fault:
+            self.clock.stale = True
             from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 
             if fault.watch is not None and fault.kind is FaultKind.SOFT_LOCKUP:
@@ -567,6 +569,8 @@ class Kernel:
             for line in bug.lines:
                 self.log.emit(bug.level, line)
             raise ModuleFault(bug.message or "kernel BUG") from None
+        finally:
+            self.clock.stale = True  # the code's run time, for the next clock read
 
     def cancel(self) -> None:
         """Stop a running module call (Ctrl-C); it ends as a soft lockup report."""

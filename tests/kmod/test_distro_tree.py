@@ -98,3 +98,21 @@ def test_show_depends_matches_kmod_for_every_module_name(tmp_path, lkmsh):
     ours = lkmsh("modprobe", *args, *names)
     assert len(names) > 1000 and theirs.stdout.count("insmod ") > len(names)
     assert (ours.stdout, ours.returncode) == (theirs.stdout, theirs.returncode)
+
+
+def test_forked_read_gives_the_facts_one_process_reads():
+    """A cold run forks a reader only when the load leaves a CPU idle, so under a
+    busy suite the fork is never taken: read the whole tree through it here."""
+    from lkmsh.kmod import depmod
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork")
+    root = tree_or_skip("unsigned")
+    paths = sorted(str(p) for p in (root / "lib" / "modules").rglob("*.ko"))[:400]
+
+    def read(some, _report):
+        return [depmod._read(p) for p in some]
+
+    alone = read(paths, False)
+    assert depmod._read_forked(paths, read) == alone
+    assert sum(1 for facts, problem in alone if facts and facts.needs and not problem) > 300

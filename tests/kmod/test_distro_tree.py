@@ -102,7 +102,7 @@ def test_show_depends_matches_kmod_for_every_module_name(tmp_path, lkmsh):
 
 def test_forked_read_gives_the_facts_one_process_reads():
     """A cold run forks a reader only when the load leaves a CPU idle, so under a
-    busy suite the fork is never taken: read the whole tree through it here."""
+    busy suite the fork is never taken: read 400 of the tree's modules through it."""
     from lkmsh.kmod import depmod
 
     if not hasattr(os, "fork"):

@@ -178,10 +178,10 @@ class FastPath:
             free_caller = struct.unpack_from("<Q", data, at + _FREE_CALLER + 8 * i)[0]
             if st & S_CALLOC:
                 a = heap.record(addr, size, cache, owner, caller, now, gfp)
+            elif addr in heap._live:
+                a = heap._live.pop(addr)
             else:
-                a = heap._live.pop(addr, None)
-                if a is None:
-                    continue
+                continue
             a.free_caller, a.free_ts_ns = free_caller, now
             heap.remember_freed(a)
         # the free slots, in the library's stack order; anything inconsistent is

@@ -84,7 +84,9 @@ def test_watch_for_two_seconds_shows_each_blink_at_its_time(lkmsh, blinking):
     r = lkmsh("gpio", "watch", "--for", "1s", "--json")
     events = [json.loads(ln) for ln in r.stdout.splitlines()]
     assert [e["value"] for e in events] == [1, 0]
-    assert events[0]["ns"] == int((stamps[-1] + 0.5) * 1e9)
+    # the timer fires on the half second; the callback's own code runs a few
+    # translated blocks (2 ns of virtual time each) before it sets the line
+    assert 0 <= events[0]["ns"] - int((stamps[-1] + 0.5) * 1e9) < 1000
     # and the whole history is still there for a plain watch
     assert len(lkmsh("gpio", "watch", "4").stdout.splitlines()) == 6
 

@@ -145,12 +145,11 @@ ROOT_POINTERS = {
     "hypervisor_kobj": 256,
     "power_kobj": 320,
 }
-#: the ones Linux 6.1 exports (power_kobj it declares but does not export)
+#: the ones Linux 6.1 exports, all with EXPORT_SYMBOL_GPL (power_kobj it declares
+#: but does not export)
 EXPORTED_ROOT_POINTERS = frozenset(
     {"kernel_kobj", "mm_kobj", "fs_kobj", "firmware_kobj", "hypervisor_kobj"}
 )
-#: ... all of them with EXPORT_SYMBOL_GPL
-GPL_ROOT_POINTERS = EXPORTED_ROOT_POINTERS
 
 
 def root_blob(base: int, sysfs_ops: int) -> bytes:

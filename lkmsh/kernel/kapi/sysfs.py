@@ -76,7 +76,7 @@ def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
 
 
 def _root_pointer(name: str, offset: int) -> None:
-    @kdata(name, 8, gpl=name in SF.GPL_ROOT_POINTERS, static=True)
+    @kdata(name, 8, gpl=True, static=True)
     def _ptr(kernel: Kernel) -> bytes:
         base = kernel.symbol_address("__sysfs_root_kobjects") or 0
         return (base + offset).to_bytes(8, "little")

@@ -121,6 +121,8 @@ class Chrdev(Component):
 
     vfs: Vfs | None = None
     heap: Any = None
+    #: takes a device's directory away with its attribute files (Sysfs.remove_dir)
+    sysfs: Any = None
     regions: list[Region] = field(default_factory=list)
     cdevs: list[CdevEntry] = field(default_factory=list)
     classes: list[DevClass] = field(default_factory=list)
@@ -232,8 +234,7 @@ class Chrdev(Component):
         self.classes.remove(cls)
         for d in [d for d in self.devices if d.cls == cls.addr]:
             self.remove_device(d)
-        if self.vfs is not None:
-            self.vfs.remove(f"/sys/class/{cls.name}")
+        self._remove_dir(f"/sys/class/{cls.name}")
 
     def device_by_addr(self, addr: int) -> Device | None:
         return next((d for d in self.devices if d.addr == addr), None)
@@ -275,11 +276,17 @@ class Chrdev(Component):
         self.devices.remove(dev)
         if self.vfs is None:
             return
-        self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
+        self._remove_dir(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
         if dev.node:
             node = self.vfs.lookup(f"/dev/{dev.node}")
             if node is not None and node.rdev == dev.devt:
                 self.vfs.remove(f"/dev/{dev.node}")
+
+    def _remove_dir(self, path: str) -> None:
+        if self.sysfs is not None:
+            self.sysfs.remove_dir(path)
+        elif self.vfs is not None:
+            self.vfs.remove(path)
 
     def mknod(self, path: str, devt: int, mode: int) -> None:
         """A node made by hand (mknod PATH c MAJOR MINOR); EEXIST if the name is taken."""

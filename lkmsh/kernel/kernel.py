@@ -251,10 +251,12 @@ class Kernel:
         for kf in KFILES:
             self.vfs.add(kf.path, TextFile(kf.show, kf.store), kf.mode)
         self.procfs = self.add_component(ProcFS(self.heap, self.vfs))
-        self.chrdev = self.add_component(Chrdev(self.vfs, self.heap))
+        sysfs = Sysfs(self.heap, self.vfs)
+        # before sysfs: a leftover device takes its directory's files with it
+        self.chrdev = self.add_component(Chrdev(self.vfs, self.heap, sysfs))
         #: the user pages of the file operation running (uaccess.py)
         self.user = UserMemory(self.mem, self.config.arch)
-        self.sysfs = self.add_component(Sysfs(self.heap, self.vfs))
+        self.sysfs = self.add_component(sysfs)
         self.debugfs = self.add_component(DebugFS(self.heap, self.vfs))
         self.random = self.add_component(Random())
         self.slab_caches = self.add_component(SlabCaches())

@@ -318,7 +318,7 @@ class PlatformBus(Component):
         for a device that has no release function and was not the kernel's)."""
         out = self.unbind(pdev)
         self.devices.remove(pdev)
-        self.kernel.vfs.remove(f"{BUS}/devices/{pdev.dev_name}")
+        self.kernel.sysfs.remove_dir(f"{BUS}/devices/{pdev.dev_name}")
         if pdev.owner is None:
             self.kernel.mmio.detach(pdev.dev_name)
         release = self.kernel.mem.read_u64(pdev.dev + DeviceOff.release)
@@ -358,7 +358,7 @@ class PlatformBus(Component):
             if pdev.driver == drv.addr:
                 out += self.unbind(pdev)
         self.drivers.remove(drv)
-        self.kernel.vfs.remove(f"{BUS}/drivers/{drv.name}")
+        self.kernel.sysfs.remove_dir(f"{BUS}/drivers/{drv.name}")
         return out
 
     # -- matching and binding ---------------------------------------------------------
@@ -505,7 +505,7 @@ class PlatformBus(Component):
         """device_unregister() of a root device: its resources go, then the device."""
         self._release(root.devres, root.owner)
         self.roots.remove(root)
-        self.kernel.vfs.remove(ROOTS + root.name)
+        self.kernel.sysfs.remove_dir(ROOTS + root.name)
         for addr in [*root.extra, root.dev]:
             self._free(addr)
 

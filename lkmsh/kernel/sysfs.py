@@ -309,15 +309,16 @@ class Sysfs(Component):
 
     # -- files ----------------------------------------------------------------
 
-    def _gone(self, path: str) -> bool:
-        """An attribute whose directory went with its device (device_del removes the
-        whole directory, the files a module added to it included)."""
-        return self.vfs is not None and self.vfs.lookup(path) is None
+    def remove_dir(self, path: str) -> None:
+        """device_del, class_destroy: a device's directory goes with every attribute
+        file in it, the ones its module added included, silently."""
+        prefix = path + "/"
+        for p in [p for p in self.files if p.startswith(prefix)]:
+            del self.files[p]
+        if self.vfs is not None:
+            self.vfs.remove(path)
 
     def add_file(self, entry: AttrFile) -> None:
-        old = self.files.get(entry.path)
-        if old is not None and self._gone(old.path):
-            del self.files[old.path]
         if entry.path in self.files or (
             self.vfs is not None and self.vfs.lookup(entry.path) is not None
         ):
@@ -500,10 +501,8 @@ class Sysfs(Component):
                 )
                 self._free_if_kernels(gone.addr)
         for f in sorted((f for f in self.files.values() if f.owner == name), key=lambda f: f.path):
-            gone = self._gone(f.path)
             self.remove_file(f.path)
-            if not gone:
-                out.append((4, f"{name}: removing leftover sysfs file {f.path}"))
+            out.append((4, f"{name}: removing leftover sysfs file {f.path}"))
         return out
 
     def _free_if_kernels(self, addr: int) -> None:

@@ -154,7 +154,9 @@ static int p_probe(struct platform_device *pdev)
 
 static int p_remove(struct platform_device *pdev)
 {
+#ifndef FORGET
 	device_remove_file(&pdev->dev, &dev_attr_level);
+#endif
 	return 0;
 }
 
@@ -168,13 +170,18 @@ MODULE_LICENSE("GPL");
 """
 
 
-def test_a_platform_device_attribute_lives_in_its_bus_directory(arch_kernel):
+@pytest.mark.parametrize("forget", [False, True], ids=["removed", "forgotten"])
+def test_a_platform_device_attribute_lives_in_its_bus_directory(arch_kernel, forget):
+    """A file the driver forgets in remove() goes with the device (device_del), at once."""
     k, build = arch_kernel
-    k.module_load(build(PLATFORM_KNOB, "pknob"))
-    k.platform_device_add("knob", {})
-    assert k.read_file("/sys/bus/platform/devices/knob/level") == b"knob: 1\n"
-    k.platform_device_del("knob")
+    k.module_load(build(("#define FORGET\n" if forget else "") + PLATFORM_KNOB, "pknob"))
+    for _ in range(2):
+        k.platform_device_add("knob", {})
+        assert k.read_file("/sys/bus/platform/devices/knob/level") == b"knob: 1\n"
+        k.platform_device_del("knob")
+        assert not [p for p in k.sysfs.files if p.startswith("/sys/bus/platform/devices/knob")]
     k.module_unload("pknob")
+    assert not [r.text for r in k.dmesg() if "sysfs" in r.text]
 
 
 #: a misc device with an attribute group on its device's kobject, as drivers add
@@ -249,4 +256,6 @@ def test_an_attribute_group_on_a_misc_devices_kobject(arch_kernel, forget):
         k.write_file(path, b"7\n")
         k.module_unload("dial")
         assert k.vfs.lookup("/sys/class/misc/dial") is None
+        # the records went with the directory: none is left to be saved in the state
+        assert not [p for p in k.sysfs.files if p.startswith("/sys/class/misc/dial/")]
     assert not [r.text for r in k.dmesg() if "sysfs" in r.text]

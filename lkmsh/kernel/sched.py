@@ -210,8 +210,14 @@ class Scheduler(Component):
         return cur if cur is not None and cur.struct_addr == addr else None
 
     def all_tasks(self) -> list[Task]:
-        """Every task, the command's own first when there is one, then by pid."""
-        out = sorted(self.tasks.values(), key=lambda t: t.pid)
+        """Every live task, the command's own first when there is one, then by pid.
+
+        A kthread that has exited is not listed: kthreadd ignores SIGCHLD, so
+        Linux reaps its children at once and ps never shows them as zombies.
+        Its task_struct stays until kthread_stop() (or its module's unload),
+        as if the creator held a reference.
+        """
+        out = sorted((t for t in self.tasks.values() if t.run is not Run.DEAD), key=lambda t: t.pid)
         cur = self._user
         return [cur, *out] if cur is not None else out
 
@@ -617,6 +623,9 @@ class Scheduler(Component):
         self._write_struct(task)
         if task.pid in self._runqueue:
             self._runqueue.remove(task.pid)
+        vfs = getattr(self.kernel, "vfs", None)
+        if vfs is not None:
+            vfs.remove(f"/proc/{task.pid}")  # reaped at once: see all_tasks
         # kthread_stop() waits on the task itself and gets the exit code; it reaps it
         if self.wake_up(task.struct_addr, result=code & 0xFFFFFFFFFFFFFFFF):
             self.reap(task)

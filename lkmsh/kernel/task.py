@@ -161,7 +161,7 @@ class Task:
 
     @property
     def state_letter(self) -> str:
-        """ps's STAT: R running, S interruptible, D uninterruptible, I idle, Z dead."""
+        """ps's STAT: R running, S interruptible, D uninterruptible, I idle (Z: exited, never listed)."""
         if self.run is Run.DEAD:
             return "Z"
         if self.run is Run.RUNNABLE:

@@ -344,3 +344,49 @@ def test_a_read_that_waits_parks_the_reader_until_a_timer_brings_data(tmp_path, 
         k.read(f, 100)
     assert exc.value.errno == errno.EINTR
     k.close(f)
+
+
+#: a thread that ends by itself before its module's exit calls kthread_stop()
+ONCE = r"""
+#include <linux/kthread.h>
+#include <linux/module.h>
+
+static struct task_struct *worker;
+
+static int once_fn(void *data)
+{
+	pr_info("once: ran\n");
+	return 42;
+}
+
+static int __init once_init(void)
+{
+	worker = kthread_run(once_fn, NULL, "once");
+	return PTR_ERR_OR_ZERO(worker);
+}
+
+static void __exit once_exit(void)
+{
+	pr_info("once: thread returned %d\n", kthread_stop(worker));
+}
+
+module_init(once_init);
+module_exit(once_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+@needs_gcc
+def test_a_kthread_that_ended_is_reaped_at_once(tmp_path):
+    """kthreadd ignores SIGCHLD: an exited kthread is no zombie in ps or /proc."""
+    src = tmp_path / "once.c"
+    src.write_text(ONCE)
+    k = Kernel()
+    k.module_load(build_module([src], tmp_path / "once.ko"))
+    k.sleep(SECOND // 1000)
+    assert "once: ran" in texts(k)
+    assert k.tasks() == []
+    assert not [e.name for e in k.listdir("/proc") if e.name.isdigit()]
+    k.module_unload("once")  # its task_struct stayed for kthread_stop, as if referenced
+    assert texts(k)[-1] == "once: thread returned 42"
+    assert not k.heap.allocations("once")

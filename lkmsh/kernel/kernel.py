@@ -335,6 +335,7 @@ class Kernel:
         self.mem.write(klib.KLIB_BASE, self.klib.data)
         if self.klib.imports:
             slots = {f.name: addr for addr, f in self._slots.items()}
+            slots.update((d.name, addr) for addr, d in self._data)  # data imports
             for imp in self.klib.imports:
                 if imp.name not in slots:
                     raise KernelError(f"kernel library: no kernel function {imp.name}")

@@ -23,7 +23,8 @@ PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
 #: the architectures the package ships an image for
 ARCHES = ("x86_64", "aarch64")
 #: the image's functions Linux 6.1 exports with EXPORT_SYMBOL_GPL (lib/llist.c,
-#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c, lib/kunit/); every other one is
+#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c, lib/kunit/, lib/xarray.c's advanced API,
+#: lib/rhashtable.c); every other one is
 #: EXPORT_SYMBOL
 GPL_ONLY = frozenset(
     {
@@ -45,6 +46,12 @@ GPL_ONLY = frozenset(
     | {"xas_set_mark", "xas_clear_mark", "xas_init_marks", "xas_split_alloc", "xas_split"}
     | {"xas_pause", "__xas_prev", "__xas_next", "xas_find", "xas_find_marked"}
     | {"xas_find_conflict", "xas_get_order", "xa_delete_node", "xas_destroy"}
+    # lib/rhashtable.c exports everything EXPORT_SYMBOL_GPL
+    | {"rhashtable_init", "rhltable_init", "rhashtable_insert_slow", "rhashtable_walk_enter"}
+    | {"rhashtable_walk_exit", "rhashtable_walk_start_check", "rhashtable_walk_next"}
+    | {"rhashtable_walk_peek", "rhashtable_walk_stop", "rhashtable_free_and_destroy"}
+    | {"rhashtable_destroy", "__rht_bucket_nested", "rht_bucket_nested"}
+    | {"rht_bucket_nested_insert"}
 )
 
 #: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c):
@@ -72,9 +79,11 @@ class KlibImage:
     data: bytes
     symbols: tuple[KlibSymbol, ...]
     imports: tuple[KlibImport, ...] = ()
+    #: its static functions: named in backtraces and hints, never exported
+    local_symbols: tuple[KlibSymbol, ...] = ()
 
     def symbol_at(self, addr: int) -> KlibSymbol | None:
-        for s in self.symbols:
+        for s in self.symbols + self.local_symbols:
             if s.addr <= addr < s.addr + max(s.size, 1):
                 return s
         return None
@@ -90,15 +99,16 @@ def image(arch: str) -> KlibImage | None:
         imp_rows = (base / "klib.imp").read_text().split()
     except FileNotFoundError:
         return None
-    syms = []
+    syms, local = [], []
     for row in rows:
         parts = row.split()
-        if len(parts) == 3:
-            syms.append(KlibSymbol(parts[0], int(parts[1], 16), int(parts[2], 16)))
+        if len(parts) in (3, 4):  # a fourth column: "local"
+            sym = KlibSymbol(parts[0], int(parts[1], 16), int(parts[2], 16))
+            (local if len(parts) == 4 else syms).append(sym)
     imports = tuple(
         KlibImport(n, int(a, 16)) for n, a in zip(imp_rows[::2], imp_rows[1::2], strict=True)
     )
-    return KlibImage(data, tuple(syms), imports)
+    return KlibImage(data, tuple(syms), imports, tuple(local))
 
 
 def check_carried_over(saved: dict[str, int], arch: str, used: dict[str, set[str]]) -> None:

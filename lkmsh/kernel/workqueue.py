@@ -159,9 +159,20 @@ class Workqueues(Component):
         self._clear_pending(work)  # as Linux: cleared before the function runs
         task.work = work
         func = self.kernel.mem.read_u64(work + WORK.off("func"))
-        owner = self.kernel.module_containing(func)
-        task.module = owner.name if owner is not None else None
+        task.module = self._owner(func, work)
         return func, work
+
+    def _owner(self, func: int, work: int) -> str | None:
+        """The module a work item runs for: its function's, or, for a kernel-library
+        function (the rhashtable's deferred worker), the module whose memory holds
+        the work item, so what the worker allocates is that module's."""
+        owner = self.kernel.module_containing(func) or self.kernel.module_containing(work)
+        if owner is not None:
+            return owner.name
+        found = self.kernel.heap.find(work)
+        if found is None or self.kernel.module_find(found.owner) is None:
+            return None
+        return found.owner
 
     def _done(self, task: Task) -> None:
         work, task.work = task.work, 0

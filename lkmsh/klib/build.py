@@ -4,7 +4,7 @@
 code-generation flags of that architecture, links them at ``KLIB_BASE`` (in
 kernel text, out of the trap range) and writes ``prebuilt/ARCH/klib.bin`` (the
 flat text+rodata image) and ``prebuilt/ARCH/klib.sym`` ("name address size"
-per function). Both are shipped in the package, as sample_modules/ are, so a
+per function, "local" after a static one's). Both are shipped in the package, as sample_modules/ are, so a
 machine without a cross compiler boots the same kernel.
 
 The library may call the kernel functions named in ``IMPORTS`` (Python behind
@@ -55,7 +55,23 @@ IMPORTS = (
     "spin_unlock",
     "kvfree_call_rcu",
     "__warn_printk",
+    # rhashtable.c: bucket tables, seeds, the table's mutex, the deferred worker, RCU
+    "kvmalloc_node",
+    "kvfree",
+    "get_random_u32",
+    "__mutex_init",
+    "mutex_lock",
+    "mutex_unlock",
+    "queue_work_on",
+    "cancel_work_sync",
+    "cond_resched",
+    "__rcu_read_lock",
+    "__rcu_read_unlock",
+    "call_rcu",
 )
+#: kernel data the library reads (rhashtable.c queues its worker on system_wq): no
+#: stub, only the pointer, which the kernel fills with the variable's address
+DATA_IMPORTS = ("system_wq",)
 IMPORT_PREFIX = "__kimport_"
 
 #: one stub per import: jump through the pointer the kernel fills in at boot
@@ -66,12 +82,15 @@ STUB = {
 
 
 def imports_asm(arch: str) -> str:
-    """imports.S: the stubs in .text, their pointers (zero until boot) in .rodata."""
+    """imports.S: the stubs in .text, their (and the data imports') pointers, zero
+    until boot, in .rodata."""
     text, ptrs = ['\t.section .text.kimport,"ax"'], ['\t.section .rodata.kimport,"a"']
     for name in IMPORTS:
         ptr = IMPORT_PREFIX + name
         text.append(f"\t.globl {name}\n\t.type {name}, %function\n\t.balign 8")
         text.append(STUB[arch].format(name=name, ptr=ptr) + f"\t.size {name}, .-{name}")
+    for name in IMPORTS + DATA_IMPORTS:
+        ptr = IMPORT_PREFIX + name
         ptrs.append(f"\t.globl {ptr}\n\t.type {ptr}, %object\n\t.balign 8\n{ptr}:\n\t.quad 0")
         ptrs.append(f"\t.size {ptr}, 8")
     return "\n".join([*text, *ptrs, '\t.section .note.GNU-stack,"",%progbits']) + "\n"
@@ -170,6 +189,8 @@ def build(arch: str) -> Path:
         addr, size, kind, name = int(parts[0], 16), int(parts[1], 16), parts[2], parts[3]
         if kind == "T" and name not in IMPORTS:
             lines.append(f"{name} {addr:#x} {size:#x}")
+        elif kind == "t" and size:  # a static function: for backtraces only
+            lines.append(f"{name} {addr:#x} {size:#x} local")
         elif name.startswith(IMPORT_PREFIX):
             imports.append(f"{name[len(IMPORT_PREFIX) :]} {addr:#x}")
     (out / "klib.sym").write_text("\n".join(sorted(lines)) + "\n")

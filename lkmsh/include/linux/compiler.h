@@ -57,6 +57,8 @@
 #define __percpu
 #define __must_hold(x)
 #define __acquires(x)
+#define __acquire(x)		(void)0
+#define __release(x)		(void)0
 #define __releases(x)
 
 #define likely(x)		__builtin_expect(!!(x), 1)

@@ -24,6 +24,7 @@
 #include <linux/panic.h>
 #include <linux/bits.h>
 #include <linux/bitops.h>
+#include <linux/instruction_pointer.h>
 #include <asm/byteorder.h>
 
 #define __CONCAT(a, b)		a ## b

@@ -4,6 +4,7 @@
 #define _LKMSH_LINUX_MATH_H
 
 #include <linux/types.h>
+#include <asm/div64.h>
 
 unsigned long int_sqrt(unsigned long);
 u32 int_sqrt64(u64 x);

@@ -83,6 +83,16 @@ long schedule_timeout_killable(long timeout);
 long schedule_timeout_uninterruptible(long timeout);
 long schedule_timeout_idle(long timeout);
 int cond_resched(void);
+void __rcu_read_lock(void);
+void __rcu_read_unlock(void);
+/* give the CPU up inside an RCU read-side section (without CONFIG_PREEMPT_RCU,
+ * as lkmsh's voluntary preemption: the section ends around the yield) */
+static inline void cond_resched_rcu(void)
+{
+	__rcu_read_unlock();
+	cond_resched();
+	__rcu_read_lock();
+}
 void __sched_yield(void);
 #define yield() __sched_yield()
 int wake_up_process(struct task_struct *tsk);

@@ -11,6 +11,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/overflow.h>
 
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)

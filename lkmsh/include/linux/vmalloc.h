@@ -4,6 +4,7 @@
 #define _LKMSH_LINUX_VMALLOC_H
 
 #include <linux/types.h>
+#include <linux/overflow.h>
 
 void *vmalloc(unsigned long size);
 void *vzalloc(unsigned long size);

@@ -37,7 +37,7 @@ from unicorn import UcError, unicorn_const
 
 from lkmsh.arch.base import Arch
 from lkmsh.errors import KernelError
-from lkmsh.kernel import blockmeter, layout
+from lkmsh.kernel import blockmeter, exitcheck, layout
 from lkmsh.kernel.callctx import CallContext, trap_context_class
 from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
@@ -81,6 +81,19 @@ _CODE_HOOK = ctypes.CFUNCTYPE(
 )
 #: uc_emu_stop, which the block meter calls when a run reaches its limit
 _EMU_STOP = ctypes.cast(_RAW.uc_emu_stop, ctypes.c_void_p).value if _RAW is not None else None
+#: unicorn's name for each guest architecture's code generator (check_exit_request_<name>)
+_UC_ARCH_NAME = {"UC_ARCH_X86": "x86_64", "UC_ARCH_ARM64": "aarch64"}
+_EXIT_FLAG: dict[str, int | None] = {}
+
+
+def _exit_flag_offset(uc_arch: str) -> int | None:
+    """Where no_exit_request sits in uc_struct (see exitcheck.py), once per architecture."""
+    if uc_arch not in _EXIT_FLAG:
+        name = _UC_ARCH_NAME.get(uc_arch)
+        found = None if _RAW is None or name is None else exitcheck.flag_offset(_RAW, name)
+        _EXIT_FLAG[uc_arch] = found
+    return _EXIT_FLAG[uc_arch]
+
 
 #: the soft-lockup watchdog's measure of run time: each translated block run
 #: counts 100 ns of virtual time (an emulated CPU's pace: 20 s is 200 M blocks,
@@ -232,6 +245,10 @@ class _Engine:
         uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)
         uc.ctl_set_tlb_mode(unicorn_const.UC_TLB_VIRTUAL)
         self.uc = uc
+        #: unicorn's exit check after each load and store: off (exitcheck.py) unless None
+        self.checks = self._exit_checks()
+        #: the registers where a hook stopped the call (reported instead of where unicorn stopped)
+        self.stop_regs: list[int] | None = None
         self.code_generation = -1
         self.fault: tuple[int, Access, bool] | None = None  # (address, access, protection)
         self.vector: int | None = None
@@ -274,6 +291,23 @@ class _Engine:
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         # scratch physical page below the AddressSpace's physical range
         uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
+
+    def _exit_checks(self) -> exitcheck.ExitChecks | None:
+        uch = getattr(self.uc, "_uch", None)
+        offset = _exit_flag_offset(self.cpu.arch.uc_arch)
+        if uch is None or offset is None:
+            return None
+        try:
+            checks = exitcheck.ExitChecks(uch.value, offset)
+        except ValueError:
+            return None
+        checks.set(False)
+        return checks
+
+    def exit_checks(self, on: bool) -> None:
+        """Switch the per-access exit checks; translation reads them, so retranslate on a change."""
+        if self.checks is not None and self.checks.set(on):
+            self.uc.ctl_flush_tb()
 
     def _add_meter(self) -> blockmeter.Meter | None:
         uch = getattr(self.uc, "_uch", None)
@@ -346,6 +380,8 @@ class _Engine:
         if self.vector is None:
             self.vector = vector
             self.insn_rip = uc.reg_read(self.cpu._ip_reg)
+            self.stop_regs = self.all_regs.read()
+            self.stop_regs[self.cpu._ip_slot] = self.insn_rip
         uc.emu_stop()
         return 0  # what an IN reads; never seen, the call faults
 
@@ -422,6 +458,8 @@ class _Engine:
             except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
                 if self.pending is None:
                     self.pending = exc
+                    # unicorn stops at the next block: report the call where it was
+                    self.stop_regs = self.all_regs.read()
                 self.uc.emu_stop()
 
         return trap
@@ -787,10 +825,12 @@ class Cpu:
         else:
             values = self._entry_regs(stack, args)
         eng.all_regs.write(values)
+        eng.exit_checks(bool(budget))  # unicorn's count stops through those checks
         eng.fault = None
         eng.vector = None
         eng.insn_rip = None
         eng.pending = None
+        eng.stop_regs = None
         eng.running = True
         eng.expired = False
         eng.stack = stack
@@ -827,8 +867,6 @@ class Cpu:
                 raise self._error_fault(eng, error) from None
             if eng.vector is not None:
                 vector = eng.vector
-                if eng.insn_rip is not None:  # report the refused instruction itself
-                    uc.reg_write(self._ip_reg, eng.insn_rip)
                 kind = self._vector_kind.get(vector, FaultKind.GENERAL_PROTECTION)
                 if kind is FaultKind.BREAKPOINT and self._at_bug(eng):
                     kind = FaultKind.BUG  # arm64's BUG() is a brk
@@ -961,6 +999,7 @@ class Cpu:
             unicorn_const.UC_HOOK_MEM_READ | unicorn_const.UC_HOOK_MEM_WRITE, on_access
         )
         eng.probe_page = page
+        eng.exit_checks(True)  # the probe stops after one instruction: through those checks
         meter_limit = eng.meter.limit if eng.meter is not None else None
         if eng.meter is not None:
             eng.meter.limit = blockmeter.NEVER  # the probe is not run time
@@ -974,6 +1013,7 @@ class Cpu:
             if eng.meter is not None and meter_limit is not None:
                 eng.meter.limit = meter_limit
             uc.hook_del(hook)
+            eng.exit_checks(False)
             uc.ctl_flush_tb()
             eng.flush_tlb()
             eng.all_regs.write(saved)
@@ -996,7 +1036,8 @@ class Cpu:
         return bytes(out)
 
     def _fault(self, eng: _Engine, kind: FaultKind, **kw: Any) -> CpuFault:
-        regs = dict(zip(self._reg_ids, eng.all_regs.read(), strict=True))
+        stopped = eng.stop_regs if eng.stop_regs is not None else eng.all_regs.read()
+        regs = dict(zip(self._reg_ids, stopped, strict=True))
         for alias, reg in self.arch.reg_aliases.items():
             regs[alias] = regs[reg]
         rip = regs[self.arch.ip]

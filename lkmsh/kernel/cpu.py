@@ -269,6 +269,11 @@ class _Engine:
         self.meter = self._add_meter()
         self.watch: Any = None  # the kernel's watchdog deadline for the running code
         self.traps = 0
+        #: the meter's count at which the watchdog reports, and at which jiffies next moves;
+        #: the meter stops at the nearer (Meter.limit)
+        self.lockup_at = blockmeter.NEVER
+        self.tick_at = blockmeter.NEVER
+        self.ticks = False  # this run stops at jiffies (not under an instruction budget)
         #: the meter's count the clock has seen, and blocks counted before a touch
         self.clocked = 0
         self.unclocked = 0
@@ -335,19 +340,31 @@ class _Engine:
             self.unclocked += m.blocks - self.clocked
             self.clocked = 0
             m.blocks = 0
-            m.limit = blockmeter.NEVER if watch is None else max(1, watch.budget_ns // NS_PER_BLOCK)
+            self.lockup_at = (
+                blockmeter.NEVER if watch is None else max(1, watch.budget_ns // NS_PER_BLOCK)
+            )
+            self.tick_at = self.cpu._blocks_to_jiffy(False) if self.ticks else blockmeter.NEVER
+            m.limit = min(self.lockup_at, self.tick_at)
 
     def charge(self, blocks: int) -> None:
         """Count @blocks more of run time towards the soft-lockup limit."""
         m = self.meter
-        if m is not None and m.limit != blockmeter.NEVER:
-            m.limit = max(0, m.limit - blocks)
+        if m is not None and self.lockup_at != blockmeter.NEVER:
+            self.lockup_at = max(0, self.lockup_at - blocks)
+            m.limit = min(self.lockup_at, self.tick_at)
 
     @property
     def locked_up(self) -> bool:
         """The block meter stopped this run: it reached the watchdog's limit."""
         m = self.meter
-        return m is not None and m.limit != blockmeter.NEVER and m.blocks >= m.limit
+        return m is not None and self.lockup_at != blockmeter.NEVER and m.blocks >= self.lockup_at
+
+    def tick(self, blocks: int) -> None:
+        """Stop again @blocks from now: the next jiffy."""
+        m = self.meter
+        if m is not None:
+            self.tick_at = m.blocks + blocks
+            m.limit = min(self.lockup_at, self.tick_at)
 
     # hooks: never let an exception escape into unicorn (it would be lost)
 
@@ -676,6 +693,13 @@ class Cpu:
             if eng.running:
                 eng.touch(watch)
 
+    def _blocks_to_jiffy(self, tick: bool) -> int:
+        """Blocks of module code until jiffies next moves; @tick: it moves now (see _after_tick)."""
+        next_jiffy = getattr(self.kernel, "next_jiffy_ns", None)
+        if next_jiffy is None:
+            return blockmeter.NEVER
+        return max(1, -(-next_jiffy(tick=tick) // CLOCK_NS_PER_BLOCK))
+
     def run_ns(self) -> int:
         """Virtual ns module code ran since the last call: its blocks, at the clock's rate.
 
@@ -796,6 +820,9 @@ class Cpu:
         self._depth = depth + 1
         started = time.perf_counter()
         try:
+            # unicorn counts a budget per emu_start: a run resumed at each jiffy would get
+            # it again, so runs under one keep jiffies as of their kernel calls
+            eng.ticks = not budget
             eng.touch(watch)
             return self._run(eng, stack, func_addr, args, budget, timeout_s, regs)
         finally:
@@ -855,6 +882,8 @@ class Cpu:
                     # go on after it while the wall-clock watchdog has time left
                     start_at = self._after_halt(eng, timeout_s)
                     if start_at is None:
+                        start_at = self._after_tick(eng)
+                    if start_at is None:
                         break
             finally:
                 _WATCHDOG.disarm(eng)
@@ -902,6 +931,23 @@ class Cpu:
         if time.perf_counter() - eng.started >= timeout_s:
             return None
         eng.charge(HALT_BLOCKS)  # it waited a tick for the timer interrupt
+        return rip
+
+    def _after_tick(self, eng: _Engine) -> int | None:
+        """Where to resume when the block meter stopped the code at the next jiffy (None:
+        it stopped for another reason). As the timer interrupt on Linux, the tick moves
+        jiffies under code that polls it, at the same block on every run."""
+        m = eng.meter
+        if m is None or eng.tick_at == blockmeter.NEVER or m.blocks < eng.tick_at:
+            return None
+        if eng.pending is not None or eng.vector is not None or eng.locked_up:
+            return None
+        if self._cancel.is_set() or eng.expired:
+            return None
+        rip = eng.uc.reg_read(self._ip_reg)
+        if rip == self.return_slot:
+            return None
+        eng.tick(self._blocks_to_jiffy(True))
         return rip
 
     def _pending_fault(self, eng: _Engine, pending: BaseException) -> BaseException:

@@ -37,7 +37,7 @@ from lkmsh.kernel import klib, sysmodule
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.block import BlockLayer
 from lkmsh.kernel.chrdev import Chrdev
-from lkmsh.kernel.clock import Clock
+from lkmsh.kernel.clock import NSEC_PER_JIFFY, Clock
 from lkmsh.kernel.component import Component
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
@@ -507,6 +507,19 @@ class Kernel:
     def _watch(self) -> Watch | None:
         """The soft-lockup watchdog's deadline for module code starting now."""
         return watch(self.clock.ns(), self.config.watchdog_thresh)
+
+    def next_jiffy_ns(self, *, tick: bool) -> int:
+        """Virtual ns until jiffies next moves. @tick: module code ran into this jiffy
+        without a kernel call, and the variable moves now, as the timer interrupt moves
+        it under code that polls it on Linux (``while (time_before(jiffies, end))``)."""
+        clock = self.clock
+        clock.stale = True  # count the blocks run up to here
+        now = clock.ns()
+        if tick:
+            addr = self.symbol_address("jiffies")
+            if addr:
+                self.mem.write(addr, clock.jiffies().to_bytes(8, "little"))
+        return NSEC_PER_JIFFY - now % NSEC_PER_JIFFY
 
     def touch_softlockup_watchdog(self) -> None:
         """The running code scheduled (a nested sleep or yield): its count starts again."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.mmio import MmioBus
     from lkmsh.kernel.module import Module
     from lkmsh.kernel.netdev import NetCore
+    from lkmsh.kernel.pages import PagePool
     from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
     from lkmsh.kernel.random import Random
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 class KernelApi(Protocol):
     mem: AddressSpace
     heap: Heap
+    pages: PagePool
     log: Dmesg
     clock: Clock
     procfs: ProcFS

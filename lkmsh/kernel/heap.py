@@ -220,6 +220,8 @@ class Heap(Component):
         self.fast: FastPath | None = None
         #: the owner of allocations made now (the kernel's current module)
         self.current_owner: Callable[[], str] = lambda: KERNEL_OWNER
+        #: a going module's pages the page pool (pages.py) gave back, for the same report
+        self.foreign_leaks: list[Allocation] = []
         self._new_tables()
 
     def _new_tables(self) -> None:
@@ -627,6 +629,9 @@ class Heap(Component):
         memory is reclaimed without a report, as before.
         """
         leaks = self.reclaim(module.name)
+        if self.foreign_leaks:
+            leaks = sorted(leaks + self.foreign_leaks, key=lambda a: a.ts_ns)
+            self.foreign_leaks = []
         if not leaks or module.state is not ModuleState.UNLOADING:
             return []
         out = [

@@ -58,6 +58,7 @@ from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.netdev import NetCore, NetLink
+from lkmsh.kernel.pages import PagePool
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
@@ -285,6 +286,7 @@ class Kernel:
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
+        self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -353,6 +355,12 @@ class Kernel:
             self.heap.fast = FastPath(self.mem, slots)  # type: ignore[arg-type]
             self.heap.current_owner = self._owner_now
             self.clock.before_advance = self.heap.settle
+        if "__alloc_pages" in names:
+            from lkmsh.kernel.pages import SLOW_PATHS
+
+            for n in SLOW_PATHS:
+                self.symbol_table.unexport(n)  # lkmsh's own: the library's calls, not modules'
+            self.pages.boot(tuple(self.image.text[n] for n in SLOW_PATHS))  # type: ignore[arg-type]
 
     def _owner_now(self) -> str:
         m = self.current_module
@@ -448,11 +456,13 @@ class Kernel:
             return
         self.heap.settle()  # what the fast path did so far was the outer module's
         self._current.append(module)
+        self.pages.set_owner(module.name)
         try:
             yield
         finally:
             self.heap.settle()
             self._current.pop()
+            self.pages.set_owner(self._current[-1].name if self._current else None)
 
     @contextmanager
     def running_for(self, module_name: str | None):

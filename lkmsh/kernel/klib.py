@@ -52,6 +52,8 @@ GPL_ONLY = frozenset(
     | {"rhashtable_walk_peek", "rhashtable_walk_stop", "rhashtable_free_and_destroy"}
     | {"rhashtable_destroy", "__rht_bucket_nested", "rht_bucket_nested"}
     | {"rht_bucket_nested_insert"}
+    # mm/page_alloc.c
+    | {"split_page"}
 )
 
 #: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c):

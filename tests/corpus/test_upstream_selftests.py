@@ -112,6 +112,23 @@ CORPUS = [
         ("test_printf: loaded.", "test_printf: all ... tests passed"),
         goodbye=("test_printf: unloaded.",),
     ),
+    # 2,000,000 order-3 allocations, each freed while a speculative reference holds
+    # its first page (Linux 6.1's free_pages() frees the rest then): a leak would
+    # use up the page pool and fail with "page allocation failure"
+    SelfTest(
+        "lib/test_free_pages.c",
+        (
+            "test_free_pages: Testing with GFP_KERNEL",
+            "test_free_pages: Testing with GFP_KERNEL | __GFP_COMP",
+            "test_free_pages: Test completed",
+        ),
+    ),
+    # without CONFIG_DEBUG_VIRTUAL (Debian's), virt_to_phys(VMALLOC_START) is plain
+    # arithmetic: x86-64's VMALLOC_START - PAGE_OFFSET
+    SelfTest(
+        "lib/test_debug_virtual.c",
+        ("PA: 0x0000408000000000 for VA: 0xffffc90000000000", "PA: 0x... for VA: 0x..."),
+    ),
     # 6.1's ida_checks() returns -EINVAL when every test passed (0 when one failed); it
     # frees IDs it does not hold on purpose, each a "not allocated" WARN
     SelfTest(

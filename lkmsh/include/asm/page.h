@@ -1,10 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* lkmsh: <asm/page.h>: 4 KiB pages on both architectures. */
+/*
+ * lkmsh: <asm/page.h>: 4 KiB pages on both architectures, and the direct
+ * map's arithmetic (x86-64's address map, which lkmsh uses on both):
+ * __pa(x) = x - PAGE_OFFSET in the direct map, x - __START_KERNEL_map in
+ * kernel text and data, as x86-64's __phys_addr() without
+ * CONFIG_DEBUG_VIRTUAL (Debian's).
+ */
 #ifndef _LKMSH_ASM_PAGE_H
 #define _LKMSH_ASM_PAGE_H
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
+
+#ifndef __ASSEMBLY__
+#define PAGE_OFFSET		((unsigned long)0xffff888000000000UL)
+#define __START_KERNEL_map	((unsigned long)0xffffffff80000000UL)
+
+static inline unsigned long __phys_addr(unsigned long x)
+{
+	return x >= __START_KERNEL_map ? x - __START_KERNEL_map : x - PAGE_OFFSET;
+}
+#define __phys_addr_symbol(x)	((unsigned long)(x) - __START_KERNEL_map)
+#define __pa(x)			__phys_addr((unsigned long)(x))
+#define __pa_symbol(x)		__phys_addr_symbol(x)
+#define __va(x)			((void *)((unsigned long)(x) + PAGE_OFFSET))
+#define pfn_to_kaddr(pfn)	__va((unsigned long)(pfn) << PAGE_SHIFT)
+#define virt_to_pfn(kaddr)	(__pa(kaddr) >> PAGE_SHIFT)
+
+static inline unsigned long long virt_to_phys(volatile void *address)
+{
+	return __pa(address);
+}
+
+static inline void *phys_to_virt(unsigned long long address)
+{
+	return __va(address);
+}
+#endif
 
 #endif

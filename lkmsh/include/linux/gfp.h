@@ -89,6 +89,38 @@
 			 __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM)
 #define GFP_TRANSHUGE	(GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
 
+/*
+ * The page allocator (lkmsh/klib/page_alloc.c: Linux's buddy allocator on
+ * lkmsh's page pool). Every block comes zeroed, as with Debian's
+ * CONFIG_INIT_ON_ALLOC_DEFAULT_ON; orders from 0 to MAX_ORDER - 1 (10).
+ */
+struct page;
+typedef struct { unsigned long bits[1]; } nodemask_t;
+#define NUMA_NO_NODE	(-1)
+
+struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid,
+			   nodemask_t *nodemask);
+unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order);
+unsigned long get_zeroed_page(gfp_t gfp_mask);
+void __free_pages(struct page *page, unsigned int order);
+void free_pages(unsigned long addr, unsigned int order);
+
+static inline struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)
+{
+	return __alloc_pages(gfp_mask, order, 0, (nodemask_t *)0);
+}
+
+static inline struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order)
+{
+	return __alloc_pages(gfp_mask, order, nid < 0 ? 0 : nid, (nodemask_t *)0);
+}
+
+#define alloc_page(gfp_mask)		alloc_pages(gfp_mask, 0)
+#define __get_free_page(gfp_mask)	__get_free_pages((gfp_mask), 0)
+#define __get_dma_pages(gfp_mask, order) __get_free_pages((gfp_mask) | GFP_DMA, (order))
+#define __free_page(page)		__free_pages((page), 0)
+#define free_page(addr)			free_pages((addr), 0)
+
 /* may an allocation with @gfp_flags sleep (reclaim directly)? */
 static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
 {

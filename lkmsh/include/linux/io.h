@@ -12,6 +12,7 @@
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/types.h>
+#include <asm/page.h>
 
 struct device;
 struct resource;

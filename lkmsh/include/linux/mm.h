@@ -1,33 +1,189 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lkmsh: the part of <linux/mm.h> drivers use (pages, the vm_flags values,
- * the page flags through <linux/page-flags.h>). lkmsh has no struct
- * page array: a struct page pointer is the page-aligned kernel virtual
- * address of the page itself (as <linux/scatterlist.h> keeps it), so
- * page_address() is that pointer, and virt_to_page() rounds down to it.
+ * lkmsh: <linux/mm.h>: pages as Linux 6.1 has them for modules. The page
+ * allocator (alloc_pages, __get_free_pages, free_pages, split_page...) is
+ * lkmsh's buddy allocator over its page pool (lkmsh/kernel/pages.py): its
+ * pages have struct pages in a vmemmap at VMEMMAP_START, so page_to_pfn,
+ * pfn_to_page, page_address and virt_to_page are Linux's arithmetic, and
+ * get_page/put_page/page_ref_count are atomics on page->_refcount in module
+ * code. A page outside the pool (a kmalloc buffer's, in a scatterlist) has
+ * no struct page in lkmsh: virt_to_page() names it by its own page-aligned
+ * address, and page_address() gives such a name back unchanged.
  */
 #ifndef _LKMSH_LINUX_MM_H
 #define _LKMSH_LINUX_MM_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
+#include <linux/mm_types.h>
+#include <linux/mmzone.h>
+#include <linux/pfn.h>
+#include <linux/sizes.h>
 #include <asm/page.h>
+#include <asm/pgtable.h>
+#include <asm-generic/getorder.h>
 #include <linux/page-flags.h>
 
-struct page;
+#define vmemmap			((struct page *)VMEMMAP_START)
+/* the page pool's pfns (pages.py: POOL_PFN, CHUNKS_MAX x 1024 pages) */
+#define __LKMSH_POOL_PFN	0x4000000UL
+#define __LKMSH_POOL_PAGES	(16UL << (MAX_ORDER - 1))
+
+#define page_to_pfn(page)	((unsigned long)((page) - vmemmap))
+#define pfn_to_page(pfn)	(vmemmap + (pfn))
+#define PAGE_ALIGN(addr)	(((addr) + PAGE_SIZE - 1) & PAGE_MASK)
+#define PAGE_ALIGNED(addr)	(!((unsigned long)(addr) & (PAGE_SIZE - 1)))
+#define offset_in_page(p)	((unsigned long)(p) & ~PAGE_MASK)
+
+static inline bool __lkmsh_in_vmemmap(const struct page *page)
+{
+	return (unsigned long)page - VMEMMAP_START < (1UL << 40);
+}
 
 static inline void *page_address(const struct page *page)
 {
+	if (__lkmsh_in_vmemmap(page))
+		return __va(PFN_PHYS(page_to_pfn(page)));
 	return (void *)page;
 }
+#define lowmem_page_address(page)	page_address(page)
+#define page_to_virt(page)		page_address(page)
+#define page_to_phys(page)		PFN_PHYS(page_to_pfn(page))
 
 static inline struct page *virt_to_page(const void *addr)
 {
+	unsigned long pfn = __pa(addr) >> PAGE_SHIFT;
+
+	if (pfn - __LKMSH_POOL_PFN < __LKMSH_POOL_PAGES)
+		return pfn_to_page(pfn);
 	return (struct page *)((unsigned long)addr & PAGE_MASK);
 }
+#define virt_to_head_page(addr)	compound_head(virt_to_page(addr))
+#define virt_addr_valid(kaddr)	((unsigned long)(kaddr) >= PAGE_OFFSET && \
+				 (unsigned long)(kaddr) < PAGE_OFFSET + (1UL << 40))
 
-#define offset_in_page(p)	((unsigned long)(p) & ~PAGE_MASK)
+/* compound pages (<linux/page-flags.h> in Linux) */
+static inline struct page *compound_head(const struct page *page)
+{
+	unsigned long head = READ_ONCE(page->compound_head);
+
+	if (head & 1)
+		return (struct page *)(head - 1);
+	return (struct page *)page;
+}
+
+static inline int PageTail(const struct page *page)
+{
+	return READ_ONCE(page->compound_head) & 1;
+}
+
+static inline int PageHead(const struct page *page)
+{
+	return !!(page->flags & (1UL << PG_head));
+}
+
+static inline int PageCompound(const struct page *page)
+{
+	return PageHead(page) || PageTail(page);
+}
+
+static inline unsigned int compound_order(const struct page *page)
+{
+	if (!PageHead(page))
+		return 0;
+	return page[1].compound_order;
+}
+
+static inline unsigned long compound_nr(const struct page *page)
+{
+	if (!PageHead(page))
+		return 1;
+	return page[1].compound_nr;
+}
+
+static inline unsigned long page_size(const struct page *page)
+{
+	return PAGE_SIZE << compound_order(page);
+}
+
+static inline unsigned int page_shift(const struct page *page)
+{
+	return PAGE_SHIFT + compound_order(page);
+}
+
+#define page_private(page)		((page)->private)
+#define set_page_private(page, v)	((page)->private = (v))
+
+/* reference counts (<linux/page_ref.h>) */
+static inline int page_ref_count(const struct page *page)
+{
+	return atomic_read(&page->_refcount);
+}
+
+static inline int page_count(const struct page *page)
+{
+	return page_ref_count(compound_head(page));
+}
+
+static inline void set_page_count(struct page *page, int v)
+{
+	atomic_set(&page->_refcount, v);
+}
+#define init_page_count(page)	set_page_count((page), 1)
+#define page_ref_inc(page)	atomic_inc(&(page)->_refcount)
+#define page_ref_dec(page)	atomic_dec(&(page)->_refcount)
+#define page_ref_add(page, nr)	atomic_add((nr), &(page)->_refcount)
+#define page_ref_sub(page, nr)	atomic_sub((nr), &(page)->_refcount)
+#define page_ref_dec_and_test(page)	atomic_dec_and_test(&(page)->_refcount)
+
+static inline int folio_ref_count(const struct folio *folio)
+{
+	return page_ref_count(&folio->page);
+}
+
+static inline int put_page_testzero(struct page *page)
+{
+	return page_ref_dec_and_test(page);
+}
+
+static inline bool get_page_unless_zero(struct page *page)
+{
+	return atomic_add_unless(&page->_refcount, 1, 0);
+}
+
+/* the last reference of a folio is gone: back to the page allocator */
+void __folio_put(struct folio *folio);
+
+static inline void folio_get(struct folio *folio)
+{
+	atomic_inc(&folio->_refcount);
+}
+
+static inline void folio_put(struct folio *folio)
+{
+	if (atomic_dec_and_test(&folio->_refcount))
+		__folio_put(folio);
+}
+
+static inline void get_page(struct page *page)
+{
+	folio_get(page_folio(page));
+}
+
+static inline void put_page(struct page *page)
+{
+	folio_put(page_folio(page));
+}
+
+void split_page(struct page *page, unsigned int order);
+
+/* lkmsh's own: the page allocator's calls into the host kernel (unexported) */
+unsigned long __lkmsh_pages_grow(gfp_t gfp, unsigned int order);
+void __lkmsh_pages_scrub(u64 *ring, u32 n);
+void __lkmsh_bad_page(struct page *page, unsigned int order, unsigned long caller);
 
 /* vm_area_struct flags (vm_flags), Linux 6.1's values; %pGv names them */
 #define VM_NONE		0x00000000

@@ -72,7 +72,12 @@ static inline void sg_set_page(struct scatterlist *sg, struct page *page, unsign
 
 static inline void *sg_virt(struct scatterlist *sg)
 {
-	return (void *)((sg->page_link & ~SG_PAGE_LINK_MASK) + sg->offset);
+	unsigned long page = sg->page_link & ~SG_PAGE_LINK_MASK;
+
+	/* a page allocator page (sg_set_page(sg, alloc_page(...), ...)) is a vmemmap pointer */
+	if (page - 0xffffea0000000000UL < (1UL << 40))
+		page = 0xffff888000000000UL + ((page - 0xffffea0000000000UL) / 64 << 12);
+	return (void *)(page + sg->offset);
 }
 
 static inline void sg_init_table(struct scatterlist *sgl, unsigned int nents)

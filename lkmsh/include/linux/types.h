@@ -77,6 +77,7 @@ typedef unsigned int		uid_t;
 typedef unsigned int		gid_t;
 typedef long			time64_t;
 typedef u64			sector_t;
+typedef unsigned long		pgoff_t;
 typedef u64			phys_addr_t;
 typedef phys_addr_t		resource_size_t;
 typedef u64			dma_addr_t;

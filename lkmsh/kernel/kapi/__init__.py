@@ -30,6 +30,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     linear_range,
     modref,
     net,
+    pages,
     params,
     platform,
     printk,

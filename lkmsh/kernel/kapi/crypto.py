@@ -15,6 +15,7 @@ from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.kapi.bug import KernelBug, call_trace
 from lkmsh.kernel.kapi.common import cstr, decode, owner
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.pages import page_to_virt
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -347,7 +348,7 @@ def _sg_spans(ctx: CallContext, sg: int, need: int) -> list[tuple[int, int]]:
             continue
         offset, length = ctx.mem.read_u32(sg + 8), ctx.mem.read_u32(sg + 12)
         take = min(length, need - got)
-        spans.append(((link & ~3) + offset, take))
+        spans.append((page_to_virt(link & ~3) + offset, take))
         got += take
         if link & SG_END:
             break

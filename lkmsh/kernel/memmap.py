@@ -76,7 +76,7 @@ def _kind(region: Any) -> str:
         return "kernel data"
     if name.startswith("slab:"):
         return "slab"
-    if owner == "heap":
+    if owner in ("heap", "pages"):  # kmalloc_large/vmalloc pages, the page allocator's pool
         return "pages"
     if region.transient:
         return "stack" if "stack" in name else "cpu"

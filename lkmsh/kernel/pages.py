@@ -283,7 +283,9 @@ class PagePool(Component):
     # -- state -------------------------------------------------------------------
 
     def to_data(self) -> Any:
-        ctl = self.mem.read(CTL_BASE + _OWNER, CTL_SIZE - _OWNER) if self.ctl else b""
+        if not self.chunks or self.ctl is None:
+            return None  # nothing allocated yet: a fresh boot's control block is the same
+        ctl = self.mem.read(CTL_BASE + _OWNER, CTL_SIZE - _OWNER)
         return {"chunks": self.chunks, "ctl": ctl.hex(), "owners": self.owners}
 
     def load_data(self, data: Any) -> None:

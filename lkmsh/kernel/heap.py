@@ -467,7 +467,7 @@ class Heap(Component):
         return a.capacity if a is not None else 0
 
     def realloc(self, addr: int, new_size: int, owner: str, caller: int = 0, gfp: int = 0) -> int:
-        """krealloc(): grow in place when the object's cache has room, else move."""
+        """krealloc(): keep the object when it still fits (its cache, or its pages), else move."""
         self.settle()
         if addr in (0, ZERO_SIZE_PTR):
             return self.alloc(new_size, owner, caller, gfp=gfp)
@@ -478,7 +478,9 @@ class Heap(Component):
         if new_size == 0:
             self.free(addr, caller)
             return ZERO_SIZE_PTR
-        if new_size <= a.capacity and a.cache:
+        # Linux keeps the object when it still fits (ksize >= new_size); a page
+        # allocation here is sized to its pages, so it stays while the page count does
+        if (new_size <= a.capacity) if a.cache else (_page_round(new_size) == a.capacity):
             a.size = new_size
             return addr
         new = self.alloc(new_size, owner, caller, gfp=gfp)

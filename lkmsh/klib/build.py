@@ -41,6 +41,10 @@ KERNEL_HEADERS = (
     "-D__lkmsh__",
 )
 
+#: __FILE__ (WARN_ON's report) names the source from the package root, whatever the
+#: checkout's path: the image is the same wherever it is built
+MACRO_PREFIX_MAP = f"-fmacro-prefix-map={HERE.parent.parent}/="
+
 #: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL;
 #: xarray.c); kzalloc and kfree are the library's own (slab.c)
 IMPORTS = (
@@ -155,7 +159,7 @@ def build(arch: str) -> Path:
         for src in SOURCES:
             obj = t / f"{src.stem}.o"
             flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", *KERNEL_HEADERS]
-            flags += ["-Wall", "-Werror"]
+            flags += ["-Wall", "-Werror", MACRO_PREFIX_MAP]
             flags += PER_FILE.get(src.name, ())
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))

@@ -1,4 +1,4 @@
-"""<linux/random.h> and <linux/prandom.h>: get_random_*, and the seedable Tausworthe generator."""
+"""<linux/random.h> and <linux/prandom.h>: get_random_*, and prandom_bytes_state (its word step is klib C)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,11 @@ def _taus(s: int, a: int, b: int, c: int, d: int) -> int:
 
 
 def taus113(state: list[int]) -> int:
-    """One step of lib/random32.c's generator over its four words (changed in place)."""
+    """One step of lib/random32.c's generator over its four words (changed in place).
+
+    prandom_u32_state is the same step in C (lkmsh/klib/random32.c): module code
+    draws single words in loops; whole buffers are filled here.
+    """
     s1, s2, s3, s4 = state
     s1 = _taus(s1, 6, 13, 4294967294, 18)
     s2 = _taus(s2, 2, 27, 4294967288, 2)
@@ -71,14 +75,6 @@ def _state(ctx: CallContext, addr: int) -> list[int]:
 
 def _store(ctx: CallContext, addr: int, state: list[int]) -> None:
     ctx.mem.write(addr, b"".join(v.to_bytes(4, "little") for v in state))
-
-
-@kapi("prandom_u32_state", "u32 prandom_u32_state(struct rnd_state *state)")
-def prandom_u32_state(ctx: CallContext) -> int:
-    state = _state(ctx, ctx.arg(0))
-    value = taus113(state)
-    _store(ctx, ctx.arg(0), state)
-    return value
 
 
 @kapi(

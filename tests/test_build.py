@@ -440,7 +440,7 @@ msecs_to_jiffies jiffies_to_msecs get_jiffies_64 schedule cond_resched
 spin_lock_init spin_lock spin_unlock _raw_spin_lock_irqsave _raw_spin_unlock_irqrestore
 spin_trylock __mutex_init mutex_lock mutex_unlock mutex_trylock mutex_is_locked
 proc_create_single_data remove_proc_entry proc_mkdir seq_printf seq_puts seq_putc seq_write
-try_module_get module_put module_refcount request_module __symbol_get __symbol_put
+try_module_get module_put module_refcount __request_module __symbol_get __symbol_put
 """
 ABI_FUNCTIONS = _ABI_FUNCTION_NAMES.split()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from lkmsh.kernel.cstructs import STRUCTS, CField, CStruct
+from lkmsh.kernel.cstructs import STRUCTS, CField, CStruct, cstruct
 
 
 class FileOff(IntEnum):
@@ -139,6 +139,7 @@ class MiscOff(IntEnum):
     list = 24
     parent = 40
     this_device = 48
+    groups = 56
     nodename = 64
     mode = 72
     SIZE = 80
@@ -259,3 +260,14 @@ _declare(
 _declare(ProcOp, "struct proc_ops", "linux/proc_fs.h", {"proc_flags": 4}, {})
 _declare(SeqOff, "struct seq_file", "linux/seq_file.h", {}, {"from_": "from", "size_": "size"})
 _declare(SeqOp, "struct seq_operations", "linux/seq_file.h", {}, {})
+
+#: fs/filesystems.c's filesystem types (get_fs_type)
+FS_TYPE = cstruct(
+    "struct file_system_type",
+    "linux/fs.h",
+    88,  # its lock_class_keys are a byte each here (lkmsh's lock checker tells them apart)
+    name=(0, 8),
+    fs_flags=(8, 4),
+    owner=(48, 8),
+    next=(56, 8),
+)

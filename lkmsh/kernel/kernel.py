@@ -87,6 +87,8 @@ from lkmsh.kernel.vfs import (
 from lkmsh.kernel.watchdog import Watch, watch
 
 MAX_MODULE_FILE = 64 << 20
+#: request_module()'s result when modprobe fails: the wait status of its exit(1)
+MODPROBE_FAILED = 1 << 8
 C = TypeVar("C", bound=Component)
 
 if TYPE_CHECKING:
@@ -964,7 +966,11 @@ class Kernel:
             check_circular(deps)
 
     def request_module(self, name: str) -> int:
-        """Kernel-side automatic loading: a hook the modprobe layer installs."""
+        """Kernel-side automatic loading: a hook the modprobe layer installs.
+
+        0 when modprobe loaded @name; when it failed, what Linux's
+        call_usermodehelper() returns for it: the wait status of modprobe's exit(1).
+        """
         loader = self.module_requester
         from lkmsh.kernel.cpu import MAX_DEPTH
 
@@ -982,8 +988,8 @@ class Kernel:
         try:
             loader(self, name)
             return 0
-        except KernelError as exc:
-            return -exc.errno
+        except KernelError:
+            return MODPROBE_FAILED
 
     # ------------------------------------------------------------ tasks and time
     def sleep(self, ns: int) -> None:

@@ -231,3 +231,62 @@ def test_static_keys_against_a_module_of_keys(tree, cli):
     assert r.returncode == 0, r.stderr
     log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
     assert log == []
+
+
+def test_kmod_stress_loads_through_modprobe(tree, cli):
+    """lib/test_kmod.c, as tools/testing/selftests/kmod/kmod.sh drives it: its misc
+    device's attributes set a case, trigger_config runs it on kthreads, test_result
+    says how it went (request_module()'s 256 is modprobe's exit(1), as Linux's)."""
+    mods = cli.cwd / "modules"
+    mods.mkdir()
+    build_kmod, kmod = cli.build_cmd(tree, "lib/test_kmod.c")
+    build_wanted, _ = cli.build_cmd(tree, "lib/test_module.c", out="modules/test_module.ko")
+    cli.env["LKMSH_MODULE_PATH"] = str(mods)
+    d = "/sys/class/misc/test_kmod0"
+    r = cli.line(
+        build_kmod,
+        build_wanted,
+        f"insmod {kmod}",
+        f"cat {d}/config",
+        f"echo 8 > {d}/config_num_threads",
+        f"echo 1 > {d}/trigger_config",  # request_module("test_module") on 8 threads
+        f"cat {d}/test_result",
+        "lsmod",
+        f"echo -n no_such_module > {d}/config_test_driver",
+        f"echo 1 > {d}/trigger_config",
+        f"cat {d}/test_result",
+        f"echo 2 > {d}/config_test_case",  # TEST_KMOD_FS_TYPE: get_fs_type()
+        f"echo -n sysfs > {d}/config_test_fs",
+        f"echo 1 > {d}/trigger_config",
+        f"cat {d}/test_result",
+        f"echo -n xfs > {d}/config_test_fs",  # not built in, no fs-xfs module here
+        f"echo 1 > {d}/trigger_config",
+        f"cat {d}/test_result",
+        "rmmod test_kmod",
+        "rmmod test_module",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[:5] == [
+        "Custom trigger configuration for: test_kmod0",
+        "Number of threads:\t50",
+        "Test_case:\tTEST_KMOD_DRIVER (1)",
+        "driver:\ttest_module",
+        "fs:\txfs",
+    ]
+    results = [line for line in out if re.fullmatch(r"-?\d+", line)]
+    assert results == ["0", "256", "0", f"-{22}"]
+    assert "test_module            12288  0" in out
+    log = log_text(r.stdout)
+    assert log.count("misc test_kmod0: Done: 8 threads have all run now") == 4
+    assert log.count("misc test_kmod0: Sync thread 7 return status: 256") == 1
+    assert log.count("misc test_kmod0: Sync thread 7 fs: sysfs") == 1
+    assert log.count("misc test_kmod0: Sync thread 7 fs: NULL") == 1
+    assert log.count("test_module: Hello, world") == 1  # loaded once, found loaded after
+    assert log[-3:] == [
+        "misc test_kmod0: Ending request_module() tests",
+        "misc test_kmod0: removing interface",
+        "test_module: Goodbye",
+    ]
+    assert not [line for line in log if any(w in line for w in FAILURE_WORDS)]

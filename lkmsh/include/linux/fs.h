@@ -285,6 +285,52 @@ ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *ppos,
 ssize_t simple_write_to_buffer(void *to, size_t available, loff_t *ppos,
 			       const void __user *from, size_t count);
 
+/*
+ * Filesystem types (fs/filesystems.c). lkmsh mounts nothing, but
+ * get_fs_type() answers for the kernel's built-in ones (sysfs, proc,
+ * devtmpfs, debugfs, tmpfs, ramfs) and, for another name, does what Linux
+ * does: request_module("fs-NAME") and looks again. register_filesystem()
+ * is not there yet.
+ */
+struct fs_context;
+struct fs_parameter_spec;
+
+#define SB_FREEZE_LEVELS	3
+
+struct file_system_type {
+	const char *name;
+	int fs_flags;
+#define FS_REQUIRES_DEV		1
+#define FS_BINARY_MOUNTDATA	2
+#define FS_HAS_SUBTYPE		4
+#define FS_USERNS_MOUNT		8
+#define FS_DISALLOW_NOTIFY_PERM	16
+#define FS_ALLOW_IDMAP		32
+#define FS_RENAME_DOES_D_MOVE	32768
+	int (*init_fs_context)(struct fs_context *);
+	const struct fs_parameter_spec *parameters;
+	struct dentry *(*mount)(struct file_system_type *, int, const char *, void *);
+	void (*kill_sb)(struct super_block *);
+	struct module *owner;
+	struct file_system_type *next;
+	struct hlist_head fs_supers;
+
+	struct lock_class_key s_lock_key;
+	struct lock_class_key s_umount_key;
+	struct lock_class_key s_vfs_rename_key;
+	struct lock_class_key s_writers_key[SB_FREEZE_LEVELS];
+
+	struct lock_class_key i_lock_key;
+	struct lock_class_key i_mutex_key;
+	struct lock_class_key invalidate_lock_key;
+	struct lock_class_key i_mutex_dir_key;
+};
+
+#define MODULE_ALIAS_FS(NAME) MODULE_ALIAS("fs-" NAME)
+
+/* Takes a reference on the type's module; module_put(type->owner) drops it. */
+struct file_system_type *get_fs_type(const char *name);
+
 static inline loff_t i_size_read(const struct inode *inode)
 {
 	return inode->i_size;

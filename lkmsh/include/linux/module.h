@@ -64,6 +64,23 @@ extern struct module __this_module;
 	{ return initfn; }						\
 	int init_module(void) __copy(initfn) __attribute__((__alias__(#initfn)));
 
+/* In a module the initcall levels are all module_init (Linux's <linux/module.h>). */
+#define early_initcall(fn)		module_init(fn)
+#define core_initcall(fn)		module_init(fn)
+#define core_initcall_sync(fn)		module_init(fn)
+#define postcore_initcall(fn)		module_init(fn)
+#define postcore_initcall_sync(fn)	module_init(fn)
+#define arch_initcall(fn)		module_init(fn)
+#define subsys_initcall(fn)		module_init(fn)
+#define subsys_initcall_sync(fn)	module_init(fn)
+#define fs_initcall(fn)			module_init(fn)
+#define fs_initcall_sync(fn)		module_init(fn)
+#define rootfs_initcall(fn)		module_init(fn)
+#define device_initcall(fn)		module_init(fn)
+#define device_initcall_sync(fn)	module_init(fn)
+#define late_initcall(fn)		module_init(fn)
+#define late_initcall_sync(fn)		module_init(fn)
+
 /* module_exit(fn): fn runs on rmmod. A module without one cannot be unloaded. */
 #define module_exit(exitfn)						\
 	static inline exitcall_t __maybe_unused __exittest(void)	\

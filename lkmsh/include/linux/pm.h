@@ -6,6 +6,8 @@
 #ifndef _LKMSH_LINUX_PM_H
 #define _LKMSH_LINUX_PM_H
 
+#include <linux/completion.h>	/* as Linux's, which drivers' device.h users count on */
+
 struct device;
 
 struct dev_pm_ops {

@@ -36,6 +36,9 @@ char *strstr(const char *s1, const char *s2);
 /* Allocating string helpers live in the slab family (<linux/slab.h>). */
 #include <linux/gfp.h>
 char *kstrdup(const char *s, gfp_t gfp) __malloc;
+/* the kernel's own constant strings are kept as they are, anything else copied */
+const char *kstrdup_const(const char *s, gfp_t gfp);
+void kfree_const(const void *x);
 char *kstrndup(const char *s, size_t max, gfp_t gfp) __malloc;
 void *kmemdup(const void *src, size_t len, gfp_t gfp) __malloc;
 

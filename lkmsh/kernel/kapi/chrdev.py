@@ -370,6 +370,17 @@ def misc_register(ctx: CallContext) -> int:
     )
     if dev >= err_ptr(4095):
         return to_signed(dev)
+    groups = mem.read_u64(misc + MiscOff.groups)
+    if groups:  # device_create_with_groups(): the driver's attributes in its directory
+        from lkmsh.kernel.kapi.sysfs import create_groups
+
+        err = create_groups(ctx, dev, groups)
+        if err:
+            gone = chrdev.device_by_addr(dev)
+            if gone is not None:
+                chrdev.remove_device(gone)
+            _free(ctx, dev)
+            return err
     chrdev.miscs.append(Misc(misc, minor, name, owner(ctx), dev))
     mem.write_u64(misc + MiscOff.this_device, dev)
     return 0

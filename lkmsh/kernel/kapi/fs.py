@@ -17,10 +17,11 @@ from lkmsh.kernel.fsstructs import (
     FMODE_PREAD,
     FMODE_PWRITE,
     FMODE_STREAM,
+    FS_TYPE,
     FileOff,
     InodeOff,
 )
-from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.kapi.registry import kapi, kdata
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -260,3 +261,53 @@ def debugfs_create_file_unsafe(ctx: CallContext) -> int:
 )
 def debugfs_create_file_size(ctx: CallContext) -> None:
     _debugfs_file(ctx, max(ctx.sarg(5), 0))
+
+
+# -- filesystem types (fs/filesystems.c) -------------------------------------------
+
+#: the kernel's built-in filesystem types lkmsh has (their owner is NULL), in
+#: register order, with their fs_flags (FS_USERNS_MOUNT = 8)
+BUILTIN_FS = (("sysfs", 8), ("tmpfs", 8), ("proc", 8), ("devtmpfs", 0), ("debugfs", 0),
+              ("ramfs", 8))  # fmt: skip
+_FS_NAMES_AT = FS_TYPE.size * len(BUILTIN_FS)
+FS_BLOB_SIZE = _FS_NAMES_AT + sum(len(n) + 1 for n, _ in BUILTIN_FS)
+
+
+@kdata("__lkmsh_filesystems", FS_BLOB_SIZE, static=True)
+def _filesystems(kernel) -> bytes:
+    """The built-in struct file_system_type list (file_systems), names after it."""
+    base = kernel.symbol_address("__lkmsh_filesystems") or 0
+    out = bytearray(FS_BLOB_SIZE)
+    name_at = _FS_NAMES_AT
+    for i, (name, flags) in enumerate(BUILTIN_FS):
+        at = i * FS_TYPE.size
+        out[at : at + 8] = (base + name_at).to_bytes(8, "little")
+        out[at + FS_TYPE.off("fs_flags") : at + 12] = flags.to_bytes(4, "little")
+        nxt = base + at + FS_TYPE.size if i + 1 < len(BUILTIN_FS) else 0
+        out[at + FS_TYPE.off("next") : at + 64] = nxt.to_bytes(8, "little")
+        out[name_at : name_at + len(name)] = name.encode()
+        name_at += len(name) + 1
+    return bytes(out)
+
+
+def _find_fs(ctx: CallContext, name: str) -> int:
+    base = ctx.kernel.symbol_address("__lkmsh_filesystems") or 0
+    for i, (fs, _) in enumerate(BUILTIN_FS):
+        if fs == name:
+            return base + i * FS_TYPE.size
+    return 0
+
+
+@kapi("get_fs_type", "struct file_system_type *get_fs_type(const char *name)")
+def get_fs_type(ctx: CallContext) -> int:
+    """The named filesystem type; as Linux, an unknown one is looked for again after
+    request_module("fs-NAME") (lkmsh has no register_filesystem, so only built-ins answer).
+    A "type.subtype" name looks for "type"."""
+    from lkmsh.kernel.kapi.common import cstr, decode
+
+    name = decode(cstr(ctx, ctx.arg(0), 256)).partition(".")[0]
+    found = _find_fs(ctx, name)
+    if not found and name:
+        ctx.kernel.request_module(f"fs-{name}")
+        found = _find_fs(ctx, name)
+    return found

@@ -49,10 +49,12 @@ def module_refcount(ctx: CallContext) -> int:
     return ctx.kernel.module_refcount(module) if module is not None else 0
 
 
-@kapi("request_module", "int request_module(const char *fmt, ...)")
-def request_module(ctx: CallContext) -> int:
+@kapi("__request_module", "int __request_module(bool wait, const char *fmt, ...)")
+def __request_module(ctx: CallContext) -> int:
+    """<linux/kmod.h>'s request_module()/request_module_nowait() (modprobe runs to its end
+    either way)."""
     # Linux formats into char module_name[MODULE_NAME_LEN]
-    sink = format_sink(ctx, ctx.arg(0), ctx.varargs(1), Sink(MODULE_NAME_LEN))
+    sink = format_sink(ctx, ctx.arg(1), ctx.varargs(2), Sink(MODULE_NAME_LEN))
     if sink.total >= MODULE_NAME_LEN:
         return -errno.ENAMETOOLONG
     return ctx.kernel.request_module(decode(sink.getvalue()))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lkmsh.kernel import layout
 from lkmsh.kernel.heap import (
     KIND_KMALLOC,
     KIND_VMALLOC,
@@ -219,6 +220,26 @@ def kstrdup(ctx: CallContext) -> int:
     if not s:
         return 0
     return _dup(ctx, cstr(ctx, s) + b"\0", ctx.arg(1) & 0xFFFFFFFF)
+
+
+def _kernel_rodata(addr: int) -> bool:
+    """is_kernel_rodata(): the kernel image's own constants (lkmsh's kernel text and
+    data, the kernel library's strings among them), never a module's."""
+    return layout.KERNEL_TEXT_BASE <= addr < layout.KERNEL_DATA_BASE + layout.KERNEL_DATA_SIZE
+
+
+@kapi("kstrdup_const", "const char *kstrdup_const(const char *s, gfp_t gfp)")
+def kstrdup_const(ctx: CallContext) -> int:
+    """@s itself when it is the kernel's constant, else a kstrdup() copy (mm/util.c)."""
+    s = ctx.arg(0)
+    return s if _kernel_rodata(s) else kstrdup(ctx)
+
+
+@kapi("kfree_const", "void kfree_const(const void *x)")
+def kfree_const(ctx: CallContext) -> None:
+    """kfree() unless @x is the kernel's constant (what kstrdup_const() returned as is)."""
+    if not _kernel_rodata(ctx.arg(0)):
+        kfree(ctx)
 
 
 @kapi("kstrndup", "char *kstrndup(const char *s, size_t max, gfp_t gfp)")

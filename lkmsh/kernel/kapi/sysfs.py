@@ -290,7 +290,7 @@ def _create_dir(ctx: CallContext, kobj: int) -> int:
     ctx.mem.write_u64(kobj + SF.KOBJ_SD, kobj)
     ktype = ctx.mem.read_u64(kobj + SF.KOBJ_KTYPE)
     groups = ctx.mem.read_u64(ktype + SF.KTYPE_DEFAULT_GROUPS) if ktype else 0
-    err = _create_groups(ctx, kobj, groups)
+    err = create_groups(ctx, kobj, groups)
     if err:
         fs.remove_kobject(kobj)
         ctx.mem.write_u64(kobj + SF.KOBJ_SD, 0)
@@ -755,7 +755,7 @@ def _drop_group_dir(ctx: CallContext, kobj: int, gname: str) -> None:
             fs.vfs.remove(f"{base}/{gname}")
 
 
-def _create_groups(ctx: CallContext, kobj: int, groups: int) -> int:
+def create_groups(ctx: CallContext, kobj: int, groups: int) -> int:
     glist = _attr_list(ctx, groups)
     for i, grp in enumerate(glist):
         err = _create_group(ctx, kobj, grp)
@@ -810,7 +810,7 @@ def sysfs_update_group(ctx: CallContext) -> int:
 def sysfs_create_groups(ctx: CallContext) -> int:
     if not ctx.arg(1):
         return 0
-    return _create_groups(ctx, ctx.arg(0), ctx.arg(1))
+    return create_groups(ctx, ctx.arg(0), ctx.arg(1))
 
 
 @kapi(

@@ -99,3 +99,20 @@ def jiffies_to_msecs(ctx: CallContext) -> int:
 @kapi("get_jiffies_64", "u64 get_jiffies_64(void)")
 def get_jiffies_64(ctx: CallContext) -> int:
     return ctx.kernel.clock.jiffies()
+
+
+@kapi("sched_clock", "unsigned long long sched_clock(void)", gpl=True)
+def sched_clock(ctx: CallContext) -> int:
+    """<linux/sched/clock.h>: local_clock() and cpu_clock() are it, inline."""
+    return ctx.kernel.clock.ns()
+
+
+@kapi("sched_clock_cpu", "u64 sched_clock_cpu(int cpu)", gpl=True)
+def sched_clock_cpu(ctx: CallContext) -> int:
+    return ctx.kernel.clock.ns()
+
+
+@kapi("touch_softlockup_watchdog", "void touch_softlockup_watchdog(void)")
+def touch_softlockup_watchdog(ctx: CallContext) -> None:
+    """<linux/nmi.h>: the running code's soft-lockup count starts again."""
+    ctx.kernel.touch_softlockup_watchdog()

@@ -93,7 +93,7 @@ ABI_MINIMUM = [
     "try_module_get",
     "module_put",
     "module_refcount",
-    "request_module",
+    "__request_module",
     "__warn_printk",
 ]
 

@@ -33,7 +33,7 @@ def test_not_a_module_warns(mini):
 
 
 def test_request_module_formats_the_name(mini):
-    ret = call(mini, "request_module", mini.cstring("hx-%s-%d"), mini.cstring("codec"), 2)
+    ret = call(mini, "__request_module", 1, mini.cstring("hx-%s-%d"), mini.cstring("codec"), 2)
     assert mini.requested == ["hx-codec-2"]
     assert ret == -2  # the kernel's -ENOENT, as rax carries it
 

@@ -880,9 +880,10 @@ class Cpu:
                         break
                     # hlt waits for the next interrupt, which comes (the timer ticks):
                     # go on after it while the wall-clock watchdog has time left
-                    start_at = self._after_halt(eng, timeout_s)
+                    # a stop of the meter first: the byte before a block is no sign of a hlt
+                    start_at = self._after_tick(eng)
                     if start_at is None:
-                        start_at = self._after_tick(eng)
+                        start_at = self._after_halt(eng, timeout_s)
                     if start_at is None:
                         break
             finally:
@@ -925,6 +926,9 @@ class Cpu:
             return None
         if self._cancel.is_set() or timeout_s is None or eng.expired or eng.locked_up:
             return None  # without a wall-clock limit a halt loop would never end
+        m = eng.meter
+        if m is not None and m.blocks >= m.limit:
+            return None  # the meter stopped it at a block start, before any hlt could run
         rip = eng.uc.reg_read(self._ip_reg)
         if rip == self.return_slot or self._peek(rip - len(halt), len(halt)) != halt:
             return None

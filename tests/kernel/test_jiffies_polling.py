@@ -61,3 +61,40 @@ def test_a_longer_timeout_waits_longer_in_virtual_time(tmp_path):
         report = next(x for x in lines(k) if "device not ready after" in x)
         waited.append(int(report.split("after ")[1].split()[0]))
     assert waited[0] < 40 < waited[1]
+
+
+HLT_BYTE_BEFORE_LOOP = r"""
+#include <linux/init.h>
+#include <linux/module.h>
+
+static unsigned long rounds = 10000000;
+module_param(rounds, ulong, 0444);
+
+static int __init hltbyte_init(void)
+{
+	unsigned long n = rounds;
+
+	/* b0 f4: the byte before the loop's block is the one of a hlt */
+	asm volatile("mov $0xf4, %%al\n"
+		"1:	dec %0\n\t"
+		"jnz 1b"
+		: "+r"(n) : : "rax", "cc");
+	return 0;
+}
+
+module_init(hltbyte_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+@needs_gcc
+def test_a_jiffy_stop_is_not_taken_for_a_hlt_by_the_byte_before_it(tmp_path):
+    """Regression: a stop at a block whose previous byte is 0xf4 (x86 hlt) was resumed as
+    after a hlt, charging a tick's worth of run time at every block: a false soft lockup."""
+    src = tmp_path / "hltbyte.c"
+    src.write_text(HLT_BYTE_BEFORE_LOOP)
+    ko = build_module([src], tmp_path / "hltbyte.ko", name="hltbyte")
+    k = Kernel()
+    k.module_load(ko)  # 10 M blocks: five jiffies, no report
+    assert not any("soft lockup" in x for x in lines(k))
+    assert k.module_find("hltbyte") is not None

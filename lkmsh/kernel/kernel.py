@@ -520,6 +520,15 @@ class Kernel:
         """The soft-lockup watchdog's deadline for module code starting now."""
         return watch(self.clock.ns(), self.config.watchdog_thresh)
 
+    def in_fast_path(self, pc: int) -> bool:
+        """Whether @pc is in the kernel library's kmalloc/kzalloc/kfree, or in the memset
+        kfree poisons with before it writes its record: the heap reads those records when
+        the clock moves (slabfast.py), so a tick must not land mid-record."""
+        if self.heap.fast is None or self.klib is None:
+            return False
+        sym = self.klib.symbol_at(pc)
+        return sym is not None and (sym.name in klib.FAST_PATHS or sym.name == "memset")
+
     def next_jiffy_ns(self, *, tick: bool) -> int:
         """Virtual ns until jiffies next moves. @tick: module code ran into this jiffy
         without a kernel call, and the variable moves now, as the timer interrupt moves

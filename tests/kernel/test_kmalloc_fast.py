@@ -210,3 +210,48 @@ def test_live_fast_allocations_survive_a_state_round_trip(arch_kernel):
     assert "keep: reused 1" in lines
     assert "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in lines
     assert sorted(_leaks(lines)) == [(96, "keep_init"), (112, "keep_init")]
+
+
+#: a loop long enough for jiffies to move under it several times (a jiffy is 2 M
+#: blocks of module code), with no kernel call the tick could wait for
+CHURN = r"""
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static int __init churn_init(void)
+{
+	unsigned long start = jiffies, i;
+
+	for (i = 0; i < 600000; i++) {
+		void *p = (i & 1) ? kzalloc(64, GFP_KERNEL) : kmalloc(64, GFP_KERNEL);
+
+		if (!p)
+			return -ENOMEM;
+		kfree(p);
+	}
+	pr_info("churn: jiffies moved %lu times\n", jiffies - start);
+	return 0;
+}
+
+static void __exit churn_exit(void)
+{
+}
+
+module_init(churn_init);
+module_exit(churn_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_jiffies_moving_mid_kmalloc_or_kfree_leaves_their_records_whole(arch_kernel):
+    """The tick that moves jiffies under module code also moves the clock, which settles
+    the heap; it waits until the library's kmalloc/kfree (and kfree's memset) are done."""
+    k, build = arch_kernel
+    k.module_load(build(CHURN, "churn"))
+    [moved] = [t for t in texts(k) if t.startswith("churn: jiffies moved ")]
+    assert int(moved.split()[3]) >= 3
+    assert not [t for t in texts(k) if "KASAN" in t or "BUG" in t]
+    assert k.heap.allocations(owner="churn") == []
+    k.module_unload("churn")
+    assert not [t for t in texts(k) if "leak" in t]

@@ -397,6 +397,7 @@ class Kernel:
                 for level, line in self.lockdep.user_return(task):
                     self.log.emit(level, line)
         if outer:
+            self.user.unmap_all()  # the command's process exits: its vm_mmap() pages go
             self.sched.settle()
 
     @contextmanager

@@ -26,6 +26,8 @@ USER_SIZE = 1 << 36
 TASK_SIZE_MAX = {"x86_64": (1 << 47) - PAGE_SIZE, "aarch64": 1 << 48}
 #: One operation's buffer is bounded (a read(2) of more is cut, as MAX_RW_COUNT).
 USER_BUFFER_MAX = 16 << 20
+#: What vm_mmap() may map for one command's task at a time (host memory stays bounded).
+USER_MMAP_MAX = 64 << 20
 
 
 def access_ok(arch: str, addr: int, size: int) -> bool:
@@ -40,6 +42,8 @@ class UserMemory:
         self.mem = mem
         self.arch = arch
         self.range = VirtualRange("user", USER_BASE, USER_SIZE, persistent=False)
+        #: vm_mmap()'s anonymous mappings in the command's task: (address, length)
+        self.mappings: list[tuple[int, int]] = []
 
     @contextmanager
     def buffer(self, size: int, data: bytes = b"", perm: Perm = Perm.RW) -> Iterator[int]:
@@ -67,6 +71,45 @@ class UserMemory:
         finally:
             self.mem.unmap(region.vaddr)
             self.range.free(vaddr)
+
+    def mmap(self, length: int, perm: Perm) -> int | None:
+        """vm_mmap() of anonymous memory in the command's task: zeroed pages, or None when
+        the task's mappings would pass USER_MMAP_MAX. They go with the command
+        (``unmap_all``), as a process's mappings go when it exits."""
+        length = page_align_up(length)
+        if sum(n for _, n in self.mappings) + length > USER_MMAP_MAX:
+            return None
+        vaddr = self.range.alloc(length)
+        self.mem.map(vaddr, length, Perm.RW, "user:mmap", owner="user", transient=True, user=True)
+        if perm != Perm.RW:
+            self.mem.protect(vaddr, length, perm)
+        self.mappings.append((vaddr, length))
+        return vaddr
+
+    def munmap(self, addr: int, length: int) -> None:
+        """vm_munmap(): every mapping inside [addr, addr + length) goes (a part of one is
+        not split off: it stays whole)."""
+        end = addr + page_align_up(length)
+        for vaddr, n in [m for m in self.mappings if addr <= m[0] and m[0] + m[1] <= end]:
+            self.mappings.remove((vaddr, n))
+            self.mem.unmap(vaddr)
+            self.range.free(vaddr)
+
+    def unmap_all(self) -> None:
+        """The command's task exits: its mappings go."""
+        for vaddr, _ in self.mappings:
+            self.mem.unmap(vaddr)
+            self.range.free(vaddr)
+        self.mappings = []
+
+    def check_zeroed(self, src: int, n: int) -> int:
+        """check_zeroed_user(): 1 if [src, src+n) is all zero, 0 if not, -EFAULT if not readable."""
+        if n <= 0:
+            return 1
+        data = self.read_user(src, n)
+        if data.count(0) != len(data):
+            return 0
+        return 1 if len(data) == n else -14
 
     def span(self, addr: int, n: int, need: Perm, user: bool) -> int:
         """How many bytes from ``addr`` (at most ``n``) are mapped with ``need``."""
@@ -96,7 +139,9 @@ class UserMemory:
     def copy_from_user(self, to: int, src: int, n: int) -> int:
         """Copy user memory to kernel memory; the rest of ``to`` is zeroed, as Linux."""
         user = self.span(src, n, Perm.R, True)
-        room = self.span(to, n if user < n else user, Perm.W, False) if user else 0
+        # what was not copied is zeroed, all n bytes when access_ok fails (as Linux's
+        # _copy_from_user), within what the kernel buffer has writable
+        room = self.span(to, n, Perm.W, False)
         ok = min(user, room)
         if ok:
             self.mem.write(to, self.mem.read(src, ok))

@@ -246,6 +246,24 @@ void *memchr(const void *s, int c, size_t n)
 	return NULL;
 }
 
+/* The first byte of [start, start + bytes) that is not @c, or NULL; 8 bytes a round. */
+void *memchr_inv(const void *start, int c, size_t bytes)
+{
+	const u8 *p = start;
+	u8 value = c;
+	u64 pattern = 0x0101010101010101ULL * value;
+
+	for (; bytes && ((unsigned long)p & 7); bytes--, p++)
+		if (*p != value)
+			return (void *)p;
+	for (; bytes >= 8 && *(const u64 *)p == pattern; bytes -= 8)
+		p += 8;
+	for (; bytes; bytes--, p++)
+		if (*p != value)
+			return (void *)p;
+	return NULL;
+}
+
 size_t strlen(const char *s)
 {
 	const char *p = s;

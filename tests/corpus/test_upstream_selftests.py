@@ -69,6 +69,13 @@ CORPUS = [
     # failed conversion would WARN.
     SelfTest("lib/test-kstrtox.c", (), init_error="Invalid parameters"),
     SelfTest("lib/test_bitmap.c", ("test_bitmap: all 6550 tests passed",)),
+    # vm_mmap'd user pages of insmod's task; copies from and to them, and refused ones
+    # from kernel addresses (525,825 check_zeroed_user calls: a few seconds)
+    SelfTest(
+        "lib/test_user_copy.c",
+        ("test_user_copy: tests passed.",),
+        goodbye=("test_user_copy: unloaded.",),
+    ),
     SelfTest("lib/test_siphash.c", ("test_siphash: self-tests: pass",)),
     # Its init returns -EAGAIN when done ("Fail will directly unload the module"); a
     # broken tree would WARN. lkmsh's virtual clock stands still while code runs, so

@@ -13,6 +13,14 @@
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
 
+/* The end of user space (x86-64's page_64_types.h, arm64's 48-bit VA processor.h). */
+#ifdef __aarch64__
+#define TASK_SIZE_MAX		(1UL << 48)
+#else
+#define TASK_SIZE_MAX		((1UL << 47) - PAGE_SIZE)
+#endif
+#define TASK_SIZE		TASK_SIZE_MAX
+
 #ifndef __ASSEMBLY__
 #define PAGE_OFFSET		((unsigned long)0xffff888000000000UL)
 #define __START_KERNEL_map	((unsigned long)0xffffffff80000000UL)

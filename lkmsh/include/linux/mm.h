@@ -222,4 +222,10 @@ void __lkmsh_bad_page(struct page *page, unsigned int order, unsigned long calle
 #define VM_PAT		VM_ARCH_1
 #endif
 
+/* Anonymous user memory in the calling command's task (mm/util.c; see <linux/mman.h>). */
+struct file;
+unsigned long vm_mmap(struct file *file, unsigned long addr, unsigned long len,
+		      unsigned long prot, unsigned long flag, unsigned long offset);
+int vm_munmap(unsigned long start, size_t len);
+
 #endif

@@ -19,12 +19,6 @@
 #include <linux/string.h>
 #include <asm/page.h>
 
-#ifdef __aarch64__
-#define TASK_SIZE_MAX		(1UL << 48)
-#else
-#define TASK_SIZE_MAX		((1UL << 47) - PAGE_SIZE)
-#endif
-
 static inline bool __access_ok(const void __user *ptr, unsigned long size)
 {
 	unsigned long limit = TASK_SIZE_MAX;
@@ -78,6 +72,33 @@ copy_to_user(void __user *to, const void *from, unsigned long n)
 #define __put_user(x, ptr)	put_user(x, ptr)
 
 long strncpy_from_user(char *dst, const char __user *src, long count);
+
+/* 1 if the user range is all zero, 0 if a byte is not, -EFAULT (lib/usercopy.c). */
+int check_zeroed_user(const void __user *from, size_t size);
+
+/*
+ * copy_struct_from_user(): a struct whose user copy may be older (shorter:
+ * the rest of @dst is zeroed) or newer (longer: the extra bytes must be zero,
+ * else -E2BIG) than the kernel's, as Linux 6.1's inline.
+ */
+static __always_inline __must_check int
+copy_struct_from_user(void *dst, size_t ksize, const void __user *src, size_t usize)
+{
+	size_t size = ksize < usize ? ksize : usize;
+	size_t rest = (ksize > usize ? ksize : usize) - size;
+
+	if (usize < ksize) {
+		memset((char *)dst + size, 0, rest);
+	} else if (usize > ksize) {
+		int ret = check_zeroed_user((const char __user *)src + size, rest);
+
+		if (ret <= 0)
+			return ret ? ret : -E2BIG;
+	}
+	if (copy_from_user(dst, src, size))
+		return -EFAULT;
+	return 0;
+}
 long strnlen_user(const char __user *str, long n);
 unsigned long __must_check clear_user(void __user *mem, unsigned long len);
 #define __clear_user(mem, len)	clear_user(mem, len)

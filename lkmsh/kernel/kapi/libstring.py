@@ -61,19 +61,6 @@ def simple_strtoll(ctx: CallContext) -> int:
 # -- memory ------------------------------------------------------------------
 
 
-@kapi("memchr_inv", "void *memchr_inv(const void *start, int c, size_t bytes)")
-def memchr_inv(ctx: CallContext) -> int:
-    start, c, n = ctx.arg(0), ctx.arg(1) & 0xFF, ctx.arg(2)
-    done = 0
-    while done < n:
-        part = ctx.mem.read(start + done, min(CHUNK, n - done))
-        stripped = part.lstrip(bytes((c,)))
-        if stripped:
-            return start + done + len(part) - len(stripped)
-        done += len(part)
-    return 0
-
-
 def _memset_n(ctx: CallContext, width: int) -> int:
     s, v, count = ctx.arg(0), ctx.arg(1) & ((1 << (8 * width)) - 1), ctx.arg(2)
     if count:

@@ -7,6 +7,7 @@ Linux's exception fixups give (kernel/uaccess.py checks the ranges).
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.registry import kapi
@@ -48,3 +49,55 @@ def strnlen_user(ctx: CallContext) -> int:
 @kapi("clear_user", "unsigned long clear_user(void __user *mem, unsigned long len)")
 def clear_user(ctx: CallContext) -> int:
     return ctx.kernel.user.clear_user(ctx.arg(0), ctx.arg(1))
+
+
+@kapi("check_zeroed_user", "int check_zeroed_user(const void __user *from, size_t size)")
+def check_zeroed_user(ctx: CallContext) -> int:
+    """1 if the user range is all zero, 0 if a byte is not, -EFAULT (behind the inline
+    copy_struct_from_user)."""
+    return ctx.kernel.user.check_zeroed(ctx.arg(0), ctx.arg(1))
+
+
+PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
+MAP_TYPE = 0x0F
+MASK64 = (1 << 64) - 1
+
+
+@kapi(
+    "vm_mmap",
+    "unsigned long vm_mmap(struct file *file, unsigned long addr, unsigned long len,"
+    " unsigned long prot, unsigned long flag, unsigned long offset)",
+)
+def vm_mmap(ctx: CallContext) -> int:
+    """Anonymous memory in the command's task (lkmsh maps no file), at an address of its
+    choosing; a kthread, which has no mm, gets -EINVAL. The error as Linux returns it:
+    a negative errno in the unsigned long."""
+    from lkmsh.kernel.memory import Perm
+    from lkmsh.kernel.task import Kind
+
+    file, _hint, length, prot, flags = (ctx.arg(i) for i in range(5))
+    task = ctx.kernel.sched.current
+    if task is None or task.kind is not Kind.USER:
+        return -errno.EINVAL & MASK64
+    if file or not flags & MAP_ANONYMOUS:
+        return -errno.ENODEV & MASK64
+    if flags & MAP_FIXED or not flags & MAP_TYPE or not length:
+        return -errno.EINVAL & MASK64
+    if length > 1 << 40:
+        return -errno.ENOMEM & MASK64
+    perm = Perm(0)
+    for bit, p in ((PROT_READ, Perm.R), (PROT_WRITE, Perm.W), (PROT_EXEC, Perm.X)):
+        if prot & bit:
+            perm |= p
+    addr = ctx.kernel.user.mmap(length, perm)
+    return addr if addr is not None else -errno.ENOMEM & MASK64
+
+
+@kapi("vm_munmap", "int vm_munmap(unsigned long start, size_t len)")
+def vm_munmap(ctx: CallContext) -> int:
+    start, length = ctx.arg(0), ctx.arg(1)
+    if start & 0xFFF or not length:
+        return -errno.EINVAL
+    ctx.kernel.user.munmap(start, length)
+    return 0

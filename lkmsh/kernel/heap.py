@@ -63,6 +63,8 @@ FREED_KEPT = 1 << 16
 
 KIND_KMALLOC = "kmalloc"
 KIND_VMALLOC = "vmalloc"
+#: alloc_percpu (kapi/percpu.py): scanned by kmemleak, never one of its leaks
+KIND_PERCPU = "percpu"
 
 
 class HeapError(KernelError):
@@ -401,7 +403,7 @@ class Heap(Component):
         if a is None or a.kind != kind:
             self.settle()  # the report needs every record
             if a is not None:
-                raise InvalidFree(addr, f"allocated by {a.kind}, freed by {_free_name(kind)}", a)
+                raise InvalidFree(addr, f"allocated by {a.kind}, freed by {free_function(kind)}", a)
             old = self._freed.get(addr)
             if old is not None:
                 raise DoubleFree(addr, old)
@@ -501,7 +503,7 @@ class Heap(Component):
         leaks = []
         for a in self.allocations(owner):
             self.free(a.addr, 0, a.kind)
-            if not a.managed:
+            if not a.managed and a.kind != KIND_PERCPU:
                 leaks.append(a)
         leaks.sort(key=lambda a: a.ts_ns)
         return leaks
@@ -664,5 +666,6 @@ def slabinfo_text(stats: list[CacheStats]) -> str:
     return "".join(out)
 
 
-def _free_name(kind: str) -> str:
-    return "vfree" if kind == KIND_VMALLOC else "kfree"
+def free_function(kind: str) -> str:
+    """The function that frees an object of @kind (the words of an invalid-free report)."""
+    return {KIND_VMALLOC: "vfree", KIND_PERCPU: "free_percpu"}.get(kind, "kfree")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError
-from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.heap import KERNEL_OWNER, KIND_PERCPU
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -75,7 +75,7 @@ def scan(k: Kernel) -> LeakScan:
     for entry in k.procfs.entries():
         mark_from(_WORD.pack(entry.data & (2**64 - 1)))
     for a in objs:
-        if a.owner == KERNEL_OWNER or a.managed:
+        if a.owner == KERNEL_OWNER or a.managed or a.kind == KIND_PERCPU:
             reached.add(a.addr)
             gray.append(a)
     while gray:

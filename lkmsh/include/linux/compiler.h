@@ -96,6 +96,12 @@
 	do { *(volatile typeof(x) *)&(x) = (val); } while (0)
 
 #define OPTIMIZER_HIDE_VAR(var)	__asm__ ("" : "=r" (var) : "0" (var))
+/* ptr + off where gcc cannot see which object the result points into */
+#define RELOC_HIDE(ptr, off) ({					\
+	unsigned long __ptr;					\
+	__asm__ ("" : "=r" (__ptr) : "0" (ptr));		\
+	(typeof(ptr))(__ptr + (off));				\
+})
 
 #endif /* !__ASSEMBLY__ */
 

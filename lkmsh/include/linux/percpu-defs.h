@@ -32,8 +32,15 @@
 #define EXPORT_PER_CPU_SYMBOL(var)	EXPORT_SYMBOL(var)
 #define EXPORT_PER_CPU_SYMBOL_GPL(var)	EXPORT_SYMBOL_GPL(var)
 
-#define per_cpu_ptr(ptr, cpu)	({ (void)(cpu); (ptr); })
-#define raw_cpu_ptr(ptr)	(ptr)
+/*
+ * One CPU: its offset is 0. The address still goes through RELOC_HIDE, as
+ * Linux's, so gcc treats per-CPU data as reached through a pointer it cannot
+ * follow: a store to a per-CPU variable is kept (kmemleak scans it) even when
+ * the module never reads it back.
+ */
+#define SHIFT_PERCPU_PTR(__p, __offset)	RELOC_HIDE((typeof(*(__p)) *)(__p), (__offset))
+#define per_cpu_ptr(ptr, cpu)	({ (void)(cpu); SHIFT_PERCPU_PTR((ptr), 0); })
+#define raw_cpu_ptr(ptr)	SHIFT_PERCPU_PTR((ptr), 0)
 #define this_cpu_ptr(ptr)	raw_cpu_ptr(ptr)
 #define per_cpu(var, cpu)	(*per_cpu_ptr(&(var), cpu))
 #define get_cpu_ptr(var)	({ preempt_disable(); this_cpu_ptr(var); })

@@ -35,6 +35,7 @@ from lkmsh.kernel.heap import (
     ZERO_SIZE_PTR,
     DoubleFree,
     InvalidFree,
+    free_function,
 )
 from lkmsh.kernel.kapi.bug import KernelBug, call_trace, caller_symbol, warn
 from lkmsh.kernel.kapi.common import cstr, owner, task
@@ -127,7 +128,7 @@ def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC) -> None:
     try:
         ctx.kernel.heap.free(addr, ctx.caller, kind)
     except (DoubleFree, InvalidFree) as err:
-        raise _kasan(ctx, err, "kfree" if kind == KIND_KMALLOC else "vfree") from None
+        raise _kasan(ctx, err, free_function(kind)) from None
 
 
 # kmalloc, kzalloc and kfree are lkmsh/klib/slab.c's on the emulated CPU; these are

@@ -133,6 +133,7 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "kernel/irq/handle.c": frozenset({"no_action"}),
     "kernel/irq/manage.c": frozenset({"disable_hardirq", "request_any_context_irq"}),
     "kernel/params.c": frozenset({"param_set_bool_enable_only", "param_ops_bool_enable_only"}),
+    "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
     # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c

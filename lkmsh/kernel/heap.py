@@ -291,7 +291,7 @@ class Heap(Component):
         """An object of ``size`` bytes, or 0. Size 0 gives ZERO_SIZE_PTR, as Linux."""
         if size == 0 and kind == KIND_KMALLOC:
             return ZERO_SIZE_PTR
-        if size <= 0 or size > KMALLOC_MAX_SIZE or len(self._live) >= OBJECTS_MAX:
+        if size <= 0 or size > KMALLOC_MAX_SIZE or len(self._live) >= self.objects_max:
             return 0
         fast = self.fast
         if fast is not None and fast.lent and not fast.take_object():

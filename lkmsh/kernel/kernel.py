@@ -350,10 +350,10 @@ class Kernel:
                 self.symbol_table.unexport(s.name)  # its slot stays: the slow path
             self.symbol_table.export(KernelSymbol(s.name, s.addr, SymbolKind.FUNCTION, None, gpl))
         names = {s.name for s in self.klib.symbols}
-        if all(n in names for n in klib.FAST_PATHS):
+        if all(n in names for n in klib.SLAB_FAST_PATHS):
             from lkmsh.kernel.slabfast import FastPath
 
-            slots = tuple(self.image.text[n] for n in klib.FAST_PATHS)
+            slots = tuple(self.image.text[n] for n in klib.SLAB_FAST_PATHS)
             self.heap.fast = FastPath(self.mem, slots)  # type: ignore[arg-type]
             self.heap.current_owner = self._owner_now
             self.clock.before_advance = self.heap.settle
@@ -363,6 +363,11 @@ class Kernel:
             for n in SLOW_PATHS:
                 self.symbol_table.unexport(n)  # lkmsh's own: the library's calls, not modules'
             self.pages.boot(tuple(self.image.text[n] for n in SLOW_PATHS))  # type: ignore[arg-type]
+        if all(n in names for n in klib.RCU_FAST_PATHS):
+            from lkmsh.kernel.rcufast import RcuFast
+
+            rcu_slots = tuple(self.image.text[n] for n in klib.RCU_FAST_PATHS)
+            self.lockdep.rcu_fast = RcuFast(self.mem, rcu_slots)  # type: ignore[arg-type]
 
     def _owner_now(self) -> str:
         m = self.current_module
@@ -420,6 +425,9 @@ class Kernel:
 
     def _trap(self, slot: int, ctx) -> int | None:
         self.clock.stale = True  # module code ran up to this call: the clock counts it
+        rcu_fast = self.lockdep.rcu_fast
+        if rcu_fast is not None and rcu_fast.pending():
+            self.lockdep.settle()  # what lockdep holds, before anything asks it
         func = self._slots.get(slot)
         if func is None:
             # a jump into the middle of a slot: no call; the bytes there run
@@ -582,10 +590,14 @@ class Kernel:
         if fast is not None and fast.enabled == self.tracing.ftrace.enabled:
             self.heap.settle()  # the function tracer sees every kmalloc and kfree
             fast.enabled = not self.tracing.ftrace.enabled
+        rcu_fast = self.lockdep.rcu_fast
+        if rcu_fast is not None:
+            rcu_fast.enabled = not self.tracing.ftrace.enabled
         self.sched.give_struct()
         try:
             return run(*args, **kw)
         except CpuFault as fault:
+            self.lockdep.settle()
             self.clock.stale = True
             from lkmsh.kernel.oops import fault_summary, oops_lines, report_kind
 
@@ -600,6 +612,7 @@ class Kernel:
         except Exception as exc:  # imported here: the path of every call stays short
             from lkmsh.kernel.kapi.bug import KernelBug
 
+            self.lockdep.settle()
             if not isinstance(exc, KernelBug):
                 raise
             bug = exc
@@ -608,6 +621,7 @@ class Kernel:
                 self.log.emit(bug.level, line)
             raise ModuleFault(bug.message or "kernel BUG") from None
         finally:
+            self.lockdep.settle()  # the read-side levels the code left taken
             self.clock.stale = True  # the code's run time, for the next clock read
 
     def cancel(self) -> None:

@@ -54,11 +54,14 @@ GPL_ONLY = frozenset(
     | {"rht_bucket_nested_insert"}
     # mm/page_alloc.c
     | {"split_page"}
+    | {"__rcu_read_lock", "__rcu_read_unlock"}
 )
 
-#: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c):
-#: exported instead of the slot, which they jump to when Python must answer
-FAST_PATHS = ("kmalloc", "kzalloc", "kfree")
+#: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c,
+#: rcu.c): exported instead of the slot, which they jump to when Python must answer
+SLAB_FAST_PATHS = ("kmalloc", "kzalloc", "kfree")
+RCU_FAST_PATHS = ("__rcu_read_lock", "__rcu_read_unlock")
+FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from lkmsh.kernel.release import KERNEL_RELEASE
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
     from lkmsh.kernel.module import Module
+    from lkmsh.kernel.rcufast import RcuFast
     from lkmsh.kernel.task import Task
 
 SOFTIRQ_PID = 0  # no task: timers and tasklets run "in" swapper/0
+RCU_LOCK = 0x5C1  # the lock class held while in rcu_read_lock() (rcu_read_lock_map)
 _OFFSET = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
 
 #: lockdep's usage and wait-type marks per kind of lock, as it prints them
@@ -68,6 +70,8 @@ class Lockdep(Component):
         self.deps: dict[tuple[int, int], tuple[int, int]] = {}
         self.reported: set[tuple[int, int]] = set()
         self.sleep_reports: set[int] = set()  # call sites already reported
+        #: rcu_read_lock()'s fast path in the kernel library (rcufast.py), once booted
+        self.rcu_fast: RcuFast | None = None
         kernel.might_sleep = self.might_sleep
         kernel.sched.on_exit(self._task_exit)
 
@@ -91,6 +95,15 @@ class Lockdep(Component):
             f"{h.lock:016x} ({self.lock_name(h.lock)}){USAGE.get(h.kind, '')}, at:"
             f" {self.kernel.symbolize(h.ip)}"
         )
+
+    def settle(self) -> None:
+        """Hold the read-side levels the kernel library counted (rcu.c) for the current
+        task, as if each rcu_read_lock() had come through Python."""
+        fast = self.rcu_fast
+        if fast is not None and fast.pending():
+            depth, ip = fast.take()
+            held = self.held.setdefault(self._pid(), [])
+            held.extend(Held(RCU_LOCK, "rcu", ip) for _ in range(depth))
 
     def holding(self, pid: int, lock: int) -> bool:
         return any(h.lock == lock for h in self.held.get(pid, []))

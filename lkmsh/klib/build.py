@@ -28,8 +28,9 @@ HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
 #: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
 NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
-#: slab.c's slow paths jump to the kernel's slots with the caller's return address intact
-PER_FILE = {"slab.c": ("-foptimize-sibling-calls", "-fomit-frame-pointer")}
+#: slab.c's and rcu.c's slow paths jump to the kernel's slots with the caller's return address intact
+TAIL_JUMPS = ("-foptimize-sibling-calls", "-fomit-frame-pointer")
+PER_FILE = {"slab.c": TAIL_JUMPS, "rcu.c": TAIL_JUMPS}
 #: a source may instead be written on lkmsh's module headers (interval_tree.c uses
 #: the template of <linux/interval_tree_generic.h>), seen as kbuild shows them
 KERNEL_HEADERS = (
@@ -59,7 +60,8 @@ IMPORTS = (
     "spin_unlock",
     "kvfree_call_rcu",
     "__warn_printk",
-    # rhashtable.c: bucket tables, seeds, the table's mutex, the deferred worker, RCU
+    # rhashtable.c: bucket tables, seeds, the table's mutex, the deferred worker, call_rcu
+    # (rcu_read_lock is the library's own, rcu.c)
     "kvmalloc_node",
     "kvfree",
     "get_random_u32",
@@ -69,8 +71,6 @@ IMPORTS = (
     "queue_work_on",
     "cancel_work_sync",
     "cond_resched",
-    "__rcu_read_lock",
-    "__rcu_read_unlock",
     "call_rcu",
 )
 #: kernel data the library reads (rhashtable.c queues its worker on system_wq): no

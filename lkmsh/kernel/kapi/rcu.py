@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.kthread import might_sleep, sched_of
 from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.lockdep import RCU_LOCK
 from lkmsh.kernel.rcu import BARRIER, GRACE_PERIOD_NS
 from lkmsh.kernel.task import TASK_UNINTERRUPTIBLE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
-
-RCU_LOCK = 0x5C1  # the lock class lockdep holds while in rcu_read_lock() (rcu_read_lock_map)
 
 
 @kapi("__rcu_read_lock", "void __rcu_read_lock(void)", gpl=True)

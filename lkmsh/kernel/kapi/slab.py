@@ -31,7 +31,6 @@ from lkmsh.kernel.heap import (
     KIND_KMALLOC,
     KIND_VMALLOC,
     KMALLOC_MAX_SIZE,
-    OBJECTS_MAX,
     ZERO_SIZE_PTR,
     DoubleFree,
     InvalidFree,
@@ -63,8 +62,8 @@ def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero
     if addr == 0 and size and not gfp & GFP_NOWARN and not _ratelimited(ctx):
         order = max(0, (max(size, 1) - 1).bit_length() - 12)
         comm = task(ctx).split("/")[0]
-        full = heap.live_count >= OBJECTS_MAX
-        why = f"{OBJECTS_MAX} live objects" if full else f"heap limit {heap.limit} bytes"
+        full = heap.live_count >= heap.objects_max
+        why = f"{heap.objects_max} live objects" if full else f"heap limit {heap.limit} bytes"
         warn(
             ctx,
             [

@@ -54,6 +54,8 @@ POISON_FREE = 0x6B
 POISON_END = 0xA5
 HEAP_OWNER = "heap"  # owner of the slab and page regions in the AddressSpace
 KERNEL_OWNER = "[kernel]"  # owner of kernel objects (seq_file, proc_dir_entry)
+#: empty slabs a cache keeps (SLUB's MIN_PARTIAL, its least min_partial)
+MIN_PARTIAL = 5
 FREED_PAGES_KEPT = 256  # how many freed page allocations are remembered for double-free checks
 #: Most live objects at once: each is a record in the state every later command
 #: reads (800,000 small kmallocs once made a 78 MB state); kmalloc gives NULL beyond.
@@ -287,8 +289,14 @@ class Heap(Component):
         gfp: int = 0,
         managed: bool = False,
         kind: str = KIND_KMALLOC,
+        init: bool = True,
     ) -> int:
-        """An object of ``size`` bytes, or 0. Size 0 gives ZERO_SIZE_PTR, as Linux."""
+        """An object of ``size`` bytes, or 0. Size 0 gives ZERO_SIZE_PTR, as Linux.
+
+        Slab objects come zeroed (@init: init_on_alloc, as Debian's
+        CONFIG_INIT_ON_ALLOC_DEFAULT_ON) unless a cache with a constructor or
+        SLAB_TYPESAFE_BY_RCU asks for them as they were (@init False); pages are
+        freshly mapped, so zero either way."""
         if size == 0 and kind == KIND_KMALLOC:
             return ZERO_SIZE_PTR
         if size <= 0 or size > KMALLOC_MAX_SIZE or len(self._live) >= self.objects_max:
@@ -312,7 +320,7 @@ class Heap(Component):
         self._live[addr] = Allocation(
             addr, size, cache, owner, caller, self.now_ns(), gfp, managed, kind
         )
-        if zero:
+        if zero or (init and cache):
             self.mem.write(addr, bytes(cache or _page_round(size)))
         return addr
 
@@ -392,8 +400,13 @@ class Heap(Component):
     def _slab_of(self, addr: int) -> Slab | None:
         return self._slab_pages.get(addr >> PAGE_SHIFT)
 
-    def free(self, addr: int, caller: int = 0, kind: str = KIND_KMALLOC) -> Allocation:
-        """Free the object at ``addr``; raises DoubleFree or InvalidFree."""
+    def free(
+        self, addr: int, caller: int = 0, kind: str = KIND_KMALLOC, poison: bool = True
+    ) -> Allocation:
+        """Free the object at ``addr``; raises DoubleFree or InvalidFree.
+
+        @poison False keeps the bytes (a SLAB_TYPESAFE_BY_RCU or constructed object:
+        readers under RCU, or the constructor's state, see them after the free)."""
         fast = self.fast
         if fast is not None and fast.lent:
             slab = self._slab_pages.get(addr >> PAGE_SHIFT)
@@ -418,7 +431,7 @@ class Heap(Component):
         a.free_ts_ns = self.now_ns()
         self.remember_freed(a)
         if a.cache:
-            self._release_slot(addr, a.cache)
+            self._release_slot(addr, a.cache, poison)
         else:
             nbytes = _page_round(a.size)
             self.mem.unmap(addr)
@@ -429,11 +442,13 @@ class Heap(Component):
                 self._freed.pop(self._freed_pages.pop(0), None)
         return a
 
-    def _release_slot(self, addr: int, cache: int) -> None:
+    def _release_slot(self, addr: int, cache: int, poison: bool = True) -> None:
         """Poison the object and give its slot back to its slab."""
         slab = self._slab_pages[addr >> PAGE_SHIFT]
         region = slab.region
-        if region is None or region.executable:  # a page made executable: the CPU must know
+        if not poison:
+            pass
+        elif region is None or region.executable:  # a page made executable: the CPU must know
             self.mem.write(addr, _POISON[cache])
         else:
             off = addr - region.vaddr
@@ -444,9 +459,12 @@ class Heap(Component):
         free.append((addr - slab.addr) // cache)
         if len(free) == slab.nobj:
             partial = self._partial[cache]
-            # Keep one empty slab per cache (SLUB's min_partial), give the rest back.
+            # Keep MIN_PARTIAL empty slabs per cache (SLUB's min_partial), give the rest
+            # back: a module that fills and empties two slabs in a loop maps no new one
             slabs = self._slabs
-            if len(partial) > 1 and sum(len(slabs[s].free) == slabs[s].nobj for s in partial) > 1:
+            if len(partial) > MIN_PARTIAL and (
+                sum(len(slabs[s].free) == slabs[s].nobj for s in partial) > MIN_PARTIAL
+            ):
                 partial.remove(slab.addr)
                 self._drop_slab(slab)
 

@@ -358,11 +358,12 @@ class Kernel:
             self.heap.current_owner = self._owner_now
             self.clock.before_advance = self.heap.settle
         if "__alloc_pages" in names:
-            from lkmsh.kernel.pages import SLOW_PATHS
+            from lkmsh.kernel.pages import CACHE_SLOW_PATH, SLOW_PATHS
 
-            for n in SLOW_PATHS:
+            for n in (*SLOW_PATHS, CACHE_SLOW_PATH):
                 self.symbol_table.unexport(n)  # lkmsh's own: the library's calls, not modules'
-            self.pages.boot(tuple(self.image.text[n] for n in SLOW_PATHS))  # type: ignore[arg-type]
+            slots = tuple(self.image.text[n] for n in SLOW_PATHS)
+            self.pages.boot(slots, self.image.text[CACHE_SLOW_PATH])  # type: ignore[arg-type]
         if all(n in names for n in klib.RCU_FAST_PATHS):
             from lkmsh.kernel.rcufast import RcuFast
 

@@ -56,9 +56,12 @@ _RING = 312
 RING = 512
 _RUNS = 4408
 RUNS = 64
-CTL_SIZE = _RUNS + 16 * RUNS
+_CACHE_SLOT = _RUNS + 16 * RUNS
+CTL_SIZE = _CACHE_SLOT + 8
 #: the kernel slots page_alloc.c calls (hidden from modules: lkmsh's own)
 SLOW_PATHS = ("__lkmsh_pages_grow", "__lkmsh_pages_scrub", "__lkmsh_bad_page")
+#: and kmem_cache_alloc's (page_alloc.c runs the constructors)
+CACHE_SLOW_PATH = "__lkmsh_cache_alloc"
 
 # struct page (Linux 6.1, 64-bit)
 _FLAGS = 0
@@ -103,11 +106,12 @@ class PagePool(Component):
 
     # -- boot and growth ---------------------------------------------------------
 
-    def boot(self, slots: tuple[int, ...]) -> None:
+    def boot(self, slots: tuple[int, ...], cache_slot: int) -> None:
         """Map the control block with empty free lists (the kernel library is loaded)."""
         mem = self.mem
         self.ctl = mem.map(CTL_BASE, CTL_SIZE, Perm.RW, "kernel:page allocator", "kernel")
         mem.write(CTL_BASE, struct.pack("<3Q", *slots))
+        mem.write_u64(CTL_BASE + _CACHE_SLOT, cache_slot)
         self._set_end()
         for order in range(MAX_ORDER):
             head = CTL_BASE + _AREAS + order * _AREA
@@ -285,7 +289,7 @@ class PagePool(Component):
     def to_data(self) -> Any:
         if not self.chunks or self.ctl is None:
             return None  # nothing allocated yet: a fresh boot's control block is the same
-        ctl = self.mem.read(CTL_BASE + _OWNER, CTL_SIZE - _OWNER)
+        ctl = self.mem.read(CTL_BASE + _OWNER, _CACHE_SLOT - _OWNER)
         return {"chunks": self.chunks, "ctl": ctl.hex(), "owners": self.owners}
 
     def load_data(self, data: Any) -> None:
@@ -300,7 +304,7 @@ class PagePool(Component):
         self.owners = {str(k): int(v) for k, v in data["owners"].items()}
         if self.ctl is not None:
             ctl = bytes.fromhex(data["ctl"])
-            if len(ctl) != CTL_SIZE - _OWNER:
+            if len(ctl) != _CACHE_SLOT - _OWNER:
                 raise ValueError("page allocator control block is damaged")
             self.mem.write(CTL_BASE + _OWNER, ctl)
             self.owner = None

@@ -98,11 +98,13 @@ struct pa_ctl {
 	struct free_area area[MAX_ORDER];
 	u64 ring[RING];	     /* freed blocks to merge once zeroed: pfn << 4 | order */
 	u64 runs[RUNS][2];   /* the same pages as contiguous runs (pfn, count): the host's */
+	u64 slow_cache_alloc; /* int (cache, gfp, n, p, caller): kmem_cache objects, see below */
 };
 
 _Static_assert(__builtin_offsetof(struct pa_ctl, area) == 48, "ctl layout");
 _Static_assert(__builtin_offsetof(struct pa_ctl, ring) == 312, "ctl layout");
 _Static_assert(__builtin_offsetof(struct pa_ctl, runs) == 4408, "ctl layout");
+_Static_assert(__builtin_offsetof(struct pa_ctl, slow_cache_alloc) == 5432, "ctl layout");
 _Static_assert(sizeof(struct free_area) == 24, "ctl layout");
 _Static_assert(sizeof(struct page_ext) == 16, "page_ext layout");
 
@@ -352,4 +354,41 @@ void split_page(struct page *page, unsigned int order)
 
 	for (i = 1; i < (1UL << order); i++)
 		page[i]._refcount = 1;
+}
+
+/*
+ * kmem_cache_alloc and kmem_cache_alloc_bulk: the host allocates the objects
+ * (lkmsh/kernel/kapi/slabcache.py), and a cache's constructor then runs here,
+ * in the caller's own emulated call, as SLUB runs it from the allocation
+ * path, not as a second call into module code from the host.
+ */
+#define CACHE_CTOR 56 /* slabcache.py: where a cache handle keeps its constructor */
+
+struct kmem_cache;
+typedef void (*ctor_t)(void *);
+
+static int cache_alloc(struct kmem_cache *s, gfp_t flags, size_t n, void **p, u64 caller)
+{
+	int got = ((int (*)(struct kmem_cache *, gfp_t, size_t, void **, u64))CTL->slow_cache_alloc)(
+		s, flags, n, p, caller);
+	ctor_t ctor = got ? *(ctor_t *)((char *)s + CACHE_CTOR) : NULL;
+	int i;
+
+	if (ctor)
+		for (i = 0; i < got; i++)
+			ctor(p[i]);
+	return got;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	void *obj = NULL;
+
+	cache_alloc(s, flags, 1, &obj, RET_ADDR);
+	return obj;
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	return cache_alloc(s, flags, size, p, RET_ADDR);
 }

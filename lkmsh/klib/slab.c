@@ -4,7 +4,8 @@
  * per-CPU slab, one "active" slab per small kmalloc cache (8 to 512 bytes)
  * that the heap (lkmsh/kernel/heap.py) lends this code. An allocation pops a
  * free slot off the slab's stack and records what the heap's reports need
- * (requested size, gfp, the caller); a free checks that the pointer is the
+ * (requested size, gfp, the caller) and zeroes it (init_on_alloc, as
+ * Debian's kernel); a free checks that the pointer is the
  * start of a live object of a lent slab, poisons it (slub_debug=P) and pushes
  * the slot back, recording the freeing caller. Everything else (no slab lent,
  * another size, a pointer this code cannot vouch for, the live-object cap)
@@ -109,7 +110,8 @@ static inline __attribute__((always_inline)) void *fast_alloc(size_t size, gfp_t
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	void *p = fast_alloc(size, flags, (u64)__builtin_return_address(0), 0);
+	/* init_on_alloc (Debian's CONFIG_INIT_ON_ALLOC_DEFAULT_ON): kmalloc zeroes too */
+	void *p = fast_alloc(size, flags, (u64)__builtin_return_address(0), 1);
 
 	if (p)
 		return p;

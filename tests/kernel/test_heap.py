@@ -60,8 +60,12 @@ def test_zeroing_and_poisoning(heap, mem):
     assert mem.read(a, 32) == bytes([POISON_FREE]) * 31 + b"\xa5"  # slub_debug's pattern
     again = heap.alloc(32, "hx")
     assert again == a  # LIFO reuse, as SLUB
-    assert mem.read(again, 4) == bytes([POISON_FREE]) * 4  # kmalloc does not clear
+    assert mem.read(again, 32) == bytes(32)  # init_on_alloc, as Debian's kernel
     heap.free(again)
+    kept = heap.alloc(32, "hx", init=False)  # a constructor's or RCU cache: as it was
+    assert mem.read(kept, 4) == bytes([POISON_FREE]) * 4
+    heap.free(kept, poison=False)
+    assert mem.read(kept, 4) == bytes([POISON_FREE]) * 4  # not poisoned again, kept as is
     z = heap.alloc(32, "hx", zero=True)
     assert mem.read(z, 32) == bytes(32)
 

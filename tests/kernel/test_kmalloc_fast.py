@@ -29,7 +29,7 @@ static int __init cycles_init(void)
 {
 	void *live[ARRAY_SIZE(sizes)];
 	unsigned int round, i, bad = 0;
-	u8 *p;
+	u8 *p, first, last;
 
 	for (round = 0; round < 300; round++) {
 		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -48,7 +48,9 @@ static int __init cycles_init(void)
 	if (!p)
 		return -ENOMEM;
 	kfree(p);
-	pr_info("cycles: poison %02x %02x, ksize %zu, %u unzeroed\n", p[0], p[63],
+	first = p[0];
+	last = p[63];		/* before the slot is handed out (and zeroed) again */
+	pr_info("cycles: poison %02x %02x, ksize %zu, %u unzeroed\n", first, last,
 		ksize(kept[0] = kmalloc(40, GFP_KERNEL)), bad);
 	kept[1] = kmalloc(100, GFP_KERNEL);
 	kept[2] = kzalloc(10, GFP_KERNEL);

@@ -18,6 +18,7 @@
 #include <linux/bug.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
+#include <linux/rcupdate.h>
 #include <linux/mm_types.h>
 #include <linux/mmzone.h>
 #include <linux/pfn.h>

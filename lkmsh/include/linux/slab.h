@@ -125,6 +125,11 @@ struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int siz
 void kmem_cache_destroy(struct kmem_cache *s);
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags) __malloc;
 void kmem_cache_free(struct kmem_cache *s, void *objp);
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+/* lkmsh's own: kmem_cache_alloc(_bulk)'s call into the host kernel (unexported) */
+int __lkmsh_cache_alloc(struct kmem_cache *s, gfp_t flags, size_t n, void **p,
+			unsigned long caller);
 unsigned int kmem_cache_size(struct kmem_cache *s);
 
 static inline void *kmem_cache_zalloc(struct kmem_cache *k, gfp_t flags)

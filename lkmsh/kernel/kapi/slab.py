@@ -50,7 +50,15 @@ RULE = "=" * 66
 WARN_INTERVAL_NS = 10 * 1_000_000_000  # DEFINE_RATELIMIT_STATE(nopage_rs, 10*HZ, 1)
 
 
-def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero=False) -> int:
+def _alloc(
+    ctx: CallContext,
+    size: int,
+    gfp: int,
+    kind: str = KIND_KMALLOC,
+    zero=False,
+    init=True,
+    caller: int | None = None,
+) -> int:
     if size > KMALLOC_MAX_SIZE:
         if not gfp & GFP_NOWARN:
             warn(
@@ -58,7 +66,9 @@ def _alloc(ctx: CallContext, size: int, gfp: int, kind: str = KIND_KMALLOC, zero
             )
         return 0
     heap = ctx.kernel.heap
-    addr = heap.alloc(size, owner(ctx), ctx.caller, zero or bool(gfp & GFP_ZERO), gfp, False, kind)
+    zero = zero or bool(gfp & GFP_ZERO)
+    where = ctx.caller if caller is None else caller
+    addr = heap.alloc(size, owner(ctx), where, zero, gfp, False, kind, init)
     if addr == 0 and size and not gfp & GFP_NOWARN and not _ratelimited(ctx):
         order = max(0, (max(size, 1) - 1).bit_length() - 12)
         comm = task(ctx).split("/")[0]
@@ -123,9 +133,9 @@ def _kasan(ctx: CallContext, err: DoubleFree | InvalidFree, free_fn: str) -> Ker
     return KernelBug(f"BUG: KASAN: {kind} in {where}", lines)
 
 
-def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC) -> None:
+def _free(ctx: CallContext, addr: int, kind: str = KIND_KMALLOC, poison: bool = True) -> None:
     try:
-        ctx.kernel.heap.free(addr, ctx.caller, kind)
+        ctx.kernel.heap.free(addr, ctx.caller, kind, poison)
     except (DoubleFree, InvalidFree) as err:
         raise _kasan(ctx, err, free_function(kind)) from None
 

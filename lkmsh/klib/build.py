@@ -72,9 +72,17 @@ IMPORTS = (
     "cancel_work_sync",
     "cond_resched",
     "call_rcu",
+    # objagg.c: root ids, the greedy pass's graph
+    "ida_alloc_range",
+    "ida_free",
+    "ida_destroy",
+    "kcalloc",
+    "bitmap_zalloc",
+    "bitmap_free",
 )
-#: kernel data the library reads (rhashtable.c queues its worker on system_wq): no
-#: stub, only the pointer, which the kernel fills with the variable's address
+#: kernel data the library reads (rhashtable's worker is queued on system_wq): no
+#: stub, only the pointer, which the kernel fills with the variable's address; the
+#: sources see the name as that pointer's target (-D, below)
 DATA_IMPORTS = ("system_wq",)
 IMPORT_PREFIX = "__kimport_"
 
@@ -160,6 +168,8 @@ def build(arch: str) -> Path:
             obj = t / f"{src.stem}.o"
             flags = [*tc.codegen, *tc.kernel_model, *NO_SELF_CALLS, "-nostdinc", *KERNEL_HEADERS]
             flags += ["-Wall", "-Werror", MACRO_PREFIX_MAP]
+            # a data import reads through its pointer: `extern T *system_wq;` declares it
+            flags += [f"-D{n}=(*{IMPORT_PREFIX}{n})" for n in DATA_IMPORTS]
             flags += PER_FILE.get(src.name, ())
             subprocess.run([tc.gcc, *flags, "-c", str(src), "-o", str(obj)], check=True)
             objs.append(str(obj))

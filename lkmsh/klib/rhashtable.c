@@ -24,9 +24,6 @@
 #include <linux/slab.h>
 #include <asm/page.h>
 
-/* the kernel's system_wq (a data import: the image holds its address) */
-extern struct workqueue_struct **__kimport_system_wq;
-
 #define HASH_DEFAULT_SIZE	64UL
 #define HASH_MIN_SIZE		4U
 /* a nested table's level holds a page of pointers */
@@ -40,9 +37,10 @@ union nested_table {
 	struct rhash_lock_head __rcu *bucket;
 };
 
+/* system_wq is a data import (build.py) */
 static void run_worker_later(struct rhashtable *ht)
 {
-	queue_work_on(WORK_CPU_UNBOUND, *__kimport_system_wq, &ht->run_work);
+	schedule_work(&ht->run_work);
 }
 
 static u32 head_hash(struct rhashtable *ht, const struct bucket_table *tbl,

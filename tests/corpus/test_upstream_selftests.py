@@ -182,6 +182,10 @@ CORPUS = [
         ),
         params="parm_entries=2000 runs=2 tcount=2",
     ),
+    # Silent when every check holds (roots, deltas, their users and the greedy
+    # hints' shape, compared after each get and put); a failed one prints its
+    # reason and init returns it
+    SelfTest("lib/test_objagg.c", ()),
 ]
 
 

@@ -122,8 +122,11 @@ bool flush_delayed_work(struct delayed_work *dwork);
 bool cancel_delayed_work(struct delayed_work *dwork);
 bool cancel_delayed_work_sync(struct delayed_work *dwork);
 
+/* pending already: false, as queue_work_on's own test (no kernel call: one CPU) */
 static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
+	if (work_pending(work))
+		return false;
 	return queue_work_on(WORK_CPU_UNBOUND, wq, work);
 }
 static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,

@@ -115,4 +115,7 @@ class KernelApi(Protocol):
 
     def request_module(self, name: str) -> int: ...
 
+    def touch_softlockup_watchdog(self) -> None:
+        """The running code's soft-lockup count starts again (touch_softlockup_watchdog)."""
+
     def add_taint(self, letter: str) -> None: ...

@@ -33,7 +33,10 @@ def flag_offset(lib: Any, uc_arch_suffix: str) -> int | None:
     """The offset of ``no_exit_request`` in ``uc_struct``, or None when it cannot be read safely."""
     try:
         fn = getattr(lib, f"check_exit_request_{uc_arch_suffix}")
-        code = ctypes.string_at(ctypes.cast(fn, ctypes.c_void_p).value, 17)
+        at = ctypes.cast(fn, ctypes.c_void_p).value
+        if at is None:
+            return None
+        code = ctypes.string_at(at, 17)
     except (AttributeError, OSError, TypeError, ValueError):
         return None
     if code[0:3] != _MOV_RSI_RDI or code[7:9] != _CMPB_RSI or code[13] != 0:

@@ -73,11 +73,13 @@ def vm_mmap(ctx: CallContext) -> int:
     """Anonymous memory in the command's task (lkmsh maps no file), at an address of its
     choosing; a kthread, which has no mm, gets -EINVAL. The error as Linux returns it:
     a negative errno in the unsigned long."""
+    from lkmsh.kernel.kapi.kthread import sched_of
     from lkmsh.kernel.memory import Perm
     from lkmsh.kernel.task import Kind
 
     file, _hint, length, prot, flags = (ctx.arg(i) for i in range(5))
-    task = ctx.kernel.sched.current
+    sched = sched_of(ctx)
+    task = sched.current if sched is not None else None
     if task is None or task.kind is not Kind.USER:
         return -errno.EINVAL & MASK64
     if file or not flags & MAP_ANONYMOUS:

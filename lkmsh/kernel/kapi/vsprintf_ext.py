@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lkmsh.kernel.kapi import vsprintf_flags as flags
+from lkmsh.kernel.kapi.ctype import CTYPE, SP, D, L, P, U
 from lkmsh.kernel.kapi.vsprintf import Formatter
 
 PAGE_SIZE = 4096
@@ -149,6 +150,10 @@ def _ip6_compressed(raw: bytes) -> bytes:
     return out.encode()
 
 
+#: <linux/ctype.h>'s isprint(): punctuation, letters, digits, the hard space
+PRINT = P | U | L | D | SP
+
+
 def _escape(raw: bytes, flag_text: bytes) -> bytes:
     flags = 0
     for c in flag_text:
@@ -157,8 +162,7 @@ def _escape(raw: bytes, flag_text: bytes) -> bytes:
         flags = ANY | NP
     out = bytearray()
     for c in raw:
-        printable = 0x20 <= c < 0x7F
-        if flags & NP and printable:
+        if flags & NP and CTYPE[c] & PRINT:  # isprint() of Linux's Latin-1 _ctype
             out.append(c)
             continue
         if flags & SPACE and c in _SPACE_ESC:

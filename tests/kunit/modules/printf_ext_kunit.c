@@ -53,6 +53,8 @@ static void escape_and_bitmap_formats(struct kunit *test)
 
 	CHECK(test, "a\\tb\\001", "%*pE", 4, s);
 	CHECK(test, "\\141\\011\\142\\001", "%*pEo", 4, s);
+	/* isprint() of the Latin-1 _ctype: 0xe9 and the hard space pass, C1 0x85 does not */
+	CHECK(test, "\xe9\\205\xa0", "%*pE", 3, "\xe9\x85\xa0");
 	bitmap_zero(bits, 40);
 	bitmap_set(bits, 0, 3);
 	bitmap_set(bits, 33, 2);

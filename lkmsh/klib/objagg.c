@@ -21,15 +21,8 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include "warn.h"
 
-/* WARN_ON_ONCE's flag would live in the read-only image: warn every time */
-#define OA_WARN_ON(c) ({						\
-	bool __c = !!(c);						\
-	if (unlikely(__c))						\
-		__warn_printk("WARNING: at %s:%d %s()\n",		\
-			      __FILE__, __LINE__, __func__);		\
-	__c;								\
-})
 
 struct objagg_hints {
 	struct rhashtable node_ht;
@@ -84,7 +77,7 @@ const void *objagg_obj_root_priv(const struct objagg_obj *o)
 {
 	if (is_root(o))
 		return o->root_priv;
-	OA_WARN_ON(!is_root(o->parent));
+	KLIB_WARN_ON(!is_root(o->parent));
 	return o->parent->root_priv;
 }
 
@@ -109,7 +102,7 @@ static int parent_assign(struct objagg *objagg, struct objagg_obj *o,
 {
 	void *delta;
 
-	if (OA_WARN_ON(!is_root(parent)))
+	if (KLIB_WARN_ON(!is_root(parent)))
 		return -EINVAL;
 	delta = objagg->ops->delta_create(objagg->priv, parent->obj, o->obj);
 	if (IS_ERR(delta))
@@ -297,7 +290,7 @@ struct objagg *objagg_create(const struct objagg_ops *ops, struct objagg_hints *
 	struct objagg *objagg;
 	int err;
 
-	if (OA_WARN_ON(!ops || !ops->root_create || !ops->root_destroy || !ops->delta_check ||
+	if (KLIB_WARN_ON(!ops || !ops->root_create || !ops->root_destroy || !ops->delta_check ||
 		       !ops->delta_create || !ops->delta_destroy))
 		return ERR_PTR(-EINVAL);
 	objagg = kzalloc(sizeof(*objagg), GFP_KERNEL);
@@ -325,7 +318,7 @@ struct objagg *objagg_create(const struct objagg_ops *ops, struct objagg_hints *
 void objagg_destroy(struct objagg *objagg)
 {
 	ida_destroy(&objagg->root_ida);
-	OA_WARN_ON(!list_empty(&objagg->obj_list));
+	KLIB_WARN_ON(!list_empty(&objagg->obj_list));
 	rhashtable_destroy(&objagg->obj_ht);
 	if (objagg->hints)
 		objagg_hints_put(objagg->hints);
@@ -559,7 +552,7 @@ struct objagg_hints *objagg_hints_get(struct objagg *objagg,
 	if (err)
 		goto free;
 	err = simple_greedy_fillup(hints, objagg);
-	if (!err && OA_WARN_ON(hints->node_count != objagg->obj_count))
+	if (!err && KLIB_WARN_ON(hints->node_count != objagg->obj_count))
 		err = -EINVAL;
 	if (!err)
 		return hints;

@@ -12,14 +12,7 @@
 #include <linux/list.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-/* WARN_ON_ONCE's flag would live in the read-only image: warn every time */
-#define XA_WARN_ON(c) ({						\
-	bool __c = !!(c);						\
-	if (unlikely(__c))						\
-		__warn_printk("WARNING: at %s:%d %s()\n",	\
-					  __FILE__, __LINE__, __func__);	\
-	__c;								\
-})
+#include "warn.h"
 
 /* -- the array's flags and lock -- */
 
@@ -780,7 +773,7 @@ void xas_split_alloc(struct xa_state *xas, void *entry, unsigned int order, gfp_
 	unsigned int sibs = (1 << (order % XA_CHUNK_SHIFT)) - 1;
 	unsigned int mask = xas->xa_sibs;
 
-	if (XA_WARN_ON(xas->xa_shift + 2 * XA_CHUNK_SHIFT < order))
+	if (KLIB_WARN_ON(xas->xa_shift + 2 * XA_CHUNK_SHIFT < order))
 		goto nomem;
 	if (xas->xa_shift + XA_CHUNK_SHIFT > order)
 		return;
@@ -1161,7 +1154,7 @@ void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 	XA_STATE(xas, xa, index);
 	void *curr;
 
-	if (XA_WARN_ON(xa_is_advanced(entry)))
+	if (KLIB_WARN_ON(xa_is_advanced(entry)))
 		return XA_ERROR(-EINVAL);
 	if (track_free(xa) && !entry)
 		entry = XA_ZERO_ENTRY;
@@ -1190,7 +1183,7 @@ void *__xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entr
 	XA_STATE(xas, xa, index);
 	void *curr;
 
-	if (XA_WARN_ON(xa_is_advanced(entry)))
+	if (KLIB_WARN_ON(xa_is_advanced(entry)))
 		return XA_ERROR(-EINVAL);
 
 	do {
@@ -1210,7 +1203,7 @@ int __xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 	XA_STATE(xas, xa, index);
 	void *curr;
 
-	if (XA_WARN_ON(xa_is_advanced(entry)))
+	if (KLIB_WARN_ON(xa_is_advanced(entry)))
 		return -EINVAL;
 	if (!entry)
 		entry = XA_ZERO_ENTRY;
@@ -1266,7 +1259,7 @@ void *xa_store_range(struct xarray *xa, unsigned long first, unsigned long last,
 {
 	XA_STATE(xas, xa, 0);
 
-	if (XA_WARN_ON(xa_is_internal(entry)))
+	if (KLIB_WARN_ON(xa_is_internal(entry)))
 		return XA_ERROR(-EINVAL);
 	if (last < first)
 		return XA_ERROR(-EINVAL);
@@ -1329,9 +1322,9 @@ int __xa_alloc(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, g
 {
 	XA_STATE(xas, xa, 0);
 
-	if (XA_WARN_ON(xa_is_advanced(entry)))
+	if (KLIB_WARN_ON(xa_is_advanced(entry)))
 		return -EINVAL;
-	if (XA_WARN_ON(!track_free(xa)))
+	if (KLIB_WARN_ON(!track_free(xa)))
 		return -EINVAL;
 	if (!entry)
 		entry = XA_ZERO_ENTRY;

@@ -199,6 +199,10 @@ def compile_flags(
         "-nostdinc",
         "-isystem",
         str(INCLUDE_DIR),
+        # "../mm/slab.h" (lib/slub_kunit.c's) finds the allocator's internal header,
+        # as a kernel tree's lib/ does
+        "-iquote",
+        str(INCLUDE_DIR / "mm"),
         "-include",
         str(INCLUDE_DIR / "linux" / "kconfig.h"),  # as kbuild's LINUXINCLUDE
         "-D__KERNEL__",

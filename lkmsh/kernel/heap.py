@@ -67,6 +67,8 @@ KIND_KMALLOC = "kmalloc"
 KIND_VMALLOC = "vmalloc"
 #: alloc_percpu (kapi/percpu.py): scanned by kmemleak, never one of its leaks
 KIND_PERCPU = "percpu"
+#: the pages of a debug cache's slab (slubdebug.py), its objects the cache's to report
+KIND_SLAB = "slab"
 
 
 class HeapError(KernelError):
@@ -686,4 +688,6 @@ def slabinfo_text(stats: list[CacheStats]) -> str:
 
 def free_function(kind: str) -> str:
     """The function that frees an object of @kind (the words of an invalid-free report)."""
-    return {KIND_VMALLOC: "vfree", KIND_PERCPU: "free_percpu"}.get(kind, "kfree")
+    return {KIND_VMALLOC: "vfree", KIND_PERCPU: "free_percpu", KIND_SLAB: "kmem_cache_free"}.get(
+        kind, "kfree"
+    )

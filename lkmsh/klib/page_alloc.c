@@ -362,7 +362,7 @@ void split_page(struct page *page, unsigned int order)
  * in the caller's own emulated call, as SLUB runs it from the allocation
  * path, not as a second call into module code from the host.
  */
-#define CACHE_CTOR 56 /* slabcache.py: where a cache handle keeps its constructor */
+#define CACHE_CTOR 72 /* struct kmem_cache.ctor (<linux/slub_def.h>), slabcache.py fills it */
 
 struct kmem_cache;
 typedef void (*ctor_t)(void *);

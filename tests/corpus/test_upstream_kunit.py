@@ -45,6 +45,8 @@ CORPUS = [
     Upstream("lib/is_signed_type_kunit.c", (Suite("is_signed_type", 1),)),
     Upstream("lib/overflow_kunit.c", (Suite("overflow", 18),)),
     Upstream("lib/memcpy_kunit.c", (Suite("memcpy", 4),)),
+    # no CONFIG_KASAN (as Debian): all five cases, the free pointer ones included
+    Upstream("lib/slub_kunit.c", (Suite("slub_test", 5),)),
     # one CPU: nr_cpu_ids and nr_cpumask_bits are 1, as a uniprocessor Linux
     Upstream("lib/cpumask_kunit.c", (Suite("cpumask", 6),)),
     # lkmsh builds as Debian's kernel is configured (CONFIG_INIT_STACK_ALL_ZERO):

@@ -112,6 +112,14 @@ typedef unsigned int slab_flags_t;
 #define SLAB_NOLEAKTRACE	((slab_flags_t)0x00800000U)
 #define SLAB_ACCOUNT		((slab_flags_t)0x04000000U)
 #define SLAB_RECLAIM_ACCOUNT	((slab_flags_t)0x00020000U)
+#define SLAB_TEMPORARY		SLAB_RECLAIM_ACCOUNT	/* Objects are short-lived */
+#define SLAB_KMALLOC		((slab_flags_t)0x00001000U)
+#define SLAB_CACHE_DMA32	((slab_flags_t)0x00008000U)
+#define SLAB_DEBUG_OBJECTS	((slab_flags_t)0x00400000U)
+#define SLAB_FAILSLAB		((slab_flags_t)0x02000000U)
+#define SLAB_KASAN		0	/* no CONFIG_KASAN */
+/* Slab created using create_boot_cache: slub_debug= on the command line leaves it alone */
+#define SLAB_NO_USER_FLAGS	((slab_flags_t)0x10000000U)
 
 struct kmem_cache;
 

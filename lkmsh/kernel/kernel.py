@@ -364,11 +364,12 @@ class Kernel:
                 self.symbol_table.unexport(n)  # lkmsh's own: the library's calls, not modules'
             slots = tuple(self.image.text[n] for n in SLOW_PATHS)
             self.pages.boot(slots, self.image.text[CACHE_SLOW_PATH])  # type: ignore[arg-type]
-        if all(n in names for n in klib.RCU_FAST_PATHS):
+        lock_paths = klib.RCU_FAST_PATHS + klib.SPIN_FAST_PATHS
+        if all(n in names for n in lock_paths):
             from lkmsh.kernel.rcufast import RcuFast
 
-            rcu_slots = tuple(self.image.text[n] for n in klib.RCU_FAST_PATHS)
-            self.lockdep.rcu_fast = RcuFast(self.mem, rcu_slots)  # type: ignore[arg-type]
+            lock_slots = tuple(self.image.text[n] for n in lock_paths)
+            self.lockdep.rcu_fast = RcuFast(self.mem, lock_slots)  # type: ignore[arg-type]
 
     def _owner_now(self) -> str:
         m = self.current_module
@@ -439,11 +440,14 @@ class Kernel:
         if ftrace.enabled:
             return ftrace.call(self, func, ctx)
         try:
-            return (func.body or func.impl)(ctx)
+            result = (func.body or func.impl)(ctx)
         except BadAddress as err:  # what KapiFunc.impl does, one frame less on every call
             from lkmsh.kernel.kapi.bug import page_fault
 
             raise page_fault(ctx, err) from None
+        if rcu_fast is not None:
+            rcu_fast.publish(bool(self.lockdep.held))  # the call may have taken or dropped one
+        return result
 
     def kernel_function_at(self, addr: int) -> str | None:
         """The kernel API function whose slot starts at ``addr``, if one does."""
@@ -594,6 +598,7 @@ class Kernel:
         rcu_fast = self.lockdep.rcu_fast
         if rcu_fast is not None:
             rcu_fast.enabled = not self.tracing.ftrace.enabled
+            rcu_fast.publish(bool(self.lockdep.held))
         self.sched.give_struct()
         try:
             return run(*args, **kw)

@@ -58,10 +58,17 @@ GPL_ONLY = frozenset(
 )
 
 #: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c,
-#: rcu.c): exported instead of the slot, which they jump to when Python must answer
+#: rcu.c, spinlock.c): exported instead of the slot, which they jump to when Python must
+#: answer; the lock ones in the order of rcufast.py's control block
 SLAB_FAST_PATHS = ("kmalloc", "kzalloc", "kfree")
 RCU_FAST_PATHS = ("__rcu_read_lock", "__rcu_read_unlock")
-FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS
+SPIN_FAST_PATHS = (
+    "spin_lock",
+    "spin_unlock",
+    "_raw_spin_lock_irqsave",
+    "_raw_spin_unlock_irqrestore",
+)
+FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS + SPIN_FAST_PATHS
 
 
 @dataclass(frozen=True)

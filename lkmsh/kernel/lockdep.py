@@ -97,12 +97,15 @@ class Lockdep(Component):
         )
 
     def settle(self) -> None:
-        """Hold the read-side levels the kernel library counted (rcu.c) for the current
-        task, as if each rcu_read_lock() had come through Python."""
+        """Hold the spinlock and the read-side levels the kernel library took (spinlock.c,
+        rcu.c) for the current task, as if each had come through Python."""
         fast = self.rcu_fast
         if fast is not None and fast.pending():
-            depth, ip = fast.take()
             held = self.held.setdefault(self._pid(), [])
+            spin = fast.take_spin()
+            if spin is not None:
+                held.append(Held(spin[0], "spin", spin[1]))  # nothing else was held
+            depth, ip = fast.take()
             held.extend(Held(RCU_LOCK, "rcu", ip) for _ in range(depth))
 
     def holding(self, pid: int, lock: int) -> bool:

@@ -28,9 +28,10 @@ HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
 #: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
 NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
-#: slab.c's and rcu.c's slow paths jump to the kernel's slots with the caller's return address intact
+#: slab.c's, rcu.c's and spinlock.c's slow paths jump to the kernel's slots with the caller's
+#: return address intact
 TAIL_JUMPS = ("-foptimize-sibling-calls", "-fomit-frame-pointer")
-PER_FILE = {"slab.c": TAIL_JUMPS, "rcu.c": TAIL_JUMPS}
+PER_FILE = {"slab.c": TAIL_JUMPS, "rcu.c": TAIL_JUMPS, "spinlock.c": TAIL_JUMPS}
 #: a source may instead be written on lkmsh's module headers (interval_tree.c uses
 #: the template of <linux/interval_tree_generic.h>), seen as kbuild shows them
 KERNEL_HEADERS = (
@@ -47,17 +48,14 @@ KERNEL_HEADERS = (
 MACRO_PREFIX_MAP = f"-fmacro-prefix-map={HERE.parent.parent}/="
 
 #: kernel functions the library calls (kunit_resource.c: memory, locks, KUNIT_FAIL;
-#: xarray.c); kzalloc and kfree are the library's own (slab.c)
+#: xarray.c); kzalloc and kfree (slab.c), spin_lock and spin_unlock (spinlock.c) are the
+#: library's own
 IMPORTS = (
     "kmalloc_array",
     "spin_lock_init",
-    "_raw_spin_lock_irqsave",
-    "_raw_spin_unlock_irqrestore",
     "kunit_do_failed_assertion",
     "kunit_fail_assert_format",
-    # xarray.c: its lock, RCU frees of nodes, WARN_ON
-    "spin_lock",
-    "spin_unlock",
+    # xarray.c: RCU frees of nodes, WARN_ON
     "kvfree_call_rcu",
     "__warn_printk",
     # rhashtable.c: bucket tables, seeds, the table's mutex, the deferred worker, call_rcu

@@ -14,21 +14,11 @@
  * Built with sibling calls on (build.py): the slow path must be a tail jump.
  */
 #include "klib.h"
-
-#define RCU_FAST_CTL 0xffffffff82c40000UL /* layout.KERNEL_DATA_BASE + 0xc40000: rcufast.py */
-
-struct rcu_fast_ctl {
-	u64 depth;	/* levels taken here, not yet in lockdep's list */
-	u64 ip;		/* the caller of the first of them */
-	u64 enabled;	/* 0: every call goes to the kernel (the function tracer is on) */
-	u64 slow_lock, slow_unlock; /* the kernel's slots */
-};
-
-#define CTL ((struct rcu_fast_ctl *)RCU_FAST_CTL)
+#include "lockfast.h"
 
 void __rcu_read_lock(void)
 {
-	struct rcu_fast_ctl *ctl = CTL;
+	struct lock_fast_ctl *ctl = LOCK_CTL;
 
 	if (ctl->enabled) {
 		if (!ctl->depth++)
@@ -40,7 +30,7 @@ void __rcu_read_lock(void)
 
 void __rcu_read_unlock(void)
 {
-	struct rcu_fast_ctl *ctl = CTL;
+	struct lock_fast_ctl *ctl = LOCK_CTL;
 
 	if (ctl->depth) {
 		ctl->depth--;

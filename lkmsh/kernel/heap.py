@@ -195,9 +195,18 @@ def size_class(size: int) -> int:
     return _CLASS_BY_8[(size + 7) >> 3]
 
 
+#: SLUB's largest slab (slub_max_order 3), which kmalloc-1k and up get on Linux
+#: ("kmalloc-1k ... 1024 32 8" in /proc/slabinfo). Every slab is a mapping of the
+#: emulated CPU, whose cost grows with how many there are: an XArray's 576-byte
+#: nodes (lib/test_xarray.c holds tens of thousands) take a quarter of the mappings
+#: 8 KiB slabs took.
+SLAB_MAX_BYTES = 8 * PAGE_SIZE
+
+
 def slab_bytes(cache: int) -> int:
-    """Bytes per slab: one page for small objects, room for 8 objects for big ones."""
-    return max(PAGE_SIZE, _page_round(cache * 8))
+    """Bytes per slab: one page for small objects (the fast path's, slabfast.py), an
+    order-3 slab for kmalloc-1k and up."""
+    return PAGE_SIZE if cache <= PAGE_SIZE // 8 else SLAB_MAX_BYTES
 
 
 class Heap(Component):

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.swnode import SoftwareNodes
+    from lkmsh.kernel.sysctl import Sysctl
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.timers import Timers
     from lkmsh.kernel.tty import Console
@@ -53,6 +54,7 @@ class KernelApi(Protocol):
     clock: Clock
     procfs: ProcFS
     sysfs: Sysfs
+    sysctl: Sysctl
     debugfs: DebugFS
     vfs: Vfs
     chrdev: Chrdev

@@ -69,6 +69,7 @@ from lkmsh.kernel.snapshot import ComponentRows, KernelState, RegionImage, RowFe
 from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.swnode import SoftwareNodes
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
+from lkmsh.kernel.sysctl import Sysctl
 from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
 from lkmsh.kernel.tty import Console
@@ -261,6 +262,7 @@ class Kernel:
         self.user = UserMemory(self.mem, self.config.arch)
         self.sysfs = self.add_component(sysfs)
         self.debugfs = self.add_component(DebugFS(self.heap, self.vfs))
+        self.sysctl = self.add_component(Sysctl(self.heap, self.vfs))  # /proc/sys tables
         self.random = self.add_component(Random())
         self.slab_caches = self.add_component(SlabCaches())
         self.crypto = self.add_component(Crypto())

@@ -119,6 +119,23 @@ def _printk_store(k: Kernel, data: bytes) -> int:
     return len(data)
 
 
+def _writes_strict(k: Kernel) -> bytes:
+    return f"{k.sysctl.writes_strict}\n".encode()
+
+
+def _writes_strict_store(k: Kernel, data: bytes) -> int:
+    """proc_dointvec_minmax over -1..1 (SYSCTL_NEG_ONE, SYSCTL_ONE), as kernel/sysctl.c."""
+    words = data.split()
+    try:
+        value = int(words[0]) if len(words) == 1 else None
+    except ValueError:
+        value = None
+    if value is None or not -1 <= value <= 1:
+        raise InvalidArgument("sysctl_writes_strict takes -1, 0 or 1")
+    k.sysctl.writes_strict = value
+    return len(data)
+
+
 TRACING = "/sys/kernel/tracing"
 
 FILES: tuple[KernelFile, ...] = (
@@ -131,6 +148,7 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/misc", _misc),
     KernelFile("/proc/sys/kernel/tainted", _tainted),
     KernelFile("/proc/sys/kernel/printk", _printk, _printk_store),
+    KernelFile("/proc/sys/kernel/sysctl_writes_strict", _writes_strict, _writes_strict_store),
     KernelFile("/proc/interrupts", _interrupts),
     KernelFile("/proc/bus/input/devices", _input_devices),
     KernelFile("/sys/kernel/debug/gpio", _gpio),

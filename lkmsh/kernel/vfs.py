@@ -100,8 +100,11 @@ def _root_overrides_mode(path: str, node: Inode) -> bool:
     A module's /proc entry is checked by generic_permission(), where root's
     CAP_DAC_OVERRIDE passes (proc_create(name, 0, ...) gives 0444, and the
     kfifo samples still take writes); sysfs (kernfs) checks the mode itself.
-    The kernel's own files keep their mode check.
+    The kernel's own files keep their mode check, and so do sysctl entries
+    (proc_sys_permission: "not writeable, capabilities or not").
     """
+    if path.startswith("/proc/sys/"):
+        return False
     return path.startswith("/proc/") and node.ops is not None and node.ops.runs_module_code
 
 

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from lkmsh.errors import KernelError
 from lkmsh.shell.context import Context
-from lkmsh.shell.files import _problem, is_kernel_path, kernel_path
+from lkmsh.shell.files import _problem, full_write, is_kernel_path, kernel_path
 from lkmsh.shell.registry import Arg, Kind, command
 from lkmsh.shell.render import RawView
 
@@ -205,7 +205,7 @@ def _write_blocks(k: Any, ops: Operands, data: bytes) -> None:
                 k.lseek(f, ops.seek * ops.obs)
             for at in range(0, len(data), ops.obs):
                 try:
-                    k.write(f, data[at : at + ops.obs])
+                    full_write(k, f, data[at : at + ops.obs])  # iwrite: the rest of a short write
                 except KernelError as exc:
                     raise _doing(exc, "error writing") from None
         finally:

@@ -167,11 +167,26 @@ def write_kernel_file(ctx: Context, path: str, data: bytes, append: bool) -> Non
         ctx.fail(f"{path}: {_problem(exc)}")
         return
     try:
-        k.write(f, data)
+        full_write(k, f, data)
     except KernelError as exc:
         ctx.fail(f"write error: {_problem(exc)}")
     finally:
         k.close(f)
+
+
+def full_write(k: Any, f: Any, data: bytes) -> int:
+    """write(2) until all of @data is taken, as coreutils' full_write and stdio do (a
+    file that takes part of a write gets the rest in the next, at its new position);
+    a write that takes nothing is ENOSPC, as full_write says."""
+    done = 0
+    while done < len(data):
+        n = k.write(f, data[done:])
+        if n <= 0:
+            from lkmsh.kernel.vfs import FileError
+
+            raise FileError(f"{f.path}: {os.strerror(28)}", 28)
+        done += n
+    return done
 
 
 def _mode_text(mode: int) -> str:

@@ -18,6 +18,7 @@
 #include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/sysctl.h>	/* as Linux's, through <linux/umh.h> */
 
 #define KMOD_PATH_LEN 256
 

@@ -50,6 +50,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     stringhash,
     swnode,
     sync,
+    sysctl,
     sysfs,
     time,
     timer,

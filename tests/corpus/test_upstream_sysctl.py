@@ -26,11 +26,18 @@ MAX_DIGITS = PAGE_SIZE // 8
 INT_MAX, UINT_MAX = 2**31 - 1, 2**32 - 1
 #: reset_vals: what each target is set back to (echo -n VAL > TARGET)
 RESET = {"int_0001": "60", "int_0002": "1", "uint_0001": "314", "string_0001": "(none)"}
-WIDE = (
-    "0x0000000100000000 0x0000000100000001 0x00000001ffffffff 0x0000000180000000 "
-    "0x000000017fffffff 0xffffffff00000000 0xffffffff00000001 0xffffffffffffffff "
-    "0xffffffff80000000 0xffffffff7fffffff"
-).split()
+WIDE = [
+    "0x0000000100000000",
+    "0x0000000100000001",
+    "0x00000001ffffffff",
+    "0x0000000180000000",
+    "0x000000017fffffff",
+    "0xffffffff00000000",
+    "0xffffffff00000001",
+    "0xffffffffffffffff",
+    "0xffffffff80000000",
+    "0xffffffff7fffffff",
+]
 
 
 @dataclass

@@ -478,6 +478,9 @@ AARCH64 = Arch(
     stack_args_offset=0,
     initial_flags=0,
     frame_reg="x29",
+    # regs[31], sp, pc, pstate (EL1h: 0x5, with the NZCV flags), then orig_x0 .. exit_rcu
+    pt_regs=(*(f"x{i}" for i in range(31)), "sp", "pc", "nzcv"),
+    pt_regs_size=336,
     family="arm64",
     va_list_abi="aapcs64",
     capstone=("CS_ARCH_ARM64", "CS_MODE_ARM"),

@@ -165,6 +165,11 @@ class Arch:
     att_syntax: bool
     #: the Oops call trace adds a scan of the stack for '? ' frames (x86's unwinder)
     stack_scan: bool
+    #: Linux's struct pt_regs, one 8-byte word after another: a register's name, or
+    #: the constant the word holds in kernel mode (x86-64's cs and ss); the rest of
+    #: ``pt_regs_size`` is zero (what a kprobe handler reads, kprobes.py)
+    pt_regs: tuple[str | int, ...]
+    pt_regs_size: int
     #: unicorn interrupt numbers -> FaultKind names (the CPU maps the rest to
     #: a general protection fault)
     fault_vectors: Mapping[int, str] = field(default_factory=dict)

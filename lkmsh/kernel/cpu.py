@@ -236,7 +236,7 @@ os.register_at_fork(after_in_child=_WATCHDOG.__init__)
 class _Engine:
     """One unicorn instance; ``Cpu`` keeps one per nesting depth."""
 
-    def __init__(self, cpu: Cpu):
+    def __init__(self, cpu: Cpu, stepper: bool = False):
         self.cpu = cpu
         arch = cpu.arch
         uc = unicorn.Uc(getattr(unicorn_const, arch.uc_arch), getattr(unicorn_const, arch.uc_mode))
@@ -269,8 +269,9 @@ class _Engine:
         self.exit_regs = _RegBank(uc, [cpu._ip_reg, cpu._ret_reg])
         uc.hook_add(unicorn_const.UC_HOOK_TLB_FILL, self._fill)
         uc.hook_add(unicorn_const.UC_HOOK_INTR, self._intr)
-        #: blocks run since the soft-lockup watchdog was last touched (None: not counted)
-        self.meter = self._add_meter()
+        #: blocks run since the soft-lockup watchdog was last touched (None: not counted);
+        #: the single-step engine's instruction is the probed code's, not run time of its own
+        self.meter = None if stepper else self._add_meter()
         self.watch: Any = None  # the kernel's watchdog deadline for the running code
         self.traps = 0
         #: the meter's count at which the watchdog reports, and at which jiffies next moves;
@@ -298,6 +299,15 @@ class _Engine:
         self._add_code_hook(self._make_trap(), cpu._trap_at, cpu._trap_at)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
+        #: kprobes' code hooks, by address (none on the single-step engine)
+        self.probe_hooks: dict[int, int] = {}
+        #: a probe came or went while this engine ran: it stops and resumes (Cpu._after_rearm)
+        self.rearm = False
+        #: the stop came inside a kernel call: resumed there, the call is not made again
+        self.trap_done = False
+        self._probe_hook = None if stepper else _CODE_HOOK(self._on_probe)
+        for addr in () if stepper else cpu.probes:
+            self.add_probe(addr)
         # scratch physical page below the AddressSpace's physical range
         uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
 
@@ -448,6 +458,9 @@ class _Engine:
         def trap(_uc: Any, _address: int, _size: int, _data: Any) -> None:
             if self.probe_page is not None:
                 return  # re-running a faulting instruction: no kernel calls
+            if self.trap_done:
+                self.trap_done = False  # resumed at the hook after this call's stop
+                return
             self.traps += 1
             if not self.traps & 63:
                 self.charge(64 * TRAP_BLOCKS)
@@ -487,6 +500,60 @@ class _Engine:
 
     def flush_tlb(self) -> None:
         self.uc.ctl(unicorn_const.UC_CTL_TLB_FLUSH, unicorn_const.UC_CTL_IO_WRITE)
+
+    # -- kprobes -----------------------------------------------------------------
+
+    def add_probe(self, addr: int) -> None:
+        """A code hook at @addr; the translation of its block is dropped so that it takes."""
+        if self._probe_hook is None or addr in self.probe_hooks:
+            return
+        handle = ctypes.c_size_t()
+        status = _RAW.uc_hook_add(
+            self.uc._uch,
+            ctypes.byref(handle),
+            unicorn_const.UC_HOOK_CODE,
+            self._probe_hook,
+            None,
+            ctypes.c_uint64(addr),
+            ctypes.c_uint64(addr),
+        )
+        if status != unicorn_const.UC_ERR_OK:
+            raise UcError(status)
+        self.probe_hooks[addr] = handle.value
+        self._changed_code()
+
+    def remove_probe(self, addr: int) -> None:
+        handle = self.probe_hooks.pop(addr, None)
+        if handle is not None:
+            _RAW.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
+            self._changed_code()
+
+    def _changed_code(self) -> None:
+        """Translations must be redone (with or without a hook): now, or, while this
+        engine runs code, once it has stopped (flushing under running code is unsafe)."""
+        self.code_generation = -1
+        if self.running:
+            self.rearm = True
+            self.uc.emu_stop()
+
+    def _on_probe(self, _uc: Any, address: int, _size: int, _data: Any) -> None:
+        """A kprobe's address is reached: the kernel runs its handlers; the registers it
+        returns (the probed instruction done) are where the code goes on."""
+        handler = self.cpu.probe_handler
+        if self.probe_page is not None or handler is None or not self.running:
+            return
+        try:
+            regs = handler(address, self.all_regs.read())
+            if regs is not None:
+                self.all_regs.write(regs)
+                # a pc of its own: unicorn leaves the block and goes on from there (a pc
+                # in a batch write is taken as the same instruction again)
+                self.uc.reg_write(self.cpu._ip_reg, regs[self.cpu._ip_slot])
+        except BaseException as exc:  # re-raised by Cpu.call once unicorn stopped
+            if self.pending is None:
+                self.pending = exc
+                self.stop_regs = self.all_regs.read()
+            self.uc.emu_stop()
 
 
 class Cpu:
@@ -554,6 +621,10 @@ class Cpu:
         self._link_slot = names.index(arch.link_reg) if arch.link_reg is not None else None
         self._buffers: dict[int, tuple[int, ctypes.Array]] = {}
         self._engines: list[_Engine] = []
+        #: kprobes' addresses (kprobes.py); probe_handler(address, regs) runs at each
+        self.probes: set[int] = set()
+        self.probe_handler: Callable[[int, list[int]], list[int] | None] | None = None
+        self._stepper: _Engine | None = None  # runs a probed instruction (single_step)
         self._stacks: list[Region] = []
         self._depth = 0
         #: (paddr, (size, ctypes buffer)) unmapped while running; see on_unmap
@@ -627,10 +698,16 @@ class Cpu:
 
     # -- memory mirroring (AddressSpace observer) ------------------------------
 
+    def _every_engine(self) -> list[_Engine]:
+        """The engines memory is mirrored to: one per depth and the single-step one."""
+        if self._stepper is None:
+            return self._engines
+        return [*self._engines, self._stepper]
+
     def _mirror(self, region: Region) -> None:
         buf = (ctypes.c_char * region.size).from_buffer(region.data)
         self._buffers[region.paddr] = (region.size, buf)
-        for eng in self._engines:
+        for eng in self._every_engine():
             eng.uc.mem_map_ptr(
                 region.paddr, region.size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf)
             )
@@ -652,10 +729,10 @@ class Cpu:
             return False
         if self._depth:
             self._deferred_unmaps.append((region.paddr, entry))
-            for eng in self._engines:
+            for eng in self._every_engine():
                 eng.flush_tlb()
             return True
-        for eng in self._engines:
+        for eng in self._every_engine():
             eng.uc.mem_unmap(region.paddr, region.size)
             eng.flush_tlb()
         return False
@@ -663,13 +740,13 @@ class Cpu:
     def _finish_deferred_unmaps(self) -> None:
         deferred, self._deferred_unmaps = self._deferred_unmaps, []
         for paddr, (size, _buf) in deferred:
-            for eng in self._engines:
+            for eng in self._every_engine():
                 eng.uc.mem_unmap(paddr, size)
                 eng.flush_tlb()
             self.mem.release_physical(paddr, size)
 
     def on_protect(self, vaddr: int, size: int, perm: Perm) -> None:
-        for eng in self._engines:
+        for eng in self._every_engine():
             eng.flush_tlb()
 
     # -- calls -----------------------------------------------------------------
@@ -856,7 +933,8 @@ class Cpu:
         else:
             values = self._entry_regs(stack, args)
         eng.all_regs.write(values)
-        eng.exit_checks(bool(budget))  # unicorn's count stops through those checks
+        # unicorn's count stops through those checks, and a probe's new pc lands through them
+        eng.exit_checks(bool(budget) or bool(eng.probe_hooks))
         eng.fault = None
         eng.vector = None
         eng.insn_rip = None
@@ -885,7 +963,9 @@ class Cpu:
                     # hlt waits for the next interrupt, which comes (the timer ticks):
                     # go on after it while the wall-clock watchdog has time left
                     # a stop of the meter first: the byte before a block is no sign of a hlt
-                    start_at = self._after_tick(eng)
+                    start_at = self._after_rearm(eng)
+                    if start_at is None:
+                        start_at = self._after_tick(eng)
                     if start_at is None:
                         start_at = self._after_halt(eng, timeout_s)
                     if start_at is None:
@@ -921,6 +1001,70 @@ class Cpu:
             return result
         finally:
             eng.running = False
+
+    def _after_rearm(self, eng: _Engine) -> int | None:
+        """Where to resume when a probe came or went while the code ran (None: it did
+        not): translations are dropped now, the exit checks switched as probes need."""
+        if not eng.rearm:
+            return None
+        eng.rearm = False
+        if eng.pending is not None or eng.vector is not None or self._cancel.is_set():
+            return None
+        if eng.locked_up or eng.expired:
+            return None
+        rip = eng.uc.reg_read(self._ip_reg)
+        if rip == self.return_slot:
+            return None
+        # with the exit checks on, the stop lands right after the kernel call's hook
+        eng.trap_done = rip == self._trap_at
+        eng.uc.ctl_flush_tb()
+        eng.code_generation = self.mem.code_generation
+        if eng.checks is not None and eng.checks.set(eng.checks.on or bool(eng.probe_hooks)):
+            eng.uc.ctl_flush_tb()
+        return rip
+
+    # -- kprobes -------------------------------------------------------------------
+
+    def set_probe(self, addr: int, on: bool) -> None:
+        """Stop at @addr (on) or no longer: kprobes.py's handler runs there."""
+        if on:
+            self.probes.add(addr)
+        else:
+            self.probes.discard(addr)
+        for eng in self._engines:
+            if on:
+                eng.add_probe(addr)
+            else:
+                eng.remove_probe(addr)
+
+    def single_step(self, regs: list[int]) -> list[int]:
+        """Run the one instruction at @regs' pc on an engine of its own; the registers after.
+
+        A probe's handlers run in the middle of the probed code's engine, which
+        cannot run one instruction on its own: a second engine (sharing memory)
+        does, as Linux runs the probed instruction out of line.
+        """
+        eng = self._stepper
+        if eng is None:
+            eng = self._stepper = _Engine(self, stepper=True)
+        if eng.code_generation != self.mem.code_generation:
+            eng.uc.ctl_flush_tb()
+            eng.code_generation = self.mem.code_generation
+        eng.exit_checks(True)  # unicorn's count of one stops through them
+        eng.all_regs.write(regs)
+        eng.fault = eng.vector = eng.pending = None
+        eng.stack = self._engines[self._depth - 1].stack if self._depth else None
+        eng.running = True
+        try:
+            eng.uc.emu_start(regs[self._ip_slot], self.return_slot, 0, 1)
+        except UcError as err:
+            raise self._error_fault(eng, err) from None
+        finally:
+            eng.running = False
+        if eng.vector is not None:
+            kind = self._vector_kind.get(eng.vector, FaultKind.GENERAL_PROTECTION)
+            raise self._fault(eng, kind, vector=eng.vector)
+        return eng.all_regs.read()
 
     def _after_halt(self, eng: _Engine, timeout_s: float | None) -> int | None:
         """Where to resume when the code stopped right after a halt instruction
@@ -1134,4 +1278,5 @@ class Cpu:
         for vaddr in self._trap_pages:
             self.mem.unmap(vaddr)
         self._engines.clear()
+        self._stepper = None
         self._buffers.clear()

@@ -28,6 +28,8 @@ class CStruct:
     header: str
     size: int
     fields: tuple[CField, ...]
+    #: the architecture ("x86_64", "aarch64") this layout is for; None: every one
+    arch: str | None = None
 
     def field(self, name: str) -> CField:
         for f in self.fields:
@@ -42,12 +44,17 @@ class CStruct:
 STRUCTS: list[CStruct] = []
 
 
-def cstruct(ctype: str, header: str, size: int, **fields: tuple[int, int]) -> CStruct:
+def cstruct(
+    ctype: str, header: str, size: int, arch: str | None = None, **fields: tuple[int, int]
+) -> CStruct:
     """Declare a struct: ``field=(offset, size)`` for every field kernel code touches.
 
-    A nested field is spelled with ``__`` for ``.`` (``f_path__dentry``).
+    A nested field is spelled with ``__`` for ``.`` (``f_path__dentry``). A layout
+    that differs between architectures (Linux's struct kprobe) is declared once per
+    @arch.
     """
-    s = CStruct(ctype, header, size, tuple(CField(n, o, z) for n, (o, z) in fields.items()))
+    fields_ = tuple(CField(n, o, z) for n, (o, z) in fields.items())
+    s = CStruct(ctype, header, size, fields_, arch)
     STRUCTS.append(s)
     return s
 

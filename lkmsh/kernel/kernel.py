@@ -52,6 +52,7 @@ from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
+from lkmsh.kernel.kprobes import KRETPROBE_TRAMPOLINES, Kprobes
 from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
@@ -291,6 +292,7 @@ class Kernel:
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
+        self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -316,6 +318,8 @@ class Kernel:
             self.mem.write(addr, slot_bytes)
             self._slots[addr] = f
             self.symbol_table.export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
+        for name in KRETPROBE_TRAMPOLINES:  # kernel text, not an export (kprobes.py)
+            self.symbol_table.unexport(name)
         self.return_slot = image.return_slot
         self.mem.write(self.return_slot, slot_bytes)
         # the trap hook covers every slot; the return slot is left out when it is the last
@@ -425,6 +429,9 @@ class Kernel:
                 self.mem, self.arch, self._trap, self.trap_range, self.return_slot, kernel=self
             )
             self.clock.run_time = self._cpu.run_ns
+            self._cpu.probe_handler = self.kprobes.hit
+            for addr in self.kprobes.addresses():
+                self._cpu.set_probe(addr, True)
         return self._cpu
 
     def _trap(self, slot: int, ctx) -> int | None:

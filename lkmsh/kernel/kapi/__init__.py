@@ -24,6 +24,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     irq,
     kfifo,
     kmemleak,
+    kprobes,
     kstrtox_user,
     kthread,
     kunit,

@@ -20,6 +20,10 @@ from lkmsh.kernel import kapi
 from lkmsh.kernel.cstructs import STRUCTS
 
 
+#: the compiler's macro for each architecture a struct layout may be declared for
+_ARCH_MACRO = {"x86_64": "__x86_64__", "aarch64": "__aarch64__"}
+
+
 def headers() -> list[str]:
     return sorted(str(p.relative_to(INCLUDE_DIR)) for p in INCLUDE_DIR.rglob("*.h"))
 
@@ -41,6 +45,8 @@ def contract_source() -> str:
             f' "{f.name}: the header declares another type than @kapi");'
         )
     for s in STRUCTS:
+        if s.arch is not None:
+            out.append(f"#if defined({_ARCH_MACRO[s.arch]})")
         out.append(f'_Static_assert(sizeof({s.ctype}) == {s.size}, "sizeof({s.ctype})");')
         for fld in s.fields:
             member = fld.name.replace("__", ".")
@@ -49,6 +55,8 @@ def contract_source() -> str:
                 f" && sizeof((({s.ctype} *)0)->{member}) == {fld.size},"
                 f' "{s.ctype}.{member}");'
             )
+        if s.arch is not None:
+            out.append("#endif")
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,529 @@
+"""Kprobes and kretprobes (<linux/kprobes.h>): module handlers run at any instruction.
+
+Linux puts a breakpoint at the probed address, runs the probe's pre_handler
+from the trap, single-steps a copy of the instruction and runs its
+post_handler. lkmsh does the same with the emulated CPU: a probe is a code
+hook at its address (Cpu.set_probe); when the code gets there the kernel
+calls the handlers with a struct pt_regs of the interrupted code, runs the
+instruction on a second engine (Cpu.single_step) and the code goes on from
+the registers that gives (the handlers may have changed them).
+
+A kretprobe is a probe on a function's entry whose handler swaps the return
+address for a trampoline in kernel text (``arch_rethook_trampoline`` on
+x86-64, ``__kretprobe_trampoline`` on arm64, as 6.1); a probe on the
+trampoline calls the return handler and sends the code to the real return
+address. Stack traces taken meanwhile show the real address (stack_trace_save,
+CONFIG_ARCH_CORRECT_STACKTRACE_ON_KRETPROBE).
+
+While one handler runs, a probe hit does not run its handlers and counts in
+the probe's ``nmissed``, as Linux's kprobe_reenter for a nested hit.
+"""
+
+from __future__ import annotations
+
+import errno as E
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lkmsh.errors import KernelError
+from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.symbols import SymbolKind
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.kernel import Kernel
+    from lkmsh.kernel.module import Module
+
+MASK64 = (1 << 64) - 1
+KPROBE_FLAG_GONE = 1
+KPROBE_FLAG_DISABLED = 2
+KRETPROBE_MAX_DATA_SIZE = 4096
+#: an arm64 pt_regs' pstate outside the condition flags: EL1h, kernel mode
+PSTATE_EL1H = 0x5
+#: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
+TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
+KRETPROBE_TRAMPOLINES = tuple(TRAMPOLINE.values())
+
+# struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)
+KPROBE = {
+    arch: cstruct(
+        "struct kprobe",
+        "linux/kprobes.h",
+        size,
+        arch,
+        nmissed=(32, 8),
+        addr=(40, 8),
+        symbol_name=(48, 8),
+        offset=(56, 4),
+        pre_handler=(64, 8),
+        post_handler=(72, 8),
+        flags=(flags, 4),
+    )  # fmt: skip
+    for arch, size, flags in (("x86_64", 128, 120), ("aarch64", 120, 112))
+}
+KRETPROBE = {
+    arch: cstruct(
+        "struct kretprobe",
+        "linux/kprobes.h",
+        168,
+        arch,
+        handler=(kp, 8),
+        entry_handler=(kp + 8, 8),
+        maxactive=(kp + 16, 4),
+        nmissed=(kp + 20, 4),
+        data_size=(kp + 24, 8),
+        **{holder: (160, 8)},
+    )  # fmt: skip
+    for arch, kp, holder in (("x86_64", 128, "rh"), ("aarch64", 120, "rph"))
+}
+#: an instance: where the holder (rethook / kretprobe_holder) and the return address sit
+INSTANCE_HOLDER, INSTANCE_RET_ADDR, INSTANCE_FRAME, INSTANCE_DATA = 24, 32, 40, 48
+#: struct rethook / struct kretprobe_holder: the kretprobe's address comes first
+HOLDER_SIZE = 48
+
+
+@dataclass
+class Probe:
+    """One registered struct kprobe (a kretprobe's own kprobe has @rp set)."""
+
+    kp: int
+    addr: int
+    owner: str
+    rp: int = 0  # the struct kretprobe whose entry this is
+    holder: int = 0  # its rethook / kretprobe_holder
+    free: list[int] = field(default_factory=list)  # its unused instances
+    instances: list[int] = field(default_factory=list)  # all of them
+
+
+@dataclass
+class Pending:
+    """A kretprobe instance in flight: the function has not returned yet."""
+
+    ri: int
+    rp: int  # 0 once the kretprobe was unregistered: the return still goes home
+    ret_addr: int
+    pid: int
+
+
+class Kprobes(Component):
+    name = "kprobes"
+
+    def __init__(self, kernel: Kernel):
+        self.kernel = kernel
+        self.by_kp: dict[int, Probe] = {}
+        self.pending: list[Pending] = []
+        #: the kprobe whose handler runs (kprobe_running(), current_kprobe); 0: none
+        self.current = 0
+        #: the registers of the code each running handler interrupted, innermost last
+        self.interrupted: list[list[int]] = []
+
+    # -- state ---------------------------------------------------------------
+
+    def to_data(self) -> Any:
+        return {
+            "probes": [asdict(p) for p in self.by_kp.values()],
+            "pending": [asdict(p) for p in self.pending],
+        }
+
+    def load_data(self, data: Any) -> None:
+        if not data:
+            return
+        self.by_kp = {p["kp"]: Probe(**p) for p in data["probes"]}
+        self.pending = [Pending(**p) for p in data["pending"]]
+
+    def addresses(self) -> set[int]:
+        """Where the CPU must stop: every probe, and the trampoline while returns are due."""
+        out = {p.addr for p in self.by_kp.values()}
+        if self.pending or any(p.rp for p in self.by_kp.values()):
+            out.add(self.trampoline)
+        return out
+
+    # -- layouts ---------------------------------------------------------------
+
+    @property
+    def _kprobe(self):
+        return KPROBE[self.kernel.arch.name]
+
+    @property
+    def _kretprobe(self):
+        return KRETPROBE[self.kernel.arch.name]
+
+    @property
+    def trampoline(self) -> int:
+        addr = self.kernel.image.text.get(TRAMPOLINE[self.kernel.arch.name])
+        if addr is None:
+            raise KernelError("no kretprobe trampoline in kernel text")
+        return addr
+
+    # -- registration ----------------------------------------------------------
+
+    def resolve(self, kp: int) -> int:
+        """The probed address of struct kprobe @kp (_kprobe_addr); -errno when there is none."""
+        mem, K = self.kernel.mem, self._kprobe
+        name_at, addr = mem.read_u64(kp + K.off("symbol_name")), mem.read_u64(kp + K.off("addr"))
+        offset = mem.read_u32(kp + K.off("offset"))
+        if name_at and addr:
+            return -E.EINVAL
+        if name_at:
+            name = mem.read_cstr(name_at, 512).decode("utf-8", "replace")
+            found = self.lookup(name)
+            if found is None:
+                return -E.ENOENT
+            addr = found
+        if not addr:
+            return -E.EINVAL
+        addr = (addr + offset) & MASK64
+        if not self._probeable(addr):
+            return -E.EINVAL
+        return addr
+
+    def lookup(self, name: str) -> int | None:
+        """kallsyms_lookup_name: kernel text first, then modules' (``module:symbol`` too)."""
+        k = self.kernel
+        mod_name, _, sym_name = name.rpartition(":")
+        if not mod_name:
+            sym = k.symbol_resolve(name)
+            if sym is not None and sym.kind is SymbolKind.FUNCTION and sym.owner is None:
+                return sym.addr
+        for m in k.module_list_all():
+            if mod_name and m.name != mod_name:
+                continue
+            for s in m.symbols:
+                if s.name == sym_name and s.kind in ("t", "T"):
+                    return s.addr
+        return None
+
+    def _probeable(self, addr: int) -> bool:
+        """Kernel text (a kernel function's slot, the library) or a module's text."""
+        k = self.kernel
+        if addr == self.trampoline:
+            return False  # Linux's kprobes blacklist has it
+        if k.trap_range[0] <= addr < k.trap_range[1]:
+            return addr - addr % k.arch.slot_size in k._slots
+        if k.klib is not None and k.klib.symbol_at(addr) is not None:
+            return True
+        for m in k.module_list_all():
+            if m.contains(addr):
+                sym = m.symbol_at(addr)
+                return sym is not None and sym.kind in ("t", "T")
+        return False
+
+    def register(self, kp: int, owner: str) -> int:
+        """register_kprobe(); 0 or -errno."""
+        if kp in self.by_kp:
+            return -E.EINVAL  # Linux WARNs on a registered kprobe registered again
+        addr = self.resolve(kp)
+        if addr < 0:
+            return addr
+        self._add(Probe(kp, addr, owner))
+        return 0
+
+    def _add(self, probe: Probe) -> None:
+        mem, K = self.kernel.mem, self._kprobe
+        mem.write_u64(probe.kp + K.off("addr"), probe.addr)
+        mem.write_u64(probe.kp + K.off("nmissed"), 0)
+        flags = mem.read_u32(probe.kp + K.off("flags"))
+        mem.write_u32(probe.kp + K.off("flags"), flags & KPROBE_FLAG_DISABLED)
+        new = probe.addr not in {p.addr for p in self.by_kp.values()}
+        self.by_kp[probe.kp] = probe
+        cpu = self.kernel._cpu
+        if cpu is not None:
+            if new:
+                cpu.set_probe(probe.addr, True)
+            if probe.rp:
+                cpu.set_probe(self.trampoline, True)
+
+    def unregister(self, kp: int) -> None:
+        probe = self.by_kp.pop(kp, None)
+        if probe is None:
+            return
+        heap = self.kernel.heap
+        if probe.rp:
+            for p in self.pending:  # returns due still go home, without the handler
+                if p.rp == probe.rp:
+                    p.rp = 0
+            in_flight = {p.ri for p in self.pending}
+            for ri in probe.instances:
+                if ri not in in_flight:
+                    heap.free(ri)
+            heap.free(probe.holder)
+            mem = self.kernel.mem
+            mem.write_u64(probe.rp + self._holder_off, 0)
+        self._disarm()
+
+    def _disarm(self) -> None:
+        cpu = self.kernel._cpu
+        if cpu is None:
+            return
+        wanted = self.addresses()
+        for addr in list(cpu.probes):
+            if addr not in wanted:
+                cpu.set_probe(addr, False)
+
+    @property
+    def _holder_off(self) -> int:
+        return self._kretprobe.off("rh" if self.kernel.arch.name == "x86_64" else "rph")
+
+    def register_kretprobe(self, rp: int, owner: str) -> int:
+        """register_kretprobe(); 0 or -errno (the probe must be a function's entry)."""
+        if rp in self.by_kp:
+            return -E.EINVAL
+        addr = self.resolve(rp)
+        if addr < 0:
+            return addr
+        if not self._function_entry(addr):
+            return -E.EINVAL
+        mem, R = self.kernel.mem, self._kretprobe
+        data_size = mem.read_u64(rp + R.off("data_size"))
+        if data_size > KRETPROBE_MAX_DATA_SIZE:
+            return -E.E2BIG
+        maxactive = int.from_bytes(mem.read(rp + R.off("maxactive"), 4), "little", signed=True)
+        if maxactive <= 0:
+            maxactive = 10  # max(10, 2 * num_possible_cpus())
+        heap = self.kernel.heap
+        holder = heap.alloc(HOLDER_SIZE, KERNEL_OWNER, zero=True)
+        if not holder:
+            return -E.ENOMEM
+        instances = []
+        for _ in range(min(maxactive, 1024)):
+            ri = heap.alloc(INSTANCE_DATA + data_size, KERNEL_OWNER, zero=True)
+            if not ri:
+                break
+            mem.write_u64(ri + INSTANCE_HOLDER, holder)
+            instances.append(ri)
+        if not instances:
+            heap.free(holder)
+            return -E.ENOMEM
+        mem.write_u64(holder, rp)  # rethook.data / kretprobe_holder.rp
+        mem.write_u64(rp + self._holder_off, holder)
+        mem.write_u32(rp + R.off("nmissed"), 0)
+        self._add(Probe(rp, addr, owner, rp, holder, list(instances), instances))
+        return 0
+
+    def _function_entry(self, addr: int) -> bool:
+        """kprobe_on_func_entry(): the probe is the first instruction of a function."""
+        k = self.kernel
+        if k.trap_range[0] <= addr < k.trap_range[1]:
+            return addr in k._slots
+        lib = k.klib.symbol_at(addr) if k.klib is not None else None
+        if lib is not None:
+            return lib.addr == addr
+        for m in k.module_list_all():
+            if m.contains(addr):
+                sym = m.symbol_at(addr)
+                return sym is not None and sym.addr == addr
+        return False
+
+    def set_disabled(self, kp: int, disabled: bool) -> int:
+        """disable_kprobe() / enable_kprobe(); -EINVAL for a kprobe not registered."""
+        if kp not in self.by_kp:
+            return -E.EINVAL
+        mem, off = self.kernel.mem, self._kprobe.off("flags")
+        flags = mem.read_u32(kp + off)
+        mem.write_u32(kp + off, flags | KPROBE_FLAG_DISABLED if disabled else flags & ~2)
+        return 0
+
+    # -- hits --------------------------------------------------------------------
+
+    def hit(self, addr: int, regs: list[int]) -> list[int] | None:
+        """The CPU reached @addr: the registers to go on with, or None (run on as it was)."""
+        if addr == self.trampoline and self.pending:
+            return self._returned(regs)
+        mem = self.kernel.mem
+        flags_off = self._kprobe.off("flags")
+        probes = [
+            p
+            for p in self.by_kp.values()
+            if p.addr == addr and not mem.read_u32(p.kp + flags_off) & (KPROBE_FLAG_DISABLED | 1)
+        ]
+        if not probes:
+            return None
+        if self.current:  # a handler is running: the probe is missed
+            off = self._kprobe.off("nmissed")
+            for p in probes:
+                mem.write_u64(p.kp + off, (mem.read_u64(p.kp + off) + 1) & MASK64)
+            return None
+        K = self._kprobe
+        with self._handling(regs) as pt:
+            self._put_regs(pt, regs)
+            for p in probes:
+                self.current = p.kp
+                if p.rp:
+                    self._entered(p, pt)
+                    continue
+                pre = mem.read_u64(p.kp + K.off("pre_handler"))
+                if pre and self._call(p, pre, [p.kp, pt]) & 0xFFFFFFFF:
+                    return self._get_regs(pt, regs)  # the handler chose where the code goes
+            after = self._get_regs(pt, regs)
+            posts = [(p, mem.read_u64(p.kp + K.off("post_handler"))) for p in probes if not p.rp]
+            posts = [(p, post) for p, post in posts if post]
+            if after == regs and not posts:
+                return None  # nothing changed: the instruction runs where it is
+            after = self.kernel.cpu.single_step(after)
+            if posts:
+                self._put_regs(pt, after)
+                for p, post in posts:
+                    self.current = p.kp
+                    self._call(p, post, [p.kp, pt, 0])
+                after = self._get_regs(pt, after)
+            return after
+
+    def _entered(self, probe: Probe, pt: int) -> None:
+        """pre_handler_kretprobe(): an instance, the entry handler, the return address swapped."""
+        k, mem, R = self.kernel, self.kernel.mem, self._kretprobe
+        if not probe.free:
+            off = R.off("nmissed")
+            mem.write_u32(probe.rp + off, (mem.read_u32(probe.rp + off) + 1) & 0xFFFFFFFF)
+            return
+        ri = probe.free.pop()
+        arch = k.arch
+        sp = self._reg(pt, arch.sp)
+        link = arch.link_reg
+        ret_addr = self._reg(pt, link) if link else mem.read_u64(sp)
+        mem.write_u64(ri + INSTANCE_RET_ADDR, ret_addr)
+        mem.write_u64(ri + INSTANCE_FRAME, sp)
+        entry = mem.read_u64(probe.rp + R.off("entry_handler"))
+        if entry and self._call(probe, entry, [ri, pt]) & 0xFFFFFFFF:
+            probe.free.append(ri)  # the entry handler declined this call
+            return
+        if link:
+            self._set_reg(pt, link, self.trampoline)
+        else:
+            mem.write_u64(sp, self.trampoline)
+        # the trampoline is armed while a kretprobe is registered (_add)
+        self.pending.append(Pending(ri, probe.rp, ret_addr, k.current_task_id()[1]))
+
+    def _returned(self, regs: list[int]) -> list[int]:
+        """The trampoline: the return handler, then the real return address."""
+        k = self.kernel
+        pid = k.current_task_id()[1]
+        at = max((i for i, p in enumerate(self.pending) if p.pid == pid), default=None)
+        if at is None:
+            raise KernelError("kretprobe trampoline reached with no return due")
+        due = self.pending.pop(at)
+        arch = k.arch
+        out = list(regs)
+        names = list(dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg)))
+        out[names.index(arch.ip)] = due.ret_addr
+        if arch.link_reg:
+            out[names.index(arch.link_reg)] = due.ret_addr
+        probe = self.by_kp.get(due.rp) if due.rp else None
+        if probe is not None:
+            handler = k.mem.read_u64(due.rp + self._kretprobe.off("handler"))
+            if handler and not self.current:
+                with self._handling(out) as pt:
+                    self._put_regs(pt, out)
+                    self.current = due.rp
+                    self._call(probe, handler, [due.ri, pt])
+                    out = self._get_regs(pt, out)
+            probe.free.append(due.ri)
+        elif due.ri:
+            k.heap.free(due.ri)  # its kretprobe is gone: the last of its instances
+        # the trampoline's hook stays until the next unregister: probes change only
+        # from kernel calls, never inside a probe's own hook (Cpu._after_rearm)
+        return out
+
+    # -- handlers ------------------------------------------------------------------
+
+    def _call(self, probe: Probe, func: int, args: list[int]) -> int:
+        k = self.kernel
+        module = k.module_find(probe.owner) if probe.owner != KERNEL_OWNER else None
+        with k.running(module):
+            return k.call(func, args)
+
+    def _handling(self, regs: list[int]):
+        """A pt_regs for the handlers, kprobe_running() set, the interrupted code noted."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            size = self.kernel.arch.pt_regs_size
+            pt = self.kernel.heap.alloc(size, KERNEL_OWNER, zero=True)
+            if not pt:
+                raise KernelError("no memory for a kprobe's pt_regs", E.ENOMEM)
+            self.interrupted.append(regs)
+            try:
+                yield pt
+            finally:
+                self.current = 0
+                self.interrupted.pop()
+                self.kernel.heap.free(pt)
+
+        return scope()
+
+    def _slots(self) -> list[str | int]:
+        return list(self.kernel.arch.pt_regs)
+
+    def _names(self) -> list[str]:
+        arch = self.kernel.arch
+        return list(dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg)))
+
+    def _put_regs(self, pt: int, regs: list[int]) -> None:
+        names = self._names()
+        words = []
+        for slot in self._slots():
+            if isinstance(slot, int):
+                words.append(slot)
+                continue
+            value = regs[names.index(slot)]
+            if slot == "nzcv":
+                value |= PSTATE_EL1H
+            words.append(value & MASK64)
+        self.kernel.mem.write(pt, b"".join(w.to_bytes(8, "little") for w in words))
+
+    def _get_regs(self, pt: int, regs: list[int]) -> list[int]:
+        names = self._names()
+        out = list(regs)
+        data = self.kernel.mem.read(pt, 8 * len(self._slots()))
+        for i, slot in enumerate(self._slots()):
+            if isinstance(slot, int):
+                continue
+            value = int.from_bytes(data[8 * i : 8 * i + 8], "little")
+            if slot == "nzcv":
+                value &= 0xF0000000
+            out[names.index(slot)] = value
+        return out
+
+    def _reg(self, pt: int, name: str) -> int:
+        return self.kernel.mem.read_u64(pt + 8 * self._slots().index(name))
+
+    def _set_reg(self, pt: int, name: str, value: int) -> None:
+        self.kernel.mem.write_u64(pt + 8 * self._slots().index(name), value)
+
+    # -- stack traces ----------------------------------------------------------------
+
+    def real_return(self, addr: int, used: int) -> tuple[int, int]:
+        """A return address a stack walk found: the trampoline stands for the @used-th
+        newest return due (kretprobe_find_ret_addr); (address, returns used so far)."""
+        if not self.pending or addr != self.trampoline:
+            return addr, used
+        pid = self.kernel.current_task_id()[1]
+        due = [p for p in self.pending if p.pid == pid]
+        if used < len(due):
+            return due[-1 - used].ret_addr, used + 1
+        return addr, used
+
+    # -- unload ----------------------------------------------------------------------
+
+    def module_going(self, module: Module) -> list[Report]:
+        """Probes in the module's text are gone (kill_kprobe); probes whose handlers
+        are the module's are unregistered, and said so: Linux would run freed code."""
+        reports: list[Report] = []
+        for probe in list(self.by_kp.values()):
+            mine = probe.owner == module.name or module.contains(probe.kp)
+            if mine:
+                what = "kretprobe" if probe.rp else "kprobe"
+                where = self.kernel.symbolize(probe.addr)
+                reports.append(
+                    (
+                        4,
+                        f"{module.name}: {what} at {where} still registered at unload; unregistered",
+                    )
+                )
+                self.unregister(probe.kp)
+            elif module.contains(probe.addr):
+                off = self._kprobe.off("flags")
+                mem = self.kernel.mem
+                mem.write_u32(probe.kp + off, mem.read_u32(probe.kp + off) | KPROBE_FLAG_GONE)
+        return reports

@@ -52,7 +52,7 @@ from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
-from lkmsh.kernel.kprobes import KRETPROBE_TRAMPOLINES, Kprobes
+from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
 from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
@@ -318,7 +318,7 @@ class Kernel:
             self.mem.write(addr, slot_bytes)
             self._slots[addr] = f
             self.symbol_table.export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
-        for name in KRETPROBE_TRAMPOLINES:  # kernel text, not an export (kprobes.py)
+        for name in KERNEL_ONLY:  # kernel text, not an export (kprobes.py)
             self.symbol_table.unexport(name)
         self.return_slot = image.return_slot
         self.mem.write(self.return_slot, slot_bytes)
@@ -405,6 +405,8 @@ class Kernel:
         """
         outer = self.sched.current is None
         with self.sched.foreground(comm) as task:
+            if outer:  # the shell forked the command's process
+                self.kprobes.kernel_function("kernel_clone", [0], lambda: task.pid)
             yield
             if outer:
                 for level, line in self.lockdep.user_return(task):

@@ -22,6 +22,7 @@ the probe's ``nmissed``, as Linux's kprobe_reenter for a nested hit.
 from __future__ import annotations
 
 import errno as E
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +42,12 @@ KPROBE_FLAG_DISABLED = 2
 KRETPROBE_MAX_DATA_SIZE = 4096
 #: an arm64 pt_regs' pstate outside the condition flags: EL1h, kernel mode
 PSTATE_EL1H = 0x5
+#: x86-64's flags in a kernel function called with interrupts on (IF, ZF, PF, bit 1)
+X86_FLAGS_IN_KERNEL = 0x246
 #: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
 TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
-KRETPROBE_TRAMPOLINES = tuple(TRAMPOLINE.values())
+#: kernel text that is not an export: only kprobes and kallsyms name it
+KERNEL_ONLY = (*TRAMPOLINE.values(), "kernel_clone")
 
 # struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)
 KPROBE = {
@@ -183,6 +187,9 @@ class Kprobes(Component):
         k = self.kernel
         mod_name, _, sym_name = name.rpartition(":")
         if not mod_name:
+            slot = k.image.text.get(name)  # every kernel function, exported or not
+            if slot is not None and slot != k.return_slot:
+                return slot
             sym = k.symbol_resolve(name)
             if sym is not None and sym.kind is SymbolKind.FUNCTION and sym.owner is None:
                 return sym.addr
@@ -423,6 +430,73 @@ class Kprobes(Component):
         # the trampoline's hook stays until the next unregister: probes change only
         # from kernel calls, never inside a probe's own hook (Cpu._after_rearm)
         return out
+
+    # -- the kernel's own functions -----------------------------------------------
+
+    def kernel_function(self, name: str, args: list[int], run: Callable[[], int]) -> int:
+        """The kernel runs its function @name (kernel_clone): probes on it see the call.
+
+        lkmsh's kernel is Python, so there is no instruction to stop at: the
+        handlers run around @run, on registers made for the call (@args in the
+        argument registers, the pc at the function), and a kretprobe's handler
+        sees @run's result in the return register.
+        """
+        if not self.by_kp or self.current:
+            return run()
+        addr = self.kernel.image.text.get(name)
+        mem = self.kernel.mem
+        flags_off = self._kprobe.off("flags")
+        probes = [
+            p
+            for p in self.by_kp.values()
+            if p.addr == addr and not mem.read_u32(p.kp + flags_off) & (KPROBE_FLAG_DISABLED | 1)
+        ]
+        if not probes:
+            return run()
+        arch = self.kernel.arch
+        names = self._names()
+        regs = [0] * len(names)
+        regs[names.index(arch.ip)] = addr
+        if arch.flags_reg == "eflags":
+            regs[names.index(arch.flags_reg)] = X86_FLAGS_IN_KERNEL
+        for reg, value in zip(arch.arg_regs, args, strict=False):
+            regs[names.index(reg)] = value & MASK64
+        K, R = self._kprobe, self._kretprobe
+        due: list[tuple[Probe, int]] = []
+        with self._handling(regs) as pt:
+            self._put_regs(pt, regs)
+            for p in probes:
+                self.current = p.kp
+                if p.rp:
+                    if not p.free:
+                        off = R.off("nmissed")
+                        mem.write_u32(p.rp + off, (mem.read_u32(p.rp + off) + 1) & 0xFFFFFFFF)
+                        continue
+                    ri = p.free.pop()
+                    mem.write_u64(ri + INSTANCE_RET_ADDR, 0)
+                    entry = mem.read_u64(p.rp + R.off("entry_handler"))
+                    if entry and self._call(p, entry, [ri, pt]) & 0xFFFFFFFF:
+                        p.free.append(ri)
+                    else:
+                        due.append((p, ri))
+                    continue
+                for field_name, extra in (("pre_handler", []), ("post_handler", [0])):
+                    fn = mem.read_u64(p.kp + K.off(field_name))
+                    if fn:
+                        self._call(p, fn, [p.kp, pt, *extra])
+        result = run()
+        if not due:
+            return result
+        regs[names.index(arch.return_reg)] = result & MASK64
+        with self._handling(regs) as pt:
+            self._put_regs(pt, regs)
+            for p, ri in due:
+                self.current = p.rp
+                handler = mem.read_u64(p.rp + R.off("handler"))
+                if handler:
+                    self._call(p, handler, [ri, pt])
+                p.free.append(ri)
+        return result
 
     # -- handlers ------------------------------------------------------------------
 

@@ -163,6 +163,9 @@ class Scheduler(Component):
         self.tasks[pid] = task
         self._write_struct(task)
         self._publish(task)
+        kprobes = getattr(self.kernel, "kprobes", None)
+        if kprobes is not None:  # kthreadd forked it
+            kprobes.kernel_function("kernel_clone", [0], lambda: pid)
         return task
 
     def _publish(self, task: Task) -> None:

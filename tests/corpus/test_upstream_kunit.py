@@ -69,6 +69,8 @@ CORPUS = [
             ),
         ),
     ),
+    # kprobes on the suite's own functions, kretprobes, stack traces through the trampoline
+    Upstream("lib/test_kprobes.c", (Suite("kprobes_test", 6),)),
     Upstream(
         "lib/kunit/kunit-example-test.c",
         (Suite("example", 4, frozenset({"example_skip_test", "example_mark_skipped_test"})),),

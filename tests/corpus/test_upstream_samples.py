@@ -1,4 +1,4 @@
-"""The kernel's samples/ modules, unmodified: kfifo, kobject and kmemleak samples.
+"""The kernel's samples/ modules, unmodified: kfifo, kobject, kmemleak and kprobes samples.
 
 Built with ``lkmsh build`` from the Linux 6.1 tree, loaded with ``lkmsh insmod``,
 then used the way the samples' comments say: the kfifo samples' /proc files
@@ -169,3 +169,34 @@ def test_kmemleak_sample_orphans_and_leaks_at_unload(tree, cli):
     assert "kmemleak: 24 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in log
     left = _sizes(log)
     assert left.count(416) == 10 and left.count(129) == 1 and len(left) == 24
+
+
+HASHED = r"[0-9a-f]{16}"  # %p: a hashed pointer
+
+
+def test_kprobe_example_on_kernel_clone(tree, cli):
+    """samples/kprobes/kprobe_example.c: a kprobe on kernel_clone, which the command
+    that removes the module goes through (the shell forks it) before its exit runs."""
+    build, ko = cli.build_cmd(tree, "samples/kprobes/kprobe_example.c")
+    r = cli.line(build, f"insmod {ko}", f"rmmod {module_name(ko)}", "dmesg")
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    if cli.arch == "aarch64":
+        regs = r"pc = 0x[0-9a-f]{16}, pstate = 0x5"
+        post = r"pstate = 0x5"
+    else:
+        regs = r"ip = [0-9a-f]{16}, flags = 0x246"
+        post = r"flags = 0x246"
+    want = [
+        rf"kprobe_init: Planted kprobe at ({HASHED})",
+        rf"handler_pre: <kernel_clone> p->addr = 0x({HASHED}), {regs}",
+        rf"handler_post: <kernel_clone> p->addr = 0x({HASHED}), {post}",
+        rf"kprobe_exit: kprobe at ({HASHED}) unregistered",
+    ]
+    assert len(log) == len(want), log
+    hashes = set()
+    for pattern, line in zip(want, log, strict=True):
+        m = re.fullmatch(pattern, line)
+        assert m, (pattern, line)
+        hashes.add(m.group(1))
+    assert len(hashes) == 1  # the same probe address everywhere

@@ -138,6 +138,12 @@ for _name in ("arch_rethook_trampoline", "__kretprobe_trampoline"):
     kapi(_name, f"void {_name}(void)")(_trampoline)
 
 
+@kapi("kernel_clone", "pid_t kernel_clone(struct kernel_clone_args *kargs)")
+def kernel_clone(ctx: CallContext) -> int:
+    """Not a module's to call (not exported): the kernel runs it, Kprobes.kernel_function."""
+    return -E.ENOSYS
+
+
 # -- <linux/stacktrace.h> ------------------------------------------------------------
 
 

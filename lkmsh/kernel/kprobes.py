@@ -47,7 +47,7 @@ X86_FLAGS_IN_KERNEL = 0x246
 #: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
 TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
 #: kernel text that is not an export: only kprobes and kallsyms name it
-KERNEL_ONLY = (*TRAMPOLINE.values(), "kernel_clone")
+KERNEL_ONLY = (*TRAMPOLINE.values(), "kernel_clone", "kallsyms_lookup_name")
 
 # struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)
 KPROBE = {
@@ -182,8 +182,9 @@ class Kprobes(Component):
             return -E.EINVAL
         return addr
 
-    def lookup(self, name: str) -> int | None:
-        """kallsyms_lookup_name: kernel text first, then modules' (``module:symbol`` too)."""
+    def lookup(self, name: str, text_only: bool = True) -> int | None:
+        """kallsyms_lookup_name: the kernel first, then modules (``module:symbol`` too);
+        @text_only: functions only (what a probe may be put on)."""
         k = self.kernel
         mod_name, _, sym_name = name.rpartition(":")
         if not mod_name:
@@ -191,13 +192,14 @@ class Kprobes(Component):
             if slot is not None and slot != k.return_slot:
                 return slot
             sym = k.symbol_resolve(name)
-            if sym is not None and sym.kind is SymbolKind.FUNCTION and sym.owner is None:
+            text = sym is not None and sym.kind is SymbolKind.FUNCTION
+            if sym is not None and sym.owner is None and (text or not text_only):
                 return sym.addr
         for m in k.module_list_all():
             if mod_name and m.name != mod_name:
                 continue
             for s in m.symbols:
-                if s.name == sym_name and s.kind in ("t", "T"):
+                if s.name == sym_name and (s.kind in ("t", "T") or not text_only):
                     return s.addr
         return None
 

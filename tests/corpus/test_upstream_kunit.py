@@ -71,6 +71,8 @@ CORPUS = [
     ),
     # kprobes on the suite's own functions, kretprobes, stack traces through the trampoline
     Upstream("lib/test_kprobes.c", (Suite("kprobes_test", 6),)),
+    # a kprobe's addr is how a module reaches kallsyms_lookup_name (not exported)
+    Upstream("lib/longest_symbol_kunit.c", (Suite("longest-symbol", 2),)),
     Upstream(
         "lib/kunit/kunit-example-test.c",
         (Suite("example", 4, frozenset({"example_skip_test", "example_mark_skipped_test"})),),

@@ -132,7 +132,9 @@ def test_handlers_run_around_the_probed_instruction_and_at_the_return(arch_kerne
     assert re.search(r"post: <probes_target> at probes_target\+0x\w+/0x\w+ \[probes\]", out)
     assert "target(5) = 16: pre 1 post 1" in out
     # the kretprobe: its entry handler's data, the return value, the real return address
-    assert re.search(r"ret: probes_target\(7\) = 22, back to probes_init\+0x\w+/0x\w+ \[probes\]", out)
+    assert re.search(
+        r"ret: probes_target\(7\) = 22, back to probes_init\+0x\w+/0x\w+ \[probes\]", out
+    )
     assert "target(7) = 22: pre 2 post 2 ret 1" in out
     # a disabled kprobe is skipped; the kretprobe still runs
     assert "disabled: target(8) = 25: pre 2 ret 2" in out

@@ -19,4 +19,7 @@
 			2*(BITS_PER_LONG*3/10) + (MODULE_NAME_LEN - 1) + \
 			(BUILD_ID_SIZE_MAX * 2) + 1)
 
+/* declared as Linux 6.1 declares it; not exported (kprobes give its address) */
+unsigned long kallsyms_lookup_name(const char *name);
+
 #endif

@@ -138,6 +138,14 @@ for _name in ("arch_rethook_trampoline", "__kretprobe_trampoline"):
     kapi(_name, f"void {_name}(void)")(_trampoline)
 
 
+@kapi("kallsyms_lookup_name", "unsigned long kallsyms_lookup_name(const char *name)")
+def kallsyms_lookup_name(ctx: CallContext) -> int:
+    """Any symbol's address (CONFIG_KALLSYMS_ALL), 0 when there is none; not exported since
+    5.7, so module code reaches it only through a kprobe's ``addr`` (as Linux's tests do)."""
+    name = ctx.mem.read_cstr(ctx.arg(0), 512).decode("utf-8", "replace")
+    return ctx.kernel.kprobes.lookup(name, text_only=False) or 0
+
+
 @kapi("kernel_clone", "pid_t kernel_clone(struct kernel_clone_args *kargs)")
 def kernel_clone(ctx: CallContext) -> int:
     """Not a module's to call (not exported): the kernel runs it, Kprobes.kernel_function."""

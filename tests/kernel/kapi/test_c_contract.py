@@ -19,7 +19,6 @@ from lkmsh.build import INCLUDE_DIR, compile_flags, toolchain
 from lkmsh.kernel import kapi
 from lkmsh.kernel.cstructs import STRUCTS
 
-
 #: the compiler's macro for each architecture a struct layout may be declared for
 _ARCH_MACRO = {"x86_64": "__x86_64__", "aarch64": "__aarch64__"}
 

@@ -303,8 +303,11 @@ class _Engine:
         self.probe_hooks: dict[int, int] = {}
         #: a probe came or went while this engine ran: it stops and resumes (Cpu._after_rearm)
         self.rearm = False
-        #: the stop came inside a kernel call: resumed there, the call is not made again
-        self.trap_done = False
+        #: a hook whose work is done stopped the code for a rearm: resumed at that hook's
+        #: address, it does not run again (-1: none); the last probe that let its
+        #: instruction run where it was, for that
+        self.hook_done = -1
+        self.probe_let_run = -1
         self._probe_hook = None if stepper else _CODE_HOOK(self._on_probe)
         for addr in () if stepper else cpu.probes:
             self.add_probe(addr)
@@ -449,6 +452,7 @@ class _Engine:
         cell = cpu._cell.data
         unpack_cell = cpu._cell_words.unpack_from
         ret_at = cpu._cell_ret
+        trap_at = cpu._trap_at
         nargs = cpu._nargs
         link = cpu._link_reg is not None
         context = cpu._context
@@ -458,8 +462,8 @@ class _Engine:
         def trap(_uc: Any, _address: int, _size: int, _data: Any) -> None:
             if self.probe_page is not None:
                 return  # re-running a faulting instruction: no kernel calls
-            if self.trap_done:
-                self.trap_done = False  # resumed at the hook after this call's stop
+            if self.hook_done == trap_at:
+                self.hook_done = -1  # resumed at the hook after this call's own stop
                 return
             self.traps += 1
             if not self.traps & 63:
@@ -542,9 +546,15 @@ class _Engine:
         handler = self.cpu.probe_handler
         if self.probe_page is not None or handler is None or not self.running:
             return
+        if self.hook_done == address:
+            self.hook_done = -1
+            return
         try:
             regs = handler(address, self.all_regs.read())
-            if regs is not None:
+            if regs is None:
+                if self.rearm:  # its handler changed the probes: the stop lands right here
+                    self.probe_let_run = address
+            else:
                 self.all_regs.write(regs)
                 # a pc of its own: unicorn leaves the block and goes on from there (a pc
                 # in a batch write is taken as the same instruction again)
@@ -1015,8 +1025,9 @@ class Cpu:
         rip = eng.uc.reg_read(self._ip_reg)
         if rip == self.return_slot:
             return None
-        # with the exit checks on, the stop lands right after the kernel call's hook
-        eng.trap_done = rip == self._trap_at
+        # with the exit checks on, the stop lands right after the hook that asked for it
+        eng.hook_done = rip if rip in (self._trap_at, eng.probe_let_run) else -1
+        eng.probe_let_run = -1
         eng.uc.ctl_flush_tb()
         eng.code_generation = self.mem.code_generation
         if eng.checks is not None and eng.checks.set(eng.checks.on or bool(eng.probe_hooks)):

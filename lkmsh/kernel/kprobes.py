@@ -47,7 +47,12 @@ X86_FLAGS_IN_KERNEL = 0x246
 #: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
 TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
 #: kernel text that is not an export: only kprobes and kallsyms name it
-KERNEL_ONLY = (*TRAMPOLINE.values(), "kernel_clone", "kallsyms_lookup_name")
+KERNEL_ONLY = (
+    *TRAMPOLINE.values(),
+    "kernel_clone",
+    "kallsyms_lookup_name",
+    "stack_trace_save_regs",
+)
 
 # struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)
 KPROBE = {

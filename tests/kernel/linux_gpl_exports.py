@@ -137,6 +137,23 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "kernel/irq/handle.c": frozenset({"no_action"}),
     "kernel/irq/manage.c": frozenset({"disable_hardirq", "request_any_context_irq"}),
     "kernel/params.c": frozenset({"param_set_bool_enable_only", "param_ops_bool_enable_only"}),
+    "kernel/kprobes.c": frozenset(
+        {
+            "register_kprobe",
+            "unregister_kprobe",
+            "register_kprobes",
+            "unregister_kprobes",
+            "register_kretprobe",
+            "unregister_kretprobe",
+            "register_kretprobes",
+            "unregister_kretprobes",
+            "disable_kprobe",
+            "enable_kprobe",
+        }
+    ),  # fmt: skip
+    "kernel/stacktrace.c": frozenset(
+        {"stack_trace_print", "stack_trace_snprint", "stack_trace_save"}
+    ),
     "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,

@@ -248,8 +248,6 @@ static inline int enable_kretprobe(struct kretprobe *rp)
 	return enable_kprobe(&rp->kp);
 }
 
-void dump_kprobe(struct kprobe *kp);
-
 /* where a kretprobed function returns to (x86-64's rethook, arm64's kretprobe) */
 void arch_rethook_trampoline(void);
 void __kretprobe_trampoline(void);

@@ -95,6 +95,10 @@ def _exit_flag_offset(uc_arch: str) -> int | None:
     return _EXIT_FLAG[uc_arch]
 
 
+#: kernel_fpu_begin's MXCSR (all exceptions masked, round to nearest) and fninit's x87 control word
+MXCSR_DEFAULT = 0x1F80
+FNINIT_CONTROL_WORD = 0x037F
+
 #: how far a jiffy's tick is put off when it lands inside the kernel library's
 #: kmalloc/kfree (Cpu._after_tick): more blocks than their fast paths take
 FAST_PATH_BLOCKS = 16
@@ -1047,6 +1051,18 @@ class Cpu:
                 eng.add_probe(addr)
             else:
                 eng.remove_probe(addr)
+
+    def fpu_defaults(self, *, mxcsr: bool, x87: bool) -> None:
+        """kernel_fpu_begin: the running code's MXCSR to its default (round to nearest,
+        every exception masked), the x87 unit reset as fninit leaves it (x86-64 only)."""
+        if not self._depth or self.arch.family != "x86":
+            return
+        uc = self._engines[self._depth - 1].uc
+        consts = importlib.import_module(f"unicorn.{self.arch.uc_reg_module}")
+        if mxcsr:
+            uc.reg_write(consts.UC_X86_REG_MXCSR, MXCSR_DEFAULT)
+        if x87:
+            uc.reg_write(consts.UC_X86_REG_FPCW, FNINIT_CONTROL_WORD)
 
     def single_step(self, regs: list[int]) -> list[int]:
         """Run the one instruction at @regs' pc on an engine of its own; the registers after.

@@ -322,3 +322,20 @@ def test_meminit_as_on_a_kernel_with_init_on_alloc(tree, cli):
     r = cli("rmmod", "test_meminit")
     assert r.returncode == 1
     assert "test_meminit" in r.stderr and "busy" in r.stderr.lower()
+
+
+#: lib/Makefile: CFLAGS_test_fpu.o += $(FPU_CFLAGS), as kbuild computes it for gcc
+FPU_CFLAGS = "-msse -msse2 -mhard-float -mpreferred-stack-boundary=4"
+
+
+def test_fpu_selftest_reads_through_debugfs(tree, cli):
+    """lib/test_fpu.c (x86 only: CONFIG_TEST_FPU depends on X86): doubles between
+    kernel_fpu_begin() and kernel_fpu_end(), rounding to nearest and denormals, read
+    through its debugfs file as tools/testing/selftests/fpu/run_test_fpu.sh does."""
+    if cli.arch != "x86_64":
+        pytest.skip("lib/test_fpu.c is x86's (CONFIG_TEST_FPU depends on X86)")
+    build, ko = cli.build_cmd(tree, "lib/test_fpu.c")
+    path = "/sys/kernel/debug/selftest_helpers/test_fpu"
+    r = cli.line(f"{build} --cflags '{FPU_CFLAGS}'", f"insmod {ko}", f"cat {path}", "rmmod test_fpu")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "1"

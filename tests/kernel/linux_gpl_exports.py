@@ -94,6 +94,8 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     ),  # fmt: skip
     "fs/debugfs/file.c": frozenset(
         {
+            "debugfs_attr_read",
+            "debugfs_attr_write",
             "debugfs_create_atomic_t",
             "debugfs_create_blob",
             "debugfs_create_bool",
@@ -137,6 +139,12 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "kernel/irq/handle.c": frozenset({"no_action"}),
     "kernel/irq/manage.c": frozenset({"disable_hardirq", "request_any_context_irq"}),
     "kernel/params.c": frozenset({"param_set_bool_enable_only", "param_ops_bool_enable_only"}),
+    "fs/libfs.c": frozenset(
+        {"simple_attr_open", "simple_attr_release", "simple_attr_read", "simple_attr_write"}
+    ),
+    "arch/x86/kernel/fpu/core.c": frozenset(
+        {"kernel_fpu_begin_mask", "kernel_fpu_end", "irq_fpu_usable"}
+    ),
     "kernel/kprobes.c": frozenset(
         {
             "register_kprobe",

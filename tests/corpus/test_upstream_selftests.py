@@ -336,6 +336,8 @@ def test_fpu_selftest_reads_through_debugfs(tree, cli):
         pytest.skip("lib/test_fpu.c is x86's (CONFIG_TEST_FPU depends on X86)")
     build, ko = cli.build_cmd(tree, "lib/test_fpu.c")
     path = "/sys/kernel/debug/selftest_helpers/test_fpu"
-    r = cli.line(f"{build} --cflags '{FPU_CFLAGS}'", f"insmod {ko}", f"cat {path}", "rmmod test_fpu")
+    r = cli.line(
+        f"{build} --cflags '{FPU_CFLAGS}'", f"insmod {ko}", f"cat {path}", "rmmod test_fpu"
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "1"

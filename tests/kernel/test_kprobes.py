@@ -418,3 +418,45 @@ def test_probes_stay_armed_in_the_next_command(arch_kernel):
     again.module_unload("persist")
     assert not again.kprobes.by_kp
     assert again.read_file("/proc/modules") == b""
+
+
+TRACE = r"""
+#include <linux/module.h>
+#include <linux/stacktrace.h>
+
+static unsigned long entries[8];
+static unsigned int n;
+
+static noinline void trace_leaf(void)
+{
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+}
+
+static noinline void trace_middle(void)
+{
+	trace_leaf();
+	barrier();
+}
+
+static int __init trace_init(void)
+{
+	trace_middle();
+	pr_info("trace: %u entries\n", n);
+	stack_trace_print(entries, n, 2);
+	return 0;
+}
+
+module_init(trace_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_stack_trace_save_walks_the_frames_innermost_first(arch_kernel):
+    k, build = arch_kernel
+    k.module_load(build(TRACE, "trace").read_bytes())
+    out = texts(k)
+    assert "trace: 3 entries" in out
+    at = out.index("trace: 3 entries")
+    frames = out[at + 1 : at + 4]
+    for line, func in zip(frames, ("trace_leaf", "trace_middle", "trace_init"), strict=True):
+        assert re.fullmatch(rf"   {func}\+0x\w+/0x\w+ \[trace\]", line), frames

@@ -300,6 +300,7 @@ class _Engine:
                 0,
                 getattr(consts, insn_name),
             )
+        self._callbacks: dict[Any, Any] = {}  # the ctypes callbacks unicorn holds pointers to
         self._add_code_hook(self._make_trap(), cpu._trap_at, cpu._trap_at)
         for paddr, (size, buf) in cpu._buffers.items():
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
@@ -312,8 +313,8 @@ class _Engine:
         #: instruction run where it was, for that
         self.hook_done = -1
         self.probe_let_run = -1
-        self._probe_hook = None if stepper else _CODE_HOOK(self._on_probe)
-        for addr in () if stepper else cpu.probes:
+        self.stepper = stepper
+        for addr in cpu.probes:
             self.add_probe(addr)
         # scratch physical page below the AddressSpace's physical range
         uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
@@ -423,30 +424,37 @@ class _Engine:
         uc.emu_stop()
         return 0  # what an IN reads; never seen, the call faults
 
-    def _add_code_hook(
-        self, fn: Callable[[Any, int, int, Any], None], begin: int, end: int
-    ) -> None:
-        """A code hook ``fn(engine, address, size, data)``, registered past the binding's wrappers.
+    def _add_code_hook(self, fn: Callable[[Any, int, int, Any], None], begin: int, end: int) -> Any:
+        """A code hook ``fn(engine, address, size, data)``, registered past the binding's
+        wrappers; its handle (for uc_hook_del).
 
         The binding's callback wraps the hook in three Python frames and an
         engine object per call: most of a kernel call's round trip.
         """
         if _RAW is None or getattr(self.uc, "_uch", None) is None:
-            self.uc.hook_add(unicorn_const.UC_HOOK_CODE, fn, begin=begin, end=end)
-            return
-        self._code_hook = _CODE_HOOK(fn)  # referenced for as long as unicorn may call it
+            return self.uc.hook_add(unicorn_const.UC_HOOK_CODE, fn, begin=begin, end=end)
+        callback = self._callbacks.get(fn)
+        if callback is None:  # one per function, referenced for as long as unicorn may call it
+            callback = self._callbacks[fn] = _CODE_HOOK(fn)
         handle = ctypes.c_size_t()
         status = _RAW.uc_hook_add(
             self.uc._uch,
             ctypes.byref(handle),
             unicorn_const.UC_HOOK_CODE,
-            self._code_hook,
+            callback,
             None,
             ctypes.c_uint64(begin),
             ctypes.c_uint64(end),
         )
         if status != unicorn_const.UC_ERR_OK:
             raise UcError(status)
+        return handle.value
+
+    def _del_hook(self, handle: Any) -> None:
+        if _RAW is None or getattr(self.uc, "_uch", None) is None:
+            self.uc.hook_del(handle)
+        else:
+            _RAW.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
 
     def _make_trap(self) -> Callable[[Any, int, int, Any], None]:
         """The code hook of a kernel API call: the common trap entry stored its
@@ -513,27 +521,15 @@ class _Engine:
 
     def add_probe(self, addr: int) -> None:
         """A code hook at @addr; the translation of its block is dropped so that it takes."""
-        if self._probe_hook is None or addr in self.probe_hooks:
+        if self.stepper or addr in self.probe_hooks:
             return
-        handle = ctypes.c_size_t()
-        status = _RAW.uc_hook_add(
-            self.uc._uch,
-            ctypes.byref(handle),
-            unicorn_const.UC_HOOK_CODE,
-            self._probe_hook,
-            None,
-            ctypes.c_uint64(addr),
-            ctypes.c_uint64(addr),
-        )
-        if status != unicorn_const.UC_ERR_OK:
-            raise UcError(status)
-        self.probe_hooks[addr] = handle.value
+        self.probe_hooks[addr] = self._add_code_hook(self._on_probe, addr, addr)
         self._changed_code()
 
     def remove_probe(self, addr: int) -> None:
         handle = self.probe_hooks.pop(addr, None)
         if handle is not None:
-            _RAW.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
+            self._del_hook(handle)
             self._changed_code()
 
     def _changed_code(self) -> None:

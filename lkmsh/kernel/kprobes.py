@@ -335,28 +335,40 @@ class Kprobes(Component):
             return -E.EINVAL
         mem, off = self.kernel.mem, self._kprobe.off("flags")
         flags = mem.read_u32(kp + off)
-        mem.write_u32(kp + off, flags | KPROBE_FLAG_DISABLED if disabled else flags & ~2)
+        mem.write_u32(
+            kp + off, flags | KPROBE_FLAG_DISABLED if disabled else flags & ~KPROBE_FLAG_DISABLED
+        )
         return 0
 
     # -- hits --------------------------------------------------------------------
+
+    def _armed_at(self, addr: int) -> list[Probe]:
+        """The probes at @addr that are neither disabled nor gone."""
+        mem, off = self.kernel.mem, self._kprobe.off("flags")
+        off_flags = KPROBE_FLAG_DISABLED | KPROBE_FLAG_GONE
+        return [
+            p
+            for p in self.by_kp.values()
+            if p.addr == addr and not mem.read_u32(p.kp + off) & off_flags
+        ]
+
+    def _missed(self, counter: int, size: int) -> None:
+        """One more in a probe's nmissed (a kprobe's unsigned long, a kretprobe's int)."""
+        mem = self.kernel.mem
+        value = int.from_bytes(mem.read(counter, size), "little") + 1
+        mem.write(counter, (value % (1 << (8 * size))).to_bytes(size, "little"))
 
     def hit(self, addr: int, regs: list[int]) -> list[int] | None:
         """The CPU reached @addr: the registers to go on with, or None (run on as it was)."""
         if addr == self.trampoline and self.pending:
             return self._returned(regs)
         mem = self.kernel.mem
-        flags_off = self._kprobe.off("flags")
-        probes = [
-            p
-            for p in self.by_kp.values()
-            if p.addr == addr and not mem.read_u32(p.kp + flags_off) & (KPROBE_FLAG_DISABLED | 1)
-        ]
+        probes = self._armed_at(addr)
         if not probes:
             return None
         if self.current:  # a handler is running: the probe is missed
-            off = self._kprobe.off("nmissed")
             for p in probes:
-                mem.write_u64(p.kp + off, (mem.read_u64(p.kp + off) + 1) & MASK64)
+                self._missed(p.kp + self._kprobe.off("nmissed"), 8)
             return None
         K = self._kprobe
         with self._handling(regs) as pt:
@@ -387,8 +399,7 @@ class Kprobes(Component):
         """pre_handler_kretprobe(): an instance, the entry handler, the return address swapped."""
         k, mem, R = self.kernel, self.kernel.mem, self._kretprobe
         if not probe.free:
-            off = R.off("nmissed")
-            mem.write_u32(probe.rp + off, (mem.read_u32(probe.rp + off) + 1) & 0xFFFFFFFF)
+            self._missed(probe.rp + R.off("nmissed"), 4)
             return
         ri = probe.free.pop()
         arch = k.arch
@@ -452,12 +463,7 @@ class Kprobes(Component):
             return run()
         addr = self.kernel.image.text.get(name)
         mem = self.kernel.mem
-        flags_off = self._kprobe.off("flags")
-        probes = [
-            p
-            for p in self.by_kp.values()
-            if p.addr == addr and not mem.read_u32(p.kp + flags_off) & (KPROBE_FLAG_DISABLED | 1)
-        ]
+        probes = self._armed_at(addr)
         if not probes:
             return run()
         arch = self.kernel.arch
@@ -476,8 +482,7 @@ class Kprobes(Component):
                 self.current = p.kp
                 if p.rp:
                     if not p.free:
-                        off = R.off("nmissed")
-                        mem.write_u32(p.rp + off, (mem.read_u32(p.rp + off) + 1) & 0xFFFFFFFF)
+                        self._missed(p.rp + R.off("nmissed"), 4)
                         continue
                     ri = p.free.pop()
                     mem.write_u64(ri + INSTANCE_RET_ADDR, 0)

@@ -637,8 +637,8 @@ class Cpu:
         self._stepper: _Engine | None = None  # runs a probed instruction (single_step)
         self._stacks: list[Region] = []
         self._depth = 0
-        #: (paddr, (size, ctypes buffer)) unmapped while running; see on_unmap
-        self._deferred_unmaps: list[tuple[int, tuple[int, ctypes.Array]]] = []
+        #: (paddr, (size, ctypes buffer), the engines that map it) unmapped while running
+        self._deferred_unmaps: list[tuple[int, tuple[int, ctypes.Array], list[_Engine]]] = []
         self._cancel = threading.Event()
         self._closed = False
         self.last_call_seconds = 0.0
@@ -738,7 +738,8 @@ class Cpu:
         if entry is None:
             return False
         if self._depth:
-            self._deferred_unmaps.append((region.paddr, entry))
+            # an engine made from now on (a deeper call's, the single-step one) never maps it
+            self._deferred_unmaps.append((region.paddr, entry, list(self._every_engine())))
             for eng in self._every_engine():
                 eng.flush_tlb()
             return True
@@ -749,8 +750,8 @@ class Cpu:
 
     def _finish_deferred_unmaps(self) -> None:
         deferred, self._deferred_unmaps = self._deferred_unmaps, []
-        for paddr, (size, _buf) in deferred:
-            for eng in self._every_engine():
+        for paddr, (size, _buf), engines in deferred:
+            for eng in engines:
                 eng.uc.mem_unmap(paddr, size)
                 eng.flush_tlb()
             self.mem.release_physical(paddr, size)

@@ -460,3 +460,53 @@ def test_stack_trace_save_walks_the_frames_innermost_first(arch_kernel):
     frames = out[at + 1 : at + 4]
     for line, func in zip(frames, ("trace_leaf", "trace_middle", "trace_init"), strict=True):
         assert re.fullmatch(rf"   {func}\+0x\w+/0x\w+ \[trace\]", line), frames
+
+
+LATE_ENGINE = r"""
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/vmalloc.h>
+
+static noinline int late_target(int v) { return v + 1; }
+static int (*volatile target)(int) = late_target;
+static int hits;
+
+static int pre(struct kprobe *p, struct pt_regs *regs)
+{
+	hits++;
+	return 0;
+}
+
+static struct kprobe kp = { .symbol_name = "late_target", .pre_handler = pre };
+
+static int __init late_init(void)
+{
+	void *buf = vmalloc(64 * 1024);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	vfree(buf);	/* its pages leave unicorn when init returns */
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
+	target(1);	/* the handler runs one engine deeper: a new one */
+	unregister_kprobe(&kp);
+	pr_info("late: %d hit\n", hits);
+	return 0;
+}
+
+module_init(late_init);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_an_engine_made_after_a_free_while_code_runs_ends_cleanly(arch_kernel):
+    """vfree() while module code runs puts the unmap off until the outermost call
+    returns; an engine created after it (the handler's) never mapped those pages, and
+    the deferred unmap must leave it alone (it failed with UC_ERR_NOMEM)."""
+    k, build = arch_kernel
+    k.module_load(build(LATE_ENGINE, "late").read_bytes())
+    assert "late: 1 hit" in texts(k)
+    k.module_load(build(LATE_ENGINE.replace("late", "later"), "later").read_bytes())
+    assert "later: 1 hit" in texts(k)

@@ -391,6 +391,11 @@ class Kernel:
     def _now(self) -> int:
         return self.clock.ns()
 
+    def kernel_data_changed(self) -> None:
+        """The state behind kernel variables changed under running module code (an IRQ's
+        or a kprobe's handler returned): what the code reads next is the new value."""
+        self._refresh_kernel_data()
+
     def _refresh_kernel_data(self, everything: bool = False) -> None:
         for addr, d in self._data:
             if everything or not d.static:

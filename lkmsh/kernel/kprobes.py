@@ -535,6 +535,7 @@ class Kprobes(Component):
                 self.current = 0
                 self.interrupted.pop()
                 self.kernel.heap.free(pt)
+                self.kernel.kernel_data_changed()  # current_kprobe: none again
 
         return scope()
 

@@ -145,6 +145,7 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "arch/x86/kernel/fpu/core.c": frozenset(
         {"kernel_fpu_begin_mask", "kernel_fpu_end", "irq_fpu_usable"}
     ),
+    "kernel/irq_work.c": frozenset({"irq_work_queue", "irq_work_run", "irq_work_sync"}),
     "kernel/kprobes.c": frozenset(
         {
             "register_kprobe",

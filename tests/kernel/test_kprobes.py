@@ -94,7 +94,8 @@ static int __init probes_init(void)
 	if (err)
 		return err;
 	r = target(5);
-	pr_info("target(5) = %d: pre %u post %u\n", r, pre_hits, post_hits);
+	pr_info("target(5) = %d: pre %u post %u, running after %d\n", r, pre_hits, post_hits,
+		kprobe_running() != NULL);
 	err = register_kretprobe(&rp);
 	if (err)
 		goto out_kprobe;
@@ -130,7 +131,7 @@ def test_handlers_run_around_the_probed_instruction_and_at_the_return(arch_kerne
     out = "\n".join(texts(k))
     assert "pre: <probes_target> first argument 5, running 1" in out
     assert re.search(r"post: <probes_target> at probes_target\+0x\w+/0x\w+ \[probes\]", out)
-    assert "target(5) = 16: pre 1 post 1" in out
+    assert "target(5) = 16: pre 1 post 1, running after 0" in out
     # the kretprobe: its entry handler's data, the return value, the real return address
     assert re.search(
         r"ret: probes_target\(7\) = 22, back to probes_init\+0x\w+/0x\w+ \[probes\]", out
@@ -146,7 +147,7 @@ def test_a_pre_handler_changes_what_the_probed_code_computes(arch_kernel):
     it on them): the function's argument becomes 100."""
     k, build = arch_kernel
     k.module_load(build(PROBES, "probes").read_bytes(), "change_arg=1")
-    assert "target(5) = 301: pre 1 post 1" in "\n".join(texts(k))
+    assert "target(5) = 301: pre 1 post 1, running after 0" in "\n".join(texts(k))
 
 
 ERRORS = r"""

@@ -23,6 +23,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     input,
     io,
     irq,
+    irq_work,
     kfifo,
     kmemleak,
     kprobes,

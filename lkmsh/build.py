@@ -142,6 +142,7 @@ GCC_WARNINGS = (
     "-Wno-main",
     "-Wno-dangling-pointer",
     "-Wno-array-bounds",
+    "-Wno-maybe-uninitialized",  # the top Makefile: "Enabled with W=2, disabled by default"
 )
 CLANG_WARNINGS = (
     "-Wno-gnu",

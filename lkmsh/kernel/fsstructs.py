@@ -25,6 +25,7 @@ class FileOff(IntEnum):
     f_mode = 68
     f_pos = 88
     private_data = 184
+    f_mapping = 200
     SIZE = 216
 
 
@@ -49,6 +50,8 @@ class InodeOff(IntEnum):
     i_mode = 0
     i_uid = 4
     i_gid = 8
+    i_sb = 40
+    i_mapping = 48
     i_ino = 64
     i_nlink = 72
     i_rdev = 76
@@ -57,7 +60,8 @@ class InodeOff(IntEnum):
     i_fop = 176
     i_cdev = 200
     i_private = 216
-    SIZE = 224
+    i_rwsem = 224  # lkmsh keeps it last (Linux: after i_state)
+    SIZE = 264
 
 
 class Fop(IntEnum):
@@ -235,7 +239,7 @@ _declare(
     InodeOff,
     "struct inode",
     "linux/fs.h",
-    {"i_mode": 2, "i_uid": 4, "i_gid": 4, "i_nlink": 4, "i_rdev": 4, "i_count": 4},
+    {"i_mode": 2, "i_uid": 4, "i_gid": 4, "i_nlink": 4, "i_rdev": 4, "i_count": 4, "i_rwsem": 40},
     {},
 )
 _declare(Fop, "struct file_operations", "linux/fs.h", {}, {})

@@ -182,6 +182,18 @@ CORPUS = [
         ),
         params="parm_entries=2000 runs=2 tcount=2",
     ),
+    # Its defaults inject nothing: one iteration of no wait, then -EAGAIN, as on Linux
+    # (test_lockup_reports_what_linux_reports runs the parameters a user would try)
+    SelfTest(
+        "lib/test_lockup.c",
+        (
+            "test_lockup: START pid=... time=0 +0 ns cooldown=0 +0 ns iterations=1 state=R...",
+            "test_lockup: Start on CPU0",
+            "test_lockup: Finish on CPU0 in ... ns",
+            "test_lockup: FINISH in ... ns",
+        ),
+        init_error="Resource temporarily unavailable",
+    ),
     # Silent when every check holds (roots, deltas, their users and the greedy
     # hints' shape, compared after each get and put); a failed one prints its
     # reason and init returns it
@@ -341,3 +353,50 @@ def test_fpu_selftest_reads_through_debugfs(tree, cli):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "1"
+
+
+def test_lockup_reports_what_linux_reports(tree, cli):
+    """lib/test_lockup.c with the parameters its users try, at Linux's watchdog_thresh
+    of 10 (a soft lockup is 2 x 10 s of running without scheduling or a touch)."""
+    cli.env["LKMSH_WATCHDOG_THRESH"] = "10"
+    build, ko = cli.build_cmd(tree, "lib/test_lockup.c")
+    assert cli.line(build).returncode == 0
+
+    def insmod(params: str) -> tuple[str, list[str]]:
+        r = cli.line("dmesg -C", f"insmod {ko} {params}")
+        log = [line for line in log_text(cli("dmesg").stdout) if "taints kernel" not in line]
+        return r.stderr.strip().removeprefix(f"insmod: ERROR: could not insert module {ko}: "), log
+
+    # 2 x 15 s of mdelay, the watchdog touched after each: no report
+    err, log = insmod("time_secs=15 iterations=2 touch_softlockup=1")
+    assert err == "Resource temporarily unavailable"
+    assert says(log[-2], "test_lockup: Finish on CPU0 in 300000...... ns"), log
+    assert not [line for line in log if "lockup" in line.lower() and "test_lockup:" not in line]
+    # the same without the touch: the soft-lockup report, as Linux's watchdog words it
+    # (lkmsh then stops the init, where Linux lets it run on)
+    err, log = insmod("time_secs=15 iterations=2")
+    assert any(
+        says(line, "watchdog: BUG: soft lockup - CPU#0 stuck for 2...s! [insmod:...]")
+        for line in log
+    ), log
+    assert "Modules linked in: test_lockup(O+)" in log
+    # sleeping (S, D; schedule_timeout or an hrtimer) is no lockup, however long
+    for params in ("time_secs=30 state=S", "time_secs=30 state=D use_hrtimer=1"):
+        err, log = insmod(params)
+        assert err == "Resource temporarily unavailable"
+        assert says(log[-2], "test_lockup: Finish on CPU0 in 300000...... ns"), log
+    # what its init refuses, as on Linux
+    err, log = insmod("time_secs=1 state=S disable_preempt=1")
+    assert (err, log[-1]) == (
+        "Invalid parameters",
+        "test_lockup: refuse to sleep in atomic context",
+    )
+    err, log = insmod("state=X")
+    assert (err, log[-1]) == ("Invalid parameters", "test_lockup: unknown state=X")
+    # filp_open of a kernel file and its inode's i_rwsem, taken and released
+    err, log = insmod("file_path=/proc/modules lock_inode=1")
+    assert err == "Resource temporarily unavailable"
+    assert says(log[2], "test_lockup: lock rw_semaphore 0x..."), log
+    assert says(log[4], "test_lockup: unlock rw_semaphore 0x..."), log
+    err, log = insmod("file_path=/no/such/file")
+    assert log[-1] == "test_lockup: failed to open /no/such/file: -2"

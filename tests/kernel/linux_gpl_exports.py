@@ -14,6 +14,7 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
         {"proc_dou8vec_minmax", "proc_douintvec_minmax", "sysctl_long_vals"}
     ),
     "kernel/async.c": frozenset({"async_synchronize_full"}),
+    "mm/maccess.c": frozenset({"copy_from_kernel_nofault"}),
     "drivers/base/class.c": frozenset({"class_create_file_ns", "class_remove_file_ns"}),
     "drivers/base/core.c": frozenset(
         {"device_create_file", "device_remove_file", "get_device", "put_device"}
@@ -205,6 +206,7 @@ DRIVERS_PLAIN = frozenset({
     "dma_set_mask", "register_netdev", "register_sysctl", "register_sysctl_table",
     "register_sysctl_paths", "unregister_sysctl_table", "proc_dointvec", "proc_dostring",
     "proc_dointvec_minmax", "proc_douintvec", "proc_doulongvec_minmax", "proc_do_large_bitmap",
+    "filp_open", "filp_close", "fput",
 })  # fmt: skip
 
 

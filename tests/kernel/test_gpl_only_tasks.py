@@ -26,6 +26,7 @@ GPL_ONLY = {
     "ktime_get", "call_rcu", "synchronize_rcu", "rcu_barrier", "kvfree_call_rcu",
     "__rcu_read_lock", "__rcu_read_unlock", "alloc_workqueue", "destroy_workqueue",
     "flush_work", "cancel_work_sync", "mod_delayed_work_on", "drain_workqueue",
+    "schedule_hrtimeout", "schedule_hrtimeout_range", "nsecs_to_jiffies",
 }  # fmt: skip
 #: EXPORT_SYMBOL: what any module may use
 PLAIN = {

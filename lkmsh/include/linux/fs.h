@@ -25,6 +25,7 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/dcache.h>
+#include <linux/rwsem.h>
 
 struct module;
 struct seq_file;
@@ -141,6 +142,36 @@ struct inode {
 	};
 	u32			i_generation;
 	void			*i_private;
+	/* lkmsh: Linux has it after i_state; kept last so the fields above keep their place */
+	struct rw_semaphore	i_rwsem;
+};
+
+/* The page cache of an inode: what modules lock of it (mm/ has the rest). */
+struct address_space {
+	struct inode		*host;
+	struct rw_semaphore	invalidate_lock;
+	gfp_t			gfp_mask;
+	atomic_t		i_mmap_writable;
+	struct rw_semaphore	i_mmap_rwsem;
+	unsigned long		nrpages;
+	void			*private_data;
+};
+
+/* A mounted filesystem: the fields modules use. */
+struct super_block {
+	struct list_head	s_list;
+	dev_t			s_dev;
+	unsigned char		s_blocksize_bits;
+	unsigned long		s_blocksize;
+	loff_t			s_maxbytes;
+	struct file_system_type	*s_type;
+	unsigned long		s_flags;
+	unsigned long		s_magic;
+	struct dentry		*s_root;
+	struct rw_semaphore	s_umount;
+	int			s_count;
+	atomic_t		s_active;
+	char			s_id[32];
 };
 
 struct fown_struct {
@@ -190,6 +221,9 @@ static inline struct inode *file_inode(const struct file *f)
 {
 	return f->f_inode;
 }
+
+struct file *filp_open(const char *filename, int flags, umode_t mode);
+int filp_close(struct file *filp, fl_owner_t id);
 
 static inline struct dentry *file_dentry(const struct file *file)
 {

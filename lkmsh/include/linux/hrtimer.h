@@ -57,6 +57,9 @@ struct hrtimer {
 };
 
 void hrtimer_init(struct hrtimer *timer, int which_clock, enum hrtimer_mode mode);
+int schedule_hrtimeout(ktime_t *expires, const enum hrtimer_mode mode);
+int schedule_hrtimeout_range(ktime_t *expires, u64 delta, const enum hrtimer_mode mode);
+
 void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range_ns,
 			    const enum hrtimer_mode mode);
 int hrtimer_cancel(struct hrtimer *timer);

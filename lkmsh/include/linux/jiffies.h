@@ -19,6 +19,7 @@ extern volatile unsigned long jiffies;
 
 u64 get_jiffies_64(void);
 unsigned long msecs_to_jiffies(const unsigned int m);
+unsigned long nsecs_to_jiffies(u64 n);
 unsigned int jiffies_to_msecs(const unsigned long j);
 
 #define usecs_to_jiffies(u)	msecs_to_jiffies(((u) + 999) / 1000)

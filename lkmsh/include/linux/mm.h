@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
 #include <linux/mm_types.h>
+#include <linux/mmap_lock.h>
 #include <linux/mmzone.h>
 #include <linux/pfn.h>
 #include <linux/sizes.h>

@@ -9,8 +9,22 @@
 #define _LKMSH_LINUX_MM_TYPES_H
 
 #include <linux/types.h>
+#include <linux/rwsem.h>
 
 struct address_space;
+
+/* A user address space: the fields modules use (lkmsh's tasks have none: mm is NULL). */
+struct mm_struct {
+	unsigned long mmap_base;
+	unsigned long task_size;
+	atomic_t mm_users;
+	atomic_t mm_count;
+	int map_count;
+	struct rw_semaphore mmap_lock;
+	unsigned long total_vm;
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+};
 
 struct page {
 	unsigned long flags;

@@ -16,6 +16,7 @@
 #include <linux/ktime.h>
 #include <linux/build_bug.h>
 #include <linux/mutex.h>	/* as Linux's sched.h */
+#include <linux/hrtimer.h>	/* as Linux's sched.h */
 
 #define TASK_RUNNING			0x00000000
 #define TASK_INTERRUPTIBLE		0x00000001
@@ -60,7 +61,9 @@ struct task_struct {
 	int exit_code;
 	char comm[TASK_COMM_LEN];
 	struct signal_struct *signal;
-	unsigned long __lkmsh_reserved[6];
+	struct mm_struct *mm;		/* NULL: lkmsh's tasks run no user program */
+	unsigned in_iowait:1;
+	unsigned long __lkmsh_reserved[4];
 };
 
 struct task_struct *get_current(void);

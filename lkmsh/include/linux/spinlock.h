@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
 #include <linux/rwlock.h>
+#include <linux/bottom_half.h>	/* as Linux's spinlock.h */
 
 void spin_lock_init(spinlock_t *lock);
 void spin_lock(spinlock_t *lock);

@@ -29,6 +29,13 @@ static inline bool __access_ok(const void __user *ptr, unsigned long size)
 
 #define access_ok(addr, size)	likely(__access_ok(addr, size))
 
+/* mm/maccess.c: a kernel read that returns -EFAULT instead of faulting (-ERANGE for a user address) */
+long copy_from_kernel_nofault(void *dst, const void *src, size_t size);
+#define get_kernel_nofault(val, ptr) ({				\
+	const typeof(val) *__gk_ptr = (ptr);			\
+	copy_from_kernel_nofault(&(val), __gk_ptr, sizeof(val));\
+})
+
 unsigned long __must_check _copy_from_user(void *to, const void __user *from, unsigned long n);
 unsigned long __must_check _copy_to_user(void __user *to, const void *from, unsigned long n);
 

@@ -8,9 +8,11 @@ kernel also reaches them through the table when it dispatches a seek.
 from __future__ import annotations
 
 import errno as E
+import zlib
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.callctx import to_signed
+from lkmsh.kernel.cstructs import cstruct
 from lkmsh.kernel.fsstructs import (
     FMODE_ATOMIC_POS,
     FMODE_LSEEK,
@@ -311,3 +313,90 @@ def get_fs_type(ctx: CallContext) -> int:
         ctx.kernel.request_module(f"fs-{name}")
         found = _find_fs(ctx, name)
     return found
+
+
+# -- filp_open: a struct file of a path, for kernel code -----------------------------
+
+ADDRESS_SPACE = cstruct(
+    "struct address_space", "linux/fs.h", 112, host=(0, 8), i_mmap_rwsem=(56, 40)
+)
+SUPER_BLOCK = cstruct(
+    "struct super_block", "linux/fs.h", 152, s_magic=(56, 8), s_umount=(72, 40), s_id=(120, 32)
+)
+#: each mount's superblock magic and s_id (include/uapi/linux/magic.h)
+_SUPERS = (
+    ("/sys/kernel/debug", 0x64626720, "debugfs"),
+    ("/sys/kernel/tracing", 0x74726163, "tracefs"),
+    ("/proc", 0x9FA0, "proc"),
+    ("/sys", 0x62656572, "sysfs"),
+    ("/dev", 0x01021994, "devtmpfs"),
+    ("/", 0x858458F6, "rootfs"),  # RAMFS_MAGIC
+)
+_MAPPING_AT = FileOff.SIZE + InodeOff.SIZE
+_SUPER_AT = _MAPPING_AT + ADDRESS_SPACE.size
+FILP_SIZE = _SUPER_AT + SUPER_BLOCK.size
+O_ACCMODE = 3
+MAX_ERRNO = 4095
+
+
+@kapi("filp_open", "struct file *filp_open(const char *filename, int flags, umode_t mode)")
+def filp_open(ctx: CallContext) -> int:
+    """The path looked up in lkmsh's tree and given as a struct file with its inode, the
+    inode's address_space and its mount's super_block (their locks are real rwsems);
+    the file's own open is not run and no read goes through it (lkmsh has no kernel_read)."""
+    from lkmsh.kernel.heap import KERNEL_OWNER
+    from lkmsh.kernel.kapi.common import cstr, decode
+    from lkmsh.kernel.vfs import normpath
+
+    mem, k = ctx.mem, ctx.kernel
+    path = normpath(decode(cstr(ctx, ctx.arg(0), 4096)))
+    flags = ctx.arg(1) & 0xFFFFFFFF
+    node = k.vfs.lookup(path)
+    if node is None:
+        return -E.ENOENT & MASK64
+    writing = flags & O_ACCMODE != 0
+    if writing and (node.is_dir or not node.mode & 0o222):
+        return -(E.EISDIR if node.is_dir else E.EACCES) & MASK64
+    filp = k.heap.alloc(FILP_SIZE, KERNEL_OWNER, ctx.caller, zero=True, managed=True)
+    if not filp:
+        return -E.ENOMEM & MASK64
+    inode, mapping, sb = filp + FileOff.SIZE, filp + _MAPPING_AT, filp + _SUPER_AT
+    mem.write_u64(filp + FileOff.f_inode, inode)
+    mem.write_u64(filp + FileOff.f_mapping, mapping)
+    mem.write_u64(filp + FileOff.f_count, 1)
+    mem.write_u32(filp + FileOff.f_flags, flags)
+    acc = flags & O_ACCMODE  # FMODE_READ 1, FMODE_WRITE 2, as OPEN_FMODE
+    mem.write_u32(filp + FileOff.f_mode, {0: 1, 1: 2, 2: 3}.get(acc, 0))
+    mem.write_u16(inode + InodeOff.i_mode, node.mode & 0xFFFF)
+    mem.write_u64(inode + InodeOff.i_sb, sb)
+    mem.write_u64(inode + InodeOff.i_mapping, mapping)
+    mem.write_u64(inode + InodeOff.i_ino, zlib.crc32(path.encode()) | 1)
+    mem.write_u64(inode + InodeOff.i_size, node.size)
+    mem.write_u64(mapping + ADDRESS_SPACE.off("host"), inode)
+    magic, name = next(
+        (m, n) for root, m, n in _SUPERS if path == root or path.startswith(root.rstrip("/") + "/")
+    )
+    mem.write_u64(sb + SUPER_BLOCK.off("s_magic"), magic)
+    mem.write(sb + SUPER_BLOCK.off("s_id"), name.encode() + b"\0")
+    return filp
+
+
+def _fput(ctx: CallContext, filp: int) -> None:
+    if not filp or filp >= MASK64 - MAX_ERRNO:
+        return
+    count = ctx.mem.read_u64(filp + FileOff.f_count) - 1
+    ctx.mem.write_u64(filp + FileOff.f_count, count & MASK64)
+    if count == 0 and ctx.kernel.heap.lookup(filp) is not None:
+        ctx.kernel.heap.free(filp)
+
+
+@kapi("fput", "void fput(struct file *file)")
+def fput(ctx: CallContext) -> None:
+    """Drop a reference; the last one frees what filp_open made."""
+    _fput(ctx, ctx.arg(0))
+
+
+@kapi("filp_close", "int filp_close(struct file *filp, fl_owner_t id)")
+def filp_close(ctx: CallContext) -> int:
+    _fput(ctx, ctx.arg(0))
+    return 0

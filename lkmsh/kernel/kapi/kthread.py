@@ -398,3 +398,67 @@ def usleep_range_state(ctx: CallContext) -> None:
 @kapi("usleep_range", "void usleep_range(unsigned long min, unsigned long max)")
 def usleep_range(ctx: CallContext) -> None:
     sleep_ns(ctx, ctx.arg(0) * 1000, "usleep_range_state")
+
+
+HRTIMER_MODE_REL = 0x01
+
+
+@kapi(
+    "schedule_hrtimeout_range",
+    "int schedule_hrtimeout_range(ktime_t *expires, u64 delta, const enum hrtimer_mode mode)",
+    gpl=True,
+)
+def schedule_hrtimeout_range(ctx: CallContext) -> int:
+    return _schedule_hrtimeout(ctx, ctx.arg(0), ctx.arg(2) & 0xFFFFFFFF)
+
+
+@kapi(
+    "schedule_hrtimeout",
+    "int schedule_hrtimeout(ktime_t *expires, const enum hrtimer_mode mode)",
+    gpl=True,
+)
+def schedule_hrtimeout(ctx: CallContext) -> int:
+    """Sleep in current->__state until *expires (relative with HRTIMER_MODE_REL, else an
+    absolute ktime_get() time; NULL: until woken): 0 when the time came, -EINTR when
+    woken before, as kernel/time/hrtimer.c's."""
+    return _schedule_hrtimeout(ctx, ctx.arg(0), ctx.arg(1) & 0xFFFFFFFF)
+
+
+def _schedule_hrtimeout(ctx: CallContext, expires: int, mode: int) -> int:
+    from lkmsh.kernel.callctx import to_signed
+
+    sched = sched_of(ctx)
+    ns = None
+    if expires:
+        ns = to_signed(ctx.mem.read_u64(expires))
+        if not mode & HRTIMER_MODE_REL:
+            ns -= ctx.kernel.clock.ns()
+        if ns <= 0:  # already expired: __set_current_state(TASK_RUNNING), 0
+            if sched is not None and sched.current is not None:
+                sched.set_state_word(sched.current, TASK_RUNNING)
+            return 0
+    if sched is None or sched.current is None:
+        if ns is not None:
+            ctx.kernel.clock.advance(ns)
+        sync_jiffies(ctx)
+        return 0
+    task = sched.current
+    state = sched.state_word(task)
+    if state == TASK_RUNNING:  # schedule() returns at once; the timer has not fired
+        sched.yield_cpu(ctx.caller)
+        return -E.EINTR & (1 << 64) - 1
+    if not might_sleep(ctx):
+        return 0
+    if state & TASK_INTERRUPTIBLE and _signal_pending(ctx, task.struct_addr):
+        sched.set_state_word(task, TASK_RUNNING)
+        return -E.EINTR & (1 << 64) - 1
+    ret = sched.block(
+        "schedule_hrtimeout",
+        state=state,
+        timeout_ns=ns,
+        timeout_result=0,
+        result=-E.EINTR & (1 << 64) - 1,
+        caller=ctx.caller,
+    )
+    sync_jiffies(ctx)  # the caller reads jiffies next (a parked task's resume does it too)
+    return ret

@@ -116,3 +116,9 @@ def sched_clock_cpu(ctx: CallContext) -> int:
 def touch_softlockup_watchdog(ctx: CallContext) -> None:
     """<linux/nmi.h>: the running code's soft-lockup count starts again."""
     ctx.kernel.touch_softlockup_watchdog()
+
+
+@kapi("nsecs_to_jiffies", "unsigned long nsecs_to_jiffies(u64 n)", gpl=True)
+def nsecs_to_jiffies(ctx: CallContext) -> int:
+    """kernel/time/time.c's nsecs_to_jiffies64 for HZ dividing NSEC_PER_SEC: n / (1e9 / HZ)."""
+    return ctx.arg(0) // C.NSEC_PER_JIFFY

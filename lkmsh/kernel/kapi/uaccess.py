@@ -103,3 +103,28 @@ def vm_munmap(ctx: CallContext) -> int:
         return -errno.EINVAL
     ctx.kernel.user.munmap(start, length)
     return 0
+
+
+@kapi(
+    "copy_from_kernel_nofault",
+    "long copy_from_kernel_nofault(void *dst, const void *src, size_t size)",
+    gpl=True,
+)
+def copy_from_kernel_nofault(ctx: CallContext) -> int:
+    """mm/maccess.c: -EFAULT for memory that is not there instead of an Oops; on x86-64
+    a user (or non-canonical) source is refused first with -ERANGE, as
+    copy_from_kernel_nofault_allowed refuses it."""
+    from lkmsh.errors import BadAddress
+    from lkmsh.kernel.uaccess import TASK_SIZE_MAX
+
+    dst, src, size = ctx.arg(0), ctx.arg(1), ctx.arg(2)
+    if getattr(getattr(ctx.kernel, "arch", None), "family", "") == "x86":
+        canonical = src >> 47 in (0, (1 << 17) - 1)
+        if src < TASK_SIZE_MAX["x86_64"] + 4096 or not canonical:
+            return -errno.ERANGE & (1 << 64) - 1
+    try:
+        data = ctx.mem.read(src, size)
+    except BadAddress:
+        return -errno.EFAULT & (1 << 64) - 1
+    ctx.mem.write(dst, data)
+    return 0

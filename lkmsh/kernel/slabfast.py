@@ -1,6 +1,6 @@
 """The heap's side of kmalloc's fast path in emulated code (lkmsh/klib/slab.c).
 
-The heap lends one slab per small kmalloc cache (8 to 512 bytes) to the
+The heap lends one slab per kmalloc cache of 8 to 1024 bytes to the
 kernel library's ``kmalloc``/``kzalloc``/``kfree``, which then allocate and
 free in it without a Python round trip, recording in kernel memory what the
 heap's reports need. Before the heap answers anything (an allocation of its
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: the control block (slab.c's KFAST_CTL) and one slab descriptor per cache after it
 CTL_BASE = KERNEL_DATA_BASE + 0x00C00000
-FAST_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512)
+FAST_CLASSES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024)
 CLASS_INDEX = {c: i for i, c in enumerate(FAST_CLASSES)}
 MAX_OBJS = 512
 BUCKETS = 64
@@ -67,6 +67,13 @@ _PRODUCTIVE = 4
 _BACKOFF_MAX = 64
 
 
+def _buckets(slab: Slab) -> list[int]:
+    """The control block's offsets of the kfree buckets of @slab's pages."""
+    first = slab.addr >> PAGE_SHIFT
+    pages = range(first, first + slab.nbytes // PAGE_SIZE)
+    return [_BUCKET + 8 * (vpn % BUCKETS) for vpn in pages]
+
+
 class FastPath:
     """The control block in kernel memory and which slabs are lent."""
 
@@ -90,7 +97,7 @@ class FastPath:
         """Lend @slab (one of the heap's, settled) to the library, unless backing off."""
         cache = slab.cache
         index = CLASS_INDEX.get(cache)
-        if index is None or not self.enabled or cache in self.lent or slab.nbytes != PAGE_SIZE:
+        if index is None or not self.enabled or cache in self.lent:
             return
         if self._wait[cache]:
             self._wait[cache] -= 1
@@ -105,9 +112,9 @@ class FastPath:
         struct.pack_into(f"<{len(free)}H", data, at + _STACK, *free)
         desc = CTL_BASE + at
         struct.pack_into("<Q", data, _ACTIVE + 8 * index, desc)
-        bucket = _BUCKET + 8 * ((slab.addr >> PAGE_SHIFT) % BUCKETS)
-        if not struct.unpack_from("<Q", data, bucket)[0]:
-            struct.pack_into("<Q", data, bucket, desc)
+        for bucket in _buckets(slab):
+            if not struct.unpack_from("<Q", data, bucket)[0]:
+                struct.pack_into("<Q", data, bucket, desc)
         if not self.lent:  # else the budget is exact already (kept up by both sides)
             struct.pack_into("<Q", data, _BUDGET, max(0, heap.objects_max - len(live)))
         self.lent[cache] = slab
@@ -125,9 +132,9 @@ class FastPath:
         data, index = self.data, CLASS_INDEX[cache]
         at = DESC_BASE + index * DESC_SIZE
         struct.pack_into("<Q", data, _ACTIVE + 8 * index, 0)
-        bucket = _BUCKET + 8 * ((slab.addr >> PAGE_SHIFT) % BUCKETS)
-        if struct.unpack_from("<Q", data, bucket)[0] == CTL_BASE + at:
-            struct.pack_into("<Q", data, bucket, 0)
+        for bucket in _buckets(slab):
+            if struct.unpack_from("<Q", data, bucket)[0] == CTL_BASE + at:
+                struct.pack_into("<Q", data, bucket, 0)
         touched = self._take_back(heap, slab, at)
         if touched >= _PRODUCTIVE:
             self._backoff[cache] = 0

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * kmalloc/kzalloc/kfree's fast path, run on the emulated CPU: like SLUB's
- * per-CPU slab, one "active" slab per small kmalloc cache (8 to 512 bytes)
+ * per-CPU slab, one "active" slab per kmalloc cache of 8 to 1024 bytes (an
+ * XArray's 576-byte node is a kmalloc-1k object)
  * that the heap (lkmsh/kernel/heap.py) lends this code. An allocation pops a
  * free slot off the slab's stack and records what the heap's reports need
  * (requested size, gfp, the caller) and zeroes it (init_on_alloc, as
@@ -23,12 +24,11 @@ typedef unsigned int gfp_t;
 void *memset(void *s, int c, size_t count);
 
 #define KFAST_CTL 0xffffffff82c00000UL /* layout.KERNEL_DATA_BASE + 0xc00000: slabfast.py */
-#define KFAST_CLASSES 9		       /* 8, 16, 32, 64, 96, 128, 192, 256, 512 */
-#define KFAST_MAX_SIZE 512
+#define KFAST_CLASSES 10	       /* 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024 */
+#define KFAST_MAX_SIZE 1024
 #define KFAST_MAX_OBJS 512
 #define KFAST_BUCKETS 64
 #define PAGE_SHIFT 12
-#define PAGE_MASK (~((1UL << PAGE_SHIFT) - 1))
 
 /* slot states: slabfast.py reads them */
 #define S_LIVE 0x01
@@ -46,7 +46,7 @@ struct kfast_ctl {
 	u64 budget;				     /* live objects this code may still add */
 	u64 reserved2;
 	u64 active[16];			/* cache index -> its lent slab, or 0 */
-	u64 bucket[KFAST_BUCKETS];	/* (page >> 12) % 64 -> a lent slab, or 0 */
+	u64 bucket[KFAST_BUCKETS];	/* (page >> 12) % 64 -> a lent slab, or 0 (each of its pages) */
 };
 
 struct kfast_slab {
@@ -78,6 +78,7 @@ static const u8 class_by_8[KFAST_MAX_SIZE / 8 + 1] = {
 	6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7,
 	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
 	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	[65 ... 128] = 9,
 };
 
 #define CTL ((struct kfast_ctl *)KFAST_CTL)
@@ -138,10 +139,10 @@ void kfree(const void *objp)
 	if (p <= 16) /* ZERO_OR_NULL_PTR */
 		return;
 	s = (struct kfast_slab *)ctl->bucket[(p >> PAGE_SHIFT) % KFAST_BUCKETS];
-	if (s && s->base == (p & PAGE_MASK)) {
+	if (s && p - s->base < (u64)s->nobj * s->cache) {
 		off = p - s->base;
 		i = off / s->cache;
-		if (i < s->nobj && (u64)i * s->cache == off && (s->state[i] & S_LIVE)) {
+		if ((u64)i * s->cache == off && (s->state[i] & S_LIVE)) {
 			obj = (u8 *)p;
 			memset(obj, POISON_FREE, s->cache - 1);
 			obj[s->cache - 1] = POISON_END;

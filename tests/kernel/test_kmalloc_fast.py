@@ -1,4 +1,4 @@
-"""kmalloc/kzalloc/kfree's fast path in emulated code (lkmsh/klib/slab.c, slabfast.py).
+"""kmalloc/kzalloc/kfree's fast path (8 to 1024 bytes) in emulated code (lkmsh/klib/slab.c, slabfast.py).
 
 Module code allocating and freeing in a loop never reaches Python for most
 calls; what the heap reports (leaks on rmmod, KASAN double and invalid frees,
@@ -82,10 +82,12 @@ MISUSE = r"""
 
 static int how;
 module_param(how, int, 0);
+static int size = 64;
+module_param(size, int, 0);
 
 static int __init misuse_init(void)
 {
-	char *a = kmalloc(64, GFP_KERNEL), *b = kmalloc(64, GFP_KERNEL);
+	char *a = kmalloc(size, GFP_KERNEL), *b = kmalloc(size, GFP_KERNEL);
 
 	if (!a || !b)
 		return -ENOMEM;
@@ -179,23 +181,26 @@ def test_many_cycles_across_size_classes_then_the_leaks_in_linux_words(arch_kern
 
 
 @pytest.mark.parametrize(
+    ("size", "cache"), [(64, "kmalloc-64 of size 64"), (576, "kmalloc-1k of size 1024")]
+)
+@pytest.mark.parametrize(
     ("how", "kind", "where"),
     [
         (0, "double-free", "The buggy address is located 0 bytes inside of"),
         (1, "invalid-free", "The buggy address is located 8 bytes inside of"),
     ],
 )
-def test_a_bad_kfree_after_fast_calls_is_kasans_report(arch_kernel, how, kind, where):
+def test_a_bad_kfree_after_fast_calls_is_kasans_report(arch_kernel, how, kind, where, size, cache):
     k, build = arch_kernel
     with pytest.raises(ModuleFault):
-        k.module_load(build(MISUSE, "misuse"), params=f"how={how}")
+        k.module_load(build(MISUSE, "misuse"), params=f"how={how} size={size}")
     lines = texts(k)
     assert any(re.match(rf"BUG: KASAN: {kind} in misuse_init\+0x", t) for t in lines)
     at = lines.index("Allocated by task 1:")
     assert lines[at + 1].startswith(" misuse_init+")
     if how == 0:
         assert lines[lines.index("Freed by task 1:") + 1].startswith(" misuse_init+")
-    assert " which belongs to the cache kmalloc-64 of size 64" in lines
+    assert f" which belongs to the cache {cache}" in lines
     assert where in lines
 
 
@@ -212,6 +217,63 @@ def test_live_fast_allocations_survive_a_state_round_trip(arch_kernel):
     assert "keep: reused 1" in lines
     assert "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in lines
     assert sorted(_leaks(lines)) == [(96, "keep_init"), (112, "keep_init")]
+
+
+#: an XArray's nodes: 576 bytes, kmalloc-1k objects (32 to an order-3 slab), zeroed
+NODES = r"""
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#define NODE_SIZE 576
+static void *kept[2];
+
+static int __init nodes_init(void)
+{
+	static void *live[100];
+	unsigned int round, i, unzeroed = 0;
+
+	for (round = 0; round < 50; round++) {
+		for (i = 0; i < ARRAY_SIZE(live); i++) {
+			live[i] = kzalloc(NODE_SIZE, GFP_KERNEL);
+			if (!live[i])
+				goto nomem;
+			if (memchr_inv(live[i], 0, NODE_SIZE))
+				unzeroed++;
+			memset(live[i], 0x5a, NODE_SIZE);
+		}
+		for (i = 0; i < ARRAY_SIZE(live); i++)
+			kfree(live[i]);
+	}
+	kept[0] = kmalloc(NODE_SIZE, GFP_KERNEL);
+	kept[1] = kzalloc(1000, GFP_KERNEL);
+	pr_info("nodes: %u unzeroed, ksize %zu\n", unzeroed, ksize(kept[0]));
+	return kept[0] && kept[1] ? 0 : -ENOMEM;
+nomem:
+	while (i--)
+		kfree(live[i]);
+	return -ENOMEM;
+}
+
+static void __exit nodes_exit(void)
+{
+}
+
+module_init(nodes_init);
+module_exit(nodes_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_xarray_sized_nodes_come_zeroed_and_their_leaks_are_named(arch_kernel):
+    k, build = arch_kernel
+    k.module_load(build(NODES, "nodes"))
+    assert "nodes: 0 unzeroed, ksize 1024" in texts(k)
+    assert sorted(a.size for a in k.heap.allocations(owner="nodes")) == [576, 1000]
+    k.module_unload("nodes")
+    lines = texts(k)
+    assert "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in lines
+    assert sorted(_leaks(lines)) == [(576, "nodes_init"), (1000, "nodes_init")]
 
 
 #: a loop long enough for jiffies to move under it several times (a jiffy is 2 M

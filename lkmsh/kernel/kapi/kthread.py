@@ -166,10 +166,13 @@ def _schedule_timeout(ctx: CallContext, timeout: int, state: int | None) -> int:
         sched.set_state_word(task, TASK_RUNNING)
         return timeout
     if timeout == MAX_SCHEDULE_TIMEOUT:
-        return sched.block("schedule_timeout", state=state, caller=ctx.caller) or timeout
-    return sched.block(
-        "schedule_timeout", state=state, timeout_ns=_jiffies_ns(timeout), caller=ctx.caller
-    )
+        ret = sched.block("schedule_timeout", state=state, caller=ctx.caller) or timeout
+    else:
+        ret = sched.block(
+            "schedule_timeout", state=state, timeout_ns=_jiffies_ns(timeout), caller=ctx.caller
+        )
+    sync_jiffies(ctx)  # a nested wait returns here: its caller reads jiffies next
+    return ret
 
 
 @kapi("schedule_timeout", "long schedule_timeout(long timeout)")

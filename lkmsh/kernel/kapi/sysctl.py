@@ -243,9 +243,12 @@ def do_intvec(c: Call, data: int, conv: Conv, show: Show, elem: int = 4) -> int:
     return err
 
 
-def do_uintvec(c: Call, data: int, lo: int | None = None, hi: int | None = None) -> int:
-    """__do_proc_douintvec: one unsigned int, no arrays; a write leaves *ppos alone."""
-    maxlen = c.field("maxlen")
+def do_uintvec(
+    c: Call, data: int, lo: int | None = None, hi: int | None = None, maxlen: int | None = None
+) -> int:
+    """__do_proc_douintvec: one unsigned int, no arrays; a write leaves *ppos alone.
+    @maxlen: a temporary table's (proc_dou8vec_minmax's), else the table's."""
+    maxlen = c.field("maxlen") if maxlen is None else maxlen
     if not data or not maxlen or not c.length or (c.pos and not c.write):
         return c.nothing()
     if maxlen // 4 != 1:
@@ -486,21 +489,12 @@ def proc_dou8vec_minmax(ctx: CallContext) -> int:
         return -E.ENOMEM
     try:
         c.mem.write_u32(tmp, c.mem.read_u8(data))
-        res = _with_maxlen(c, 4, lambda: do_uintvec(c, tmp, 0 if lo is None else lo, hi or 255))
+        res = do_uintvec(c, tmp, 0 if lo is None else lo, 255 if hi is None else hi, maxlen=4)
         if not res and c.write:
             c.mem.write_u8(data, c.mem.read_u32(tmp) & 0xFF)
         return res
     finally:
         heap.free(tmp)
-
-
-def _with_maxlen(c: Call, maxlen: int, run: Callable[[], int]) -> int:
-    real = c.field
-    c.field = lambda name: maxlen if name == "maxlen" else real(name)  # type: ignore[method-assign]
-    try:
-        return run()
-    finally:
-        c.field = real  # type: ignore[method-assign]
 
 
 def _jiffies_show(to_user: Callable[[int], int]) -> Show:

@@ -66,6 +66,11 @@ static int __init kfile_probe_init(void)
 	set_current_state(TASK_INTERRUPTIBLE);
 	ret = schedule_hrtimeout(&t, HRTIMER_MODE_REL);
 	pr_info("hrtimeout: %ld after %lu jiffies\n", ret, jiffies - before);
+
+	before = jiffies;
+	set_current_state(TASK_INTERRUPTIBLE);
+	ret = schedule_timeout(5);
+	pr_info("timeout: %ld after %lu jiffies\n", ret, jiffies - before);
 	return 0;
 }
 

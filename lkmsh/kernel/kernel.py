@@ -1283,14 +1283,15 @@ class Kernel:
         """Record the loads inside (``insmod --trace``) and/or run the function tracer;
         both are put back as they were after, whatever happens inside."""
         ft = self.tracing.ftrace
-        was_on = ft.enabled
+        was = ft.on, ft.tracer
         self.load_trace = load_trace
-        ft.enabled = ft.enabled or ftrace
+        if ftrace:
+            ft.enabled = True
         try:
             yield self.tracing.ftrace
         finally:
             self.load_trace = None
-            ft.enabled = was_on
+            ft.on, ft.tracer = was
 
     @property
     def ftrace(self) -> FunctionTracer:

@@ -63,10 +63,20 @@ def _tracing(name: str) -> Callable[[Kernel], bytes]:
 
 
 def _tracing_on_store(k: Kernel, data: bytes) -> int:
+    """tracing_on: recording into the ring buffer on (1) or off (0), as Linux's."""
     word = data.decode(errors="replace").strip()
     if word not in ("0", "1"):
         raise InvalidArgument("tracing_on takes 0 or 1")
-    k.tracing.ftrace.enabled = word == "1"
+    k.tracing.ftrace.on = word == "1"
+    return len(data)
+
+
+def _current_tracer_store(k: Kernel, data: bytes) -> int:
+    """current_tracer: ``function`` records every kernel API call, ``nop`` none."""
+    word = data.decode(errors="replace").strip()
+    if word not in ("function", "nop"):
+        raise InvalidArgument(f"no tracer {word!r} (available_tracers: function nop)")
+    k.tracing.ftrace.tracer = word
     return len(data)
 
 
@@ -155,7 +165,7 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
     KernelFile(f"{TRACING}/trace", _tracing("trace")),
     KernelFile(f"{TRACING}/tracing_on", _tracing("tracing_on"), _tracing_on_store),
-    KernelFile(f"{TRACING}/current_tracer", _tracing("current_tracer")),
+    KernelFile(f"{TRACING}/current_tracer", _tracing("current_tracer"), _current_tracer_store),
     KernelFile(f"{TRACING}/available_tracers", _tracing("available_tracers")),
 )
 

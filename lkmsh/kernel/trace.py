@@ -450,8 +450,13 @@ class TraceEntry:
     module: str | None
     faulted: bool = False
     variadic: bool = False
+    #: a trace_printk() record's text (None: a kernel API call), and its context flags
+    message: str | None = None
+    flags: str = "....."
 
     def call_text(self) -> str:
+        if self.message is not None:
+            return self.message
         args = [f"{n}={v}" for n, v in self.args]
         if self.variadic:
             args.append("...")
@@ -461,6 +466,7 @@ class TraceEntry:
         return [
             self.ts_ns, self.task, self.pid, self.func, [list(a) for a in self.args], self.ret,
             self.caller, self.parent, self.where, self.module, self.faulted, self.variadic,
+            *(() if self.message is None else (self.message, self.flags)),
         ]  # fmt: skip
 
     @classmethod
@@ -468,6 +474,7 @@ class TraceEntry:
         return cls(
             int(v[0]), str(v[1]), int(v[2]), str(v[3]), [(str(a), str(b)) for a, b in v[4]],
             v[5], int(v[6]), str(v[7]), str(v[8]), v[9], bool(v[10]), bool(v[11]),
+            *((str(v[12]), str(v[13])) if len(v) > 12 else ()),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -483,6 +490,7 @@ class TraceEntry:
             "caller": f"{self.caller:#x}",
             "caller_symbol": self.where,
             "module": self.module,
+            **({} if self.message is None else {"message": self.message}),
         }
 
 
@@ -493,13 +501,32 @@ def _task_of(module: Any) -> str:
 
 
 class FunctionTracer:
-    """ftrace's ring buffer for the kernel API; ``enabled`` is tracing_on."""
+    """ftrace's ring buffer: kernel API calls while the function tracer runs, and
+    trace_printk() records.
+
+    As Linux: ``on`` is tracing_on (1 at boot: trace_printk records go in),
+    ``tracer`` is current_tracer (``nop`` at boot); calls are recorded while
+    both say so (``enabled``; ``trace on`` and ``insmod --ftrace`` set both).
+    """
 
     def __init__(self, capacity: int = TRACE_ENTRIES) -> None:
-        self.enabled = False
+        self.on = True
+        self.tracer = "nop"
+        self.printk_used = False  # trace_printk()'s banner is printed once
         self.capacity = capacity
         self.ring: deque[TraceEntry] = deque(maxlen=capacity)
         self.written = 0  # ever recorded, including those the ring dropped
+
+    @property
+    def enabled(self) -> bool:
+        """The function tracer records kernel API calls."""
+        return self.on and self.tracer == "function"
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self.tracer = "function" if value else "nop"
+        if value:
+            self.on = True
 
     def clear(self) -> None:
         self.ring.clear()
@@ -557,7 +584,9 @@ class FunctionTracer:
     # -- persistence ------------------------------------------------------------------
     def to_data(self) -> dict[str, Any]:
         return {
-            "on": self.enabled,
+            "on": self.on,
+            "tracer": self.tracer,
+            "printk_used": self.printk_used,
             "written": self.written,
             "ring": [e.to_list() for e in self.ring],
         }
@@ -566,7 +595,11 @@ class FunctionTracer:
     def from_data(cls, data: dict[str, Any] | None) -> FunctionTracer:
         t = cls()
         if data:
-            t.enabled = bool(data.get("on"))
+            if "tracer" in data:
+                t.on, t.tracer = bool(data.get("on")), str(data["tracer"])
+            else:  # a state from before current_tracer: "on" was the function tracer
+                t.enabled = bool(data.get("on"))
+            t.printk_used = bool(data.get("printk_used"))
             t.written = int(data.get("written", 0))
             t.ring.extend(TraceEntry.from_list(v) for v in data.get("ring", []))
         return t
@@ -596,7 +629,7 @@ def _ps(where: str) -> str:
 # -- ftrace's text format ---------------------------------------------------------------
 
 TRACE_HEADER = """\
-# tracer: function
+# tracer: {tracer}
 #
 # entries-in-buffer/entries-written: {entries}/{written}   #P:1
 #
@@ -619,10 +652,11 @@ def format_line(e: TraceEntry) -> str:
     funcgraph-retval notation) since its kernel functions are leaves.
     """
     secs, ns = divmod(e.ts_ns, 1_000_000_000)
-    line = (
-        f"{e.task[:16]:>16}-{e.pid:<7} [000] ..... {secs:5d}.{ns // 1000:06d}:"
-        f" {e.call_text()} <-{e.parent}"
-    )
+    head = f"{e.task[:16]:>16}-{e.pid:<7} [000] {e.flags} {secs:5d}.{ns // 1000:06d}:"
+    if e.message is not None:  # trace_printk(): the caller, then the text as it came
+        text = e.message if e.message.endswith("\n") else e.message + "\n"
+        return f"{head} {e.parent}: {text}"
+    line = f"{head} {e.call_text()} <-{e.parent}"
     if e.faulted:
         line += " /* faulted */"
     elif e.ret is not None:
@@ -630,11 +664,10 @@ def format_line(e: TraceEntry) -> str:
     return line + "\n"
 
 
-def format_trace(entries: Iterable[TraceEntry], written: int) -> str:
+def format_trace(entries: Iterable[TraceEntry], written: int, tracer: str = "function") -> str:
     entries = list(entries)
-    return TRACE_HEADER.format(entries=len(entries), written=written) + "".join(
-        format_line(e) for e in entries
-    )
+    head = TRACE_HEADER.format(tracer=tracer, entries=len(entries), written=written)
+    return head + "".join(format_line(e) for e in entries)
 
 
 class Tracing(Component):
@@ -657,12 +690,13 @@ class Tracing(Component):
         from lkmsh.errors import NotFound
 
         name = path.removeprefix(TRACING_DIR).strip("/")
+        ft = self.ftrace
         if name == "trace":
-            return format_trace(self.ftrace.ring, self.ftrace.written).encode()
+            return format_trace(ft.ring, ft.written, ft.tracer).encode()
         if name == "tracing_on":
-            return b"1\n" if self.ftrace.enabled else b"0\n"
+            return b"1\n" if ft.on else b"0\n"
         if name == "current_tracer":
-            return b"function\n"
+            return f"{ft.tracer}\n".encode()
         if name == "available_tracers":
             return b"function nop\n"
         raise NotFound(f"{path}: No such file or directory")

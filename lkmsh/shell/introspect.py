@@ -138,7 +138,7 @@ def trace(ctx: Context, action: str | None) -> Any:
         raise CommandFailed(f"unknown action '{action}' (on, off, clear or show)")
     ft = ctx.kernel().ftrace
     if action == "show":
-        return FtraceView(list(ft.ring), ft.written)
+        return FtraceView(list(ft.ring), ft.written, ft.tracer)
     if action == "clear":
         ft.clear()
     else:

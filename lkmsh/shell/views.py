@@ -82,9 +82,10 @@ class LoadTraceView(View):
 class FtraceView(View):
     entries: list[TraceEntry]
     written: int
+    tracer: str = "function"
 
     def plain(self) -> str:
-        return format_trace(self.entries, self.written)
+        return format_trace(self.entries, self.written, self.tracer)
 
     def to_json(self) -> Any:
         return [e.to_json() for e in self.entries]

@@ -200,3 +200,32 @@ def test_kprobe_example_on_kernel_clone(tree, cli):
         assert m, (pattern, line)
         hashes.add(m.group(1))
     assert len(hashes) == 1  # the same probe address everywhere
+
+
+def test_trace_printk_sample_fills_the_trace_file(tree, cli):
+    """samples/trace_printk/trace-printk.c: trace_printk() from init and, through an
+    irq_work, from hard-IRQ context; ``cat /sys/kernel/tracing/trace`` as on Linux."""
+    build, ko = cli.build_cmd(tree, "samples/trace_printk/trace-printk.c")
+    r = cli.line(build, f"insmod {ko}", "cat /sys/kernel/tracing/trace", "dmesg")
+    assert r.returncode == 0, r.stderr
+    records = [
+        (m.group(1), m.group(2), m.group(3))
+        for line in r.stdout.splitlines()
+        if (
+            m := re.match(
+                r"^ +insmod-1 +\[000\] (\S{5}) +\d+\.\d{6}: (\w+) \[trace_printk\]: (.*)$", line
+            )
+        )
+    ]
+    init, irq = "trace_printk_init", "trace_printk_irq_work"
+    assert records == [
+        (".....", init, "This is a static string that will use trace_bputs"),
+        (".....", init, "This is a dynamic string that will use trace_puts"),
+        ("d.h1.", irq, "(irq) This is a static string that will use trace_bputs"),
+        ("d.h1.", irq, "(irq) This is a dynamic string that will use trace_puts"),
+        ("d.h1.", irq, "(irq) This is a static string that will use trace_bprintk()"),
+        ("d.h1.", irq, "(irq) This is a dynamic string that will use trace_printk"),
+        (".....", init, "This is a static string that will use trace_bprintk()"),
+        (".....", init, "This is a dynamic string that will use trace_printk"),
+    ]
+    assert "** trace_printk() being used. Allocating extra memory.  **" in r.stdout

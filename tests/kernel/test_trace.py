@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lkmsh.errors import KernelError
 from lkmsh.kernel.kernel import Kernel
 from lkmsh.kernel.trace import (
     Binding,
@@ -135,13 +136,21 @@ def test_a_tail_call_on_unload_is_attributed_to_delete_module(kernel: Kernel, tm
 
 
 def test_tracing_off_records_nothing_and_the_state_keeps_the_switch(kernel: Kernel):
+    # as Linux at boot: tracing_on is 1, current_tracer nop (no call is recorded)
     kernel.module_load(HELLO)
     assert len(kernel.tracing.ftrace.ring) == 0
-    assert kernel.read_proc("/sys/kernel/tracing/tracing_on") == b"0\n"
-    kernel.tracing.ftrace.enabled = True
+    assert kernel.read_proc("/sys/kernel/tracing/tracing_on") == b"1\n"
+    assert kernel.read_proc("/sys/kernel/tracing/current_tracer") == b"nop\n"
+    kernel.write_file("/sys/kernel/tracing/current_tracer", b"function\n")
     again = Kernel.from_state(kernel.export_state())
     assert again.tracing.ftrace.enabled
-    assert again.read_proc("/sys/kernel/tracing/tracing_on") == b"1\n"
+    assert again.read_proc("/sys/kernel/tracing/current_tracer") == b"function\n"
+    again.write_file("/sys/kernel/tracing/tracing_on", b"0")
+    assert not again.tracing.ftrace.enabled  # paused: the tracer stays, nothing recorded
+    again.module_unload("hello")
+    assert len(again.tracing.ftrace.ring) == 0
+    with pytest.raises(KernelError):
+        again.write_file("/sys/kernel/tracing/current_tracer", b"graph\n")
 
 
 def test_arguments_are_decoded_by_their_c_type():

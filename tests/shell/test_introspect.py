@@ -74,14 +74,15 @@ def test_trace_on_persists_between_one_shot_commands(lkmsh):
     ok(lkmsh("trace", "off"))
     ok(lkmsh("insmod", HELLO))  # not recorded
     trace = ok(lkmsh("cat", "/sys/kernel/tracing/trace"))
-    assert trace.startswith("# tracer: function\n")
+    assert trace.startswith("# tracer: nop\n")  # off: the recorded calls stay
     calls = [ln for ln in trace.splitlines() if not ln.startswith("#")]
     assert len(calls) == 2
     assert re.match(r"^\s+insmod-\d+\s+\[000\] \.{5}\s+\d+\.\d{6}: printk\(fmt=", calls[0])
     assert 'fmt="\\0016hello: Hello, %s\\n", ...) <-hello_init' in calls[0]
     assert calls[0].endswith(f"/* = {len('hello: Hello, ftrace')} */")
     assert "rmmod-" in calls[1] and "Goodbye" in calls[1]
-    assert ok(lkmsh("cat", "/sys/kernel/tracing/tracing_on")) == "0\n"
+    assert ok(lkmsh("cat", "/sys/kernel/tracing/current_tracer")) == "nop\n"
+    assert ok(lkmsh("cat", "/sys/kernel/tracing/tracing_on")) == "1\n"  # as at boot
 
 
 def test_insmod_ftrace_shows_only_that_loads_calls(lkmsh):
@@ -90,7 +91,8 @@ def test_insmod_ftrace_shows_only_that_loads_calls(lkmsh):
     assert call["function"] == "printk" and call["module"] == "hello"
     assert call["args"]["fmt"] == '"\\0016hello: Hello, %s\\n"'
     assert call["caller_symbol"].startswith("hello_init")
-    assert ok(lkmsh("cat", "/sys/kernel/tracing/tracing_on")) == "0\n"
+    # only that load: the tracer is put back as it was (nop)
+    assert ok(lkmsh("cat", "/sys/kernel/tracing/current_tracer")) == "nop\n"
 
 
 def test_disasm_resolves_calls_and_annotates_relocations(lkmsh):

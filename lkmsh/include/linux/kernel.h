@@ -26,6 +26,31 @@
 #include <linux/bitops.h>
 #include <linux/instruction_pointer.h>
 #include <asm/byteorder.h>
+#include <linux/stringify.h>
+
+/*
+ * trace_printk(): a record in the tracing ring buffer (cat
+ * /sys/kernel/tracing/trace), as Linux 6.1's: with arguments it formats,
+ * without it writes the string as it is (trace_puts).
+ */
+__printf(2, 3) int __trace_bprintk(unsigned long ip, const char *fmt, ...);
+__printf(2, 3) int __trace_printk(unsigned long ip, const char *fmt, ...);
+int __trace_bputs(unsigned long ip, const char *str);
+int __trace_puts(unsigned long ip, const char *str, int size);
+
+#define trace_printk(fmt, ...)				\
+do {							\
+	char _______STR[] = __stringify((__VA_ARGS__));	\
+	if (sizeof(_______STR) > 3)			\
+		do_trace_printk(fmt, ##__VA_ARGS__);	\
+	else						\
+		trace_puts(fmt);			\
+} while (0)
+
+#define do_trace_printk(fmt, args...)			\
+	__trace_printk(_THIS_IP_, fmt, ##args)
+
+#define trace_puts(str) __trace_puts(_THIS_IP_, str, __builtin_strlen(str))
 
 #define __CONCAT(a, b)		a ## b
 #define CONCATENATE(a, b)	__CONCAT(a, b)

@@ -58,6 +58,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     sysfs,
     time,
     timer,
+    trace_printk,
     tty,
     uaccess,
     uuid,

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lkmsh.arch.base import Arch
     from lkmsh.kernel.block import BlockLayer
     from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.idmaps import IdMaps
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
+    from lkmsh.kernel.kprobes import Kprobes
     from lkmsh.kernel.kunit import KUnit
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mmio import MmioBus
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.sysctl import Sysctl
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.timers import Timers
+    from lkmsh.kernel.trace import Tracing
     from lkmsh.kernel.tty import Console
     from lkmsh.kernel.uaccess import UserMemory
     from lkmsh.kernel.vfs import Vfs
@@ -76,6 +79,11 @@ class KernelApi(Protocol):
     block: BlockLayer
     net: NetCore
     swnodes: SoftwareNodes
+    kprobes: Kprobes
+    tracing: Tracing
+    arch: Arch
+    #: where a call from the kernel into module code returns (a stack walk ends there)
+    return_slot: int
 
     @property
     def current_path(self) -> KernelPath | None:
@@ -121,3 +129,19 @@ class KernelApi(Protocol):
         """The running code's soft-lockup count starts again (touch_softlockup_watchdog)."""
 
     def add_taint(self, letter: str) -> None: ...
+
+    def tainted_field(self) -> str:
+        """The taint letters as Linux's reports print them ("G    B      ")."""
+        ...
+
+    def current_task_id(self) -> tuple[str, int]:
+        """(comm, pid) of the task running module code now."""
+        ...
+
+    def kernel_data_changed(self) -> None:
+        """Kernel variables module code reads are rewritten from the kernel's state."""
+        ...
+
+    def fpu_defaults(self, *, mxcsr: bool, x87: bool) -> None:
+        """kernel_fpu_begin: the running code's FPU control registers to their defaults."""
+        ...

@@ -391,6 +391,11 @@ class Kernel:
     def _now(self) -> int:
         return self.clock.ns()
 
+    def fpu_defaults(self, *, mxcsr: bool, x87: bool) -> None:
+        """kernel_fpu_begin(): MXCSR and the x87 control word of the running code."""
+        if self._cpu is not None:
+            self._cpu.fpu_defaults(mxcsr=mxcsr, x87=x87)
+
     def kernel_data_changed(self) -> None:
         """The state behind kernel variables changed under running module code (an IRQ's
         or a kprobe's handler returned): what the code reads next is the new value."""

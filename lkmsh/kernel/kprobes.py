@@ -462,6 +462,8 @@ class Kprobes(Component):
         if not self.by_kp or self.current:
             return run()
         addr = self.kernel.image.text.get(name)
+        if addr is None:
+            return run()
         mem = self.kernel.mem
         probes = self._armed_at(addr)
         if not probes:

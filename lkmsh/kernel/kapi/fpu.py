@@ -17,7 +17,7 @@ KFPU_MXCSR = 1 << 1
 def kernel_fpu_begin_mask(ctx: CallContext) -> None:
     """The FPU is the kernel's until kernel_fpu_end: MXCSR's default, a reset x87 unit."""
     mask = ctx.arg(0)
-    ctx.kernel.cpu.fpu_defaults(mxcsr=bool(mask & KFPU_MXCSR), x87=bool(mask & KFPU_387))
+    ctx.kernel.fpu_defaults(mxcsr=bool(mask & KFPU_MXCSR), x87=bool(mask & KFPU_387))
 
 
 @kapi("kernel_fpu_end", "void kernel_fpu_end(void)", gpl=True)

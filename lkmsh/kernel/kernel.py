@@ -43,6 +43,7 @@ from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
+from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
@@ -266,6 +267,10 @@ class Kernel:
         self.sysctl = self.add_component(Sysctl(self.heap, self.vfs))  # /proc/sys tables
         self.random = self.add_component(Random())
         self.slab_caches = self.add_component(SlabCaches())
+        #: dynamic debug's queries over the modules' own sites (no state of its own)
+        self.dyndbg = DynamicDebug(
+            self.mem, self.module_list_all, lambda line: self.log.emit(3, f"dyndbg: {line}")
+        )
         self.crypto = self.add_component(Crypto())
         self.idmaps = self.add_component(IdMaps())
         self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
@@ -876,8 +881,18 @@ class Kernel:
         except ElfError as err:
             self.log.emit(3, err.message)
             raise
+
+        def dyndbg(name: str, value: str | None) -> bool:
+            """ddebug_dyndbg_module_param_cb(): dyndbg="query" for this module's sites."""
+            if name != "dyndbg":
+                return False
+            self.dyndbg.exec_queries(value if value is not None else "+p", module.name)
+            return True
+
         with self.running(module):
-            P.apply(self.mem, self.heap, specs, args, module.name, self.log, self.call)
+            P.apply(
+                self.mem, self.heap, specs, args, module.name, self.log, self.call, unknown=dyndbg
+            )
 
     def param_ops(self) -> dict[int, ParamType]:
         """The kernel's struct kernel_param_ops (param_ops_int, ...) by address."""

@@ -8,6 +8,7 @@ builds a kernel (this module imports nothing heavy).
 
 from __future__ import annotations
 
+import errno
 import stat as S
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +147,24 @@ def _writes_strict_store(k: Kernel, data: bytes) -> int:
     return len(data)
 
 
+def _dyndbg(k: Kernel) -> bytes:
+    return k.dyndbg.control_text().encode("latin-1", "replace")
+
+
+def _dyndbg_store(k: Kernel, data: bytes) -> int:
+    """ddebug_proc_write(): the queries, one per line or ';'; the bytes taken."""
+    from lkmsh.errors import KernelError
+
+    if not data:
+        return 0
+    if len(data) > 4095:
+        k.log.emit(4, "dyndbg: expected <4096 bytes into control")
+        raise KernelError("dynamic_debug/control: too long", errno.E2BIG)
+    if k.dyndbg.exec_queries(data.decode("latin-1")) < 0:
+        raise InvalidArgument("dynamic_debug/control: query failed")
+    return len(data)
+
+
 TRACING = "/sys/kernel/tracing"
 
 FILES: tuple[KernelFile, ...] = (
@@ -161,6 +180,8 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/sys/kernel/sysctl_writes_strict", _writes_strict, _writes_strict_store),
     KernelFile("/proc/interrupts", _interrupts),
     KernelFile("/proc/bus/input/devices", _input_devices),
+    KernelFile("/proc/dynamic_debug/control", _dyndbg, _dyndbg_store),
+    KernelFile("/sys/kernel/debug/dynamic_debug/control", _dyndbg, _dyndbg_store),
     KernelFile("/sys/kernel/debug/gpio", _gpio),
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
     KernelFile(f"{TRACING}/trace", _tracing("trace")),

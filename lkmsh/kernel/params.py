@@ -520,8 +520,12 @@ def apply(
     module_name: str,
     log: Dmesg,
     call: ModuleCall | None = None,
+    unknown: Callable[[str, str | None], bool] | None = None,
 ) -> None:
     """Set the module's parameters; raises InvalidArgument after logging every bad one.
+
+    ``unknown`` takes a name no parameter has (dynamic debug's ``dyndbg``) and says
+    whether it was its, as load_module()'s unknown_module_param_cb.
 
     ``call`` runs module code (a module_param_cb's set); without it such a
     parameter is refused with -EPERM.
@@ -539,7 +543,8 @@ def apply(
     for name, value in pairs:
         spec = next((s for s in specs if param_eq(s.name, name)), None)
         if spec is None:
-            log.emit(LOGLEVEL_WARNING, f"{module_name}: unknown parameter '{name}' ignored\n")
+            if unknown is None or not unknown(name, value):
+                log.emit(LOGLEVEL_WARNING, f"{module_name}: unknown parameter '{name}' ignored\n")
             continue
         try:
             setter.set(spec, value)

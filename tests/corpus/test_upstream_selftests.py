@@ -400,3 +400,69 @@ def test_lockup_reports_what_linux_reports(tree, cli):
     assert says(log[4], "test_lockup: unlock rw_semaphore 0x..."), log
     err, log = insmod("file_path=/no/such/file")
     assert log[-1] == "test_lockup: failed to open /no/such/file: -2"
+
+
+def test_dynamic_debug_classes_as_on_linux(tree, cli):
+    """lib/test_dynamic_debug.c: its pr_debug sites are listed in
+    /proc/dynamic_debug/control, off by default; "module ... +p" turns on its plain
+    sites (not the class'd ones), and its class parameters (param_ops_dyndbg_classes)
+    and "class NAME +p" queries turn on the sites of those classes. Reading
+    do_prints runs them all. (6.1's disjoint_names map has base 10 but its enum
+    starts at 11, so "MID" turns on "LOW msg", and HI's site has no class name,
+    as on Linux.)"""
+    build, ko = cli.build_cmd(tree, "lib/test_dynamic_debug.c")
+    p = "/sys/module/test_dynamic_debug/parameters"
+    ctl = "/proc/dynamic_debug/control"
+    r = cli.line(build, f"insmod {ko}", f"cat {ctl}")
+    assert r.returncode == 0, r.stderr
+    control = r.stdout.splitlines()
+    assert control[0] == "# filename:lineno [module]function flags format"
+    src = str(tree / "lib/test_dynamic_debug.c")
+    assert f'{src}:150 [test_dynamic_debug]test_dynamic_debug_init =_ "init start\\n"' in control
+    assert f'{src}:109 [test_dynamic_debug]do_cats =_ "D2_CORE msg\\n" class:D2_CORE' in control
+    assert f'{src}:106 [test_dynamic_debug]do_cats =_ "MID msg\\n" class:HI' in control
+    assert f'{src}:107 [test_dynamic_debug]do_cats =_ "HI msg\\n" class unknown, _id:13' in control
+    assert len(control) == 1 + 32  # 3 in init/exit, 14 in do_cats, 15 in do_levels
+    r = cli.line(
+        "dmesg -C",
+        f"echo 'module test_dynamic_debug +p' > {ctl}",
+        f"echo 0x3 > {p}/p_disjoint_bits",
+        f"echo 'class D2_KMS +pmfl' > {ctl}",
+        f"echo 3 > {p}/p_level_num",
+        f"echo +MID > {p}/p_disjoint_names",
+        f"echo L2 > {p}/p_level_names",
+        f"cat {p}/p_disjoint_bits {p}/p_level_num {p}/p_disjoint_names {p}/p_level_names",
+        f"cat {p}/do_prints",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[:5] == ["0x3", "3", "0x2", "3", "did do_prints"]
+    assert log_text(r.stdout)[5:] == [
+        "test_dd: doing categories",
+        "test_dd: LOW msg",
+        "test_dd: D2_CORE msg",
+        "test_dd: D2_DRIVER msg",
+        "test_dynamic_debug:do_cats:111: test_dd: D2_KMS msg",
+        "test_dd: doing levels",
+        "test_dd: V1 msg",
+        "test_dd: V2 msg",
+        "test_dd: L1 msg",
+        "test_dd: L2 msg",
+    ]
+    r = cli.line(
+        f"echo 'class D2_CORE -p' > {ctl}", f"echo 'module nosuch +p' > {ctl}", f"cat {ctl}"
+    )
+    assert r.returncode == 0, r.stderr
+    assert f'{src}:109 [test_dynamic_debug]do_cats =_ "D2_CORE msg\\n" class:D2_CORE' in r.stdout
+    assert f'{src}:111 [test_dynamic_debug]do_cats =pmfl "D2_KMS msg\\n" class:D2_KMS' in r.stdout
+    r = cli.line(f"echo 'modul test_dynamic_debug +p' > {ctl}")
+    assert r.returncode == 1
+    assert "Invalid argument" in r.stderr
+    # dyndbg= at insmod, as load_module() hands it to dynamic debug
+    r = cli.line("rmmod test_dynamic_debug", "dmesg -C", f"insmod {ko} dyndbg=+pf", "dmesg")
+    assert r.returncode == 0, r.stderr
+    log = log_text(r.stdout)
+    assert "test_dynamic_debug_init: test_dd: init start" in log
+    assert "test_dynamic_debug_init: test_dd: init done" in log
+    assert "do_cats: test_dd: doing categories" in log

@@ -8,6 +8,7 @@
 #define _LKMSH_LINUX_GFP_H
 
 #include <linux/types.h>
+#include <asm/page.h>	/* PAGE_SIZE, as Linux's gfp.h brings it through <linux/mmzone.h> */
 
 #define ___GFP_DMA		0x01u
 #define ___GFP_HIGHMEM		0x02u

@@ -44,12 +44,16 @@ void dump_stack(void);
 #define pr_info(fmt, ...)	printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_cont(fmt, ...)	printk(KERN_CONT fmt, ##__VA_ARGS__)
 
-/* As Linux without dynamic debug: pr_debug prints only when DEBUG is defined. */
+/*
+ * CONFIG_DYNAMIC_DEBUG (Debian's): each pr_debug() is a dynamic debug site, on from
+ * the start when DEBUG is defined, else off until /proc/dynamic_debug/control or
+ * dyndbg= turns it on (<linux/dynamic_debug.h>). pr_devel() prints only with DEBUG.
+ */
+#include <linux/dynamic_debug.h>
+#define pr_debug(fmt, ...)	dynamic_pr_debug(fmt, ##__VA_ARGS__)
 #ifdef DEBUG
-#define pr_debug(fmt, ...)	printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_devel(fmt, ...)	printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #else
-#define pr_debug(fmt, ...)	no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_devel(fmt, ...)	no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #endif
 

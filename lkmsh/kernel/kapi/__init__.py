@@ -15,6 +15,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     debugfs,
     devattr,
     dma,
+    dyndbg,
     fpu,
     fs,
     gpio,

@@ -301,13 +301,15 @@ class Heap(Component):
         managed: bool = False,
         kind: str = KIND_KMALLOC,
         init: bool = True,
+        align: int = 0,
     ) -> int:
         """An object of ``size`` bytes, or 0. Size 0 gives ZERO_SIZE_PTR, as Linux.
 
         Slab objects come zeroed (@init: init_on_alloc, as Debian's
         CONFIG_INIT_ON_ALLOC_DEFAULT_ON) unless a cache with a constructor or
         SLAB_TYPESAFE_BY_RCU asks for them as they were (@init False); pages are
-        freshly mapped, so zero either way."""
+        freshly mapped, so zero either way. @align places pages (vmalloc's) at a
+        multiple of it."""
         if size == 0 and kind == KIND_KMALLOC:
             return ZERO_SIZE_PTR
         if size <= 0 or size > KMALLOC_MAX_SIZE or len(self._live) >= self.objects_max:
@@ -322,7 +324,7 @@ class Heap(Component):
             addr = self._slab_object(cache)
         else:
             cache = 0
-            addr = self._pages(_page_round(size), kind)
+            addr = self._pages(_page_round(size), kind, align)
         if not addr:
             if fast is not None and fast.lent:
                 fast.give_object()
@@ -362,17 +364,17 @@ class Heap(Component):
         for vpn in range(first, first + (slab.nbytes >> PAGE_SHIFT)):
             self._slab_pages[vpn] = slab
 
-    def _pages(self, nbytes: int, kind: str) -> int:
+    def _pages(self, nbytes: int, kind: str, align: int = 0) -> int:
         if self.footprint + nbytes > self.limit:
             return 0
-        start = self._map(nbytes, f"{kind}:{nbytes // PAGE_SIZE}p")
+        start = self._map(nbytes, f"{kind}:{nbytes // PAGE_SIZE}p", align)
         if start:
             self.footprint += nbytes
         return start
 
-    def _map(self, nbytes: int, name: str) -> int:
+    def _map(self, nbytes: int, name: str, align: int = 0) -> int:
         try:
-            start = self._range.alloc(nbytes)
+            start = self._range.alloc(nbytes, align)
         except OutOfMemory:
             return 0
         self.mem.map(start, nbytes, Perm.R | Perm.W, name, HEAP_OWNER)

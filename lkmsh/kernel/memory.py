@@ -114,14 +114,20 @@ class _ExtentAllocator:
         self.size = size
         self._free: list[tuple[int, int]] = [(base, size)]  # sorted (start, length)
 
-    def alloc(self, length: int) -> int | None:
+    def alloc(self, length: int, align: int = 0) -> int | None:
+        """The first free [start, start+length) with start a multiple of @align (a power
+        of two; 0 for any)."""
         for i, (start, free_len) in enumerate(self._free):
-            if free_len >= length:
-                if free_len == length:
-                    del self._free[i]
-                else:
-                    self._free[i] = (start + length, free_len - length)
-                return start
+            if free_len < length:
+                continue
+            at = -(-start // align) * align if align else start
+            if at + length > start + free_len:
+                continue
+            pieces = [(start, at - start)] if at > start else []
+            if start + free_len > at + length:
+                pieces.append((at + length, start + free_len - at - length))
+            self._free[i : i + 1] = pieces
+            return at
         return None
 
     def reserve(self, start: int, length: int) -> bool:
@@ -181,9 +187,10 @@ class VirtualRange:
     def contains(self, vaddr: int) -> bool:
         return self.base <= vaddr < self.end
 
-    def alloc(self, size: int) -> int:
+    def alloc(self, size: int, align: int = 0) -> int:
+        """Page-aligned room for @size bytes, at a multiple of @align if it is larger."""
         length = layout.page_align_up(max(size, 1))
-        start = self._extents.alloc(length)
+        start = self._extents.alloc(length, align if align > PAGE_SIZE else 0)
         if start is None:
             raise OutOfMemory(f"{self.name}: no room for {length:#x} bytes")
         self._allocations[start] = length

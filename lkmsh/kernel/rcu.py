@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lkmsh.errors import KernelError
 from lkmsh.kernel.clock import NSEC_PER_JIFFY
 from lkmsh.kernel.component import Component, Report
+from lkmsh.kernel.heap import KIND_KMALLOC
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
@@ -82,8 +83,10 @@ class Rcu(Component):
     def _run(self, item: tuple[int, int, int, int]) -> None:
         _due, head, func, ptr = item
         if ptr:
+            heap = self.kernel.heap
+            found = heap.lookup(ptr)  # kvfree(): a kmalloc or a vmalloc object
             with contextlib.suppress(KernelError):  # a bad pointer: nothing to free
-                self.kernel.heap.free(ptr)
+                heap.free(ptr, kind=found.kind if found is not None else KIND_KMALLOC)
             return
         self.kernel.timers.run_softirq(func, head)
 

@@ -466,3 +466,44 @@ def test_dynamic_debug_classes_as_on_linux(tree, cli):
     assert "test_dynamic_debug_init: test_dd: init start" in log
     assert "test_dynamic_debug_init: test_dd: init done" in log
     assert "do_cats: test_dd: doing categories" in log
+
+
+def test_vmalloc_stress_as_test_vmalloc_sh_runs_it(tree, cli):
+    """lib/test_vmalloc.c with the parameters tools/testing/selftests/mm/test_vmalloc.sh
+    passes through in its manual mode: one worker kthread, the tests in order, 100
+    loops each (each vmalloc maps pages in the emulator: the default million loops
+    would take hours). full_fit_alloc_test and long_busy_list_alloc_test (8,192 and
+    15,000 live one-page areas: past lkmsh's 64 MiB heap) and pcpu_alloc_test (35,000
+    per-CPU allocations) are left out of the mask. align_shift_alloc_test fails by
+    design, as on Linux: no vmalloc area is aligned to 2^63. Init returns -EAGAIN
+    when done, so the module is gone again."""
+    build, ko = cli.build_cmd(tree, "lib/test_vmalloc.c")
+    params = "sequential_test_order=1 test_loop_count=100 run_test_mask=0x379"
+    r = cli.line(build, f"insmod {ko} {params}")
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        f"insmod: ERROR: could not insert module {ko}: Resource temporarily unavailable"
+    )
+    r = cli.line("dmesg", "lsmod")
+    assert r.returncode == 0, r.stderr
+    log = log_text(r.stdout)
+    summary = [line for line in log if line.startswith("Summary: ")]
+    ok = "passed: 1 failed: 0 repeat: 1 loops: 100 avg:"
+    assert [line.split(" avg:")[0] + " avg:" for line in summary] == [
+        f"Summary: fix_size_alloc_test {ok}",
+        f"Summary: random_size_alloc_test {ok}",
+        f"Summary: fix_align_alloc_test {ok}",
+        f"Summary: random_size_align_alloc_test {ok}",
+        "Summary: align_shift_alloc_test passed: 0 failed: 1 repeat: 1 loops: 100 avg:",
+        f"Summary: kvfree_rcu_1_arg_vmalloc_test {ok}",
+        f"Summary: kvfree_rcu_2_arg_vmalloc_test {ok}",
+    ]
+    assert re.fullmatch(r"All test took worker0=\d+ cycles", log[log.index(summary[-1]) + 1])
+    # the one failing allocation, in mm/vmalloc.c's and warn_alloc()'s words
+    assert "vmap allocation for size 8192 failed: use vmalloc=<size> to increase size" in log
+    assert (
+        "vmalloc_test/0: vmalloc error: size 4096, vm_struct allocation failed,"
+        " mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0"
+    ) in log
+    assert not any(w in line for line in log for w in ("BUG:", "Oops", "WARNING:"))
+    assert log[-1] == "Module                  Size  Used by"

@@ -21,6 +21,19 @@
 #endif
 #define TASK_SIZE		TASK_SIZE_MAX
 
+/*
+ * Kernel stacks: 16 KiB on both (x86-64's page_64_types.h and arm64's memory.h
+ * without KASAN); arm64's VMAP_STACK aligns them to twice their size, x86-64's
+ * <linux/thread_info.h> to their size.
+ */
+#define THREAD_SIZE_ORDER	2
+#define THREAD_SIZE		(PAGE_SIZE << THREAD_SIZE_ORDER)
+#ifdef __aarch64__
+#define THREAD_ALIGN		(2 * THREAD_SIZE)
+#else
+#define THREAD_ALIGN		THREAD_SIZE
+#endif
+
 #ifndef __ASSEMBLY__
 #define PAGE_OFFSET		((unsigned long)0xffff888000000000UL)
 #define __START_KERNEL_map	((unsigned long)0xffffffff80000000UL)

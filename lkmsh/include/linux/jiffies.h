@@ -10,6 +10,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/limits.h>
+#include <asm/timex.h>	/* get_cycles(), as Linux's jiffies.h brings it through <linux/timex.h> */
 
 #define HZ		250
 #define USER_HZ		100

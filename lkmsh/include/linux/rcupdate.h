@@ -50,12 +50,26 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr);
 	__tmp;								\
 })
 
-#define kfree_rcu(ptr, rhf)						\
+/*
+ * kfree_rcu(ptr, rhf) / kvfree_rcu(ptr, rhf): freed after a grace period, through
+ * the rcu_head in the object; kvfree_rcu(ptr) alone (no rcu_head: "headless", it may
+ * sleep) the same. lkmsh's kvfree_call_rcu() takes the object itself.
+ */
+#define kvfree_rcu_arg_2(ptr, rhf)					\
 do {									\
 	typeof(ptr) ___p = (ptr);					\
 	if (___p)							\
 		kvfree_call_rcu(&((___p)->rhf), (void *)(___p));	\
 } while (0)
-#define kvfree_rcu(ptr, rhf) kfree_rcu(ptr, rhf)
+#define kvfree_rcu_arg_1(ptr)						\
+do {									\
+	typeof(ptr) ___p = (ptr);					\
+	if (___p)							\
+		kvfree_call_rcu(NULL, (void *)(___p));			\
+} while (0)
+#define KVFREE_GET_MACRO(_1, _2, NAME, ...) NAME
+#define kvfree_rcu(...) KVFREE_GET_MACRO(__VA_ARGS__,		\
+	kvfree_rcu_arg_2, kvfree_rcu_arg_1)(__VA_ARGS__)
+#define kfree_rcu(ptr, rhf...) kvfree_rcu(ptr, ## rhf)
 
 #endif

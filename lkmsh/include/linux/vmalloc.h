@@ -10,5 +10,10 @@ void *vmalloc(unsigned long size);
 void *vzalloc(unsigned long size);
 void *__vmalloc(unsigned long size, gfp_t gfp_mask);
 void vfree(const void *addr);
+/* The area at a multiple of @align (a power of two); lkmsh has one memory node. */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node,
+		     const void *caller);
+void *vmalloc_node(unsigned long size, int node);
+void *vzalloc_node(unsigned long size, int node);
 
 #endif

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 GFP_ZERO = 0x100
 GFP_NOWARN = 0x2000
+GFP_DIRECT_RECLAIM = 0x400
 SIZE_MAX = (1 << 64) - 1
 RULE = "=" * 66
 WARN_INTERVAL_NS = 10 * 1_000_000_000  # DEFINE_RATELIMIT_STATE(nopage_rs, 10*HZ, 1)
@@ -58,6 +59,7 @@ def _alloc(
     zero=False,
     init=True,
     caller: int | None = None,
+    align: int = 0,
 ) -> int:
     if size > KMALLOC_MAX_SIZE:
         if not gfp & GFP_NOWARN:
@@ -68,8 +70,15 @@ def _alloc(
     heap = ctx.kernel.heap
     zero = zero or bool(gfp & GFP_ZERO)
     where = ctx.caller if caller is None else caller
-    addr = heap.alloc(size, owner(ctx), where, zero, gfp, False, kind, init)
+    if kind == KIND_VMALLOC and (gfp & GFP_DIRECT_RECLAIM or not gfp):
+        # vm_area_alloc_pages()' cond_resched() between its bulk allocations: the
+        # watchdog's thread gets the CPU, so a loop of vmallocs is no soft lockup
+        ctx.kernel.touch_softlockup_watchdog()
+    addr = heap.alloc(size, owner(ctx), where, zero, gfp, False, kind, init, align)
     if addr == 0 and size and not gfp & GFP_NOWARN and not _ratelimited(ctx):
+        if align and heap.footprint + size <= heap.limit:
+            _no_vmap_area(ctx, size, gfp)
+            return 0
         order = max(0, (max(size, 1) - 1).bit_length() - 12)
         comm = task(ctx).split("/")[0]
         full = heap.live_count >= heap.objects_max
@@ -82,6 +91,26 @@ def _alloc(
             ],
         )
     return addr
+
+
+def _no_vmap_area(ctx: CallContext, size: int, gfp: int) -> None:
+    """__vmalloc_node_range() finding no virtual area at the alignment asked (its
+    alloc_vmap_area's warning, then warn_alloc's, whose dump_stack ends it)."""
+    from lkmsh.kernel.kapi.vsprintf_flags import GFP_FLAG_NAMES, format_flags
+
+    size = -(-size // layout.PAGE_SIZE) * layout.PAGE_SIZE
+    log = ctx.kernel.log
+    log.emit(4, f"vmap allocation for size {size + layout.PAGE_SIZE} failed: use vmalloc=<size>"
+             " to increase size")  # fmt: skip
+    comm = task(ctx).rsplit("/", 1)[0]
+    log.emit(
+        4,
+        f"{comm}: vmalloc error: size {size}, vm_struct allocation failed,"
+        f" mode:{gfp:#x}({format_flags(gfp, GFP_FLAG_NAMES)}),"
+        " nodemask=(null),cpuset=/,mems_allowed=0",
+    )
+    for line in call_trace(ctx):
+        log.emit(4, line)
 
 
 def _ratelimited(ctx: CallContext) -> bool:
@@ -290,6 +319,36 @@ def __vmalloc(ctx: CallContext) -> int:
     if size == 0:
         return 0
     return _alloc(ctx, size, gfp, KIND_VMALLOC, zero=bool(gfp & GFP_ZERO))
+
+
+@kapi(
+    "__vmalloc_node",
+    "void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node,"
+    " const void *caller)",
+    gpl=True,
+)
+def __vmalloc_node(ctx: CallContext) -> int:
+    """vmalloc with its area at a multiple of @align (one node: @node is not used);
+    @caller is the address /proc/vmallocinfo would name."""
+    size, align, gfp, caller = ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF, ctx.arg(4)
+    if size == 0:
+        return 0
+    if align & (align - 1):
+        align = 1 << align.bit_length()  # __get_vm_area_node()'s BUG_ON aside: a power of 2
+    return _alloc(
+        ctx, size, gfp, KIND_VMALLOC, zero=bool(gfp & GFP_ZERO), caller=caller or None,
+        align=align if align > layout.PAGE_SIZE else 0,
+    )  # fmt: skip
+
+
+@kapi("vmalloc_node", "void *vmalloc_node(unsigned long size, int node)")
+def vmalloc_node(ctx: CallContext) -> int:
+    return vmalloc(ctx)
+
+
+@kapi("vzalloc_node", "void *vzalloc_node(unsigned long size, int node)")
+def vzalloc_node(ctx: CallContext) -> int:
+    return vzalloc(ctx)
 
 
 @kapi("vfree", "void vfree(const void *addr)")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.crypto import Crypto
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
+    from lkmsh.kernel.dyndbg import DynamicDebug
     from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.idmaps import IdMaps
@@ -80,6 +81,7 @@ class KernelApi(Protocol):
     net: NetCore
     swnodes: SoftwareNodes
     kprobes: Kprobes
+    dyndbg: DynamicDebug
     tracing: Tracing
     arch: Arch
     #: where a call from the kernel into module code returns (a stack walk ends there)

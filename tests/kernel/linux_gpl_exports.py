@@ -146,6 +146,8 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "arch/x86/kernel/fpu/core.c": frozenset(
         {"kernel_fpu_begin_mask", "kernel_fpu_end", "irq_fpu_usable"}
     ),
+    # exported for lib/test_vmalloc.c only (IS_ENABLED(CONFIG_TEST_VMALLOC))
+    "mm/vmalloc.c": frozenset({"__vmalloc_node"}),
     "kernel/trace/trace.c": frozenset({"__trace_puts", "__trace_bputs"}),
     "kernel/trace/trace_printk.c": frozenset({"__trace_printk", "__trace_bprintk"}),
     "kernel/irq_work.c": frozenset({"irq_work_queue", "irq_work_run", "irq_work_sync"}),

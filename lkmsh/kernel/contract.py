@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.procfs import ProcFS
     from lkmsh.kernel.random import Random
     from lkmsh.kernel.rcu import Rcu
+    from lkmsh.kernel.rscodecs import RsCodecs
     from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.swnode import SoftwareNodes
@@ -76,6 +77,7 @@ class KernelApi(Protocol):
     crypto: Crypto
     slab_caches: SlabCaches
     idmaps: IdMaps
+    rs_codecs: RsCodecs
     console: Console
     block: BlockLayer
     net: NetCore

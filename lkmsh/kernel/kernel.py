@@ -65,6 +65,7 @@ from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
 from lkmsh.kernel.release import VERMAGIC
+from lkmsh.kernel.rscodecs import RsCodecs
 from lkmsh.kernel.sched import Scheduler
 from lkmsh.kernel.slabcache import SlabCaches
 from lkmsh.kernel.snapshot import ComponentRows, KernelState, RegionImage, RowFetch
@@ -273,6 +274,7 @@ class Kernel:
         )
         self.crypto = self.add_component(Crypto())
         self.idmaps = self.add_component(IdMaps())
+        self.rs_codecs = self.add_component(RsCodecs())  # init_rs()'s shared codecs
         self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
         self.kunit = self.add_component(KUnit(self))
         #: tasks, the run queue and the event queue; timers, work and locks build on it
@@ -381,6 +383,11 @@ class Kernel:
 
             lock_slots = tuple(self.image.text[n] for n in lock_paths)
             self.lockdep.rcu_fast = RcuFast(self.mem, lock_slots)  # type: ignore[arg-type]
+        if all(n in names for n in klib.RANDOM_FAST_PATHS):
+            from lkmsh.kernel.randfast import RandomFast
+
+            random_slots = tuple(self.image.text[n] for n in klib.RANDOM_FAST_PATHS)
+            self.random.fast = RandomFast(self.mem, random_slots)
 
     def _owner_now(self) -> str:
         m = self.current_module
@@ -625,6 +632,10 @@ class Kernel:
         if rcu_fast is not None:
             rcu_fast.enabled = not self.tracing.ftrace.enabled
             rcu_fast.publish(bool(self.lockdep.held))
+        random_fast = self.random.fast
+        if random_fast is not None and random_fast.enabled == self.tracing.ftrace.enabled:
+            self.random.take_back()  # the function tracer sees every draw
+            random_fast.enabled = not self.tracing.ftrace.enabled
         self.sched.give_struct()
         try:
             return run(*args, **kw)

@@ -55,11 +55,13 @@ GPL_ONLY = frozenset(
     # mm/page_alloc.c
     | {"split_page"}
     | {"__rcu_read_lock", "__rcu_read_unlock"}
+    # lib/reed_solomon/reed_solomon.c
+    | {"encode_rs8", "encode_rs16", "decode_rs8", "decode_rs16"}
 )
 
 #: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c,
-#: rcu.c, spinlock.c): exported instead of the slot, which they jump to when Python must
-#: answer; the lock ones in the order of rcufast.py's control block
+#: rcu.c, spinlock.c, get_random.c): exported instead of the slot, which they jump to when
+#: Python must answer; the lock ones in the order of rcufast.py's control block
 SLAB_FAST_PATHS = ("kmalloc", "kzalloc", "kfree")
 RCU_FAST_PATHS = ("__rcu_read_lock", "__rcu_read_unlock")
 SPIN_FAST_PATHS = (
@@ -68,7 +70,15 @@ SPIN_FAST_PATHS = (
     "_raw_spin_lock_irqsave",
     "_raw_spin_unlock_irqrestore",
 )
-FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS + SPIN_FAST_PATHS
+#: lkmsh/klib/get_random.c: the kernel lends it the random stream's next bytes (randfast.py)
+RANDOM_FAST_PATHS = (
+    "get_random_u8",
+    "get_random_u16",
+    "get_random_u32",
+    "get_random_u64",
+    "get_random_bytes",
+)
+FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS + SPIN_FAST_PATHS + RANDOM_FAST_PATHS
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ HERE = Path(__file__).resolve().parent
 SOURCES = sorted(HERE.glob("*.c"))
 #: string.c is memcpy/memset: gcc must not turn its loops back into calls to them
 NO_SELF_CALLS = ("-fno-tree-loop-distribute-patterns", "-fno-builtin")
-#: slab.c's, rcu.c's and spinlock.c's slow paths jump to the kernel's slots with the caller's
-#: return address intact
+#: slab.c's, rcu.c's, spinlock.c's and get_random.c's slow paths jump to the kernel's slots
+#: with the caller's return address intact
 TAIL_JUMPS = ("-foptimize-sibling-calls", "-fomit-frame-pointer")
-PER_FILE = {"slab.c": TAIL_JUMPS, "rcu.c": TAIL_JUMPS, "spinlock.c": TAIL_JUMPS}
+PER_FILE = {name: TAIL_JUMPS for name in ("slab.c", "rcu.c", "spinlock.c", "get_random.c")}
 #: a source may instead be written on lkmsh's module headers (interval_tree.c uses
 #: the template of <linux/interval_tree_generic.h>), seen as kbuild shows them
 KERNEL_HEADERS = (
@@ -58,11 +58,10 @@ IMPORTS = (
     # xarray.c: RCU frees of nodes, WARN_ON
     "kvfree_call_rcu",
     "__warn_printk",
-    # rhashtable.c: bucket tables, seeds, the table's mutex, the deferred worker, call_rcu
-    # (rcu_read_lock is the library's own, rcu.c)
+    # rhashtable.c: bucket tables, the table's mutex, the deferred worker, call_rcu
+    # (rcu_read_lock and get_random_u32, its seeds, are the library's own: rcu.c, get_random.c)
     "kvmalloc_node",
     "kvfree",
-    "get_random_u32",
     "__mutex_init",
     "mutex_lock",
     "mutex_unlock",

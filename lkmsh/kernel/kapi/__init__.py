@@ -43,6 +43,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     proc,
     random,
     rcu,
+    rslib,
     rwlock,
     scanf,
     semaphore,

@@ -17,6 +17,10 @@ MAX_BYTES = 1 << 24
 PRANDOM_PIECE = 1 << 16
 
 
+# get_random_* are lkmsh/klib/get_random.c's on the emulated CPU; these are their slow
+# paths (nothing lent, the function tracer on), which then lend the stream's next bytes.
+
+
 @kapi("get_random_bytes", "void get_random_bytes(void *buf, size_t len)")
 def get_random_bytes(ctx: CallContext) -> None:
     buf, n = ctx.arg(0), ctx.arg(1)
@@ -27,26 +31,34 @@ def get_random_bytes(ctx: CallContext) -> None:
         part = min(n - done, MAX_BYTES)
         ctx.mem.write(buf + done, ctx.kernel.random.bytes(part))
         done += part
+    ctx.kernel.random.lend()
+
+
+def _drawn(ctx: CallContext, n: int) -> int:
+    random = ctx.kernel.random
+    v = int.from_bytes(random.bytes(n), "little")
+    random.lend()
+    return v
 
 
 @kapi("get_random_u8", "u8 get_random_u8(void)")
 def get_random_u8(ctx: CallContext) -> int:
-    return ctx.kernel.random.bytes(1)[0]
+    return _drawn(ctx, 1)
 
 
 @kapi("get_random_u16", "u16 get_random_u16(void)")
 def get_random_u16(ctx: CallContext) -> int:
-    return int.from_bytes(ctx.kernel.random.bytes(2), "little")
+    return _drawn(ctx, 2)
 
 
 @kapi("get_random_u32", "u32 get_random_u32(void)")
 def get_random_u32(ctx: CallContext) -> int:
-    return ctx.kernel.random.u32()
+    return _drawn(ctx, 4)
 
 
 @kapi("get_random_u64", "u64 get_random_u64(void)")
 def get_random_u64(ctx: CallContext) -> int:
-    return ctx.kernel.random.u64()
+    return _drawn(ctx, 8)
 
 
 def _taus(s: int, a: int, b: int, c: int, d: int) -> int:

@@ -35,13 +35,19 @@ GPL_ONLY |= {
     "crypto_alloc_skcipher", "crypto_skcipher_setkey", "crypto_skcipher_encrypt",
     "crypto_skcipher_decrypt", "crypto_has_skcipher", "crypto_free_skcipher", "crypto_req_done",
 }  # fmt: skip
+#: lib/reed_solomon/reed_solomon.c exports everything EXPORT_SYMBOL_GPL (the coders are
+#: the kernel library's C, the codec's set-up Python)
+GPL_ONLY |= {
+    "init_rs_gfp", "init_rs_non_canonical", "free_rs", "encode_rs8", "encode_rs16",
+    "decode_rs8", "decode_rs16",
+}  # fmt: skip
 #: EXPORT_SYMBOL in the same files and their neighbours: any module may use them
 PLAIN = {
     "sort", "list_sort", "bsearch", "rb_insert_color", "rb_erase", "rb_first", "rb_next",
     "crc32_le", "int_sqrt", "glob_match", "memcpy", "strlen", "__bitmap_weight",
     "_find_next_bit", "__kfifo_in", "rational_best_approximation", "ida_alloc_range",
     "ida_free", "idr_for_each", "idr_get_next", "idr_destroy", "uuid_parse", "kobject_put",
-    "kobject_add", "kset_register", "xa_load", "xa_store",
+    "kobject_add", "kset_register", "xa_load", "xa_store", "get_random_u32", "get_random_bytes",
     # inline in Linux 6.1's crypto headers, calling no GPL-only function
     "crypto_shash_init", "crypto_shash_digestsize", "crypto_ahash_init", "crypto_ahash_update",
     "ahash_request_alloc", "ahash_request_free", "skcipher_request_alloc", "skcipher_request_free",

@@ -131,7 +131,8 @@ def test_gpl_only_exports_are_linuxs():
     ]
     driver_model = {"__class_create", "class_destroy", "device_create", "device_destroy"}
     debugfs = {"debugfs_create_file", "debugfs_create_file_size", "debugfs_create_file_unsafe"}
-    # lib/idr.c, lib/uuid.c, lib/kobject*.c (tests/kernel/test_gpl_only_lib.py checks them all)
+    # lib/idr.c, lib/uuid.c, lib/kobject*.c, lib/reed_solomon/ (tests/kernel/test_gpl_only_lib.py
+    # checks them all)
     library = {
         "idr_alloc", "idr_find", "idr_remove", "uuid_gen", "guid_gen", "kobject_create_and_add",
         "kobject_init_and_add", "kobject_get_path", "kobject_uevent", "kobject_uevent_env",
@@ -139,6 +140,7 @@ def test_gpl_only_exports_are_linuxs():
         "linear_range_get_value",  # and the rest of lib/linear_ranges.c's
         "is_software_node", "to_software_node",  # and software_node_* (drivers/base/swnode.c)
         "__root_device_register", "root_device_unregister", "device_unregister",
+        "init_rs_gfp", "init_rs_non_canonical", "free_rs",  # lib/reed_solomon/
     }  # fmt: skip
     crypto = {"crypto_req_done"} | {
         f.name for f in kapi.kapi_table() if f.name.startswith(("crypto_alloc_", "crypto_free_"))

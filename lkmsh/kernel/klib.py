@@ -55,6 +55,8 @@ GPL_ONLY = frozenset(
     # mm/page_alloc.c
     | {"split_page"}
     | {"__rcu_read_lock", "__rcu_read_unlock"}
+    # lib/ref_tracker.c (its dir_exit and dir_print are EXPORT_SYMBOL)
+    | {"ref_tracker_alloc", "ref_tracker_free"}
     # lib/reed_solomon/reed_solomon.c
     | {"encode_rs8", "encode_rs16", "decode_rs8", "decode_rs16"}
 )

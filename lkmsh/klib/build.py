@@ -76,6 +76,10 @@ IMPORTS = (
     "kcalloc",
     "bitmap_zalloc",
     "bitmap_free",
+    # ref_tracker.c: its reports and the stacks they show
+    "printk",
+    "stack_trace_save",
+    "stack_trace_print",
 )
 #: kernel data the library reads (rhashtable's worker is queued on system_wq): no
 #: stub, only the pointer, which the kernel fills with the variable's address; the

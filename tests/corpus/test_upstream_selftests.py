@@ -507,3 +507,44 @@ def test_vmalloc_stress_as_test_vmalloc_sh_runs_it(tree, cli):
     ) in log
     assert not any(w in line for line in log for w in ("BUG:", "Oops", "WARNING:"))
     assert log[-1] == "Module                  Size  Used by"
+
+
+def test_ref_tracker_reports_a_double_release_and_two_leaks(tree, cli):
+    """lib/test_ref_tracker.c provokes both of ref_tracker's reports on purpose:
+    tracker[2] released twice (the quarantine still holds it), then the directory's
+    exit with tracker[1] and the timer's tracker[0] held (newest first), each a
+    WARNING, with the stacks stack_depot_print() shows (from the module's frames)."""
+    build, ko = cli.build_cmd(tree, "lib/test_ref_tracker.c")
+    r = cli.line(build, f"insmod {ko}", "rmmod test_ref_tracker", "dmesg", "lsmod")
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    reports = [line for line in log if not line.startswith(" ") and "---" not in line]
+    assert reports[:4] == [
+        "reference already released.",
+        "allocated in:",
+        "freed in:",
+        "WARNING: at lkmsh/klib/ref_tracker.c:145 ref_tracker_free()",
+    ]
+    start = reports.index("leaked reference.")
+    assert reports[start : start + 3] == [
+        "leaked reference.",
+        "leaked reference.",
+        "WARNING: at lkmsh/klib/ref_tracker.c:72 ref_tracker_dir_exit()",
+    ]
+
+    def stack(after: str, nth: int = 0) -> list[str]:
+        at = [i for i, line in enumerate(log) if line == after][nth] + 1
+        frames = []
+        while log[at].startswith(" "):
+            frames.append(log[at].split("+")[0].strip())
+            at += 1
+        return frames
+
+    # gcc folds the 19 identical alloctest_ref_tracker_allocN into one (-fipa-icf)
+    assert stack("allocated in:")[-1] == "test_ref_tracker_init"
+    assert stack("allocated in:")[0].startswith("alloctest_ref_tracker_alloc")
+    assert stack("freed in:")[0].startswith("alloctest_ref_tracker_free")
+    assert stack("leaked reference.", 0) == ["test_ref_tracker_timer_func"]
+    assert stack("leaked reference.", 1)[-1] == "test_ref_tracker_init"
+    assert log.count("------------[ cut here ]------------") == 2
+    assert r.stdout.splitlines()[-1].startswith("Module")  # init returned 0, rmmod left none

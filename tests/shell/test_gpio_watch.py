@@ -113,5 +113,8 @@ def test_follow_in_the_repl_runs_until_ctrl_c(tmp_path, state, blinking):
     child.sendline("gpio get 4; echo still here")
     child.expect("still here")
     child.expect("lkmsh>")
-    child.sendeof()
+    # a line, not Ctrl-D: a ^D that reaches the terminal before the prompt has put it
+    # in raw mode is the cooked line discipline's EOF, which can be lost (the test hung
+    # there under load); the REPL's Ctrl-D is tested on its own in tests/shell
+    child.sendline("exit")
     child.expect(pexpect.EOF)

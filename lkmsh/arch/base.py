@@ -188,6 +188,12 @@ class Arch:
     halt_insn: bytes = b""
 
     @property
+    def run_regs(self) -> tuple[str, ...]:
+        """The registers of running code, in the order the CPU reads and writes them:
+        the general ones, then the ip and the flags (each once: arm64's sp is general)."""
+        return tuple(dict.fromkeys((*self.gp_regs, self.ip, self.flags_reg)))
+
+    @property
     def slot_size(self) -> int:
         return len(self.trap_slot)
 

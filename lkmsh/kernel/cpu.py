@@ -602,8 +602,7 @@ class Cpu:
         mem.checked.poll = self.poll
         consts = importlib.import_module(f"unicorn.{arch.uc_reg_module}")
         self._reg_ids = {
-            name: _uc_const(consts, arch.uc_reg_prefix, name)
-            for name in dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg))
+            name: _uc_const(consts, arch.uc_reg_prefix, name) for name in arch.run_regs
         }
         self._arg_reg_ids = [self._reg_ids[r] for r in arch.arg_regs]
         self._nargs = len(self._arg_reg_ids)

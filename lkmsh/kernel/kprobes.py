@@ -22,8 +22,10 @@ the probe's ``nmissed``, as Linux's kprobe_reenter for a nested hit.
 from __future__ import annotations
 
 import errno as E
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.errors import KernelError
@@ -427,12 +429,11 @@ class Kprobes(Component):
         if at is None:
             raise KernelError("kretprobe trampoline reached with no return due")
         due = self.pending.pop(at)
-        arch = k.arch
+        arch, at = k.arch, self.reg_at
         out = list(regs)
-        names = list(dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg)))
-        out[names.index(arch.ip)] = due.ret_addr
+        out[at[arch.ip]] = due.ret_addr
         if arch.link_reg:
-            out[names.index(arch.link_reg)] = due.ret_addr
+            out[at[arch.link_reg]] = due.ret_addr
         probe = self.by_kp.get(due.rp) if due.rp else None
         if probe is not None:
             handler = k.mem.read_u64(due.rp + self._kretprobe.off("handler"))
@@ -469,13 +470,13 @@ class Kprobes(Component):
         if not probes:
             return run()
         arch = self.kernel.arch
-        names = self._names()
-        regs = [0] * len(names)
-        regs[names.index(arch.ip)] = addr
+        at = self.reg_at
+        regs = [0] * len(at)
+        regs[at[arch.ip]] = addr
         if arch.flags_reg == "eflags":
-            regs[names.index(arch.flags_reg)] = X86_FLAGS_IN_KERNEL
+            regs[at[arch.flags_reg]] = X86_FLAGS_IN_KERNEL
         for reg, value in zip(arch.arg_regs, args, strict=False):
-            regs[names.index(reg)] = value & MASK64
+            regs[at[reg]] = value & MASK64
         K, R = self._kprobe, self._kretprobe
         due: list[tuple[Probe, int]] = []
         with self._handling(regs) as pt:
@@ -501,7 +502,7 @@ class Kprobes(Component):
         result = run()
         if not due:
             return result
-        regs[names.index(arch.return_reg)] = result & MASK64
+        regs[at[arch.return_reg]] = result & MASK64
         with self._handling(regs) as pt:
             self._put_regs(pt, regs)
             for p, ri in due:
@@ -520,65 +521,62 @@ class Kprobes(Component):
         with k.running(module):
             return k.call(func, args)
 
-    def _handling(self, regs: list[int]):
+    @contextmanager
+    def _handling(self, regs: list[int]) -> Iterator[int]:
         """A pt_regs for the handlers, kprobe_running() set, the interrupted code noted."""
-        import contextlib
+        pt = self.kernel.heap.alloc(self.kernel.arch.pt_regs_size, KERNEL_OWNER, zero=True)
+        if not pt:
+            raise KernelError("no memory for a kprobe's pt_regs", E.ENOMEM)
+        self.interrupted.append(regs)
+        try:
+            yield pt
+        finally:
+            self.current = 0
+            self.interrupted.pop()
+            self.kernel.heap.free(pt)
+            self.kernel.kernel_data_changed()  # current_kprobe: none again
 
-        @contextlib.contextmanager
-        def scope():
-            size = self.kernel.arch.pt_regs_size
-            pt = self.kernel.heap.alloc(size, KERNEL_OWNER, zero=True)
-            if not pt:
-                raise KernelError("no memory for a kprobe's pt_regs", E.ENOMEM)
-            self.interrupted.append(regs)
-            try:
-                yield pt
-            finally:
-                self.current = 0
-                self.interrupted.pop()
-                self.kernel.heap.free(pt)
-                self.kernel.kernel_data_changed()  # current_kprobe: none again
+    @cached_property
+    def reg_at(self) -> dict[str, int]:
+        """Where each register is in the CPU's register lists (Arch.run_regs)."""
+        return {name: i for i, name in enumerate(self.kernel.arch.run_regs)}
 
-        return scope()
-
-    def _slots(self) -> list[str | int]:
-        return list(self.kernel.arch.pt_regs)
-
-    def _names(self) -> list[str]:
-        arch = self.kernel.arch
-        return list(dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg)))
+    @cached_property
+    def _slots(self) -> tuple[str | int, ...]:
+        """struct pt_regs, word by word (Arch.pt_regs)."""
+        return self.kernel.arch.pt_regs
 
     def _put_regs(self, pt: int, regs: list[int]) -> None:
-        names = self._names()
+        at = self.reg_at
         words = []
-        for slot in self._slots():
+        for slot in self._slots:
             if isinstance(slot, int):
                 words.append(slot)
                 continue
-            value = regs[names.index(slot)]
+            value = regs[at[slot]]
             if slot == "nzcv":
                 value |= PSTATE_EL1H
             words.append(value & MASK64)
         self.kernel.mem.write(pt, b"".join(w.to_bytes(8, "little") for w in words))
 
     def _get_regs(self, pt: int, regs: list[int]) -> list[int]:
-        names = self._names()
+        at = self.reg_at
         out = list(regs)
-        data = self.kernel.mem.read(pt, 8 * len(self._slots()))
-        for i, slot in enumerate(self._slots()):
+        data = self.kernel.mem.read(pt, 8 * len(self._slots))
+        for i, slot in enumerate(self._slots):
             if isinstance(slot, int):
                 continue
             value = int.from_bytes(data[8 * i : 8 * i + 8], "little")
             if slot == "nzcv":
                 value &= 0xF0000000
-            out[names.index(slot)] = value
+            out[at[slot]] = value
         return out
 
     def _reg(self, pt: int, name: str) -> int:
-        return self.kernel.mem.read_u64(pt + 8 * self._slots().index(name))
+        return self.kernel.mem.read_u64(pt + 8 * self._slots.index(name))
 
     def _set_reg(self, pt: int, name: str, value: int) -> None:
-        self.kernel.mem.write_u64(pt + 8 * self._slots().index(name), value)
+        self.kernel.mem.write_u64(pt + 8 * self._slots.index(name), value)
 
     # -- stack traces ----------------------------------------------------------------
 

@@ -573,7 +573,7 @@ class FunctionTracer:
                     args,
                     ret,
                     caller,
-                    _ps(where),
+                    symbol_no_offset(where),
                     where,
                     module.name if module is not None else None,
                     faulted,
@@ -619,7 +619,7 @@ def _parent_of_tail_call(kernel: Any, caller: int, module: Any) -> str | None:
     return _ENTRY_CALLERS.get(_task_of(module))
 
 
-def _ps(where: str) -> str:
+def symbol_no_offset(where: str) -> str:
     """%ps: the symbol without its offset, the module kept ("hello_init [hello]")."""
     name, _, rest = where.partition("+")
     module = rest[rest.find(" [") :] if " [" in rest else ""

@@ -192,7 +192,13 @@ def _buffer_span(ctx: CallContext, ppos: int, count: int, available: int) -> tup
     "const void *from, size_t available)",
 )
 def simple_read_from_buffer(ctx: CallContext) -> int:
-    to, count, ppos, src, available = (ctx.arg(i) for i in range(5))
+    return read_from_buffer(ctx, *(ctx.arg(i) for i in range(5)))
+
+
+def read_from_buffer(
+    ctx: CallContext, to: int, count: int, ppos: int, src: int, available: int
+) -> int:
+    """simple_read_from_buffer(): @available bytes at kernel @src, read at *@ppos into user @to."""
     span = _buffer_span(ctx, ppos, count, available)
     if isinstance(span, int):
         return span

@@ -169,13 +169,10 @@ def _frames(ctx: CallContext, ip: int | None, fp: int, used: int) -> tuple[list[
 def _interrupted(ctx: CallContext, used: int) -> list[int]:
     """The code kprobe handlers interrupted, innermost first: its pc, then its frames."""
     k = ctx.kernel
-    arch = k.arch
-    names = list(dict.fromkeys((*arch.gp_regs, arch.ip, arch.flags_reg)))
+    at, arch = k.kprobes.reg_at, k.arch
     out: list[int] = []
     for regs in reversed(k.kprobes.interrupted):
-        more, used = _frames(
-            ctx, regs[names.index(arch.ip)], regs[names.index(arch.frame_reg)], used
-        )
+        more, used = _frames(ctx, regs[at[arch.ip]], regs[at[arch.frame_reg]], used)
         out += more
     return out
 

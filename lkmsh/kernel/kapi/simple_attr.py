@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.fsstructs import FileOff, InodeOff
 from lkmsh.kernel.kapi.common import format_sink, owner
+from lkmsh.kernel.kapi.fs import read_from_buffer
 from lkmsh.kernel.kapi.kstrtox import kstrtoull
 from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.kapi.vsprintf import Sink
@@ -83,16 +84,7 @@ def _read(ctx: CallContext) -> int:
         sink = format_sink(ctx, mem.read_u64(attr + FMT), iter([value]), Sink(BUF_SIZE - 1))
         text = sink.getvalue()
         mem.write(attr + GET_BUF, text + b"\0")
-    if pos < 0:
-        return -E.EINVAL
-    if pos >= len(text) or not length:
-        return 0
-    count = min(length, len(text) - pos)
-    left = ctx.kernel.user.copy_to_user(buf, attr + GET_BUF + pos, count)
-    if left == count:
-        return -E.EFAULT
-    mem.write_u64(ppos, pos + count - left)
-    return count - left
+    return read_from_buffer(ctx, buf, length, ppos, attr + GET_BUF, len(text))
 
 
 def _write(ctx: CallContext) -> int:

@@ -193,6 +193,22 @@ def _ptr_int(c: Call, name: str, size: int = 4, signed: bool = True) -> int | No
     return int.from_bytes(c.mem.read(addr, size), "little", signed=signed)
 
 
+def _show_vector(c: Call, count: int, value: Callable[[int], tuple[int, bool]]) -> int:
+    """The read side of __do_proc_dointvec and __do_proc_doulongvec_minmax: up to @count
+    values (``value(i)``: magnitude, negative) tab-separated, then a newline, cut at the
+    read's length; only the values printed are read."""
+    out = Out(c.length)
+    i = 0
+    while out.left and i < count:
+        if i:
+            out.put(b"\t")
+        out.put_long(*value(i))
+        i += 1
+    if i and out.left:
+        out.put(b"\n")
+    return c.finish(len(out.buf), bytes(out.buf))
+
+
 def do_intvec(c: Call, data: int, conv: Conv, show: Show, elem: int = 4) -> int:
     """__do_proc_dointvec over @elem-byte slots (4: int; a bool is written in an int's slot)."""
     maxlen = c.field("maxlen")
@@ -201,21 +217,14 @@ def do_intvec(c: Call, data: int, conv: Conv, show: Show, elem: int = 4) -> int:
     vleft = maxlen // 4
     mem = c.mem
     if not c.write:
-        out = Out(c.length)
-        first = True
-        i = 0
-        while out.left and vleft:
-            vleft -= 1
-            raw = mem.read(data + 4 * i, elem)
-            neg, lval = show(int.from_bytes(raw, "little", signed=elem == 4))
-            if not first:
-                out.put(b"\t")
-            out.put_long(lval, neg)
-            i += 1
-            first = False
-        if not first and out.left:
-            out.put(b"\n")
-        return c.finish(len(out.buf), bytes(out.buf))
+
+        def value(i: int) -> tuple[int, bool]:
+            neg, lval = show(
+                int.from_bytes(mem.read(data + 4 * i, elem), "little", signed=elem == 4)
+            )
+            return lval, neg
+
+        return _show_vector(c, vleft, value)
     if c.first_pos_ignored():
         return c.finish(c.length)
     t = c.text()
@@ -285,18 +294,9 @@ def do_ulongvec(c: Call, data: int, mul: int, div: int) -> int:
     vleft = maxlen // 8
     mem = c.mem
     if not c.write:
-        out = Out(c.length)
-        first, i = True, 0
-        while out.left and vleft:
-            vleft -= 1
-            if not first:
-                out.put(b"\t")
-            out.put_long((div * mem.read_u64(data + 8 * i) & ULONG_MAX) // mul, False)
-            i += 1
-            first = False
-        if not first and out.left:
-            out.put(b"\n")
-        return c.finish(len(out.buf), bytes(out.buf))
+        return _show_vector(
+            c, vleft, lambda i: ((div * mem.read_u64(data + 8 * i) & ULONG_MAX) // mul, False)
+        )
     if c.first_pos_ignored():
         return c.finish(c.length)
     t = c.text()

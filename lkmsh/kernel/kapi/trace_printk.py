@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import PRINTK_MAX, cstr, format_args
 from lkmsh.kernel.kapi.registry import kapi
-from lkmsh.kernel.trace import TraceEntry, _ps
+from lkmsh.kernel.trace import TraceEntry, symbol_no_offset
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -60,7 +60,7 @@ def _record(ctx: CallContext, ip: int, text: bytes) -> int:
             [],
             None,
             ip,
-            _ps(where),
+            symbol_no_offset(where),
             where,
             module.name if module is not None else None,
             message=message,

@@ -78,6 +78,7 @@ from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
 from lkmsh.kernel.tty import Console
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
+    CAT_READ,
     READ_ALL_LIMIT,
     READ_CHUNK,
     DirEntry,
@@ -1227,15 +1228,15 @@ class Kernel:
         return file.inode.ops
 
     def read_file(self, path: str, limit: int = READ_ALL_LIMIT, lines: int | None = None) -> bytes:
-        """Open, read until EOF (or ``limit`` bytes, or @lines newlines) in page-sized
-        reads, close: as cat (and head -n, which stops reading when it has its lines)."""
+        """Open, read until EOF (or ``limit`` bytes, or @lines newlines) in reads of GNU
+        cat's size, close: as cat (and head -n, which stops reading when it has its lines)."""
         with self._lock, self._command("cat"):
             f = self.open(path)
             try:
                 chunks: list[bytes] = []
                 total = 0
                 while total < limit:
-                    chunk = self.read(f, min(READ_CHUNK, limit - total))
+                    chunk = self.read(f, min(CAT_READ, limit - total))
                     if not chunk:
                         break
                     chunks.append(chunk)

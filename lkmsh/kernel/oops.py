@@ -146,18 +146,21 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     return _writer(kernel.arch)[1](kernel, fault)
 
 
+def machine_lines(kernel: Kernel, taint: T.Taint) -> list[str]:
+    """What every report prints after its headline: the modules, the task, the machine."""
+    comm, pid = kernel.current_task_id()
+    taints = set(kernel._taints) | {taint}
+    hardware = " (arm64)" if kernel.arch.family == "arm64" else ""
+    return [
+        _modules_linked_in(kernel),
+        f"CPU: 0 PID: {pid} Comm: {comm} {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
+        f"Hardware name: lkmsh emulated machine{hardware}",
+    ]
+
+
 def x86_oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     lines = _header(kernel, fault)
-    lines.append((DEFAULT, _modules_linked_in(kernel)))
-    taints = set(kernel._taints) | {report_kind(fault)}
-    lines.append(
-        (
-            DEFAULT,
-            f"CPU: 0 PID: {kernel.current_task_id()[1]} Comm: {kernel.current_task_id()[0]}"
-            f" {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
-        )
-    )
-    lines.append((DEFAULT, "Hardware name: lkmsh emulated machine"))
+    lines.extend((DEFAULT, line) for line in machine_lines(kernel, report_kind(fault)))
     lines.append((DEFAULT, f"RIP: 0010:{kernel.symbolize(fault.rip)}"))
     if fault.code:
         before = " ".join(f"{b:02x}" for b in fault.code_before)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lkmsh.kernel import taint as T
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.layout import PAGE_SIZE
-from lkmsh.kernel.release import KERNEL_RELEASE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -209,19 +207,10 @@ def code_line(fault: CpuFault) -> str:
 
 
 def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    from lkmsh.kernel.oops import _modules_linked_in, report_kind
+    from lkmsh.kernel.oops import machine_lines, report_kind
 
     lines = _header(kernel, fault)
-    lines.append((DEFAULT, _modules_linked_in(kernel)))
-    taints = set(kernel._taints) | {report_kind(fault)}
-    lines.append(
-        (
-            DEFAULT,
-            f"CPU: 0 PID: {kernel.current_task_id()[1]} Comm: {kernel.current_task_id()[0]}"
-            f" {T.tainted_field(taints)} {KERNEL_RELEASE} #1",
-        )
-    )
-    lines.append((DEFAULT, "Hardware name: lkmsh emulated machine (arm64)"))
+    lines.extend((DEFAULT, line) for line in machine_lines(kernel, report_kind(fault)))
     r = fault.regs
     lines.append((DEFAULT, _pstate(r.get("nzcv", 0))))
     lines.append((DEFAULT, f"pc : {kernel.symbolize(fault.rip)}"))

@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 
 #: The mount points, as Linux has them (proc, sysfs, debugfs, tracefs, devtmpfs).
 MOUNTS = ("/proc", "/sys", "/sys/kernel/debug", "/sys/kernel/tracing", "/dev")
-#: How much one read(2) asks for: what cat asks for, a page.
+#: How much one read(2) asks for by default: a page.
 READ_CHUNK = 4096
+#: What GNU cat asks each read(2) for (coreutils' io_blksize: 128 KiB): a seq_file
+#: fills it with as many records as fit, a device's read sees count=131072
+CAT_READ = 128 << 10
 #: A read of a whole file stops here (a device that never says EOF).
 READ_ALL_LIMIT = 16 << 20
 

@@ -41,6 +41,7 @@ KERNEL_HEADERS = (
     str(INCLUDE_DIR / "linux" / "kconfig.h"),
     "-D__KERNEL__",
     "-D__lkmsh__",
+    "-D__NO_FORTIFY",  # as lib/string.c: the library is what the fortified forms call
 )
 
 #: __FILE__ (WARN_ON's report) names the source from the package root, whatever the

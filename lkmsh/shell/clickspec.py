@@ -54,8 +54,13 @@ def to_click(cmd: Command) -> click.Command:
                 nargs=-1 if a.many else 1,
                 required=a.required,
                 metavar=a.metavar if a.required else f"[{a.metavar}]",
+                type=click.UNPROCESSED if cmd.raw else None,
             )
         )
+    settings = dict(CONTEXT_SETTINGS)
+    if cmd.raw:  # no option of its own: "-3", "--help" are words
+        params = [p for p in params if isinstance(p, click.Argument)]
+        settings.update(ignore_unknown_options=True, help_option_names=[])
 
     def callback(**values: Any) -> None:
         ctx = click.get_current_context()
@@ -68,8 +73,8 @@ def to_click(cmd: Command) -> click.Command:
         callback=callback,
         help=cmd.help,
         short_help=cmd.help,
-        context_settings=CONTEXT_SETTINGS,
-        add_help_option=True,
+        context_settings=settings,
+        add_help_option=not cmd.raw,
     )
 
 

@@ -24,6 +24,8 @@ _HELP = frozenset(("-h", "--help"))
 
 def parse_plain(cmd: Command, argv: Sequence[str]) -> dict[str, Any] | None:
     """@argv (without the command name) as click would parse it, or None to ask click."""
+    if cmd.raw:
+        return {cmd.args[0].name: tuple(argv)}
     if any(a.many for a in cmd.args[:-1]):
         return None  # click spreads the values over the later arguments
     flags: dict[str, tuple[str, bool, str | None]] = {}

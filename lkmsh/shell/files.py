@@ -134,12 +134,64 @@ class EchoView(View):
 
 @command(
     "echo",
-    "Print its words (echo 5 > /sys/...: write them to a kernel file)",
+    "Print its words (echo 5 > /sys/...: write them to a kernel file); "
+    "-n: no newline, -e/-E: backslash escapes on/off, as bash's echo",
     args=[Arg("words", Kind.TEXT, many=True, required=False)],
-    opts=[Opt(("-n",), "no_newline", "No trailing newline")],
+    raw=True,
 )
-def echo(ctx: Context, words: tuple[str, ...], no_newline: bool) -> Any:
-    return EchoView(" ".join(words) + ("" if no_newline else "\n"))
+def echo(ctx: Context, words: tuple[str, ...]) -> Any:
+    newline, escapes = True, False
+    # bash's echo: leading words of only -n/-e/-E letters are its options, any other
+    # word ("-3", "--", "-x") is printed
+    while words and len(words[0]) > 1 and words[0][0] == "-" and set(words[0][1:]) <= set("neE"):
+        for letter in words[0][1:]:
+            if letter == "n":
+                newline = False
+            else:
+                escapes = letter == "e"
+        words = words[1:]
+    text = " ".join(words)
+    if escapes:
+        text, stop = _backslash_escapes(text)
+        newline = newline and not stop
+    return EchoView(text + ("\n" if newline else ""))
+
+
+_ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+            "t": "\t", "v": "\v", "\\": "\\"}  # fmt: skip
+
+
+def _backslash_escapes(text: str) -> tuple[str, bool]:
+    """echo -e's escapes: (the text, whether \\c stopped all further output)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if ch != "\\" or not nxt:
+            out.append(ch)
+            i += 1
+        elif nxt == "c":
+            return "".join(out), True
+        elif nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "0" or nxt == "x":  # \0nnn octal, \xHH hex
+            digits, base, width = (
+                ("01234567", 8, 3) if nxt == "0" else ("0123456789abcdefABCDEF", 16, 2)
+            )
+            j = i + 2
+            while j < len(text) and j < i + 2 + width and text[j] in digits:
+                j += 1
+            if nxt == "x" and j == i + 2:
+                out.append("\\x")
+            else:
+                out.append(chr(int(text[i + 2 : j] or "0", base)))
+            i = j
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out), False
 
 
 @command(

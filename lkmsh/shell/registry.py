@@ -141,6 +141,7 @@ class Command(Record):
         "repl_only",
         "cli_only",
         "suffix",
+        "raw",
         "_click",
     )
     _fields = __slots__[:-1]
@@ -157,6 +158,7 @@ class Command(Record):
         repl_only: bool = False,
         cli_only: bool = False,
         suffix: str | None = None,  # gdb-style "x/8xg": the text after "/" goes to this parameter
+        raw: bool = False,  # every word, dashes and all, goes to its one argument (bash's echo)
     ):
         self.name = name
         self.help = help
@@ -168,6 +170,7 @@ class Command(Record):
         self.repl_only = repl_only
         self.cli_only = cli_only
         self.suffix = suffix
+        self.raw = raw
         self._click: Any = None
 
     @property
@@ -215,6 +218,7 @@ def command(
     repl_only: bool = False,
     cli_only: bool = False,
     suffix: str | None = None,
+    raw: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(ctx, **params)`` as command @name."""
 
@@ -233,6 +237,7 @@ def command(
             repl_only=repl_only,
             cli_only=cli_only,
             suffix=suffix,
+            raw=raw,
         )
         return fn
 

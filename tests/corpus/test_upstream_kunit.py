@@ -45,6 +45,8 @@ CORPUS = [
     Upstream("lib/is_signed_type_kunit.c", (Suite("is_signed_type", 1),)),
     Upstream("lib/overflow_kunit.c", (Suite("overflow", 18),)),
     Upstream("lib/memcpy_kunit.c", (Suite("memcpy", 4),)),
+    # CONFIG_FORTIFY_SOURCE, as Debian: <linux/fortify-string.h>'s __compiletime_strlen
+    Upstream("lib/fortify_kunit.c", (Suite("fortify", 2),)),
     # no CONFIG_KASAN (as Debian): all five cases, the free pointer ones included
     Upstream("lib/slub_kunit.c", (Suite("slub_test", 5),)),
     # one CPU: nr_cpu_ids and nr_cpumask_bits are 1, as a uniprocessor Linux

@@ -96,3 +96,21 @@ def test_ls_and_stat(lkmsh):
     assert "Access: (0444/-r--r--r--)" in r.stdout
     r = lkmsh("--json", "ls", "/proc")
     assert r.returncode == 0 and '"name": "hello_proc"' in r.stdout
+
+
+def test_echo_reads_its_options_as_bash(lkmsh):
+    """Only leading words of n/e/E letters are options: "-3" and "--" are printed."""
+    assert lkmsh("echo", "-3").stdout == "-3\n"
+    assert lkmsh("echo", "--help").stdout == "--help\n"
+    r = lkmsh(
+        "-c",
+        "echo -nx; echo; echo -- -x; echo -e 'a\\tb\\x41\\0102'; echo -E 'a\\tb'; "
+        "echo -ne 'no\\cmore'; echo -n -e '|\\n'",
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "-nx\n\n-- -x\na\tbAB\na\\tb\nno|\n"
+
+
+def test_echo_writes_a_negative_number(lkmsh):
+    r = lkmsh("-c", "echo -1 > /sys/kernel/tracing/tracing_on")
+    assert (r.returncode, r.stderr) == (1, "echo: write error: Invalid argument\n")  # kstrtoul's

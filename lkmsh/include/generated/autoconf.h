@@ -31,6 +31,8 @@
 #define CONFIG_KPROBES 1
 #define CONFIG_KRETPROBES 1
 #define CONFIG_STACKTRACE 1
+#define CONFIG_ARCH_HAS_FORTIFY_SOURCE 1
+#define CONFIG_FORTIFY_SOURCE 1
 #define CONFIG_ARCH_CORRECT_STACKTRACE_ON_KRETPROBE 1
 /* lib/test_kprobes.c loads as a module, so its option reads as =m (kbuild's _MODULE) */
 #define CONFIG_KPROBES_SANITY_TEST_MODULE 1

@@ -42,6 +42,34 @@
 #else
 #define __copy(sym)
 #endif
+/* a call that survives optimization fails the build / warns (fortify-string.h) */
+#if __has_attribute(__error__)
+#define __compiletime_error(msg)	__attribute__((__error__(msg)))
+#else
+#define __compiletime_error(msg)
+#endif
+#if __has_attribute(__warning__)
+#define __compiletime_warning(msg)	__attribute__((__warning__(msg)))
+#else
+#define __compiletime_warning(msg)
+#endif
+#define __gnu_inline		__attribute__((__gnu_inline__))
+/* clang's attributes for object sizes seen through inline functions */
+#if __has_attribute(__overloadable__)
+#define __overloadable		__attribute__((__overloadable__))
+#else
+#define __overloadable
+#endif
+#if __has_attribute(__pass_object_size__)
+#define __pass_object_size(t)	__attribute__((__pass_object_size__(t)))
+#else
+#define __pass_object_size(t)
+#endif
+#if __has_attribute(__diagnose_as_builtin__)
+#define __diagnose_as(builtin...)	__attribute__((__diagnose_as_builtin__(builtin)))
+#else
+#define __diagnose_as(builtin...)
+#endif
 #define __pure			__attribute__((__pure__))
 #define __attribute_const__	__attribute__((__const__))
 #define __malloc		__attribute__((__malloc__))

@@ -44,6 +44,7 @@ void *kmemdup(const void *src, size_t len, gfp_t gfp) __malloc;
 
 /* lib/string.c and lib/string_helpers.c beyond the basics */
 void *memchr_inv(const void *start, int c, size_t bytes);
+void *memscan(void *addr, int c, size_t size);
 void *memset16(uint16_t *s, uint16_t v, size_t count);
 void *memset32(uint32_t *s, uint32_t v, size_t count);
 void *memset64(uint64_t *s, uint64_t v, size_t count);
@@ -145,10 +146,18 @@ static inline void memcpy_and_pad(void *dest, size_t dest_len, const void *src,
 	memcpy(dest, src, _dest_len < _src_len ? _dest_len : _src_len); \
 } while (0)
 
+/*
+ * CONFIG_FORTIFY_SOURCE (Debian's 6.1 sets it): the checked forms, as kbuild
+ * builds every optimized module; lib/string.c itself is built __NO_FORTIFY.
+ */
+#if !defined(__NO_FORTIFY) && defined(__OPTIMIZE__) && defined(CONFIG_FORTIFY_SOURCE)
+#include <linux/fortify-string.h>
+#else
 #define memcpy(d, s, n)		__builtin_memcpy(d, s, n)
 #define memmove(d, s, n)	__builtin_memmove(d, s, n)
 #define memset(s, c, n)		__builtin_memset(s, c, n)
 #define memcmp(a, b, n)		__builtin_memcmp(a, b, n)
 #define strlen(s)		__builtin_strlen(s)
+#endif
 
 #endif

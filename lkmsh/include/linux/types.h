@@ -42,6 +42,11 @@ typedef __u64	__be64;
 
 typedef __SIZE_TYPE__		size_t;
 typedef long			ssize_t;
+/* <uapi/asm-generic/posix_types.h>: what the string functions' prototypes are written with */
+typedef unsigned long		__kernel_ulong_t;
+typedef long			__kernel_long_t;
+typedef __kernel_ulong_t	__kernel_size_t;
+typedef __kernel_long_t		__kernel_ssize_t;
 typedef __PTRDIFF_TYPE__	ptrdiff_t;
 typedef unsigned long		uintptr_t;
 typedef long			intptr_t;

@@ -101,6 +101,35 @@ def bug(ctx: CallContext, lines: list[str], level: int = LOGLEVEL_ERR) -> Kernel
     return KernelBug(lines[0], [*lines, *call_trace(ctx)], level)
 
 
+def kernel_bug(ctx: CallContext, where: str) -> KernelBug:
+    """BUG() in a kernel function (@where is its file:line): Linux's whole report for it.
+
+    As lib/bug.c and die() print it: the cut-here line, "kernel BUG at
+    @where!", the die line, the machine, the kernel function as RIP/pc and
+    the module code that called it.
+    """
+    from lkmsh.kernel import taint as T
+    from lkmsh.kernel.oops import machine_lines
+
+    kernel = ctx.kernel
+    addr = kernel.symbol_address(ctx.name) if ctx.name else None
+    at = kernel.symbolize(addr) if addr is not None else ctx.name or "kernel"
+    if _arm64(ctx):  # brk #0x800: ESR 0xf2000800
+        die, regs = (
+            "Internal error: Oops - BUG: 00000000f2000800 [#1] PREEMPT SMP",
+            [
+                f"pc : {at}",
+                f"lr : {caller_symbol(ctx)}",
+            ],
+        )
+    else:
+        die, regs = "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", [f"RIP: 0010:{at}"]
+    head = f"kernel BUG at {where}!"
+    lines = [CUT_HERE, head, die, *machine_lines(kernel, T.Taint.DIE), *regs]
+    trace = call_trace(ctx, from_self=_arm64(ctx))  # arm64's trace starts at the pc
+    return KernelBug(head, [*lines, *trace, END_TRACE], LOGLEVEL_EMERG)
+
+
 _BAD = re.compile(r"kernel (read|write) of unmapped address (0x[0-9a-f]+)")
 
 

@@ -371,3 +371,44 @@ def memcat_p(ctx: CallContext) -> int:
     if addr:
         ctx.mem.write(addr, b"".join(p.to_bytes(8, "little") for p in [*ptrs, 0]))
     return addr
+
+
+@kapi("memscan", "void *memscan(void *addr, int c, size_t size)")
+def memscan(ctx: CallContext) -> int:
+    """lib/string.c: the first byte equal to @c, or the end of the area (never NULL)."""
+    addr, byte, size = ctx.arg(0), ctx.arg(1) & 0xFF, ctx.arg(2)
+    done = 0
+    while done < size:
+        if done:
+            ctx.mem.pause()
+        step = min(size - done, CHUNK)
+        at = ctx.mem.read(addr + done, step).find(bytes((byte,)))
+        if at >= 0:
+            return addr + done + at
+        done += step
+    return addr + size
+
+
+# -- CONFIG_FORTIFY_SOURCE (lib/string_helpers.c) ------------------------------------------
+
+
+@kapi("fortify_panic", "void fortify_panic(const char *name)")
+def fortify_panic(ctx: CallContext) -> int:
+    """A fortified string function found an overflow at run time: Linux's line, then BUG()."""
+    from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, kernel_bug
+
+    name = cstr(ctx, ctx.arg(0), 64).decode(errors="replace")
+    ctx.kernel.log.emit(LOGLEVEL_EMERG, f"detected buffer overflow in {name}")
+    raise kernel_bug(ctx, "lib/string_helpers.c:1027")
+
+
+@kapi("__read_overflow2_field", "void __read_overflow2_field(size_t avail, size_t wanted)")
+def read_overflow2_field(ctx: CallContext) -> int:
+    """A build-time warning's placeholder: nothing happens at run time, as in Linux."""
+    return 0
+
+
+@kapi("__write_overflow_field", "void __write_overflow_field(size_t avail, size_t wanted)")
+def write_overflow_field(ctx: CallContext) -> int:
+    """A build-time warning's placeholder: nothing happens at run time, as in Linux."""
+    return 0

@@ -299,7 +299,7 @@ def skb_clone(ctx: CallContext) -> int:
 
 def _over_panic(ctx: CallContext, skb: int, size: int, what: str) -> None:
     """skb_panic's line, then BUG() as Linux."""
-    from lkmsh.kernel.kapi.bug import bug
+    from lkmsh.kernel.kapi.bug import kernel_bug
 
     mem = ctx.mem
     dev = mem.read_u64(skb + SKB("dev"))
@@ -311,7 +311,7 @@ def _over_panic(ctx: CallContext, skb: int, size: int, what: str) -> None:
         f"data:{mem.read_u64(skb + SKB('data')):016x} tail:{mem.read_u32(skb + SKB('tail')):#x} "
         f"end:{mem.read_u32(skb + SKB('end')):#x} dev:{name}",
     )
-    raise bug(ctx, ["kernel BUG at net/core/skbuff.c:113!"])
+    raise kernel_bug(ctx, "net/core/skbuff.c:113")
 
 
 @kapi("skb_put", "void *skb_put(struct sk_buff *skb, unsigned int len)")

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.uaccess import UserMemory
     from lkmsh.kernel.vfs import Vfs
     from lkmsh.kernel.workqueue import Workqueues
+    from lkmsh.kernel.xzdec import XzDecoders
 
 
 class KernelApi(Protocol):
@@ -78,6 +79,7 @@ class KernelApi(Protocol):
     slab_caches: SlabCaches
     idmaps: IdMaps
     rs_codecs: RsCodecs
+    xz: XzDecoders
     console: Console
     block: BlockLayer
     net: NetCore

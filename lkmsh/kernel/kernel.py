@@ -90,6 +90,7 @@ from lkmsh.kernel.vfs import (
     normpath,
 )
 from lkmsh.kernel.watchdog import Watch, watch
+from lkmsh.kernel.xzdec import XzDecoders
 
 MAX_MODULE_FILE = 64 << 20
 #: request_module()'s result when modprobe fails: the wait status of its exit(1)
@@ -276,6 +277,7 @@ class Kernel:
         self.crypto = self.add_component(Crypto())
         self.idmaps = self.add_component(IdMaps())
         self.rs_codecs = self.add_component(RsCodecs())  # init_rs()'s shared codecs
+        self.xz = self.add_component(XzDecoders())  # <linux/xz.h>'s decoders (xzdec.py)
         self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
         self.kunit = self.add_component(KUnit(self))
         #: tasks, the run queue and the event queue; timers, work and locks build on it

@@ -66,6 +66,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     uuid,
     wait,
     workqueue,
+    xz,
 )
 from lkmsh.kernel.kapi.registry import kapi_table, kdata_table, table_digest
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.kprobes import Kprobes
     from lkmsh.kernel.kunit import KUnit
     from lkmsh.kernel.memory import AddressSpace
+    from lkmsh.kernel.mm import AddressSpaces
     from lkmsh.kernel.mmio import MmioBus
     from lkmsh.kernel.module import Module
     from lkmsh.kernel.netdev import NetCore
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 class KernelApi(Protocol):
     mem: AddressSpace
     heap: Heap
+    mm: AddressSpaces
     pages: PagePool
     log: Dmesg
     clock: Clock

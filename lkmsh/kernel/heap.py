@@ -107,6 +107,8 @@ class Allocation:
     kind: str = KIND_KMALLOC
     free_caller: int = 0
     free_ts_ns: int = 0
+    comm: str = "insmod"  # the task that allocated it (kmemleak's comm and pid)
+    pid: int = 1
 
     @property
     def capacity(self) -> int:
@@ -125,6 +127,7 @@ class Allocation:
         return [
             self.addr, self.size, self.cache, self.owner, self.caller, self.ts_ns,
             self.gfp, self.managed, self.kind, self.free_caller, self.free_ts_ns,
+            self.comm, self.pid,
         ]  # fmt: skip
 
     @classmethod
@@ -132,6 +135,7 @@ class Allocation:
         return cls(
             int(v[0]), int(v[1]), int(v[2]), str(v[3]), int(v[4]), int(v[5]),
             int(v[6]), bool(v[7]), str(v[8]), int(v[9]), int(v[10]),
+            *((str(v[11]), int(v[12])) if len(v) > 12 else ()),
         )  # fmt: skip
 
 
@@ -235,6 +239,8 @@ class Heap(Component):
         self.fast: FastPath | None = None
         #: the owner of allocations made now (the kernel's current module)
         self.current_owner: Callable[[], str] = lambda: KERNEL_OWNER
+        #: the (comm, pid) of the task allocating now
+        self.current_task: Callable[[], tuple[str, int]] = lambda: ("insmod", 1)
         #: a going module's pages the page pool (pages.py) gave back, for the same report
         self.foreign_leaks: list[Allocation] = []
         self._new_tables()
@@ -267,7 +273,8 @@ class Heap(Component):
     def record(
         self, addr: int, size: int, cache: int, owner: str, caller: int, ts: int, gfp: int
     ) -> Allocation:
-        return Allocation(addr, size, cache, owner, caller, ts, gfp)
+        comm, pid = self.current_task()
+        return Allocation(addr, size, cache, owner, caller, ts, gfp, comm=comm, pid=pid)
 
     def remember_freed(self, a: Allocation) -> None:
         self._freed[a.addr] = a
@@ -330,8 +337,9 @@ class Heap(Component):
                 fast.give_object()
             return 0
         self._freed.pop(addr, None)
+        comm, pid = self.current_task()
         self._live[addr] = Allocation(
-            addr, size, cache, owner, caller, self.now_ns(), gfp, managed, kind
+            addr, size, cache, owner, caller, self.now_ns(), gfp, managed, kind, comm=comm, pid=pid
         )
         if zero or (init and cache):
             self.mem.write(addr, bytes(cache or _page_round(size)))
@@ -674,7 +682,7 @@ class Heap(Component):
         ]
         for a in leaks:
             out.append(f"unreferenced object 0x{a.addr:016x} (size {a.size}):")
-            out.append(f'  comm "insmod", pid 1, jiffies {a.jiffies}')
+            out.append(f'  comm "{a.comm}", pid {a.pid}, jiffies {a.jiffies}')
             out.append("  backtrace:")
             out.append(f"    [<{a.caller:016x}>] {self.symbolize(a.caller)}")
         return [(3, line) for line in out]

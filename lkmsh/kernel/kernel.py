@@ -57,6 +57,7 @@ from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
 from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
+from lkmsh.kernel.mm import AddressSpaces
 from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.netdev import NetCore, NetLink
@@ -281,7 +282,9 @@ class Kernel:
         self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
         self.kunit = self.add_component(KUnit(self))
         #: tasks, the run queue and the event queue; timers, work and locks build on it
+        self.mm = self.add_component(AddressSpaces(self))  # the commands' mm_structs (mm.py)
         self.sched = self.add_component(Scheduler(self))
+        self.heap.current_task = self.current_task_id
         parts = [self.add_component(part(self)) for part in _task_components()]
         self.timers, self.workqueues, self.lockdep, self.rcu = parts
         self._modules: dict[str, Module] = {}

@@ -32,6 +32,7 @@ class Leak:
     size: int
     owner: str
     comm: str
+    pid: int
     jiffies: int
     caller: int
     where: str
@@ -91,7 +92,15 @@ def scan(k: Kernel) -> LeakScan:
         head = k.mem.read(a.addr, min(a.size, 32)) if a.size else b""
         leaks.append(
             Leak(
-                a.addr, a.size, a.owner, "insmod", a.jiffies, a.caller, k.symbolize(a.caller), head
+                a.addr,
+                a.size,
+                a.owner,
+                a.comm,
+                a.pid,
+                a.jiffies,
+                a.caller,
+                k.symbolize(a.caller),
+                head,
             )
         )
     return LeakScan(leaks, len(objs), scanned)
@@ -102,7 +111,7 @@ def report_text(leaks: list[Leak]) -> str:
     out = []
     for lk in leaks:
         out.append(f"unreferenced object 0x{lk.addr:016x} (size {lk.size}):\n")
-        out.append(f'  comm "{lk.comm}", pid 1, jiffies {lk.jiffies}\n')
+        out.append(f'  comm "{lk.comm}", pid {lk.pid}, jiffies {lk.jiffies}\n')
         out.append(f"  hex dump (first {len(lk.head)} bytes):\n")
         for i in range(0, len(lk.head), 16):
             chunk = lk.head[i : i + 16]

@@ -452,6 +452,11 @@ class Kprobes(Component):
 
     # -- the kernel's own functions -----------------------------------------------
 
+    def armed(self, name: str) -> bool:
+        """Whether a probe waits on the kernel's function @name (kernel_clone)."""
+        addr = self.kernel.image.text.get(name) if self.by_kp else None
+        return addr is not None and bool(self._armed_at(addr))
+
     def kernel_function(self, name: str, args: list[int], run: Callable[[], int]) -> int:
         """The kernel runs its function @name (kernel_clone): probes on it see the call.
 

@@ -39,6 +39,7 @@ from lkmsh.kernel.task import (
     OFF_COMM,
     OFF_EXIT_CODE,
     OFF_FLAGS,
+    OFF_MM,
     OFF_PID,
     OFF_PRIO,
     OFF_SIGNAL,
@@ -80,6 +81,8 @@ ERESTARTSYS = 512
 #: the pid of the command's own task (insmod, rmmod, cat)
 USER_PID = 1
 FIRST_KTHREAD_PID = 2
+#: kthreadd's pid, as Linux's (lkmsh has no kthreadd task: it stands in while forking)
+KTHREADD_PID = 2
 
 EventHandler = Callable[[int, int], None]  # (key, when)
 #: the kernel code below a task's own, as its call traces show it
@@ -164,9 +167,28 @@ class Scheduler(Component):
         self._write_struct(task)
         self._publish(task)
         kprobes = getattr(self.kernel, "kprobes", None)
-        if kprobes is not None:  # kthreadd forked it
-            kprobes.kernel_function("kernel_clone", [0], lambda: pid)
+        if kprobes is not None and kprobes.armed("kernel_clone"):
+            with self._kthreadd():  # kthreadd forked it
+                kprobes.kernel_function("kernel_clone", [0], lambda: pid)
         return task
+
+    @contextmanager
+    def _kthreadd(self) -> Iterator[None]:
+        """kthreadd is current: it forks every kernel thread (a kernel thread: no mm)."""
+        heap = self.kernel.heap
+        task = Task(KTHREADD_PID, "kthreadd", Kind.KTHREAD, 0, run=Run.RUNNABLE)
+        task.sleep = TASK_RUNNING
+        task.on_stack = True
+        task.struct_addr = heap.alloc(TASK_STRUCT_SIZE, KERNEL_OWNER, zero=True)
+        if not task.struct_addr:
+            raise KernelError("out of memory for kthreadd's task_struct", E.ENOMEM)
+        self._write_struct(task)
+        saved, self.current = self.current, task
+        try:
+            yield
+        finally:
+            self.current = saved
+            heap.free(task.struct_addr)
 
     def _publish(self, task: Task) -> None:
         """/proc/PID/stack in the file tree, as long as the task lives."""
@@ -191,6 +213,7 @@ class Scheduler(Component):
         mem.write_u32(a + OFF_TGID, task.pid)
         mem.write_u32(a + OFF_EXIT_CODE, (task.exit_code or 0) & 0xFFFFFFFF)
         mem.write(a + OFF_COMM, task.comm.encode()[: TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
+        mem.write_u64(a + OFF_MM, task.mm)
         console = self.kernel.symbol_address("__lkmsh_console")
         if console:  # a command's task has the shell's terminal as its tty; kthreads none
             user = task.kind is Kind.USER
@@ -248,6 +271,8 @@ class Scheduler(Component):
             self._struct_due = False
             for wq in list(self.queues):
                 self.queue_remove(wq, task)
+            if task.mm:  # the process exits: exit_mm()
+                self.kernel.mm.put(task.mm)
             if task.struct_addr:
                 self.kernel.heap.free(task.struct_addr)
 
@@ -260,6 +285,7 @@ class Scheduler(Component):
         task = self._foreground[0]
         task.struct_addr = self.kernel.heap.alloc(TASK_STRUCT_SIZE, KERNEL_OWNER, zero=True)
         if task.struct_addr:
+            task.mm = self.kernel.mm.new()
             self._write_struct(task)
 
     # -- waking ------------------------------------------------------------------
@@ -540,6 +566,7 @@ class Scheduler(Component):
         if task.kind is Kind.WORKER and task.regs is None and not self._next_work(task):
             return  # nothing queued: the kworker goes idle
         prev = self.current
+        kernel.heap.settle()  # the fast path's allocations so far were @prev's
         self.current = task
         self.switches += 1
         task.on_stack = True
@@ -572,6 +599,7 @@ class Scheduler(Component):
             outcome = Park(exit_code=exc.exit_code)  # do_exit() below the task's own code
         finally:
             task.on_stack = False
+            kernel.heap.settle()
             self.current = prev
         if outcome is None:
             self._exited(task, -E.EFAULT)

@@ -20,6 +20,7 @@ it is woken.
     52  int exit_code
     56  char comm[16]
     72  struct signal_struct *signal    (its tty: the shell's terminal, NULL for kthreads)
+    80  struct mm_struct *mm            (a command's address space, NULL for kthreads: mm.py)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ TASK_STRUCT = cstruct(
     exit_code=(52, 4),
     comm=(56, 16),
     signal=(72, 8),
+    mm=(80, 8),
 )
 TASK_STRUCT_SIZE = TASK_STRUCT.size
 OFF_TI_FLAGS = TASK_STRUCT.off("thread_info__flags")
@@ -56,6 +58,7 @@ OFF_TGID = TASK_STRUCT.off("tgid")
 OFF_EXIT_CODE = TASK_STRUCT.off("exit_code")
 OFF_COMM = TASK_STRUCT.off("comm")
 OFF_SIGNAL = TASK_STRUCT.off("signal")
+OFF_MM = TASK_STRUCT.off("mm")
 TASK_COMM_LEN = 16
 
 TASK_RUNNING = 0x0000
@@ -153,6 +156,7 @@ class Task:
     work: int = 0  # a worker: the work_struct it runs
     workqueue: int = 0  # a worker: the workqueue it serves
     caller: int = 0  # where it called the blocking function (/proc/PID/stack)
+    mm: int = 0  # its struct mm_struct (a command's task only)
     #: not saved: the task is running or waiting on the Python stack
     on_stack: bool = field(default=False, compare=False)
     run_depth: int = field(default=0, compare=False)

@@ -202,6 +202,33 @@ def test_kprobe_example_on_kernel_clone(tree, cli):
     assert len(hashes) == 1  # the same probe address everywhere
 
 
+def test_kretprobe_example_times_the_forks_of_user_tasks(tree, cli):
+    """samples/kprobes/kretprobe_example.c: its entry handler skips kernel threads
+    (``current->mm`` NULL), so it times the forks made for commands (a user task is
+    current, as a shell's fork on Linux) and not those kthreadd makes for kthreads."""
+    build, ko = cli.build_cmd(tree, "samples/kprobes/kretprobe_example.c")
+    build_k, kp = cli.build_cmd(tree, "samples/kprobes/kprobe_example.c")
+    r = cli.line(
+        build,
+        build_k,
+        f"insmod {ko}",
+        f"insmod {kp}",  # a command running module code: the shell forked it
+        f"rmmod {module_name(kp)}",
+        f"rmmod {module_name(ko)}",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    timed = [line for line in log if line.startswith("kernel_clone returned")]
+    assert len(timed) == 3, log  # the second insmod and both rmmods
+    assert all(
+        re.fullmatch(r"kernel_clone returned 1 and took \d+ ns to execute", t) for t in timed
+    )
+    assert re.fullmatch(rf"Planted return probe at kernel_clone: {HASHED}", log[0])
+    assert re.fullmatch(rf"kretprobe at {HASHED} unregistered", log[-2])
+    assert log[-1] == "Missed probing 0 instances of kernel_clone"
+
+
 def test_trace_printk_sample_fills_the_trace_file(tree, cli):
     """samples/trace_printk/trace-printk.c: trace_printk() from init and, through an
     irq_work, from hard-IRQ context; ``cat /sys/kernel/tracing/trace`` as on Linux."""

@@ -400,6 +400,18 @@ def test_lockup_reports_what_linux_reports(tree, cli):
     assert says(log[4], "test_lockup: unlock rw_semaphore 0x..."), log
     err, log = insmod("file_path=/no/such/file")
     assert log[-1] == "test_lockup: failed to open /no/such/file: -2"
+    # insmod's own mm (a user task has one): its mmap_lock, read and write, held while
+    # the test sleeps
+    for params in ("lock_mmap_sem=1 lock_read=1 time_secs=1 state=S", "lock_mmap_sem=1"):
+        err, log = insmod(params)
+        assert err == "Resource temporarily unavailable"
+        assert log[2:] == [
+            "test_lockup: lock mmap_lock pid=1",
+            log[3],
+            "test_lockup: unlock mmap_lock pid=1",
+            log[5],
+        ], log
+        assert says(log[3], "test_lockup: Finish on CPU0 in ... ns"), log
 
 
 def test_dynamic_debug_classes_as_on_linux(tree, cli):

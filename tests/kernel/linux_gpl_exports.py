@@ -169,6 +169,7 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
         {"stack_trace_print", "stack_trace_snprint", "stack_trace_save"}
     ),
     "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
+    "kernel/fork.c": frozenset({"get_task_mm", "mmput", "__mmdrop"}),
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
     # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c

@@ -13,7 +13,8 @@
 
 struct address_space;
 
-/* A user address space: the fields modules use (lkmsh's tasks have none: mm is NULL). */
+/* A user address space: the fields modules use. A command's task (insmod, cat)
+ * has one; kernel threads and workers have none (mm is NULL). */
 struct mm_struct {
 	unsigned long mmap_base;
 	unsigned long task_size;

@@ -61,7 +61,7 @@ struct task_struct {
 	int exit_code;
 	char comm[TASK_COMM_LEN];
 	struct signal_struct *signal;
-	struct mm_struct *mm;		/* NULL: lkmsh's tasks run no user program */
+	struct mm_struct *mm;		/* a command's address space; NULL in kernel threads */
 	unsigned in_iowait:1;
 	unsigned long __lkmsh_reserved[4];
 };

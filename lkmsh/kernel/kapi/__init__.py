@@ -33,6 +33,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     kunit,
     libstring,
     linear_range,
+    mm,
     modref,
     net,
     pages,

@@ -10,6 +10,7 @@ from lkmsh.kernel.release import KERNEL_RELEASE
 
 if TYPE_CHECKING:
     from lkmsh.arch.base import Arch
+    from lkmsh.kernel.contract import KernelApi
     from lkmsh.kernel.kernel import Kernel
 
 ALERT, CRIT, DEFAULT = 1, 2, 4
@@ -125,7 +126,7 @@ def _hashed(addr: int) -> str:
     return f"{Formatter(no_memory, ptr_key=DEFAULT_PTR_KEY).hash_pointer(addr):016x}"
 
 
-def _modules_linked_in(kernel: Kernel) -> str:
+def _modules_linked_in(kernel: KernelApi) -> str:
     names = []
     for m in kernel.module_list_all():
         flags = T.module_flags(T.from_letters(m.taints)).strip("()")
@@ -146,10 +147,10 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     return _writer(kernel.arch)[1](kernel, fault)
 
 
-def machine_lines(kernel: Kernel, taint: T.Taint) -> list[str]:
+def machine_lines(kernel: KernelApi, taint: T.Taint) -> list[str]:
     """What every report prints after its headline: the modules, the task, the machine."""
     comm, pid = kernel.current_task_id()
-    taints = set(kernel._taints) | {taint}
+    taints = T.from_letters("".join(kernel.taints)) | {taint}
     hardware = " (arm64)" if kernel.arch.family == "arm64" else ""
     return [
         _modules_linked_in(kernel),

@@ -31,6 +31,20 @@ from typing import TYPE_CHECKING, Any
 from lkmsh.errors import KernelError
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.cstructs import cstruct
+from lkmsh.kernel.fprobes import (
+    FPROBE,
+    FPROBE_FL_DISABLED,
+    FTRACE_OPS_FL_ENABLED,
+    FTRACE_OPS_FL_SAVE_REGS,
+    MAX_ENTRY_DATA,
+    MAX_NODES,
+    NODE_DATA,
+    NODE_ENTRY_IP,
+    RETHOOK_SIZE,
+    Fprobe,
+    lookup_symbols,
+    match_filter,
+)
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.symbols import SymbolKind
 
@@ -115,6 +129,7 @@ class Pending:
     rp: int  # 0 once the kretprobe was unregistered: the return still goes home
     ret_addr: int
     pid: int
+    fp: int = 0  # an fprobe's return (ri is its node); 0 once it was unregistered
 
 
 class Kprobes(Component):
@@ -123,7 +138,10 @@ class Kprobes(Component):
     def __init__(self, kernel: Kernel):
         self.kernel = kernel
         self.by_kp: dict[int, Probe] = {}
+        self.fprobes: dict[int, Fprobe] = {}
         self.pending: list[Pending] = []
+        #: handlers running (a kprobe's, a kretprobe's or an fprobe's): hits are missed
+        self.busy = 0
         #: the kprobe whose handler runs (kprobe_running(), current_kprobe); 0: none
         self.current = 0
         #: the registers of the code each running handler interrupted, innermost last
@@ -135,6 +153,7 @@ class Kprobes(Component):
         return {
             "probes": [asdict(p) for p in self.by_kp.values()],
             "pending": [asdict(p) for p in self.pending],
+            "fprobes": [asdict(f) for f in self.fprobes.values()],
         }
 
     def load_data(self, data: Any) -> None:
@@ -142,11 +161,17 @@ class Kprobes(Component):
             return
         self.by_kp = {p["kp"]: Probe(**p) for p in data["probes"]}
         self.pending = [Pending(**p) for p in data["pending"]]
+        self.fprobes = {f["fp"]: Fprobe(**f) for f in data.get("fprobes", ())}
 
     def addresses(self) -> set[int]:
         """Where the CPU must stop: every probe, and the trampoline while returns are due."""
         out = {p.addr for p in self.by_kp.values()}
-        if self.pending or any(p.rp for p in self.by_kp.values()):
+        for f in self.fprobes.values():
+            out.update(f.addrs)
+        returns = any(p.rp for p in self.by_kp.values()) or any(
+            f.rethook for f in self.fprobes.values()
+        )
+        if self.pending or returns:
             out.add(self.trampoline)
         return out
 
@@ -288,7 +313,7 @@ class Kprobes(Component):
         addr = self.resolve(rp)
         if addr < 0:
             return addr
-        if not self._function_entry(addr):
+        if not self.function_entry(addr):
             return -E.EINVAL
         mem, R = self.kernel.mem, self._kretprobe
         data_size = mem.read_u64(rp + R.off("data_size"))
@@ -317,7 +342,7 @@ class Kprobes(Component):
         self._add(Probe(rp, addr, owner, rp, holder, list(instances), instances))
         return 0
 
-    def _function_entry(self, addr: int) -> bool:
+    def function_entry(self, addr: int) -> bool:
         """kprobe_on_func_entry(): the probe is the first instruction of a function."""
         k = self.kernel
         if k.trap_range[0] <= addr < k.trap_range[1]:
@@ -341,6 +366,119 @@ class Kprobes(Component):
             kp + off, flags | KPROBE_FLAG_DISABLED if disabled else flags & ~KPROBE_FLAG_DISABLED
         )
         return 0
+
+    # -- fprobes -------------------------------------------------------------------
+
+    def register_fprobe(self, fp: int, addrs: list[int], num: int, owner: str) -> int:
+        """register_fprobe_ips() for the functions at @addrs (@num: how many the caller
+        named, which sizes the node pool as Linux's); 0 or -errno."""
+        if fp in self.fprobes:
+            return -E.EBUSY  # its ftrace_ops is enabled already
+        targets = sorted(set(addrs))
+        if not targets or num <= 0:
+            return -E.EINVAL
+        if not all(self.function_entry(a) for a in targets):
+            return -E.EINVAL  # not an ftrace location
+        mem, F, heap = self.kernel.mem, FPROBE, self.kernel.heap
+        mem.write_u64(fp + F.off("nmissed"), 0)
+        flags = mem.read_u64(fp + F.off("ops__flags"))
+        f = Fprobe(fp, targets, owner)
+        if mem.read_u64(fp + F.off("exit_handler")):
+            maxactive = int.from_bytes(
+                mem.read(fp + F.off("nr_maxactive"), 4), "little", signed=True
+            )
+            size = maxactive or num * 2  # num * num_possible_cpus() * 2
+            data_size = mem.read_u64(fp + F.off("entry_data_size"))
+            if size <= 0:
+                return -E.EINVAL
+            if data_size > MAX_ENTRY_DATA:
+                return -E.ENOMEM
+            f.rethook = heap.alloc(RETHOOK_SIZE, KERNEL_OWNER, zero=True)
+            for _ in range(min(size, MAX_NODES) if f.rethook else 0):
+                node = heap.alloc(NODE_DATA + data_size, KERNEL_OWNER, zero=True)
+                if not node:
+                    break
+                mem.write_u64(node + INSTANCE_HOLDER, f.rethook)
+                f.nodes.append(node)
+            if len(f.nodes) < min(size, MAX_NODES):
+                for node in f.nodes:
+                    heap.free(node)
+                if f.rethook:
+                    heap.free(f.rethook)
+                return -E.ENOMEM
+            mem.write_u64(f.rethook, fp)  # rethook.data
+            f.free = list(f.nodes)
+        mem.write_u64(fp + F.off("rethook"), f.rethook)
+        mem.write_u64(
+            fp + F.off("ops__flags"), flags | FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_ENABLED
+        )
+        self.fprobes[fp] = f
+        cpu = self.kernel._cpu
+        if cpu is not None:
+            for addr in targets + ([self.trampoline] if f.rethook else []):
+                if addr not in cpu.probes:
+                    cpu.set_probe(addr, True)
+        return 0
+
+    def fprobe_filter(self, pattern: str) -> set[int]:
+        """The functions ftrace's filter @pattern names (fprobes.match_filter)."""
+        return match_filter(self.kernel, pattern)
+
+    def fprobe_symbols(self, names: list[str]) -> list[int] | int:
+        """ftrace_lookup_symbols() (fprobes.lookup_symbols)."""
+        return lookup_symbols(self.kernel, names)
+
+    def unregister_fprobe(self, fp: int) -> int:
+        """unregister_fprobe(); -EINVAL for an fprobe not registered."""
+        f = self.fprobes.pop(fp, None)
+        if f is None:
+            return -E.EINVAL
+        for p in self.pending:  # returns due still go home, without the handler
+            if p.fp == fp:
+                p.fp = 0
+        in_flight = {p.ri for p in self.pending}
+        heap, mem = self.kernel.heap, self.kernel.mem
+        for node in f.nodes:
+            if node not in in_flight:
+                heap.free(node)
+        if f.rethook:
+            heap.free(f.rethook)
+        off = FPROBE.off("ops__flags")
+        mem.write_u64(fp + off, mem.read_u64(fp + off) & ~FTRACE_OPS_FL_ENABLED)
+        self._disarm()
+        return 0
+
+    def _fprobes_at(self, addr: int) -> list[Fprobe]:
+        return [f for f in self.fprobes.values() if addr in f.addrs]
+
+    def _fprobe_entered(self, f: Fprobe, addr: int, pt: int) -> int | None:
+        """fprobe_handler(): the entry handler; the node whose return is to be hooked
+        (0: no exit handler), or None when the fprobe is disabled or out of nodes."""
+        mem, F = self.kernel.mem, FPROBE
+        if mem.read_u32(f.fp + F.off("flags")) & FPROBE_FL_DISABLED:
+            return None
+        node = 0
+        if f.rethook and mem.read_u64(f.fp + F.off("exit_handler")):
+            if not f.free:
+                self._missed(f.fp + F.off("nmissed"), 8)
+                return None
+            node = f.free.pop()
+            mem.write_u64(node + NODE_ENTRY_IP, addr)
+        entry = mem.read_u64(f.fp + F.off("entry_handler"))
+        if entry:
+            has_data = node and mem.read_u64(f.fp + F.off("entry_data_size"))
+            self._call(f.owner, entry, [f.fp, addr, pt, node + NODE_DATA if has_data else 0])
+        return node
+
+    def _fprobe_exited(self, f: Fprobe, node: int, pt: int) -> None:
+        """fprobe_exit_handler(): the exit handler, unless the fprobe is disabled now."""
+        mem, F = self.kernel.mem, FPROBE
+        handler = mem.read_u64(f.fp + F.off("exit_handler"))
+        if not handler or mem.read_u32(f.fp + F.off("flags")) & FPROBE_FL_DISABLED:
+            return
+        has_data = mem.read_u64(f.fp + F.off("entry_data_size"))
+        entry_ip = mem.read_u64(node + NODE_ENTRY_IP)
+        self._call(f.owner, handler, [f.fp, entry_ip, pt, node + NODE_DATA if has_data else 0])
 
     # -- hits --------------------------------------------------------------------
 
@@ -366,22 +504,31 @@ class Kprobes(Component):
             return self._returned(regs)
         mem = self.kernel.mem
         probes = self._armed_at(addr)
-        if not probes:
+        fprobes = self._fprobes_at(addr)
+        if not probes and not fprobes:
             return None
-        if self.current:  # a handler is running: the probe is missed
+        if self.busy:  # a handler is running: the probe is missed
             for p in probes:
                 self._missed(p.kp + self._kprobe.off("nmissed"), 8)
+            for f in fprobes:
+                self._missed(f.fp + FPROBE.off("nmissed"), 8)
             return None
         K = self._kprobe
         with self._handling(regs) as pt:
             self._put_regs(pt, regs)
+            for f in fprobes:
+                node = self._fprobe_entered(f, addr, pt)
+                if node:
+                    ret_addr = self._hook_return(pt, node)
+                    pid = self.kernel.current_task_id()[1]
+                    self.pending.append(Pending(node, 0, ret_addr, pid, fp=f.fp))
             for p in probes:
                 self.current = p.kp
                 if p.rp:
                     self._entered(p, pt)
                     continue
                 pre = mem.read_u64(p.kp + K.off("pre_handler"))
-                if pre and self._call(p, pre, [p.kp, pt]) & 0xFFFFFFFF:
+                if pre and self._call(p.owner, pre, [p.kp, pt]) & 0xFFFFFFFF:
                     return self._get_regs(pt, regs)  # the handler chose where the code goes
             after = self._get_regs(pt, regs)
             posts = [(p, mem.read_u64(p.kp + K.off("post_handler"))) for p in probes if not p.rp]
@@ -393,7 +540,7 @@ class Kprobes(Component):
                 self._put_regs(pt, after)
                 for p, post in posts:
                     self.current = p.kp
-                    self._call(p, post, [p.kp, pt, 0])
+                    self._call(p.owner, post, [p.kp, pt, 0])
                 after = self._get_regs(pt, after)
             return after
 
@@ -404,22 +551,33 @@ class Kprobes(Component):
             self._missed(probe.rp + R.off("nmissed"), 4)
             return
         ri = probe.free.pop()
-        arch = k.arch
-        sp = self._reg(pt, arch.sp)
-        link = arch.link_reg
-        ret_addr = self._reg(pt, link) if link else mem.read_u64(sp)
-        mem.write_u64(ri + INSTANCE_RET_ADDR, ret_addr)
-        mem.write_u64(ri + INSTANCE_FRAME, sp)
+        self._return_address(pt, ri)
         entry = mem.read_u64(probe.rp + R.off("entry_handler"))
-        if entry and self._call(probe, entry, [ri, pt]) & 0xFFFFFFFF:
+        if entry and self._call(probe.owner, entry, [ri, pt]) & 0xFFFFFFFF:
             probe.free.append(ri)  # the entry handler declined this call
             return
-        if link:
-            self._set_reg(pt, link, self.trampoline)
-        else:
-            mem.write_u64(sp, self.trampoline)
+        ret_addr = self._hook_return(pt, ri)
         # the trampoline is armed while a kretprobe is registered (_add)
         self.pending.append(Pending(ri, probe.rp, ret_addr, k.current_task_id()[1]))
+
+    def _return_address(self, pt: int, node: int) -> int:
+        """Where the function entered at @pt returns, noted in instance @node (with its frame)."""
+        arch, mem = self.kernel.arch, self.kernel.mem
+        sp = self._reg(pt, arch.sp)
+        ret_addr = self._reg(pt, arch.link_reg) if arch.link_reg else mem.read_u64(sp)
+        mem.write_u64(node + INSTANCE_RET_ADDR, ret_addr)
+        mem.write_u64(node + INSTANCE_FRAME, sp)
+        return ret_addr
+
+    def _hook_return(self, pt: int, node: int) -> int:
+        """The function returns through the trampoline (rethook_hook); its real return address."""
+        arch = self.kernel.arch
+        ret_addr = self._return_address(pt, node)
+        if arch.link_reg:
+            self._set_reg(pt, arch.link_reg, self.trampoline)
+        else:
+            self.kernel.mem.write_u64(self._reg(pt, arch.sp), self.trampoline)
+        return ret_addr
 
     def _returned(self, regs: list[int]) -> list[int]:
         """The trampoline: the return handler, then the real return address."""
@@ -434,14 +592,23 @@ class Kprobes(Component):
         out[at[arch.ip]] = due.ret_addr
         if arch.link_reg:
             out[at[arch.link_reg]] = due.ret_addr
+        f = self.fprobes.get(due.fp) if due.fp else None
+        if f is not None:
+            if not self.busy:
+                with self._handling(out) as pt:
+                    self._put_regs(pt, out)
+                    self._fprobe_exited(f, due.ri, pt)
+                    out = self._get_regs(pt, out)
+            f.free.append(due.ri)
+            return out
         probe = self.by_kp.get(due.rp) if due.rp else None
         if probe is not None:
             handler = k.mem.read_u64(due.rp + self._kretprobe.off("handler"))
-            if handler and not self.current:
+            if handler and not self.busy:
                 with self._handling(out) as pt:
                     self._put_regs(pt, out)
                     self.current = due.rp
-                    self._call(probe, handler, [due.ri, pt])
+                    self._call(probe.owner, handler, [due.ri, pt])
                     out = self._get_regs(pt, out)
             probe.free.append(due.ri)
         elif due.ri:
@@ -454,8 +621,8 @@ class Kprobes(Component):
 
     def armed(self, name: str) -> bool:
         """Whether a probe waits on the kernel's function @name (kernel_clone)."""
-        addr = self.kernel.image.text.get(name) if self.by_kp else None
-        return addr is not None and bool(self._armed_at(addr))
+        addr = self.kernel.image.text.get(name) if self.by_kp or self.fprobes else None
+        return addr is not None and bool(self._armed_at(addr) or self._fprobes_at(addr))
 
     def kernel_function(self, name: str, args: list[int], run: Callable[[], int]) -> int:
         """The kernel runs its function @name (kernel_clone): probes on it see the call.
@@ -465,14 +632,15 @@ class Kprobes(Component):
         argument registers, the pc at the function), and a kretprobe's handler
         sees @run's result in the return register.
         """
-        if not self.by_kp or self.current:
+        if self.busy or not (self.by_kp or self.fprobes):
             return run()
         addr = self.kernel.image.text.get(name)
         if addr is None:
             return run()
         mem = self.kernel.mem
         probes = self._armed_at(addr)
-        if not probes:
+        fprobes = self._fprobes_at(addr)
+        if not probes and not fprobes:
             return run()
         arch = self.kernel.arch
         at = self.reg_at
@@ -484,8 +652,14 @@ class Kprobes(Component):
             regs[at[reg]] = value & MASK64
         K, R = self._kprobe, self._kretprobe
         due: list[tuple[Probe, int]] = []
+        returns: list[tuple[Fprobe, int]] = []
         with self._handling(regs) as pt:
             self._put_regs(pt, regs)
+            for f in fprobes:
+                node = self._fprobe_entered(f, addr, pt)
+                if node:
+                    mem.write_u64(node + INSTANCE_RET_ADDR, 0)  # the kernel's Python called it
+                    returns.append((f, node))
             for p in probes:
                 self.current = p.kp
                 if p.rp:
@@ -495,7 +669,7 @@ class Kprobes(Component):
                     ri = p.free.pop()
                     mem.write_u64(ri + INSTANCE_RET_ADDR, 0)
                     entry = mem.read_u64(p.rp + R.off("entry_handler"))
-                    if entry and self._call(p, entry, [ri, pt]) & 0xFFFFFFFF:
+                    if entry and self._call(p.owner, entry, [ri, pt]) & 0xFFFFFFFF:
                         p.free.append(ri)
                     else:
                         due.append((p, ri))
@@ -503,9 +677,9 @@ class Kprobes(Component):
                 for field_name, extra in (("pre_handler", []), ("post_handler", [0])):
                     fn = mem.read_u64(p.kp + K.off(field_name))
                     if fn:
-                        self._call(p, fn, [p.kp, pt, *extra])
+                        self._call(p.owner, fn, [p.kp, pt, *extra])
         result = run()
-        if not due:
+        if not due and not returns:
             return result
         regs[at[arch.return_reg]] = result & MASK64
         with self._handling(regs) as pt:
@@ -514,15 +688,20 @@ class Kprobes(Component):
                 self.current = p.rp
                 handler = mem.read_u64(p.rp + R.off("handler"))
                 if handler:
-                    self._call(p, handler, [ri, pt])
+                    self._call(p.owner, handler, [ri, pt])
                 p.free.append(ri)
+            self.current = 0
+            for f, node in reversed(returns):  # entered first, so it returns last
+                if f.fp in self.fprobes:
+                    self._fprobe_exited(f, node, pt)
+                    f.free.append(node)
         return result
 
     # -- handlers ------------------------------------------------------------------
 
-    def _call(self, probe: Probe, func: int, args: list[int]) -> int:
+    def _call(self, owner: str, func: int, args: list[int]) -> int:
         k = self.kernel
-        module = k.module_find(probe.owner) if probe.owner != KERNEL_OWNER else None
+        module = k.module_find(owner) if owner != KERNEL_OWNER else None
         with k.running(module):
             return k.call(func, args)
 
@@ -533,10 +712,12 @@ class Kprobes(Component):
         if not pt:
             raise KernelError("no memory for a kprobe's pt_regs", E.ENOMEM)
         self.interrupted.append(regs)
+        self.busy += 1
         try:
             yield pt
         finally:
             self.current = 0
+            self.busy -= 1
             self.interrupted.pop()
             self.kernel.heap.free(pt)
             self.kernel.kernel_data_changed()  # current_kprobe: none again
@@ -618,4 +799,16 @@ class Kprobes(Component):
                 off = self._kprobe.off("flags")
                 mem = self.kernel.mem
                 mem.write_u32(probe.kp + off, mem.read_u32(probe.kp + off) | KPROBE_FLAG_GONE)
+        for f in list(self.fprobes.values()):
+            if f.owner == module.name or module.contains(f.fp):
+                where = self.kernel.symbolize(f.addrs[0])
+                more = f" and {len(f.addrs) - 1} more" if len(f.addrs) > 1 else ""
+                reports.append(
+                    (4, f"{module.name}: fprobe at {where}{more} still registered at unload;"
+                     " unregistered")
+                )  # fmt: skip
+                self.unregister_fprobe(f.fp)
+            elif any(module.contains(a) for a in f.addrs):  # ftrace_release_mod
+                f.addrs = [a for a in f.addrs if not module.contains(a)]
+                self._disarm()
         return reports

@@ -1,4 +1,4 @@
-"""The kernel's samples/ modules, unmodified: kfifo, kobject, kmemleak and kprobes samples.
+"""The kernel's samples/ modules, unmodified: kfifo, kobject, kmemleak, kprobes and fprobe samples.
 
 Built with ``lkmsh build`` from the Linux 6.1 tree, loaded with ``lkmsh insmod``,
 then used the way the samples' comments say: the kfifo samples' /proc files
@@ -227,6 +227,59 @@ def test_kretprobe_example_times_the_forks_of_user_tasks(tree, cli):
     assert re.fullmatch(rf"Planted return probe at kernel_clone: {HASHED}", log[0])
     assert re.fullmatch(rf"kretprobe at {HASHED} unregistered", log[-2])
     assert log[-1] == "Missed probing 0 instances of kernel_clone"
+
+
+def test_fprobe_example_on_kernel_clone_and_a_kernel_function(tree, cli):
+    """samples/fprobe/fprobe_example.c with two symbols: kernel_clone (which each
+    command running module code goes through) and register_kprobe, which
+    kprobe_example.c's init calls; its stack dump names that caller."""
+    build, ko = cli.build_cmd(tree, "samples/fprobe/fprobe_example.c")
+    build_k, kp = cli.build_cmd(tree, "samples/kprobes/kprobe_example.c")
+    r = cli.line(
+        build,
+        build_k,
+        f"insmod {ko} symbol=register_kprobe,kernel_clone",
+        f"insmod {kp}",
+        f"rmmod {module_name(kp)}",
+        f"rmmod {module_name(ko)}",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    sym = r"\+0x0/0x[0-9a-f]+"
+    enter = rf"sample_entry_handler: Enter <kernel_clone{sym}> ip = 0x({HASHED})"
+    back = (
+        rf"sample_exit_handler: Return from <kernel_clone{sym}> ip = 0x({HASHED})"
+        rf" to rip = 0x{HASHED} \(kernel_clone{sym}\)"
+    )
+    init = r"kprobe_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[kprobe_example\]"
+    want = [
+        "fprobe_init: 2 symbols found",
+        "fprobe_init: Planted fprobe at register_kprobe,kernel_clone",
+        enter,  # insmod kprobe_example.ko: the shell forked it
+        back,
+        rf"sample_entry_handler: Enter <register_kprobe{sym}> ip = 0x{HASHED}",
+        " " * 25 + init,  # stack_trace_print's 24 spaces, and its own
+        rf"sample_exit_handler: Return from <register_kprobe{sym}> ip = 0x{HASHED}"
+        rf" to rip = 0x{HASHED} \({init}\)",
+        rf"kprobe_init: Planted kprobe at ({HASHED})",
+        enter,  # rmmod kprobe_example: the fprobe, then the kprobe, at one address
+        r"handler_pre: <kernel_clone> p->addr = 0x(\w+), .*",
+        r"handler_post: <kernel_clone> p->addr = 0x(\w+), .*",
+        back,
+        rf"kprobe_exit: kprobe at ({HASHED}) unregistered",
+        enter,  # rmmod fprobe_example
+        back,
+        "fprobe_exit: fprobe at register_kprobe,kernel_clone unregistered."
+        " 8 times hit, 0 times missed",
+    ]
+    assert len(log) == len(want), "\n".join(log)
+    hashes = set()
+    for pattern, line in zip(want, log, strict=True):
+        m = re.fullmatch(pattern, line)
+        assert m, (pattern, line)
+        hashes.update(m.groups())
+    assert len(hashes) == 1  # kernel_clone's address, as both probes give it
 
 
 def test_trace_printk_sample_fills_the_trace_file(tree, cli):

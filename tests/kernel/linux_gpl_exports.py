@@ -170,6 +170,9 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     ),
     "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
     "kernel/fork.c": frozenset({"get_task_mm", "mmput", "__mmdrop"}),
+    "kernel/trace/fprobe.c": frozenset(
+        {"register_fprobe", "register_fprobe_ips", "register_fprobe_syms", "unregister_fprobe"}
+    ),
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
     # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c

@@ -21,5 +21,8 @@
 
 /* declared as Linux 6.1 declares it; not exported (kprobes give its address) */
 unsigned long kallsyms_lookup_name(const char *name);
+/* declared as Linux 6.1 declares it; not exported (built-in code only) */
+int kallsyms_lookup_size_offset(unsigned long addr, unsigned long *symbolsize,
+				unsigned long *offset);
 
 #endif

@@ -16,6 +16,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     devattr,
     dma,
     dyndbg,
+    fprobe,
     fpu,
     fs,
     gpio,

@@ -172,9 +172,29 @@ def _interrupted(ctx: CallContext, used: int) -> list[int]:
     at, arch = k.kprobes.reg_at, k.arch
     out: list[int] = []
     for regs in reversed(k.kprobes.interrupted):
-        more, used = _frames(ctx, regs[at[arch.ip]], regs[at[arch.frame_reg]], used)
+        ip = regs[at[arch.ip]]
+        if not k.kprobes.function_entry(ip):
+            more, used = _frames(ctx, ip, regs[at[arch.frame_reg]], used)
+            out += more
+            continue
+        # at a function's first instruction its frame is not made yet: the return
+        # address is in the link register (arm64) or on top of the stack (x86-64)
+        addr, used = k.kprobes.real_return(ip, used)
+        out.append(addr)
+        link = arch.link_reg
+        ret = regs[at[link]] if link else _word(ctx, regs[at[arch.sp]])
+        if ret in (k.return_slot, 0):
+            continue  # called by the kernel: the walk ends
+        more, used = _frames(ctx, ret, regs[at[arch.frame_reg]], used)
         out += more
     return out
+
+
+def _word(ctx: CallContext, addr: int) -> int:
+    try:
+        return ctx.mem.read_u64(addr)
+    except Exception:  # a bad stack pointer ends the walk, as the unwinder's checks
+        return 0
 
 
 def _store(ctx: CallContext, entries: list[int], store: int, size: int, skip: int) -> int:

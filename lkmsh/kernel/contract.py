@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.block import BlockLayer
     from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
+    from lkmsh.kernel.configfs import Configfs
     from lkmsh.kernel.crypto import Crypto
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
@@ -63,6 +64,7 @@ class KernelApi(Protocol):
     procfs: ProcFS
     sysfs: Sysfs
     sysctl: Sysctl
+    configfs: Configfs
     debugfs: DebugFS
     vfs: Vfs
     chrdev: Chrdev

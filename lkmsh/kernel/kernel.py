@@ -39,6 +39,8 @@ from lkmsh.kernel.block import BlockLayer
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, Clock
 from lkmsh.kernel.component import Component
+from lkmsh.kernel.configfs import ROOT as CONFIGFS_ROOT
+from lkmsh.kernel.configfs import Configfs
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
@@ -80,6 +82,7 @@ from lkmsh.kernel.tty import Console
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
     CAT_READ,
+    MOUNTS,
     READ_ALL_LIMIT,
     READ_CHUNK,
     DirEntry,
@@ -269,6 +272,7 @@ class Kernel:
         self.sysfs = self.add_component(sysfs)
         self.debugfs = self.add_component(DebugFS(self.heap, self.vfs))
         self.sysctl = self.add_component(Sysctl(self.heap, self.vfs))  # /proc/sys tables
+        self.configfs = self.add_component(Configfs(self.vfs))  # /sys/kernel/config
         self.random = self.add_component(Random())
         self.slab_caches = self.add_component(SlabCaches())
         #: dynamic debug's queries over the modules' own sites (no state of its own)
@@ -1207,6 +1211,36 @@ class Kernel:
             raise FileError(f"{path}: device number {major}:{minor} out of range", E.EINVAL)
         with self._lock:
             self.chrdev.mknod(normpath(path), mkdev(major, minor), mode & 0o7777)
+
+    def mkdir(self, path: str) -> None:
+        """mkdir(2): configfs makes an item (its group's make_item/make_group); the
+        kernel's other file systems have no mkdir (EPERM, as vfs_mkdir without one)."""
+        path = normpath(path)
+        with self._lock:
+            if self.vfs.lookup(path) is not None:
+                raise FileError(f"{path}: {os.strerror(E.EEXIST)}", E.EEXIST)
+            parent = self.vfs.lookup(path.rsplit("/", 1)[0] or "/")
+            if parent is None or not parent.is_dir:
+                code = E.ENOENT if parent is None else E.ENOTDIR
+                raise FileError(f"{path}: {os.strerror(code)}", code)
+            if not path.startswith(CONFIGFS_ROOT + "/"):
+                raise FileError(f"{path}: {os.strerror(E.EPERM)}", E.EPERM)
+            with self._command("mkdir"):
+                self.configfs.mkdir(self, path)
+
+    def rmdir(self, path: str) -> None:
+        """rmdir(2): configfs drops a user-made item; elsewhere EPERM."""
+        path = normpath(path)
+        with self._lock:
+            node = self.vfs.lookup(path)
+            if node is None or not node.is_dir:
+                code = E.ENOENT if node is None else E.ENOTDIR
+                raise FileError(f"{path}: {os.strerror(code)}", code)
+            if not path.startswith(CONFIGFS_ROOT + "/"):
+                code = E.EBUSY if path in ("/", *MOUNTS) else E.EPERM
+                raise FileError(f"{path}: {os.strerror(code)}", code)
+            with self._command("rmdir"):
+                self.configfs.rmdir(self, path)
 
     def unlink(self, path: str) -> None:
         """Remove a node made with mknod."""

@@ -352,3 +352,54 @@ def write_host_file(path: str, text: bytes, append: bool) -> str | None:
     except OSError as exc:
         return f"{path}: {exc.strerror or os.strerror(exc.errno or 5)}"
     return None
+
+
+@command(
+    "mkdir",
+    "Make directories in the kernel's tree (configfs items under /sys/kernel/config)",
+    args=[Arg("paths", Kind.PATH, many=True, missing="missing operand")],
+    opts=[Opt(("-p", "--parents"), "parents", "No error if existing, make parents as needed")],
+    mutates=True,
+)
+def mkdir(ctx: Context, paths: tuple[str, ...], parents: bool) -> Any:
+    k = ctx.kernel()
+    for p in paths:
+        todo = [kernel_path(p)]
+        if parents:  # each missing ancestor first, as mkdir -p
+            todo = [t for t in _ancestors(kernel_path(p)) if not _exists(k, t)]
+        for path in todo:
+            try:
+                k.mkdir(path)
+            except KernelError as exc:
+                ctx.fail(f"cannot create directory '{p}': {_problem(exc)}")
+                break
+    return DoneView({"made": list(paths)})
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _exists(k: Any, path: str) -> bool:
+    try:
+        k.stat(path)
+    except KernelError:
+        return False
+    return True
+
+
+@command(
+    "rmdir",
+    "Remove directories of the kernel's tree (configfs items a mkdir made)",
+    args=[Arg("paths", Kind.PATH, many=True, missing="missing operand")],
+    mutates=True,
+)
+def rmdir(ctx: Context, paths: tuple[str, ...]) -> Any:
+    k = ctx.kernel()
+    for p in paths:
+        try:
+            k.rmdir(kernel_path(p))
+        except KernelError as exc:
+            ctx.fail(f"failed to remove '{p}': {_problem(exc)}")
+    return DoneView({"removed": list(paths)})

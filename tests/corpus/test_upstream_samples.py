@@ -309,3 +309,75 @@ def test_trace_printk_sample_fills_the_trace_file(tree, cli):
         (".....", init, "This is a dynamic string that will use trace_printk"),
     ]
     assert "** trace_printk() being used. Allocating extra memory.  **" in r.stdout
+
+
+def test_configfs_sample_items_made_with_mkdir(tree, cli):
+    """samples/configfs/configfs_sample.c, driven as its comment says: mkdir and rmdir in
+    /sys/kernel/config, cat and echo on the attributes; each command a process of its own."""
+    build, ko = cli.build_cmd(tree, "samples/configfs/configfs_sample.c")
+    cfs = "/sys/kernel/config"
+    r = cli.line(build, f"insmod {ko}", f"ls {cfs}", f"ls {cfs}/01-childless")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [
+        "01-childless", "02-simple-children", "03-group-children",
+        "description", "showme", "storeme",
+    ]  # fmt: skip
+    # showme counts its reads; storeme keeps what echo wrote
+    r = cli.line(*[f"cat {cfs}/01-childless/showme"] * 3)
+    assert r.stdout.split() == ["0", "1", "2"]
+    r = cli.line(
+        f"echo 42 > {cfs}/01-childless/storeme",
+        f"cat {cfs}/01-childless/storeme",
+        f"cat {cfs}/01-childless/description",
+    )
+    assert r.stdout.startswith("42\n[01-childless]\n\nThe childless subsystem is the simplest")
+    # 02: items with one attribute; 03: groups of such items
+    r = cli.line(
+        f"mkdir {cfs}/02-simple-children/a {cfs}/02-simple-children/b",
+        f"echo 7 > {cfs}/02-simple-children/a/storeme",
+        f"mkdir {cfs}/03-group-children/g",
+    )
+    assert r.returncode == 0, r.stderr
+    r = cli.line(
+        f"mkdir {cfs}/03-group-children/g/c",
+        f"cat {cfs}/02-simple-children/a/storeme",
+        f"cat {cfs}/02-simple-children/b/storeme",
+        f"ls {cfs}/03-group-children/g",
+        f"ls {cfs}/03-group-children/g/c",
+    )
+    assert r.stdout.split() == ["7", "0", "c", "description", "storeme"], r.stderr
+    # what users get wrong, in coreutils' words (and the items hold the module)
+    r = cli(
+        "--keep-going",
+        "-c",
+        "; ".join(
+            [
+                f"echo x > {cfs}/01-childless/storeme",
+                f"mkdir {cfs}/01-childless/x",
+                f"mkdir {cfs}/02-simple-children/a",
+                f"rmdir {cfs}/03-group-children/g",
+                f"rmdir {cfs}/02-simple-children",
+                "rmmod configfs_sample",
+            ]
+        ),
+    )
+    assert r.stderr.splitlines() == [
+        "echo: write error: Invalid argument",
+        f"mkdir: cannot create directory '{cfs}/01-childless/x': Operation not permitted",
+        f"mkdir: cannot create directory '{cfs}/02-simple-children/a': File exists",
+        f"rmdir: failed to remove '{cfs}/03-group-children/g': Directory not empty",
+        f"rmdir: failed to remove '{cfs}/02-simple-children': Operation not permitted",
+        "rmmod: ERROR: Module configfs_sample is in use",
+    ]
+    r = cli.line(
+        f"rmdir {cfs}/03-group-children/g/c {cfs}/03-group-children/g",
+        f"rmdir {cfs}/02-simple-children/a {cfs}/02-simple-children/b",
+        f"ls {cfs}/02-simple-children",
+        "rmmod configfs_sample",
+        f"ls {cfs}",
+        "dmesg",
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[0] == "description"
+    assert not [line for line in log_text(r.stdout) if "leak" in line or "BUG" in line]

@@ -114,3 +114,28 @@ def test_echo_reads_its_options_as_bash(lkmsh):
 def test_echo_writes_a_negative_number(lkmsh):
     r = lkmsh("-c", "echo -1 > /sys/kernel/tracing/tracing_on")
     assert (r.returncode, r.stderr) == (1, "echo: write error: Invalid argument\n")  # kstrtoul's
+
+
+def test_mkdir_and_rmdir_are_worded_as_coreutils(lkmsh):
+    """Only configfs makes directories; elsewhere Linux's vfs_mkdir says EPERM."""
+    r = lkmsh("mkdir", "/proc/mine")
+    assert (r.returncode, r.stderr) == (
+        1,
+        "mkdir: cannot create directory '/proc/mine': Operation not permitted\n",
+    )
+    r = lkmsh("mkdir", "/proc")
+    assert r.stderr == "mkdir: cannot create directory '/proc': File exists\n"
+    assert lkmsh("mkdir", "-p", "/proc").returncode == 0  # -p: no error if existing
+    r = lkmsh("mkdir", "/sys/nosuch/dir")
+    assert (
+        r.stderr == "mkdir: cannot create directory '/sys/nosuch/dir': No such file or directory\n"
+    )
+    r = lkmsh("rmdir", "/sys/kernel", "/proc/modules")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "rmdir: failed to remove '/sys/kernel': Operation not permitted",
+        "rmdir: failed to remove '/proc/modules': Not a directory",
+    ]
+    r = lkmsh("mkdir")
+    assert r.returncode == 1 and "missing operand" in r.stderr
+    assert_no_traceback(r)

@@ -9,6 +9,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     block,
     chrdev,
     cmdline,
+    configfs,
     cpumask,
     crypto,
     ctype,

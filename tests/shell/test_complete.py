@@ -65,7 +65,8 @@ def test_options_values_and_after_a_semicolon():
     assert texts("dmesg -l err,wa") == ["err,warn"]
     assert texts("lsmod; rmmod con") == ["consumer"]
     assert texts("cat /proc/h") == ["/proc/hello_proc"]
-    assert texts("help rm") == ["rmmod"]
+    assert texts("help rmm") == ["rmmod"]
+    assert texts("help rm") == ["rmdir", "rmmod"]
 
 
 def test_sources_for_build_and_directories_for_install_links(tmp_path):

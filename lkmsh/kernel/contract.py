@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.dyndbg import DynamicDebug
     from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
+    from lkmsh.kernel.hwbreak import HwBreakpoints
     from lkmsh.kernel.idmaps import IdMaps
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
@@ -89,6 +90,7 @@ class KernelApi(Protocol):
     net: NetCore
     swnodes: SoftwareNodes
     kprobes: Kprobes
+    hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
     tracing: Tracing
     arch: Arch

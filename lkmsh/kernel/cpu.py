@@ -316,6 +316,15 @@ class _Engine:
         self.stepper = stepper
         for addr in cpu.probes:
             self.add_probe(addr)
+        #: hardware breakpoints' memory hooks, by watched physical address
+        self.watch_hooks: dict[int, int] = {}
+        #: accesses to watched ranges since the engine last stopped: (paddr, size,
+        #: write, the bytes a write replaced)
+        self.watch_hits: list[tuple[int, int, bool, bytes | None]] = []
+        self.watch_regs: list[int] = []
+        if not stepper:
+            for paddr, (size, kinds) in cpu.watches.items():
+                self.add_watch(paddr, size, kinds)
         # scratch physical page below the AddressSpace's physical range
         uc.mem_map(PROBE_PADDR, layout.PAGE_SIZE, unicorn_const.UC_PROT_ALL)
 
@@ -532,6 +541,37 @@ class _Engine:
             self._del_hook(handle)
             self._changed_code()
 
+    # -- hardware breakpoints -----------------------------------------------------
+
+    def add_watch(self, paddr: int, size: int, kinds: int) -> None:
+        """A memory hook on @size bytes at physical @paddr (memory hooks see physical
+        addresses in virtual-TLB mode) for @kinds (UC_HOOK_MEM_READ/WRITE bits)."""
+        if paddr in self.watch_hooks:
+            return
+        self.watch_hooks[paddr] = self.uc.hook_add(
+            kinds, self._on_watch, begin=paddr, end=paddr + size - 1
+        )
+        self._changed_code()  # translations redone with the hook's calls in them
+
+    def remove_watch(self, paddr: int) -> None:
+        handle = self.watch_hooks.pop(paddr, None)
+        if handle is not None:
+            self.uc.hook_del(handle)
+            self._changed_code()
+
+    def _on_watch(self, uc: Any, access: int, paddr: int, size: int, value: int, _d: Any) -> None:
+        """Module code touched a watched range: the engine stops right after the access
+        (module code cannot run inside a memory hook), and Cpu._after_watch runs the
+        breakpoint's handler before the code goes on."""
+        if self.probe_page is not None or self.cpu.watch_handler is None or not self.running:
+            return
+        write = access == unicorn_const.UC_MEM_WRITE
+        old = self.cpu.phys_bytes(paddr, size) if write else None  # before the store
+        if not self.watch_hits:  # the registers before the instruction (a load's
+            self.watch_regs = self.all_regs.read()  # target is written by the stop)
+        self.watch_hits.append((paddr, size, write, old))
+        uc.emu_stop()
+
     def _changed_code(self) -> None:
         """Translations must be redone (with or without a hook): now, or, while this
         engine runs code, once it has stopped (flushing under running code is unsafe)."""
@@ -633,6 +673,11 @@ class Cpu:
         #: kprobes' addresses (kprobes.py); probe_handler(address, regs) runs at each
         self.probes: set[int] = set()
         self.probe_handler: Callable[[int, list[int]], list[int] | None] | None = None
+        #: hardware breakpoints' watched ranges: physical address -> (size, hook kinds);
+        #: watch_handler([(paddr, size, write)...], regs) runs for each instruction
+        #: that accessed one
+        self.watches: dict[int, tuple[int, int]] = {}
+        self.watch_handler: Callable[[list[tuple[int, int, bool]], list[int]], None] | None = None
         self._stepper: _Engine | None = None  # runs a probed instruction (single_step)
         self._stacks: list[Region] = []
         self._depth = 0
@@ -944,7 +989,7 @@ class Cpu:
             values = self._entry_regs(stack, args)
         eng.all_regs.write(values)
         # unicorn's count stops through those checks, and a probe's new pc lands through them
-        eng.exit_checks(bool(budget) or bool(eng.probe_hooks))
+        eng.exit_checks(bool(budget) or bool(eng.probe_hooks) or bool(eng.watch_hooks))
         eng.fault = None
         eng.vector = None
         eng.insn_rip = None
@@ -973,7 +1018,9 @@ class Cpu:
                     # hlt waits for the next interrupt, which comes (the timer ticks):
                     # go on after it while the wall-clock watchdog has time left
                     # a stop of the meter first: the byte before a block is no sign of a hlt
-                    start_at = self._after_rearm(eng)
+                    start_at = self._after_watch(eng)
+                    if start_at is None:
+                        start_at = self._after_rearm(eng)
                     if start_at is None:
                         start_at = self._after_tick(eng)
                     if start_at is None:
@@ -1012,6 +1059,41 @@ class Cpu:
         finally:
             eng.running = False
 
+    def _after_watch(self, eng: _Engine) -> int | None:
+        """Where to resume after a watched access stopped the code (None: none did).
+
+        unicorn stops right after the access but puts the pc back at its
+        instruction: the bytes it stored and the registers as they were before it are
+        put back and the instruction runs once more on the single-step engine (which
+        has no watches), so it runs once in all; the kernel's handler runs after it on x86-64 (a debug trap after the
+        access) or before it on arm64 (a watchpoint exception at the instruction),
+        as Linux reports them.
+        """
+        if not eng.watch_hits:
+            return None
+        hits, eng.watch_hits = eng.watch_hits, []
+        for paddr, _size, _write, old in reversed(hits):
+            if old is not None:
+                self.set_phys_bytes(paddr, old)
+        if eng.pending is not None or eng.vector is not None or self._cancel.is_set():
+            return None
+        handler = self.watch_handler
+        before = eng.watch_regs
+        trap_after = self.arch.family == "x86"
+        try:
+            accesses = [(paddr, size, write) for paddr, size, write, _old in hits]
+            if not trap_after and handler is not None:
+                handler(accesses, before)
+            after = self.single_step(before)
+            if trap_after and handler is not None:
+                handler(accesses, after)
+        except BaseException as exc:  # raised as the call's own, once it returns
+            eng.pending = exc
+            eng.stop_regs = before
+            return None
+        eng.all_regs.write(after)
+        return after[self._ip_slot]
+
     def _after_rearm(self, eng: _Engine) -> int | None:
         """Where to resume when a probe came or went while the code ran (None: it did
         not): translations are dropped now, the exit checks switched as probes need."""
@@ -1030,7 +1112,9 @@ class Cpu:
         eng.probe_let_run = -1
         eng.uc.ctl_flush_tb()
         eng.code_generation = self.mem.code_generation
-        if eng.checks is not None and eng.checks.set(eng.checks.on or bool(eng.probe_hooks)):
+        wanted = eng.checks.on if eng.checks is not None else False
+        wanted = wanted or bool(eng.probe_hooks) or bool(eng.watch_hooks)
+        if eng.checks is not None and eng.checks.set(wanted):
             eng.uc.ctl_flush_tb()
         return rip
 
@@ -1047,6 +1131,36 @@ class Cpu:
                 eng.add_probe(addr)
             else:
                 eng.remove_probe(addr)
+
+    def _phys(self, paddr: int, n: int) -> tuple[ctypes.Array, int] | None:
+        for base, (size, buf) in self._buffers.items():
+            if base <= paddr and paddr + n <= base + size:
+                return buf, paddr - base
+        return None
+
+    def phys_bytes(self, paddr: int, n: int) -> bytes | None:
+        """@n bytes of physical memory (every engine maps the same buffers)."""
+        at = self._phys(paddr, n)
+        return None if at is None else bytes(memoryview(at[0]).cast("B")[at[1] : at[1] + n])
+
+    def set_phys_bytes(self, paddr: int, data: bytes) -> None:
+        at = self._phys(paddr, len(data))
+        if at is not None:
+            ctypes.memmove(ctypes.addressof(at[0]) + at[1], data, len(data))
+
+    def set_watch(self, paddr: int, size: int, read: bool, write: bool) -> None:
+        """Watch @size bytes at physical @paddr for reads and/or writes (hwbreak.py)."""
+        kinds = (unicorn_const.UC_HOOK_MEM_READ if read else 0) | (
+            unicorn_const.UC_HOOK_MEM_WRITE if write else 0
+        )
+        self.watches[paddr] = (size, kinds)
+        for eng in self._engines:
+            eng.add_watch(paddr, size, kinds)
+
+    def clear_watch(self, paddr: int) -> None:
+        self.watches.pop(paddr, None)
+        for eng in self._engines:
+            eng.remove_watch(paddr)
 
     def fpu_defaults(self, *, mxcsr: bool, x87: bool) -> None:
         """kernel_fpu_begin: the running code's MXCSR to its default (round to nearest,

@@ -49,6 +49,7 @@ from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
+from lkmsh.kernel.hwbreak import HwBreakpoints
 from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.irq import IrqTable
@@ -310,6 +311,8 @@ class Kernel:
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
+        #: data and execute breakpoints (hwbreak.py)
+        self.hw_breakpoints = self.add_component(HwBreakpoints(self))
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -424,9 +427,15 @@ class Kernel:
         self._refresh_kernel_data()
 
     def _refresh_kernel_data(self, everything: bool = False) -> None:
+        hw = getattr(self, "hw_breakpoints", None)
+        watched = hw is not None and bool(hw.by_event)
         for addr, d in self._data:
             if everything or not d.static:
-                self.mem.write(addr, d.refresh(self))
+                value = d.refresh(self)
+                changed = watched and self.mem.read(addr, len(value)) != value
+                self.mem.write(addr, value)
+                if changed:  # as the tick's write of jiffies, a breakpoint sees it
+                    self.hw_breakpoints.kernel_wrote(addr, len(value))
 
     @contextmanager
     def _command(self, comm: str):
@@ -464,8 +473,10 @@ class Kernel:
             )
             self.clock.run_time = self._cpu.run_ns
             self._cpu.probe_handler = self.kprobes.hit
+            self._cpu.watch_handler = self.hw_breakpoints.watched
             for addr in self.kprobes.addresses():
                 self._cpu.set_probe(addr, True)
+            self.hw_breakpoints.arm_all()
         return self._cpu
 
     def _trap(self, slot: int, ctx) -> int | None:

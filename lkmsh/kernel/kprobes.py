@@ -173,6 +173,9 @@ class Kprobes(Component):
         )
         if self.pending or returns:
             out.add(self.trampoline)
+        hw = getattr(self.kernel, "hw_breakpoints", None)
+        if hw is not None:  # execute breakpoints stop at their instruction too
+            out |= hw.exec_addresses()
         return out
 
     # -- layouts ---------------------------------------------------------------
@@ -291,6 +294,10 @@ class Kprobes(Component):
             heap.free(probe.holder)
             mem = self.kernel.mem
             mem.write_u64(probe.rp + self._holder_off, 0)
+        self._disarm()
+
+    def disarm(self) -> None:
+        """The CPU stops only where a probe (or an execute breakpoint) still is."""
         self._disarm()
 
     def _disarm(self) -> None:
@@ -502,6 +509,9 @@ class Kprobes(Component):
         """The CPU reached @addr: the registers to go on with, or None (run on as it was)."""
         if addr == self.trampoline and self.pending:
             return self._returned(regs)
+        hw = self.kernel.hw_breakpoints
+        if hw.by_event and addr in hw.exec_addresses():
+            hw.executed(addr, regs)
         mem = self.kernel.mem
         probes = self._armed_at(addr)
         fprobes = self._fprobes_at(addr)
@@ -721,6 +731,14 @@ class Kprobes(Component):
             self.interrupted.pop()
             self.kernel.heap.free(pt)
             self.kernel.kernel_data_changed()  # current_kprobe: none again
+
+    @contextmanager
+    def interrupted_regs(self, regs: list[int]) -> Iterator[int]:
+        """A pt_regs of @regs for a handler that is no probe's (a hardware breakpoint's);
+        probes hit meanwhile are missed, stack traces go on into the interrupted code."""
+        with self._handling(regs) as pt:
+            self._put_regs(pt, regs)
+            yield pt
 
     @cached_property
     def reg_at(self) -> dict[str, int]:

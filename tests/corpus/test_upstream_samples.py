@@ -1,4 +1,5 @@
-"""The kernel's samples/ modules, unmodified: kfifo, kobject, kmemleak, kprobes and fprobe samples.
+"""The kernel's samples/ modules, unmodified: kfifo, kobject, kmemleak, kprobes, fprobe and
+hw_breakpoint samples.
 
 Built with ``lkmsh build`` from the Linux 6.1 tree, loaded with ``lkmsh insmod``,
 then used the way the samples' comments say: the kfifo samples' /proc files
@@ -280,6 +281,31 @@ def test_fprobe_example_on_kernel_clone_and_a_kernel_function(tree, cli):
         assert m, (pattern, line)
         hashes.update(m.groups())
     assert len(hashes) == 1  # kernel_clone's address, as both probes give it
+
+
+def test_data_breakpoint_sample_on_jiffies(tree, cli):
+    """samples/hw_breakpoint/data_breakpoint.c: a write breakpoint on jiffies (its
+    default ksym, found with __symbol_get), which the kernel writes as time goes on:
+    the handler runs when the next command's module code sees jiffies move (rmmod's
+    own, before the exit unregisters it); an unknown ksym is -ENXIO."""
+    build, ko = cli.build_cmd(tree, "samples/hw_breakpoint/data_breakpoint.c")
+    r = cli.line(build, f"insmod {ko}", f"rmmod {module_name(ko)}", "dmesg")
+    assert r.returncode == 0, r.stderr
+    log = [line for line in log_text(r.stdout) if "taints kernel" not in line]
+    trace = log[log.index("jiffies value is changed") + 1 : -2]
+    assert log[0] == "HW Breakpoint for jiffies write installed"
+    assert log[1] == "jiffies value is changed"
+    assert trace[0] == ("Call trace:" if cli.arch == "aarch64" else "Call Trace:")
+    assert any(
+        re.fullmatch(r" sample_hbp_handler\+0x\w+/0x\w+ \[data_breakpoint\]", t) for t in trace
+    )
+    assert log[-2:] == [
+        "Dump stack from sample_hbp_handler",
+        "HW Breakpoint for jiffies write uninstalled",
+    ]
+    r = cli.line(f"insmod {ko} ksym=no_such_symbol")
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("No such device or address")
 
 
 def test_trace_printk_sample_fills_the_trace_file(tree, cli):

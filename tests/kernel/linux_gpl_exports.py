@@ -170,6 +170,9 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     ),
     "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
     "kernel/fork.c": frozenset({"get_task_mm", "mmput", "__mmdrop"}),
+    "kernel/events/hw_breakpoint.c": frozenset(
+        {"register_wide_hw_breakpoint", "unregister_wide_hw_breakpoint", "unregister_hw_breakpoint"}
+    ),
     "kernel/trace/fprobe.c": frozenset(
         {"register_fprobe", "register_fprobe_ips", "register_fprobe_syms", "unregister_fprobe"}
     ),

@@ -22,6 +22,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     fs,
     gpio,
     hexdump,
+    hw_breakpoint,
     idr,
     input,
     io,

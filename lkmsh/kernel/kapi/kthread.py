@@ -46,7 +46,12 @@ def sync_jiffies(ctx: CallContext) -> None:
     kernel = ctx.kernel
     addr = kernel.symbol_address("jiffies")
     if addr:
-        ctx.mem.write(addr, kernel.clock.jiffies().to_bytes(8, "little"))
+        value = kernel.clock.jiffies().to_bytes(8, "little")
+        hw = getattr(kernel, "hw_breakpoints", None)
+        changed = hw is not None and bool(hw.by_event) and ctx.mem.read(addr, 8) != value
+        ctx.mem.write(addr, value)
+        if changed and hw is not None:  # the tick's write, as a breakpoint sees it
+            hw.kernel_wrote(addr, 8)
 
 
 def might_sleep(ctx: CallContext) -> bool:

@@ -1112,9 +1112,8 @@ class Cpu:
         eng.probe_let_run = -1
         eng.uc.ctl_flush_tb()
         eng.code_generation = self.mem.code_generation
-        wanted = eng.checks.on if eng.checks is not None else False
-        wanted = wanted or bool(eng.probe_hooks) or bool(eng.watch_hooks)
-        if eng.checks is not None and eng.checks.set(wanted):
+        hooks = bool(eng.probe_hooks or eng.watch_hooks)
+        if eng.checks is not None and eng.checks.set(eng.checks.on or hooks):
             eng.uc.ctl_flush_tb()
         return rip
 

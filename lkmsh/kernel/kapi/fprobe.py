@@ -19,23 +19,19 @@ from lkmsh.kernel.kapi.registry import kapi
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
-MASK64 = (1 << 64) - 1
 KSYM_NAME_LEN = 512
-
-
-def _err(value: int) -> int:
-    return value & MASK64
 
 
 def _text(ctx: CallContext, addr: int) -> str:
     return ctx.mem.read_cstr(addr, 4096).decode("utf-8", "replace")
 
 
-def _count(ctx: CallContext, i: int) -> int | None:
-    """An array's int count, or None when it is not a count Linux would take."""
-    num = ctx.arg(i) & 0xFFFFFFFF
+def _array(ctx: CallContext) -> tuple[int, int, int] | None:
+    """(fp, array, num) of an array registration, or None where Linux says -EINVAL
+    (a NULL fprobe or array, a count of 0 or less; lkmsh bounds it too)."""
+    fp, base, num = ctx.arg(0), ctx.arg(1), ctx.arg(2) & 0xFFFFFFFF
     num = num - (1 << 32) if num & 0x80000000 else num
-    return num if 0 < num <= MAX_ARRAY else None
+    return (fp, base, num) if fp and base and 0 < num <= MAX_ARRAY else None
 
 
 @kapi(
@@ -46,18 +42,18 @@ def _count(ctx: CallContext, i: int) -> int | None:
 def register_fprobe(ctx: CallContext) -> int:
     fp, filt, notfilt = ctx.arg(0), ctx.arg(1), ctx.arg(2)
     if not fp or not filt:
-        return _err(-E.EINVAL)
+        return -E.EINVAL
     k = ctx.kernel
     chosen = k.kprobes.fprobe_filter(_text(ctx, filt))
     if not chosen:
-        return _err(-E.EINVAL)
+        return -E.EINVAL
     left = set(chosen)
     if notfilt:
         skipped = k.kprobes.fprobe_filter(_text(ctx, notfilt))
         if not skipped:
-            return _err(-E.EINVAL)
+            return -E.EINVAL
         left -= skipped
-    return _err(k.kprobes.register_fprobe(fp, sorted(left), len(chosen), owner(ctx)))
+    return k.kprobes.register_fprobe(fp, sorted(left), len(chosen), owner(ctx))
 
 
 @kapi(
@@ -66,11 +62,12 @@ def register_fprobe(ctx: CallContext) -> int:
     gpl=True,
 )
 def register_fprobe_ips(ctx: CallContext) -> int:
-    fp, addrs, num = ctx.arg(0), ctx.arg(1), _count(ctx, 2)
-    if not fp or not addrs or num is None:
-        return _err(-E.EINVAL)
+    args = _array(ctx)
+    if args is None:
+        return -E.EINVAL
+    fp, addrs, num = args
     targets = [ctx.mem.read_u64(addrs + 8 * i) for i in range(num)]
-    return _err(ctx.kernel.kprobes.register_fprobe(fp, targets, num, owner(ctx)))
+    return ctx.kernel.kprobes.register_fprobe(fp, targets, num, owner(ctx))
 
 
 @kapi(
@@ -79,9 +76,10 @@ def register_fprobe_ips(ctx: CallContext) -> int:
     gpl=True,
 )
 def register_fprobe_syms(ctx: CallContext) -> int:
-    fp, syms, num = ctx.arg(0), ctx.arg(1), _count(ctx, 2)
-    if not fp or not syms or num is None:
-        return _err(-E.EINVAL)
+    args = _array(ctx)
+    if args is None:
+        return -E.EINVAL
+    fp, syms, num = args
     mem = ctx.mem
     ptrs = [mem.read_u64(syms + 8 * i) for i in range(num)]
     named = sorted(((mem.read_cstr(p, KSYM_NAME_LEN), p) for p in ptrs), key=lambda t: t[0])
@@ -89,13 +87,13 @@ def register_fprobe_syms(ctx: CallContext) -> int:
     mem.write(syms, b"".join(p.to_bytes(8, "little") for _, p in named))
     addrs = ctx.kernel.kprobes.fprobe_symbols([n.decode("utf-8", "replace") for n, _ in named])
     if isinstance(addrs, int):
-        return _err(addrs)
-    return _err(ctx.kernel.kprobes.register_fprobe(fp, addrs, num, owner(ctx)))
+        return addrs
+    return ctx.kernel.kprobes.register_fprobe(fp, addrs, num, owner(ctx))
 
 
 @kapi("unregister_fprobe", "int unregister_fprobe(struct fprobe *fp)", gpl=True)
 def unregister_fprobe(ctx: CallContext) -> int:
     fp = ctx.arg(0)
     if not fp:
-        return _err(-E.EINVAL)
-    return _err(ctx.kernel.kprobes.unregister_fprobe(fp))
+        return -E.EINVAL
+    return ctx.kernel.kprobes.unregister_fprobe(fp)

@@ -64,3 +64,71 @@ def test_kmemleak_names_the_task_that_allocated(arch_kernel):
     out = texts(k)
     assert "kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" in out
     assert '  comm "mm_leaker", pid 2, jiffies ' in "\n".join(out)
+
+
+FORKS = r"""
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+
+static char comm[4][TASK_COMM_LEN];
+static int has_mm[4], pid[4], forks;
+
+static int on_fork(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (forks < 4) {
+		get_task_comm(comm[forks], current);
+		has_mm[forks] = current->mm != NULL;
+		pid[forks] = task_pid_nr(current);
+		forks++;
+	}
+	return 1;	/* nothing to do at the return */
+}
+
+static struct kretprobe rp = {
+	.kp.symbol_name = "kernel_clone",
+	.entry_handler = on_fork,
+};
+
+static int child(void *data)
+{
+	return 0;
+}
+
+static int __init forks_init(void)
+{
+	struct task_struct *t;
+	int ret = register_kretprobe(&rp);
+
+	if (ret)
+		return ret;
+	t = kthread_run(child, NULL, "fork_child");
+	return PTR_ERR_OR_ZERO(t);
+}
+
+static void __exit forks_exit(void)
+{
+	int i;
+
+	unregister_kretprobe(&rp);
+	for (i = 0; i < forks; i++)
+		pr_info("forks: %s pid %d mm %d\n", comm[i], pid[i], has_mm[i]);
+}
+
+module_init(forks_init);
+module_exit(forks_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_kthreadd_forks_kernel_threads_and_commands_fork_with_an_mm(arch_kernel):
+    """Who is current in kernel_clone: kthreadd (pid 2, no mm) for a kthread, as on
+    Linux; the command's own task, with its mm, for the fork the shell makes."""
+    k, build = arch_kernel
+    k.module_load(build(FORKS, "forks").read_bytes())
+    k.module_unload("forks")
+    assert [t for t in texts(k) if t.startswith("forks: ") and " pid " in t] == [
+        "forks: kthreadd pid 2 mm 0",
+        "forks: rmmod pid 1 mm 1",
+    ]

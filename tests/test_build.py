@@ -416,7 +416,6 @@ def test_everything_module_only_needs_kernel_api_functions(built):
         "param_ops_charp",
         "printk",
         "__dynamic_pr_debug",  # its pr_debug(), a dynamic debug site (CONFIG_DYNAMIC_DEBUG)
-        "__warn_printk",
         "jiffies",
         "ktime_get",
         "mutex_lock",

@@ -111,7 +111,7 @@ class KernelApi(Protocol):
     def call(self, func_addr: int, args: Iterable[int] = ()) -> int:
         """Run module code at ``func_addr``; faults become an Oops and ModuleFault."""
 
-    def symbolize(self, addr: int) -> str: ...
+    def symbolize(self, addr: int, *, ret: bool = False) -> str: ...
 
     def kernel_function_at(self, addr: int) -> str | None:
         """The kernel API function whose slot starts at ``addr`` (KUnit's assert formats)."""

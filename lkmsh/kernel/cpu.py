@@ -38,6 +38,7 @@ from unicorn import UcError, unicorn_const
 from lkmsh.arch.base import Arch
 from lkmsh.errors import KernelError
 from lkmsh.kernel import blockmeter, exitcheck, layout
+from lkmsh.kernel.bugtable import BugEntry
 from lkmsh.kernel.callctx import CallContext, trap_context_class
 from lkmsh.kernel.fault import Access, CpuFault, FaultKind
 from lkmsh.kernel.memory import AddressSpace, Perm, Region
@@ -1013,6 +1014,10 @@ class Cpu:
                     try:
                         uc.emu_start(start_at, self.return_slot, 0, budget or 0)
                     except UcError as err:
+                        if err.errno == unicorn_const.UC_ERR_INSN_INVALID:
+                            start_at = self._after_warning(eng)  # x86's WARN: a ud2
+                            if start_at is not None:
+                                continue
                         error = err
                         break
                     # hlt waits for the next interrupt, which comes (the timer ticks):
@@ -1021,6 +1026,8 @@ class Cpu:
                     start_at = self._after_watch(eng)
                     if start_at is None:
                         start_at = self._after_rearm(eng)
+                    if start_at is None and eng.vector is not None:
+                        start_at = self._after_warning(eng)  # arm64's WARN: a brk
                     if start_at is None:
                         start_at = self._after_tick(eng)
                     if start_at is None:
@@ -1039,8 +1046,8 @@ class Cpu:
             if eng.vector is not None:
                 vector = eng.vector
                 kind = self._vector_kind.get(vector, FaultKind.GENERAL_PROTECTION)
-                if kind is FaultKind.BREAKPOINT and self._at_bug(eng):
-                    kind = FaultKind.BUG  # arm64's BUG() is a brk
+                if kind is FaultKind.BREAKPOINT and self._at_bug(eng):  # arm64's BUG() is a brk
+                    raise self._fault(eng, FaultKind.BUG, vector=vector, detail=self._bug_at(eng))
                 raise self._fault(eng, kind, vector=vector)
             rip, result = eng.exit_regs.read()
             if rip != self.return_slot:
@@ -1278,7 +1285,7 @@ class Cpu:
     def _error_fault(self, eng: _Engine, err: UcError) -> CpuFault:
         if err.errno == unicorn_const.UC_ERR_INSN_INVALID:
             if self._at_bug(eng):
-                return self._fault(eng, FaultKind.BUG)
+                return self._fault(eng, FaultKind.BUG, detail=self._bug_at(eng))
             return self._fault(eng, FaultKind.INVALID_OPCODE, vector=6)
         if eng.fault is not None:
             page, access, protection = eng.fault
@@ -1310,6 +1317,31 @@ class Cpu:
             if stack.vaddr - layout.STACK_GUARD <= address < stack.vaddr:
                 return stack.vaddr, stack.end
         return None
+
+    def _bug_entry(self, eng: _Engine) -> BugEntry | None:
+        """The bug table entry of the BUG()/WARN() trap the code stopped at, if it has one."""
+        find = getattr(self.kernel, "bug_entry", None)
+        if find is None or not self._at_bug(eng):
+            return None
+        return find(eng.uc.reg_read(self._ip_reg))
+
+    def _bug_at(self, eng: _Engine) -> str:
+        """FILE:LINE of the BUG() the code stopped at ("" without a table entry)."""
+        entry = self._bug_entry(eng)
+        return entry.where if entry is not None else ""
+
+    def _after_warning(self, eng: _Engine) -> int | None:
+        """Where to resume after a WARN() trap, its report written (None: not one), as
+        report_bug() returns BUG_TRAP_TYPE_WARN and the trap handler skips the ud2/brk."""
+        if eng.pending is not None or self._cancel.is_set() or eng.expired or eng.locked_up:
+            return None
+        entry = self._bug_entry(eng)
+        if entry is None or not entry.warning:
+            return None
+        self.kernel.report_warning(self._fault(eng, FaultKind.BUG), entry)
+        eng.vector = None
+        eng.stop_regs = None
+        return entry.addr + len(self.arch.bug_insn)
 
     def _at_bug(self, eng: _Engine) -> bool:
         """Is the instruction at the PC the architecture's BUG() instruction?"""

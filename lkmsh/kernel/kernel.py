@@ -33,9 +33,10 @@ from lkmsh.errors import (
     NotFound,
     UnknownSymbol,
 )
-from lkmsh.kernel import klib, sysmodule
+from lkmsh.kernel import bugtable, klib, sysmodule
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.block import BlockLayer
+from lkmsh.kernel.bugtable import BugEntry, find_bug
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, Clock
 from lkmsh.kernel.component import Component
@@ -806,6 +807,24 @@ class Kernel:
         """Taint the kernel by Linux's letter (e.g. "W" after a warning)."""
         with self._lock:
             self._taints.add(T.BY_LETTER[letter])
+
+    def bug_entry(self, pc: int) -> BugEntry | None:
+        """The bug table entry of the BUG()/WARN() trap at @pc (lib/bug.c's find_bug)."""
+        return find_bug(self.mem, self.module_list_all(), pc)
+
+    def report_warning(self, fault: CpuFault, entry: BugEntry) -> None:
+        """report_bug() for a WARN trap: __warn()'s report and its taint; a WARN_ON_ONCE
+        that fired before is silent."""
+        from lkmsh.kernel.oops import warning_lines
+
+        if entry.flags & bugtable.ONCE:
+            if entry.flags & bugtable.DONE:
+                return
+            bugtable.mark_done(self.mem, entry)
+        for level, line in warning_lines(self, fault, entry):
+            self.log.emit(level, line)
+        if entry.taint < len(T.ORDER):
+            self._taints.add(T.ORDER[entry.taint])
 
     def _taint(self, taint: T.Taint, message: str | None = None) -> None:
         if taint not in self._taints and message:

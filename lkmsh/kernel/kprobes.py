@@ -68,6 +68,7 @@ KERNEL_ONLY = (
     "kernel_clone",
     "kallsyms_lookup_name",
     "stack_trace_save_regs",
+    "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap
 )
 
 # struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)

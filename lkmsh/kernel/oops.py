@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel import taint as T
+from lkmsh.kernel.bugtable import NO_CUT_HERE, BugEntry
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.release import KERNEL_RELEASE
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from lkmsh.kernel.contract import KernelApi
     from lkmsh.kernel.kernel import Kernel
 
-ALERT, CRIT, DEFAULT = 1, 2, 4
+ALERT, CRIT, WARNING, DEFAULT = 1, 2, 4, 4
+CUT_HERE = "------------[ cut here ]------------"
 REG_ROWS = (
     ("rax", "rbx", "rcx"),
     ("rdx", "rsi", "rdi"),
@@ -77,8 +79,8 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         lines.append((ALERT, f"#PF: error_code(0x{code:04x}) - {why}"))
         lines.append((DEFAULT, f"Oops: {code:04x} [#1] PREEMPT SMP NOPTI"))
     elif k is FaultKind.BUG:
-        lines.append((DEFAULT, "------------[ cut here ]------------"))
-        lines.append((DEFAULT, f"kernel BUG at {kernel.symbolize(fault.rip)}!"))
+        lines.append((DEFAULT, CUT_HERE))
+        lines.append((DEFAULT, f"kernel BUG at {fault.detail or kernel.symbolize(fault.rip)}!"))
         lines.append((DEFAULT, "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"))
     elif k is FaultKind.INVALID_OPCODE:
         lines.append((DEFAULT, "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"))
@@ -147,10 +149,11 @@ def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
     return _writer(kernel.arch)[1](kernel, fault)
 
 
-def machine_lines(kernel: KernelApi, taint: T.Taint) -> list[str]:
-    """What every report prints after its headline: the modules, the task, the machine."""
+def machine_lines(kernel: KernelApi, taint: T.Taint | None) -> list[str]:
+    """What every report prints after its headline: the modules, the task, the machine
+    (the taints with @taint, which the report adds)."""
     comm, pid = kernel.current_task_id()
-    taints = T.from_letters("".join(kernel.taints)) | {taint}
+    taints = T.from_letters("".join(kernel.taints)) | ({taint} if taint is not None else set())
     hardware = " (arm64)" if kernel.arch.family == "arm64" else ""
     return [
         _modules_linked_in(kernel),
@@ -159,9 +162,24 @@ def machine_lines(kernel: KernelApi, taint: T.Taint) -> list[str]:
     ]
 
 
-def x86_oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
-    lines = _header(kernel, fault)
-    lines.extend((DEFAULT, line) for line in machine_lines(kernel, report_kind(fault)))
+def warning_lines(kernel: Kernel, fault: CpuFault, entry: BugEntry) -> list[tuple[int, str]]:
+    """__warn()'s report of a WARN trap (kernel/panic.c): its location and caller, then
+    the registers and the trace as an Oops shows them; no taint is added before it."""
+    comm, pid = kernel.current_task_id()
+    head = [] if entry.flags & NO_CUT_HERE else [(WARNING, CUT_HERE)]
+    head.append(
+        (WARNING, f"WARNING: CPU: 0 PID: {pid} at {entry.where} {kernel.symbolize(fault.rip)}")
+    )
+    return _writer(kernel.arch)[1](kernel, fault, head)
+
+
+def x86_oops_lines(
+    kernel: Kernel, fault: CpuFault, head: list[tuple[int, str]] | None = None
+) -> list[tuple[int, str]]:
+    """The Oops of @fault, or (@head given) a warning's report under that headline."""
+    lines = _header(kernel, fault) if head is None else list(head)
+    taint = report_kind(fault) if head is None else None
+    lines.extend((DEFAULT, line) for line in machine_lines(kernel, taint))
     lines.append((DEFAULT, f"RIP: 0010:{kernel.symbolize(fault.rip)}"))
     if fault.code:
         before = " ".join(f"{b:02x}" for b in fault.code_before)

@@ -152,7 +152,7 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         return lines
     if k is FaultKind.BUG:
         lines.append((DEFAULT, "------------[ cut here ]------------"))
-        lines.append((DEFAULT, f"kernel BUG at {kernel.symbolize(fault.rip)}!"))
+        lines.append((DEFAULT, f"kernel BUG at {fault.detail or kernel.symbolize(fault.rip)}!"))
     lines.append((EMERG, f"Internal error: {_die_reason(fault)}: {esr(fault):016x} [#1] {SMP}"))
     return lines
 
@@ -206,11 +206,15 @@ def code_line(fault: CpuFault) -> str:
     return "Code: " + " ".join(words)
 
 
-def oops_lines(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
+def oops_lines(
+    kernel: Kernel, fault: CpuFault, head: list[tuple[int, str]] | None = None
+) -> list[tuple[int, str]]:
+    """The Oops of @fault, or (@head given) a warning's report under that headline."""
     from lkmsh.kernel.oops import machine_lines, report_kind
 
-    lines = _header(kernel, fault)
-    lines.extend((DEFAULT, line) for line in machine_lines(kernel, report_kind(fault)))
+    lines = _header(kernel, fault) if head is None else list(head)
+    taint = report_kind(fault) if head is None else None
+    lines.extend((DEFAULT, line) for line in machine_lines(kernel, taint))
     r = fault.regs
     lines.append((DEFAULT, _pstate(r.get("nzcv", 0))))
     lines.append((DEFAULT, f"pc : {kernel.symbolize(fault.rip)}"))

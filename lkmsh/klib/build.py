@@ -58,7 +58,7 @@ IMPORTS = (
     "kunit_fail_assert_format",
     # xarray.c: RCU frees of nodes, WARN_ON
     "kvfree_call_rcu",
-    "__warn_printk",
+    "warn_slowpath_fmt",
     # rhashtable.c: bucket tables, the table's mutex, the deferred worker, call_rcu
     # (rcu_read_lock and get_random_u32, its seeds, are the library's own: rcu.c, get_random.c)
     "kvmalloc_node",

@@ -10,7 +10,7 @@
  * delta's parent is always a root.
  *
  * Kernel calls (build.py's IMPORTS): the IDA of root ids, kcalloc, the
- * bitmap of the greedy pass's graph, __warn_printk.
+ * bitmap of the greedy pass's graph, warn_slowpath_fmt.
  */
 #include <linux/bitmap.h>
 #include <linux/idr.h>

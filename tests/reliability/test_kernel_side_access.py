@@ -34,6 +34,15 @@ module_param(n, int, 0444);
 static const char motto[16] = "read only";
 static const int answer = 42;
 
+/* a pointer whose object FORTIFY_SOURCE cannot size: strcpy stays the kernel's call */
+static char *unsized(const void *p)
+{
+	char *q = (char *)p;
+
+	OPTIMIZER_HIDE_VAR(q);
+	return q;
+}
+
 static noinline int victim(int x)
 {
 	return x + 1;
@@ -46,7 +55,7 @@ static int __init pw_init(void)
 	if (!strcmp(what, "memset_printk"))
 		memset((void *)printk, 0xcc, n);
 	else if (!strcmp(what, "strcpy_rodata"))
-		strcpy((char *)motto, "patched");
+		strcpy(unsized(motto), unsized("patched"));
 	else if (!strcmp(what, "memcpy_text"))
 		memcpy((void *)victim, "\xc3", n);
 	else if (!strcmp(what, "sprintf_rodata"))
@@ -194,9 +203,12 @@ static ssize_t pw_write(struct file *file, const char __user *ubuf, size_t count
 	return count;
 }
 
+static char *reply = "x";
+module_param(reply, charp, 0444);
+
 static ssize_t pw_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
-	strcpy((char __force *)ubuf, "x");
+	strcpy((char __force *)ubuf, reply);
 	return 1;
 }
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.dmesg import DEFAULT_LEVEL, LINE_MAX
-from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, KernelBug, call_trace, warn
+from lkmsh.kernel.kapi.bug import (
+    CUT_HERE,
+    END_TRACE,
+    LOGLEVEL_EMERG,
+    LOGLEVEL_WARNING,
+    KernelBug,
+    call_trace,
+)
 from lkmsh.kernel.kapi.common import decode, format_args
 from lkmsh.kernel.kapi.registry import kapi, kdata
 
@@ -63,9 +70,38 @@ def _printk(ctx: CallContext) -> int:
 
 @kapi("__warn_printk", "void __warn_printk(const char *fmt, ...)")
 def warn_printk(ctx: CallContext) -> None:
-    """WARN()/WARN_ON(): the message framed as Linux's __warn report; execution goes on."""
-    text = decode(format_args(ctx, ctx.arg(0), 1)).rstrip("\n")
-    warn(ctx, text.split("\n"))
+    """WARN(cond, fmt...)'s first half: the cut-here line and the message. The trap
+    that follows it in the module's code writes the report (Kernel.report_warning)."""
+    ctx.kernel.log.emit(LOGLEVEL_WARNING, CUT_HERE)
+    log_text(ctx, format_args(ctx, ctx.arg(0), 1))
+
+
+@kapi(
+    "warn_slowpath_fmt",
+    "void warn_slowpath_fmt(const char *file, int line, unsigned int taint, const char *fmt, ...)",
+)
+def warn_slowpath_fmt(ctx: CallContext) -> None:
+    """A WARN without a trap of its own (the kernel library's C; not exported where, as on
+    x86 and arm64, WARN traps): kernel/panic.c's __warn() with no registers, the message
+    after the WARNING line and dump_stack()'s trace."""
+    from lkmsh.kernel import taint as T
+    from lkmsh.kernel.oops import machine_lines
+
+    kernel = ctx.kernel
+    file = decode(ctx.mem.read_cstr(ctx.arg(0), 256)) if ctx.arg(0) else None
+    line, taint, fmt = ctx.arg(1) & 0xFFFFFFFF, ctx.arg(2) & 0xFFFFFFFF, ctx.arg(3)
+    caller = kernel.symbolize(ctx.caller, ret=True)
+    pid = kernel.current_task_id()[1]
+    where = f"{file}:{line} " if file else ""
+    log = kernel.log
+    log.emit(LOGLEVEL_WARNING, CUT_HERE)
+    log.emit(LOGLEVEL_WARNING, f"WARNING: CPU: 0 PID: {pid} at {where}{caller}")
+    if fmt:
+        log_text(ctx, format_args(ctx, fmt, 4))
+    for text in [*machine_lines(kernel, None), *call_trace(ctx, from_self=True), END_TRACE]:
+        log.emit(DEFAULT_LEVEL, text)
+    if taint < len(T.ORDER):
+        kernel.add_taint(T.ORDER[taint].letter)
 
 
 @kapi("dump_stack", "void dump_stack(void)")

@@ -48,6 +48,9 @@ class MiniKernel:
     def add_taint(self, letter: str) -> None:
         self.taints.add(letter)
 
+    def current_task_id(self) -> tuple[str, int]:
+        return "insmod", 1
+
     # no module code runs here: call traces hold only the caller
     current_path = None
     return_slot = 0

@@ -52,18 +52,26 @@ def test_unprintable_bytes_are_escaped(mini):
     assert mini.texts()[-1] == "bad \\xff byte"
 
 
-def test_warn_prints_a_framed_report_and_continues(mini):
-    call(mini, "__warn_printk", mini.cstring("WARNING: at %s:%d %s()\n"), mini.cstring("hx.c"), 17,
-         mini.cstring("hx_init"))  # fmt: skip
-    assert mini.texts() == [
+def test_warn_printk_prints_the_cut_here_line_and_the_message(mini):
+    """WARN(cond, fmt...)'s first half, as Linux's: the trap after it writes the report."""
+    call(mini, "__warn_printk", mini.cstring("hx: bad value %d\n"), 17)
+    assert mini.texts() == ["------------[ cut here ]------------", "hx: bad value 17"]
+    assert "W" not in mini.taints  # the trap's report taints
+
+
+def test_warn_slowpath_fmt_is_the_whole_report(mini):
+    """The kernel library's WARN (no trap): __warn() without registers, then the taint."""
+    call(mini, "warn_slowpath_fmt", mini.cstring("lib/x.c"), 17, 9, mini.cstring("n=%d\n"), 5)
+    texts = mini.texts()
+    assert texts[:3] == [
         "------------[ cut here ]------------",
-        "WARNING: at hx.c:17 hx_init()",
-        "Call Trace:",
-        " <TASK>",
-        " hx_init+0x12/0x40 [hx]",
-        " </TASK>",
-        "---[ end trace 0000000000000000 ]---",
+        "WARNING: CPU: 0 PID: 1 at lib/x.c:17 hx_init+0x12/0x40 [hx]",
+        "n=5",
     ]
+    assert texts[3].startswith("Modules linked in:")
+    assert " hx_init+0x12/0x40 [hx]" in texts
+    assert texts[-1] == "---[ end trace 0000000000000000 ]---"
+    assert "W" in mini.taints
 
 
 def test_dump_stack_logs_the_caller(mini):

@@ -823,8 +823,9 @@ class Kernel:
             bugtable.mark_done(self.mem, entry)
         for level, line in warning_lines(self, fault, entry):
             self.log.emit(level, line)
-        if entry.taint < len(T.ORDER):
-            self._taints.add(T.ORDER[entry.taint])
+        taint = T.by_bit(entry.taint)
+        if taint is not None:
+            self._taints.add(taint)
 
     def _taint(self, taint: T.Taint, message: str | None = None) -> None:
         if taint not in self._taints and message:

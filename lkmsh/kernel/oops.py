@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
 
 ALERT, CRIT, WARNING, DEFAULT = 1, 2, 4, 4
+#: the lines every report starts and ends with (lib/bug.c, kernel/panic.c)
 CUT_HERE = "------------[ cut here ]------------"
+END_TRACE = "---[ end trace 0000000000000000 ]---"
 REG_ROWS = (
     ("rax", "rbx", "rcx"),
     ("rdx", "rsi", "rdi"),
@@ -198,5 +200,5 @@ def x86_oops_lines(
     lines.append((DEFAULT, " <TASK>"))
     lines.extend((DEFAULT, f) for f in call_trace(kernel, fault))
     lines.append((DEFAULT, " </TASK>"))
-    lines.append((DEFAULT, "---[ end trace 0000000000000000 ]---"))
+    lines.append((DEFAULT, END_TRACE))
     return lines

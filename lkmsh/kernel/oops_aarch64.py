@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.layout import PAGE_SIZE
+from lkmsh.kernel.oops import CUT_HERE, END_TRACE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -151,7 +152,7 @@ def _header(kernel: Kernel, fault: CpuFault) -> list[tuple[int, str]]:
         lines.append((EMERG, f"Internal error: Oops: {value:016x} [#1] {SMP}"))
         return lines
     if k is FaultKind.BUG:
-        lines.append((DEFAULT, "------------[ cut here ]------------"))
+        lines.append((DEFAULT, CUT_HERE))
         lines.append((DEFAULT, f"kernel BUG at {fault.detail or kernel.symbolize(fault.rip)}!"))
     lines.append((EMERG, f"Internal error: {_die_reason(fault)}: {esr(fault):016x} [#1] {SMP}"))
     return lines
@@ -225,5 +226,5 @@ def oops_lines(
     lines.extend((DEFAULT, f) for f in call_trace(kernel, fault))
     if fault.code:
         lines.append((DEFAULT, code_line(fault)))
-    lines.append((DEFAULT, "---[ end trace 0000000000000000 ]---"))
+    lines.append((DEFAULT, END_TRACE))
     return lines

@@ -36,6 +36,11 @@ ORDER = list(Taint)
 BY_LETTER = {t.letter: t for t in ORDER}
 
 
+def by_bit(bit: int) -> Taint | None:
+    """The flag of taint bit @bit (TAINT_WARN is 9), None past the known ones."""
+    return ORDER[bit] if 0 <= bit < len(ORDER) else None
+
+
 def letters(taints: set[Taint]) -> str:
     """Compact form, e.g. "PO" (as /proc/sys/kernel/tainted decoded, Linux order)."""
     return "".join(t.letter for t in ORDER if t in taints)

@@ -8,13 +8,15 @@
 #ifndef _LKMSH_KLIB_WARN_H
 #define _LKMSH_KLIB_WARN_H
 
+#include <linux/panic.h>	/* TAINT_WARN */
+
 __printf(4, 5) void warn_slowpath_fmt(const char *file, const int line, unsigned taint,
 				      const char *fmt, ...);
 
 #define KLIB_WARN_ON(c) ({						\
 	bool __c = !!(c);						\
 	if (unlikely(__c))						\
-		warn_slowpath_fmt(__FILE__, __LINE__, 9 /* TAINT_WARN */, NULL); \
+		warn_slowpath_fmt(__FILE__, __LINE__, TAINT_WARN, NULL); \
 	__c;								\
 })
 

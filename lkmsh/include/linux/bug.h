@@ -27,8 +27,9 @@ __printf(4, 5) void warn_slowpath_fmt(const char *file, const int line, unsigned
 #define __BUG_INSN	"ud2"
 #endif
 
+#include <linux/panic.h>	/* TAINT_WARN */
+
 #ifdef MODULE
-#include <linux/panic.h>
 
 /*
  * As Linux with CONFIG_GENERIC_BUG (both architectures use relative
@@ -109,8 +110,6 @@ struct bug_entry {
 
 #else /* the kernel library (lkmsh's own C): no bug table, Linux's generic WARN */
 
-#define TAINT_WARN_LIB	9	/* TAINT_WARN */
-
 #define BUG() do {					\
 	__asm__ __volatile__(__BUG_INSN);		\
 	unreachable();					\
@@ -119,14 +118,14 @@ struct bug_entry {
 #define WARN_ON(condition) ({						\
 	int __ret_warn_on = !!(condition);				\
 	if (unlikely(__ret_warn_on))					\
-		warn_slowpath_fmt(__FILE__, __LINE__, TAINT_WARN_LIB, NULL); \
+		warn_slowpath_fmt(__FILE__, __LINE__, TAINT_WARN, NULL); \
 	unlikely(__ret_warn_on);					\
 })
 
 #define WARN(condition, format...) ({					\
 	int __ret_warn_on = !!(condition);				\
 	if (unlikely(__ret_warn_on))					\
-		warn_slowpath_fmt(__FILE__, __LINE__, TAINT_WARN_LIB, format); \
+		warn_slowpath_fmt(__FILE__, __LINE__, TAINT_WARN, format); \
 	unlikely(__ret_warn_on);					\
 })
 

@@ -25,6 +25,7 @@ import re
 from typing import TYPE_CHECKING, cast
 
 from lkmsh.errors import BadAddress, ModuleFault
+from lkmsh.kernel.oops import CUT_HERE, END_TRACE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -34,9 +35,6 @@ LOGLEVEL_EMERG = 0
 LOGLEVEL_ALERT = 1
 LOGLEVEL_ERR = 3
 LOGLEVEL_WARNING = 4
-
-CUT_HERE = "------------[ cut here ]------------"
-END_TRACE = "---[ end trace 0000000000000000 ]---"
 
 
 class KernelBug(ModuleFault):

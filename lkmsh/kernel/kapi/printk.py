@@ -12,16 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.dmesg import DEFAULT_LEVEL, LINE_MAX
-from lkmsh.kernel.kapi.bug import (
-    CUT_HERE,
-    END_TRACE,
-    LOGLEVEL_EMERG,
-    LOGLEVEL_WARNING,
-    KernelBug,
-    call_trace,
-)
+from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, LOGLEVEL_WARNING, KernelBug, call_trace
 from lkmsh.kernel.kapi.common import decode, format_args
 from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.oops import CUT_HERE, END_TRACE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -100,8 +94,9 @@ def warn_slowpath_fmt(ctx: CallContext) -> None:
         log_text(ctx, format_args(ctx, fmt, 4))
     for text in [*machine_lines(kernel, None), *call_trace(ctx, from_self=True), END_TRACE]:
         log.emit(DEFAULT_LEVEL, text)
-    if taint < len(T.ORDER):
-        kernel.add_taint(T.ORDER[taint].letter)
+    flag = T.by_bit(taint)
+    if flag is not None:
+        kernel.add_taint(flag.letter)
 
 
 @kapi("dump_stack", "void dump_stack(void)")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.chrdev import Chrdev
     from lkmsh.kernel.clock import Clock
     from lkmsh.kernel.configfs import Configfs
+    from lkmsh.kernel.connector import Connector
     from lkmsh.kernel.crypto import Crypto
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
@@ -88,6 +89,7 @@ class KernelApi(Protocol):
     console: Console
     block: BlockLayer
     net: NetCore
+    connector: Connector
     swnodes: SoftwareNodes
     kprobes: Kprobes
     hw_breakpoints: HwBreakpoints

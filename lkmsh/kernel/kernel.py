@@ -42,6 +42,7 @@ from lkmsh.kernel.clock import NSEC_PER_JIFFY, Clock
 from lkmsh.kernel.component import Component
 from lkmsh.kernel.configfs import ROOT as CONFIGFS_ROOT
 from lkmsh.kernel.configfs import Configfs
+from lkmsh.kernel.connector import Connector
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
@@ -310,6 +311,7 @@ class Kernel:
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
+        self.connector = self.add_component(Connector(self))  # the netlink connector
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         #: data and execute breakpoints (hwbreak.py)
@@ -1508,6 +1510,11 @@ class Kernel:
         """A packet into the device (dev_queue_xmit): "sent", "queued" or "dropped"."""
         with self._lock, self._command("ip"):
             return self.net.send(self.net.by_name(name), data)
+
+    def connector_send(self, idx: int, val: int, data: bytes, seq: int = 0, ack: int = 0) -> str:
+        """A connector message from user space to the callback of {idx, val}: its name."""
+        with self._lock, self._command("cn"):
+            return self.connector.deliver(idx, val, data, seq, ack)
 
     def net_packets(self, name: str) -> list[tuple[int, str, bytes]]:
         """(ns, "out"|"in", bytes) of the packets the device sent and received (tcpdump)."""

@@ -74,6 +74,11 @@ IFF_NOARP, IFF_MULTICAST, IFF_LOWER_UP, IFF_RUNNING = 0x80, 0x1000, 0x10000, 0x4
 LINK_STATE_START, LINK_STATE_PRESENT, LINK_STATE_NOCARRIER = 0, 1, 2
 ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_NONE = 1, 772, 0xFFFE
 NETDEV_TX_OK, NETDEV_TX_BUSY = 0, 0x10
+NET_XMIT_SUCCESS, NET_XMIT_DROP, NET_XMIT_CN = 0, 1, 2
+IFF_LIVE_ADDR_CHANGE, IFF_NO_QUEUE = 1 << 15, 1 << 21
+ETH_MIN_MTU = 68
+#: net_ratelimit(): net.core.message_burst messages each net.core.message_cost seconds
+NET_RATELIMIT_BURST, NET_RATELIMIT_NS = 10, 5_000_000_000
 ETH_HLEN = 14
 NET_SKB_PAD = 64
 PACKETS_KEPT = 100
@@ -117,6 +122,33 @@ class NetLink:
     stats: dict[str, int]
 
 
+def blackhole_image(at: int) -> bytes:
+    """The bytes of the kernel symbol ``blackhole_netdev`` at @at: the pointer, then the
+    device it points to as net/core/loopback.c leaves it at boot (gen_lo_setup with
+    ETH_MIN_MTU, then IFF_UP | IFF_RUNNING; never registered, so in no list or sysfs)."""
+    dev = at + 8
+    image = bytearray(8 + NET_DEVICE.size)
+    image[:8] = dev.to_bytes(8, "little")
+
+    def put(name: str, value: int, size: int) -> None:
+        o = 8 + NET_DEVICE.off(name)
+        image[o : o + size] = value.to_bytes(size, "little")
+
+    o = 8 + NET_DEVICE.off("name")
+    image[o : o + len(BLACKHOLE)] = BLACKHOLE.encode()
+    put("mtu", ETH_MIN_MTU, 4)
+    put("hard_header_len", ETH_HLEN, 2)
+    put("addr_len", 6, 1)
+    put("type", ARPHRD_LOOPBACK, 2)
+    put("flags", IFF_LOOPBACK | IFF_UP | IFF_RUNNING, 4)
+    put("priv_flags", IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE, 4)
+    put("dev_addr", dev + OFF_DEV_ADDR_STORE, 8)
+    return bytes(image)
+
+
+BLACKHOLE = "blackhole_dev"
+
+
 class NetCore(Component):
     name = "net"
 
@@ -125,6 +157,7 @@ class NetCore(Component):
         self.devices: list[NetDev] = []
         self.skbs: dict[int, str] = {}  # live sk_buff -> who holds it (a module, or the kernel)
         self._next_ifindex = 1
+        self._said: list[int] = [0, 0, 0]  # net_ratelimit: window start (ns), printed, missed
         kernel.vfs.mkdir("/sys/class/net")
         kernel.sched.on_event("net_tx", self._net_tx)
         kernel.vfs.add("/proc/net/dev", TextFile(lambda k: self.proc_net_dev().encode()), 0o444)
@@ -426,8 +459,7 @@ class NetCore(Component):
 
     def _xmit(self, dev: NetDev, data: bytes) -> bool:
         """One packet to ->ndo_start_xmit; False when the driver said NETDEV_TX_BUSY."""
-        fn = self._op(dev, "ndo_start_xmit")
-        if not fn:
+        if not self._op(dev, "ndo_start_xmit"):
             raise NetError(f"{dev.name}: the driver has no ndo_start_xmit", E.EOPNOTSUPP)
         skb = self.alloc_skb(len(data), KERNEL_OWNER, headroom=NET_SKB_PAD)
         if not skb:
@@ -441,16 +473,59 @@ class NetCore(Component):
         mem.write_u16(skb + off("network_header"), NET_SKB_PAD + ETH_HLEN)
         if len(data) >= ETH_HLEN and self.link_type(dev) == ARPHRD_ETHER:
             mem.write(skb + off("protocol"), data[12:14])
+        return self._start_xmit(dev, skb, data)
+
+    def _start_xmit(self, dev: NetDev, skb: int, data: bytes) -> bool:
+        """dev_hard_start_xmit: the driver gets @skb; on NETDEV_TX_BUSY the qdisc keeps
+        @data (the buffer freed) and tries again a jiffy later."""
         self.skbs[skb] = dev.owner or KERNEL_OWNER  # the driver holds it now
         self._keep(dev, "out", data)
-        ret = self.call(fn, [skb, dev.addr]) & 0xFFFFFFFF
+        ret = self.call(self._op(dev, "ndo_start_xmit"), [skb, dev.addr]) & 0xFFFFFFFF
         if ret == NETDEV_TX_BUSY:
-            self.free_skb(skb)  # the qdisc keeps the bytes and tries again a jiffy later
+            self.free_skb(skb)
             dev.packets.pop()
             dev.backlog.insert(0, data.hex())
             self._schedule(dev, NSEC_PER_JIFFY)
             return False
         return True
+
+    def queue_xmit(self, skb: int, blackhole: int) -> int:
+        """__dev_queue_xmit of a module's @skb: NET_XMIT_* (or -errno); the buffer is the
+        stack's from here. @blackhole is the address of blackhole_netdev's device."""
+        dev_addr = self.kernel.mem.read_u64(skb + SK_BUFF.off("dev"))
+        if dev_addr == blackhole:  # blackhole_netdev_xmit
+            self.free_skb(skb)
+            self.ratelimited(4, "blackhole_netdev_xmit(): Dropping skb.")
+            return NET_XMIT_SUCCESS
+        dev = self.by_addr(dev_addr)
+        if dev is None or not dev.registered:
+            raise NetError(f"skb->dev {dev_addr:#x} is no registered net_device", E.ENODEV)
+        if not self.is_up(dev):  # a closed device's qdisc is noop_qdisc: dropped
+            self.free_skb(skb)
+            return NET_XMIT_CN
+        data = self.skb_bytes(skb)
+        if dev.queue_stopped or dev.backlog:  # the pfifo keeps its bytes
+            self.free_skb(skb)
+            if len(dev.backlog) >= max(self.mem_u32(dev, "tx_queue_len"), 1):
+                return NET_XMIT_DROP
+            dev.backlog.append(data.hex())
+            return NET_XMIT_SUCCESS
+        self._start_xmit(dev, skb, data)
+        return NET_XMIT_SUCCESS
+
+    def ratelimited(self, level: int, line: str) -> None:
+        """net_ratelimit()'d printk: a burst each interval, then a count of the missed."""
+        now = self.kernel.clock.ns()
+        start, printed, missed = self._said
+        if now - start >= NET_RATELIMIT_NS or not start:
+            if missed:
+                self.kernel.log.emit(4, f"net_ratelimit: {missed} callbacks suppressed")
+            start, printed, missed = now or 1, 0, 0
+        if printed >= NET_RATELIMIT_BURST:
+            self._said = [start, printed, missed + 1]
+            return
+        self._said = [start, printed + 1, missed]
+        self.kernel.log.emit(level, line)
 
     def _schedule(self, dev: NetDev, delay: int = 0) -> None:
         """__netif_schedule: the qdisc runs (NET_TX) after what runs now."""
@@ -511,11 +586,13 @@ class NetCore(Component):
             "devices": [asdict(d) for d in self.devices],
             "skbs": [[a, o] for a, o in self.skbs.items()],
             "next_ifindex": self._next_ifindex,
+            "ratelimit": self._said,
         }
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         data = data or {}
         self._next_ifindex = int(data.get("next_ifindex", 1))
+        self._said = [int(v) for v in data.get("ratelimit", [0, 0, 0])][:3]
         self.skbs = {a: o for a, o in data.get("skbs", [])}
         for item in data.get("devices", []):
             dev = typed(NetDev, item, "network device")

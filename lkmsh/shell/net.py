@@ -1,11 +1,13 @@
-"""``ip link`` and ``tcpdump`` over the kernel's network devices, and ``ip send``.
+"""``ip link`` and ``tcpdump`` over the kernel's network devices, ``ip send`` and ``cn send``.
 
 ``ip link show [NAME]`` and ``ip -s link`` print what iproute2 6.1 prints;
 ``ip link set NAME up|down|mtu N`` is dev_open/dev_close/dev_set_mtu, with
 iproute2's messages when the kernel refuses. ``ip send NAME HEXBYTES``
 (lkmsh's own) hands one packet to the device as the stack would
 (dev_queue_xmit: ``->ndo_start_xmit``, or the queue while it is stopped).
-``tcpdump -i NAME`` prints the packets the device sent and the ones its
+``cn send IDX.VAL TEXT`` (lkmsh's own) is user space sending a netlink
+connector message, as samples/connector/ucon.c does: the callback registered
+for that id runs with it. ``tcpdump -i NAME`` prints the packets the device sent and the ones its
 driver passed up (netif_rx), as ``tcpdump -e -n -tt -xx`` does.
 """
 
@@ -222,3 +224,39 @@ def tcpdump(ctx: Context, interface: str | None, count: str | None, no_time: boo
         lines += _hex_lines(pkt)
         data.append({"ns": ns, "direction": way, "bytes": pkt.hex()})
     return TextView("".join(ln + "\n" for ln in lines), data)
+
+
+@command(
+    "cn",
+    "Send a netlink connector message, as user space does (ucon.c): "
+    "cn send IDX.VAL TEXT [--seq N] [--ack N]",
+    args=[Arg("words", Kind.TEXT, many=True, required=False)],
+    opts=[
+        Opt(("--seq",), "seq", "The message's sequence number", Kind.TEXT, metavar="N"),
+        Opt(("--ack",), "ack", "The message's acknowledge number", Kind.TEXT, metavar="N"),
+    ],
+    mutates=lambda p: True,
+)
+def cn(ctx: Context, words: tuple[str, ...], seq: str | None = None, ack: str | None = None) -> Any:
+    words = tuple(words)
+    usage = "cn send IDX.VAL TEXT [--seq N] [--ack N] (ids: cat /proc/net/connector)"
+    if len(words) < 2 or words[0] != "send":
+        ctx.fail(usage)
+        return None
+    try:
+        idx, val = (int(part, 0) for part in words[1].replace(":", ".").split("."))
+        numbers = [int(v, 0) if v is not None else 0 for v in (seq, ack)]
+    except ValueError:
+        ctx.fail(f"invalid id or number in '{' '.join(words[1:2])}' ({usage})")
+        return None
+    if not all(0 <= n < 1 << 32 for n in (idx, val, *numbers)):
+        ctx.fail("ids and numbers are 32-bit unsigned")
+        return None
+    # a C string, as ucon.c sends it: the callback may print msg->data with %s
+    data = " ".join(words[2:]).encode() + b"\0"
+    try:
+        name = ctx.kernel().connector_send(idx, val, data, *numbers)
+    except KernelError as exc:
+        ctx.fail(exc.message or exc.strerror)
+        return None
+    return TextView("", {"id": f"{idx}.{val}", "callback": name, "bytes": len(data)})

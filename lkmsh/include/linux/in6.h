@@ -27,4 +27,10 @@ struct sockaddr_in6 {
 #define IN6ADDR_ANY_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } } }
 #define IN6ADDR_LOOPBACK_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }
 
+#ifdef __KERNEL__
+/* net/ipv6/addrconf_core.c's constants (EXPORT_SYMBOL) */
+extern const struct in6_addr in6addr_any;
+extern const struct in6_addr in6addr_loopback;
+#endif
+
 #endif /* _LKMSH_LINUX_IN6_H */

@@ -12,6 +12,7 @@
 #define _LKMSH_LINUX_NETDEVICE_H
 
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <linux/device.h>
 #include <linux/if.h>
 #include <linux/if_ether.h>
@@ -36,6 +37,14 @@ typedef enum netdev_tx netdev_tx_t;
 
 #define NET_RX_SUCCESS	0
 #define NET_RX_DROP	1
+
+/* what dev_queue_xmit() returns besides a -errno */
+#define NET_XMIT_SUCCESS	0x00
+#define NET_XMIT_DROP		0x01	/* skb dropped			*/
+#define NET_XMIT_CN		0x02	/* congestion notification	*/
+#define NET_XMIT_MASK		0x0f	/* qdisc flags in net/sch_generic.h */
+#define net_xmit_eval(e)	((e) == NET_XMIT_CN ? 0 : (e))
+#define net_xmit_errno(e)	((e) != NET_XMIT_CN ? -ENOBUFS : 0)
 
 /* name_assign_type */
 #define NET_NAME_UNKNOWN	0
@@ -215,6 +224,19 @@ static inline bool netif_device_present(const struct net_device *dev)
 }
 
 int netif_rx(struct sk_buff *skb);
+
+/*
+ * dev_queue_xmit: the packet to skb->dev's queue (its qdisc, then ->ndo_start_xmit);
+ * the buffer is the stack's from here whatever the result.
+ */
+int __dev_queue_xmit(struct sk_buff *skb, struct net_device *sb_dev);
+static inline int dev_queue_xmit(struct sk_buff *skb)
+{
+	return __dev_queue_xmit(skb, NULL);
+}
+
+/* net/core/loopback.c's device that drops every packet it is given (not registered) */
+extern struct net_device *blackhole_netdev;
 static inline int netif_receive_skb(struct sk_buff *skb)
 {
 	return netif_rx(skb);

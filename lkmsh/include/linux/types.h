@@ -39,6 +39,8 @@ typedef __u32	__le32;
 typedef __u32	__be32;
 typedef __u64	__le64;
 typedef __u64	__be64;
+typedef __u16	__sum16;
+typedef __u32	__wsum;
 
 typedef __SIZE_TYPE__		size_t;
 typedef long			ssize_t;

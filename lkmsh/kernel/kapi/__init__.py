@@ -10,6 +10,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     chrdev,
     cmdline,
     configfs,
+    connector,
     cpumask,
     crypto,
     ctype,

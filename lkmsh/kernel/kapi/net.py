@@ -10,7 +10,7 @@ from lkmsh.kernel import netdev as N
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.common import cstr, format_args, owner
 from lkmsh.kernel.kapi.printk import log_text
-from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.kapi.registry import kapi, kdata
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -403,6 +403,33 @@ def netif_rx(ctx: CallContext) -> int:
         warn(ctx, [f"netif_rx of {skb:#x}, which is no live sk_buff"])
         return 1  # NET_RX_DROP
     return ctx.kernel.net.receive(skb)
+
+
+@kapi("__dev_queue_xmit", "int __dev_queue_xmit(struct sk_buff *skb, struct net_device *sb_dev)")
+def dev_queue_xmit(ctx: CallContext) -> int:
+    """The packet to skb->dev's queue; NET_XMIT_SUCCESS, _DROP (the queue is full) or
+    _CN (the device is down), and the buffer is the stack's whatever the result."""
+    skb, net = ctx.arg(0), ctx.kernel.net
+    if skb not in net.skbs:
+        warn(ctx, [f"dev_queue_xmit of {skb:#x}, which is no live sk_buff"])
+        return N.NET_XMIT_DROP
+    blackhole = ctx.kernel.symbol_address("blackhole_netdev") or 0
+    try:
+        return net.queue_xmit(skb, blackhole + 8 if blackhole else 0) & MASK
+    except N.NetError as e:
+        warn(ctx, [f"dev_queue_xmit: {e}"])
+        net.free_skb(skb)
+        return N.NET_XMIT_DROP
+
+
+@kdata("blackhole_netdev", 8 + N.NET_DEVICE.size, static=True)
+def _blackhole_netdev(kernel) -> bytes:
+    return N.blackhole_image(kernel.symbol_address("blackhole_netdev") or 0)
+
+
+# net/ipv6/addrconf_core.c: IN6ADDR_ANY_INIT and IN6ADDR_LOOPBACK_INIT
+kdata("in6addr_any", 16, static=True)(lambda kernel: bytes(16))
+kdata("in6addr_loopback", 16, static=True)(lambda kernel: bytes(15) + b"\x01")
 
 
 # -- netdev_printk -------------------------------------------------------------------------

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.platform import PlatformBus
     from lkmsh.kernel.procfs import ProcFS
     from lkmsh.kernel.random import Random
+    from lkmsh.kernel.ratelimit import RateLimits
     from lkmsh.kernel.rcu import Rcu
     from lkmsh.kernel.rscodecs import RsCodecs
     from lkmsh.kernel.slabcache import SlabCaches
@@ -88,6 +89,7 @@ class KernelApi(Protocol):
     xz: XzDecoders
     console: Console
     block: BlockLayer
+    ratelimits: RateLimits
     net: NetCore
     connector: Connector
     swnodes: SoftwareNodes

@@ -70,6 +70,7 @@ from lkmsh.kernel.pages import PagePool
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
+from lkmsh.kernel.ratelimit import RateLimits
 from lkmsh.kernel.release import VERMAGIC
 from lkmsh.kernel.rscodecs import RsCodecs
 from lkmsh.kernel.sched import Scheduler
@@ -310,6 +311,7 @@ class Kernel:
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
+        self.ratelimits = self.add_component(RateLimits())  # printk's and net's shared limits
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.connector = self.add_component(Connector(self))  # the netlink connector
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)

@@ -77,8 +77,6 @@ NETDEV_TX_OK, NETDEV_TX_BUSY = 0, 0x10
 NET_XMIT_SUCCESS, NET_XMIT_DROP, NET_XMIT_CN = 0, 1, 2
 IFF_LIVE_ADDR_CHANGE, IFF_NO_QUEUE = 1 << 15, 1 << 21
 ETH_MIN_MTU = 68
-#: net_ratelimit(): net.core.message_burst messages each net.core.message_cost seconds
-NET_RATELIMIT_BURST, NET_RATELIMIT_NS = 10, 5_000_000_000
 ETH_HLEN = 14
 NET_SKB_PAD = 64
 PACKETS_KEPT = 100
@@ -157,7 +155,6 @@ class NetCore(Component):
         self.devices: list[NetDev] = []
         self.skbs: dict[int, str] = {}  # live sk_buff -> who holds it (a module, or the kernel)
         self._next_ifindex = 1
-        self._said: list[int] = [0, 0, 0]  # net_ratelimit: window start (ns), printed, missed
         kernel.vfs.mkdir("/sys/class/net")
         kernel.sched.on_event("net_tx", self._net_tx)
         kernel.vfs.add("/proc/net/dev", TextFile(lambda k: self.proc_net_dev().encode()), 0o444)
@@ -514,18 +511,12 @@ class NetCore(Component):
         return NET_XMIT_SUCCESS
 
     def ratelimited(self, level: int, line: str) -> None:
-        """net_ratelimit()'d printk: a burst each interval, then a count of the missed."""
-        now = self.kernel.clock.ns()
-        start, printed, missed = self._said
-        if now - start >= NET_RATELIMIT_NS or not start:
-            if missed:
-                self.kernel.log.emit(4, f"net_ratelimit: {missed} callbacks suppressed")
-            start, printed, missed = now or 1, 0, 0
-        if printed >= NET_RATELIMIT_BURST:
-            self._said = [start, printed, missed + 1]
-            return
-        self._said = [start, printed + 1, missed]
-        self.kernel.log.emit(level, line)
+        """net_warn_ratelimited() and friends: printed when net_ratelimit() allows."""
+        allowed, suppressed = self.kernel.ratelimits.get("net").step(self.kernel.clock.jiffies())
+        if suppressed:
+            self.kernel.log.emit(4, f"net_ratelimit: {suppressed} callbacks suppressed")
+        if allowed:
+            self.kernel.log.emit(level, line)
 
     def _schedule(self, dev: NetDev, delay: int = 0) -> None:
         """__netif_schedule: the qdisc runs (NET_TX) after what runs now."""
@@ -586,13 +577,11 @@ class NetCore(Component):
             "devices": [asdict(d) for d in self.devices],
             "skbs": [[a, o] for a, o in self.skbs.items()],
             "next_ifindex": self._next_ifindex,
-            "ratelimit": self._said,
         }
 
     def load_data(self, data: dict[str, Any] | None) -> None:
         data = data or {}
         self._next_ifindex = int(data.get("next_ifindex", 1))
-        self._said = [int(v) for v in data.get("ratelimit", [0, 0, 0])][:3]
         self.skbs = {a: o for a, o in data.get("skbs", [])}
         for item in data.get("devices", []):
             dev = typed(NetDev, item, "network device")

@@ -22,6 +22,7 @@
 #include <linux/bitops.h>
 #include <linux/printk.h>
 #include <linux/limits.h>
+#include <linux/net.h>	/* net_ratelimit(), as Linux's includes reach it */
 
 #define MAX_ADDR_LEN	32
 #define NETDEV_ALIGN	32

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/kern_levels.h>
 #include <linux/stdarg.h>
+#include <linux/ratelimit_types.h>
 
 asmlinkage __printf(1, 2) __cold int printk(const char *fmt, ...);
 asmlinkage __printf(1, 2) __cold int _printk(const char *fmt, ...);	/* Linux 6.1's name */
@@ -76,14 +77,29 @@ void dump_stack(void);
 #define pr_info_once(fmt, ...)	printk_once(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 
 /*
- * lkmsh does not rate-limit: the emulated kernel cannot flood a terminal
- * faster than module code runs, so these print every time.
+ * Rate-limited printing, as Linux: each call site has its own state, at most
+ * DEFAULT_RATELIMIT_BURST messages each DEFAULT_RATELIMIT_INTERVAL (5 s of
+ * jiffies, which move as module code runs); printk_ratelimit() shares one.
  */
-#define printk_ratelimited(fmt, ...)	printk(fmt, ##__VA_ARGS__)
-#define pr_err_ratelimited(fmt, ...)	printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_warn_ratelimited(fmt, ...)	printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_notice_ratelimited(fmt, ...)	printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_info_ratelimited(fmt, ...)	printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+int __printk_ratelimit(const char *func);
+#define printk_ratelimit() __printk_ratelimit(__func__)
+
+#define printk_ratelimited(fmt, ...)					\
+({									\
+	static DEFINE_RATELIMIT_STATE(_rs,				\
+				      DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
+									\
+	if (__ratelimit(&_rs))						\
+		printk(fmt, ##__VA_ARGS__);				\
+})
+#define pr_emerg_ratelimited(fmt, ...)	printk_ratelimited(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_alert_ratelimited(fmt, ...)	printk_ratelimited(KERN_ALERT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_crit_ratelimited(fmt, ...)	printk_ratelimited(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...)	printk_ratelimited(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...)	printk_ratelimited(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice_ratelimited(fmt, ...)	printk_ratelimited(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info_ratelimited(fmt, ...)	printk_ratelimited(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 
 /* lib/hexdump.c */
 enum {

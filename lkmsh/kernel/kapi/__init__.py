@@ -47,6 +47,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     printk,
     proc,
     random,
+    ratelimit,
     rcu,
     rslib,
     rwlock,

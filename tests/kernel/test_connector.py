@@ -117,9 +117,7 @@ def test_a_callback_left_registered_is_reported_and_removed(kernel, build):
     leaky = CNECHO.replace("\tcn_del_callback(&cnecho_ctl);\n", "")
     kernel.module_load(build(leaky, "cnecho"))
     kernel.module_unload("cnecho")
-    assert "cnecho: removing connector callback cnecho_ctl 16:2 it left registered" in texts(
-        kernel
-    )
+    assert "cnecho: removing connector callback cnecho_ctl 16:2 it left registered" in texts(kernel)
     assert kernel.read_file("/proc/net/connector").decode() == PROC_BOOT
 
 

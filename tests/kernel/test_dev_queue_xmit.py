@@ -70,8 +70,7 @@ static int send_one(struct net_device *dev, int payload)
 	return dev_queue_xmit(skb);
 }
 
-static ssize_t trigger_write(struct file *file, const char __user *buf, size_t len,
-			     loff_t *pos)
+static ssize_t trigger_write(struct file *file, const char __user *buf, size_t len, loff_t *pos)
 {
 	pr_info("sent: %d\n", send_one(nic, 16));
 	return len;

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.idmaps import IdMaps
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
+    from lkmsh.kernel.kdb import Kdb
     from lkmsh.kernel.kprobes import Kprobes
     from lkmsh.kernel.kunit import KUnit
     from lkmsh.kernel.memory import AddressSpace
@@ -92,6 +93,7 @@ class KernelApi(Protocol):
     ratelimits: RateLimits
     net: NetCore
     connector: Connector
+    kdb: Kdb
     swnodes: SoftwareNodes
     kprobes: Kprobes
     hw_breakpoints: HwBreakpoints

@@ -56,6 +56,7 @@ from lkmsh.kernel.idmaps import IdMaps
 from lkmsh.kernel.input import InputCore
 from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
+from lkmsh.kernel.kdb import Kdb
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
 from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
@@ -314,6 +315,7 @@ class Kernel:
         self.ratelimits = self.add_component(RateLimits())  # printk's and net's shared limits
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.connector = self.add_component(Connector(self))  # the netlink connector
+        self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         #: data and execute breakpoints (hwbreak.py)
@@ -1517,6 +1519,43 @@ class Kernel:
         """A connector message from user space to the callback of {idx, val}: its name."""
         with self._lock, self._command("cn"):
             return self.connector.deliver(idx, val, data, seq, ack)
+
+    @contextmanager
+    def kdb_session(self):
+        """kdb entered from the keyboard: the machine stops (nothing else runs, no tick
+        passes) until the session ends. Yields (the entry banner, run one line: what
+        kdb printed and whether it was ``go``, the prompt)."""
+        with self._lock, self.sched.foreground("kdb") as task:
+            self.sched.give_struct()
+            banner = (f"\nEntering kdb (current=0x{task.struct_addr:016x}, pid {task.pid}) "
+                      "due to Keyboard Entry\n")  # fmt: skip
+            yield banner, lambda line: self.kdb.run_line(line, self._kdb_call), self.kdb.prompt
+
+    def _kdb_call(self, tab: int, argv: list[str]) -> int:
+        """A module's kdb command: its func(argc, argv) on an argv in kernel memory."""
+        from lkmsh.kernel.callctx import to_signed
+        from lkmsh.kernel.sysfs import call_module_code
+
+        words = [w.encode() + b"\0" for w in argv]
+        table = 8 * (len(words) + 1)
+        buf = self.heap.alloc(table + sum(map(len, words)), KERNEL_OWNER, zero=True)
+        if not buf:
+            return -E.ENOMEM
+        at, ptrs = buf + table, b""
+        for w in words:
+            self.mem.write(at, w)
+            ptrs += at.to_bytes(8, "little")
+            at += len(w)
+        self.mem.write(buf, ptrs)
+        try:
+            return to_signed(
+                call_module_code(self, self.mem.read_u64(tab + 8), [len(argv) - 1, buf]), 32
+            )
+        except ModuleFault:
+            self.kdb.printf("kdb: the command faulted (the Oops is in dmesg)\n")
+            return 0
+        finally:
+            self.heap.free(buf)
 
     def net_packets(self, name: str) -> list[tuple[int, str, bytes]]:
         """(ns, "out"|"in", bytes) of the packets the device sent and received (tcpdump)."""

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "lkmsh.shell.net",
     "lkmsh.shell.kunit",
     "lkmsh.shell.tasks",
+    "lkmsh.shell.kdbshell",
 )
 
 #: Commands a script runs one-shot that live past the first command module: ``get``

@@ -29,6 +29,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     io,
     irq,
     irq_work,
+    kdb,
     kfifo,
     kmemleak,
     kprobes,

@@ -312,7 +312,7 @@ class Kernel:
         self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
         self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
-        self.ratelimits = self.add_component(RateLimits())  # printk's and net's shared limits
+        self.ratelimits = self.add_component(RateLimits(self))  # printk's and net's shared limits
         self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
         self.connector = self.add_component(Connector(self))  # the netlink connector
         self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell

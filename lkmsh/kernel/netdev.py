@@ -512,10 +512,7 @@ class NetCore(Component):
 
     def ratelimited(self, level: int, line: str) -> None:
         """net_warn_ratelimited() and friends: printed when net_ratelimit() allows."""
-        allowed, suppressed = self.kernel.ratelimits.get("net").step(self.kernel.clock.jiffies())
-        if suppressed:
-            self.kernel.log.emit(4, f"net_ratelimit: {suppressed} callbacks suppressed")
-        if allowed:
+        if self.kernel.ratelimits.allow("net", "net_ratelimit"):
             self.kernel.log.emit(level, line)
 
     def _schedule(self, dev: NetDev, delay: int = 0) -> None:

@@ -54,16 +54,26 @@ class RateLimit:
         return False, said
 
 
+def said(log: Any, func: str, allowed: bool, suppressed: int) -> bool:
+    """@allowed, after ``FUNC: N callbacks suppressed`` in @log when there is a count."""
+    if suppressed:
+        log.emit(4, f"{func}: {suppressed} callbacks suppressed")
+    return allowed
+
+
 class RateLimits(Component):
     """The kernel's own shared states: printk_ratelimit_state, net_ratelimit_state."""
 
     name = "ratelimits"
 
-    def __init__(self) -> None:
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
         self.states: dict[str, RateLimit] = {}
 
-    def get(self, name: str) -> RateLimit:
-        return self.states.setdefault(name, RateLimit())
+    def allow(self, name: str, func: str) -> bool:
+        """One step of the shared limit @name; a suppressed count is said as @func's."""
+        rs = self.states.setdefault(name, RateLimit())
+        return said(self.kernel.log, func, *rs.step(self.kernel.clock.jiffies()))
 
     def to_data(self) -> dict[str, Any]:
         return {name: asdict(rs) for name, rs in self.states.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 DRIVERS_GPL: dict[str, frozenset[str]] = {
     "block/blk-mq.c": frozenset({"blk_mq_alloc_sq_tag_set"}),
+    "kernel/debug/kdb/kdb_main.c": frozenset({"kdb_register", "kdb_unregister"}),
     "drivers/connector/connector.c": frozenset(
         {"cn_add_callback", "cn_del_callback", "cn_netlink_send", "cn_netlink_send_mult"}
     ),
@@ -218,6 +219,7 @@ DRIVERS_PLAIN = frozenset({
     "tty_name", "del_gendisk", "device_add_disk", "blk_mq_alloc_tag_set", "set_capacity",
     "simple_read_from_buffer", "nonseekable_open", "_dev_printk", "_dev_err", "_dev_info",
     "dma_set_mask", "register_netdev", "__dev_queue_xmit", "blackhole_netdev", "sock_release",
+    "kdb_printf", "___ratelimit", "__printk_ratelimit", "net_ratelimit",
     "register_sysctl", "register_sysctl_table",
     "register_sysctl_paths", "unregister_sysctl_table", "proc_dointvec", "proc_dostring",
     "proc_dointvec_minmax", "proc_douintvec", "proc_doulongvec_minmax", "proc_do_large_bitmap",

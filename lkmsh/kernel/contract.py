@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from lkmsh.kernel.idmaps import IdMaps
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
+    from lkmsh.kernel.klpshadow import ShadowVariables
     from lkmsh.kernel.kprobes import Kprobes
+    from lkmsh.kernel.livepatch import Livepatch
     from lkmsh.kernel.kunit import KUnit
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mm import AddressSpaces
@@ -90,6 +92,8 @@ class KernelApi(Protocol):
     net: NetCore
     swnodes: SoftwareNodes
     kprobes: Kprobes
+    livepatch: Livepatch
+    klp_shadow: ShadowVariables
     hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
     tracing: Tracing

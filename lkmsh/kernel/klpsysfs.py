@@ -38,7 +38,7 @@ def _bool(path: str, data: bytes) -> bool:
 
     err, value = kstrtobool(data)
     if err:
-        raise _fail(path, err)
+        raise _fail(path, abs(err))
     return value
 
 
@@ -112,3 +112,15 @@ def publish_object(kernel: Kernel, lp: Livepatch, p: Patch, o: Obj) -> None:
 
 def unpublish(kernel: Kernel, p: Patch) -> None:
     kernel.vfs.remove(f"{ROOT}/{p.mod}")
+
+
+def unpublish_nops(kernel: Kernel, p: Patch) -> None:
+    """klp_free_objects_dynamic(): the directories of an atomic replace's nops go."""
+    for o in p.objs:
+        base = f"{ROOT}/{p.mod}/{o.label}"
+        if o.dynamic:
+            kernel.vfs.remove(base)
+            continue
+        for f in o.funcs:
+            if f.nop:
+                kernel.vfs.remove(f"{base}/{f.old_name},{f.sympos or 1}")

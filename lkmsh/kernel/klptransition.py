@@ -395,6 +395,7 @@ def complete_transition(lp: Livepatch) -> None:
             old.enabled = False
             lp.unpatch_objects(old)
             lp._write_patch(old)
+        klpsysfs.unpublish_nops(lp.kernel, p)
         for o in p.objs:  # klp_discard_nops()
             lp.unpatch_object(o, dynamic_only=True)
             o.funcs = [f for f in o.funcs if not f.nop]

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from lkmsh.kernel.irq import IrqTable
     from lkmsh.kernel.klpshadow import ShadowVariables
     from lkmsh.kernel.kprobes import Kprobes
-    from lkmsh.kernel.livepatch import Livepatch
     from lkmsh.kernel.kunit import KUnit
+    from lkmsh.kernel.livepatch import Livepatch
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mm import AddressSpaces
     from lkmsh.kernel.mmio import MmioBus
@@ -132,6 +132,8 @@ class KernelApi(Protocol):
         """Loaded modules (the kernel finds whose code a function pointer is in)."""
 
     def module_by_struct(self, addr: int) -> Module | None: ...
+
+    def module_containing(self, addr: int) -> Module | None: ...
 
     def module_get(self, module: Module) -> bool: ...
 

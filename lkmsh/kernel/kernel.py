@@ -57,15 +57,15 @@ from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
-from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
 from lkmsh.kernel.klpshadow import ShadowVariables
+from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
+from lkmsh.kernel.kunit import KUnit
+from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.livepatch import (
     MODULE_STATE_GOING,
     MODULE_STATE_LIVE,
     Livepatch,
 )
-from lkmsh.kernel.kunit import KUnit
-from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mm import AddressSpaces
 from lkmsh.kernel.mmio import MmioBus, Uart16550

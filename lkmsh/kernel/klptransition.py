@@ -437,9 +437,7 @@ def reverse(lp: Livepatch) -> None:
     lp._write_patch(p)
     old_target = lp.target
     lp.target = KLP_UNPATCHED if old_target == KLP_PATCHED else KLP_PATCHED
-    lp.pending = {
-        t.pid: old_target for t in lp.kernel.sched.all_tasks() if t.pid not in lp.pending
-    }
+    lp.pending = {t.pid: old_target for t in lp.kernel.sched.all_tasks() if t.pid not in lp.pending}
     start_transition(lp)
 
 

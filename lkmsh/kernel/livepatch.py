@@ -226,6 +226,10 @@ class Livepatch(Component):
         addr = self.kernel.image.text.get(name)
         return self.redirect(addr) if addr is not None else None
 
+    def cmdline_text(self) -> bytes:
+        """What cmdline_proc_show() shows: the command line and a newline."""
+        return f"{self.kernel.config.cmdline}\n".encode()
+
     def show_with(self, show: int) -> bytes:
         """A kernel seq_file shown by @show (single_open's one record), as the kernel's own
         read of one of its files whose show function a live patch replaced."""
@@ -256,7 +260,9 @@ class Livepatch(Component):
         mod = k.module_find(o.mod) if o.mod else None
         k.mem.write_u64(o.addr + K.off("mod"), mod.struct_addr if mod else 0)
         k.mem.write_u8(o.addr + K.off("patched"), int(o.patched))
-        k.mem.write_u8(o.addr + K.off("callbacks__post_unpatch_enabled"), int(o.post_unpatch_enabled))
+        k.mem.write_u8(
+            o.addr + K.off("callbacks__post_unpatch_enabled"), int(o.post_unpatch_enabled)
+        )
         for f in o.funcs:
             if f.addr:
                 F = KLP_FUNC
@@ -272,11 +278,11 @@ class Livepatch(Component):
 
     def _read_patch(self, addr: int, module: Module) -> Patch:
         """klp_init_patch_early(): the objects and functions as the module wrote them."""
-        P, O, F = KLP_PATCH, KLP_OBJECT, KLP_FUNC
+        P, OB, F = KLP_PATCH, KLP_OBJECT, KLP_FUNC
         objs: list[Obj] = []
         at = self._u64(addr + P.off("objs"))
         for _ in range(MAX_ENTRIES):
-            name_at, funcs_at = self._u64(at + O.off("name")), self._u64(at + O.off("funcs"))
+            name_at, funcs_at = self._u64(at + OB.off("name")), self._u64(at + OB.off("funcs"))
             if not name_at and not funcs_at:
                 break
             if not funcs_at:
@@ -285,7 +291,9 @@ class Livepatch(Component):
             funcs: list[Func] = []
             fat = funcs_at
             for _ in range(MAX_ENTRIES):
-                old_at, new, pos = (self._u64(fat + F.off(n)) for n in ("old_name", "new_func", "old_sympos"))
+                old_at, new, pos = (
+                    self._u64(fat + F.off(n)) for n in ("old_name", "new_func", "old_sympos")
+                )
                 if not old_at and not new and not pos:
                     break
                 if not old_at:
@@ -293,7 +301,7 @@ class Livepatch(Component):
                 funcs.append(Func(fat, self._str(old_at, 4096), pos, new))
                 fat += F.size
             objs.append(Obj(at, name, funcs))
-            at += O.size
+            at += OB.size
         states: list[list[int]] = []
         sat = self._u64(addr + P.off("states"))
         while sat and len(states) < MAX_ENTRIES:
@@ -331,7 +339,9 @@ class Livepatch(Component):
         if not found:
             log.emit(3, f"livepatch: symbol '{name}' not found in symbol table")
         elif len(found) > 1 and sympos == 0:
-            log.emit(3, f"livepatch: unresolvable ambiguity for symbol '{name}' in object '{objname}'")
+            log.emit(
+                3, f"livepatch: unresolvable ambiguity for symbol '{name}' in object '{objname}'"
+            )
         elif sympos > 0 and sympos != len(found):
             log.emit(
                 3,
@@ -365,7 +375,9 @@ class Livepatch(Component):
             f.old_func = addr
             f.old_size = self.size_of(addr)
             if not f.old_size:
-                self.kernel.log.emit(3, f"livepatch: kallsyms size lookup failed for '{f.old_name}'")
+                self.kernel.log.emit(
+                    3, f"livepatch: kallsyms size lookup failed for '{f.old_name}'"
+                )
                 raise KlpError(-E.ENOENT)
             if f.nop:
                 f.new_func = f.old_func

@@ -166,5 +166,5 @@ def cmdline_proc_show(ctx: CallContext) -> int:
     /proc/cmdline, a kprobe or a livepatch reach it)."""
     from lkmsh.kernel.kapi.seq import _append, _seq
 
-    _append(ctx, _seq(ctx, ctx.arg(0)), f"{ctx.kernel.config.cmdline}\n".encode())
+    _append(ctx, _seq(ctx, ctx.arg(0)), ctx.kernel.livepatch.cmdline_text())
     return 0

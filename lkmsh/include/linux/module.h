@@ -22,6 +22,7 @@
 #include <linux/string.h>	/* as Linux's module.h brings it, through its many headers */
 #include <linux/kobject.h>
 #include <linux/percpu.h>	/* as Linux's, for struct module's per-CPU area */
+#include <linux/completion.h>	/* as Linux's brings it (kmod.h, gfp.h, mmzone.h, mm_types.h) */
 
 #ifndef __ASSEMBLY__
 

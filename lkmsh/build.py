@@ -155,8 +155,11 @@ CLANG_WARNINGS = (
     "-Wno-unused-command-line-argument",
 )
 # CONFIG_INIT_STACK_ALL_ZERO (Debian's choice, in <generated/autoconf.h>): kbuild
-# zeroes every automatic variable.
-GCC_CODEGEN = ("-ftrivial-auto-var-init=zero",)
+# zeroes every automatic variable. -fno-ipa-ra: Linux builds with CONFIG_FUNCTION_TRACER
+# (-pg), under which gcc turns interprocedural register allocation off, so a caller
+# never counts on a callee in its file leaving registers alone; a live patch (or an
+# ftrace or kprobe handler) that replaces the callee relies on that (lkmsh has no -pg).
+GCC_CODEGEN = ("-ftrivial-auto-var-init=zero", "-fno-ipa-ra")
 GCC_ONLY_CODEGEN = frozenset(
     {"-falign-jumps=1", "-falign-loops=1", "-mabi=lp64", "-fno-stack-clash-protection"}
 )

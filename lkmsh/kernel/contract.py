@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from lkmsh.kernel.input import InputCore
     from lkmsh.kernel.irq import IrqTable
     from lkmsh.kernel.kdb import Kdb
+    from lkmsh.kernel.klpshadow import ShadowVariables
     from lkmsh.kernel.kprobes import Kprobes
     from lkmsh.kernel.kunit import KUnit
+    from lkmsh.kernel.livepatch import Livepatch
     from lkmsh.kernel.memory import AddressSpace
     from lkmsh.kernel.mm import AddressSpaces
     from lkmsh.kernel.mmio import MmioBus
@@ -96,6 +98,8 @@ class KernelApi(Protocol):
     kdb: Kdb
     swnodes: SoftwareNodes
     kprobes: Kprobes
+    livepatch: Livepatch
+    klp_shadow: ShadowVariables
     hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
     tracing: Tracing
@@ -134,6 +138,8 @@ class KernelApi(Protocol):
         """Loaded modules (the kernel finds whose code a function pointer is in)."""
 
     def module_by_struct(self, addr: int) -> Module | None: ...
+
+    def module_containing(self, addr: int) -> Module | None: ...
 
     def module_get(self, module: Module) -> bool: ...
 

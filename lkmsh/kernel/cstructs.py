@@ -60,6 +60,8 @@ def cstruct(
 
 
 #: The module struct modpost emits as __this_module (THIS_MODULE).
-MODULE = cstruct("struct module", "linux/module.h", 128, name=(0, 56), init=(56, 8), exit=(64, 8))
+MODULE = cstruct(
+    "struct module", "linux/module.h", 128, name=(0, 56), init=(56, 8), exit=(64, 8), state=(72, 4)
+)
 SPINLOCK = cstruct("spinlock_t", "linux/spinlock.h", 8, locked=(0, 4), magic=(4, 4))
 MUTEX = cstruct("struct mutex", "linux/mutex.h", 16, locked=(0, 4), magic=(4, 4), owner=(8, 8))

@@ -59,9 +59,15 @@ from lkmsh.kernel.kapi import registry as kapi
 from lkmsh.kernel.kdb import Kdb
 from lkmsh.kernel.kfiles import FILES as KFILES
 from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
+from lkmsh.kernel.klpshadow import ShadowVariables
 from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
 from lkmsh.kernel.kunit import KUnit
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
+from lkmsh.kernel.livepatch import (
+    MODULE_STATE_GOING,
+    MODULE_STATE_LIVE,
+    Livepatch,
+)
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mm import AddressSpaces
 from lkmsh.kernel.mmio import MmioBus, Uart16550
@@ -318,6 +324,8 @@ class Kernel:
         self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
+        self.livepatch = self.add_component(Livepatch(self))  # live patches (livepatch.py)
+        self.klp_shadow = self.add_component(ShadowVariables(self))  # klpshadow.py
         #: data and execute breakpoints (hwbreak.py)
         self.hw_breakpoints = self.add_component(HwBreakpoints(self))
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
@@ -977,11 +985,13 @@ class Kernel:
                 except BaseException:
                     if self.load_trace is not None:
                         self.load_trace.init(self, module.init_addr, None)
+                    self.livepatch.set_module_state(module, MODULE_STATE_GOING)
                     self._discard(module)
                     raise
         if self.load_trace is not None:
             self.load_trace.init(self, module.init_addr, ret)
         if ret < 0:
+            self.livepatch.set_module_state(module, MODULE_STATE_GOING)
             self._discard(module)
             err = -ret
             raise InitFailed(
@@ -996,6 +1006,7 @@ class Kernel:
             )
             self.log.emit(4, "do_init_module: loading module anyway...")
         module.state = ModuleState.RUNNING
+        self.livepatch.set_module_state(module, MODULE_STATE_LIVE)
         # the MODULE_STATE_LIVE notifier: KUnit runs the module's suites
         with self.running(module):
             self.kunit.module_live(module)
@@ -1024,6 +1035,7 @@ class Kernel:
             if force:
                 self._taint(T.Taint.FORCED_RMMOD)
             module.state = ModuleState.UNLOADING
+            self.livepatch.set_module_state(module, MODULE_STATE_GOING)
             fault: ModuleFault | None = None
             if module.exit_addr:
                 with self.running(module):
@@ -1055,6 +1067,7 @@ class Kernel:
         for component in reversed(self.components):
             for level, line in component.module_going(module):
                 self.log.emit(level, line)
+        self.livepatch.module_gone(module)  # klp_module_going(), after the notifier chain
         sysmodule.unpublish(self, module)
         self._forget(module)
         for vaddr in module.regions:

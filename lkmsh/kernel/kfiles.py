@@ -106,7 +106,12 @@ def _input_devices(k: Kernel) -> bytes:
 
 
 def _cmdline(k: Kernel) -> bytes:
-    return f"{k.config.cmdline}\n".encode()  # fs/proc/cmdline.c: the line and a newline
+    """fs/proc/cmdline.c's cmdline_proc_show: the line and a newline, unless a live patch
+    replaced the function (livepatch-sample.c): then its replacement shows the file."""
+    target = k.livepatch.kernel_target("cmdline_proc_show")
+    if target is None:
+        return f"{k.config.cmdline}\n".encode()
+    return k.livepatch.show_with(target)
 
 
 def _tainted(k: Kernel) -> bytes:
@@ -190,5 +195,6 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile(f"{TRACING}/available_tracers", _tracing("available_tracers")),
 )
 
-#: Paths whose reading runs no module code (see the module docstring).
-KERNEL_FILES = frozenset(f.path for f in FILES)
+#: Paths whose reading runs no module code (see the module docstring); /proc/cmdline
+#: runs a live patch's cmdline_proc_show when one replaced it.
+KERNEL_FILES = frozenset(f.path for f in FILES) - {"/proc/cmdline"}

@@ -66,6 +66,7 @@ TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_tramp
 KERNEL_ONLY = (
     *TRAMPOLINE.values(),
     "kernel_clone",
+    "cmdline_proc_show",  # fs/proc/cmdline.c's, behind /proc/cmdline (livepatch-sample.c)
     "kallsyms_lookup_name",
     "stack_trace_save_regs",
     "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap
@@ -177,6 +178,9 @@ class Kprobes(Component):
         hw = getattr(self.kernel, "hw_breakpoints", None)
         if hw is not None:  # execute breakpoints stop at their instruction too
             out |= hw.exec_addresses()
+        lp = getattr(self.kernel, "livepatch", None)
+        if lp is not None and lp.patches:  # live patches redirect there (livepatch.py)
+            out |= lp.addresses()
         return out
 
     # -- layouts ---------------------------------------------------------------
@@ -516,14 +520,16 @@ class Kprobes(Component):
         mem = self.kernel.mem
         probes = self._armed_at(addr)
         fprobes = self._fprobes_at(addr)
+        lp = self.kernel.livepatch
+        target = lp.redirect(addr) if lp.patches else None
         if not probes and not fprobes:
-            return None
+            return None if target is None else self._redirected(regs, target)
         if self.busy:  # a handler is running: the probe is missed
             for p in probes:
                 self._missed(p.kp + self._kprobe.off("nmissed"), 8)
             for f in fprobes:
                 self._missed(f.fp + FPROBE.off("nmissed"), 8)
-            return None
+            return None if target is None else self._redirected(regs, target)
         K = self._kprobe
         with self._handling(regs) as pt:
             self._put_regs(pt, regs)
@@ -544,9 +550,12 @@ class Kprobes(Component):
             after = self._get_regs(pt, regs)
             posts = [(p, mem.read_u64(p.kp + K.off("post_handler"))) for p in probes if not p.rp]
             posts = [(p, post) for p, post in posts if post]
-            if after == regs and not posts:
+            if target is not None and after[self.reg_at[self.kernel.arch.ip]] == addr:
+                after = self._redirected(after, target)  # the live patch's jump, as ftrace's
+            elif after == regs and not posts:
                 return None  # nothing changed: the instruction runs where it is
-            after = self.kernel.cpu.single_step(after)
+            else:
+                after = self.kernel.cpu.single_step(after)
             if posts:
                 self._put_regs(pt, after)
                 for p, post in posts:
@@ -554,6 +563,12 @@ class Kprobes(Component):
                     self._call(p.owner, post, [p.kp, pt, 0])
                 after = self._get_regs(pt, after)
             return after
+
+    def _redirected(self, regs: list[int], target: int) -> list[int]:
+        """The registers with the pc at a live patch's new function (klp_ftrace_handler)."""
+        out = list(regs)
+        out[self.reg_at[self.kernel.arch.ip]] = target
+        return out
 
     def _entered(self, probe: Probe, pt: int) -> None:
         """pre_handler_kretprobe(): an instance, the entry handler, the return address swapped."""

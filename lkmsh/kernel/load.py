@@ -1,7 +1,7 @@
 """Loading a module in Linux's load_module() phases, each a function of one ``Loading``.
 
     check -> layout -> resolve_symbols -> relocate -> find_entry_points
-          -> export_symbols -> commit -> parameters          (init: Kernel._run_init)
+          -> export_symbols -> commit -> coming -> parameters (init: Kernel._run_init)
 
 Each phase reads what the earlier ones found in the ``Loading`` and adds its
 own result there, so the loader's result is data (``Loading``), the trace
@@ -15,10 +15,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.elf import constants as EC
-from lkmsh.errors import AlreadyExists, ElfError, OutOfMemory, TooMany, UnknownSymbol
+from lkmsh.errors import (
+    AlreadyExists,
+    ElfError,
+    KernelError,
+    OutOfMemory,
+    TooMany,
+    UnknownSymbol,
+)
 from lkmsh.kernel import sysmodule
 from lkmsh.kernel import taint as T
 from lkmsh.kernel.cstructs import MODULE
+from lkmsh.kernel.livepatch import (
+    MODULE_STATE_COMING,
+    MODULE_STATE_GOING,
+    MODULE_STATE_UNFORMED,
+)
 from lkmsh.kernel.loader import ModuleLoader
 from lkmsh.kernel.module import (
     Module,
@@ -66,6 +78,7 @@ class Loading:
     symbols: list[ModuleSymbol] = field(default_factory=list)
     exported: list[KernelSymbol] = field(default_factory=list)
     listed: bool = False  # in the module list (commit ran)
+    klp_coming: bool = False  # klp_module_coming ran (coming)
 
     @property
     def name(self) -> str:
@@ -185,6 +198,7 @@ def find_entry_points(ld: Loading) -> None:
         m.init_addr = loader.find_symbol(ld.symtab, ld.values, "init_module")
         m.exit_addr = loader.find_symbol(ld.symtab, ld.values, "cleanup_module")
     m.param_table = loader.param_table()
+    ld.kernel.livepatch.set_module_state(m, MODULE_STATE_UNFORMED)
 
 
 def export_symbols(ld: Loading) -> None:
@@ -212,6 +226,11 @@ def commit(ld: Loading) -> None:
         k._taints.add(T.Taint.PROPRIETARY_MODULE)
     if T.Taint.OOT_MODULE in ld.taints:
         k._taint(T.Taint.OOT_MODULE, f"{name}: loading out-of-tree module taints kernel.")
+    if m.info("livepatch") is not None:  # check_modinfo_livepatch(): mod->klp
+        ld.taints.add(T.Taint.LIVEPATCH)
+        if T.Taint.LIVEPATCH not in k._taints:  # pr_notice_once
+            k.log.emit(5, f"{name}: tainting kernel with TAINT_LIVEPATCH")
+        k._taints.add(T.Taint.LIVEPATCH)
     if ld.force:
         k._taint(T.Taint.FORCED_MODULE)
     m.taints = T.letters(ld.taints)
@@ -223,6 +242,17 @@ def commit(ld: Loading) -> None:
     ld.listed = True
     for dep in ld.uses:
         k._modules[dep].users.insert(0, name)
+    k.livepatch.set_module_state(m, MODULE_STATE_COMING)
+
+
+def coming(ld: Loading) -> None:
+    """prepare_coming_module(): live patches for the module are applied before anything
+    of it runs (klp_module_coming); a patch that fails refuses the module."""
+    k = ld.kernel
+    err = k.livepatch.module_coming(ld.module) if k.livepatch.patches else 0
+    if err:
+        raise KernelError(f"{ld.name}: a live patch refused the module", -err)
+    ld.klp_coming = True
 
 
 def parameters(ld: Loading) -> None:
@@ -234,6 +264,9 @@ def parameters(ld: Loading) -> None:
 def unwind(ld: Loading) -> None:
     """Undo whatever the phases did (the load failed)."""
     k = ld.kernel
+    if ld.klp_coming:  # coming_cleanup: mod->state GOING, klp_module_going()
+        k.livepatch.set_module_state(ld.module, MODULE_STATE_GOING)
+        k.livepatch.module_gone(ld.module)
     k.tracing.relocs.forget(ld.name)
     for ks in ld.exported:
         k.symbol_table.unexport(ks.name)
@@ -244,7 +277,16 @@ def unwind(ld: Loading) -> None:
     ld.loader.release()
 
 
-PHASES = (layout, resolve_symbols, relocate, find_entry_points, export_symbols, commit, parameters)
+PHASES = (
+    layout,
+    resolve_symbols,
+    relocate,
+    find_entry_points,
+    export_symbols,
+    commit,
+    coming,
+    parameters,
+)
 
 
 def load_module(kernel: Kernel, ef: ElfFile, path: str, params: str, force: bool) -> Loading:

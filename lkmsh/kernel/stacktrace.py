@@ -163,6 +163,12 @@ def _chain(kernel: Kernel, fp: int) -> tuple[list[tuple[int, int]], bool]:
     return frames, False
 
 
+def frame_returns(kernel: Kernel, fp: int) -> list[int]:
+    """The return addresses of the module frame records from @fp (a parked task's stack,
+    for livepatch's consistency checks)."""
+    return [ret for _, ret in _chain(kernel, fp)[0]]
+
+
 def _scan(kernel: Kernel, sp: int, reliable: set[int]) -> tuple[list[str], bool]:
     """Walk the stack words from @sp to the call's return into the kernel (x86-64).
 

@@ -49,7 +49,8 @@
 static_assert(sizeof(struct module) == 128);
 static_assert(offsetof(struct module, init) == 56);
 static_assert(offsetof(struct module, exit) == 64);
-static_assert(offsetof(struct module, lkmsh_reserved) == 72);
+static_assert(offsetof(struct module, state) == 72);
+static_assert(offsetof(struct module, lkmsh_reserved) == 80);
 static_assert(sizeof(struct kernel_symbol) == 12);
 static_assert(sizeof(struct kernel_param) == 40);
 static_assert(offsetof(struct kernel_param, mod) == 8);

@@ -22,17 +22,27 @@
 #include <linux/string.h>	/* as Linux's module.h brings it, through its many headers */
 #include <linux/kobject.h>
 #include <linux/percpu.h>	/* as Linux's, for struct module's per-CPU area */
+#include <linux/completion.h>	/* as Linux's brings it (kmod.h, gfp.h, mmzone.h, mm_types.h) */
 
 #ifndef __ASSEMBLY__
 
 #define MODULE_NAME_LEN		56
+
+enum module_state {
+	MODULE_STATE_LIVE,	/* Normal state. */
+	MODULE_STATE_COMING,	/* Full formed, running module_init. */
+	MODULE_STATE_GOING,	/* Going away. */
+	MODULE_STATE_UNFORMED,	/* Still setting it up. */
+};
 
 /* The kernel's record of a module (lkmsh layout, 128 bytes; docs/abi.md). */
 struct module {
 	char name[MODULE_NAME_LEN];	/*  0: KBUILD_MODNAME */
 	int (*init)(void);		/* 56: module_init() function, or NULL */
 	void (*exit)(void);		/* 64: module_exit() function, or NULL */
-	unsigned long lkmsh_reserved[7];/* 72: kernel-owned */
+	enum module_state state;	/* 72: kept by the kernel, as Linux's */
+	unsigned int lkmsh_pad;		/* 76 */
+	unsigned long lkmsh_reserved[6];/* 80: kernel-owned */
 };
 
 extern struct module __this_module;

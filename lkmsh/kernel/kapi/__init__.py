@@ -38,6 +38,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     kunit,
     libstring,
     linear_range,
+    livepatch,
     mm,
     modref,
     net,

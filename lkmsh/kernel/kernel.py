@@ -47,6 +47,8 @@ from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
+from lkmsh.kernel.trace_instances import TraceEvents
+from lkmsh.kernel.tracepoints import Tracepoints
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
@@ -302,6 +304,9 @@ class Kernel:
         self._paths: list[KernelPath | None] = []  # what runs each nested module call
         # the function tracer and the relocation log (trace.py)
         self.tracing = self.add_component(Tracing())
+        #: tracepoints and their probes (tracepoints.py); trace events and trace arrays
+        self.tracepoints = self.add_component(Tracepoints(self))
+        self.trace_events = self.add_component(TraceEvents(self))
         self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
         self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
         self.mmio = self.add_component(MmioBus(self))  # device registers (mmio.py)

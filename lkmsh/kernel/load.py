@@ -66,6 +66,7 @@ class Loading:
     symbols: list[ModuleSymbol] = field(default_factory=list)
     exported: list[KernelSymbol] = field(default_factory=list)
     listed: bool = False  # in the module list (commit ran)
+    coming: bool = False  # its tracepoints and events are registered (coming ran)
 
     @property
     def name(self) -> str:
@@ -231,9 +232,18 @@ def parameters(ld: Loading) -> None:
     sysmodule.publish(ld.kernel, ld.module)
 
 
+def coming(ld: Loading) -> None:
+    """The MODULE_STATE_COMING notifiers: the module's tracepoints and trace events."""
+    ld.kernel.trace_events.module_coming(ld.module)
+    ld.coming = True
+
+
 def unwind(ld: Loading) -> None:
     """Undo whatever the phases did (the load failed)."""
     k = ld.kernel
+    if ld.coming:
+        k.trace_events.module_going(ld.module)
+        k.tracepoints.module_going(ld.module)
     k.tracing.relocs.forget(ld.name)
     for ks in ld.exported:
         k.symbol_table.unexport(ks.name)
@@ -244,7 +254,9 @@ def unwind(ld: Loading) -> None:
     ld.loader.release()
 
 
-PHASES = (layout, resolve_symbols, relocate, find_entry_points, export_symbols, commit, parameters)
+PHASES = (
+    layout, resolve_symbols, relocate, find_entry_points, export_symbols, commit, parameters, coming
+)
 
 
 def load_module(kernel: Kernel, ef: ElfFile, path: str, params: str, force: bool) -> Loading:

@@ -37,6 +37,7 @@ from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.task import (
     MAX_PRIO,
     OFF_COMM,
+    OFF_CPUS_PTR,
     OFF_EXIT_CODE,
     OFF_FLAGS,
     OFF_MM,
@@ -214,6 +215,7 @@ class Scheduler(Component):
         mem.write_u32(a + OFF_EXIT_CODE, (task.exit_code or 0) & 0xFFFFFFFF)
         mem.write(a + OFF_COMM, task.comm.encode()[: TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
         mem.write_u64(a + OFF_MM, task.mm)
+        mem.write_u64(a + OFF_CPUS_PTR, self.kernel.symbol_address("__cpu_possible_mask") or 0)
         console = self.kernel.symbol_address("__lkmsh_console")
         if console:  # a command's task has the shell's terminal as its tty; kthreads none
             user = task.kind is Kind.USER

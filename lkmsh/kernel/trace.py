@@ -514,7 +514,8 @@ class FunctionTracer:
         self.tracer = "nop"
         self.printk_used = False  # trace_printk()'s banner is printed once
         self.capacity = capacity
-        self.ring: deque[TraceEntry] = deque(maxlen=capacity)
+        #: TraceEntry records and trace events' (trace_output.EventRecord)
+        self.ring: deque[Any] = deque(maxlen=capacity)
         self.written = 0  # ever recorded, including those the ring dropped
 
     @property
@@ -532,7 +533,7 @@ class FunctionTracer:
         self.ring.clear()
         self.written = 0
 
-    def record(self, entry: TraceEntry) -> None:
+    def record(self, entry: Any) -> None:
         self.ring.append(entry)
         self.written += 1
 
@@ -601,7 +602,9 @@ class FunctionTracer:
                 t.enabled = bool(data.get("on"))
             t.printk_used = bool(data.get("printk_used"))
             t.written = int(data.get("written", 0))
-            t.ring.extend(TraceEntry.from_list(v) for v in data.get("ring", []))
+            from lkmsh.kernel.trace_output import record_from_list
+
+            t.ring.extend(record_from_list(v) for v in data.get("ring", []))
         return t
 
 

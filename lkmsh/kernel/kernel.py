@@ -47,8 +47,6 @@ from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
-from lkmsh.kernel.trace_instances import TraceEvents
-from lkmsh.kernel.tracepoints import Tracepoints
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
@@ -82,6 +80,8 @@ from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTa
 from lkmsh.kernel.sysctl import Sysctl
 from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
+from lkmsh.kernel.trace_instances import TraceEvents
+from lkmsh.kernel.tracepoints import Tracepoints
 from lkmsh.kernel.tty import Console
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (

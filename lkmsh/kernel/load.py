@@ -255,7 +255,14 @@ def unwind(ld: Loading) -> None:
 
 
 PHASES = (
-    layout, resolve_symbols, relocate, find_entry_points, export_symbols, commit, parameters, coming
+    layout,
+    resolve_symbols,
+    relocate,
+    find_entry_points,
+    export_symbols,
+    commit,
+    parameters,
+    coming,
 )
 
 

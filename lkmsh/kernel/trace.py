@@ -445,7 +445,7 @@ class TraceEntry:
     args: list[tuple[str, str]]
     ret: str | None  # None: void, or the call did not return (a fault)
     caller: int
-    parent: str  # the caller's function, symbolised as ftrace's %ps ("hello_init [hello]")
+    parent: str  # the caller's function, as ftrace prints it ("hello_init")
     where: str  # the caller symbolised with offset ("hello_init+0x15/0x30 [hello]")
     module: str | None
     faulted: bool = False
@@ -623,10 +623,9 @@ def _parent_of_tail_call(kernel: Any, caller: int, module: Any) -> str | None:
 
 
 def symbol_no_offset(where: str) -> str:
-    """%ps: the symbol without its offset, the module kept ("hello_init [hello]")."""
-    name, _, rest = where.partition("+")
-    module = rest[rest.find(" [") :] if " [" in rest else ""
-    return name + module
+    """seq_print_ip_sym() without sym-offset: the symbol's name alone ("hello_init"),
+    as kallsyms_lookup() gives it, with no module (ftrace's lines show no "[mod]")."""
+    return where.partition("+")[0].split(" ")[0]
 
 
 # -- ftrace's text format ---------------------------------------------------------------

@@ -30,6 +30,7 @@ EVENT_CALL = cstruct(
     "struct trace_event_call",
     "linux/trace_events.h",
     104,
+    None,
     **{"class": (16, 8)},
     tp=(24, 8),
     event=(32, 32),

@@ -98,9 +98,9 @@ class TraceFiles:
         ring = arr.ring_of(self.events.kernel)
         tracer = ring.tracer if not name else "nop"
         k = self.events.kernel
-        return trace_text(k, self.events.registry, ring.ring, ring.written, tracer, arr.addr).encode(
-            "utf-8", "replace"
-        )
+        return trace_text(
+            k, self.events.registry, ring.ring, ring.written, tracer, arr.addr
+        ).encode("utf-8", "replace")
 
     def _clear(self, name: str) -> int:
         self._array(name).ring_of(self.events.kernel).clear()

@@ -53,7 +53,13 @@ EVENT_BUFFER = cstruct(
     trace_ctx=(32, 4),
 )
 # enum trace_flag_type
-FLAG_IRQS_OFF, FLAG_NEED_RESCHED, FLAG_HARDIRQ, FLAG_SOFTIRQ, FLAG_BH_OFF = 0x01, 0x04, 0x08, 0x10, 0x80
+FLAG_IRQS_OFF, FLAG_NEED_RESCHED, FLAG_HARDIRQ, FLAG_SOFTIRQ, FLAG_BH_OFF = (
+    0x01,
+    0x04,
+    0x08,
+    0x10,
+    0x80,
+)
 MAX_RECORD = 1 << 16  # the ring buffer's page: a bigger record cannot be reserved
 
 

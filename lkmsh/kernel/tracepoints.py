@@ -188,16 +188,22 @@ class Tracepoints(Component):
         tp = self.kernel_tps.get(name)
         return tp is not None and tp in self.probes
 
-    def fire(self, name: str, args: Iterable[int]) -> None:
-        """A kernel tracepoint is hit: each probe runs with (data, args...)."""
+    def fire(self, name: str, args: Iterable[int], context: tuple[int, int] | None = None) -> None:
+        """A kernel tracepoint is hit: each probe runs with (data, args...). @context is
+        the (flags, preempt count) of a record a probe makes (interrupts off, locks held)."""
         from lkmsh.kernel.sysfs import call_module_code
 
         tp = self.kernel_tps.get(name)
         if tp is None:
             return
         args = list(args)
-        for p in list(self.probes.get(tp, ())):
-            call_module_code(self.kernel, p.func, [p.data, *args])
+        recorder = self.kernel.trace_events.recorder
+        saved, recorder.context = recorder.context, context
+        try:
+            for p in list(self.probes.get(tp, ())):
+                call_module_code(self.kernel, p.func, [p.data, *args])
+        finally:
+            recorder.context = saved
 
     # -- unload and state ------------------------------------------------------------
     def module_going(self, module: Module) -> list[Report]:
@@ -217,7 +223,9 @@ class Tracepoints(Component):
 
     def to_data(self) -> dict[str, Any]:
         return {
-            "probes": [[tp, [[p.func, p.data, p.prio] for p in ps]] for tp, ps in self.probes.items()],
+            "probes": [
+                [tp, [[p.func, p.data, p.prio] for p in ps]] for tp, ps in self.probes.items()
+            ],
             "arrays": [[tp, a] for tp, a in self.arrays.items()],
             "modules": dict(self.by_module),
             "kernel": dict(self.kernel_tps),
@@ -228,7 +236,8 @@ class Tracepoints(Component):
         if not data:
             return
         self.probes = {
-            int(tp): [Probe(int(f), int(d), int(pr)) for f, d, pr in ps] for tp, ps in data["probes"]
+            int(tp): [Probe(int(f), int(d), int(pr)) for f, d, pr in ps]
+            for tp, ps in data["probes"]
         }
         self.arrays = {int(tp): int(a) for tp, a in data["arrays"]}
         self.by_module = {str(m): [int(t) for t in tps] for m, tps in data["modules"].items()}

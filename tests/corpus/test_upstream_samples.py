@@ -317,11 +317,7 @@ def test_trace_printk_sample_fills_the_trace_file(tree, cli):
     records = [
         (m.group(1), m.group(2), m.group(3))
         for line in r.stdout.splitlines()
-        if (
-            m := re.match(
-                r"^ +insmod-1 +\[000\] (\S{5}) +\d+\.\d{6}: (\w+) \[trace_printk\]: (.*)$", line
-            )
-        )
+        if (m := re.match(r"^ +insmod-1 +\[000\] (\S{5}) +\d+\.\d{6}: (\w+): (.*)$", line))
     ]
     init, irq = "trace_printk_init", "trace_printk_irq_work"
     assert records == [

@@ -73,6 +73,11 @@ static inline struct tracepoint *tracepoint_ptr_deref(tracepoint_ptr_t *p)
 #define TP_CONDITION(args...)	args
 #define PARAMS(args...)		args
 
+#ifndef __perf_task
+#define __perf_count(c)	(c)
+#define __perf_task(t)	(t)
+#endif
+
 #ifndef __DO_TRACE_CALL_DEFINED
 #define __DO_TRACE_CALL_DEFINED
 #endif

@@ -84,9 +84,18 @@ def trace_array_printk(ctx: CallContext) -> int:
     module = k.current_module
     ring.record(
         TraceEntry(
-            k.clock.ns(), comm, pid, "", [], None, ip, where.split("+")[0].split(" ")[0], where,
+            k.clock.ns(),
+            comm,
+            pid,
+            "",
+            [],
+            None,
+            ip,
+            where.split("+")[0].split(" ")[0],
+            where,
             module.name if module is not None else None,
-            message=text.decode("utf-8", "replace"), flags=context_flags(*current_context(k)),
+            message=text.decode("utf-8", "replace"),
+            flags=context_flags(*current_context(k)),
         )  # fmt: skip
     )
     return len(text)

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 TRACE_TYPE_HANDLED, TRACE_TYPE_UNHANDLED, TRACE_TYPE_PARTIAL_LINE = 1, 2, 0
 TRACE_REG_REGISTER, TRACE_REG_UNREGISTER = 0, 1
-_TYPE_IN_EVENT = EVENT_CALL.off("event__type") - EVENT_CALL.off("event")  # struct trace_event's type
+_TYPE_IN_EVENT = EVENT_CALL.off("event__type") - EVENT_CALL.off(
+    "event"
+)  # struct trace_event's type
 
 
 @kapi("trace_event_raw_init", "int trace_event_raw_init(struct trace_event_call *call)", gpl=True)
@@ -83,7 +85,6 @@ def _seq(ctx: CallContext) -> int:
 @kapi(
     "trace_raw_output_prep",
     "int trace_raw_output_prep(struct trace_iterator *iter, struct trace_event *event)",
-    gpl=True,
 )
 def trace_raw_output_prep(ctx: CallContext) -> int:
     """The record is the event's: "NAME: " starts its line, tmp_seq starts empty."""
@@ -96,7 +97,9 @@ def trace_raw_output_prep(ctx: CallContext) -> int:
     ent = mem.read_u64(it + ITERATOR.off("ent"))
     type_ = mem.read_u16(ent) if ent else -1
     if ev is None or type_ != mem.read_u32(event + _TYPE_IN_EVENT):
-        warn(ctx, ["WARNING: CPU: 0 PID: 1 at kernel/trace/trace_output.c:309 trace_raw_output_prep"])
+        warn(
+            ctx, ["WARNING: CPU: 0 PID: 1 at kernel/trace/trace_output.c:309 trace_raw_output_prep"]
+        )
         return TRACE_TYPE_UNHANDLED
     seq_init(mem, it + ITERATOR.off("tmp_seq"))
     seq = _seq(ctx)
@@ -107,7 +110,6 @@ def trace_raw_output_prep(ctx: CallContext) -> int:
 @kapi(
     "trace_event_printf",
     "void trace_event_printf(struct trace_iterator *iter, const char *fmt, ...)",
-    gpl=True,
 )
 def trace_event_printf(ctx: CallContext) -> None:
     seq_format(ctx, _seq(ctx), ctx.arg(1), ctx.varargs(2))

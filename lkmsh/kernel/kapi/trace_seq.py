@@ -56,7 +56,11 @@ def seq_format(ctx: CallContext, s: int, fmt: int, args: Iterator[int]) -> None:
     seq_put(ctx, s, formatter(ctx).format(cstr(ctx, fmt), args))
 
 
-@kapi("trace_seq_printf", "void trace_seq_printf(struct trace_seq *s, const char *fmt, ...)")
+@kapi(
+    "trace_seq_printf",
+    "void trace_seq_printf(struct trace_seq *s, const char *fmt, ...)",
+    gpl=True,
+)
 def trace_seq_printf(ctx: CallContext) -> None:
     seq_format(ctx, ctx.arg(0), ctx.arg(1), ctx.varargs(2))
 
@@ -64,17 +68,26 @@ def trace_seq_printf(ctx: CallContext) -> None:
 @kapi(
     "trace_seq_vprintf",
     "void trace_seq_vprintf(struct trace_seq *s, const char *fmt, va_list args)",
+    gpl=True,
 )
 def trace_seq_vprintf(ctx: CallContext) -> None:
     seq_format(ctx, ctx.arg(0), ctx.arg(1), va_list_args(ctx, ctx.arg(2)))
 
 
-@kapi("trace_seq_puts", "void trace_seq_puts(struct trace_seq *s, const char *str)")
+@kapi(
+    "trace_seq_puts",
+    "void trace_seq_puts(struct trace_seq *s, const char *str)",
+    gpl=True,
+)
 def trace_seq_puts(ctx: CallContext) -> None:
     seq_put(ctx, ctx.arg(0), cstr(ctx, ctx.arg(1)))
 
 
-@kapi("trace_seq_putc", "void trace_seq_putc(struct trace_seq *s, unsigned char c)")
+@kapi(
+    "trace_seq_putc",
+    "void trace_seq_putc(struct trace_seq *s, unsigned char c)",
+    gpl=True,
+)
 def trace_seq_putc(ctx: CallContext) -> None:
     seq_put(ctx, ctx.arg(0), bytes([ctx.arg(1) & 0xFF]), nul=False)
 
@@ -82,6 +95,7 @@ def trace_seq_putc(ctx: CallContext) -> None:
 @kapi(
     "trace_seq_putmem",
     "void trace_seq_putmem(struct trace_seq *s, const void *mem, unsigned int len)",
+    gpl=True,
 )
 def trace_seq_putmem(ctx: CallContext) -> None:
     n = min(ctx.arg(2) & 0xFFFFFFFF, SEQ_PAGE)
@@ -96,6 +110,7 @@ def _bitmask(ctx: CallContext, s: int, mask: int, nbits: int) -> None:
 @kapi(
     "trace_seq_bitmask",
     "void trace_seq_bitmask(struct trace_seq *s, const unsigned long *maskp, int nmaskbits)",
+    gpl=True,
 )
 def trace_seq_bitmask(ctx: CallContext) -> None:
     _bitmask(ctx, ctx.arg(0), ctx.arg(1), ctx.sarg(2, 32))

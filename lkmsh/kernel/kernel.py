@@ -101,6 +101,8 @@ from lkmsh.kernel.watchdog import Watch, watch
 from lkmsh.kernel.xzdec import XzDecoders
 
 MAX_MODULE_FILE = 64 << 20
+#: where mkdir and rmdir make and remove trace arrays (trace_instances.py)
+TRACE_INSTANCES = "/sys/kernel/tracing/instances/"
 #: request_module()'s result when modprobe fails: the wait status of its exit(1)
 MODPROBE_FAILED = 1 << 8
 C = TypeVar("C", bound=Component)
@@ -1249,8 +1251,9 @@ class Kernel:
             self.chrdev.mknod(normpath(path), mkdev(major, minor), mode & 0o7777)
 
     def mkdir(self, path: str) -> None:
-        """mkdir(2): configfs makes an item (its group's make_item/make_group); the
-        kernel's other file systems have no mkdir (EPERM, as vfs_mkdir without one)."""
+        """mkdir(2): configfs makes an item (its group's make_item/make_group), tracefs an
+        instance; the kernel's other file systems have no mkdir (EPERM, as vfs_mkdir
+        without one)."""
         path = normpath(path)
         with self._lock:
             if self.vfs.lookup(path) is not None:
@@ -1259,6 +1262,11 @@ class Kernel:
             if parent is None or not parent.is_dir:
                 code = E.ENOENT if parent is None else E.ENOTDIR
                 raise FileError(f"{path}: {os.strerror(code)}", code)
+            if path.startswith(TRACE_INSTANCES):  # instance_mkdir(): a new trace array
+                name = path[len(TRACE_INSTANCES) :]
+                if "/" in name or self.trace_events.create(name) is None:
+                    raise FileError(f"{path}: {os.strerror(E.EINVAL)}", E.EINVAL)
+                return
             if not path.startswith(CONFIGFS_ROOT + "/"):
                 raise FileError(f"{path}: {os.strerror(E.EPERM)}", E.EPERM)
             with self._command("mkdir"):
@@ -1272,6 +1280,13 @@ class Kernel:
             if node is None or not node.is_dir:
                 code = E.ENOENT if node is None else E.ENOTDIR
                 raise FileError(f"{path}: {os.strerror(code)}", code)
+            arr = self.trace_events.arrays.get(path[len(TRACE_INSTANCES) :])
+            if path.startswith(TRACE_INSTANCES) and arr is not None and arr.name:
+                with self._command("rmdir"):  # instance_rmdir(): its events' unreg may run
+                    ret = self.trace_events.destroy(arr)
+                if ret < 0:
+                    raise FileError(f"{path}: {os.strerror(-ret)}", -ret)
+                return
             if not path.startswith(CONFIGFS_ROOT + "/"):
                 code = E.EBUSY if path in ("/", *MOUNTS) else E.EPERM
                 raise FileError(f"{path}: {os.strerror(code)}", code)

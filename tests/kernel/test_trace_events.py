@@ -70,10 +70,10 @@ TRACE_EVENT_CONDITION(ticker_mode,
 		memset(__entry->raw, n, 4);
 	),
 	TP_printk("n=%d mode=%s flags=%s raw=%s", __entry->n,
-		  __print_symbolic(__entry->n % 4 ? TICK_FAST : TICK_SLOW,
-				   { TICK_SLOW, "slow" }, { TICK_FAST, "fast" }),
-		  __print_flags(__entry->flags, "|", { 1, "A" }, { 2, "B" }, { 4, "C" }),
-		  __print_hex(__entry->raw, 4))
+		__print_symbolic(__entry->n % 4 ? TICK_FAST : TICK_SLOW,
+		{ TICK_SLOW, "slow" }, { TICK_FAST, "fast" }),
+		__print_flags(__entry->flags, "|", { 1, "A" }, { 2, "B" }, { 4, "C" }),
+		__print_hex(__entry->raw, 4))
 );
 
 int ticker_reg(void);
@@ -293,7 +293,7 @@ static struct tracepoint *switch_tp;
 static int switches;
 
 static void probe_switch(void *data, bool preempt, struct task_struct *prev,
-			 struct task_struct *next, unsigned int prev_state)
+		struct task_struct *next, unsigned int prev_state)
 {
 	if (switches++ < 4)
 		pr_info("switch: %s/%d -> %s/%d\n", prev->comm, prev->pid, next->comm, next->pid);
@@ -375,3 +375,25 @@ def test_a_probe_on_the_schedulers_sched_switch(arch, tmp_path: Path):
     assert switches[:2] == ["switch: swapper/0/0 -> sleeper/2", "switch: sleeper/2 -> swapper/0/0"]
     assert "switches seen: 1" in lines
     assert not k.tracepoints.probes  # unregistered: the tracepoint's array is gone
+
+
+def test_an_instance_made_with_mkdir_has_its_own_buffer_and_events(ticker):
+    lkmsh, ko = ticker
+    inst = "/sys/kernel/tracing/instances/mine"
+    r = lkmsh("-c", f"insmod {ko}; mkdir {inst}")
+    assert r.returncode == 0, r.stderr
+    r = lkmsh("-c", f"echo 1 > {inst}/events/ticker/ticker_tick/enable")
+    assert r.returncode == 0, r.stderr
+    assert lkmsh("sleep", "2").returncode == 0
+    mine = records(lkmsh("cat", f"{inst}/trace").stdout)
+    assert mine == [
+        ("ticker", ".....", "ticker_tick: n=1 who=thread"),
+        ("ticker", ".....", "ticker_tick: n=2 who=thread"),
+    ]
+    assert records(lkmsh("cat", "/sys/kernel/tracing/trace").stdout) == []
+    assert lkmsh("cat", f"{EVENTS}/ticker_tick/enable").stdout == "0\n"
+    r = lkmsh("-c", f"rmdir {inst}; ls /sys/kernel/tracing/instances")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ""
+    r = lkmsh("mkdir", "/sys/kernel/tracing/instances/a/b")
+    assert r.returncode == 1 and "Traceback" not in r.stderr

@@ -11,11 +11,12 @@ from the registry and the arrays after a restore.
 from __future__ import annotations
 
 import errno as E
+import os
 import stat as S
 from typing import TYPE_CHECKING, Any
 
 from lkmsh.kernel.trace_events import EventCall, format_text
-from lkmsh.kernel.vfs import FileError, TextFile
+from lkmsh.kernel.vfs import File, FileError, TextFile
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -23,9 +24,22 @@ if TYPE_CHECKING:
 
 
 class TraceText(TextFile):
-    """A tracefs file whose text may come from module code (an event's output)."""
+    """A tracefs file whose text may come from module code (an event's output).
+
+    @truncate runs when the file is opened for writing with O_TRUNC (``echo >``):
+    the trace file empties its buffer, set_event disables every event, as Linux's.
+    """
 
     runs_module_code = True
+
+    def __init__(self, show: Any, store: Any = None, truncate: Any = None):
+        super().__init__(show, store)
+        self.truncate = truncate
+
+    def open(self, kernel: Kernel, file: File) -> None:
+        if self.truncate is not None and file.writable and file.flags & os.O_TRUNC:
+            self.truncate(kernel)
+        super().open(kernel, file)
 
 
 def _bool_word(data: bytes, what: str) -> bool:
@@ -38,8 +52,6 @@ def _bool_word(data: bytes, what: str) -> bool:
 
 def _failed(ret: int, what: str) -> None:
     if ret < 0:
-        import os
-
         raise FileError(f"{what}: {os.strerror(-ret)}", -ret)
 
 
@@ -50,10 +62,12 @@ class TraceFiles:
         self.events = events
         self.vfs = events.kernel.vfs
 
-    def _add(self, path: str, show: Any, store: Any = None, mode: int = 0o444) -> None:
+    def _add(
+        self, path: str, show: Any, store: Any = None, mode: int = 0, truncate: Any = None
+    ) -> None:
         if self.vfs.lookup(path) is None:
-            ops = TraceText(show, store)
-            self.vfs.add(path, ops, S.S_IFREG | (0o644 if store else mode))
+            ops = TraceText(show, store, truncate)
+            self.vfs.add(path, ops, S.S_IFREG | (mode or (0o644 if store else 0o444)))
 
     # -- a trace array ---------------------------------------------------------------
     def add_array(self, arr: TraceArray) -> None:
@@ -68,8 +82,19 @@ class TraceFiles:
             self._add(f"{d}/tracing_on", lambda k: self._tracing_on(arr), self._store_on(arr))
             self._add(f"{d}/current_tracer", lambda k: b"nop\n")
         name = arr.name
-        self._add(f"{d}/trace", lambda k: self._trace(name), lambda k, data: self._clear(name))
-        self._add(f"{d}/set_event", lambda k: self._set_event(name), self._store_set_event(name))
+        self._add(
+            f"{d}/trace",
+            lambda k: self._trace(name),
+            lambda k, data: len(data),  # tracing_write_stub(): the open cleared it
+            truncate=lambda k: self._clear(name),
+        )
+        self._add(
+            f"{d}/set_event",
+            lambda k: self._set_event(name),
+            self._store_set_event(name),
+            truncate=lambda k: self.events.set_clr(self._array(name), None, None, False),
+        )
+        self._add(f"{d}/trace_marker", lambda k: b"", self._store_marker(name), mode=0o220)
         self._add(
             f"{d}/events/enable",
             lambda k: self._enable_word(name, None, None),
@@ -105,6 +130,36 @@ class TraceFiles:
     def _clear(self, name: str) -> int:
         self._array(name).ring_of(self.events.kernel).clear()
         return 1
+
+    def _store_marker(self, name: str) -> Any:
+        def store(k: Kernel, data: bytes) -> int:
+            """tracing_mark_write(): the text as a print record of the writer's task."""
+            from lkmsh.kernel.trace import TraceEntry
+            from lkmsh.kernel.trace_output import current_task
+
+            ring = self._array(name).ring_of(k)
+            if not ring.on:
+                return len(data)
+            comm, pid = current_task(k)
+            text = data[:4096].decode("utf-8", "replace")
+            ring.record(
+                TraceEntry(
+                    k.clock.ns(),
+                    comm,
+                    pid,
+                    "",
+                    [],
+                    None,
+                    0,
+                    "tracing_mark_write",
+                    "tracing_mark_write",
+                    None,
+                    message=text,
+                )  # fmt: skip
+            )
+            return len(data)
+
+        return store
 
     def _tracing_on(self, arr: TraceArray) -> bytes:
         return b"1\n" if arr.ring_of(self.events.kernel).on else b"0\n"

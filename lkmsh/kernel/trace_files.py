@@ -244,7 +244,8 @@ class TraceFiles:
     def _enable_word(
         self, name: str, system: str | None, event: str | None, addr: int = 0
     ) -> bytes:
-        """An event's "0"/"1"; a system's (or all events') "0", "1" or "X" for a mix."""
+        """An event's "0"/"1"; a system's (or all events') "0", "1", "X" for a mix, or
+        "?" when there is none."""
         arr = self._array(name)
         evs = self.events
         if addr:
@@ -252,6 +253,8 @@ class TraceFiles:
         states = {evs.enabled(arr, e) for e in evs.registry.find(system, event)}
         if len(states) > 1:
             return b"X\n"
+        if not states:  # system_enable_read()'s '?': no event to say anything of
+            return b"?\n"
         return b"1\n" if states == {True} else b"0\n"
 
     def _write_enable(

@@ -397,3 +397,79 @@ def test_an_instance_made_with_mkdir_has_its_own_buffer_and_events(ticker):
     assert r.stdout.strip() == ""
     r = lkmsh("mkdir", "/sys/kernel/tracing/instances/a/b")
     assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+TPAPI = r"""
+#include <linux/module.h>
+#include <linux/tracepoint.h>
+
+/* a bare tracepoint of its own: DECLARE_TRACE, defined with CREATE_TRACE_POINTS */
+DECLARE_TRACE(tp_demo, TP_PROTO(int v), TP_ARGS(v));
+#define CREATE_TRACE_POINTS
+#undef DECLARE_TRACE
+#define DECLARE_TRACE(name, proto, args) DEFINE_TRACE(name, PARAMS(proto), PARAMS(args))
+DECLARE_TRACE(tp_demo, TP_PROTO(int v), TP_ARGS(v));
+
+static void low(void *data, int v) { pr_info("low %d %s\n", v, (char *)data); }
+static void high(void *data, int v) { pr_info("high %d %s\n", v, (char *)data); }
+
+static int __init tpapi_init(void)
+{
+	pr_info("enabled before: %d\n", trace_tp_demo_enabled());
+	trace_tp_demo(0);	/* no probe: nothing runs */
+	pr_info("reg low: %d\n", register_trace_tp_demo(low, "a"));
+	pr_info("reg low again: %d\n", register_trace_tp_demo(low, "a"));
+	pr_info("reg low b: %d\n", register_trace_tp_demo(low, "b"));
+	pr_info("reg high: %d\n", register_trace_prio_tp_demo(high, "c", 20));
+	pr_info("enabled: %d\n", trace_tp_demo_enabled());
+	trace_tp_demo(1);
+	pr_info("unreg low a: %d\n", unregister_trace_tp_demo(low, "a"));
+	pr_info("unreg low a again: %d\n", unregister_trace_tp_demo(low, "a"));
+	trace_tp_demo(2);
+	unregister_trace_tp_demo(low, "b");
+	unregister_trace_tp_demo(high, "c");
+	pr_info("enabled after: %d\n", trace_tp_demo_enabled());
+	trace_tp_demo(3);
+	return 0;
+}
+
+static void __exit tpapi_exit(void) { }
+
+module_init(tpapi_init);
+module_exit(tpapi_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_tracepoint_probes_in_priority_order(arch_kernel):
+    k, build = arch_kernel
+    k.module_load(build(TPAPI, "tpapi").read_bytes())
+    lines = [r.text for r in k.dmesg() if not r.text.startswith("tpapi: loading")]
+    assert lines == [
+        "enabled before: 0",
+        "reg low: 0",
+        "reg low again: -17",
+        "reg low b: 0",
+        "reg high: 0",
+        "enabled: 1",
+        "high 1 c",
+        "low 1 a",
+        "low 1 b",
+        "unreg low a: 0",
+        "unreg low a again: -2",
+        "high 2 c",
+        "low 2 b",
+        "enabled after: 0",
+    ]
+
+
+def test_trace_events_need_a_gpl_module(arch_kernel, tmp_path):
+    """trace_event_raw_init and the rest are GPL-only exports, as 6.1's: modpost refuses."""
+    from lkmsh.errors import BuildError
+
+    k, build = arch_kernel
+    (tmp_path / "ticker-trace.h").write_text(HEADER)
+    src = SOURCE.replace('MODULE_LICENSE("GPL");', 'MODULE_LICENSE("Proprietary");')
+    with pytest.raises(BuildError) as exc:
+        build(src, "ticker")
+    assert "GPL-only symbol 'trace_event_raw_init'" in str(exc.value) + str(exc.value.detail)

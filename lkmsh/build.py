@@ -418,7 +418,8 @@ def _compile_sources(cc: str, spec: ModuleSpec, opts: BuildOptions, tmpdir: Path
         flags = _flags(spec, opts, src.stem)
         if src.suffix in ASM_SUFFIXES:
             flags.insert(0, "-D__ASSEMBLY__")
-        extra = [*opts.extra_cflags, *spec.cflags]
+        # kbuild's -I$(src): a trace header's define_trace.h finds it by its path
+        extra = ["-I", str(src.resolve().parent), *opts.extra_cflags, *spec.cflags]
         depfile = ["-MMD", "-MF", str(obj.with_suffix(".d"))]  # kbuild's, for srcversion
         _run(
             cc,

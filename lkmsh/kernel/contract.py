@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from lkmsh.kernel.sysfs import Sysfs
     from lkmsh.kernel.timers import Timers
     from lkmsh.kernel.trace import Tracing
+    from lkmsh.kernel.trace_instances import TraceEvents
+    from lkmsh.kernel.tracepoints import Tracepoints
     from lkmsh.kernel.tty import Console
     from lkmsh.kernel.uaccess import UserMemory
     from lkmsh.kernel.vfs import Vfs
@@ -103,6 +105,8 @@ class KernelApi(Protocol):
     hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
     tracing: Tracing
+    tracepoints: Tracepoints
+    trace_events: TraceEvents
     arch: Arch
     #: where a call from the kernel into module code returns (a stack walk ends there)
     return_slot: int

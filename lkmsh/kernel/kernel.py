@@ -89,6 +89,8 @@ from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTa
 from lkmsh.kernel.sysctl import Sysctl
 from lkmsh.kernel.sysfs import Sysfs
 from lkmsh.kernel.trace import LoadTrace, RelocLog, Tracing
+from lkmsh.kernel.trace_instances import TraceEvents
+from lkmsh.kernel.tracepoints import Tracepoints
 from lkmsh.kernel.tty import Console
 from lkmsh.kernel.uaccess import UserMemory
 from lkmsh.kernel.vfs import (
@@ -108,6 +110,8 @@ from lkmsh.kernel.watchdog import Watch, watch
 from lkmsh.kernel.xzdec import XzDecoders
 
 MAX_MODULE_FILE = 64 << 20
+#: where mkdir and rmdir make and remove trace arrays (trace_instances.py)
+TRACE_INSTANCES = "/sys/kernel/tracing/instances/"
 #: request_module()'s result when modprobe fails: the wait status of its exit(1)
 MODPROBE_FAILED = 1 << 8
 C = TypeVar("C", bound=Component)
@@ -311,6 +315,9 @@ class Kernel:
         self._paths: list[KernelPath | None] = []  # what runs each nested module call
         # the function tracer and the relocation log (trace.py)
         self.tracing = self.add_component(Tracing())
+        #: tracepoints and their probes (tracepoints.py); trace events and trace arrays
+        self.tracepoints = self.add_component(Tracepoints(self))
+        self.trace_events = self.add_component(TraceEvents(self))
         self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
         self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
         self.mmio = self.add_component(MmioBus(self))  # device registers (mmio.py)
@@ -1263,8 +1270,9 @@ class Kernel:
             self.chrdev.mknod(normpath(path), mkdev(major, minor), mode & 0o7777)
 
     def mkdir(self, path: str) -> None:
-        """mkdir(2): configfs makes an item (its group's make_item/make_group); the
-        kernel's other file systems have no mkdir (EPERM, as vfs_mkdir without one)."""
+        """mkdir(2): configfs makes an item (its group's make_item/make_group), tracefs an
+        instance; the kernel's other file systems have no mkdir (EPERM, as vfs_mkdir
+        without one)."""
         path = normpath(path)
         with self._lock:
             if self.vfs.lookup(path) is not None:
@@ -1273,6 +1281,11 @@ class Kernel:
             if parent is None or not parent.is_dir:
                 code = E.ENOENT if parent is None else E.ENOTDIR
                 raise FileError(f"{path}: {os.strerror(code)}", code)
+            if path.startswith(TRACE_INSTANCES):  # instance_mkdir(): a new trace array
+                name = path[len(TRACE_INSTANCES) :]
+                if "/" in name or self.trace_events.create(name) is None:
+                    raise FileError(f"{path}: {os.strerror(E.EINVAL)}", E.EINVAL)
+                return
             if not path.startswith(CONFIGFS_ROOT + "/"):
                 raise FileError(f"{path}: {os.strerror(E.EPERM)}", E.EPERM)
             with self._command("mkdir"):
@@ -1286,6 +1299,13 @@ class Kernel:
             if node is None or not node.is_dir:
                 code = E.ENOENT if node is None else E.ENOTDIR
                 raise FileError(f"{path}: {os.strerror(code)}", code)
+            arr = self.trace_events.arrays.get(path[len(TRACE_INSTANCES) :])
+            if path.startswith(TRACE_INSTANCES) and arr is not None and arr.name:
+                with self._command("rmdir"):  # instance_rmdir(): its events' unreg may run
+                    ret = self.trace_events.destroy(arr)
+                if ret < 0:
+                    raise FileError(f"{path}: {os.strerror(-ret)}", -ret)
+                return
             if not path.startswith(CONFIGFS_ROOT + "/"):
                 code = E.EBUSY if path in ("/", *MOUNTS) else E.EPERM
                 raise FileError(f"{path}: {os.strerror(code)}", code)

@@ -189,7 +189,6 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/sys/kernel/debug/dynamic_debug/control", _dyndbg, _dyndbg_store),
     KernelFile("/sys/kernel/debug/gpio", _gpio),
     KernelFile("/sys/kernel/debug/kmemleak", _kmemleak, _kmemleak_store),
-    KernelFile(f"{TRACING}/trace", _tracing("trace")),
     KernelFile(f"{TRACING}/tracing_on", _tracing("tracing_on"), _tracing_on_store),
     KernelFile(f"{TRACING}/current_tracer", _tracing("current_tracer"), _current_tracer_store),
     KernelFile(f"{TRACING}/available_tracers", _tracing("available_tracers")),

@@ -79,6 +79,7 @@ class Loading:
     exported: list[KernelSymbol] = field(default_factory=list)
     listed: bool = False  # in the module list (commit ran)
     klp_coming: bool = False  # klp_module_coming ran (coming)
+    coming: bool = False  # its tracepoints and events are registered (coming ran)
 
     @property
     def name(self) -> str:
@@ -247,12 +248,15 @@ def commit(ld: Loading) -> None:
 
 def coming(ld: Loading) -> None:
     """prepare_coming_module(): live patches for the module are applied before anything
-    of it runs (klp_module_coming); a patch that fails refuses the module."""
+    of it runs (klp_module_coming; a patch that fails refuses the module), then the
+    MODULE_STATE_COMING notifiers register its tracepoints and trace events."""
     k = ld.kernel
     err = k.livepatch.module_coming(ld.module) if k.livepatch.patches else 0
     if err:
         raise KernelError(f"{ld.name}: a live patch refused the module", -err)
     ld.klp_coming = True
+    k.trace_events.module_coming(ld.module)
+    ld.coming = True
 
 
 def parameters(ld: Loading) -> None:
@@ -264,7 +268,10 @@ def parameters(ld: Loading) -> None:
 def unwind(ld: Loading) -> None:
     """Undo whatever the phases did (the load failed)."""
     k = ld.kernel
-    if ld.klp_coming:  # coming_cleanup: mod->state GOING, klp_module_going()
+    if ld.coming:  # coming_cleanup: the MODULE_STATE_GOING notifiers, then klp_module_going()
+        k.trace_events.module_going(ld.module)
+        k.tracepoints.module_going(ld.module)
+    if ld.klp_coming:
         k.livepatch.set_module_state(ld.module, MODULE_STATE_GOING)
         k.livepatch.module_gone(ld.module)
     k.tracing.relocs.forget(ld.name)

@@ -37,6 +37,7 @@ from lkmsh.kernel.stacktrace import KernelPath
 from lkmsh.kernel.task import (
     MAX_PRIO,
     OFF_COMM,
+    OFF_CPUS_PTR,
     OFF_EXIT_CODE,
     OFF_FLAGS,
     OFF_MM,
@@ -118,6 +119,7 @@ class Scheduler(Component):
         self.hung_warnings = HUNG_TASK_WARNINGS
         self._foreground: list[Task] = []
         self._struct_due = False  # the foreground task still needs its task_struct
+        self.idle_struct = 0  # swapper/0's task_struct, made for the first tracepoint
         #: kworker hooks (workqueue component): start(task) -> (func, arg), done(task)
         self._worker_start: Callable[[Task], tuple[int, int]] | None = None
         self._worker_done: Callable[[Task], None] | None = None
@@ -214,6 +216,7 @@ class Scheduler(Component):
         mem.write_u32(a + OFF_EXIT_CODE, (task.exit_code or 0) & 0xFFFFFFFF)
         mem.write(a + OFF_COMM, task.comm.encode()[: TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
         mem.write_u64(a + OFF_MM, task.mm)
+        mem.write_u64(a + OFF_CPUS_PTR, self.kernel.symbol_address("__cpu_possible_mask") or 0)
         console = self.kernel.symbol_address("__lkmsh_console")
         if console:  # a command's task has the shell's terminal as its tty; kthreads none
             user = task.kind is Kind.USER
@@ -288,6 +291,48 @@ class Scheduler(Component):
             task.mm = self.kernel.mm.new()
             self._write_struct(task)
 
+    # -- the scheduler's tracepoints ----------------------------------------------
+    @property
+    def _traced(self) -> bool:
+        tps = getattr(self.kernel, "tracepoints", None)
+        return tps is not None and bool(tps.probes) and bool(tps.kernel_tps)
+
+    def _struct_of(self, task: Task | None) -> int:
+        """A task_struct for a tracepoint's argument: the idle task's when @task is None."""
+        if task is None:
+            if not self.idle_struct:
+                heap = self.kernel.heap
+                self.idle_struct = heap.alloc(TASK_STRUCT_SIZE, KERNEL_OWNER, zero=True)
+                if self.idle_struct:
+                    idle = Task(0, "swapper/0", Kind.KTHREAD, self.idle_struct, run=Run.RUNNABLE)
+                    idle.sleep = TASK_RUNNING
+                    self._write_struct(idle)
+            return self.idle_struct
+        if not task.struct_addr and task.kind is Kind.USER:
+            self.give_struct()
+        return task.struct_addr
+
+    def _trace_switch(self, prev: Task | None, next_: Task | None) -> None:
+        """sched_switch, from __schedule() (interrupts off, the run queue locked)."""
+        tps = self.kernel.tracepoints
+        if not tps.has_probes("sched_switch"):
+            return
+        state = 0
+        if prev is not None and prev.run is Run.DEAD:
+            state = TASK_DEAD
+        elif prev is not None and prev.run is Run.BLOCKED:
+            state = prev.sleep
+        args = [0, self._struct_of(prev), self._struct_of(next_), state]
+        tps.fire("sched_switch", args, context=(0x01, 2))
+
+    def _trace_wake(self, task: Task, new: bool) -> None:
+        """try_to_wake_up()'s sched_waking and sched_wakeup; wake_up_new_task()'s."""
+        tps = self.kernel.tracepoints
+        p = [self._struct_of(task)]
+        for name in ("sched_wakeup_new",) if new else ("sched_waking", "sched_wakeup"):
+            if tps.has_probes(name):
+                tps.fire(name, p, context=(0x01, 2))
+
     # -- waking ------------------------------------------------------------------
     def wake(self, task: Task, result: int | None = None, *, timer: bool = False) -> bool:
         """Make a blocked (or new) task runnable; @result is what its blocking call returns."""
@@ -306,6 +351,7 @@ class Scheduler(Component):
                 left = task.wake_at - self.now
                 result = max(1, -(-left // NSEC_PER_JIFFY))
         task.result = result
+        new = task.run is Run.NEW
         task.run = Run.RUNNABLE
         task.sleep = TASK_RUNNING
         task.wake_at = None
@@ -317,6 +363,8 @@ class Scheduler(Component):
             self.set_state_word(task, TASK_RUNNING)
         if not task.on_stack and task.pid not in self._runqueue:
             self._runqueue.append(task.pid)
+        if self._traced:
+            self._trace_wake(task, new)
         return True
 
     def waiters(self, obj: int) -> list[Task]:
@@ -567,6 +615,8 @@ class Scheduler(Component):
             return  # nothing queued: the kworker goes idle
         prev = self.current
         kernel.heap.settle()  # the fast path's allocations so far were @prev's
+        if self._traced:
+            self._trace_switch(prev, task)
         self.current = task
         self.switches += 1
         task.on_stack = True
@@ -600,6 +650,8 @@ class Scheduler(Component):
         finally:
             task.on_stack = False
             kernel.heap.settle()
+            if self._traced:
+                self._trace_switch(task, prev)
             self.current = prev
         if outcome is None:
             self._exited(task, -E.EFAULT)
@@ -791,6 +843,7 @@ class Scheduler(Component):
             "seed": self.seed,
             "switches": self.switches,
             "hung_warnings": self.hung_warnings,
+            "idle_struct": self.idle_struct,
             "queues": [[wq, [list(e) for e in entries]] for wq, entries in self.queues.items()],
         }
 
@@ -814,6 +867,7 @@ class Scheduler(Component):
             "scheduler counters",
         )
         self.queues = {wq: [(p, bool(x)) for p, x in es] for wq, es in data.get("queues", [])}
+        self.idle_struct = int(data.get("idle_struct", 0))
         if self.seed is None:
             self.seed = data.get("seed")
 

@@ -21,6 +21,7 @@ it is woken.
     56  char comm[16]
     72  struct signal_struct *signal    (its tty: the shell's terminal, NULL for kthreads)
     80  struct mm_struct *mm            (a command's address space, NULL for kthreads: mm.py)
+    96  const struct cpumask *cpus_ptr  (cpu_possible_mask: the one CPU)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ TASK_STRUCT = cstruct(
     comm=(56, 16),
     signal=(72, 8),
     mm=(80, 8),
+    cpus_ptr=(96, 8),
 )
 TASK_STRUCT_SIZE = TASK_STRUCT.size
 OFF_TI_FLAGS = TASK_STRUCT.off("thread_info__flags")
@@ -59,6 +61,7 @@ OFF_EXIT_CODE = TASK_STRUCT.off("exit_code")
 OFF_COMM = TASK_STRUCT.off("comm")
 OFF_SIGNAL = TASK_STRUCT.off("signal")
 OFF_MM = TASK_STRUCT.off("mm")
+OFF_CPUS_PTR = TASK_STRUCT.off("cpus_ptr")
 TASK_COMM_LEN = 16
 
 TASK_RUNNING = 0x0000

@@ -445,7 +445,7 @@ class TraceEntry:
     args: list[tuple[str, str]]
     ret: str | None  # None: void, or the call did not return (a fault)
     caller: int
-    parent: str  # the caller's function, symbolised as ftrace's %ps ("hello_init [hello]")
+    parent: str  # the caller's function, as ftrace prints it ("hello_init")
     where: str  # the caller symbolised with offset ("hello_init+0x15/0x30 [hello]")
     module: str | None
     faulted: bool = False
@@ -514,7 +514,8 @@ class FunctionTracer:
         self.tracer = "nop"
         self.printk_used = False  # trace_printk()'s banner is printed once
         self.capacity = capacity
-        self.ring: deque[TraceEntry] = deque(maxlen=capacity)
+        #: TraceEntry records and trace events' (trace_output.EventRecord)
+        self.ring: deque[Any] = deque(maxlen=capacity)
         self.written = 0  # ever recorded, including those the ring dropped
 
     @property
@@ -532,7 +533,7 @@ class FunctionTracer:
         self.ring.clear()
         self.written = 0
 
-    def record(self, entry: TraceEntry) -> None:
+    def record(self, entry: Any) -> None:
         self.ring.append(entry)
         self.written += 1
 
@@ -601,7 +602,9 @@ class FunctionTracer:
                 t.enabled = bool(data.get("on"))
             t.printk_used = bool(data.get("printk_used"))
             t.written = int(data.get("written", 0))
-            t.ring.extend(TraceEntry.from_list(v) for v in data.get("ring", []))
+            from lkmsh.kernel.trace_output import record_from_list
+
+            t.ring.extend(record_from_list(v) for v in data.get("ring", []))
         return t
 
 
@@ -620,10 +623,9 @@ def _parent_of_tail_call(kernel: Any, caller: int, module: Any) -> str | None:
 
 
 def symbol_no_offset(where: str) -> str:
-    """%ps: the symbol without its offset, the module kept ("hello_init [hello]")."""
-    name, _, rest = where.partition("+")
-    module = rest[rest.find(" [") :] if " [" in rest else ""
-    return name + module
+    """seq_print_ip_sym() without sym-offset: the symbol's name alone ("hello_init"),
+    as kallsyms_lookup() gives it, with no module (ftrace's lines show no "[mod]")."""
+    return where.partition("+")[0].split(" ")[0]
 
 
 # -- ftrace's text format ---------------------------------------------------------------

@@ -91,6 +91,7 @@ def run_traced(k: Kernel, load: Callable[[], Any], trace: bool, ftrace: bool) ->
     if ftrace:
         new = min(ft.written - before, len(ft.ring))
         calls = list(ft.ring)[len(ft.ring) - new :] if new else []
+        calls = [e for e in calls if hasattr(e, "func")]  # kernel API calls, not trace events
     return TracedLoad(module, exc, recorder, calls)
 
 
@@ -138,7 +139,8 @@ def trace(ctx: Context, action: str | None) -> Any:
         raise CommandFailed(f"unknown action '{action}' (on, off, clear or show)")
     ft = ctx.kernel().ftrace
     if action == "show":
-        return FtraceView(list(ft.ring), ft.written, ft.tracer)
+        # the kernel API calls and trace_printk() records (events are the trace file's)
+        return FtraceView([e for e in ft.ring if hasattr(e, "func")], ft.written, ft.tracer)
     if action == "clear":
         ft.clear()
     else:

@@ -317,11 +317,7 @@ def test_trace_printk_sample_fills_the_trace_file(tree, cli):
     records = [
         (m.group(1), m.group(2), m.group(3))
         for line in r.stdout.splitlines()
-        if (
-            m := re.match(
-                r"^ +insmod-1 +\[000\] (\S{5}) +\d+\.\d{6}: (\w+) \[trace_printk\]: (.*)$", line
-            )
-        )
+        if (m := re.match(r"^ +insmod-1 +\[000\] (\S{5}) +\d+\.\d{6}: (\w+): (.*)$", line))
     ]
     init, irq = "trace_printk_init", "trace_printk_irq_work"
     assert records == [
@@ -407,3 +403,117 @@ def test_configfs_sample_items_made_with_mkdir(tree, cli):
     out = r.stdout.splitlines()
     assert out[0] == "description"
     assert not [line for line in log_text(r.stdout) if "leak" in line or "BUG" in line]
+
+
+TRACING = "/sys/kernel/tracing"
+RECORD = re.compile(r"^ +(\S+)-(\d+) +\[000\] (\S{5}) +(\d+)\.(\d{6}): (\w+): (.*)$")
+
+
+def trace_records(out: str) -> list[tuple[str, str, str, str]]:
+    """(task, flags, event or caller, text) of each record of a trace file."""
+    return [(m[1], m[3], m[6], m[7]) for line in out.splitlines() if (m := RECORD.match(line))]
+
+
+def test_trace_events_sample_every_event_kind(tree, cli):
+    """samples/trace_events/trace-events-sample.c: its kthread fires the events each
+    second; enabling the system starts the second thread (TRACE_EVENT_FN's reg), and the
+    trace shows each TP_printk as Linux formats it."""
+    build, ko = cli.build_cmd(tree, "samples/trace_events/trace-events-sample.c")
+    events = f"{TRACING}/events/sample-trace"
+    r = cli.line(build, f"insmod {ko}", f"ls {events}", f"cat {events}/foo_bar/format")
+    assert r.returncode == 0, r.stderr
+    names = r.stdout.split("name: foo_bar")[0].split()
+    assert names == [
+        "enable", "foo_bar", "foo_bar_with_cond", "foo_bar_with_fn", "foo_rel_loc",
+        "foo_with_template_cond", "foo_with_template_fn", "foo_with_template_print",
+        "foo_with_template_simple",
+    ]  # fmt: skip
+    fmt = r.stdout[r.stdout.index("name: foo_bar") :]
+    assert "\tfield:char foo[10];\toffset:8;\tsize:10;" in fmt
+    assert "\tfield:__data_loc cpumask_t cpum;\toffset:36;\tsize:4;\tsigned:0;\n" in fmt
+    # TRACE_DEFINE_ENUM(TRACE_SAMPLE_FOO) and the others: their values in the print fmt
+    assert '__print_symbolic(REC->bar, { 0, "zero" }, { 2, "TWO" }, { 4, "FOUR" }' in fmt
+    # one command enables, later ones let time pass and read
+    r = cli.line(f"echo 1 > {events}/enable")
+    assert r.returncode == 0, r.stderr
+    assert cli("cat", f"{events}/enable", f"{events}/foo_bar/enable").stdout == "1\n1\n"
+    assert cli("sleep", "3").returncode == 0
+    r = cli("cat", f"{TRACING}/trace")
+    assert r.returncode == 0, r.stderr
+    got = trace_records(r.stdout)
+    assert {t for t, *_ in got} == {"event-sample", "event-sample-fn"}
+    by_event = [(e, text) for _, flags, e, text in got if flags == "....."]
+    assert by_event[:6] == [
+        ("foo_bar", "foo hello 0 zero  {} {} Mother Goose  (00000000,00000001)"
+         " (00000000,00000001) iter=0 [8] 0"),
+        ("foo_with_template_simple", "foo HELLO 0"),
+        ("foo_bar_with_cond", "foo Some times print 0"),
+        ("foo_with_template_cond", "foo prints other times 0"),
+        ("foo_with_template_print", "bar I have to be different 0"),
+        ("foo_rel_loc", "foo_rel_loc Hello __rel_loc, 0, 00000000,deadbeef, 00000000,00000001"),
+    ]  # fmt: skip
+    assert ("foo_bar", "foo hello 2 TWO BIT2 {0x1,0x2} {0x1,0x2} Gandalf h (00000000,00000001)"
+            " (00000000,00000001) iter=2 [8] 0") in by_event  # fmt: skip
+    assert ("foo_bar_with_fn", "foo Look at me 1") in by_event
+    assert ("foo_with_template_fn", "foo Look at me too 1") in by_event
+    # TRACE_EVENT_CONDITION: foo_bar_with_cond only when bar % 10 == 0
+    assert [t for e, t in by_event if e == "foo_bar_with_cond"] == ["foo Some times print 0"]
+    r = cli.line(f"echo 0 > {events}/enable", f"rmmod {module_name(ko)}", "dmesg")
+    assert r.returncode == 0, r.stderr
+    lines = log_text(r.stdout)
+    assert lines.count("Starting thread for foo_bar_fn") == 1
+    assert lines.count("Killing thread for foo_bar_fn") == 1
+
+
+def test_trace_custom_sched_on_the_schedulers_tracepoints(tree, cli):
+    """samples/trace_events/trace_custom_sched.c: custom events on sched_switch and
+    sched_waking, found with for_each_kernel_tracepoint(); a kthread that sleeps makes
+    the scheduler fire them."""
+    build, ko = cli.build_cmd(tree, "samples/trace_events/trace_custom_sched.c")
+    sample, sample_ko = cli.build_cmd(tree, "samples/trace_events/trace-events-sample.c")
+    custom = f"{TRACING}/events/custom"
+    r = cli.line(build, sample, f"insmod {ko}", f"ls {custom}", f"cat {custom}/sched_switch/format")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[:3] == ["enable", "sched_switch", "sched_waking"]
+    assert "\tfield:unsigned short prev_prio;\toffset:8;\tsize:2;\tsigned:0;\n" in r.stdout
+    assert r.stdout.endswith(
+        'print fmt: "prev_prio=%d next_pid=%d next_prio=%d", REC->prev_prio,'
+        " REC->next_pid, REC->next_prio\n"
+    )
+    r = cli.line(f"echo 1 > {custom}/enable", f"insmod {sample_ko}", "sleep 2")
+    assert r.returncode == 0, r.stderr
+    got = trace_records(cli("cat", f"{TRACING}/trace").stdout)
+    assert got[:5] == [
+        ("<idle>", "d..2.", "sched_switch", "prev_prio=120 next_pid=2 next_prio=120"),
+        ("event-sample", "d..2.", "sched_switch", "prev_prio=120 next_pid=0 next_prio=120"),
+        ("<idle>", "d..2.", "sched_waking", "pid=2 prio=120"),
+        ("<idle>", "d..2.", "sched_switch", "prev_prio=120 next_pid=2 next_prio=120"),
+        ("event-sample", "d..2.", "sched_switch", "prev_prio=120 next_pid=0 next_prio=120"),
+    ]
+
+
+def test_sample_trace_array_instance(tree, cli):
+    """samples/ftrace/sample-trace-array.c: its own instance, trace_array_printk() and an
+    event it enables there, then disables from a work item after five seconds."""
+    build, ko = cli.build_cmd(tree, "samples/ftrace/sample-trace-array.c")
+    inst = f"{TRACING}/instances/sample-instance"
+    r = cli.line(build, f"insmod {ko}", f"ls {inst}")
+    assert r.returncode == 0, r.stderr
+    assert {"trace", "tracing_on", "events", "set_event"} <= set(r.stdout.split())
+    assert cli("sleep", "7").returncode == 0
+    r = cli("cat", f"{inst}/trace", f"{inst}/events/sample-subsystem/sample_event/enable")
+    assert r.returncode == 0, r.stderr
+    got = trace_records(r.stdout)
+    printks = [t for task, f, who, t in got if who != "sample_event"]
+    assert printks[:3] == [f"trace_array_printk: count={n}" for n in range(3)]
+    events = [t for *_, who, t in got if who == "sample_event"]
+    assert [re.sub(r"jiffies=\d+", "jiffies=J", t) for t in events] == [
+        f"count value={n} at jiffies=J" for n in range(4)
+    ]
+    assert {task for task, *_ in got} == {"sample-instance"}
+    assert r.stdout.endswith("0\n")  # the work item disabled the event
+    # the top-level buffer has none of it
+    assert trace_records(cli("cat", f"{TRACING}/trace").stdout) == []
+    r = cli.line(f"rmmod {module_name(ko)}", f"ls {TRACING}/instances")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ""

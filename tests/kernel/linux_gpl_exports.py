@@ -152,7 +152,47 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     ),
     # exported for lib/test_vmalloc.c only (IS_ENABLED(CONFIG_TEST_VMALLOC))
     "mm/vmalloc.c": frozenset({"__vmalloc_node"}),
-    "kernel/trace/trace.c": frozenset({"__trace_puts", "__trace_bputs"}),
+    "kernel/trace/trace.c": frozenset(
+        {
+            "__trace_puts",
+            "__trace_bputs",
+            "trace_array_get_by_name",
+            "trace_array_put",
+            "trace_array_destroy",
+            "trace_array_init_printk",
+            "trace_array_printk",
+        }
+    ),  # fmt: skip
+    "kernel/tracepoint.c": frozenset(
+        {
+            "tracepoint_probe_register",
+            "tracepoint_probe_register_prio",
+            "tracepoint_probe_register_prio_may_exist",
+            "tracepoint_probe_unregister",
+            "for_each_kernel_tracepoint",
+        }
+    ),  # fmt: skip
+    "kernel/trace/trace_events.c": frozenset(
+        {
+            "trace_event_raw_init",
+            "trace_event_reg",
+            "trace_event_buffer_reserve",
+            "trace_event_buffer_commit",
+            "trace_set_clr_event",
+            "trace_array_set_clr_event",
+        }
+    ),  # fmt: skip
+    "kernel/trace/trace_output.c": frozenset({"trace_output_call"}),
+    "kernel/trace/trace_seq.c": frozenset(
+        {
+            "trace_seq_printf",
+            "trace_seq_vprintf",
+            "trace_seq_puts",
+            "trace_seq_putc",
+            "trace_seq_putmem",
+            "trace_seq_bitmask",
+        }
+    ),  # fmt: skip
     "kernel/trace/trace_printk.c": frozenset({"__trace_printk", "__trace_bprintk"}),
     "kernel/irq_work.c": frozenset({"irq_work_queue", "irq_work_run", "irq_work_sync"}),
     "kernel/kprobes.c": frozenset(

@@ -50,6 +50,8 @@ struct thread_info {
 	u32 cpu;
 };
 
+struct cpumask;
+
 struct task_struct {
 	struct thread_info thread_info;
 	unsigned int __state;
@@ -63,7 +65,8 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct mm_struct *mm;		/* a command's address space; NULL in kernel threads */
 	unsigned in_iowait:1;
-	unsigned long __lkmsh_reserved[4];
+	const struct cpumask *cpus_ptr;	/* the CPUs it may run on: CPU 0 */
+	unsigned long __lkmsh_reserved[3];
 };
 
 struct task_struct *get_current(void);

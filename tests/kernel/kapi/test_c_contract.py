@@ -24,7 +24,10 @@ _ARCH_MACRO = {"x86_64": "__x86_64__", "aarch64": "__aarch64__"}
 
 
 def headers() -> list[str]:
-    return sorted(str(p.relative_to(INCLUDE_DIR)) for p in INCLUDE_DIR.rglob("*.h"))
+    """Every header a source may include; <trace/...>'s stage headers are read only by
+    define_trace.h, once per stage with the stage's macros (as Linux's): not on their own."""
+    paths = sorted(str(p.relative_to(INCLUDE_DIR)) for p in INCLUDE_DIR.rglob("*.h"))
+    return [h for h in paths if not h.startswith("trace/") or h.startswith("trace/events/")]
 
 
 def function_type(f) -> str:

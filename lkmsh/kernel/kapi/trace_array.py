@@ -1,0 +1,101 @@
+"""<linux/trace.h>: a module's own ftrace instance (kernel/trace/trace.c), as Linux 6.1.
+
+trace_array_get_by_name() finds or makes /sys/kernel/tracing/instances/NAME
+and takes a reference; trace_array_put() drops it; trace_array_destroy()
+removes the instance unless someone else still holds it (-EBUSY).
+trace_array_printk() writes a printk record into the instance's buffer, shown
+as trace_printk()'s are ("caller: text").
+"""
+
+from __future__ import annotations
+
+import errno as E
+from typing import TYPE_CHECKING
+
+from lkmsh.kernel.kapi.common import PRINTK_MAX, cstr, format_args
+from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.trace import TraceEntry
+
+if TYPE_CHECKING:
+    from lkmsh.kernel.callctx import CallContext
+
+
+@kapi(
+    "trace_array_get_by_name",
+    "struct trace_array *trace_array_get_by_name(const char *name)",
+    gpl=True,
+)
+def trace_array_get_by_name(ctx: CallContext) -> int:
+    name = cstr(ctx, ctx.arg(0), 256).decode("utf-8", "replace")
+    arr = ctx.kernel.trace_events.get_by_name(name)
+    return arr.addr if arr is not None else 0
+
+
+@kapi("trace_array_put", "void trace_array_put(struct trace_array *tr)", gpl=True)
+def trace_array_put(ctx: CallContext) -> None:
+    from lkmsh.kernel.kapi.bug import warn
+
+    evs = ctx.kernel.trace_events
+    arr = evs.by_addr(ctx.arg(0)) if ctx.arg(0) else None
+    if arr is not None and not evs.put(arr):
+        warn(ctx, ["WARNING: CPU: 0 PID: 1 at kernel/trace/trace.c:514 trace_array_put"])
+
+
+@kapi("trace_array_destroy", "int trace_array_destroy(struct trace_array *tr)", gpl=True)
+def trace_array_destroy(ctx: CallContext) -> int:
+    if not ctx.arg(0):
+        return -E.EINVAL
+    evs = ctx.kernel.trace_events
+    arr = evs.by_addr(ctx.arg(0))
+    if arr is None:
+        return -E.ENODEV
+    return evs.destroy(arr)
+
+
+@kapi("trace_array_init_printk", "int trace_array_init_printk(struct trace_array *tr)", gpl=True)
+def trace_array_init_printk(ctx: CallContext) -> int:
+    if not ctx.arg(0):
+        return -E.ENOENT
+    arr = ctx.kernel.trace_events.by_addr(ctx.arg(0))
+    return 0 if arr is not None else -E.EINVAL  # the top level's is not the module's to set up
+
+
+@kapi(
+    "trace_array_printk",
+    "int trace_array_printk(struct trace_array *tr, unsigned long ip, const char *fmt, ...)",
+    gpl=True,
+)
+def trace_array_printk(ctx: CallContext) -> int:
+    if not ctx.arg(0):
+        return -E.ENOENT
+    k = ctx.kernel
+    arr = k.trace_events.by_addr(ctx.arg(0))
+    if arr is None:  # only created instances take it (the top level's returns 0)
+        return 0
+    ring = arr.ring_of(k)
+    if not ring.on:
+        return 0
+    text = format_args(ctx, ctx.arg(2), 3, PRINTK_MAX)
+    from lkmsh.kernel.trace_output import context_flags, current_context, current_task
+
+    ip = ctx.arg(1)
+    where = k.symbolize(ip)
+    comm, pid = current_task(k)
+    module = k.current_module
+    ring.record(
+        TraceEntry(
+            k.clock.ns(),
+            comm,
+            pid,
+            "",
+            [],
+            None,
+            ip,
+            where.split("+")[0].split(" ")[0],
+            where,
+            module.name if module is not None else None,
+            message=text.decode("utf-8", "replace"),
+            flags=context_flags(*current_context(k)),
+        )  # fmt: skip
+    )
+    return len(text)

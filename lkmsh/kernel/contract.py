@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.dyndbg import DynamicDebug
+    from lkmsh.kernel.firmware import Firmware
     from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.hwbreak import HwBreakpoints
@@ -92,6 +93,7 @@ class KernelApi(Protocol):
     kprobes: Kprobes
     hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
+    firmware: Firmware
     tracing: Tracing
     arch: Arch
     #: where a call from the kernel into module code returns (a stack walk ends there)
@@ -121,6 +123,10 @@ class KernelApi(Protocol):
         """The kernel's taint letters (test_taint asks whether one is there)."""
 
     def symbol_address(self, name: str) -> int | None: ...
+
+    def klib_function(self, name: str) -> int:
+        """The address of a kernel library function, static ones included (0: none)."""
+        ...
 
     def module_find(self, name: str) -> Module | None: ...
 

@@ -48,6 +48,7 @@ from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topologi
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
+from lkmsh.kernel.firmware import Firmware
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
 from lkmsh.kernel.hwbreak import HwBreakpoints
@@ -314,6 +315,8 @@ class Kernel:
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         #: data and execute breakpoints (hwbreak.py)
         self.hw_breakpoints = self.add_component(HwBreakpoints(self))
+        #: the firmware loader: search path, images, holders (firmware.py)
+        self.firmware = self.add_component(Firmware(self))
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -503,6 +506,14 @@ class Kernel:
         if rcu_fast is not None:
             rcu_fast.publish(bool(self.lockdep.held))  # the call may have taken or dropped one
         return result
+
+    def klib_function(self, name: str) -> int:
+        """The address of a kernel library function, static ones included (0: none)."""
+        img = self.klib
+        if img is None:
+            return 0
+        found = next((s for s in img.symbols + img.local_symbols if s.name == name), None)
+        return found.addr if found is not None else 0
 
     def kernel_function_at(self, addr: int) -> str | None:
         """The kernel API function whose slot starts at ``addr``, if one does."""

@@ -66,6 +66,7 @@ TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_tramp
 KERNEL_ONLY = (
     *TRAMPOLINE.values(),
     "kernel_clone",
+    "_request_firmware",  # the firmware loader's, for klib/firmware.c's worker
     "kallsyms_lookup_name",
     "stack_trace_save_regs",
     "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap

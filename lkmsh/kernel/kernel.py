@@ -1348,6 +1348,14 @@ class Kernel:
         with self._lock:
             return self.vfs.entry(normpath(path), self.vfs.need(path))
 
+    def lstat(self, path: str) -> DirEntry:
+        """stat without following a last symlink (ls -l shows the link itself)."""
+        with self._lock:
+            node = self.vfs.lookup(path, follow=False)
+            if node is None:
+                return self.stat(path)  # the ENOENT (or ENOTDIR) stat gives
+            return self.vfs.entry(normpath(path), node)
+
     def file_paths(self, under: str = "/") -> list[str]:
         """Every path of the tree below ``under`` (directories end in "/")."""
         with self._lock:

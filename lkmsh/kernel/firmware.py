@@ -153,7 +153,9 @@ class Firmware(Component):
         6.1 keeps it), up to the first NUL; -ENOSPC past 255 bytes."""
         text = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if len(text.encode("utf-8", "surrogateescape")) + 1 > FW_PATH_PARA_SIZE:
-            kernel.log.emit(3, f"path: string doesn't fit in {FW_PATH_PARA_SIZE - 1} chars.")
+            # a built-in module's parameter is named with its prefix (MODULE_PARAM_PREFIX)
+            room = FW_PATH_PARA_SIZE - 1
+            kernel.log.emit(3, f"firmware_class.path: string doesn't fit in {room} chars.")
             raise FileError(f"{PARAM_DIR}/path: {os.strerror(E.ENOSPC)}", E.ENOSPC)
         self.path_param = text
         return len(data)

@@ -98,4 +98,13 @@ static inline void firmware_upload_unregister(struct fw_upload *fw_upload)
 
 int firmware_request_cache(struct device *device, const char *name);
 
+/*
+ * lkmsh: drivers/base/firmware_loader/main.c's static function, named here as
+ * kallsyms and kprobes name it (request_firmware_nowait()'s worker calls it);
+ * not exported: a module calling it is refused.
+ */
+int _request_firmware(const struct firmware **firmware_p, const char *name,
+		      struct device *device, void *buf, size_t size,
+		      size_t offset, u32 opt_flags);
+
 #endif /* _LKMSH_LINUX_FIRMWARE_H */

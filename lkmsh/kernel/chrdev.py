@@ -10,7 +10,9 @@ drivers/char/misc.c keep, as one component:
 - ``cdevs``: the cdev map (cdev_add): which struct cdev answers an open of
   which device numbers; major 10 belongs to the misc layer;
 - ``classes`` and ``devices``: class_create/device_create, each device a
-  node /dev/NAME (and /sys/class/CLASS/NAME/dev) until device_destroy;
+  node /dev/NAME and a directory /sys/devices/virtual/CLASS/NAME (with its
+  ``dev`` file), of which /sys/class/CLASS/NAME is a symlink, as Linux lays out
+  a class device without a parent, until device_destroy;
 - ``miscs``: misc_register's devices, dynamic minors from 127 down;
 - ``nodes``: nodes made by hand (``mknod``), which need no driver to exist.
 
@@ -235,6 +237,10 @@ class Chrdev(Component):
         for d in [d for d in self.devices if d.cls == cls.addr]:
             self.remove_device(d)
         self._remove_dir(f"/sys/class/{cls.name}")
+        if self.vfs is not None:
+            virtual = self.vfs.lookup(f"/sys/devices/virtual/{cls.name}")
+            if virtual is not None and not virtual.children:
+                self.vfs.remove(f"/sys/devices/virtual/{cls.name}")
 
     def device_by_addr(self, addr: int) -> Device | None:
         return next((d for d in self.devices if d.addr == addr), None)
@@ -250,12 +256,20 @@ class Chrdev(Component):
         self.devices.append(dev)
         self._publish_device(dev)
 
+    def device_path(self, dev: Device) -> str:
+        """The device's sysfs directory: /sys/devices/virtual/CLASS/NAME."""
+        return f"/sys/devices/virtual/{self.class_name_of(dev)}/{dev.name}"
+
     def _publish_device(self, dev: Device) -> None:
         if self.vfs is None:
             return
         cls = self.class_name_of(dev)
-        sysdir = f"/sys/class/{cls}/{dev.name}"
+        sysdir = self.device_path(dev)
         self.vfs.mkdir(sysdir, 0o755, owner=dev.owner)
+        link = f"/sys/class/{cls}/{dev.name}"
+        if self.vfs.lookup(link, follow=False) is None:
+            target = f"../../devices/virtual/{cls}/{dev.name}"
+            self.vfs.symlink(link, target, owner=dev.owner)
         if dev.devt:
             devt = dev.devt
             self.vfs.add(
@@ -276,7 +290,8 @@ class Chrdev(Component):
         self.devices.remove(dev)
         if self.vfs is None:
             return
-        self._remove_dir(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
+        self._remove_dir(self.device_path(dev))
+        self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
         if dev.node:
             node = self.vfs.lookup(f"/dev/{dev.node}")
             if node is not None and node.rdev == dev.devt:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.debugfs import DebugFS
     from lkmsh.kernel.dmesg import Dmesg
     from lkmsh.kernel.dyndbg import DynamicDebug
+    from lkmsh.kernel.firmware import Firmware
     from lkmsh.kernel.gpio import GpioChip
     from lkmsh.kernel.heap import Heap
     from lkmsh.kernel.hwbreak import HwBreakpoints
@@ -104,6 +105,7 @@ class KernelApi(Protocol):
     klp_shadow: ShadowVariables
     hw_breakpoints: HwBreakpoints
     dyndbg: DynamicDebug
+    firmware: Firmware
     tracing: Tracing
     tracepoints: Tracepoints
     trace_events: TraceEvents
@@ -135,6 +137,10 @@ class KernelApi(Protocol):
         """The kernel's taint letters (test_taint asks whether one is there)."""
 
     def symbol_address(self, name: str) -> int | None: ...
+
+    def klib_function(self, name: str) -> int:
+        """The address of a kernel library function, static ones included (0: none)."""
+        ...
 
     def module_find(self, name: str) -> Module | None: ...
 

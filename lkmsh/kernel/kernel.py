@@ -49,6 +49,7 @@ from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topologi
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
+from lkmsh.kernel.firmware import Firmware
 from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
 from lkmsh.kernel.hwbreak import HwBreakpoints
@@ -335,6 +336,8 @@ class Kernel:
         self.klp_shadow = self.add_component(ShadowVariables(self))  # klpshadow.py
         #: data and execute breakpoints (hwbreak.py)
         self.hw_breakpoints = self.add_component(HwBreakpoints(self))
+        #: the firmware loader: search path, images, holders (firmware.py)
+        self.firmware = self.add_component(Firmware(self))
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -524,6 +527,14 @@ class Kernel:
         if rcu_fast is not None:
             rcu_fast.publish(bool(self.lockdep.held))  # the call may have taken or dropped one
         return result
+
+    def klib_function(self, name: str) -> int:
+        """The address of a kernel library function, static ones included (0: none)."""
+        img = self.klib
+        if img is None:
+            return 0
+        found = next((s for s in img.symbols + img.local_symbols if s.name == name), None)
+        return found.addr if found is not None else 0
 
     def kernel_function_at(self, addr: int) -> str | None:
         """The kernel API function whose slot starts at ``addr``, if one does."""
@@ -1375,6 +1386,14 @@ class Kernel:
     def stat(self, path: str) -> DirEntry:
         with self._lock:
             return self.vfs.entry(normpath(path), self.vfs.need(path))
+
+    def lstat(self, path: str) -> DirEntry:
+        """stat without following a last symlink (ls -l shows the link itself)."""
+        with self._lock:
+            node = self.vfs.lookup(path, follow=False)
+            if node is None:
+                return self.stat(path)  # the ENOENT (or ENOTDIR) stat gives
+            return self.vfs.entry(normpath(path), node)
 
     def file_paths(self, under: str = "/") -> list[str]:
         """Every path of the tree below ``under`` (directories end in "/")."""

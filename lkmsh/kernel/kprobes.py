@@ -67,6 +67,7 @@ KERNEL_ONLY = (
     *TRAMPOLINE.values(),
     "kernel_clone",
     "cmdline_proc_show",  # fs/proc/cmdline.c's, behind /proc/cmdline (livepatch-sample.c)
+    "_request_firmware",  # the firmware loader's, for klib/firmware.c's worker
     "kallsyms_lookup_name",
     "stack_trace_save_regs",
     "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap

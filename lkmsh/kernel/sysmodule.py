@@ -17,7 +17,7 @@ import os
 import stat as S
 from typing import TYPE_CHECKING
 
-from lkmsh.kernel.vfs import FileError, FileOps, TextFile
+from lkmsh.kernel.vfs import FileError, TextFile
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -121,7 +121,8 @@ def unpublish(kernel: Kernel, module: Module) -> None:
 
 
 def _link_holders(kernel: Kernel, module: Module) -> None:
-    """holders/ entries (symlink-like) of @module's users and in the modules it uses.
+    """holders/ entries (links to /sys/module/HOLDER) of @module's users and in the
+    modules it uses.
 
     Only the links that involve @module, so restoring N modules stays linear.
     """
@@ -130,4 +131,4 @@ def _link_holders(kernel: Kernel, module: Module) -> None:
     for held, holder in links:
         holders = kernel.vfs.lookup(f"{ROOT}/{held}/holders")
         if holders is not None and holder not in holders.children:
-            kernel.vfs.add(f"{ROOT}/{held}/holders/{holder}", FileOps(), S.S_IFLNK | 0o777)
+            kernel.vfs.symlink(f"{ROOT}/{held}/holders/{holder}", f"../../{holder}")

@@ -36,6 +36,8 @@ READ_CHUNK = 4096
 CAT_READ = 128 << 10
 #: A read of a whole file stops here (a device that never says EOF).
 READ_ALL_LIMIT = 16 << 20
+#: symlinks followed in one lookup before ELOOP (the kernel's MAXSYMLINKS)
+MAXSYMLINKS = 40
 
 
 class FileError(KernelError):
@@ -171,10 +173,15 @@ class Inode:
     rdev: int = 0  # a device node's dev_t (MKDEV(major, minor))
     size: int = 0  # what stat shows (0 for most pseudo-files, as Linux)
     children: dict[str, Inode] = field(default_factory=dict)
+    target: str = ""  # a symlink's contents (relative to its directory, or absolute)
 
     @property
     def is_dir(self) -> bool:
         return S.S_ISDIR(self.mode)
+
+    @property
+    def is_link(self) -> bool:
+        return S.S_ISLNK(self.mode)
 
 
 @dataclass(frozen=True)
@@ -188,10 +195,15 @@ class DirEntry:
     rdev: int
     owner: str | None
     nlink: int
+    target: str = ""  # a symlink's contents ("" for anything else)
 
     @property
     def is_dir(self) -> bool:
         return S.S_ISDIR(self.mode)
+
+    @property
+    def is_link(self) -> bool:
+        return S.S_ISLNK(self.mode)
 
 
 def split(path: str) -> list[str]:
@@ -225,14 +237,29 @@ class Vfs:
     def mkdir(self, path: str, mode: int = 0o555, owner: str | None = None) -> Inode:
         """The directory at ``path``, made with its parents if missing."""
         node = self.root
-        for name in split(path):
+        names = split(path)
+        for i, name in enumerate(names):
             child = node.children.get(name)
+            if child is not None and child.is_link:  # a directory reached through a link
+                child = self.lookup("/".join(names[: i + 1]))
+                if child is None:
+                    raise _err(E.ENOENT, path)
             if child is None:
                 child = Inode(name, S.S_IFDIR | (mode & 0o7777), owner=owner)
                 node.children[name] = child
             elif not child.is_dir:
                 raise _err(E.ENOTDIR, path)
             node = child
+        return node
+
+    def symlink(self, path: str, target: str, *, owner: str | None = None) -> Inode:
+        """A symbolic link at ``path`` to ``target`` (sysfs's class links: relative)."""
+        names = split(path)
+        parent = self.mkdir("/".join(names[:-1]))
+        if not names or names[-1] in parent.children:
+            raise _err(E.EEXIST, normpath(path))
+        node = Inode(names[-1], S.S_IFLNK | 0o777, owner=owner, target=target)
+        parent.children[names[-1]] = node
         return node
 
     def add(
@@ -288,16 +315,46 @@ class Vfs:
 
     # -- looking -----------------------------------------------------------------
 
-    def lookup(self, path: str) -> Inode | None:
-        node = self.root
-        for name in split(path):
+    def lookup(self, path: str, *, follow: bool = True) -> Inode | None:
+        """The node at ``path``, symlinks followed (the last one only with @follow: lstat)."""
+        names = split(path)
+        node, i, links = self.root, 0, 0
+        while i < len(names):
             if not node.is_dir:
                 return None
-            child = node.children.get(name)
+            child = node.children.get(names[i])
             if child is None:
                 return None
-            node = child
+            if child.is_link and (follow or i < len(names) - 1):
+                links += 1
+                if links > MAXSYMLINKS:
+                    return None
+                here = "" if child.target.startswith("/") else "/".join(names[:i])
+                names = split(f"{here}/{child.target}") + names[i + 1 :]
+                node, i = self.root, 0
+                continue
+            node, i = child, i + 1
         return node
+
+    def resolve(self, path: str) -> str:
+        """``path`` with its symlinks followed (the directory a class link names)."""
+        names = split(path)
+        out: list[str] = []
+        node, links = self.root, 0
+        while names:
+            name = names.pop(0)
+            child = node.children.get(name) if node.is_dir else None
+            if child is None:
+                return "/" + "/".join([*out, name, *names])
+            if child.is_link and links < MAXSYMLINKS:
+                links += 1
+                here = "" if child.target.startswith("/") else "/".join(out)
+                names = split(f"{here}/{child.target}") + names
+                out, node = [], self.root
+                continue
+            out.append(name)
+            node = child
+        return "/" + "/".join(out)
 
     def need(self, path: str) -> Inode:
         node = self.lookup(path)
@@ -307,7 +364,9 @@ class Vfs:
 
     def entry(self, path: str, node: Inode) -> DirEntry:
         nlink = 2 + sum(1 for c in node.children.values() if c.is_dir) if node.is_dir else 1
-        return DirEntry(node.name or "/", path, node.mode, node.size, node.rdev, node.owner, nlink)
+        return DirEntry(
+            node.name or "/", path, node.mode, node.size, node.rdev, node.owner, nlink, node.target
+        )
 
     def listdir(self, path: str) -> list[DirEntry]:
         """A directory's entries by name (ENOTDIR for a file: ls shows the file itself)."""

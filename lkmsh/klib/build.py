@@ -81,6 +81,11 @@ IMPORTS = (
     "printk",
     "stack_trace_save",
     "stack_trace_print",
+    # firmware.c: request_firmware_nowait()'s worker
+    "_request_firmware",
+    "put_device",
+    "module_put",
+    "kfree_const",
 )
 #: kernel data the library reads (rhashtable's worker is queued on system_wq): no
 #: stub, only the pointer, which the kernel fills with the variable's address; the

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat as S
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lkmsh.errors import KernelError, ModuleFault, StateError
@@ -247,20 +247,39 @@ def _mode_text(mode: int) -> str:
 
 @dataclass
 class LsView(View):
-    entries: list[Any]  # vfs.DirEntry
+    """What GNU ls prints: file operands first (named as given), then each directory's
+    entries, under a "DIR:" header when there is more than one operand."""
+
+    entries: list[Any]  # vfs.DirEntry: the file operands, then every listed entry
     long: bool
     listing: bool = True  # a directory's contents (ls -l then starts with "total")
+    #: the sections: (header or None, entries, is a directory's listing)
+    sections: list[tuple[str | None, list[Any], bool]] = field(default_factory=list)
 
     def plain(self) -> str:
+        sections = self.sections or [(None, self.entries, self.listing)]
+        out: list[str] = []
+        for i, (header, entries, listing) in enumerate(sections):
+            if i:
+                out.append("\n")
+            if header is not None:
+                out.append(f"{header}:\n")
+            out.append(self._block(entries, listing))
+        return "".join(out)
+
+    def _block(self, entries: list[Any], listing: bool) -> str:
         if not self.long:
-            return "".join(f"{e.name}\n" for e in self.entries)
-        out = ["total 0\n"] if self.listing else []
-        for e in self.entries:
+            return "".join(f"{e.name}\n" for e in entries)
+        out = ["total 0\n"] if listing else []
+        for e in entries:
             if S.S_ISCHR(e.mode) or S.S_ISBLK(e.mode):
                 size = f"{e.rdev >> 20:3}, {e.rdev & 0xFFFFF:3}"
             else:
                 size = f"{e.size:8}"
-            out.append(f"{_mode_text(e.mode)} {e.nlink:2} root root {size} {FILE_TIME} {e.name}\n")
+            link = f" -> {e.target}" if S.S_ISLNK(e.mode) else ""
+            out.append(
+                f"{_mode_text(e.mode)} {e.nlink:2} root root {size} {FILE_TIME} {e.name}{link}\n"
+            )
         return "".join(out)
 
     def to_json(self) -> Any:
@@ -272,6 +291,7 @@ class LsView(View):
                 "type": _kind(e.mode),
                 "size": e.size,
                 **({"major": e.rdev >> 20, "minor": e.rdev & 0xFFFFF} if e.rdev else {}),
+                **({"target": e.target} if S.S_ISLNK(e.mode) else {}),
                 "owner": e.owner,
             }
             for e in self.entries
@@ -285,6 +305,8 @@ def _kind(mode: int) -> str:
         return "character special file"
     if S.S_ISBLK(mode):
         return "block special file"
+    if S.S_ISLNK(mode):
+        return "symbolic link"
     return "regular file"
 
 
@@ -295,20 +317,35 @@ def _kind(mode: int) -> str:
     opts=[Opt(("-l",), "long", "Long listing")],
 )
 def ls(ctx: Context, paths: tuple[str, ...], long: bool) -> Any:
+    """GNU ls: a link operand is followed to its directory unless -l shows the link."""
+    from dataclasses import replace
+
     k = ctx.kernel()
-    entries: list[Any] = []
-    listing = False
+    files: list[Any] = []
+    dirs: list[tuple[str, Any]] = []
     for p in paths or ("/",):
         try:
-            st = k.stat(kernel_path(p))
+            st = k.lstat(kernel_path(p)) if long else k.stat(kernel_path(p))
             if st.is_dir:
-                entries.extend(k.listdir(st.path))
-                listing = True
+                dirs.append((p, st))
             else:
-                entries.append(st)
+                files.append(replace(st, name=p))  # a file operand is shown as given
         except KernelError as exc:
             ctx.fail(f"cannot access '{p}': {exc.strerror}")
-    return LsView(entries, long, listing)
+    files.sort(key=lambda e: e.name)
+    dirs.sort(key=lambda d: d[0])
+    sections: list[tuple[str | None, list[Any], bool]] = [(None, files, False)] if files else []
+    many = len(paths) > 1
+    entries = list(files)
+    for p, st in dirs:
+        try:
+            listed = k.listdir(st.path)
+        except KernelError as exc:
+            ctx.fail(f"cannot open directory '{p}': {exc.strerror}")
+            continue
+        sections.append((p if many else None, listed, True))
+        entries.extend(listed)
+    return LsView(entries, long, bool(dirs), sections)
 
 
 @dataclass

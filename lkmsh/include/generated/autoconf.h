@@ -37,6 +37,13 @@
 #define CONFIG_ARCH_HAS_FORTIFY_SOURCE 1
 #define CONFIG_FORTIFY_SOURCE 1
 #define CONFIG_ARCH_CORRECT_STACKTRACE_ON_KRETPROBE 1
+/* the firmware loader (firmware.py): built in, with the firmware cache and .xz files;
+ * no sysfs fallback (CONFIG_FW_LOADER_USER_HELPER) and no CONFIG_FW_UPLOAD, as Debian */
+#define CONFIG_FW_LOADER 1
+#define CONFIG_FW_LOADER_PAGED_BUF 1
+#define CONFIG_FW_LOADER_COMPRESS 1
+#define CONFIG_FW_LOADER_COMPRESS_XZ 1
+#define CONFIG_FW_CACHE 1
 /* lib/test_kprobes.c loads as a module, so its option reads as =m (kbuild's _MODULE) */
 #define CONFIG_KPROBES_SANITY_TEST_MODULE 1
 

@@ -18,6 +18,7 @@ from lkmsh.kernel.kapi import (  # noqa: F401  (imported for their registrations
     devattr,
     dma,
     dyndbg,
+    firmware,
     fprobe,
     fpu,
     fs,

@@ -422,6 +422,12 @@ def _dev_name(ctx: CallContext, dev: int) -> str:
     return _name(ctx, init or ctx.mem.read_u64(dev + DeviceOff.kobj_name))
 
 
+def dev_message(ctx: CallContext, level: int, dev: int, text: str) -> None:
+    """dev_printk from the kernel's own code: "DRIVER DEVICE: text" ("(NULL device *): ")."""
+    prefix = f"{_driver_string(ctx, dev)} {_dev_name(ctx, dev)}: " if dev else "(NULL device *): "
+    ctx.kernel.log.emit(level, prefix + text)
+
+
 def _dev_log(ctx: CallContext, level: bytes, dev: int, fmt: int, first: int) -> None:
     body = format_args(ctx, fmt, first)
     if dev:

@@ -1,7 +1,8 @@
 """Attribute files of devices and classes (<linux/device.h>): DEVICE_ATTR, CLASS_ATTR.
 
 ``device_create_file`` puts the attribute in the device's sysfs directory
-(/sys/class/CLASS/NAME for a class device, /sys/bus/platform/devices/NAME for
+(/sys/devices/virtual/CLASS/NAME for a class device, of which
+/sys/class/CLASS/NAME is a link, /sys/bus/platform/devices/NAME for
 a platform device) and ``class_create_file`` in /sys/class/CLASS. Reading and
 writing call the attribute's show/store with the device (or class) itself,
 a page buffer and, for store, the bytes written, as sysfs does (sysfs.py).
@@ -28,7 +29,7 @@ def device_dir(ctx: CallContext, dev: int) -> str | None:
     k = ctx.kernel
     cdev = k.chrdev.device_by_addr(dev)
     if cdev is not None:
-        return f"/sys/class/{k.chrdev.class_name_of(cdev)}/{cdev.name}"
+        return k.chrdev.device_path(cdev)
     pdev = k.platform.device_of(dev)
     if pdev is not None:
         return f"/sys/bus/platform/devices/{pdev.dev_name}"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 #: kernel_read_file()'s INT_MAX, past which it says -EFBIG
 FW_MAX_SIZE = 64 << 20
 PATH_MAX = 4096
+INT_MAX = (1 << 31) - 1
 #: fw_path_para[256]: the parameter's string, NUL included
 FW_PATH_PARA_SIZE = 256
 #: the default search path after the parameter (drivers/base/firmware_loader/main.c)
@@ -181,8 +182,8 @@ class Firmware(Component):
             i_size = st.st_size
             if i_size <= 0:
                 return -E.EINVAL
-            if i_size > FW_MAX_SIZE:
-                return -E.EFBIG
+            if i_size > INT_MAX or (i_size > FW_MAX_SIZE and not partial):
+                return -E.EFBIG  # "too big for sane activities" (a partial read takes less)
             if not partial and offset == 0 and i_size > buf_size:
                 return -E.EFBIG
             want = max(0, min(buf_size, i_size - offset))

@@ -210,3 +210,69 @@ def test_firmware_and_the_path_persist_across_one_shot_commands(fwdemo, tmp_path
     assert r.returncode == 0, r.stderr
     assert "kmemleak" not in r.stdout
     assert "fwdemo: fwdemo.bin version 3, 20 bytes" in r.stdout
+
+
+#: a flash programmer reading a big image in pieces into its own 4 KiB buffer
+CHUNKS = r"""
+#include <linux/firmware.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static char *name = "flash.img";
+module_param(name, charp, 0444);
+static long offset;
+module_param(offset, long, 0444);
+
+static int __init chunks_init(void)
+{
+	const struct firmware *fw;
+	void *buf = kmalloc(4096, GFP_KERNEL);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = request_partial_firmware_into_buf(&fw, name, NULL, buf, 4096, offset);
+	if (!ret) {
+		pr_info("chunks: %zu bytes at %ld, data %s, first %02x last %02x\n", fw->size,
+			offset, fw->data == buf ? "in my buffer" : "elsewhere", fw->data[0],
+			fw->data[fw->size - 1]);
+		release_firmware(fw);
+	}
+	ret = request_firmware_into_buf(&fw, name, NULL, buf, 4096);
+	pr_info("chunks: whole file into 4096 bytes: %d\n", ret);
+	if (!ret)
+		release_firmware(fw);
+	kfree(buf);
+	return 0;
+}
+
+static void __exit chunks_exit(void)
+{
+}
+
+module_init(chunks_init);
+module_exit(chunks_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
+def test_partial_reads_of_a_big_file_and_a_buffer_too_small(arch_kernel, tmp_path):
+    """A partial read takes only its buffer's worth, so a file past the 64 MiB bound may
+    be read in pieces; request_firmware_into_buf() of a file larger than its buffer is
+    kernel_read_file()'s -EFBIG (dev_warn with no device: "(NULL device *)")."""
+    kernel, build = arch_kernel
+    image = tmp_path / "flash.img"
+    size = 80 << 20
+    with open(image, "wb") as f:
+        f.truncate(size)  # sparse
+        f.seek(size - 4096)
+        f.write(b"\x11" + b"\0" * 4094 + b"\x99")
+    kernel.write_file(PARAM, str(tmp_path).encode())
+    kernel.module_load(build(CHUNKS, "chunks"), f"offset={size - 4096}")
+    lines = texts(kernel)
+    assert f"chunks: 4096 bytes at {size - 4096}, data in my buffer, first 11 last 99" in lines
+    assert f"(NULL device *): loading {image} failed with error -27" in lines
+    assert "(NULL device *): Direct firmware load for flash.img failed with error -2" in lines
+    assert lines[-1] == "chunks: whole file into 4096 bytes: -2"
+    kernel.module_unload("chunks")
+    assert kernel.firmware.privs == {}

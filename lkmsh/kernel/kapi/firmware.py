@@ -35,6 +35,7 @@ from lkmsh.kernel.firmware import (
     FW_OPT_PARTIAL,
     FW_OPT_UEVENT,
     FW_OPT_USERHELPER,
+    INT_MAX,
     PATH_MAX,
     FwPriv,
     Handed,
@@ -60,8 +61,6 @@ FW_DATA, FW_PRIV = FIRMWARE.off("data"), FIRMWARE.off("priv")
 FW_WORK_SIZE = 80
 WORK_MODULE, WORK_NAME, WORK_DEVICE, WORK_CONTEXT, WORK_CONT, WORK_FLAGS = 32, 40, 48, 56, 64, 72
 WORK_FUNC = "request_firmware_work_func"
-#: INT_MAX: the read bound of a full request (lkmsh's FW_MAX_SIZE bounds it further)
-INT_MAX = (1 << 31) - 1
 GFP_MASK = 0xFFFFFFFF
 
 

@@ -230,7 +230,7 @@ class Firmware(Component):
         if heap.lookup(priv.addr) is not None:
             heap.free(priv.addr)
 
-    def alloc_priv(self, name: str, opt_flags: int) -> int:
+    def alloc_priv(self) -> int:
         """The kernel object of a new struct fw_priv (0: no memory)."""
         return self.kernel.heap.alloc(FW_PRIV_SIZE, KERNEL_OWNER, 0, zero=True, managed=True)
 

@@ -230,7 +230,7 @@ def _request(
         shared.refs += 1
         _assigned(ctx, state, fw, shared)
         return 0, fw
-    addr = state.alloc_priv(key, opt_flags)
+    addr = state.alloc_priv()
     if not addr:
         _free(ctx, fw)
         return -E.ENOMEM

@@ -38,6 +38,8 @@ GIVEN = {
 #: Blocks this test cannot run, and why.
 SKIPPED = {
     "lkmsh insmod hello_sysfs.ko": "the guide's own example module, built by the reader",
+    "lkmsh insmod livepatch-sample.ko": "Linux's samples/livepatch/livepatch-sample.c, built by"
+    " the reader (tests/corpus/test_upstream_livepatch.py runs these steps)",
     "lkmsh": "the REPL: tests/shell/test_repl*.py drive it on a pty",
 }
 PATHS = [

@@ -25,9 +25,11 @@ memory, which is saved too), so a transition goes on across one-shot commands.
 from __future__ import annotations
 
 import errno as E
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lkmsh.errors import BadAddress
 from lkmsh.kernel import klpsysfs
 from lkmsh.kernel.clock import HZ, NSEC_PER_JIFFY
 from lkmsh.kernel.component import Component, Report
@@ -536,5 +538,7 @@ class Livepatch(Component):
 
     def set_module_state(self, module: Module, state: int) -> None:
         """mod->state in the module's struct module, as Linux keeps it."""
-        if module.struct_addr:
+        if not module.struct_addr:
+            return
+        with suppress(BadAddress):  # a hostile image's __this_module at its section's end
             self.kernel.mem.write_u32(module.struct_addr + MODULE.off("state"), state)

@@ -220,6 +220,17 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "kernel/trace/fprobe.c": frozenset(
         {"register_fprobe", "register_fprobe_ips", "register_fprobe_syms", "unregister_fprobe"}
     ),
+    "kernel/livepatch/core.c": frozenset({"klp_enable_patch"}),
+    "kernel/livepatch/shadow.c": frozenset(
+        {
+            "klp_shadow_get",
+            "klp_shadow_alloc",
+            "klp_shadow_get_or_alloc",
+            "klp_shadow_free",
+            "klp_shadow_free_all",
+        }
+    ),  # fmt: skip
+    "kernel/livepatch/state.c": frozenset({"klp_get_state", "klp_get_prev_state"}),
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
     # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c

@@ -283,3 +283,79 @@ def test_shadow_variables_attach_to_objects_by_id(lp):
     assert failed.startswith("livepatch: Failed to construct shadow variable <")
     assert failed.endswith(", 1> (-22)")
     assert not k.klp_shadow.table
+
+
+KSTRTOINT_USER = r"""
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+static int kcall_show(struct seq_file *m, void *v)
+{
+	int value = 0;
+	int ret = kstrtoint("42", 10, &value);
+
+	seq_printf(m, "ret %d value %d\n", ret, value);
+	return 0;
+}
+
+static int __init kcall_init(void)
+{
+	return proc_create_single("kcall", 0444, NULL, kcall_show) ? 0 : -ENOMEM;
+}
+
+static void __exit kcall_exit(void)
+{
+	remove_proc_entry("kcall", NULL);
+}
+
+module_init(kcall_init);
+module_exit(kcall_exit);
+MODULE_LICENSE("GPL");
+"""
+
+KSTRTOINT_FIX = r"""
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/livepatch.h>
+
+static int fixed_kstrtoint(const char *s, unsigned int base, int *res)
+{
+	*res = 7;
+	return 0;
+}
+
+static struct klp_func funcs[] = {
+	{ .old_name = "kstrtoint", .new_func = fixed_kstrtoint, }, { }
+};
+static struct klp_object objs[] = { { .funcs = funcs, }, { } };
+static struct klp_patch patch = { .mod = THIS_MODULE, .objs = objs, };
+
+static int kfix_init(void)
+{
+	return klp_enable_patch(&patch);
+}
+
+static void kfix_exit(void)
+{
+}
+
+module_init(kfix_init);
+module_exit(kfix_exit);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
+"""
+
+
+def test_module_code_calling_a_patched_kernel_function_reaches_the_new_one(arch_kernel):
+    """The call goes through the kernel function's own address (its slot in kernel text),
+    where the redirect stops it, as ftrace's handler at the function's entry."""
+    k, build = arch_kernel
+    k.module_load(build(KSTRTOINT_USER, "kcall").read_bytes())
+    assert k.read_file("/proc/kcall") == b"ret 0 value 42\n"
+    k.module_load(build(KSTRTOINT_FIX, "kfix").read_bytes())
+    assert k.read_file("/proc/kcall") == b"ret 0 value 7\n"
+    k.write_file("/sys/kernel/livepatch/kfix/enabled", b"0")
+    assert k.read_file("/proc/kcall") == b"ret 0 value 42\n"
+    assert not k.kprobes.addresses()  # nothing left where the CPU stops

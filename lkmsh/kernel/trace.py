@@ -677,7 +677,9 @@ class Tracing(Component):
 
     name = "tracing"
 
-    FILES = ("trace", "tracing_on", "current_tracer", "available_tracers")
+    #: its files in /sys/kernel/tracing (the trace file is trace_files.py's: it runs
+    #: the events' output functions)
+    FILES = ("tracing_on", "current_tracer", "available_tracers")
 
     def __init__(self) -> None:
         self.ftrace = FunctionTracer()
@@ -693,8 +695,6 @@ class Tracing(Component):
 
         name = path.removeprefix(TRACING_DIR).strip("/")
         ft = self.ftrace
-        if name == "trace":
-            return format_trace(ft.ring, ft.written, ft.tracer).encode()
         if name == "tracing_on":
             return b"1\n" if ft.on else b"0\n"
         if name == "current_tracer":

@@ -71,7 +71,6 @@ class TraceFiles:
 
     # -- a trace array ---------------------------------------------------------------
     def add_array(self, arr: TraceArray) -> None:
-        ev = self.events
         d = arr.dir
         self.vfs.mkdir(d, 0o755)
         self.vfs.mkdir(f"{d}/events", 0o755)
@@ -100,7 +99,6 @@ class TraceFiles:
             lambda k: self._enable_word(name, None, None),
             lambda k, data: self._write_enable(name, None, None, data),
         )
-        del ev
 
     def remove_array(self, arr: TraceArray) -> None:
         self.vfs.remove(arr.dir)

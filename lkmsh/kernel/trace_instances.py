@@ -137,12 +137,15 @@ class TraceEvents(Component):
         return self.registry.switch(ev, f, on)
 
     def set_clr(self, arr: TraceArray, system: str | None, event: str | None, on: bool) -> int:
-        """__ftrace_set_clr_event(): -EINVAL when nothing matched, else the last error."""
-        ret = -E.EINVAL
+        """__ftrace_set_clr_event(): -EINVAL when nothing matched, else the first error
+        (the events after it are still switched), else 0."""
+        matched, first_err = False, 0
         for ev in self.registry.find(system, event):
+            matched = True
             r = self.enable(arr, ev, on)
-            ret = r if r else (0 if ret == -E.EINVAL else ret)
-        return ret
+            if r and not first_err:
+                first_err = r
+        return first_err if matched else -E.EINVAL
 
     def array_of_file(self, file: int) -> tuple[TraceArray, EventCall] | None:
         for arr in self.arrays.values():

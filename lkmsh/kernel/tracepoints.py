@@ -104,9 +104,6 @@ class Tracepoints(Component):
         except BadAddress:
             return None
 
-    def known(self, tp: int) -> bool:
-        return tp in self.kernel_tps.values() or any(tp in v for v in self.by_module.values())
-
     def module_coming(self, module: Module) -> None:
         """tracepoint_module_coming(): the module's __tracepoints_ptrs."""
         mem = self.kernel.mem

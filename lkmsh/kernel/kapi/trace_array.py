@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import PRINTK_MAX, cstr, format_args
 from lkmsh.kernel.kapi.registry import kapi
-from lkmsh.kernel.trace import TraceEntry
+from lkmsh.kernel.trace import TraceEntry, symbol_no_offset
+from lkmsh.kernel.trace_output import context_flags, current_context, current_task
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -33,12 +34,11 @@ def trace_array_get_by_name(ctx: CallContext) -> int:
 
 @kapi("trace_array_put", "void trace_array_put(struct trace_array *tr)", gpl=True)
 def trace_array_put(ctx: CallContext) -> None:
-    from lkmsh.kernel.kapi.bug import warn
-
+    """A count already at 0 stays there (Linux WARNs and goes below)."""
     evs = ctx.kernel.trace_events
     arr = evs.by_addr(ctx.arg(0)) if ctx.arg(0) else None
-    if arr is not None and not evs.put(arr):
-        warn(ctx, ["WARNING: CPU: 0 PID: 1 at kernel/trace/trace.c:514 trace_array_put"])
+    if arr is not None:
+        evs.put(arr)
 
 
 @kapi("trace_array_destroy", "int trace_array_destroy(struct trace_array *tr)", gpl=True)
@@ -76,8 +76,6 @@ def trace_array_printk(ctx: CallContext) -> int:
     if not ring.on:
         return 0
     text = format_args(ctx, ctx.arg(2), 3, PRINTK_MAX)
-    from lkmsh.kernel.trace_output import context_flags, current_context, current_task
-
     ip = ctx.arg(1)
     where = k.symbolize(ip)
     comm, pid = current_task(k)
@@ -91,7 +89,7 @@ def trace_array_printk(ctx: CallContext) -> int:
             [],
             None,
             ip,
-            where.split("+")[0].split(" ")[0],
+            symbol_no_offset(where),
             where,
             module.name if module is not None else None,
             message=text.decode("utf-8", "replace"),

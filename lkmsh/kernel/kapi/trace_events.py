@@ -87,8 +87,8 @@ def _seq(ctx: CallContext) -> int:
     "int trace_raw_output_prep(struct trace_iterator *iter, struct trace_event *event)",
 )
 def trace_raw_output_prep(ctx: CallContext) -> int:
-    """The record is the event's: "NAME: " starts its line, tmp_seq starts empty."""
-    from lkmsh.kernel.kapi.bug import warn
+    """The record is the event's: "NAME: " starts its line, tmp_seq starts empty (a
+    record of another type is left to others: TRACE_TYPE_UNHANDLED)."""
     from lkmsh.kernel.trace_output import seq_init
 
     it, event = ctx.arg(0), ctx.arg(1)
@@ -97,9 +97,6 @@ def trace_raw_output_prep(ctx: CallContext) -> int:
     ent = mem.read_u64(it + ITERATOR.off("ent"))
     type_ = mem.read_u16(ent) if ent else -1
     if ev is None or type_ != mem.read_u32(event + _TYPE_IN_EVENT):
-        warn(
-            ctx, ["WARNING: CPU: 0 PID: 1 at kernel/trace/trace_output.c:309 trace_raw_output_prep"]
-        )
         return TRACE_TYPE_UNHANDLED
     seq_init(mem, it + ITERATOR.off("tmp_seq"))
     seq = _seq(ctx)

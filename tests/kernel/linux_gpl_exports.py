@@ -10,6 +10,15 @@ from __future__ import annotations
 DRIVERS_GPL: dict[str, frozenset[str]] = {
     "block/blk-mq.c": frozenset({"blk_mq_alloc_sq_tag_set"}),
     "kernel/debug/kdb/kdb_main.c": frozenset({"kdb_register", "kdb_unregister"}),
+    "drivers/base/firmware_loader/main.c": frozenset(
+        {
+            "firmware_request_nowarn",
+            "request_firmware_direct",
+            "firmware_request_platform",
+            "firmware_request_cache",
+            "firmware_request_builtin",  # EXPORT_SYMBOL_NS_GPL(..., TEST_FIRMWARE)
+        }
+    ),
     "drivers/connector/connector.c": frozenset(
         {"cn_add_callback", "cn_del_callback", "cn_netlink_send", "cn_netlink_send_mult"}
     ),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import PRINTK_MAX, cstr, format_args
 from lkmsh.kernel.kapi.registry import kapi
-from lkmsh.kernel.trace import TraceEntry, symbol_no_offset
+from lkmsh.kernel.kapi.trace_printk import message_entry
 from lkmsh.kernel.trace_output import context_flags, current_context, current_task
 
 if TYPE_CHECKING:
@@ -76,24 +76,6 @@ def trace_array_printk(ctx: CallContext) -> int:
     if not ring.on:
         return 0
     text = format_args(ctx, ctx.arg(2), 3, PRINTK_MAX)
-    ip = ctx.arg(1)
-    where = k.symbolize(ip)
     comm, pid = current_task(k)
-    module = k.current_module
-    ring.record(
-        TraceEntry(
-            k.clock.ns(),
-            comm,
-            pid,
-            "",
-            [],
-            None,
-            ip,
-            symbol_no_offset(where),
-            where,
-            module.name if module is not None else None,
-            message=text.decode("utf-8", "replace"),
-            flags=context_flags(*current_context(k)),
-        )  # fmt: skip
-    )
+    ring.record(message_entry(k, ctx.arg(1), text, comm, pid, context_flags(*current_context(k))))
     return len(text)

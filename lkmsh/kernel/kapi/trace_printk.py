@@ -37,6 +37,17 @@ BANNER = (
 )
 
 
+def message_entry(k, ip: int, text: bytes, comm: str, pid: int, flags: str) -> TraceEntry:
+    """A printk-style record (trace_printk, trace_array_printk) from the caller at @ip."""
+    where = k.symbolize(ip)
+    module = k.current_module
+    return TraceEntry(
+        k.clock.ns(), comm, pid, "", [], None, ip, symbol_no_offset(where), where,
+        module.name if module is not None else None,
+        message=text.decode("utf-8", "replace"), flags=flags,
+    )  # fmt: skip
+
+
 def _record(ctx: CallContext, ip: int, text: bytes) -> int:
     k = ctx.kernel
     ft = k.tracing.ftrace
@@ -47,26 +58,8 @@ def _record(ctx: CallContext, ip: int, text: bytes) -> int:
     if not ft.on:
         return 0
     comm, pid = k.current_task_id()
-    where = k.symbolize(ip)
-    module = k.current_module
     flags = "d.h1." if k.irqs.hardirq_depth else "....."
-    message = text.decode("utf-8", "replace")
-    ft.record(
-        TraceEntry(
-            k.clock.ns(),
-            comm,
-            pid,
-            "",
-            [],
-            None,
-            ip,
-            symbol_no_offset(where),
-            where,
-            module.name if module is not None else None,
-            message=message,
-            flags=flags,
-        )  # fmt: skip
-    )
+    ft.record(message_entry(k, ip, text, comm, pid, flags))
     return len(text)
 
 

@@ -115,7 +115,7 @@ def kernel_exports() -> dict[str, bool]:
     from lkmsh.kernel import klib
     from lkmsh.kernel.kapi import registry
 
-    exports = {f.name: f.gpl for f in registry.kapi_table()}
+    exports = {f.name: f.gpl for f in registry.kapi_names()}
     exports.update((d.name, d.gpl) for d in registry.kdata_table())
     for arch in klib.ARCHES:
         img = klib.image(arch)

@@ -349,24 +349,31 @@ class Kernel:
 
         ``image`` is a saved layout to keep (kimage.py); None lays the table out afresh.
         """
-        funcs, data = kapi.kapi_table(), kapi.kdata_table()
+        funcs, data = kapi.kapi_names(), kapi.kdata_table()
         image = KernelImage.fresh(funcs, data) if image is None else image.extended(funcs, data)
         self.image = image
+        # slot address -> function: filled as module code first calls each (_resolve_slot)
         self._slots: dict[int, kapi.KapiFunc] = {}
+        self._slot_names: dict[int, str] = {}
         text_size = _pages(image.text_end - KERNEL_TEXT_BASE)
         self.mem.map(KERNEL_TEXT_BASE, text_size, Perm.R | Perm.X, "kernel:text", owner="kernel")
         slot_bytes = self.arch.trap_slot
         if len(slot_bytes) != SLOT_SIZE:
             raise KernelError(f"{self.arch.name}: trap slot of {len(slot_bytes)} bytes")
+        text = bytearray(image.text_end - KERNEL_TEXT_BASE)  # one write, not one a slot
+        export = self.symbol_table.export
         for f in funcs:
             addr = image.text[f.name]
-            self.mem.write(addr, slot_bytes)
-            self._slots[addr] = f
-            self.symbol_table.export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
+            at = addr - KERNEL_TEXT_BASE
+            text[at : at + SLOT_SIZE] = slot_bytes
+            self._slot_names[addr] = f.name
+            export(KernelSymbol(f.name, addr, SymbolKind.FUNCTION, None, f.gpl))
+        self.return_slot = image.return_slot
+        at = self.return_slot - KERNEL_TEXT_BASE
+        text[at : at + SLOT_SIZE] = slot_bytes
+        self.mem.write(KERNEL_TEXT_BASE, bytes(text))
         for name in KERNEL_ONLY:  # kernel text, not an export (kprobes.py)
             self.symbol_table.unexport(name)
-        self.return_slot = image.return_slot
-        self.mem.write(self.return_slot, slot_bytes)
         # the trap hook covers every slot; the return slot is left out when it is the last
         last = image.text_end - SLOT_SIZE
         self.trap_range = (KERNEL_TEXT_BASE, last if last == self.return_slot else image.text_end)
@@ -389,7 +396,7 @@ class Kernel:
         self.mem.map(klib.KLIB_BASE, size, Perm.R | Perm.X, "kernel:lib", owner="kernel")
         self.mem.write(klib.KLIB_BASE, self.klib.data)
         if self.klib.imports:
-            slots = {f.name: addr for addr, f in self._slots.items()}
+            slots = {name: addr for addr, name in self._slot_names.items()}
             slots.update((d.name, addr) for addr, d in self._data)  # data imports
             for imp in self.klib.imports:
                 if imp.name not in slots:
@@ -511,9 +518,11 @@ class Kernel:
             self.lockdep.settle()  # what lockdep holds, before anything asks it
         func = self._slots.get(slot)
         if func is None:
-            # a jump into the middle of a slot: no call; the bytes there run
-            # and fault (int3, udf) with an Oops
-            return None
+            func = self._resolve_slot(slot)
+            if func is None:
+                # a jump into the middle of a slot: no call; the bytes there run
+                # and fault (int3, udf) with an Oops
+                return None
         ctx.name = func.name
         ftrace = self.tracing.ftrace
         if ftrace.enabled:
@@ -528,6 +537,17 @@ class Kernel:
             rcu_fast.publish(bool(self.lockdep.held))  # the call may have taken or dropped one
         return result
 
+    def _resolve_slot(self, slot: int) -> kapi.KapiFunc | None:
+        """The function behind a slot not called before: its family is imported now."""
+        name = self._slot_names.get(slot)
+        if name is None:
+            return None
+        func = kapi.lookup(name)
+        if func is None:
+            raise KernelError(f"kernel function {name}: no family registers it (stale kapi index)")
+        self._slots[slot] = func
+        return func
+
     def klib_function(self, name: str) -> int:
         """The address of a kernel library function, static ones included (0: none)."""
         img = self.klib
@@ -538,8 +558,7 @@ class Kernel:
 
     def kernel_function_at(self, addr: int) -> str | None:
         """The kernel API function whose slot starts at ``addr``, if one does."""
-        f = self._slots.get(addr)
-        return f.name if f is not None else None
+        return self._slot_names.get(addr)
 
     @property
     def current_comm(self) -> str:
@@ -769,9 +788,9 @@ class Kernel:
         @ret: @addr is a return address, looked up one byte before as Linux's
         %pB does (a call to a noreturn function may end its caller).
         """
-        f = self._slots.get(addr - addr % SLOT_SIZE)
-        if f is not None and self.trap_range[0] <= addr < self.trap_range[1]:
-            return f"{f.name}+{addr % SLOT_SIZE:#x}/{SLOT_SIZE:#x}"
+        name = self._slot_names.get(addr - addr % SLOT_SIZE)
+        if name is not None and self.trap_range[0] <= addr < self.trap_range[1]:
+            return f"{name}+{addr % SLOT_SIZE:#x}/{SLOT_SIZE:#x}"
         look = addr - 1 if ret else addr
         lib = self.klib.symbol_at(look) if self.klib is not None else None
         if lib is not None:
@@ -1656,9 +1675,9 @@ class Kernel:
     def proc_kallsyms_text(self) -> str:
         out = []
         shadowed = klib.FAST_PATHS if self.heap.fast is not None else ()
-        for addr in sorted(self._slots):
-            if self._slots[addr].name not in shadowed:  # the library's is the exported one
-                out.append(f"{addr:016x} T {self._slots[addr].name}\n")
+        for addr, name in sorted(self._slot_names.items()):
+            if name not in shadowed:  # the library's is the exported one
+                out.append(f"{addr:016x} T {name}\n")
         if self.klib is not None:
             for ls in self.klib.symbols:
                 out.append(f"{ls.addr:016x} T {ls.name}\n")
@@ -1740,7 +1759,7 @@ class Kernel:
         else:
             image = KernelImage.from_data(saved)
             used = RelocLog.used_names(state.components.get("tracing"))
-            check_carried_over(image, image.extended(kapi.kapi_table(), kapi.kdata_table()), used)
+            check_carried_over(image, image.extended(kapi.kapi_names(), kapi.kdata_table()), used)
             klib.check_carried_over(state.meta.get("klib") or {}, state.arch, used)
         cfg = KernelConfig.from_data(state.config)
         if cfg.arch != state.arch and state.arch:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lkmsh.errors import REBOOT_HINT, StateError
-from lkmsh.kernel.kapi.registry import KapiData, KapiFunc
+from lkmsh.kernel.kapi.registry import KapiData, KapiName
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE
 
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
@@ -44,7 +44,7 @@ class KernelImage:
         return max(ends, default=KERNEL_DATA_BASE)
 
     @classmethod
-    def fresh(cls, funcs: list[KapiFunc], data: list[KapiData]) -> KernelImage:
+    def fresh(cls, funcs: list[KapiName], data: list[KapiData]) -> KernelImage:
         img = cls()
         for i, f in enumerate(funcs):
             img.text[f.name] = KERNEL_TEXT_BASE + i * SLOT_SIZE
@@ -55,7 +55,7 @@ class KernelImage:
             at += _align8(d.size)
         return img
 
-    def extended(self, funcs: list[KapiFunc], data: list[KapiData]) -> KernelImage:
+    def extended(self, funcs: list[KapiName], data: list[KapiData]) -> KernelImage:
         """This (saved) layout for the names it has, new names appended after it."""
         img = KernelImage(
             {f.name: self.text[f.name] for f in funcs if f.name in self.text},

@@ -250,7 +250,7 @@ class Kprobes(Component):
         if addr == self.trampoline:
             return False  # Linux's kprobes blacklist has it
         if k.trap_range[0] <= addr < k.trap_range[1]:
-            return addr - addr % k.arch.slot_size in k._slots
+            return addr - addr % k.arch.slot_size in k._slot_names
         if k.klib is not None and k.klib.symbol_at(addr) is not None:
             return True
         for m in k.module_list_all():
@@ -359,7 +359,7 @@ class Kprobes(Component):
         """kprobe_on_func_entry(): the probe is the first instruction of a function."""
         k = self.kernel
         if k.trap_range[0] <= addr < k.trap_range[1]:
-            return addr in k._slots
+            return addr in k._slot_names
         lib = k.klib.symbol_at(addr) if k.klib is not None else None
         if lib is not None:
             return lib.addr == addr

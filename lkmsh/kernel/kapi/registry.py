@@ -2,18 +2,26 @@
 
 Each family module registers its functions with ``@kapi`` at import time. The
 kernel gives every function one trap slot in kernel text, in the order of
-``kapi_table()``; that order (sorted by name) and ``table_digest()`` must be the
+``kapi_names()``; that order (sorted by name) and ``table_digest()`` must be the
 same in every process, because the persisted module images hold the slot
 addresses they were linked against.
+
+A kernel boots from the generated index (index.py: each name, its family and
+its GPL flag) and imports a family only when module code first calls into it
+(``lookup``): importing all ~80 families was a sixth of a one-shot command's
+start-up, most of them never called. ``python -m lkmsh.kernel.kapi``
+rewrites the index; a test fails while it is stale.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lkmsh.errors import BadAddress
 
@@ -54,6 +62,7 @@ class KapiFunc:
     impl: Impl
     gpl: bool
     body: Impl | None = None
+    family: str = ""  # the module that registered it, for the index
 
     @cached_property
     def _parsed(self) -> tuple[str, tuple[CParam, ...], bool]:
@@ -90,7 +99,27 @@ class KapiData:
     refresh: Callable[[Any], bytes]
     gpl: bool = False
     static: bool = False
+    family: str = ""
 
+
+class KapiName(NamedTuple):
+    """A kernel function as the index lists it: enough for its slot and its export."""
+
+    name: str
+    family: str
+    gpl: bool
+
+
+class KapiDataName(NamedTuple):
+    """A kernel data symbol as the index lists it."""
+
+    name: str
+    family: str
+    size: int
+    gpl: bool
+
+
+PACKAGE = "lkmsh.kernel.kapi"
 
 _FUNCS: dict[str, KapiFunc] = {}
 _DATA: dict[str, KapiData] = {}
@@ -169,8 +198,15 @@ def parse_signature(sig: str) -> tuple[str, str, tuple[CParam, ...], bool]:
     return name, returns, tuple(params), variadic
 
 
+def _family(depth: int) -> str:
+    """The family module whose code is registering (the caller's caller of kapi/kdata)."""
+    module = sys._getframe(depth + 1).f_globals.get("__name__", "")
+    return module.removeprefix(PACKAGE + ".")
+
+
 def kapi(name: str, sig: str, gpl: bool = False) -> Callable[[Impl], Impl]:
     """Register ``impl`` as kernel function ``name`` declared by the C prototype ``sig``."""
+    family = _family(1)
     declared = _DECLARED.match(sig)
     if declared is None or declared.group(1) != name:
         sig_name = parse_signature(sig)[0]  # the whole parse, for its error or its name
@@ -181,7 +217,7 @@ def kapi(name: str, sig: str, gpl: bool = False) -> Callable[[Impl], Impl]:
         global _sorted_cache
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, impl)
+        _FUNCS[name] = KapiFunc(name, sig, _guarded(impl), gpl, impl, family)
         _sorted_cache = None
         return impl
 
@@ -208,19 +244,42 @@ def kdata(
     name: str, size: int, gpl: bool = False, static: bool = False
 ) -> Callable[[Callable[[Any], bytes]], Any]:
     """Register a kernel data symbol whose bytes ``refresh(kernel)`` produces."""
+    family = _family(1)
 
     def register(refresh: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
         if name in _FUNCS or name in _DATA:
             raise ValueError(f"kernel symbol {name!r} registered twice")
-        _DATA[name] = KapiData(name, size, refresh, gpl, static)
+        _DATA[name] = KapiData(name, size, refresh, gpl, static, family)
         return refresh
 
     return register
 
 
+def _index():
+    from lkmsh.kernel.kapi import index
+
+    return index
+
+
+def load_family(family: str) -> None:
+    import_module(f"{PACKAGE}.{family}")
+
+
+def load_all() -> None:
+    """Import every family the index names (what tracing and the C contract need)."""
+    for family in _index().FAMILIES:
+        load_family(family)
+
+
+def kapi_names() -> list[KapiName]:
+    """Every kernel function as the index lists it, sorted by name: slot i is entry i."""
+    return [KapiName(*e) for e in _index().FUNCS]
+
+
 def kapi_table() -> list[KapiFunc]:
-    """Every kernel function, sorted by name: slot i of kernel text is entry i."""
+    """Every kernel function, sorted by name (every family imported)."""
     global _sorted_cache
+    load_all()
     if _sorted_cache is None:
         _sorted_cache = [_FUNCS[n] for n in sorted(_FUNCS)]
     return _sorted_cache
@@ -228,14 +287,24 @@ def kapi_table() -> list[KapiFunc]:
 
 def kdata_table() -> list[KapiData]:
     """Every kernel data symbol, sorted by name (their layout order in kernel data)."""
+    for family in _index().DATA_FAMILIES:
+        load_family(family)  # a kernel refreshes every one: their families are always there
     return [_DATA[n] for n in sorted(_DATA)]
 
 
 def lookup(name: str) -> KapiFunc | None:
-    return _FUNCS.get(name)
+    """The function ``name``, its family imported first if it was not yet."""
+    found = _FUNCS.get(name)
+    if found is None:
+        family = _index().FAMILY_OF.get(name)
+        if family is not None:
+            load_family(family)
+            found = _FUNCS.get(name)
+    return found
 
 
 def lookup_data(name: str) -> KapiData | None:
+    kdata_table()
     return _DATA.get(name)
 
 
@@ -255,8 +324,56 @@ def _sha256():
 def table_digest() -> str:
     """A hash of the slot layout; a state file recorded with another digest is stale."""
     h = _sha256()
-    for f in kapi_table():
-        h.update(f"F {f.name}\n".encode())
-    for d in kdata_table():
-        h.update(f"D {d.name} {d.size}\n".encode())
+    index = _index()
+    for name, _family, _gpl in index.FUNCS:
+        h.update(f"F {name}\n".encode())
+    for name, _family, size, _gpl in index.DATA:
+        h.update(f"D {name} {size}\n".encode())
     return h.hexdigest()[:16]
+
+
+# -- the index -----------------------------------------------------------------------
+
+_INDEX_HEAD = '''"""Which family registers each kernel function and data symbol (generated: do not edit).
+
+Written by ``python -m lkmsh.kernel.kapi`` from what every module of
+this package registers; tests/kernel/kapi/test_kapi_index.py fails while it is stale.
+"""
+
+'''
+
+
+def _import_every_family() -> None:
+    import pkgutil
+
+    package = import_module(PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in ("index", "__main__"):
+            load_family(info.name)
+
+
+def render_index() -> str:
+    """The index's source text, from every family's registrations."""
+    _import_every_family()
+    funcs = [_FUNCS[n] for n in sorted(_FUNCS)]
+    data = [_DATA[n] for n in sorted(_DATA)]
+    lines = [_INDEX_HEAD, "FUNCS = (\n"]
+    lines += [f"    (\"{f.name}\", \"{f.family}\", {f.gpl}),\n" for f in funcs]
+    lines.append(")\nDATA = (\n")
+    lines += [f"    (\"{d.name}\", \"{d.family}\", {d.size}, {d.gpl}),\n" for d in data]
+    lines.append(")\n")
+    families = sorted({f.family for f in funcs} | {d.family for d in data})
+    data_families = sorted({d.family for d in data})
+    for title, names in (("FAMILIES", families), ("DATA_FAMILIES", data_families)):
+        lines.append(f"{title} = (\n" + "".join(f"    \"{n}\",\n" for n in names) + ")\n")
+    lines.append("FAMILY_OF = {name: family for name, family, _gpl in FUNCS}\n")
+    return "".join(lines)
+
+
+def write_index() -> str:
+    """Rewrite index.py; returns its path."""
+    from pathlib import Path
+
+    target = Path(__file__).with_name("index.py")
+    target.write_text(render_index())
+    return str(target)

@@ -46,7 +46,7 @@ from lkmsh.kernel.connector import Connector
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
-from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
+from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.firmware import Firmware
@@ -378,7 +378,21 @@ class Kernel:
         data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data(everything=True)
+        self._bind_console_printk()
         self._boot_klib()
+
+    def _bind_console_printk(self) -> None:
+        """The log's four levels live in kernel data, ``console_printk[4]`` (printk.py)."""
+        at = self.image.data["console_printk"][0]
+        mem = self.mem
+
+        def read() -> tuple[int, int, int, int]:
+            return struct.unpack("<4i", mem.read(at, 16))  # type: ignore[return-value]
+
+        def write(levels: tuple[int, int, int, int]) -> None:
+            mem.write(at, struct.pack("<4i", *levels))
+
+        self.log.bind_levels(read, write)
 
     def _boot_klib(self) -> None:
         """Map the kernel library (lkmsh's own C, see klib.py) and export its functions."""
@@ -1208,7 +1222,12 @@ class Kernel:
         if not 1 <= level <= CONSOLE_LOGLEVEL_MAX:
             raise InvalidArgument(f"console log level {level} is not 1..{CONSOLE_LOGLEVEL_MAX}")
         with self._lock:
-            self.log.console_loglevel = max(level, CONSOLE_LOGLEVEL_MIN)
+            self.log.console_loglevel = max(level, self.log.printk_levels()[2])
+
+    def set_printk_levels(self, levels: Iterable[int]) -> None:
+        """A write of /proc/sys/kernel/printk: the first len(@levels) of the four."""
+        with self._lock:
+            self.log.set_printk_levels(levels)
 
     def printk_levels(self) -> tuple[int, int, int, int]:
         """/proc/sys/kernel/printk's four levels."""

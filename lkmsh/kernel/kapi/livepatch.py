@@ -10,13 +10,14 @@ replaces.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
+    from lkmsh.kernel.kernel import Kernel
     from lkmsh.kernel.klpshadow import Shadow
 
 MASK64 = (1 << 64) - 1
@@ -179,5 +180,6 @@ def meminfo_proc_show(ctx: CallContext) -> int:
     from lkmsh.kernel import meminfo
     from lkmsh.kernel.kapi.seq import _append, _seq
 
-    _append(ctx, _seq(ctx, ctx.arg(0)), meminfo.text(ctx.kernel).encode())
+    kernel = cast("Kernel", ctx.kernel)  # the whole kernel: its tasks and page pool
+    _append(ctx, _seq(ctx, ctx.arg(0)), meminfo.text(kernel).encode())
     return 0

@@ -24,6 +24,11 @@ DEFAULT_LEVEL = 4  # CONFIG_MESSAGE_LOGLEVEL_DEFAULT
 CONSOLE_LOGLEVEL_DEFAULT = 7  # CONFIG_CONSOLE_LOGLEVEL_DEFAULT (Debian's)
 CONSOLE_LOGLEVEL_MIN = 1  # minimum_console_loglevel
 CONSOLE_LOGLEVEL_MAX = 8  # syslog(SYSLOG_ACTION_CONSOLE_LEVEL) takes 1..8
+CONSOLE_LOGLEVEL_MOTORMOUTH = 15  # console_verbose()
+#: kernel/printk/printk.c's console_printk[4] at boot: console_loglevel,
+#: default_message_loglevel, minimum_console_loglevel, default_console_loglevel
+PRINTK_LEVELS_BOOT = (CONSOLE_LOGLEVEL_DEFAULT, DEFAULT_LEVEL, CONSOLE_LOGLEVEL_MIN,
+                      CONSOLE_LOGLEVEL_DEFAULT)  # fmt: skip
 RECORD_OVERHEAD = 24  # bytes of metadata charged per record (Linux's printk_info is larger)
 LINE_MAX = 1024 - 32  # PRINTKRB_RECORD_MAX: longer lines are truncated, as Linux
 
@@ -77,7 +82,10 @@ class Dmesg(Component):
         self._used = 0
         self.next_seq = 0
         self._open = False  # the newest record may still be continued
-        self.console_loglevel = CONSOLE_LOGLEVEL_DEFAULT  # dmesg -n, /proc/sys/kernel/printk
+        #: console_printk[4] until bind_levels() gives the kernel variable's accessors
+        self._levels = list(PRINTK_LEVELS_BOOT)
+        self._read_levels: Callable[[], tuple[int, int, int, int]] | None = None
+        self._write_levels: Callable[[tuple[int, int, int, int]], None] | None = None
 
     # -- writing ------------------------------------------------------------
 
@@ -150,14 +158,50 @@ class Dmesg(Component):
         self._used = 0
         self._open = False
 
+    # -- console_printk -----------------------------------------------------
+
+    def bind_levels(
+        self,
+        read: Callable[[], tuple[int, int, int, int]],
+        write: Callable[[tuple[int, int, int, int]], None],
+    ) -> None:
+        """Keep the four levels in the kernel's ``console_printk`` variable (kernel data
+        that module code reads and writes as ``console_loglevel``): @read and @write it.
+        The levels held until now are written there."""
+        levels = tuple(self._levels)
+        self._read_levels, self._write_levels = read, write
+        write(levels)  # type: ignore[arg-type]
+
     def printk_levels(self) -> tuple[int, int, int, int]:
         """/proc/sys/kernel/printk: console, default message, minimum console, default console."""
-        return (
-            self.console_loglevel,
-            DEFAULT_LEVEL,
-            CONSOLE_LOGLEVEL_MIN,
-            CONSOLE_LOGLEVEL_DEFAULT,
-        )
+        if self._read_levels is not None:
+            return self._read_levels()
+        return tuple(self._levels)  # type: ignore[return-value]
+
+    def set_printk_levels(self, levels: Iterable[int]) -> None:
+        """Store the first len(@levels) of the four (a sysctl write of fewer numbers)."""
+        now = list(self.printk_levels())
+        given = list(levels)[:4]
+        now[: len(given)] = given
+        if self._write_levels is not None:
+            self._write_levels(tuple(now))  # type: ignore[arg-type]
+        else:
+            self._levels = now
+
+    @property
+    def console_loglevel(self) -> int:
+        """console_printk[0]: ``dmesg -n``, /proc/sys/kernel/printk and module code."""
+        return self.printk_levels()[0]
+
+    @console_loglevel.setter
+    def console_loglevel(self, level: int) -> None:
+        self.set_printk_levels([level])
+
+    @property
+    def default_message_loglevel(self) -> int:
+        """console_printk[1]: the level of a printk without one (KERN_DEFAULT)."""
+        level = self.printk_levels()[1]
+        return level if 0 <= level <= 7 else DEFAULT_LEVEL
 
     @property
     def used_bytes(self) -> int:
@@ -175,7 +219,7 @@ class Dmesg(Component):
             "capacity": self.capacity,
             "next_seq": self.next_seq,
             "open": self._open,
-            "console_loglevel": self.console_loglevel,
+            "console_printk": list(self.printk_levels()),
             "records": [r.to_list() for r in self._records],
         }
 
@@ -190,7 +234,10 @@ class Dmesg(Component):
             self._used += rec.cost
         self.next_seq = int(data.get("next_seq", len(self._records)))
         self._open = bool(data.get("open", False))
-        self.console_loglevel = int(data.get("console_loglevel", CONSOLE_LOGLEVEL_DEFAULT))
+        levels = data.get("console_printk")
+        if not isinstance(levels, list) or len(levels) != 4:
+            levels = [int(data.get("console_loglevel", CONSOLE_LOGLEVEL_DEFAULT))]
+        self.set_printk_levels(_int32(int(v)) for v in levels)
         self._trim()
 
     @classmethod
@@ -198,6 +245,12 @@ class Dmesg(Component):
         log = cls(int(data.get("capacity", DEFAULT_CAPACITY)), now_ns)
         log.load_data(data)
         return log
+
+
+def _int32(value: int) -> int:
+    """An int as a C int holds it."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
 
 
 @dataclass

@@ -568,6 +568,11 @@ class Heap(Component):
         return out
 
     @property
+    def slab_footprint(self) -> int:
+        """Bytes of the kmalloc caches' slabs (/proc/meminfo's Slab)."""
+        return sum(s.nbytes for s in self._slabs.values())
+
+    @property
     def live_count(self) -> int:
         self.settle()
         return len(self._live)

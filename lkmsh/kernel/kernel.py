@@ -13,7 +13,7 @@ import stat
 import struct
 import threading
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from functools import partial
 from pathlib import Path
@@ -46,7 +46,7 @@ from lkmsh.kernel.connector import Connector
 from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
-from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, CONSOLE_LOGLEVEL_MIN, Dmesg
+from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
 from lkmsh.kernel.firmware import Firmware
@@ -385,7 +385,21 @@ class Kernel:
         data_size = _pages(image.data_end - KERNEL_DATA_BASE)
         self.mem.map(KERNEL_DATA_BASE, data_size, Perm.R | Perm.W, "kernel:data", owner="kernel")
         self._refresh_kernel_data(everything=True)
+        self._bind_console_printk()
         self._boot_klib()
+
+    def _bind_console_printk(self) -> None:
+        """The log's four levels live in kernel data, ``console_printk[4]`` (printk.py)."""
+        at = self.image.data["console_printk"][0]
+        mem = self.mem
+
+        def read() -> tuple[int, int, int, int]:
+            return struct.unpack("<4i", mem.read(at, 16))  # type: ignore[return-value]
+
+        def write(levels: tuple[int, int, int, int]) -> None:
+            mem.write(at, struct.pack("<4i", *levels))
+
+        self.log.bind_levels(read, write)
 
     def _boot_klib(self) -> None:
         """Map the kernel library (lkmsh's own C, see klib.py) and export its functions."""
@@ -1096,11 +1110,49 @@ class Kernel:
             if other and module.name in other.uses:
                 other.uses.remove(module.name)
 
+    def _hand_over_referenced(self, module: Module) -> None:
+        """Memory has no owner in Linux: an object the going module allocated that another
+        module still points at (a live patch's klp_state data, taken over by the patch
+        that replaced it, as test_klp_state2.c) stays, that module's from now on, and is
+        neither reclaimed with the going module nor reported as its leak. A pointer is a
+        word holding the object's address, in the other module's data (its sections
+        that are not code) or in an object it holds."""
+        from lkmsh.kernel.heap import KIND_PERCPU
+
+        held = [a for a in self.heap.allocations(module.name) if not a.managed]
+        held = [a for a in held if a.kind != KIND_PERCPU]
+        if not held:
+            return
+        spaces: list[tuple[str, bytes]] = []
+        for m in self.module_list_all():
+            if m.name != module.name:
+                for p in m.placements:
+                    if "x" not in p.perm and p.size:
+                        spaces.append((m.name, self.mem.read(p.addr, p.size)))
+        if not spaces:
+            return
+        names = {name for name, _ in spaces}
+        for a in self.heap.allocations():
+            if a.owner in names and a.size:
+                with suppress(KernelError):
+                    spaces.append((a.owner, self.mem.read(a.addr, a.size)))
+        for a in held:
+            word = a.addr.to_bytes(8, "little")
+            for name, data in spaces:
+                at = data.find(word)
+                while at >= 0 and at % 8:
+                    at = data.find(word, at + 1)
+                if at >= 0:
+                    a.owner = name
+                    break
+
     def _discard(self, module: Module) -> None:
         """Free everything a module holds: each component's part of it, then its memory.
 
         This is Linux's MODULE_STATE_GOING notifier chain: newest component first.
         """
+        if module.state is ModuleState.UNLOADING:
+            self._hand_over_referenced(module)
         for component in reversed(self.components):
             for level, line in component.module_going(module):
                 self.log.emit(level, line)
@@ -1227,7 +1279,12 @@ class Kernel:
         if not 1 <= level <= CONSOLE_LOGLEVEL_MAX:
             raise InvalidArgument(f"console log level {level} is not 1..{CONSOLE_LOGLEVEL_MAX}")
         with self._lock:
-            self.log.console_loglevel = max(level, CONSOLE_LOGLEVEL_MIN)
+            self.log.console_loglevel = max(level, self.log.printk_levels()[2])
+
+    def set_printk_levels(self, levels: Iterable[int]) -> None:
+        """A write of /proc/sys/kernel/printk: the first len(@levels) of the four."""
+        with self._lock:
+            self.log.set_printk_levels(levels)
 
     def printk_levels(self) -> tuple[int, int, int, int]:
         """/proc/sys/kernel/printk's four levels."""

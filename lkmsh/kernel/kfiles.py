@@ -114,6 +114,17 @@ def _cmdline(k: Kernel) -> bytes:
     return k.livepatch.show_with(target)
 
 
+def _meminfo(k: Kernel) -> bytes:
+    """fs/proc/meminfo.c's meminfo_proc_show (meminfo.py), or a live patch's replacement
+    (test_klp_atomic_replace.c)."""
+    target = k.livepatch.kernel_target("meminfo_proc_show")
+    if target is None:
+        from lkmsh.kernel import meminfo
+
+        return meminfo.text(k).encode()
+    return k.livepatch.show_with(target)
+
+
 def _tainted(k: Kernel) -> bytes:
     return f"{k.taint_mask}\n".encode()
 
@@ -123,15 +134,25 @@ def _printk(k: Kernel) -> bytes:
 
 
 def _printk_store(k: Kernel, data: bytes) -> int:
-    """Writing /proc/sys/kernel/printk sets the console log level (its first number)."""
-    words = data.split()
-    try:
-        level = int(words[0]) if words else None
-    except ValueError:
-        level = None
-    if level is None:
+    """kernel/sysctl.c's printk entry: proc_dointvec over console_printk's four ints, so
+    "8" sets console_loglevel alone and "4 4 1 7" all four; a word that is not an int
+    ends the write with EINVAL (the numbers before it are kept, as Linux)."""
+    values: list[int] = []
+    bad = False
+    for word in data.split()[:4]:
+        try:
+            value = int(word, 10)
+        except ValueError:
+            bad = True
+            break
+        if not -(1 << 31) <= value < 1 << 31:
+            bad = True
+            break
+        values.append(value)
+    if values:
+        k.set_printk_levels(values)
+    if bad or not values:
         raise InvalidArgument("printk: not a log level")
-    k.set_console_loglevel(level)
     return len(data)
 
 
@@ -175,6 +196,7 @@ TRACING = "/sys/kernel/tracing"
 FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/modules", _modules),
     KernelFile("/proc/cmdline", _cmdline),
+    KernelFile("/proc/meminfo", _meminfo),
     KernelFile("/proc/crypto", _crypto),
     KernelFile("/proc/kallsyms", _kallsyms),
     KernelFile("/proc/slabinfo", _slabinfo),
@@ -195,5 +217,5 @@ FILES: tuple[KernelFile, ...] = (
 )
 
 #: Paths whose reading runs no module code (see the module docstring); /proc/cmdline
-#: runs a live patch's cmdline_proc_show when one replaced it.
-KERNEL_FILES = frozenset(f.path for f in FILES) - {"/proc/cmdline"}
+#: and /proc/meminfo run a live patch's show function when one replaced it.
+KERNEL_FILES = frozenset(f.path for f in FILES) - {"/proc/cmdline", "/proc/meminfo"}

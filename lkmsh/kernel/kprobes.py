@@ -67,6 +67,7 @@ KERNEL_ONLY = (
     *TRAMPOLINE.values(),
     "kernel_clone",
     "cmdline_proc_show",  # fs/proc/cmdline.c's, behind /proc/cmdline (livepatch-sample.c)
+    "meminfo_proc_show",  # fs/proc/meminfo.c's, behind /proc/meminfo (test_klp_atomic_replace.c)
     "_request_firmware",  # the firmware loader's, for klib/firmware.c's worker
     "kallsyms_lookup_name",
     "stack_trace_save_regs",

@@ -6,8 +6,9 @@ replaces. Linux registers an ftrace handler at each old function that moves
 the call to the newest replacement on the function's stack; lkmsh stops the
 CPU there with the same code hook kprobes use (kprobes.py's dispatcher asks
 ``redirect``) and sends the code to the new function. Kernel functions the
-kernel itself calls from Python (cmdline_proc_show behind /proc/cmdline) ask
-``kernel_target`` and run the replacement on the CPU.
+kernel itself calls from Python (cmdline_proc_show behind /proc/cmdline,
+meminfo_proc_show behind /proc/meminfo) ask ``kernel_target`` and run the
+replacement on the CPU.
 
 The consistency model is Linux's: while a patch is in transition each task
 keeps the old or the new code (its patch state) until its stack holds none

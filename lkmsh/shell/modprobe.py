@@ -292,7 +292,9 @@ def _fatal(all_: bool) -> str:
 
 
 def _error_text(exc: KernelError) -> str:
-    """kmod's wording: ENOENT on insert reads "Unknown symbol in module, or unknown parameter"."""
+    """kmod's wording (tools/modprobe.c): ENOENT on insert reads "Unknown symbol in module,
+    or unknown parameter", EEXIST "Module already in kernel", any other errno its
+    strerror() ("Invalid argument", not insmod's "Invalid parameters")."""
     from lkmsh.kmod.modprobe import InsertFailed, InstallCommandRefused
 
     if isinstance(exc, InsertFailed):
@@ -304,7 +306,7 @@ def _error_text(exc: KernelError) -> str:
         elif cause.message == "Module already in kernel":
             why = cause.message
         else:
-            why = msg.mod_strerror(cause.errno)
+            why = msg.strerror(cause.errno)
         return f"could not insert '{exc.module}': {why}"
     return exc.message or exc.strerror
 

@@ -14,10 +14,13 @@ scripts turn them on with ``file kernel/livepatch/* +p``, and lkmsh's dynamic
 debug has only the modules' own sites. A transition the scripts wait for with
 loop_until is given virtual time with ``sleep``.
 
-test-livepatch.sh's other tests (test_klp_atomic_replace.c patches
-``meminfo_proc_show``: lkmsh has no /proc/meminfo) and test-state.sh
-(test_klp_state*.c write ``console_loglevel``, which lkmsh does not export) are
-not replayed; test-ftrace.sh needs the ``kernel.ftrace_enabled`` sysctl.
+test-livepatch.sh's ``grep 'live patched' /proc/cmdline > /dev/kmsg`` lines
+are user space's writes to the log: they are compared with what ``cat`` of the
+two files shows at that point (lkmsh's shell has no grep and no /dev/kmsg).
+test-state.sh's test_klp_state*.c save and change ``console_loglevel``
+(``console_printk[0]``): /proc/sys/kernel/printk is read alongside to show the
+modules change the kernel's one store of it. test-ftrace.sh needs the
+``kernel.ftrace_enabled`` sysctl.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ MODULES = (
     "test_klp_callbacks_busy",
     "test_klp_livepatch",
     "test_klp_shadow_vars",
+    "test_klp_atomic_replace",
+    "test_klp_state",
+    "test_klp_state2",
+    "test_klp_state3",
 )
 SYSFS = "/sys/kernel/livepatch"
 PR_DEBUG = re.compile(
@@ -102,6 +109,12 @@ class Script:
         self.lines.append(f"cat {path}")
         return self
 
+    def grep_live_patched(self) -> Script:
+        """``grep 'live patched' /proc/cmdline > /dev/kmsg`` and the same of /proc/meminfo:
+        the files shown between markers, live_patched() picks the lines."""
+        self.lines += ["echo @@grep", "cat /proc/cmdline", "cat /proc/meminfo"]
+        return self
+
     def run(self, cli, tmp_path) -> tuple[list[str], list[str], list[str]]:
         """(dmesg as check_result filters it, cat outputs, the scripts' error lines)."""
         self.lines.append("echo @@dmesg")
@@ -131,6 +144,12 @@ def expected(text: str) -> tuple[list[str], list[str]]:
         and not PR_DEBUG.match(line)
     ]
     return kernel, [line for line in lines if line.startswith("modprobe:")]
+
+
+def live_patched(out: list[str]) -> list[list[str]]:
+    """Each grep_live_patched()'s matching lines, in order."""
+    groups = "\n".join(out).split("@@grep\n")[1:]
+    return [[line for line in g.split("\n") if "live patched" in line] for g in groups]
 
 
 def check(result, want: str) -> list[str]:
@@ -421,3 +440,196 @@ def test_sysfs_object_patched_follows_the_target_module(moddir, cli, tmp_path):
 {_disable(DEMO)}
 % rmmod {DEMO}""")  # fmt: skip
     assert out == ["0", "1", "0"]
+
+
+# -- test-livepatch.sh: multiple livepatches, atomic replace -------------------------------
+
+LP, REPLACE = "test_klp_livepatch", "test_klp_atomic_replace"
+PATCHED = ": this has been live patched"
+
+
+def _enable_plain(lp: str, params: str = "") -> str:
+    return "\n".join(
+        line.replace(f"% modprobe {lp}", f"% modprobe {lp}{params}")
+        for line in _enable(lp).split("\n")
+        if "_callback" not in line
+    )
+
+
+def _disable_plain(lp: str) -> str:
+    return "\n".join(line for line in _disable(lp).split("\n") if "_callback" not in line)
+
+
+def _kmsg_lines(text: str) -> tuple[str, list[str]]:
+    """A check_result text less the lines the script wrote to /dev/kmsg (grep's)."""
+    lines = text.split("\n")
+    return "\n".join(line for line in lines if not line.endswith(PATCHED)), [
+        line for line in lines if line.endswith(PATCHED)
+    ]
+
+
+def test_livepatch_multiple_livepatches(moddir, cli, tmp_path):
+    """A second patch of another function (meminfo_proc_show) stacks on the first."""
+    s = Script(moddir).load_lp(LP).grep_live_patched().load_lp(REPLACE, "replace=0")
+    s.grep_live_patched().disable_lp(REPLACE).unload_lp(REPLACE).grep_live_patched()
+    s.disable_lp(LP).unload_lp(LP).grep_live_patched()
+    kernel, _ = _kmsg_lines(f"""{_enable_plain(LP)}
+{LP}: this has been live patched
+{_enable_plain(REPLACE, " replace=0")}
+{LP}: this has been live patched
+{REPLACE}: this has been live patched
+{_disable_plain(REPLACE)}
+% rmmod {REPLACE}
+{LP}: this has been live patched
+{_disable_plain(LP)}
+% rmmod {LP}""")  # fmt: skip
+    out = check(s.run(cli, tmp_path), kernel)
+    assert live_patched(out) == [
+        [LP + PATCHED],
+        [LP + PATCHED, REPLACE + PATCHED],
+        [LP + PATCHED],
+        [],
+    ]
+
+
+def test_livepatch_atomic_replace(moddir, cli, tmp_path):
+    """replace=1: the new patch takes over every function; the old one is gone, and its
+    module unloads without disabling it."""
+    s = Script(moddir).load_lp(LP).grep_live_patched().load_lp(REPLACE, "replace=1")
+    s.grep_live_patched().cat(f"{SYSFS}/{LP}/enabled").unload_lp(LP).grep_live_patched()
+    s.disable_lp(REPLACE).unload_lp(REPLACE).grep_live_patched()
+    kernel, _ = _kmsg_lines(f"""{_enable_plain(LP)}
+{LP}: this has been live patched
+{_enable_plain(REPLACE, " replace=1")}
+{REPLACE}: this has been live patched
+% rmmod {LP}
+{REPLACE}: this has been live patched
+{_disable_plain(REPLACE)}
+% rmmod {REPLACE}""")  # fmt: skip
+    kept, out, errors = s.run(cli, tmp_path)
+    assert errors == [f"cat: {SYSFS}/{LP}/enabled: No such file or directory"]
+    assert check((kept, out, []), kernel)
+    assert live_patched(out) == [[LP + PATCHED], [REPLACE + PATCHED], [REPLACE + PATCHED], []]
+
+
+def test_meminfo_is_linux_6_1s_format(cli):
+    r = cli("cat", "/proc/meminfo")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    names = [line.split(":")[0] for line in lines]
+    assert names[:3] == ["MemTotal", "MemFree", "MemAvailable"]
+    assert names.index("Slab") < names.index("SReclaimable") < names.index("SUnreclaim")
+    assert names[names.index("Hugetlb") + 1 :] == (
+        ["DirectMap4k", "DirectMap2M", "DirectMap1G"] if cli.arch == "x86_64" else []
+    )
+    for line in lines:
+        if line.startswith("HugePages_"):
+            assert re.fullmatch(r"HugePages_\w+: +\d+", line) and len(line) == 24, line
+        elif line.startswith("HardwareCorrupted"):
+            assert re.fullmatch(r"HardwareCorrupted: +\d+ kB", line)
+        else:
+            assert re.fullmatch(r"[\w()]+: +\d+ kB", line), line
+            assert len(line) >= 27 and line[:16].rstrip().endswith(":"), line  # %8lu kB
+    total, free = (int(lines[i].split()[1]) for i in (0, 1))
+    assert 0 < free <= total
+
+
+# -- test-state.sh -------------------------------------------------------------------------
+
+ST, ST2, ST3 = "test_klp_state", "test_klp_state2", "test_klp_state3"
+PRINTK = "/proc/sys/kernel/printk"
+
+
+def _state_enable(lp: str, took_over: bool = False) -> str:
+    alloc = "allocating space to store console_loglevel"
+    if took_over:
+        alloc = "space to store console_loglevel already allocated"
+    fix = "taking over the console_loglevel change" if took_over else "fixing console_loglevel"
+    return f"""% modprobe {lp}
+livepatch: enabling patch '{lp}'
+livepatch: '{lp}': initializing patching transition
+{lp}: pre_patch_callback: vmlinux
+{lp}: allocate_loglevel_state: {alloc}
+livepatch: '{lp}': starting patching transition
+livepatch: '{lp}': completing patching transition
+{lp}: post_patch_callback: vmlinux
+{lp}: fix_console_loglevel: {fix}
+livepatch: '{lp}': patching complete"""
+
+
+def _state_disable(lp: str) -> str:
+    return f"""% echo 0 > {SYSFS}/{lp}/enabled
+livepatch: '{lp}': initializing unpatching transition
+{lp}: pre_unpatch_callback: vmlinux
+{lp}: restore_console_loglevel: restoring console_loglevel
+livepatch: '{lp}': starting unpatching transition
+livepatch: '{lp}': completing unpatching transition
+{lp}: post_unpatch_callback: vmlinux
+{lp}: free_loglevel_state: freeing space for the stored console_loglevel
+livepatch: '{lp}': unpatching complete"""
+
+
+def test_state_system_state_modification(moddir, cli, tmp_path):
+    """The patch saves console_loglevel in its klp_state and sets it to 15
+    (CONSOLE_LOGLEVEL_MOTORMOUTH); disabling it puts back the level dmesg -n set."""
+    s = Script(moddir)
+    s.lines.append("dmesg -n 5")
+    s.cat(PRINTK).load_lp(ST).cat(PRINTK).disable_lp(ST).cat(PRINTK).unload_lp(ST)
+    out = check(s.run(cli, tmp_path), f"{_state_enable(ST)}\n{_state_disable(ST)}\n% rmmod {ST}")
+    assert out == ["5\t4\t1\t7", "15\t4\t1\t7", "5\t4\t1\t7"]
+
+
+def test_state_taking_over_system_state_modification(moddir, cli, tmp_path):
+    s = Script(moddir).load_lp(ST).load_lp(ST2).cat(PRINTK).unload_lp(ST).disable_lp(ST2)
+    s.cat(PRINTK).unload_lp(ST2)
+    out = check(s.run(cli, tmp_path), f"""{_state_enable(ST)}
+{_state_enable(ST2, took_over=True)}
+% rmmod {ST}
+{_state_disable(ST2)}
+% rmmod {ST2}""")  # fmt: skip
+    assert out == ["15\t4\t1\t7", "7\t4\t1\t7"]  # the level saved by the first patch
+
+
+def test_state_compatible_cumulative_livepatches(moddir, cli, tmp_path):
+    """Version 2 of the state replaces version 2 (test_klp_state3 includes state2's code),
+    and state2 may come back over state3."""
+    s = Script(moddir).load_lp(ST2).load_lp(ST3).unload_lp(ST2).load_lp(ST2).disable_lp(ST2)
+    s.unload_lp(ST2).unload_lp(ST3).cat(PRINTK)
+    out = check(s.run(cli, tmp_path), f"""{_state_enable(ST2)}
+{_state_enable(ST3, took_over=True)}
+% rmmod {ST2}
+{_state_enable(ST2, took_over=True)}
+{_state_disable(ST2)}
+% rmmod {ST2}
+% rmmod {ST3}""")  # fmt: skip
+    assert out == ["7\t4\t1\t7"]
+
+
+def test_state_incompatible_cumulative_livepatches(moddir, cli, tmp_path):
+    """A patch with version 1 of the state cannot replace one with version 2."""
+    s = Script(moddir).load_lp(ST2).load_failing_mod(ST).disable_lp(ST2).unload_lp(ST2)
+    check(s.run(cli, tmp_path), f"""{_state_enable(ST2)}
+% modprobe {ST}
+livepatch: Livepatch patch ({ST}) is not compatible with the already installed livepatches.
+modprobe: ERROR: could not insert '{ST}': Invalid argument
+{_state_disable(ST2)}
+% rmmod {ST2}""")  # fmt: skip
+
+
+def test_state_console_loglevel_persists_across_one_shot_commands(moddir, cli):
+    """console_printk is kernel data the state keeps: each command a new process."""
+    mod = ["modprobe", "--moddir", str(moddir)]
+    for argv, want in (
+        (["dmesg", "-n", "3"], None),
+        ([*mod, ST], None),
+        (["cat", PRINTK], "15\t4\t1\t7\n"),
+        (["-c", f"echo 0 > {SYSFS}/{ST}/enabled"], None),
+        (["cat", PRINTK], "3\t4\t1\t7\n"),
+        (["rmmod", ST], None),
+        (["-c", f"echo 6 5 > {PRINTK}"], None),
+        (["cat", PRINTK], "6\t5\t1\t7\n"),
+    ):
+        r = cli(*argv)
+        assert r.returncode == 0, (argv, r.stderr)
+        if want is not None:
+            assert r.stdout == want

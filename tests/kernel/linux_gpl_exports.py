@@ -240,6 +240,7 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
         }
     ),  # fmt: skip
     "kernel/livepatch/state.c": frozenset({"klp_get_state", "klp_get_prev_state"}),
+    "kernel/printk/printk.c": frozenset({"console_printk"}),  # data: console_loglevel & co
     "lib/memcat_p.c": frozenset({"__memcat_p"}),  # behind memcat_p()
     # the sysfs roots and system workqueues (data): kernel/ksysfs.c, mm/mm_init.c,
     # fs/namespace.c, drivers/base/{firmware,hypervisor}.c, kernel/workqueue.c

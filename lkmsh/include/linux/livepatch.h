@@ -145,12 +145,14 @@ struct klp_state *klp_get_state(struct klp_patch *patch, unsigned long id);
 struct klp_state *klp_get_prev_state(unsigned long id);
 
 /*
- * lkmsh: fs/proc/cmdline.c's show function, behind /proc/cmdline. It is
- * static in Linux (kallsyms names it, a live patch replaces it by name, as
- * samples/livepatch/livepatch-sample.c does) and not exported here either:
+ * lkmsh: fs/proc/cmdline.c's and fs/proc/meminfo.c's show functions, behind
+ * /proc/cmdline and /proc/meminfo. They are static in Linux (kallsyms names
+ * them, a live patch replaces them by name, as samples/livepatch/livepatch-sample.c
+ * and lib/livepatch/test_klp_atomic_replace.c do) and not exported here either:
  * declared only so that the kernel's table of functions is checked against C.
  */
 struct seq_file;
 int cmdline_proc_show(struct seq_file *m, void *v);
+int meminfo_proc_show(struct seq_file *m, void *v);
 
 #endif

@@ -23,6 +23,39 @@ asmlinkage __printf(1, 2) __cold int printk(const char *fmt, ...);
 asmlinkage __printf(1, 2) __cold int _printk(const char *fmt, ...);	/* Linux 6.1's name */
 void dump_stack(void);
 
+/* printk's without a loglevel use this (CONFIG_MESSAGE_LOGLEVEL_DEFAULT) */
+#define MESSAGE_LOGLEVEL_DEFAULT 4
+
+/* The console shows the messages more important than console_loglevel. */
+#define CONSOLE_LOGLEVEL_SILENT  0 /* Mum's the word */
+#define CONSOLE_LOGLEVEL_MIN	 1 /* Minimum loglevel we let people use */
+#define CONSOLE_LOGLEVEL_DEBUG	10 /* issue debug messages */
+#define CONSOLE_LOGLEVEL_MOTORMOUTH 15	/* You can't shut this one up */
+#define CONSOLE_LOGLEVEL_DEFAULT 7 /* CONFIG_CONSOLE_LOGLEVEL_DEFAULT (Debian's) */
+#define CONSOLE_LOGLEVEL_QUIET	 4 /* CONFIG_CONSOLE_LOGLEVEL_QUIET */
+
+/*
+ * The kernel's four levels (GPL-only export), as /proc/sys/kernel/printk shows them;
+ * `dmesg -n` and that file change the same ints a module reads and writes here.
+ */
+extern int console_printk[];
+
+#define console_loglevel (console_printk[0])
+#define default_message_loglevel (console_printk[1])
+#define minimum_console_loglevel (console_printk[2])
+#define default_console_loglevel (console_printk[3])
+
+static inline void console_silent(void)
+{
+	console_loglevel = CONSOLE_LOGLEVEL_SILENT;
+}
+
+static inline void console_verbose(void)
+{
+	if (console_loglevel)
+		console_loglevel = CONSOLE_LOGLEVEL_MOTORMOUTH;
+}
+
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
 #endif

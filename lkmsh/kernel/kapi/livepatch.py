@@ -3,18 +3,21 @@
 All are EXPORT_SYMBOL_GPL in Linux. The life cycle of a patch is
 klptransition.py's, the shadow table klpshadow.py's; ``cmdline_proc_show``
 (fs/proc/cmdline.c, not exported) is the kernel function behind
-/proc/cmdline that livepatch-sample.c replaces.
+/proc/cmdline that livepatch-sample.c replaces, ``meminfo_proc_show``
+(fs/proc/meminfo.c) the one behind /proc/meminfo that test_klp_atomic_replace.c
+replaces.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
+    from lkmsh.kernel.kernel import Kernel
     from lkmsh.kernel.klpshadow import Shadow
 
 MASK64 = (1 << 64) - 1
@@ -167,4 +170,16 @@ def cmdline_proc_show(ctx: CallContext) -> int:
     from lkmsh.kernel.kapi.seq import _append, _seq
 
     _append(ctx, _seq(ctx, ctx.arg(0)), ctx.kernel.livepatch.cmdline_text())
+    return 0
+
+
+@kapi("meminfo_proc_show", "int meminfo_proc_show(struct seq_file *m, void *v)")
+def meminfo_proc_show(ctx: CallContext) -> int:
+    """fs/proc/meminfo.c: the memory counters (meminfo.py; not exported: the kernel's
+    /proc/meminfo, a kprobe or a livepatch reach it, as test_klp_atomic_replace.c)."""
+    from lkmsh.kernel import meminfo
+    from lkmsh.kernel.kapi.seq import _append, _seq
+
+    kernel = cast("Kernel", ctx.kernel)  # the whole kernel: its tasks and page pool
+    _append(ctx, _seq(ctx, ctx.arg(0)), meminfo.text(kernel).encode())
     return 0

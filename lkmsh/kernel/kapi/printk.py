@@ -3,15 +3,22 @@
 printk formats first, then reads the level prefix from the result (as
 Linux's vprintk_store): ``"\\001" '0'..'7'`` sets the level, ``"\\001c"``
 (KERN_CONT) continues the previous line, ``"\\001d"`` (KERN_DEFAULT) and no
-prefix mean the default level 4. The return value is the length of the
-stored text (no prefix, no trailing newline).
+prefix mean default_message_loglevel (4 at boot). The return value is the
+length of the stored text (no prefix, no trailing newline).
+
+``console_printk[4]`` is kernel data, as kernel/printk/printk.c's (GPL export):
+console_loglevel, default_message_loglevel, minimum_console_loglevel and
+default_console_loglevel, which <linux/printk.h> names by macro. It is the one
+store of the four levels: ``dmesg -n``, /proc/sys/kernel/printk and a module
+writing ``console_loglevel`` change the same ints (dmesg.py's bind_levels).
 """
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
-from lkmsh.kernel.dmesg import DEFAULT_LEVEL, LINE_MAX
+from lkmsh.kernel.dmesg import LINE_MAX
 from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, LOGLEVEL_WARNING, KernelBug, call_trace
 from lkmsh.kernel.kapi.common import decode, format_args
 from lkmsh.kernel.kapi.registry import kapi, kdata
@@ -44,7 +51,7 @@ def log_text(ctx: CallContext, text: bytes) -> int:
     """Store already-formatted printk output; returns printk's return value."""
     level, cont, body = split_level(text)
     if level is None:
-        level = DEFAULT_LEVEL
+        level = ctx.kernel.log.default_message_loglevel
     body = body[:LINE_MAX]
     stored = len(body) - (1 if body.endswith(b"\n") else 0)
     ctx.kernel.log.emit(level, decode(body), cont)
@@ -93,7 +100,7 @@ def warn_slowpath_fmt(ctx: CallContext) -> None:
     if fmt:
         log_text(ctx, format_args(ctx, fmt, 4))
     for text in [*machine_lines(kernel, None), *call_trace(ctx, from_self=True), END_TRACE]:
-        log.emit(DEFAULT_LEVEL, text)
+        log.emit(log.default_message_loglevel, text)
     flag = T.by_bit(taint)
     if flag is not None:
         kernel.add_taint(flag.letter)
@@ -102,7 +109,7 @@ def warn_slowpath_fmt(ctx: CallContext) -> None:
 @kapi("dump_stack", "void dump_stack(void)")
 def dump_stack(ctx: CallContext) -> None:
     for line in call_trace(ctx, from_self=True):
-        ctx.kernel.log.emit(DEFAULT_LEVEL, line)
+        ctx.kernel.log.emit(ctx.kernel.log.default_message_loglevel, line)
 
 
 @kapi("panic", "void panic(const char *fmt, ...)")
@@ -117,6 +124,12 @@ def panic(ctx: CallContext) -> None:
         f"---[ end {head} ]---",
     ]
     raise KernelBug(head, lines, LOGLEVEL_EMERG)
+
+
+@kdata("console_printk", 16, gpl=True, static=True)
+def console_printk(kernel) -> bytes:
+    """The four levels at boot; from then on the ints in kernel data are the store."""
+    return struct.pack("<4i", *kernel.log.printk_levels())
 
 
 @kdata("no_hash_pointers", 1, gpl=True, static=True)

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel/bpf/core.c and net/core/filter.c's in-kernel program calls, on
+ * lkmsh's module headers: bpf_prog_alloc/_free, bpf_prog_select_runtime (the
+ * interpreter; there is no JIT, jited stays 0), bpf_prog_create/_destroy
+ * (classic BPF checked by bpf_check_classic's rules, then converted to eBPF
+ * with A in R0, X in R7, the context in R6 and the scratch words M[] on the
+ * stack), and the eBPF interpreter itself: ALU/ALU64, JMP/JMP32, loads and
+ * stores, the atomics, LD_IMM64, LD_ABS/LD_IND on the sk_buff in R6, helper
+ * calls (imm from __bpf_call_base) and tail calls (at most MAX_TAIL_CALL_CNT).
+ * Division by zero gives 0, modulo by zero leaves the dividend, as the
+ * verifier's rewrite makes 6.1's interpreter do.
+ */
+#include <linux/filter.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/errno.h>
+#include <linux/random.h>
+#include <linux/smp.h>
+
+noinline u64 __bpf_call_base(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	return 0;
+}
+
+struct bpf_prog *bpf_prog_alloc(unsigned int size, gfp_t gfp_extra_flags)
+{
+	struct bpf_prog *fp;
+	struct bpf_prog_aux *aux;
+
+	size = (size + 4095) & ~4095u;
+	fp = kzalloc(size, GFP_KERNEL | gfp_extra_flags);
+	if (!fp)
+		return NULL;
+	aux = kzalloc(sizeof(*aux), GFP_KERNEL | gfp_extra_flags);
+	if (!aux) {
+		kfree(fp);
+		return NULL;
+	}
+	fp->pages = size / 4096;
+	fp->aux = aux;
+	aux->prog = fp;
+	return fp;
+}
+
+void bpf_prog_free(struct bpf_prog *fp)
+{
+	if (!fp)
+		return;
+	kfree(fp->aux);
+	kfree(fp);
+}
+
+/* ---- the interpreter ---- */
+
+/* bpf_internal_load_pointer_neg_helper() and skb_header_pointer() on the linear part */
+static const u8 *skb_load_ptr(const struct sk_buff *skb, int k, unsigned int size)
+{
+	const u8 *ptr;
+
+	if (k >= 0) {
+		unsigned int headlen = skb->len - skb->data_len;
+
+		if ((unsigned int)k > headlen || size > headlen - (unsigned int)k)
+			return NULL;
+		return skb->data + k;
+	}
+	if (k >= SKF_NET_OFF)
+		ptr = skb->head + skb->network_header + (k - SKF_NET_OFF);
+	else if (k >= SKF_LL_OFF)
+		ptr = skb->head + skb->mac_header + (k - SKF_LL_OFF);
+	else
+		return NULL;
+	if (ptr >= skb->head && ptr + size <= skb->head + skb->tail)
+		return ptr;
+	return NULL;
+}
+
+typedef u64 (*bpf_helper_t)(u64, u64, u64, u64, u64);
+
+static unsigned int bpf_interp(const void *ctx, const struct bpf_insn *insn)
+{
+	u64 stack[MAX_BPF_STACK / sizeof(u64)];
+	u64 regs[MAX_BPF_EXT_REG];
+	u32 tail_call_cnt = 0;
+
+#define DST	regs[insn->dst_reg]
+#define SRC	regs[insn->src_reg]
+#define IMM	insn->imm
+#define SIMM	((u64)(s64)insn->imm)
+	memset(regs, 0, sizeof(regs));
+	regs[BPF_REG_FP] = (u64)(unsigned long)&stack[MAX_BPF_STACK / sizeof(u64)];
+	regs[BPF_REG_ARG1] = (u64)(unsigned long)ctx;
+
+	for (;; insn++) {
+		u8 code = insn->code;
+		u8 cls = BPF_CLASS(code);
+
+		if (cls == BPF_ALU || cls == BPF_ALU64) {
+			bool is64 = cls == BPF_ALU64;
+			u64 s = BPF_SRC(code) == BPF_X ? SRC : SIMM;
+			u64 d = DST;
+
+			if (!is64) {
+				s = (u32)s;
+				d = (u32)d;
+			}
+			switch (BPF_OP(code)) {
+			case BPF_ADD: d += s; break;
+			case BPF_SUB: d -= s; break;
+			case BPF_MUL: d *= s; break;
+			case BPF_DIV: d = s ? d / s : 0; break;
+			case BPF_MOD: d = s ? d % s : d; break;
+			case BPF_OR: d |= s; break;
+			case BPF_AND: d &= s; break;
+			case BPF_XOR: d ^= s; break;
+			case BPF_LSH: d <<= s & (is64 ? 63 : 31); break;
+			case BPF_RSH: d >>= s & (is64 ? 63 : 31); break;
+			case BPF_ARSH:
+				if (is64)
+					d = (u64)((s64)d >> (s & 63));
+				else
+					d = (u32)((s32)(u32)d >> (s & 31));
+				break;
+			case BPF_NEG: d = -d; break;
+			case BPF_MOV: d = s; break;
+			case BPF_END:
+				d = DST;
+				if (BPF_SRC(code) == BPF_TO_LE) {
+					if (IMM == 16)
+						d = (u16)d;
+					else if (IMM == 32)
+						d = (u32)d;
+				} else {
+					if (IMM == 16)
+						d = __builtin_bswap16((u16)d);
+					else if (IMM == 32)
+						d = __builtin_bswap32((u32)d);
+					else
+						d = __builtin_bswap64(d);
+				}
+				DST = d;
+				continue;
+			default:
+				return 0;
+			}
+			DST = is64 ? d : (u32)d;
+			continue;
+		}
+		if (cls == BPF_JMP || cls == BPF_JMP32) {
+			u8 op = BPF_OP(code);
+			u64 a = DST, b = BPF_SRC(code) == BPF_X ? SRC : SIMM;
+			s64 sa, sb;
+			bool take;
+
+			if (cls == BPF_JMP) {
+				if (op == BPF_JA) {
+					insn += insn->off;
+					continue;
+				}
+				if (op == BPF_EXIT)
+					return (unsigned int)regs[BPF_REG_0];
+				if (op == BPF_CALL) {
+					bpf_helper_t fn = (bpf_helper_t)((void *)__bpf_call_base + IMM);
+
+					regs[0] = fn(regs[1], regs[2], regs[3], regs[4], regs[5]);
+					continue;
+				}
+				if (op == BPF_TAIL_CALL) {
+					struct bpf_array *array = (void *)(unsigned long)regs[BPF_REG_2];
+					u32 index = (u32)regs[BPF_REG_3];
+					struct bpf_prog *prog;
+
+					if (index >= array->map.max_entries)
+						continue;
+					if (tail_call_cnt >= MAX_TAIL_CALL_CNT)
+						continue;
+					tail_call_cnt++;
+					prog = array->ptrs[index];
+					if (!prog)
+						continue;
+					insn = prog->insnsi - 1;
+					continue;
+				}
+				sa = (s64)a;
+				sb = (s64)b;
+			} else {
+				a = (u32)a;
+				b = (u32)b;
+				sa = (s32)a;
+				sb = (s32)b;
+			}
+			switch (op) {
+			case BPF_JEQ: take = a == b; break;
+			case BPF_JNE: take = a != b; break;
+			case BPF_JGT: take = a > b; break;
+			case BPF_JGE: take = a >= b; break;
+			case BPF_JLT: take = a < b; break;
+			case BPF_JLE: take = a <= b; break;
+			case BPF_JSET: take = (a & b) != 0; break;
+			case BPF_JSGT: take = sa > sb; break;
+			case BPF_JSGE: take = sa >= sb; break;
+			case BPF_JSLT: take = sa < sb; break;
+			case BPF_JSLE: take = sa <= sb; break;
+			default: return 0;
+			}
+			if (take)
+				insn += insn->off;
+			continue;
+		}
+		if (code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			DST = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
+			insn++;
+			continue;
+		}
+		if (cls == BPF_LD && (BPF_MODE(code) == BPF_ABS || BPF_MODE(code) == BPF_IND)) {
+			const struct sk_buff *skb = (void *)(unsigned long)regs[BPF_REG_CTX];
+			unsigned int size = BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+			int k = IMM;
+			const u8 *p;
+
+			if (BPF_MODE(code) == BPF_IND)
+				k += (u32)SRC;
+			p = skb_load_ptr(skb, k, size);
+			if (!p)
+				return 0;
+			if (size == 4)
+				regs[0] = ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+			else if (size == 2)
+				regs[0] = ((u32)p[0] << 8) | p[1];
+			else
+				regs[0] = p[0];
+			continue;
+		}
+		if (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) {
+			void *addr;
+			u64 v;
+
+			if (cls == BPF_ST && BPF_MODE(code) == BPF_NOSPEC)
+				continue;
+			addr = (void *)(unsigned long)((cls == BPF_LDX ? SRC : DST) + insn->off);
+			if (cls == BPF_STX && BPF_MODE(code) == BPF_ATOMIC) {
+				bool dw = BPF_SIZE(code) == BPF_DW;
+				u64 old = dw ? *(u64 *)addr : *(u32 *)addr;
+				u64 s = dw ? SRC : (u32)SRC, nv;
+
+				switch (IMM & ~BPF_FETCH) {
+				case BPF_ADD: nv = old + s; break;
+				case BPF_AND: nv = old & s; break;
+				case BPF_OR: nv = old | s; break;
+				case BPF_XOR: nv = old ^ s; break;
+				case BPF_XCHG & ~BPF_FETCH: nv = s; break;
+				case BPF_CMPXCHG & ~BPF_FETCH: {
+					u64 want = dw ? regs[0] : (u32)regs[0];
+
+					nv = old == want ? s : old;
+					regs[0] = old;
+					goto store_atomic;
+				}
+				default:
+					return 0;
+				}
+				if (IMM & BPF_FETCH)
+					SRC = old;
+store_atomic:
+				if (dw)
+					*(u64 *)addr = nv;
+				else
+					*(u32 *)addr = (u32)nv;
+				continue;
+			}
+			if (BPF_MODE(code) != BPF_MEM)
+				return 0;
+			if (cls == BPF_LDX) {
+				switch (BPF_SIZE(code)) {
+				case BPF_B: DST = *(u8 *)addr; break;
+				case BPF_H: DST = *(u16 *)addr; break;
+				case BPF_W: DST = *(u32 *)addr; break;
+				default: DST = *(u64 *)addr; break;
+				}
+				continue;
+			}
+			v = cls == BPF_STX ? SRC : SIMM;
+			switch (BPF_SIZE(code)) {
+			case BPF_B: *(u8 *)addr = (u8)v; break;
+			case BPF_H: *(u16 *)addr = (u16)v; break;
+			case BPF_W: *(u32 *)addr = (u32)v; break;
+			default: *(u64 *)addr = v; break;
+			}
+			continue;
+		}
+		return 0;
+	}
+#undef DST
+#undef SRC
+#undef IMM
+#undef SIMM
+}
+
+struct bpf_prog *bpf_prog_select_runtime(struct bpf_prog *fp, int *err)
+{
+	fp->bpf_func = bpf_interp;
+	fp->jited = 0;
+	*err = 0;
+	return fp;
+}
+
+/* ---- classic BPF: the checker ---- */
+
+static bool chk_code_allowed(u16 code)
+{
+	switch (code) {
+	case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_ADD | BPF_X:
+	case BPF_ALU | BPF_SUB | BPF_K: case BPF_ALU | BPF_SUB | BPF_X:
+	case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_MUL | BPF_X:
+	case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_DIV | BPF_X:
+	case BPF_ALU | BPF_MOD | BPF_K: case BPF_ALU | BPF_MOD | BPF_X:
+	case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_AND | BPF_X:
+	case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_OR | BPF_X:
+	case BPF_ALU | BPF_XOR | BPF_K: case BPF_ALU | BPF_XOR | BPF_X:
+	case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_LSH | BPF_X:
+	case BPF_ALU | BPF_RSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_X:
+	case BPF_ALU | BPF_NEG:
+	case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_H | BPF_ABS: case BPF_LD | BPF_B | BPF_ABS:
+	case BPF_LD | BPF_W | BPF_LEN:
+	case BPF_LD | BPF_W | BPF_IND: case BPF_LD | BPF_H | BPF_IND: case BPF_LD | BPF_B | BPF_IND:
+	case BPF_LD | BPF_IMM: case BPF_LD | BPF_MEM:
+	case BPF_LDX | BPF_W | BPF_LEN: case BPF_LDX | BPF_B | BPF_MSH:
+	case BPF_LDX | BPF_IMM: case BPF_LDX | BPF_MEM:
+	case BPF_ST: case BPF_STX:
+	case BPF_MISC | BPF_TAX: case BPF_MISC | BPF_TXA:
+	case BPF_RET | BPF_K: case BPF_RET | BPF_A:
+	case BPF_JMP | BPF_JA:
+	case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+	case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+	case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+	case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+		return true;
+	}
+	return false;
+}
+
+/* every M[] read must follow a store to that word on every path to it */
+static int check_load_and_stores(const struct sock_filter *filter, unsigned int flen)
+{
+	u16 *masks, memvalid = 0;
+	unsigned int pc;
+	int ret = 0;
+
+	masks = kmalloc_array(flen, sizeof(*masks), GFP_KERNEL);
+	if (!masks)
+		return -ENOMEM;
+	memset(masks, 0xff, flen * sizeof(*masks));
+	for (pc = 0; pc < flen; pc++) {
+		const struct sock_filter *f = &filter[pc];
+
+		memvalid &= masks[pc];
+		switch (f->code) {
+		case BPF_ST:
+		case BPF_STX:
+			memvalid |= 1 << f->k;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+			if (!(memvalid & (1 << f->k))) {
+				ret = -EINVAL;
+				goto out;
+			}
+			break;
+		case BPF_JMP | BPF_JA:
+			masks[pc + 1 + f->k] &= memvalid;
+			memvalid = ~0;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+		case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+		case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+		case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+			masks[pc + 1 + f->jt] &= memvalid;
+			masks[pc + 1 + f->jf] &= memvalid;
+			memvalid = ~0;
+			break;
+		}
+	}
+out:
+	kfree(masks);
+	return ret;
+}
+
+static int bpf_check_classic(const struct sock_filter *filter, unsigned int flen)
+{
+	unsigned int pc;
+
+	if (flen == 0 || flen > BPF_MAXINSNS)
+		return -EINVAL;
+	for (pc = 0; pc < flen; pc++) {
+		const struct sock_filter *f = &filter[pc];
+
+		if (!chk_code_allowed(f->code))
+			return -EINVAL;
+		switch (f->code) {
+		case BPF_ALU | BPF_DIV | BPF_K:
+		case BPF_ALU | BPF_MOD | BPF_K:
+			if (!f->k)
+				return -EINVAL;
+			break;
+		case BPF_ALU | BPF_LSH | BPF_K:
+		case BPF_ALU | BPF_RSH | BPF_K:
+			if (f->k >= 32)
+				return -EINVAL;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+		case BPF_ST:
+		case BPF_STX:
+			if (f->k >= BPF_MEMWORDS)
+				return -EINVAL;
+			break;
+		case BPF_JMP | BPF_JA:
+			if (f->k >= (unsigned int)(flen - pc - 1))
+				return -EINVAL;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+		case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+		case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+		case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+			if (pc + f->jt + 1 >= flen || pc + f->jf + 1 >= flen)
+				return -EINVAL;
+			break;
+		}
+	}
+	switch (filter[flen - 1].code) {
+	case BPF_RET | BPF_K:
+	case BPF_RET | BPF_A:
+		return check_load_and_stores(filter, flen);
+	}
+	return -EINVAL;
+}
+
+/* ---- classic BPF: the conversion to eBPF ---- */
+
+static u64 bpf_anc_cpu(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	return raw_smp_processor_id();
+}
+
+static u64 bpf_anc_random(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	return get_random_u32();
+}
+
+struct lkmsh_nlattr {
+	u16 nla_len;
+	u16 nla_type;
+};
+
+static const struct lkmsh_nlattr *nla_find_attr(const u8 *head, int len, u32 type)
+{
+	while (len >= 4) {
+		const struct lkmsh_nlattr *nla = (const void *)head;
+
+		if (nla->nla_len < 4 || nla->nla_len > len)
+			return NULL;
+		if ((nla->nla_type & 0x3fff) == type)
+			return nla;
+		len -= (nla->nla_len + 3) & ~3;
+		head += (nla->nla_len + 3) & ~3;
+	}
+	return NULL;
+}
+
+/* SKF_AD_NLATTR (r4 0) and SKF_AD_NLATTR_NEST (r4 1): skb in r1, A in r2, X in r3 */
+static u64 bpf_anc_nlattr(u64 r1, u64 a, u64 x, u64 nest, u64 r5)
+{
+	const struct sk_buff *skb = (void *)(unsigned long)r1;
+	const struct lkmsh_nlattr *nla;
+	u32 A = (u32)a;
+
+	if (skb->data_len || skb->len < 4 || A > skb->len - 4)
+		return 0;
+	nla = (const void *)(skb->data + A);
+	if (nest) {
+		if (nla->nla_len > skb->len - A)
+			return 0;
+		nla = nla_find_attr((const u8 *)nla + 4, nla->nla_len - 4, (u32)x);
+	} else {
+		nla = nla_find_attr((const u8 *)nla, skb->len - A, (u32)x);
+	}
+	return nla ? (u64)((const u8 *)nla - skb->data) : 0;
+}
+
+#define EMIT(i) do { if (out) out[n] = (i); n++; } while (0)
+#define CALL_IMM(fn) ((s32)((void *)(fn) - (void *)__bpf_call_base))
+#define SKB_FIELD(sz, dst, field) \
+	BPF_LDX_MEM(sz, dst, BPF_REG_CTX, __builtin_offsetof(struct sk_buff, field))
+
+/* a helper call keeps A (R0) and X (R7): the arguments in R1..R4, the result to A */
+static unsigned int emit_anc_call(struct bpf_insn *out, unsigned int n, s32 imm, int nest)
+{
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG1, BPF_REG_CTX));
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG2, BPF_REG_A));
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG3, BPF_REG_X));
+	EMIT(BPF_MOV64_IMM(BPF_REG_ARG4, nest));
+	EMIT(BPF_RAW_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, imm));
+	return n;
+}
+
+/* the ancillary load at k, or 0 (n unchanged) when k names none */
+static unsigned int emit_ancillary(struct bpf_insn *out, unsigned int n, u32 k)
+{
+	switch ((int)k - SKF_AD_OFF) {
+	case SKF_AD_PROTOCOL:
+		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, protocol));
+		EMIT(BPF_ENDIAN(BPF_FROM_BE, BPF_REG_A, 16));
+		break;
+	case SKF_AD_PKTTYPE:
+		EMIT(SKB_FIELD(BPF_B, BPF_REG_A, pkt_type));
+		break;
+	case SKF_AD_IFINDEX:
+	case SKF_AD_HATYPE:
+		EMIT(SKB_FIELD(BPF_DW, BPF_REG_TMP, dev));
+		EMIT(BPF_JMP_IMM(BPF_JNE, BPF_REG_TMP, 0, 1));
+		EMIT(BPF_EXIT_INSN());
+		if ((int)k - SKF_AD_OFF == SKF_AD_IFINDEX)
+			EMIT(BPF_LDX_MEM(BPF_W, BPF_REG_A, BPF_REG_TMP,
+					 __builtin_offsetof(struct net_device, ifindex)));
+		else
+			EMIT(BPF_LDX_MEM(BPF_H, BPF_REG_A, BPF_REG_TMP,
+					 __builtin_offsetof(struct net_device, type)));
+		break;
+	case SKF_AD_MARK:
+		EMIT(SKB_FIELD(BPF_W, BPF_REG_A, mark));
+		break;
+	case SKF_AD_RXHASH:
+		EMIT(SKB_FIELD(BPF_W, BPF_REG_A, hash));
+		break;
+	case SKF_AD_QUEUE:
+		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, queue_mapping));
+		break;
+	case SKF_AD_VLAN_TAG:
+		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, vlan_tci));
+		break;
+	case SKF_AD_VLAN_TPID:
+		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, vlan_proto));
+		EMIT(BPF_ENDIAN(BPF_FROM_BE, BPF_REG_A, 16));
+		break;
+	case SKF_AD_VLAN_TAG_PRESENT:
+		/* lkmsh's sk_buff has no vlan_present bit: a tag is present when vlan_tci is set */
+		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, vlan_tci));
+		EMIT(BPF_JMP_IMM(BPF_JEQ, BPF_REG_A, 0, 1));
+		EMIT(BPF_MOV32_IMM(BPF_REG_A, 1));
+		break;
+	case SKF_AD_ALU_XOR_X:
+		EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_X));
+		break;
+	case SKF_AD_CPU:
+		n = emit_anc_call(out, n, CALL_IMM(bpf_anc_cpu), 0);
+		break;
+	case SKF_AD_RANDOM:
+		n = emit_anc_call(out, n, CALL_IMM(bpf_anc_random), 0);
+		break;
+	case SKF_AD_NLATTR:
+		n = emit_anc_call(out, n, CALL_IMM(bpf_anc_nlattr), 0);
+		break;
+	case SKF_AD_NLATTR_NEST:
+		n = emit_anc_call(out, n, CALL_IMM(bpf_anc_nlattr), 1);
+		break;
+	default:
+		return n;
+	}
+	return n;
+}
+
+#define MEM_OFF(k) (-(int)((BPF_MEMWORDS - (k)) * 4))
+
+/*
+ * One pass of the conversion: with @out NULL it only counts, filling addrs[]
+ * (the eBPF index of each classic instruction); the second pass emits, with
+ * jumps resolved through addrs[]. Returns the eBPF length.
+ */
+static unsigned int convert_pass(const struct sock_filter *prog, unsigned int len,
+				 struct bpf_insn *out, unsigned int *addrs)
+{
+	unsigned int n = 0, i;
+
+	EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_A));
+	EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_X, BPF_REG_X));
+	EMIT(BPF_MOV64_REG(BPF_REG_CTX, BPF_REG_ARG1));
+	for (i = 0; i < len; i++) {
+		const struct sock_filter *f = &prog[i];
+		u16 code = f->code;
+		unsigned int start;
+
+		addrs[i] = n;
+		switch (code) {
+		case BPF_ALU | BPF_DIV | BPF_X:
+		case BPF_ALU | BPF_MOD | BPF_X:
+			EMIT(BPF_JMP_IMM(BPF_JNE, BPF_REG_X, 0, 2));
+			EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_A));
+			EMIT(BPF_EXIT_INSN());
+			fallthrough;
+		case BPF_ALU | BPF_ADD | BPF_X: case BPF_ALU | BPF_SUB | BPF_X:
+		case BPF_ALU | BPF_MUL | BPF_X: case BPF_ALU | BPF_AND | BPF_X:
+		case BPF_ALU | BPF_OR | BPF_X: case BPF_ALU | BPF_XOR | BPF_X:
+		case BPF_ALU | BPF_LSH | BPF_X: case BPF_ALU | BPF_RSH | BPF_X:
+			EMIT(BPF_ALU32_REG(BPF_OP(code), BPF_REG_A, BPF_REG_X));
+			break;
+		case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_SUB | BPF_K:
+		case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_DIV | BPF_K:
+		case BPF_ALU | BPF_MOD | BPF_K: case BPF_ALU | BPF_AND | BPF_K:
+		case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_XOR | BPF_K:
+		case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_K:
+			/* a K above 2^31 must stay unsigned: through TMP */
+			EMIT(BPF_MOV32_IMM(BPF_REG_TMP, f->k));
+			EMIT(BPF_ALU32_REG(BPF_OP(code), BPF_REG_A, BPF_REG_TMP));
+			break;
+		case BPF_ALU | BPF_NEG:
+			EMIT(BPF_ALU32_IMM(BPF_NEG, BPF_REG_A, 0));
+			break;
+		case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_H | BPF_ABS:
+		case BPF_LD | BPF_B | BPF_ABS:
+			start = n;
+			n = emit_ancillary(out, n, f->k);
+			if (n != start)
+				break;
+			fallthrough;
+		case BPF_LD | BPF_W | BPF_IND: case BPF_LD | BPF_H | BPF_IND:
+		case BPF_LD | BPF_B | BPF_IND:
+			EMIT(((struct bpf_insn){ .code = code, .src_reg = BPF_MODE(code) == BPF_IND ?
+						 BPF_REG_X : 0, .imm = (s32)f->k }));
+			break;
+		case BPF_LD | BPF_W | BPF_LEN:
+			EMIT(SKB_FIELD(BPF_W, BPF_REG_A, len));
+			break;
+		case BPF_LDX | BPF_W | BPF_LEN:
+			EMIT(SKB_FIELD(BPF_W, BPF_REG_X, len));
+			break;
+		case BPF_LDX | BPF_B | BPF_MSH:
+			EMIT(BPF_MOV64_REG(BPF_REG_TMP, BPF_REG_A));
+			EMIT(BPF_LD_ABS(BPF_B, (s32)f->k));
+			EMIT(BPF_ALU32_IMM(BPF_AND, BPF_REG_A, 0xf));
+			EMIT(BPF_ALU32_IMM(BPF_LSH, BPF_REG_A, 2));
+			EMIT(BPF_MOV64_REG(BPF_REG_X, BPF_REG_A));
+			EMIT(BPF_MOV64_REG(BPF_REG_A, BPF_REG_TMP));
+			break;
+		case BPF_LD | BPF_IMM:
+			EMIT(BPF_MOV32_IMM(BPF_REG_A, f->k));
+			break;
+		case BPF_LDX | BPF_IMM:
+			EMIT(BPF_MOV32_IMM(BPF_REG_X, f->k));
+			break;
+		case BPF_LD | BPF_MEM:
+			EMIT(BPF_LDX_MEM(BPF_W, BPF_REG_A, BPF_REG_FP, MEM_OFF(f->k)));
+			break;
+		case BPF_LDX | BPF_MEM:
+			EMIT(BPF_LDX_MEM(BPF_W, BPF_REG_X, BPF_REG_FP, MEM_OFF(f->k)));
+			break;
+		case BPF_ST:
+			EMIT(BPF_STX_MEM(BPF_W, BPF_REG_FP, BPF_REG_A, MEM_OFF(f->k)));
+			break;
+		case BPF_STX:
+			EMIT(BPF_STX_MEM(BPF_W, BPF_REG_FP, BPF_REG_X, MEM_OFF(f->k)));
+			break;
+		case BPF_MISC | BPF_TAX:
+			EMIT(BPF_MOV32_REG(BPF_REG_X, BPF_REG_A));
+			break;
+		case BPF_MISC | BPF_TXA:
+			EMIT(BPF_MOV32_REG(BPF_REG_A, BPF_REG_X));
+			break;
+		case BPF_RET | BPF_A:
+			EMIT(BPF_EXIT_INSN());
+			break;
+		case BPF_RET | BPF_K:
+			EMIT(BPF_MOV32_IMM(BPF_REG_A, f->k));
+			EMIT(BPF_EXIT_INSN());
+			break;
+		case BPF_JMP | BPF_JA:
+			EMIT(BPF_JMP_A(out ? (int)addrs[i + 1 + f->k] - (int)(n + 1) : 0));
+			break;
+		default: {
+			/* the conditional jumps, compared on 32 bits (A and X are 32-bit) */
+			struct bpf_insn j = {
+				.code = BPF_JMP32 | BPF_OP(code) | BPF_SRC(code),
+				.dst_reg = BPF_REG_A,
+				.src_reg = BPF_SRC(code) == BPF_X ? BPF_REG_X : 0,
+				.imm = (s32)f->k,
+			};
+
+			if (out)
+				j.off = (int)addrs[i + 1 + f->jt] - (int)(n + 1);
+			EMIT(j);
+			if (f->jf)
+				EMIT(BPF_JMP_A(out ? (int)addrs[i + 1 + f->jf] - (int)(n + 1) : 0));
+			break;
+		}
+		}
+	}
+	return n;
+}
+
+int bpf_prog_create(struct bpf_prog **pfp, struct sock_fprog_kern *fprog)
+{
+	unsigned int len = fprog->len, n, *addrs;
+	struct bpf_prog *fp;
+	int err;
+
+	if (!fprog->filter || len == 0 || len > BPF_MAXINSNS)
+		return -EINVAL;
+	err = bpf_check_classic(fprog->filter, len);
+	if (err)
+		return err;
+	addrs = kmalloc_array(len + 1, sizeof(*addrs), GFP_KERNEL);
+	if (!addrs)
+		return -ENOMEM;
+	n = convert_pass(fprog->filter, len, NULL, addrs);
+	addrs[len] = n;
+	fp = bpf_prog_alloc(bpf_prog_size(n), 0);
+	if (!fp) {
+		kfree(addrs);
+		return -ENOMEM;
+	}
+	convert_pass(fprog->filter, len, fp->insnsi, addrs);
+	kfree(addrs);
+	fp->len = n;
+	fp->type = BPF_PROG_TYPE_SOCKET_FILTER;
+	fp->aux->stack_depth = BPF_MEMWORDS * 4;
+	bpf_prog_select_runtime(fp, &err);
+	*pfp = fp;
+	return 0;
+}
+
+void bpf_prog_destroy(struct bpf_prog *fp)
+{
+	bpf_prog_free(fp);
+}

@@ -87,13 +87,13 @@ static int __init bpfrun_init(void)
 	{	/* the checker */
 		struct sock_filter no_ret[] = { BPF_STMT(BPF_LD | BPF_IMM, 1) };
 		struct sock_filter div0[] = { BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0),
-					      BPF_STMT(BPF_RET | BPF_A, 0) };
+						BPF_STMT(BPF_RET | BPF_A, 0) };
 		struct sock_filter shift[] = { BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 32),
-					       BPF_STMT(BPF_RET | BPF_A, 0) };
+						BPF_STMT(BPF_RET | BPF_A, 0) };
 		struct sock_filter far[] = { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-					     BPF_STMT(BPF_RET | BPF_A, 0) };
+						BPF_STMT(BPF_RET | BPF_A, 0) };
 		struct sock_filter unset[] = { BPF_STMT(BPF_LD | BPF_MEM, 3),
-					       BPF_STMT(BPF_RET | BPF_A, 0) };
+						BPF_STMT(BPF_RET | BPF_A, 0) };
 		struct sock_filter bad[] = { { 0xffff, 0, 0, 0 }, BPF_STMT(BPF_RET | BPF_A, 0) };
 		struct sock_filter path[] = {
 			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),

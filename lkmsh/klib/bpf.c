@@ -80,8 +80,104 @@ static const u8 *skb_load_ptr(const struct sk_buff *skb, int k, unsigned int siz
 
 typedef u64 (*bpf_helper_t)(u64, u64, u64, u64, u64);
 
+/* the slow paths of one instruction: LD_ABS/LD_IND, the atomics; 0 when the program must end */
+static bool interp_ld_pkt(u64 *regs, const struct bpf_insn *insn)
+{
+	const struct sk_buff *skb = (void *)(unsigned long)regs[BPF_REG_CTX];
+	unsigned int size = BPF_SIZE(insn->code) == BPF_W ? 4 : BPF_SIZE(insn->code) == BPF_H ? 2 : 1;
+	int k = insn->imm;
+	const u8 *p;
+
+	if (BPF_MODE(insn->code) == BPF_IND)
+		k += (u32)regs[insn->src_reg];
+	p = skb_load_ptr(skb, k, size);
+	if (!p)
+		return false;
+	if (size == 4)
+		regs[0] = ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+	else if (size == 2)
+		regs[0] = ((u32)p[0] << 8) | p[1];
+	else
+		regs[0] = p[0];
+	return true;
+}
+
+static bool interp_atomic(u64 *regs, const struct bpf_insn *insn)
+{
+	void *addr = (void *)(unsigned long)(regs[insn->dst_reg] + insn->off);
+	bool dw = BPF_SIZE(insn->code) == BPF_DW;
+	u64 old = dw ? *(u64 *)addr : *(u32 *)addr;
+	u64 s = dw ? regs[insn->src_reg] : (u32)regs[insn->src_reg], nv;
+
+	switch (insn->imm & ~BPF_FETCH) {
+	case BPF_ADD: nv = old + s; break;
+	case BPF_AND: nv = old & s; break;
+	case BPF_OR: nv = old | s; break;
+	case BPF_XOR: nv = old ^ s; break;
+	case BPF_XCHG & ~BPF_FETCH:
+		if (insn->imm != BPF_XCHG)
+			return false;
+		nv = s;
+		break;
+	case BPF_CMPXCHG & ~BPF_FETCH: {
+		u64 want = dw ? regs[0] : (u32)regs[0];
+
+		if (insn->imm != BPF_CMPXCHG)
+			return false;
+		nv = old == want ? s : old;
+		regs[0] = old;
+		goto store;
+	}
+	default:
+		return false;
+	}
+	if (insn->imm & BPF_FETCH)
+		regs[insn->src_reg] = old;
+store:
+	if (dw)
+		*(u64 *)addr = nv;
+	else
+		*(u32 *)addr = (u32)nv;
+	return true;
+}
+
+/*
+ * The interpreter: one computed goto per instruction (a table indexed by the
+ * opcode, as kernel/bpf/core.c's), so an instruction costs a block or two of
+ * the emulated CPU rather than a chain of compares.
+ */
 static unsigned int bpf_interp(const void *ctx, const struct bpf_insn *insn)
 {
+#define OP3(cls, op, src) [BPF_##cls | BPF_##op | BPF_##src] = &&cls##_##op##_##src
+#define ALU_OPS(op) OP3(ALU64, op, X), OP3(ALU64, op, K), OP3(ALU, op, X), OP3(ALU, op, K)
+#define JMP_OPS(op) OP3(JMP, op, X), OP3(JMP, op, K), OP3(JMP32, op, X), OP3(JMP32, op, K)
+#define MEM_OPS(sz) [BPF_LDX | BPF_MEM | BPF_##sz] = &&LDX_MEM_##sz, \
+		    [BPF_STX | BPF_MEM | BPF_##sz] = &&STX_MEM_##sz, \
+		    [BPF_ST | BPF_MEM | BPF_##sz] = &&ST_MEM_##sz
+	static const void *const jumptable[256] = {
+		[0 ... 255] = &&bad,
+		ALU_OPS(ADD), ALU_OPS(SUB), ALU_OPS(AND), ALU_OPS(OR), ALU_OPS(XOR),
+		ALU_OPS(MUL), ALU_OPS(LSH), ALU_OPS(RSH), ALU_OPS(ARSH), ALU_OPS(MOV),
+		ALU_OPS(DIV), ALU_OPS(MOD),
+		[BPF_ALU64 | BPF_NEG] = &&ALU64_NEG, [BPF_ALU | BPF_NEG] = &&ALU_NEG,
+		[BPF_ALU | BPF_END | BPF_TO_LE] = &&ALU_END_LE,
+		[BPF_ALU | BPF_END | BPF_TO_BE] = &&ALU_END_BE,
+		JMP_OPS(JEQ), JMP_OPS(JNE), JMP_OPS(JGT), JMP_OPS(JGE), JMP_OPS(JLT),
+		JMP_OPS(JLE), JMP_OPS(JSET), JMP_OPS(JSGT), JMP_OPS(JSGE), JMP_OPS(JSLT),
+		JMP_OPS(JSLE),
+		[BPF_JMP | BPF_JA] = &&JMP_JA,
+		[BPF_JMP | BPF_CALL] = &&JMP_CALL,
+		[BPF_JMP | BPF_TAIL_CALL] = &&JMP_TAIL_CALL,
+		[BPF_JMP | BPF_EXIT] = &&JMP_EXIT,
+		[BPF_LD | BPF_DW | BPF_IMM] = &&LD_IMM_DW,
+		MEM_OPS(B), MEM_OPS(H), MEM_OPS(W), MEM_OPS(DW),
+		[BPF_STX | BPF_ATOMIC | BPF_W] = &&STX_ATOMIC,
+		[BPF_STX | BPF_ATOMIC | BPF_DW] = &&STX_ATOMIC,
+		[BPF_ST | BPF_NOSPEC] = &&ST_NOSPEC,
+		[BPF_LD | BPF_ABS | BPF_W] = &&LD_PKT, [BPF_LD | BPF_ABS | BPF_H] = &&LD_PKT,
+		[BPF_LD | BPF_ABS | BPF_B] = &&LD_PKT, [BPF_LD | BPF_IND | BPF_W] = &&LD_PKT,
+		[BPF_LD | BPF_IND | BPF_H] = &&LD_PKT, [BPF_LD | BPF_IND | BPF_B] = &&LD_PKT,
+	};
 	u64 stack[MAX_BPF_STACK / sizeof(u64)];
 	u64 regs[MAX_BPF_EXT_REG];
 	u32 tail_call_cnt = 0;
@@ -90,213 +186,146 @@ static unsigned int bpf_interp(const void *ctx, const struct bpf_insn *insn)
 #define SRC	regs[insn->src_reg]
 #define IMM	insn->imm
 #define SIMM	((u64)(s64)insn->imm)
+#define CONT	({ insn++; goto *jumptable[insn->code]; })
+#define SELECT	goto *jumptable[insn->code]
 	memset(regs, 0, sizeof(regs));
 	regs[BPF_REG_FP] = (u64)(unsigned long)&stack[MAX_BPF_STACK / sizeof(u64)];
 	regs[BPF_REG_ARG1] = (u64)(unsigned long)ctx;
+	SELECT;
 
-	for (;; insn++) {
-		u8 code = insn->code;
-		u8 cls = BPF_CLASS(code);
+#define ALU(op, OP)						\
+	ALU64_##op##_X: DST = DST OP SRC; CONT;			\
+	ALU64_##op##_K: DST = DST OP SIMM; CONT;		\
+	ALU_##op##_X: DST = (u32)((u32)DST OP (u32)SRC); CONT;	\
+	ALU_##op##_K: DST = (u32)((u32)DST OP (u32)IMM); CONT;
+	ALU(ADD, +)
+	ALU(SUB, -)
+	ALU(AND, &)
+	ALU(OR, |)
+	ALU(XOR, ^)
+	ALU(MUL, *)
+#undef ALU
+ALU64_LSH_X: DST <<= SRC & 63; CONT;
+ALU64_LSH_K: DST <<= IMM & 63; CONT;
+ALU_LSH_X: DST = (u32)((u32)DST << (SRC & 31)); CONT;
+ALU_LSH_K: DST = (u32)((u32)DST << (IMM & 31)); CONT;
+ALU64_RSH_X: DST >>= SRC & 63; CONT;
+ALU64_RSH_K: DST >>= IMM & 63; CONT;
+ALU_RSH_X: DST = (u32)DST >> (SRC & 31); CONT;
+ALU_RSH_K: DST = (u32)DST >> (IMM & 31); CONT;
+ALU64_ARSH_X: DST = (u64)((s64)DST >> (SRC & 63)); CONT;
+ALU64_ARSH_K: DST = (u64)((s64)DST >> (IMM & 63)); CONT;
+ALU_ARSH_X: DST = (u32)((s32)DST >> (SRC & 31)); CONT;
+ALU_ARSH_K: DST = (u32)((s32)DST >> (IMM & 31)); CONT;
+ALU64_MOV_X: DST = SRC; CONT;
+ALU64_MOV_K: DST = SIMM; CONT;
+ALU_MOV_X: DST = (u32)SRC; CONT;
+ALU_MOV_K: DST = (u32)IMM; CONT;
+ALU64_NEG: DST = -DST; CONT;
+ALU_NEG: DST = (u32)-(u32)DST; CONT;
+ALU64_DIV_X: DST = SRC ? DST / SRC : 0; CONT;
+ALU64_DIV_K: DST = IMM ? DST / SIMM : 0; CONT;
+ALU_DIV_X: DST = (u32)SRC ? (u32)DST / (u32)SRC : 0; CONT;
+ALU_DIV_K: DST = (u32)IMM ? (u32)DST / (u32)IMM : 0; CONT;
+ALU64_MOD_X: DST = SRC ? DST % SRC : DST; CONT;
+ALU64_MOD_K: DST = IMM ? DST % SIMM : DST; CONT;
+ALU_MOD_X: DST = (u32)SRC ? (u32)DST % (u32)SRC : (u32)DST; CONT;
+ALU_MOD_K: DST = (u32)IMM ? (u32)DST % (u32)IMM : (u32)DST; CONT;
+ALU_END_LE:
+	if (IMM == 16)
+		DST = (u16)DST;
+	else if (IMM == 32)
+		DST = (u32)DST;
+	CONT;
+ALU_END_BE:
+	if (IMM == 16)
+		DST = __builtin_bswap16((u16)DST);
+	else if (IMM == 32)
+		DST = __builtin_bswap32((u32)DST);
+	else
+		DST = __builtin_bswap64(DST);
+	CONT;
 
-		if (cls == BPF_ALU || cls == BPF_ALU64) {
-			bool is64 = cls == BPF_ALU64;
-			u64 s = BPF_SRC(code) == BPF_X ? SRC : SIMM;
-			u64 d = DST;
+#define COND(op, CMP)								\
+	JMP_##op##_X: if (DST CMP SRC) insn += insn->off; CONT;			\
+	JMP_##op##_K: if (DST CMP SIMM) insn += insn->off; CONT;		\
+	JMP32_##op##_X: if ((u32)DST CMP (u32)SRC) insn += insn->off; CONT;	\
+	JMP32_##op##_K: if ((u32)DST CMP (u32)IMM) insn += insn->off; CONT;
+#define SCOND(op, CMP)								\
+	JMP_##op##_X: if ((s64)DST CMP (s64)SRC) insn += insn->off; CONT;	\
+	JMP_##op##_K: if ((s64)DST CMP (s64)IMM) insn += insn->off; CONT;	\
+	JMP32_##op##_X: if ((s32)DST CMP (s32)SRC) insn += insn->off; CONT;	\
+	JMP32_##op##_K: if ((s32)DST CMP (s32)IMM) insn += insn->off; CONT;
+	COND(JEQ, ==)
+	COND(JNE, !=)
+	COND(JGT, >)
+	COND(JGE, >=)
+	COND(JLT, <)
+	COND(JLE, <=)
+	SCOND(JSGT, >)
+	SCOND(JSGE, >=)
+	SCOND(JSLT, <)
+	SCOND(JSLE, <=)
+#undef COND
+#undef SCOND
+JMP_JSET_X: if (DST & SRC) insn += insn->off; CONT;
+JMP_JSET_K: if (DST & SIMM) insn += insn->off; CONT;
+JMP32_JSET_X: if ((u32)DST & (u32)SRC) insn += insn->off; CONT;
+JMP32_JSET_K: if ((u32)DST & (u32)IMM) insn += insn->off; CONT;
+JMP_JA: insn += insn->off; CONT;
+JMP_CALL: {
+		bpf_helper_t fn = (bpf_helper_t)((void *)__bpf_call_base + IMM);
 
-			if (!is64) {
-				s = (u32)s;
-				d = (u32)d;
-			}
-			switch (BPF_OP(code)) {
-			case BPF_ADD: d += s; break;
-			case BPF_SUB: d -= s; break;
-			case BPF_MUL: d *= s; break;
-			case BPF_DIV: d = s ? d / s : 0; break;
-			case BPF_MOD: d = s ? d % s : d; break;
-			case BPF_OR: d |= s; break;
-			case BPF_AND: d &= s; break;
-			case BPF_XOR: d ^= s; break;
-			case BPF_LSH: d <<= s & (is64 ? 63 : 31); break;
-			case BPF_RSH: d >>= s & (is64 ? 63 : 31); break;
-			case BPF_ARSH:
-				if (is64)
-					d = (u64)((s64)d >> (s & 63));
-				else
-					d = (u32)((s32)(u32)d >> (s & 31));
-				break;
-			case BPF_NEG: d = -d; break;
-			case BPF_MOV: d = s; break;
-			case BPF_END:
-				d = DST;
-				if (BPF_SRC(code) == BPF_TO_LE) {
-					if (IMM == 16)
-						d = (u16)d;
-					else if (IMM == 32)
-						d = (u32)d;
-				} else {
-					if (IMM == 16)
-						d = __builtin_bswap16((u16)d);
-					else if (IMM == 32)
-						d = __builtin_bswap32((u32)d);
-					else
-						d = __builtin_bswap64(d);
-				}
-				DST = d;
-				continue;
-			default:
-				return 0;
-			}
-			DST = is64 ? d : (u32)d;
-			continue;
-		}
-		if (cls == BPF_JMP || cls == BPF_JMP32) {
-			u8 op = BPF_OP(code);
-			u64 a = DST, b = BPF_SRC(code) == BPF_X ? SRC : SIMM;
-			s64 sa, sb;
-			bool take;
-
-			if (cls == BPF_JMP) {
-				if (op == BPF_JA) {
-					insn += insn->off;
-					continue;
-				}
-				if (op == BPF_EXIT)
-					return (unsigned int)regs[BPF_REG_0];
-				if (op == BPF_CALL) {
-					bpf_helper_t fn = (bpf_helper_t)((void *)__bpf_call_base + IMM);
-
-					regs[0] = fn(regs[1], regs[2], regs[3], regs[4], regs[5]);
-					continue;
-				}
-				if (op == BPF_TAIL_CALL) {
-					struct bpf_array *array = (void *)(unsigned long)regs[BPF_REG_2];
-					u32 index = (u32)regs[BPF_REG_3];
-					struct bpf_prog *prog;
-
-					if (index >= array->map.max_entries)
-						continue;
-					if (tail_call_cnt >= MAX_TAIL_CALL_CNT)
-						continue;
-					tail_call_cnt++;
-					prog = array->ptrs[index];
-					if (!prog)
-						continue;
-					insn = prog->insnsi - 1;
-					continue;
-				}
-				sa = (s64)a;
-				sb = (s64)b;
-			} else {
-				a = (u32)a;
-				b = (u32)b;
-				sa = (s32)a;
-				sb = (s32)b;
-			}
-			switch (op) {
-			case BPF_JEQ: take = a == b; break;
-			case BPF_JNE: take = a != b; break;
-			case BPF_JGT: take = a > b; break;
-			case BPF_JGE: take = a >= b; break;
-			case BPF_JLT: take = a < b; break;
-			case BPF_JLE: take = a <= b; break;
-			case BPF_JSET: take = (a & b) != 0; break;
-			case BPF_JSGT: take = sa > sb; break;
-			case BPF_JSGE: take = sa >= sb; break;
-			case BPF_JSLT: take = sa < sb; break;
-			case BPF_JSLE: take = sa <= sb; break;
-			default: return 0;
-			}
-			if (take)
-				insn += insn->off;
-			continue;
-		}
-		if (code == (BPF_LD | BPF_DW | BPF_IMM)) {
-			DST = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
-			insn++;
-			continue;
-		}
-		if (cls == BPF_LD && (BPF_MODE(code) == BPF_ABS || BPF_MODE(code) == BPF_IND)) {
-			const struct sk_buff *skb = (void *)(unsigned long)regs[BPF_REG_CTX];
-			unsigned int size = BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
-			int k = IMM;
-			const u8 *p;
-
-			if (BPF_MODE(code) == BPF_IND)
-				k += (u32)SRC;
-			p = skb_load_ptr(skb, k, size);
-			if (!p)
-				return 0;
-			if (size == 4)
-				regs[0] = ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
-			else if (size == 2)
-				regs[0] = ((u32)p[0] << 8) | p[1];
-			else
-				regs[0] = p[0];
-			continue;
-		}
-		if (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) {
-			void *addr;
-			u64 v;
-
-			if (cls == BPF_ST && BPF_MODE(code) == BPF_NOSPEC)
-				continue;
-			addr = (void *)(unsigned long)((cls == BPF_LDX ? SRC : DST) + insn->off);
-			if (cls == BPF_STX && BPF_MODE(code) == BPF_ATOMIC) {
-				bool dw = BPF_SIZE(code) == BPF_DW;
-				u64 old = dw ? *(u64 *)addr : *(u32 *)addr;
-				u64 s = dw ? SRC : (u32)SRC, nv;
-
-				switch (IMM & ~BPF_FETCH) {
-				case BPF_ADD: nv = old + s; break;
-				case BPF_AND: nv = old & s; break;
-				case BPF_OR: nv = old | s; break;
-				case BPF_XOR: nv = old ^ s; break;
-				case BPF_XCHG & ~BPF_FETCH: nv = s; break;
-				case BPF_CMPXCHG & ~BPF_FETCH: {
-					u64 want = dw ? regs[0] : (u32)regs[0];
-
-					nv = old == want ? s : old;
-					regs[0] = old;
-					goto store_atomic;
-				}
-				default:
-					return 0;
-				}
-				if (IMM & BPF_FETCH)
-					SRC = old;
-store_atomic:
-				if (dw)
-					*(u64 *)addr = nv;
-				else
-					*(u32 *)addr = (u32)nv;
-				continue;
-			}
-			if (BPF_MODE(code) != BPF_MEM)
-				return 0;
-			if (cls == BPF_LDX) {
-				switch (BPF_SIZE(code)) {
-				case BPF_B: DST = *(u8 *)addr; break;
-				case BPF_H: DST = *(u16 *)addr; break;
-				case BPF_W: DST = *(u32 *)addr; break;
-				default: DST = *(u64 *)addr; break;
-				}
-				continue;
-			}
-			v = cls == BPF_STX ? SRC : SIMM;
-			switch (BPF_SIZE(code)) {
-			case BPF_B: *(u8 *)addr = (u8)v; break;
-			case BPF_H: *(u16 *)addr = (u16)v; break;
-			case BPF_W: *(u32 *)addr = (u32)v; break;
-			default: *(u64 *)addr = v; break;
-			}
-			continue;
-		}
-		return 0;
+		regs[0] = fn(regs[1], regs[2], regs[3], regs[4], regs[5]);
+		CONT;
 	}
+JMP_TAIL_CALL: {
+		struct bpf_array *array = (void *)(unsigned long)regs[BPF_REG_2];
+		u32 index = (u32)regs[BPF_REG_3];
+		struct bpf_prog *prog;
+
+		if (index >= array->map.max_entries || tail_call_cnt >= MAX_TAIL_CALL_CNT)
+			CONT;
+		tail_call_cnt++;
+		prog = array->ptrs[index];
+		if (!prog)
+			CONT;
+		insn = prog->insnsi;
+		SELECT;
+	}
+JMP_EXIT:
+	return (unsigned int)regs[BPF_REG_0];
+LD_IMM_DW:
+	DST = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
+	insn++;
+	CONT;
+#define MEM(sz, T)								\
+	LDX_MEM_##sz: DST = *(T *)(unsigned long)(SRC + insn->off); CONT;	\
+	STX_MEM_##sz: *(T *)(unsigned long)(DST + insn->off) = (T)SRC; CONT;	\
+	ST_MEM_##sz: *(T *)(unsigned long)(DST + insn->off) = (T)SIMM; CONT;
+	MEM(B, u8)
+	MEM(H, u16)
+	MEM(W, u32)
+	MEM(DW, u64)
+#undef MEM
+STX_ATOMIC:
+	if (!interp_atomic(regs, insn))
+		return 0;
+	CONT;
+ST_NOSPEC:
+	CONT;
+LD_PKT:
+	if (!interp_ld_pkt(regs, insn))
+		return 0;
+	CONT;
+bad:
+	return 0;
 #undef DST
 #undef SRC
 #undef IMM
 #undef SIMM
+#undef CONT
+#undef SELECT
 }
 
 struct bpf_prog *bpf_prog_select_runtime(struct bpf_prog *fp, int *err)

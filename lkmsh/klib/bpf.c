@@ -19,6 +19,7 @@
 #include <linux/errno.h>
 #include <linux/random.h>
 #include <linux/smp.h>
+#include <linux/limits.h>
 
 noinline u64 __bpf_call_base(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 {
@@ -601,21 +602,122 @@ static unsigned int emit_ancillary(struct bpf_insn *out, unsigned int n, u32 k)
 	return n;
 }
 
+/*
+ * The slow path of a classic packet load (the inline one covers a
+ * non-negative offset inside the linear data): the byte, half or word at
+ * @off, big-endian, or -EFAULT.
+ */
+static u64 bpf_skb_load(const struct sk_buff *skb, s32 off, unsigned int size)
+{
+	const u8 *p = skb_load_ptr(skb, off, size);
+
+	if (!p)
+		return (u64)-EFAULT;
+	if (size == 4)
+		return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+	if (size == 2)
+		return ((u32)p[0] << 8) | p[1];
+	return p[0];
+}
+
+static u64 bpf_skb_load_helper_8(u64 skb, u64 data, u64 headlen, u64 off, u64 r5)
+{
+	return bpf_skb_load((const void *)(unsigned long)skb, (s32)off, 1);
+}
+
+static u64 bpf_skb_load_helper_16(u64 skb, u64 data, u64 headlen, u64 off, u64 r5)
+{
+	return bpf_skb_load((const void *)(unsigned long)skb, (s32)off, 2);
+}
+
+static u64 bpf_skb_load_helper_32(u64 skb, u64 data, u64 headlen, u64 off, u64 r5)
+{
+	return bpf_skb_load((const void *)(unsigned long)skb, (s32)off, 4);
+}
+
+static bool seen_ld_abs(const struct sock_filter *prog, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		u16 c = prog[i].code;
+
+		if (c == (BPF_LDX | BPF_B | BPF_MSH) ||
+		    (BPF_CLASS(c) == BPF_LD && BPF_MODE(c) == BPF_IND))
+			return true;
+		/* an ancillary load reads the sk_buff's fields, not its data */
+		if (BPF_CLASS(c) == BPF_LD && BPF_MODE(c) == BPF_ABS &&
+		    !emit_ancillary(NULL, 0, prog[i].k))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A classic LD ABS/IND into A: inline from D (the data) when the offset is a
+ * constant inside H (the linear length), else a call of the load helper, whose
+ * error ends the program with 0.
+ */
+static unsigned int emit_ld_pkt(struct bpf_insn *out, unsigned int n, u16 code, u32 k)
+{
+	unsigned int size = BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+	bool endian = size > 1, indirect = BPF_MODE(code) == BPF_IND;
+	s32 off = (s32)k;
+	s32 fn;
+
+	if (!indirect && off >= 0 && off <= S16_MAX) {
+		EMIT(BPF_MOV64_REG(BPF_REG_TMP, BPF_REG_H));
+		if (off)
+			EMIT(BPF_ALU64_IMM(BPF_SUB, BPF_REG_TMP, off));
+		EMIT(BPF_JMP_IMM(BPF_JSLT, BPF_REG_TMP, size, 2 + endian));
+		EMIT(BPF_LDX_MEM(BPF_SIZE(code), BPF_REG_A, BPF_REG_D, off));
+		if (endian)
+			EMIT(BPF_ENDIAN(BPF_FROM_BE, BPF_REG_A, size * 8));
+		EMIT(BPF_JMP_A(8));
+	}
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG1, BPF_REG_CTX));
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG2, BPF_REG_D));
+	EMIT(BPF_MOV64_REG(BPF_REG_ARG3, BPF_REG_H));
+	if (!indirect) {
+		EMIT(BPF_MOV64_IMM(BPF_REG_ARG4, off));
+	} else {
+		EMIT(BPF_MOV64_REG(BPF_REG_ARG4, BPF_REG_X));
+		if (off)
+			EMIT(BPF_ALU64_IMM(BPF_ADD, BPF_REG_ARG4, off));
+	}
+	fn = size == 4 ? CALL_IMM(bpf_skb_load_helper_32) :
+	     size == 2 ? CALL_IMM(bpf_skb_load_helper_16) : CALL_IMM(bpf_skb_load_helper_8);
+	EMIT(BPF_RAW_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, fn));
+	EMIT(BPF_JMP_IMM(BPF_JSGE, BPF_REG_0, 0, 2));
+	EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_A));
+	EMIT(BPF_EXIT_INSN());
+	return n;
+}
+
 #define MEM_OFF(k) (-(int)((BPF_MEMWORDS - (k)) * 4))
 
 /*
  * One pass of the conversion: with @out NULL it only counts, filling addrs[]
  * (the eBPF index of each classic instruction); the second pass emits, with
- * jumps resolved through addrs[]. Returns the eBPF length.
+ * jumps resolved through addrs[]. Returns the eBPF length, or -EINVAL when a
+ * jump of the converted program would not fit its 16-bit offset.
  */
-static unsigned int convert_pass(const struct sock_filter *prog, unsigned int len,
-				 struct bpf_insn *out, unsigned int *addrs)
+static int convert_pass(const struct sock_filter *prog, unsigned int len,
+			struct bpf_insn *out, unsigned int *addrs)
 {
 	unsigned int n = 0, i;
+	int off;
 
 	EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_A));
 	EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_X, BPF_REG_X));
 	EMIT(BPF_MOV64_REG(BPF_REG_CTX, BPF_REG_ARG1));
+	if (seen_ld_abs(prog, len)) {
+		/* the packet's data in D and its linear length in H, for the inline loads */
+		EMIT(SKB_FIELD(BPF_DW, BPF_REG_D, data));
+		EMIT(SKB_FIELD(BPF_W, BPF_REG_H, len));
+		EMIT(SKB_FIELD(BPF_W, BPF_REG_TMP, data_len));
+		EMIT(BPF_ALU32_REG(BPF_SUB, BPF_REG_H, BPF_REG_TMP));
+	}
 	for (i = 0; i < len; i++) {
 		const struct sock_filter *f = &prog[i];
 		u16 code = f->code;
@@ -640,9 +742,8 @@ static unsigned int convert_pass(const struct sock_filter *prog, unsigned int le
 		case BPF_ALU | BPF_MOD | BPF_K: case BPF_ALU | BPF_AND | BPF_K:
 		case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_XOR | BPF_K:
 		case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_K:
-			/* a K above 2^31 must stay unsigned: through TMP */
-			EMIT(BPF_MOV32_IMM(BPF_REG_TMP, f->k));
-			EMIT(BPF_ALU32_REG(BPF_OP(code), BPF_REG_A, BPF_REG_TMP));
+			/* ALU32 takes the immediate as its 32 bits: K stays unsigned */
+			EMIT(BPF_ALU32_IMM(BPF_OP(code), BPF_REG_A, f->k));
 			break;
 		case BPF_ALU | BPF_NEG:
 			EMIT(BPF_ALU32_IMM(BPF_NEG, BPF_REG_A, 0));
@@ -656,8 +757,7 @@ static unsigned int convert_pass(const struct sock_filter *prog, unsigned int le
 			fallthrough;
 		case BPF_LD | BPF_W | BPF_IND: case BPF_LD | BPF_H | BPF_IND:
 		case BPF_LD | BPF_B | BPF_IND:
-			EMIT(((struct bpf_insn){ .code = code, .src_reg = BPF_MODE(code) == BPF_IND ?
-						 BPF_REG_X : 0, .imm = (s32)f->k }));
+			n = emit_ld_pkt(out, n, code, f->k);
 			break;
 		case BPF_LD | BPF_W | BPF_LEN:
 			EMIT(SKB_FIELD(BPF_W, BPF_REG_A, len));
@@ -667,7 +767,7 @@ static unsigned int convert_pass(const struct sock_filter *prog, unsigned int le
 			break;
 		case BPF_LDX | BPF_B | BPF_MSH:
 			EMIT(BPF_MOV64_REG(BPF_REG_TMP, BPF_REG_A));
-			EMIT(BPF_LD_ABS(BPF_B, (s32)f->k));
+			n = emit_ld_pkt(out, n, BPF_LD | BPF_ABS | BPF_B, f->k);
 			EMIT(BPF_ALU32_IMM(BPF_AND, BPF_REG_A, 0xf));
 			EMIT(BPF_ALU32_IMM(BPF_LSH, BPF_REG_A, 2));
 			EMIT(BPF_MOV64_REG(BPF_REG_X, BPF_REG_A));
@@ -705,7 +805,10 @@ static unsigned int convert_pass(const struct sock_filter *prog, unsigned int le
 			EMIT(BPF_EXIT_INSN());
 			break;
 		case BPF_JMP | BPF_JA:
-			EMIT(BPF_JMP_A(out ? (int)addrs[i + 1 + f->k] - (int)(n + 1) : 0));
+			off = (int)addrs[i + 1 + f->k] - (int)(n + 1);
+			if (out && (off < S16_MIN || off > S16_MAX))
+				return -EINVAL;
+			EMIT(BPF_JMP_A(out ? off : 0));
 			break;
 		default: {
 			/* the conditional jumps, compared on 32 bits (A and X are 32-bit) */
@@ -716,11 +819,18 @@ static unsigned int convert_pass(const struct sock_filter *prog, unsigned int le
 				.imm = (s32)f->k,
 			};
 
+			off = (int)addrs[i + 1 + f->jt] - (int)(n + 1);
+			if (out && (off < S16_MIN || off > S16_MAX))
+				return -EINVAL;
 			if (out)
-				j.off = (int)addrs[i + 1 + f->jt] - (int)(n + 1);
+				j.off = off;
 			EMIT(j);
-			if (f->jf)
-				EMIT(BPF_JMP_A(out ? (int)addrs[i + 1 + f->jf] - (int)(n + 1) : 0));
+			if (f->jf) {
+				off = (int)addrs[i + 1 + f->jf] - (int)(n + 1);
+				if (out && (off < S16_MIN || off > S16_MAX))
+					return -EINVAL;
+				EMIT(BPF_JMP_A(out ? off : 0));
+			}
 			break;
 		}
 		}
@@ -749,8 +859,12 @@ int bpf_prog_create(struct bpf_prog **pfp, struct sock_fprog_kern *fprog)
 		kfree(addrs);
 		return -ENOMEM;
 	}
-	convert_pass(fprog->filter, len, fp->insnsi, addrs);
+	err = convert_pass(fprog->filter, len, fp->insnsi, addrs);
 	kfree(addrs);
+	if (err < 0) {
+		bpf_prog_free(fp);
+		return err;
+	}
 	fp->len = n;
 	fp->type = BPF_PROG_TYPE_SOCKET_FILTER;
 	fp->aux->stack_depth = BPF_MEMWORDS * 4;

@@ -418,8 +418,24 @@ out:
 	return ret;
 }
 
+/* bpf_anc_helper(): the ancillary loads Linux 6.1 knows (SKF_AD_PAY_OFFSET among them) */
+static bool anc_known(u32 k)
+{
+	switch ((int)k - SKF_AD_OFF) {
+	case SKF_AD_PROTOCOL: case SKF_AD_PKTTYPE: case SKF_AD_IFINDEX:
+	case SKF_AD_NLATTR: case SKF_AD_NLATTR_NEST: case SKF_AD_MARK:
+	case SKF_AD_QUEUE: case SKF_AD_HATYPE: case SKF_AD_RXHASH:
+	case SKF_AD_CPU: case SKF_AD_ALU_XOR_X: case SKF_AD_VLAN_TAG:
+	case SKF_AD_VLAN_TAG_PRESENT: case SKF_AD_PAY_OFFSET: case SKF_AD_RANDOM:
+	case SKF_AD_VLAN_TPID:
+		return (int)k < 0;
+	}
+	return false;
+}
+
 static int bpf_check_classic(const struct sock_filter *filter, unsigned int flen)
 {
+	bool anc_found = false;
 	unsigned int pc;
 
 	if (flen == 0 || flen > BPF_MAXINSNS)
@@ -456,6 +472,16 @@ static int bpf_check_classic(const struct sock_filter *filter, unsigned int flen
 		case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
 		case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
 			if (pc + f->jt + 1 >= flen || pc + f->jf + 1 >= flen)
+				return -EINVAL;
+			break;
+		case BPF_LD | BPF_W | BPF_ABS:
+		case BPF_LD | BPF_H | BPF_ABS:
+		case BPF_LD | BPF_B | BPF_ABS:
+			/* an offset at or above SKF_AD_OFF (unsigned) must name a known
+			 * ancillary load, until one has been seen (as Linux's flag stays set) */
+			if (anc_known(f->k))
+				anc_found = true;
+			if (!anc_found && f->k >= (u32)SKF_AD_OFF)
 				return -EINVAL;
 			break;
 		}
@@ -766,10 +792,12 @@ static int convert_pass(const struct sock_filter *prog, unsigned int len,
 			EMIT(SKB_FIELD(BPF_W, BPF_REG_X, len));
 			break;
 		case BPF_LDX | BPF_B | BPF_MSH:
-			EMIT(BPF_MOV64_REG(BPF_REG_TMP, BPF_REG_A));
+			/* A waits in X: the load uses TMP */
+			EMIT(BPF_MOV64_REG(BPF_REG_X, BPF_REG_A));
 			n = emit_ld_pkt(out, n, BPF_LD | BPF_ABS | BPF_B, f->k);
 			EMIT(BPF_ALU32_IMM(BPF_AND, BPF_REG_A, 0xf));
 			EMIT(BPF_ALU32_IMM(BPF_LSH, BPF_REG_A, 2));
+			EMIT(BPF_MOV64_REG(BPF_REG_TMP, BPF_REG_X));
 			EMIT(BPF_MOV64_REG(BPF_REG_X, BPF_REG_A));
 			EMIT(BPF_MOV64_REG(BPF_REG_A, BPF_REG_TMP));
 			break;

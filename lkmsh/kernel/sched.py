@@ -479,8 +479,6 @@ class Scheduler(Component):
             return
         self.kernel.clock.advance(YIELD_NS)
         self._fire_due()
-        # a scheduling point: the watchdog's own thread (always due after 4 s) gets the CPU
-        self.kernel.touch_softlockup_watchdog()
         if not self._runqueue and not self._softirq_pending():
             return
         task.caller = caller

@@ -59,6 +59,9 @@ GPL_ONLY = frozenset(
     | {"ref_tracker_alloc", "ref_tracker_free"}
     # lib/reed_solomon/reed_solomon.c
     | {"encode_rs8", "encode_rs16", "decode_rs8", "decode_rs16"}
+    # kernel/bpf/core.c, net/core/filter.c
+    | {"__bpf_call_base", "bpf_prog_alloc", "bpf_prog_free", "bpf_prog_select_runtime"}
+    | {"bpf_prog_create", "bpf_prog_destroy"}
 )
 
 #: the image's fast paths of kernel functions that also have a slot (lkmsh/klib/slab.c,

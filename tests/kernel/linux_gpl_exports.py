@@ -23,6 +23,10 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
         {"cn_add_callback", "cn_del_callback", "cn_netlink_send", "cn_netlink_send_mult"}
     ),
     "block/genhd.c": frozenset({"set_capacity_and_notify"}),
+    "kernel/bpf/core.c": frozenset(
+        {"__bpf_call_base", "bpf_prog_alloc", "bpf_prog_free", "bpf_prog_select_runtime"}
+    ),
+    "net/core/filter.c": frozenset({"bpf_prog_create", "bpf_prog_destroy"}),
     "kernel/sysctl.c": frozenset(
         {"proc_dou8vec_minmax", "proc_douintvec_minmax", "sysctl_long_vals"}
     ),

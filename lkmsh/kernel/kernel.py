@@ -410,7 +410,7 @@ class Kernel:
         self.mem.map(klib.KLIB_BASE, size, Perm.R | Perm.X, "kernel:lib", owner="kernel")
         self.mem.write(klib.KLIB_BASE, self.klib.data)
         if self.klib.imports:
-            slots = {name: addr for addr, name in self._slot_names.items()}
+            slots = dict(self.image.text)
             slots.update((d.name, addr) for addr, d in self._data)  # data imports
             for imp in self.klib.imports:
                 if imp.name not in slots:
@@ -1119,8 +1119,9 @@ class Kernel:
         that are not code) or in an object it holds."""
         from lkmsh.kernel.heap import KIND_PERCPU
 
-        held = [a for a in self.heap.allocations(module.name) if not a.managed]
-        held = [a for a in held if a.kind != KIND_PERCPU]
+        held = [
+            a for a in self.heap.allocations(module.name) if not a.managed and a.kind != KIND_PERCPU
+        ]
         if not held:
             return
         spaces: list[tuple[str, bytes]] = []

@@ -110,15 +110,6 @@ class KapiName(NamedTuple):
     gpl: bool
 
 
-class KapiDataName(NamedTuple):
-    """A kernel data symbol as the index lists it."""
-
-    name: str
-    family: str
-    size: int
-    gpl: bool
-
-
 PACKAGE = "lkmsh.kernel.kapi"
 
 _FUNCS: dict[str, KapiFunc] = {}
@@ -271,9 +262,18 @@ def load_all() -> None:
         load_family(family)
 
 
+_names: tuple[tuple, list[KapiName]] = ((), [])
+
+
 def kapi_names() -> list[KapiName]:
-    """Every kernel function as the index lists it, sorted by name: slot i is entry i."""
-    return [KapiName(*e) for e in _index().FUNCS]
+    """Every kernel function as the index lists it, sorted by name: slot i is entry i.
+
+    Built once per index (a restore asks twice, the boot once more)."""
+    global _names
+    funcs = _index().FUNCS
+    if _names[0] is not funcs:
+        _names = (funcs, [KapiName(*e) for e in funcs])
+    return _names[1]
 
 
 def kapi_table() -> list[KapiFunc]:
@@ -358,14 +358,14 @@ def render_index() -> str:
     funcs = [_FUNCS[n] for n in sorted(_FUNCS)]
     data = [_DATA[n] for n in sorted(_DATA)]
     lines = [_INDEX_HEAD, "FUNCS = (\n"]
-    lines += [f"    (\"{f.name}\", \"{f.family}\", {f.gpl}),\n" for f in funcs]
+    lines += [f'    ("{f.name}", "{f.family}", {f.gpl}),\n' for f in funcs]
     lines.append(")\nDATA = (\n")
-    lines += [f"    (\"{d.name}\", \"{d.family}\", {d.size}, {d.gpl}),\n" for d in data]
+    lines += [f'    ("{d.name}", "{d.family}", {d.size}, {d.gpl}),\n' for d in data]
     lines.append(")\n")
     families = sorted({f.family for f in funcs} | {d.family for d in data})
     data_families = sorted({d.family for d in data})
     for title, names in (("FAMILIES", families), ("DATA_FAMILIES", data_families)):
-        lines.append(f"{title} = (\n" + "".join(f"    \"{n}\",\n" for n in names) + ")\n")
+        lines.append(f"{title} = (\n" + "".join(f'    "{n}",\n' for n in names) + ")\n")
     lines.append("FAMILY_OF = {name: family for name, family, _gpl in FUNCS}\n")
     return "".join(lines)
 

@@ -927,6 +927,7 @@ DATA = (
     ("hypervisor_kobj", "sysfs", 8, True),
     ("in6addr_any", "net", 16, False),
     ("in6addr_loopback", "net", 16, False),
+    ("init_net", "net", 12, False),
     ("jiffies", "time", 8, False),
     ("kernel_kobj", "sysfs", 8, True),
     ("kobj_sysfs_ops", "sysfs", 16, True),

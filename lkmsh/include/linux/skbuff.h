@@ -25,6 +25,7 @@
 #include <linux/llist.h>
 #include <linux/rbtree_types.h>
 #include <linux/mm.h>
+#include <linux/bvec.h>
 #include <linux/err.h>
 #include <asm/byteorder.h>
 
@@ -168,11 +169,7 @@ struct sk_buff {
 #define CLONED_OFFSET		offsetof(struct sk_buff, __cloned_offset)
 
 /* paged data: a fragment is a piece of a page (Linux 6.1's skb_frag_t is a bio_vec) */
-typedef struct bio_vec {
-	struct page	*bv_page;
-	unsigned int	bv_len;
-	unsigned int	bv_offset;
-} skb_frag_t;
+typedef struct bio_vec skb_frag_t;
 
 #define MAX_SKB_FRAGS		(65536 / PAGE_SIZE + 1)
 

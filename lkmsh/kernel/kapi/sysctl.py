@@ -20,6 +20,7 @@ from lkmsh.kernel import clock as C
 from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.kapi.common import cstr, decode, owner
+from lkmsh.kernel.kapi.data import INT_MAX
 from lkmsh.kernel.kapi.kstrtox import fixup_radix, parse_integer
 from lkmsh.kernel.kapi.printk import dump_stack
 from lkmsh.kernel.kapi.registry import kapi
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 PAGE_SIZE = 4096
-INT_MAX = (1 << 31) - 1
 UINT_MAX = (1 << 32) - 1
 ULONG_MAX = (1 << 64) - 1
 TMPBUFLEN = 22

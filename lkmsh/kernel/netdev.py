@@ -59,12 +59,31 @@ NET_DEVICE_OPS = cstruct(
     ndo_get_stats=(184, 8),
 )  # fmt: skip
 SK_BUFF = cstruct(
-    "struct sk_buff", "linux/skbuff.h", 176,
-    next=(0, 8), prev=(8, 8), dev=(16, 8), len=(96, 4), data_len=(100, 4), pkt_type=(110, 1),
-    ip_summed=(111, 1), protocol=(132, 2), transport_header=(134, 2), network_header=(136, 2),
-    mac_header=(138, 2), tail=(140, 4), end=(144, 4), head=(152, 8), data=(160, 8),
-    truesize=(168, 4), users=(172, 4),
+    "struct sk_buff", "linux/skbuff.h", 200,
+    next=(0, 8), prev=(8, 8), dev=(16, 8), sk=(24, 8), tstamp=(32, 8), cb=(40, 48),
+    len=(104, 4), data_len=(108, 4), mac_len=(112, 2), queue_mapping=(116, 2),
+    priority=(128, 4), hash=(136, 4), vlan_proto=(140, 2), vlan_tci=(142, 2), mark=(148, 4),
+    protocol=(160, 2), transport_header=(162, 2), network_header=(164, 2), mac_header=(166, 2),
+    tail=(168, 4), end=(172, 4), head=(176, 8), data=(184, 8), truesize=(192, 4),
+    users=(196, 4),
 )  # fmt: skip
+#: pkt_type is bits 0-2 of the byte at __pkt_type_offset (little-endian bit order): the
+#: byte after queue_mapping's and cloned's (the C contract cannot name a bit-field)
+PKT_TYPE_OFFSET = SK_BUFF.off("queue_mapping") + 3
+PKT_TYPE_MASK = 0x7
+SKB_SHARED_INFO = cstruct(
+    "struct skb_shared_info", "linux/skbuff.h", 320,
+    nr_frags=(2, 1), gso_size=(4, 2), gso_segs=(6, 2), frag_list=(8, 8), gso_type=(24, 4),
+    dataref=(32, 4), frags=(48, 272),
+)  # fmt: skip
+SMP_CACHE_BYTES = 64
+
+
+def skb_data_align(n: int) -> int:
+    """SKB_DATA_ALIGN: rounded up to a cache line."""
+    return (n + SMP_CACHE_BYTES - 1) & ~(SMP_CACHE_BYTES - 1)
+
+
 STATS = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
          "rx_dropped", "tx_dropped")  # fmt: skip
 STATS_FIELDS = (*STATS, "multicast", "collisions")
@@ -391,13 +410,14 @@ class NetCore(Component):
     # -- packets ---------------------------------------------------------------------------
 
     def alloc_skb(self, size: int, owner: str, caller: int = 0, headroom: int = 0) -> int:
-        """An sk_buff with @size bytes of room after @headroom, or 0."""
+        """An sk_buff with @size bytes of room after @headroom, or 0. As __alloc_skb, the
+        data area is cache-line aligned and its struct skb_shared_info follows it."""
         heap = self.kernel.heap
         if size > MAX_PACKET + NET_SKB_PAD or headroom > NET_SKB_PAD:
             return 0
-        total = headroom + size
+        total = skb_data_align(headroom + size)
         skb = heap.alloc(SK_BUFF.size, owner, caller, zero=True)
-        head = heap.alloc(max(total, 1), owner, caller, zero=True)
+        head = heap.alloc(total + SKB_SHARED_INFO.size, owner, caller, zero=True)
         if not skb or not head:
             for a in (skb, head):
                 if a:
@@ -408,11 +428,13 @@ class NetCore(Component):
         mem.write_u64(skb + off("data"), head + headroom)
         mem.write_u32(skb + off("tail"), headroom)
         mem.write_u32(skb + off("end"), total)
-        mem.write_u32(skb + off("truesize"), total + SK_BUFF.size)
+        truesize = total + skb_data_align(SK_BUFF.size) + skb_data_align(SKB_SHARED_INFO.size)
+        mem.write_u32(skb + off("truesize"), truesize)
         mem.write_u32(skb + off("users"), 1)
         mem.write_u16(skb + off("mac_header"), 0xFFFF)
         mem.write_u16(skb + off("network_header"), headroom)
         mem.write_u16(skb + off("transport_header"), 0xFFFF)
+        mem.write_u32(head + total + SKB_SHARED_INFO.off("dataref"), 1)
         self.skbs[skb] = owner
         return skb
 
@@ -421,8 +443,17 @@ class NetCore(Component):
         if skb not in self.skbs:
             return False
         del self.skbs[skb]
-        heap = self.kernel.heap
-        head = self.kernel.mem.read_u64(skb + SK_BUFF.off("head"))
+        heap, mem = self.kernel.heap, self.kernel.mem
+        head = mem.read_u64(skb + SK_BUFF.off("head"))
+        if head and heap.lookup(head) is not None:
+            shinfo = head + mem.read_u32(skb + SK_BUFF.off("end"))
+            frags = mem.read_u8(shinfo + SKB_SHARED_INFO.off("nr_frags"))
+            if frags or mem.read_u64(shinfo + SKB_SHARED_INFO.off("frag_list")):
+                # skb_release_data: the pages' references and the frag_list's buffers go
+                # (the kernel library's, lkmsh/klib/skbuff.c)
+                release = self.kernel.symbol_address("__lkmsh_skb_release_data")
+                if release:
+                    self.kernel.call(release, [skb])
         if head and heap.lookup(head) is not None:
             heap.free(head)
         heap.free(skb)

@@ -480,6 +480,12 @@ class Scheduler(Component):
         self.kernel.clock.advance(YIELD_NS)
         self._fire_due()
         if not self._runqueue and not self._softirq_pending():
+            # Nobody else to run, but a schedule point all the same: on Linux the
+            # watchdog's per-CPU stopper thread, woken by its sample timer, runs here
+            # and restarts the soft-lockup count (softlockup_fn). Not with a spinlock
+            # held: cond_resched() in atomic context does not schedule.
+            if not self._atomic(task):
+                self.kernel.touch_softlockup_watchdog()
             return
         task.caller = caller
         if self._parkable(task):
@@ -489,6 +495,13 @@ class Scheduler(Component):
             raise Park()
         self.kernel.touch_softlockup_watchdog()
         self._run_others_once()
+
+    def _atomic(self, task: Task) -> bool:
+        """@task holds a spinlock (or is in an RCU read side): it cannot schedule."""
+        lockdep = getattr(self.kernel, "lockdep", None)
+        if lockdep is None:
+            return False
+        return bool(lockdep.preempt_count(task.pid) or lockdep.rcu_depth(task.pid))
 
     def exit_current(self, code: int) -> None:
         """do_exit() from a kernel function: the kthread ends here, at any call depth."""

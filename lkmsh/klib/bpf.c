@@ -56,18 +56,17 @@ void bpf_prog_free(struct bpf_prog *fp)
 
 /* ---- the interpreter ---- */
 
-/* bpf_internal_load_pointer_neg_helper() and skb_header_pointer() on the linear part */
-static const u8 *skb_load_ptr(const struct sk_buff *skb, int k, unsigned int size)
+/*
+ * skb_header_pointer() for a non-negative offset (the bytes may be in the paged
+ * fragments: copied into @buf), bpf_internal_load_pointer_neg_helper() for the
+ * SKF_NET_OFF and SKF_LL_OFF ones (the linear part only, as Linux)
+ */
+static const u8 *skb_load_ptr(const struct sk_buff *skb, int k, unsigned int size, u8 *buf)
 {
 	const u8 *ptr;
 
-	if (k >= 0) {
-		unsigned int headlen = skb->len - skb->data_len;
-
-		if ((unsigned int)k > headlen || size > headlen - (unsigned int)k)
-			return NULL;
-		return skb->data + k;
-	}
+	if (k >= 0)
+		return skb_header_pointer(skb, k, size, buf);
 	if (k >= SKF_NET_OFF)
 		ptr = skb->head + skb->network_header + (k - SKF_NET_OFF);
 	else if (k >= SKF_LL_OFF)
@@ -88,10 +87,11 @@ static bool interp_ld_pkt(u64 *regs, const struct bpf_insn *insn)
 	unsigned int size = BPF_SIZE(insn->code) == BPF_W ? 4 : BPF_SIZE(insn->code) == BPF_H ? 2 : 1;
 	int k = insn->imm;
 	const u8 *p;
+	u8 buf[4];
 
 	if (BPF_MODE(insn->code) == BPF_IND)
 		k += (u32)regs[insn->src_reg];
-	p = skb_load_ptr(skb, k, size);
+	p = skb_load_ptr(skb, k, size, buf);
 	if (!p)
 		return false;
 	if (size == 4)
@@ -501,6 +501,12 @@ static u64 bpf_anc_cpu(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 	return raw_smp_processor_id();
 }
 
+/* bpf_skb_get_pay_offset(): where the payload starts, by the flow dissector */
+static u64 bpf_anc_pay_offset(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	return skb_get_poff((const struct sk_buff *)(unsigned long)r1);
+}
+
 static u64 bpf_anc_random(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 {
 	return get_random_u32();
@@ -571,7 +577,8 @@ static unsigned int emit_ancillary(struct bpf_insn *out, unsigned int n, u32 k)
 		EMIT(BPF_ENDIAN(BPF_FROM_BE, BPF_REG_A, 16));
 		break;
 	case SKF_AD_PKTTYPE:
-		EMIT(SKB_FIELD(BPF_B, BPF_REG_A, pkt_type));
+		EMIT(BPF_LDX_MEM(BPF_B, BPF_REG_A, BPF_REG_CTX, PKT_TYPE_OFFSET));
+		EMIT(BPF_ALU32_IMM(BPF_AND, BPF_REG_A, PKT_TYPE_MAX));
 		break;
 	case SKF_AD_IFINDEX:
 	case SKF_AD_HATYPE:
@@ -602,10 +609,13 @@ static unsigned int emit_ancillary(struct bpf_insn *out, unsigned int n, u32 k)
 		EMIT(BPF_ENDIAN(BPF_FROM_BE, BPF_REG_A, 16));
 		break;
 	case SKF_AD_VLAN_TAG_PRESENT:
-		/* lkmsh's sk_buff has no vlan_present bit: a tag is present when vlan_tci is set */
-		EMIT(SKB_FIELD(BPF_H, BPF_REG_A, vlan_tci));
-		EMIT(BPF_JMP_IMM(BPF_JEQ, BPF_REG_A, 0, 1));
-		EMIT(BPF_MOV32_IMM(BPF_REG_A, 1));
+		EMIT(BPF_LDX_MEM(BPF_B, BPF_REG_A, BPF_REG_CTX, PKT_VLAN_PRESENT_OFFSET));
+		if (PKT_VLAN_PRESENT_BIT)
+			EMIT(BPF_ALU32_IMM(BPF_RSH, BPF_REG_A, PKT_VLAN_PRESENT_BIT));
+		EMIT(BPF_ALU32_IMM(BPF_AND, BPF_REG_A, 1));
+		break;
+	case SKF_AD_PAY_OFFSET:
+		n = emit_anc_call(out, n, CALL_IMM(bpf_anc_pay_offset), 0);
 		break;
 	case SKF_AD_ALU_XOR_X:
 		EMIT(BPF_ALU32_REG(BPF_XOR, BPF_REG_A, BPF_REG_X));
@@ -635,7 +645,8 @@ static unsigned int emit_ancillary(struct bpf_insn *out, unsigned int n, u32 k)
  */
 static u64 bpf_skb_load(const struct sk_buff *skb, s32 off, unsigned int size)
 {
-	const u8 *p = skb_load_ptr(skb, off, size);
+	u8 buf[4];
+	const u8 *p = skb_load_ptr(skb, off, size, buf);
 
 	if (!p)
 		return (u64)-EFAULT;

@@ -86,6 +86,9 @@ IMPORTS = (
     "put_device",
     "module_put",
     "kfree_const",
+    # skbuff.c: the segments skb_segment() makes, the buffers of a frag_list it frees
+    "__alloc_skb",
+    "kfree_skb_reason",
 )
 #: kernel data the library reads (rhashtable's worker is queued on system_wq): no
 #: stub, only the pointer, which the kernel fills with the variable's address; the

@@ -52,3 +52,29 @@ def test_xarray_passes_every_check(tree, cli):
     assert not [
         line for line in log if any(w in line for w in ("WARNING", "BUG", "kmemleak", "Oops"))
     ], "\n".join(log)
+
+
+def test_bpf_runs_all_three_suites_in_one_init(tree, cli):
+    """lib/test_bpf.c with no parameters, as modprobe test_bpf on Linux: 1026
+    programs of the main suite, the ten tail-call tests, the two skb_segment ones,
+    in one init (~25 s of host time per architecture, most of it #7's snprintf
+    calls and the 1,000 runs of each program). Its cond_resched() between tests
+    is the schedule point the soft-lockup watchdog, left on, needs: the run is
+    ~55 s of the watchdog's virtual time, past its 2 x 10 s."""
+    cli.env.pop("LKMSH_WATCHDOG_THRESH")  # the default watchdog_thresh (10)
+    build, ko = cli.build_cmd(tree, "lib/test_bpf.c")
+    name = module_name(ko)
+    r = cli.line(build, f"insmod {ko}", "lsmod", f"rmmod {name}", "dmesg")
+    assert r.returncode == 0, r.stderr
+    assert f"{name} " in r.stdout  # init returned 0: loaded
+    log = log_text(r.stdout)
+    tests = [line for line in log if line.startswith("test_bpf: #")]
+    assert len(tests) == 1026 + 10 + 2 and all(line.endswith(" PASS") for line in tests)
+    assert [line for line in log if "Summary" in line] == [
+        "test_bpf: Summary: 1026 PASSED, 0 FAILED, [0/1014 JIT'ed]",
+        "test_bpf: test_tail_calls: Summary: 10 PASSED, 0 FAILED, [0/10 JIT'ed]",
+        "test_bpf: test_skb_segment: Summary: 2 PASSED, 0 FAILED",
+    ], "\n".join(log)
+    assert not [
+        line for line in log if any(w in line for w in ("WARNING", "BUG", "kmemleak", "lockup"))
+    ], "\n".join(log)

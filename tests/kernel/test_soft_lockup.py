@@ -86,3 +86,29 @@ def test_a_loop_that_calls_cond_resched_is_no_lockup(tmp_path, arch):
     assert "spinner: ready after 100000 spins" in texts(k)
     assert not any("soft lockup" in t for t in texts(k)) and "L" not in k.taints
     k.module_unload("spinner")
+
+
+LONGINIT = Path(__file__).parent / "tasks" / "longinit.c"
+
+
+@needs_gcc
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_long_init_that_calls_cond_resched_is_no_lockup(tmp_path, arch):
+    """An init computing 4 s of virtual time in 400 rounds (past thresh=1's 3.6 s) with
+    cond_resched() between them: each call is a schedule point (Linux's watchdog
+    stopper runs there and restarts the count) even with nothing else to run. The same
+    loop without the call, or with it under a spinlock, is still reported."""
+    ko = build_module([LONGINIT], tmp_path / f"longinit-{arch}.ko", name="longinit", arch=arch)
+    k = Kernel(KernelConfig(arch=arch, watchdog_thresh=1))
+    k.module_load(ko)
+    assert "longinit: done: 430dcef026caea01" in texts(k)
+    assert not any("soft lockup" in t for t in texts(k)) and "L" not in k.taints
+    k.module_unload("longinit")
+    for params in ("resched=0", "locked=1"):
+        k = Kernel(KernelConfig(arch=arch, watchdog_thresh=1))
+        with pytest.raises(ModuleFault, match="soft lockup"):
+            k.module_load(ko, params)
+        log = lines(k)
+        assert "[    3.600000] watchdog: BUG: soft lockup - CPU#0 stuck for 3s! [insmod:1]" in log
+        assert not any("longinit: done" in line for line in log), params
+        assert k.module_find("longinit") is None and "L" in k.taints

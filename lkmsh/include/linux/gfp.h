@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <asm/page.h>	/* PAGE_SIZE, as Linux's gfp.h brings it through <linux/mmzone.h> */
+#include <linux/topology.h>	/* numa_node_id(), as Linux's gfp.h includes it */
 
 #define ___GFP_DMA		0x01u
 #define ___GFP_HIGHMEM		0x02u

@@ -20,6 +20,8 @@
 #define ETH_P_ARP	0x0806
 #define ETH_P_8021Q	0x8100
 #define ETH_P_IPV6	0x86DD
+#define ETH_P_RARP	0x8035
+#define ETH_P_8021AD	0x88A8
 #define ETH_P_802_3	0x0001
 #define ETH_P_ALL	0x0003
 #define ETH_P_802_2	0x0004

@@ -24,6 +24,15 @@ struct sockaddr_in6 {
 	__u32 sin6_scope_id;
 };
 
+/* the IPv6 extension headers' protocol numbers (uapi in6.h) */
+#define IPPROTO_HOPOPTS		0
+#define IPPROTO_ROUTING		43
+#define IPPROTO_FRAGMENT	44
+#define IPPROTO_ICMPV6		58
+#define IPPROTO_NONE		59
+#define IPPROTO_DSTOPTS		60
+#define IPPROTO_MH		135
+
 #define IN6ADDR_ANY_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } } }
 #define IN6ADDR_LOOPBACK_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }
 

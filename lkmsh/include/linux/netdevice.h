@@ -19,6 +19,8 @@
 #include <linux/if_arp.h>
 #include <linux/list.h>
 #include <linux/skbuff.h>
+#include <linux/netdev_features.h>
+#include <net/net_namespace.h>
 #include <linux/bitops.h>
 #include <linux/printk.h>
 #include <linux/limits.h>
@@ -168,9 +170,20 @@ struct net_device {
 	unsigned char		perm_addr[MAX_ADDR_LEN];
 	void			(*priv_destructor)(struct net_device *dev);
 	void			*ml_priv;
+	possible_net_t		nd_net;		/* empty without CONFIG_NET_NS */
 	struct device		dev;
 	unsigned char		__lkmsh_dev_addr[MAX_ADDR_LEN];	/* where dev_addr points */
 };
+
+static inline struct net *dev_net(const struct net_device *dev)
+{
+	return read_pnet(&dev->nd_net);
+}
+
+static inline void dev_net_set(struct net_device *dev, struct net *net)
+{
+	write_pnet(&dev->nd_net, net);
+}
 
 #define SET_NETDEV_DEV(net, pdev)	((net)->dev.parent = (pdev))
 

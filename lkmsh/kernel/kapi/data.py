@@ -51,6 +51,10 @@ _constant("uuid_null", bytes(16))
 _constant("in6addr_any", bytes(16))
 _constant("in6addr_loopback", bytes(15) + b"\x01")
 
+# -- net/core/net_namespace.c: the one network namespace (no CONFIG_NET_NS); its passive
+# reference is the boot's
+_constant("init_net", (1).to_bytes(4, "little") + bytes(8))
+
 # -- kernel/sysctl.c ------------------------------------------------------------------
 #: sysctl_vals[] (SYSCTL_ZERO, SYSCTL_ONE, ... SYSCTL_NEG_ONE)
 SYSCTL_VALS = (0, 1, 2, 3, 4, 100, 200, 1000, 3000, INT_MAX, 65535, -1)

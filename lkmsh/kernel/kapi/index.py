@@ -927,6 +927,7 @@ DATA = (
     ("hypervisor_kobj", "data", 8, True),
     ("in6addr_any", "data", 16, False),
     ("in6addr_loopback", "data", 16, False),
+    ("init_net", "data", 12, False),
     ("jiffies", "data", 8, False),
     ("kernel_kobj", "data", 8, True),
     ("kobj_sysfs_ops", "data", 16, True),

@@ -368,7 +368,8 @@ def eth_type_trans(ctx: CallContext) -> int:
     # PACKET_BROADCAST / PACKET_MULTICAST / PACKET_HOST / PACKET_OTHERHOST
     group = 1 if frame[:6] == b"\xff" * 6 else 2
     pkt = group if frame[0] & 1 else 0 if frame[:6] == own else 3
-    mem.write_u8(skb + SKB("pkt_type"), pkt)
+    at = skb + N.PKT_TYPE_OFFSET
+    mem.write_u8(at, mem.read_u8(at) & ~N.PKT_TYPE_MASK | pkt)
     proto = int.from_bytes(frame[12:14], "little")  # __be16 as it sits in memory
     if int.from_bytes(frame[12:14], "big") < 0x600:
         proto = int.from_bytes((0x0004).to_bytes(2, "big"), "little")  # ETH_P_802_2

@@ -100,10 +100,6 @@ def _exit_flag_offset(uc_arch: str) -> int | None:
 MXCSR_DEFAULT = 0x1F80
 FNINIT_CONTROL_WORD = 0x037F
 
-#: how far a jiffy's tick is put off when it lands inside the kernel library's
-#: kmalloc/kfree (Cpu._after_tick): more blocks than their fast paths take
-FAST_PATH_BLOCKS = 16
-
 #: the soft-lockup watchdog's measure of run time: each translated block run
 #: counts 100 ns of virtual time (an emulated CPU's pace: 20 s is 200 M blocks,
 #: seconds of host time), each kernel call 10 us, each hlt one tick (4 ms)
@@ -1245,8 +1241,10 @@ class Cpu:
         in_fast_path = getattr(self.kernel, "in_fast_path", None)
         if in_fast_path is not None and in_fast_path(rip):
             # moving the clock settles the heap, which reads the record kmalloc/kfree are
-            # writing: tick once they are done (a few blocks on; the same on every run)
-            eng.tick(FAST_PATH_BLOCKS)
+            # writing: tick once they are done, trying again after each block (the meter
+            # counts the block it stops in, so 2 runs one). A longer fixed step can land
+            # inside them on every try in a loop of kmalloc/kfree whose period divides it.
+            eng.tick(2)
             return rip
         eng.tick(self._blocks_to_jiffy(True))
         return rip

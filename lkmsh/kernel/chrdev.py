@@ -257,7 +257,10 @@ class Chrdev(Component):
         self._publish_device(dev)
 
     def device_path(self, dev: Device) -> str:
-        """The device's sysfs directory: /sys/devices/virtual/CLASS/NAME."""
+        """The device's sysfs directory: /sys/devices/virtual/CLASS/NAME, or
+        /sys/devices/NAME for a device of no class (device_add() of a bare device)."""
+        if not dev.cls:
+            return f"/sys/devices/{dev.name}"
         return f"/sys/devices/virtual/{self.class_name_of(dev)}/{dev.name}"
 
     def _publish_device(self, dev: Device) -> None:
@@ -267,7 +270,7 @@ class Chrdev(Component):
         sysdir = self.device_path(dev)
         self.vfs.mkdir(sysdir, 0o755, owner=dev.owner)
         link = f"/sys/class/{cls}/{dev.name}"
-        if self.vfs.lookup(link, follow=False) is None:
+        if dev.cls and self.vfs.lookup(link, follow=False) is None:
             target = f"../../devices/virtual/{cls}/{dev.name}"
             self.vfs.symlink(link, target, owner=dev.owner)
         if dev.devt:
@@ -291,7 +294,8 @@ class Chrdev(Component):
         if self.vfs is None:
             return
         self._remove_dir(self.device_path(dev))
-        self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
+        if dev.cls:
+            self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
         if dev.node:
             node = self.vfs.lookup(f"/dev/{dev.node}")
             if node is not None and node.rdev == dev.devt:

@@ -75,6 +75,7 @@ from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.netdev import NetCore, NetLink
 from lkmsh.kernel.pages import PagePool
+from lkmsh.kernel.zonedev import ZoneDevice
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
@@ -331,6 +332,7 @@ class Kernel:
         self.connector = self.add_component(Connector(self))  # the netlink connector
         self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
+        self.zonedev = self.add_component(ZoneDevice(self))  # iomem regions, ZONE_DEVICE maps
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         self.livepatch = self.add_component(Livepatch(self))  # live patches (livepatch.py)
         self.klp_shadow = self.add_component(ShadowVariables(self))  # klpshadow.py

@@ -75,7 +75,6 @@ from lkmsh.kernel.mmio import MmioBus, Uart16550
 from lkmsh.kernel.module import Module, ModuleState
 from lkmsh.kernel.netdev import NetCore, NetLink
 from lkmsh.kernel.pages import PagePool
-from lkmsh.kernel.zonedev import ZoneDevice
 from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
@@ -110,6 +109,7 @@ from lkmsh.kernel.vfs import (
 )
 from lkmsh.kernel.watchdog import Watch, watch
 from lkmsh.kernel.xzdec import XzDecoders
+from lkmsh.kernel.zonedev import ZoneDevice
 
 MAX_MODULE_FILE = 64 << 20
 #: where mkdir and rmdir make and remove trace arrays (trace_instances.py)

@@ -157,11 +157,7 @@ class ZoneDevice(Component):
         """How many of the map's pages hold a reference (handed out, not yet freed)."""
         first = page_of(pm.first_pfn)
         data = self.kernel.mem.read(first, pm.npages * STRUCT_PAGE)
-        return sum(
-            1
-            for i in range(52, len(data), STRUCT_PAGE)
-            if data[i : i + 4] != b"\0\0\0\0"
-        )
+        return sum(1 for i in range(52, len(data), STRUCT_PAGE) if data[i : i + 4] != b"\0\0\0\0")
 
     # -- the component -----------------------------------------------------------------
 
@@ -181,7 +177,9 @@ class ZoneDevice(Component):
             )
             self.remove_map(pm)
         for r in [r for r in self.regions if r.owner == name]:
-            out.append((4, f"{name}: releasing leftover [mem {r.start:#010x}-{r.end:#010x}] {r.name}"))
+            out.append(
+                (4, f"{name}: releasing leftover [mem {r.start:#010x}-{r.end:#010x}] {r.name}")
+            )
             self.regions.remove(r)
             if r.allocated and self.kernel.heap.lookup(r.res) is not None:
                 self.kernel.heap.free(r.res)

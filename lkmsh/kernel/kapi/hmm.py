@@ -235,8 +235,7 @@ def migrate_vma_finalize(ctx: CallContext) -> None:
 
 @kapi(
     "migrate_device_range",
-    "int migrate_device_range(unsigned long *src_pfns, unsigned long start,"
-    " unsigned long npages)",
+    "int migrate_device_range(unsigned long *src_pfns, unsigned long start, unsigned long npages)",
 )
 def migrate_device_range(ctx: CallContext) -> int:
     """The range's pages in use, to move back to system memory. A device page is in use

@@ -148,9 +148,7 @@ def release_region(ctx: CallContext) -> None:
     region = ctx.kernel.zonedev.release(start, n)
     if region is None:
         end = (start + n - 1) & MASK64
-        ctx.kernel.log.emit(
-            4, f"Trying to free nonexistent resource <0x{start:016x}-0x{end:016x}>"
-        )
+        ctx.kernel.log.emit(4, f"Trying to free nonexistent resource <0x{start:016x}-0x{end:016x}>")
         return
     heap = ctx.kernel.heap
     if heap.lookup(region.res) is not None:

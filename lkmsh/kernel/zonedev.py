@@ -20,6 +20,7 @@ module that goes without releasing them gets them taken away, with a warning.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,11 @@ SECTION_SIZE = 1 << 27
 #: 16 MiB of vmemmap): host memory stays bounded
 PGMAP_PAGES_MAX = 1 << 18
 PGMAP_MAPS_MAX = 8
+#: struct resource (Linux 6.1): start, end, name, flags, desc, parent, sibling, child
+RESOURCE = struct.Struct("<QQQQQQQQ")
+IORESOURCE_MEM = 0x200
+#: iomem_resource's name (kernel/resource.c)
+IOMEM_NAME = b"PCI mem\0"
 
 
 @dataclass

@@ -533,7 +533,8 @@ def _device_add(ctx: CallContext, dev: int) -> int:
         _sysfs_duplicate(ctx, where, name)
         return err_ptr(E.EEXIST)
     node = name if devt else ""
-    chrdev.add_device(Device(name, devt, cls.addr if cls else 0, dev, owner(ctx), 0o600, node))
+    device = Device(name, devt, cls.addr if cls else 0, dev, owner(ctx), 0o600, node, cls is None)
+    chrdev.add_device(device)
     return 0
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lkmsh.kernel.kapi.registry import kdata
-
 U, L, D, C, P, S, X, SP = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 
 
@@ -27,8 +25,3 @@ def _cls(c: int) -> int:
 
 
 CTYPE = bytes(_cls(c) for c in range(256))
-
-
-@kdata("_ctype", 256, static=True)
-def ctype_table(kernel) -> bytes:
-    return CTYPE

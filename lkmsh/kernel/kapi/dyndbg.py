@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 from lkmsh.kernel import dyndbg as D
 from lkmsh.kernel.kapi.common import cstr, decode, format_args
 from lkmsh.kernel.kapi.printk import log_text
-from lkmsh.kernel.kapi.registry import kapi, kdata
-from lkmsh.kernel.params import KERNEL_PARAM, KERNEL_PARAM_OPS
+from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.params import KERNEL_PARAM
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
-    from lkmsh.kernel.kernel import Kernel
 
 PREFIX_SIZE = 64
 IRQ_MASK = 0xFFFF00  # HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK: in_interrupt()
@@ -172,13 +171,3 @@ def param_get_dyndbg_classes(ctx: CallContext) -> int:
         return -1
     ctx.mem.write(buffer, text.encode() + b"\0")
     return len(text)
-
-
-@kdata("param_ops_dyndbg_classes", KERNEL_PARAM_OPS.size, static=True)
-def param_ops_dyndbg_classes(kernel: Kernel) -> bytes:
-    return (
-        bytes(8)
-        + (kernel.symbol_address("param_set_dyndbg_classes") or 0).to_bytes(8, "little")
-        + (kernel.symbol_address("param_get_dyndbg_classes") or 0).to_bytes(8, "little")
-        + bytes(8)
-    )

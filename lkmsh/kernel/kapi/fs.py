@@ -23,7 +23,8 @@ from lkmsh.kernel.fsstructs import (
     FileOff,
     InodeOff,
 )
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.data import BUILTIN_FS
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -272,30 +273,6 @@ def debugfs_create_file_size(ctx: CallContext) -> None:
 
 
 # -- filesystem types (fs/filesystems.c) -------------------------------------------
-
-#: the kernel's built-in filesystem types lkmsh has (their owner is NULL), in
-#: register order, with their fs_flags (FS_USERNS_MOUNT = 8)
-BUILTIN_FS = (("sysfs", 8), ("tmpfs", 8), ("proc", 8), ("devtmpfs", 0), ("debugfs", 0),
-              ("ramfs", 8))  # fmt: skip
-_FS_NAMES_AT = FS_TYPE.size * len(BUILTIN_FS)
-FS_BLOB_SIZE = _FS_NAMES_AT + sum(len(n) + 1 for n, _ in BUILTIN_FS)
-
-
-@kdata("__lkmsh_filesystems", FS_BLOB_SIZE, static=True)
-def _filesystems(kernel) -> bytes:
-    """The built-in struct file_system_type list (file_systems), names after it."""
-    base = kernel.symbol_address("__lkmsh_filesystems") or 0
-    out = bytearray(FS_BLOB_SIZE)
-    name_at = _FS_NAMES_AT
-    for i, (name, flags) in enumerate(BUILTIN_FS):
-        at = i * FS_TYPE.size
-        out[at : at + 8] = (base + name_at).to_bytes(8, "little")
-        out[at + FS_TYPE.off("fs_flags") : at + 12] = flags.to_bytes(4, "little")
-        nxt = base + at + FS_TYPE.size if i + 1 < len(BUILTIN_FS) else 0
-        out[at + FS_TYPE.off("next") : at + 64] = nxt.to_bytes(8, "little")
-        out[name_at : name_at + len(name)] = name.encode()
-        name_at += len(name) + 1
-    return bytes(out)
 
 
 def _find_fs(ctx: CallContext, name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import cstr, decode
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -87,13 +87,3 @@ def print_hex_dump(ctx: CallContext) -> None:
         else:
             head = prefix
         ctx.kernel.log.emit(DEFAULT_LEVEL if level is None else level, head + line)
-
-
-@kdata("hex_asc", 17, static=True)
-def hex_asc(kernel) -> bytes:
-    return b"0123456789abcdef\0"
-
-
-@kdata("hex_asc_upper", 17, static=True)
-def hex_asc_upper(kernel) -> bytes:
-    return b"0123456789ABCDEF\0"

@@ -12,20 +12,13 @@ from typing import TYPE_CHECKING
 from lkmsh.kernel.irq import IrqAction, IrqError
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.common import cstr, decode, owner
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 IRQ_NOTCONNECTED = 1 << 31
 IRQC_IS_HARDIRQ = 0
-
-
-@kdata("__preempt_count", 4)
-def preempt_count(kernel) -> bytes:
-    """preempt_count(): the hard-IRQ and softirq counts (irq.py), for in_interrupt() & co."""
-    irqs = getattr(kernel, "irqs", None)
-    return (irqs.preempt_count if irqs is not None else 0).to_bytes(4, "little")
 
 
 def _request(ctx: CallContext, irq: int, handler: int, thread_fn: int, flags: int) -> int:

@@ -6,7 +6,7 @@ import errno as E
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import owner
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -25,13 +25,6 @@ def _kp(ctx: CallContext):
 def _int(value: int) -> int:
     value &= 0xFFFFFFFF
     return value - (1 << 32) if value & 0x80000000 else value
-
-
-@kdata("current_kprobe", 8)
-def current_kprobe(kernel) -> bytes:
-    """The kprobe whose handler runs (kprobe_running()); 0 outside handlers."""
-    kp = getattr(kernel, "kprobes", None)
-    return (kp.current if kp is not None else 0).to_bytes(8, "little")
 
 
 @kapi("register_kprobe", "int register_kprobe(struct kprobe *p)", gpl=True)

@@ -15,18 +15,15 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.bug import report, warn
 from lkmsh.kernel.kapi.common import cstr, decode, owner
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.layout import PAGE_SHIFT
 from lkmsh.kernel.pages import PAGE_OFFSET, STRUCT_PAGE
-from lkmsh.kernel.zonedev import PGMAP_PAGES_MAX, PHYSMEM_END, MemRegion
+from lkmsh.kernel.zonedev import IORESOURCE_MEM, PGMAP_PAGES_MAX, PHYSMEM_END, RESOURCE, MemRegion
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 MASK64 = (1 << 64) - 1
-#: struct resource (Linux 6.1): start, end, name, flags, desc, parent, sibling, child
-RESOURCE = struct.Struct("<QQQQQQQQ")
-IORESOURCE_MEM = 0x200
 IORESOURCE_BUSY = 0x80000000
 IORES_DESC_DEVICE_PRIVATE_MEMORY = 6
 #: struct dev_pagemap (Linux 6.1, 64-bit)
@@ -37,7 +34,6 @@ MEMORY_DEVICE_PRIVATE, MEMORY_DEVICE_COHERENT = 1, 2
 MEMORY_TYPES = {1: "private", 2: "coherent", 3: "fs dax", 4: "generic", 5: "pci p2pdma"}
 #: struct page
 PAGE_PGMAP, PAGE_REFCOUNT = 8, 52
-_IOMEM_NAME = b"PCI mem\0"
 
 
 def err_ptr(code: int) -> int:
@@ -53,32 +49,6 @@ def _warn(ctx: CallContext, message: str | None, where: str) -> None:
     """WARN(1, message) in @where (mm/memremap.c's function)."""
     lines = [message] if message else []
     warn(ctx, [*lines, f"WARNING: CPU: 0 PID: {_pid(ctx)} at mm/memremap.c {where}"])
-
-
-# -- iomem_resource -----------------------------------------------------------------------
-
-
-@kdata("iomem_resource", RESOURCE.size + len(_IOMEM_NAME), static=True)
-def iomem_resource(kernel) -> bytes:
-    """The root of the physical address space: [0, 2^46 - 1] "PCI mem" (x86-64's,
-    lkmsh's map on both architectures); requested regions are the ZoneDevice's."""
-    here = kernel.symbol_address("iomem_resource") or 0
-    name = here + RESOURCE.size if here else 0
-    return RESOURCE.pack(0, PHYSMEM_END, name, IORESOURCE_MEM, 0, 0, 0, 0) + _IOMEM_NAME
-
-
-@kdata("empty_zero_page", 4096, static=True)
-def empty_zero_page(kernel) -> bytes:
-    """The page of zeroes the memory manager maps for reads of untouched memory."""
-    return bytes(4096)
-
-
-@kdata("zero_pfn", 8, static=True)
-def zero_pfn(kernel) -> bytes:
-    """The zero page's pfn (mm/memory.c): __pa_symbol(empty_zero_page) >> PAGE_SHIFT,
-    x86-64's arithmetic for the kernel image (phys_base 0)."""
-    addr = kernel.symbol_address("empty_zero_page") or 0
-    return (((addr - 0xFFFFFFFF80000000) & MASK64) >> PAGE_SHIFT).to_bytes(8, "little")
 
 
 def _iomem(ctx: CallContext) -> int:

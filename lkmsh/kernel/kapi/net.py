@@ -10,7 +10,7 @@ from lkmsh.kernel import netdev as N
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.common import cstr, format_args, owner
 from lkmsh.kernel.kapi.printk import log_text
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -420,16 +420,6 @@ def dev_queue_xmit(ctx: CallContext) -> int:
         warn(ctx, [f"dev_queue_xmit: {e}"])
         net.free_skb(skb)
         return N.NET_XMIT_DROP
-
-
-@kdata("blackhole_netdev", 8 + N.NET_DEVICE.size, static=True)
-def _blackhole_netdev(kernel) -> bytes:
-    return N.blackhole_image(kernel.symbol_address("blackhole_netdev") or 0)
-
-
-# net/ipv6/addrconf_core.c: IN6ADDR_ANY_INIT and IN6ADDR_LOOPBACK_INIT
-kdata("in6addr_any", 16, static=True)(lambda kernel: bytes(16))
-kdata("in6addr_loopback", 16, static=True)(lambda kernel: bytes(15) + b"\x01")
 
 
 # -- netdev_printk -------------------------------------------------------------------------

@@ -12,17 +12,16 @@ from typing import TYPE_CHECKING, cast
 
 from lkmsh.kernel import params as P
 from lkmsh.kernel.kapi.common import cstr, owner
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.data import PARAM_GET_AS, PARAM_GPL_TYPES
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.layout import PAGE_SIZE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
-    from lkmsh.kernel.kernel import Kernel
     from lkmsh.kernel.memory import AddressSpace
 
 _ARG = P.KERNEL_PARAM.off("arg")
 #: Types whose get is another type's (a macro in the header, as Linux).
-_GET_AS = {P.ParamType.BINT: "int", P.ParamType.BOOL_ENABLE_ONLY: "bool"}
 
 
 def _spec(ctx: CallContext, kp: int, t: P.ParamType) -> P.ParamSpec:
@@ -59,22 +58,18 @@ def _get(ctx: CallContext, t: P.ParamType) -> int:
     return len(text)
 
 
-#: kernel/params.c exports these with EXPORT_SYMBOL_GPL; every other type's with EXPORT_SYMBOL
-_GPL_TYPES = frozenset({P.ParamType.BOOL_ENABLE_ONLY})
-
-
 def _pair(t: P.ParamType) -> None:
     n = t.type_name
 
     @kapi(
         f"param_set_{n}",
         f"int param_set_{n}(const char *val, const struct kernel_param *kp)",
-        gpl=t in _GPL_TYPES,
+        gpl=t in PARAM_GPL_TYPES,
     )
     def _s(ctx: CallContext) -> int:
         return _set(ctx, t)
 
-    if t not in _GET_AS:
+    if t not in PARAM_GET_AS:
 
         @kapi(f"param_get_{n}", f"int param_get_{n}(char *buffer, const struct kernel_param *kp)")
         def _g(ctx: CallContext) -> int:
@@ -105,36 +100,3 @@ def param_free_charp(ctx: CallContext) -> None:
     a = heap.lookup(ptr) if ptr else None
     if a is not None and a.managed:
         heap.free(ptr)
-
-
-#: set, get (names of the functions above) and flags of each kernel ops
-_OPS: dict[P.ParamType, tuple[str, str, int]] = {
-    **{
-        t: (
-            f"param_set_{t.type_name}",
-            f"param_get_{_GET_AS.get(t, t.type_name)}",
-            P.KERNEL_PARAM_OPS_FL_NOARG if t in P.NOARG_TYPES else 0,
-        )
-        for t in P.SIZES
-    },
-    P.ParamType.STRING: ("param_set_copystring", "param_get_string", 0),
-}
-
-
-def _ops_data(t: P.ParamType) -> None:
-    @kdata(t.ops_symbol, P.KERNEL_PARAM_OPS.size, gpl=t in _GPL_TYPES, static=True)
-    def _bytes(kernel: Kernel) -> bytes:
-        if t is P.ParamType.ARRAY:  # the kernel decodes arrays itself (params.py)
-            return bytes(P.KERNEL_PARAM_OPS.size)
-        setter, getter, flags = _OPS[t]
-        free = kernel.symbol_address("param_free_charp") if t is P.ParamType.CHARP else 0
-        return (
-            flags.to_bytes(8, "little")
-            + (kernel.symbol_address(setter) or 0).to_bytes(8, "little")
-            + (kernel.symbol_address(getter) or 0).to_bytes(8, "little")
-            + (free or 0).to_bytes(8, "little")
-        )
-
-
-for _t in P.KERNEL_TYPES:
-    _ops_data(_t)

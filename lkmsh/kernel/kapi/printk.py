@@ -15,13 +15,12 @@ writing ``console_loglevel`` change the same ints (dmesg.py's bind_levels).
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.dmesg import LINE_MAX
 from lkmsh.kernel.kapi.bug import LOGLEVEL_EMERG, LOGLEVEL_WARNING, KernelBug, call_trace
 from lkmsh.kernel.kapi.common import decode, format_args
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.oops import CUT_HERE, END_TRACE
 
 if TYPE_CHECKING:
@@ -124,15 +123,3 @@ def panic(ctx: CallContext) -> None:
         f"---[ end {head} ]---",
     ]
     raise KernelBug(head, lines, LOGLEVEL_EMERG)
-
-
-@kdata("console_printk", 16, gpl=True, static=True)
-def console_printk(kernel) -> bytes:
-    """The four levels at boot; from then on the ints in kernel data are the store."""
-    return struct.pack("<4i", *kernel.log.printk_levels())
-
-
-@kdata("no_hash_pointers", 1, gpl=True, static=True)
-def no_hash_pointers(kernel) -> bytes:
-    """lib/vsprintf.c's flag (the no_hash_pointers boot option): false, %p hashes."""
-    return b"\0"

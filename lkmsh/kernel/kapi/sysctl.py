@@ -20,9 +20,10 @@ from lkmsh.kernel import clock as C
 from lkmsh.kernel.callctx import to_signed
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.kapi.common import cstr, decode, owner
+from lkmsh.kernel.kapi.data import INT_MAX
 from lkmsh.kernel.kapi.kstrtox import fixup_radix, parse_integer
 from lkmsh.kernel.kapi.printk import dump_stack
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.sysctl import (
     CTL_NODE_SIZE,
     CTL_TABLE,
@@ -35,26 +36,14 @@ if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 PAGE_SIZE = 4096
-INT_MAX = (1 << 31) - 1
 UINT_MAX = (1 << 32) - 1
 ULONG_MAX = (1 << 64) - 1
 TMPBUFLEN = 22
 WSPACE = b" \t\n"
 SPACES = frozenset(b" \t\n\v\f\r")  # isspace()
-SYSCTL_VALS = (0, 1, 2, 3, 4, 100, 200, 1000, 3000, INT_MAX, 65535, -1)
 HANDLER = "int {}(struct ctl_table *table, int write, void *buffer, size_t *lenp, loff_t *ppos)"
 LOGLEVEL_ERR = 3
 ENTRY = CTL_TABLE.size
-
-
-@kdata("sysctl_vals", 4 * len(SYSCTL_VALS), static=True)
-def _sysctl_vals(kernel: object) -> bytes:
-    return b"".join(v.to_bytes(4, "little", signed=True) for v in SYSCTL_VALS)
-
-
-@kdata("sysctl_long_vals", 24, gpl=True, static=True)
-def _sysctl_long_vals(kernel: object) -> bytes:
-    return b"".join(v.to_bytes(8, "little") for v in (0, 1, (1 << 63) - 1))
 
 
 # -- the text of kernel/sysctl.c --------------------------------------------------------

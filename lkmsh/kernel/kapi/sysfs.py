@@ -17,12 +17,11 @@ from lkmsh.errors import KernelError
 from lkmsh.kernel import sysfs as SF
 from lkmsh.kernel.kapi.bug import report, warn
 from lkmsh.kernel.kapi.common import cstr, decode, format_args, formatter, owner
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.layout import PAGE_SIZE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
-    from lkmsh.kernel.kernel import Kernel
 
 EINVAL = -errno.EINVAL
 ENOENT = -errno.ENOENT
@@ -53,38 +52,6 @@ def _set_state(ctx: CallContext, kobj: int, bits: int, on: bool) -> None:
 def _name(ctx: CallContext, kobj: int) -> str:
     ptr = ctx.mem.read_u64(kobj + SF.KOBJ_NAME)
     return decode(cstr(ctx, ptr, NAME_MAX)) if ptr else "(null)"
-
-
-# -- kernel data ----------------------------------------------------------------
-
-
-@kdata("__sysfs_root_kobjects", SF.ROOT_BLOB_SIZE, static=True)
-def _root_kobjects(kernel: Kernel) -> bytes:
-    fs = kernel.sysfs
-    if not fs.root_base:
-        slot = kernel.symbol_address
-        fs.boot(slot("__sysfs_root_kobjects") or 0, slot("kobj_sysfs_ops") or 0)
-        fs.root_image = SF.root_blob(fs.root_base, fs.kobj_sysfs_ops)
-    return fs.root_image
-
-
-@kdata("kobj_sysfs_ops", 16, gpl=True, static=True)
-def _kobj_sysfs_ops(kernel: Kernel) -> bytes:
-    """The kernel's sysfs_ops for kobj_attribute files; the kernel serves them itself
-    (kernel/sysfs.py), so the object only needs its address."""
-    return bytes(16)
-
-
-def _root_pointer(name: str, offset: int) -> None:
-    @kdata(name, 8, gpl=True, static=True)
-    def _ptr(kernel: Kernel) -> bytes:
-        base = kernel.symbol_address("__sysfs_root_kobjects") or 0
-        return (base + offset).to_bytes(8, "little")
-
-
-for _n, _off in SF.ROOT_POINTERS.items():
-    if _n in SF.EXPORTED_ROOT_POINTERS:
-        _root_pointer(_n, _off)
 
 
 def _call_module(ctx: CallContext, fn: int, args: list[int]) -> int:

@@ -12,18 +12,13 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel import clock as C
 from lkmsh.kernel.kapi.kthread import sync_jiffies
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 NSEC_PER_USEC = 1000
 NSEC_PER_MSEC = 1_000_000
-
-
-@kdata("jiffies", 8)
-def jiffies(kernel) -> bytes:
-    return kernel.clock.jiffies().to_bytes(8, "little")
 
 
 def _busy_wait(ctx: CallContext, ns: int) -> None:

@@ -6,21 +6,14 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel import tty as T
 from lkmsh.kernel.kapi.kthread import sched_of
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.task import Kind
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
-    from lkmsh.kernel.kernel import Kernel
 
 #: a tty write longer than this is cut (n_tty's own writes go in such chunks)
 MAX_WRITE = 1 << 16
-
-
-@kdata("__lkmsh_console", T.BLOB_SIZE, static=True)
-def _console(kernel: Kernel) -> bytes:
-    base = kernel.symbol_address("__lkmsh_console") or 0
-    return T.blob(base, kernel.symbol_address("__lkmsh_pty_write") or 0)
 
 
 def _console_base(ctx: CallContext) -> int:

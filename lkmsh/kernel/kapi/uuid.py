@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import cstr
 from lkmsh.kernel.kapi.libstring import hex_value
-from lkmsh.kernel.kapi.registry import kapi, kdata
+from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -89,13 +89,3 @@ def uuid_parse(ctx: CallContext) -> int:
 @kapi("guid_parse", "int guid_parse(const char *uuid, guid_t *u)")
 def guid_parse(ctx: CallContext) -> int:
     return _parse(ctx, GUID_INDEX)
-
-
-@kdata("guid_null", 16, static=True)
-def guid_null(kernel) -> bytes:
-    return bytes(16)
-
-
-@kdata("uuid_null", 16, static=True)
-def uuid_null(kernel) -> bytes:
-    return bytes(16)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.kapi.common import decode, format_args
 from lkmsh.kernel.kapi.kthread import might_sleep, sched_of
-from lkmsh.kernel.kapi.registry import kapi, kdata
-from lkmsh.kernel.workqueue import DWORK, PENDING, SYSTEM_WQS, TASKLET, WORK
+from lkmsh.kernel.kapi.registry import kapi
+from lkmsh.kernel.workqueue import DWORK, PENDING, TASKLET, WORK
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -23,18 +23,6 @@ WQ_STRUCT_SIZE = 64
 
 def _wq(ctx: CallContext):
     return ctx.kernel.workqueues
-
-
-def _system_wq(name: str):
-    def refresh(kernel) -> bytes:
-        return kernel.workqueues.system(name).to_bytes(8, "little")
-
-    return refresh
-
-
-for _name in SYSTEM_WQS:  # each names itself: its bytes never change after boot
-    # kernel/workqueue.c: system_wq is EXPORT_SYMBOL, the others EXPORT_SYMBOL_GPL
-    kdata(_name, 8, gpl=_name != "system_wq", static=True)(_system_wq(_name))
 
 
 def _wait_on(ctx: CallContext, obj: int, wchan: str, result: int) -> int:

@@ -26,6 +26,7 @@ from lkmsh.kernel.kapi.common import owner
 from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.mm import MM_STRUCT
 from lkmsh.kernel.pages import STRUCT_PAGE, VMEMMAP_START
+from lkmsh.kernel.zonedev import pages_held
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -245,8 +246,7 @@ def migrate_device_range(ctx: CallContext) -> int:
     src, start, n = ctx.arg(0), ctx.arg(1), ctx.arg(2)
     mem = ctx.mem
     base = VMEMMAP_START + start * STRUCT_PAGE
-    data = mem.read(base, n * STRUCT_PAGE)
-    held = sum(1 for i in range(n) if data[i * STRUCT_PAGE + PAGE_REFCOUNT :][:4] != bytes(4))
+    held = pages_held(mem.read(base, n * STRUCT_PAGE))
     mem.write(src, bytes(8 * n))
     if held:
         report(

@@ -110,14 +110,16 @@ class ZoneDevice(Component):
         end = start + size - 1
         return any(r.start <= end and start <= r.end for r in self.regions)
 
-    def free_range(self, size: int) -> int | None:
-        """get_free_mem_region(GFR_DESCENDING)'s search: the highest free range of @size."""
+    def free_range(self, size: int, lo: int = 0, hi: int = PHYSMEM_END) -> int | None:
+        """get_free_mem_region(GFR_DESCENDING)'s search in [@lo, @hi]: @size rounded up to
+        whole sections, from the top down a section at a time, the first range no region
+        overlaps."""
         size = -(-size // SECTION_SIZE) * SECTION_SIZE
-        addr = PHYSMEM_END - size + 1
-        while addr > size:
+        addr = min(hi, PHYSMEM_END) - size + 1
+        while addr > SECTION_SIZE and addr >= lo:
             if not self.busy(addr, size):
                 return addr
-            addr -= size
+            addr -= SECTION_SIZE
         return None
 
     def add_region(self, region: MemRegion) -> None:

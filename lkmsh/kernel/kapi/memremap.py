@@ -18,7 +18,14 @@ from lkmsh.kernel.kapi.common import cstr, decode, owner
 from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.layout import PAGE_SHIFT
 from lkmsh.kernel.pages import PAGE_OFFSET, STRUCT_PAGE
-from lkmsh.kernel.zonedev import IORESOURCE_MEM, PGMAP_PAGES_MAX, PHYSMEM_END, RESOURCE, MemRegion
+from lkmsh.kernel.zonedev import (
+    IORESOURCE_MEM,
+    PGMAP_PAGES_MAX,
+    PHYSMEM_END,
+    RESOURCE,
+    SECTION_SIZE,
+    MemRegion,
+)
 
 if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
@@ -85,10 +92,10 @@ def request_free_mem_region(ctx: CallContext) -> int:
     lo, hi = 0, PHYSMEM_END
     if base and base != _iomem(ctx):
         lo, hi = ctx.mem.read_u64(base), min(ctx.mem.read_u64(base + 8), PHYSMEM_END)
-    addr = zd.free_range(size)
-    if addr is None or addr < lo or addr + size - 1 > hi:
+    addr = zd.free_range(size, lo, hi)
+    if addr is None:
         return err_ptr(E.ERANGE)
-    aligned = -(-size // (1 << 27)) * (1 << 27)
+    aligned = -(-size // SECTION_SIZE) * SECTION_SIZE  # the region is whole sections too
     res = _new_resource(
         ctx, _iomem(ctx), addr, aligned, name, IORESOURCE_MEM | IORESOURCE_BUSY,
         IORES_DESC_DEVICE_PRIVATE_MEMORY,

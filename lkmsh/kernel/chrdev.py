@@ -95,6 +95,9 @@ class Device:
     owner: str | None
     mode: int = DEFAULT_NODE_MODE
     node: str = ""  # path under /dev ("" when devt is 0: no node)
+    #: of no class (device_add() of a bare device: /sys/devices/NAME); ``cls`` is then 0,
+    #: which is also the misc class's address
+    bare: bool = False
 
 
 @dataclass
@@ -257,7 +260,10 @@ class Chrdev(Component):
         self._publish_device(dev)
 
     def device_path(self, dev: Device) -> str:
-        """The device's sysfs directory: /sys/devices/virtual/CLASS/NAME."""
+        """The device's sysfs directory: /sys/devices/virtual/CLASS/NAME, or
+        /sys/devices/NAME for a device of no class (device_add() of a bare device)."""
+        if dev.bare:
+            return f"/sys/devices/{dev.name}"
         return f"/sys/devices/virtual/{self.class_name_of(dev)}/{dev.name}"
 
     def _publish_device(self, dev: Device) -> None:
@@ -267,7 +273,7 @@ class Chrdev(Component):
         sysdir = self.device_path(dev)
         self.vfs.mkdir(sysdir, 0o755, owner=dev.owner)
         link = f"/sys/class/{cls}/{dev.name}"
-        if self.vfs.lookup(link, follow=False) is None:
+        if not dev.bare and self.vfs.lookup(link, follow=False) is None:
             target = f"../../devices/virtual/{cls}/{dev.name}"
             self.vfs.symlink(link, target, owner=dev.owner)
         if dev.devt:
@@ -291,7 +297,8 @@ class Chrdev(Component):
         if self.vfs is None:
             return
         self._remove_dir(self.device_path(dev))
-        self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
+        if not dev.bare:
+            self.vfs.remove(f"/sys/class/{self.class_name_of(dev)}/{dev.name}")
         if dev.node:
             node = self.vfs.lookup(f"/dev/{dev.node}")
             if node is not None and node.rdev == dev.devt:

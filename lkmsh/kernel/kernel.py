@@ -109,6 +109,7 @@ from lkmsh.kernel.vfs import (
 )
 from lkmsh.kernel.watchdog import Watch, watch
 from lkmsh.kernel.xzdec import XzDecoders
+from lkmsh.kernel.zonedev import ZoneDevice
 
 MAX_MODULE_FILE = 64 << 20
 #: where mkdir and rmdir make and remove trace arrays (trace_instances.py)
@@ -331,6 +332,7 @@ class Kernel:
         self.connector = self.add_component(Connector(self))  # the netlink connector
         self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
+        self.zonedev = self.add_component(ZoneDevice(self))  # iomem regions, ZONE_DEVICE maps
         self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         self.livepatch = self.add_component(Livepatch(self))  # live patches (livepatch.py)
         self.klp_shadow = self.add_component(ShadowVariables(self))  # klpshadow.py

@@ -72,8 +72,12 @@ PG_HEAD = 1 << 16
 PAGEFLAGS_MASK = (1 << 22) - 1
 PAGE_TYPE_BASE = 0xF0000000
 PG_BUDDY = 0x80
-#: a fresh struct page: ZONE_NORMAL (2) in the top bits, _mapcount -1
-_FRESH = struct.pack("<Q40xiiQ", 2 << 62, -1, 0, 0)
+#: the zone field of page->flags (<linux/page-flags-layout.h>: five zones, three bits)
+ZONES_PGSHIFT = 61
+ZONE_NORMAL, ZONE_DEVICE = 2, 4
+PG_RESERVED = 1 << 12
+#: a fresh struct page: ZONE_NORMAL in the top bits, _mapcount -1
+_FRESH = struct.pack("<Q40xiiQ", ZONE_NORMAL << ZONES_PGSHIFT, -1, 0, 0)
 
 
 def page_of(pfn: int) -> int:

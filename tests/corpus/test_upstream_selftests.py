@@ -9,6 +9,7 @@ WARNING or failure report on the way.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -578,3 +579,66 @@ def test_ref_tracker_reports_a_double_release_and_two_leaks(tree, cli):
     assert stack("leaked reference.", 1)[-1] == "test_ref_tracker_init"
     assert log.count("------------[ cut here ]------------") == 2
     assert r.stdout.splitlines()[-1].startswith("Module")  # init returned 0, rmmod left none
+
+
+#: HMM_DMIRROR_READ: _IOWR('H', 0x00, struct hmm_dmirror_cmd) (lib/test_hmm_uapi.h): the
+#: command is addr, ptr, npages, cpages, faults (five __u64)
+HMM_DMIRROR_READ = 0xC0284800
+
+
+def _dmirror_cmd(addr: int, npages: int) -> str:
+    return struct.pack("<5Q", addr, 0x7F0000100000, npages, 0, 0).hex()
+
+
+def test_hmm_mirror_devices_load_and_unload(tree, cli):
+    """lib/test_hmm.c: two device-private memory devices, each with a 256 MB chunk of
+    ZONE_DEVICE struct pages from the top of the physical address space (46 bits: x86-64's
+    4-level map, lkmsh's on both architectures) and a character device; closing a device
+    evicts its chunks, rmmod evicts and unmaps them, releases their iomem regions and
+    removes the devices.
+    tools/testing/selftests/vm/hmm-tests.c cannot drive it: its ioctls mirror a process's
+    VMAs, and lkmsh's address spaces have none, so a read fails with -EFAULT as it does on
+    Linux for an address nothing maps."""
+    # the default host-time backstop: each close and rmmod walk 65,536 device pages a
+    # chunk (migrate_device_range()) and must be quick
+    del cli.env["LKMSH_TIMEOUT"]
+    build, ko = cli.build_cmd(tree, "lib/test_hmm.c")
+    r = cli.line(
+        build,
+        f"insmod {ko}",
+        "ls -l /dev",
+        "cat /proc/devices",
+        "cat /sys/devices/hmm_dmirror0/dev",
+        "cat /sys/devices/hmm_dmirror1/dev",
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    major = next(int(line.split()[0]) for line in out if line.endswith(" HMM_DMIRROR"))
+    nodes = [line.split() for line in out if "hmm_dmirror" in line]
+    assert [(n[0], n[4], n[5], n[-1]) for n in nodes] == [
+        ("crw-------", f"{major},", "0", "hmm_dmirror0"),
+        ("crw-------", f"{major},", "1", "hmm_dmirror1"),
+    ]
+    assert out[-2:] == [f"{major}:0", f"{major}:1"]
+    # no read method: -EINVAL; an empty range: -EINVAL; a page no VMA maps: -EFAULT (the
+    # mirror's hmm_range_fault()); each open also inserts an mmu interval notifier, and
+    # each release removes it
+    read = f"ioctl -x /dev/hmm_dmirror1 {HMM_DMIRROR_READ}"
+    for args, error in (
+        ("cat /dev/hmm_dmirror0", "cat: /dev/hmm_dmirror0: Invalid argument"),
+        (f"{read} {_dmirror_cmd(0x7F0000000000, 0)}", "ioctl: /dev/hmm_dmirror1: Invalid argument"),
+        (f"{read} {_dmirror_cmd(0x7F0000000000, 1)}", "ioctl: /dev/hmm_dmirror1: Bad address"),
+    ):
+        r = cli.line(args)
+        assert (r.returncode, r.stderr.strip()) == (1, error)
+    r = cli.line("rmmod test_hmm", "dmesg", "lsmod", "ls /dev", "cat /proc/devices")
+    assert r.returncode == 0, r.stderr
+    assert "hmm_dmirror" not in r.stdout and "HMM_DMIRROR" not in r.stdout
+    assert cli("ls", "/sys/devices/hmm_dmirror0").returncode == 1
+    log = log_text(r.stdout)
+    log = log[: log.index("Module                  Size  Used by")]
+    assert [line for line in log if "taints kernel" not in line] == [
+        "added new 256 MB chunk (total 1 chunks, 256 MB) PFNs [0x3ffff0000 0x400000000)",
+        "added new 256 MB chunk (total 1 chunks, 256 MB) PFNs [0x3fffe0000 0x3ffff0000)",
+        "HMM test module loaded. This is only for testing HMM.",
+    ]

@@ -34,7 +34,16 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
     "mm/maccess.c": frozenset({"copy_from_kernel_nofault"}),
     "drivers/base/class.c": frozenset({"class_create_file_ns", "class_remove_file_ns"}),
     "drivers/base/core.c": frozenset(
-        {"device_create_file", "device_remove_file", "get_device", "put_device"}
+        {
+            "device_create_file",
+            "device_remove_file",
+            "get_device",
+            "put_device",
+            "dev_set_name",
+            "device_initialize",
+            "device_add",
+            "device_del",
+        }
     ),
     "drivers/base/devres.c": frozenset(
         {"devm_add_action", "devm_kfree", "devm_kmalloc", "devm_kstrdup"}
@@ -226,6 +235,13 @@ DRIVERS_GPL: dict[str, frozenset[str]] = {
         {"stack_trace_print", "stack_trace_snprint", "stack_trace_save"}
     ),
     "mm/percpu.c": frozenset({"__alloc_percpu", "__alloc_percpu_gfp", "free_percpu"}),
+    # device memory (lib/test_hmm.c's): ZONE_DEVICE page maps, iomem, mmu notifiers, rmap
+    "mm/memremap.c": frozenset({"memremap_pages", "memunmap_pages", "zone_device_page_init"}),
+    "kernel/resource.c": frozenset({"request_free_mem_region"}),
+    "mm/mmu_notifier.c": frozenset(
+        {"mmu_interval_notifier_insert", "mmu_interval_notifier_remove", "mmu_interval_read_begin"}
+    ),
+    "mm/rmap.c": frozenset({"make_device_exclusive_range"}),
     "kernel/fork.c": frozenset({"get_task_mm", "mmput", "__mmdrop"}),
     "kernel/events/hw_breakpoint.c": frozenset(
         {"register_wide_hw_breakpoint", "unregister_wide_hw_breakpoint", "unregister_hw_breakpoint"}
@@ -289,6 +305,9 @@ DRIVERS_PLAIN = frozenset({
     "register_sysctl_paths", "unregister_sysctl_table", "proc_dointvec", "proc_dostring",
     "proc_dointvec_minmax", "proc_douintvec", "proc_doulongvec_minmax", "proc_do_large_bitmap",
     "filp_open", "filp_close", "fput",
+    "cdev_device_add", "cdev_device_del",  # fs/char_dev.c
+    "hmm_range_fault", "migrate_vma_setup", "migrate_vma_pages", "migrate_vma_finalize",
+    "__request_region", "__release_region", "iomem_resource",  # kernel/resource.c
 })  # fmt: skip
 
 

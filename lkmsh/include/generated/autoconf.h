@@ -44,6 +44,16 @@
 #define CONFIG_FW_LOADER_COMPRESS 1
 #define CONFIG_FW_LOADER_COMPRESS_XZ 1
 #define CONFIG_FW_CACHE 1
+/* memory management: Debian's 6.1 (ZONE_DEVICE, MMU notifiers, HMM mirroring, device
+ * migration, free-region lookup), plus CONFIG_DEVICE_PRIVATE, which Debian leaves
+ * unset: lib/test_hmm.c's TEST_HMM depends on it (kernel/zonedev.py) */
+#define CONFIG_MIGRATION 1
+#define CONFIG_ZONE_DEVICE 1
+#define CONFIG_DEVICE_PRIVATE 1
+#define CONFIG_DEVICE_MIGRATION 1
+#define CONFIG_MMU_NOTIFIER 1
+#define CONFIG_HMM_MIRROR 1
+#define CONFIG_GET_FREE_REGION 1
 /* lib/test_kprobes.c loads as a module, so its option reads as =m (kbuild's _MODULE) */
 #define CONFIG_KPROBES_SANITY_TEST_MODULE 1
 

@@ -3,6 +3,9 @@
  * lkmsh: struct cdev (<linux/cdev.h>): a character device's file operations
  * for a range of device numbers. cdev_add makes it live: opening a node with
  * one of its numbers calls its ->open. cdev_del takes it away again.
+ * cdev_device_add() adds the cdev and its device together (the device's node
+ * /dev/NAME and /sys/devices/NAME as device_add() makes them); cdev_device_del()
+ * removes both.
  */
 #ifndef _LKMSH_LINUX_CDEV_H
 #define _LKMSH_LINUX_CDEV_H
@@ -30,5 +33,7 @@ struct cdev *cdev_alloc(void);
 int cdev_add(struct cdev *p, dev_t dev, unsigned count);
 void cdev_set_parent(struct cdev *p, struct kobject *kobj);
 void cdev_del(struct cdev *p);
+int cdev_device_add(struct cdev *cdev, struct device *dev);
+void cdev_device_del(struct cdev *cdev, struct device *dev);
 
 #endif

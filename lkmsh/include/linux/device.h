@@ -133,6 +133,11 @@ struct device *__root_device_register(const char *name, struct module *owner);
 #define root_device_register(name) __root_device_register(name, THIS_MODULE)
 void root_device_unregister(struct device *root);
 void device_unregister(struct device *dev);
+/* a device embedded in the driver's own structure: initialize, name, add, delete */
+void device_initialize(struct device *dev);
+__printf(2, 3) int dev_set_name(struct device *dev, const char *name, ...);
+int __must_check device_add(struct device *dev);
+void device_del(struct device *dev);
 
 void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp);
 void devm_kfree(struct device *dev, const void *p);

@@ -8,6 +8,7 @@
 
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 static inline void *kmap(struct page *page) { return page_address(page); }
 static inline void kunmap(struct page *page) { }
@@ -24,6 +25,22 @@ static inline void memcpy_from_page(char *to, struct page *page, size_t offset, 
 static inline void memcpy_to_page(struct page *page, size_t offset, const char *from, size_t len)
 {
 	memcpy((char *)page_address(page) + offset, from, len);
+}
+
+static inline void clear_highpage(struct page *page)
+{
+	memset(kmap_local_page(page), 0, PAGE_SIZE);
+}
+
+static inline void copy_highpage(struct page *to, struct page *from)
+{
+	memcpy(kmap_local_page(to), kmap_local_page(from), PAGE_SIZE);
+}
+
+static inline void copy_user_highpage(struct page *to, struct page *from,
+				      unsigned long vaddr, struct vm_area_struct *vma)
+{
+	copy_highpage(to, from);
 }
 
 #endif

@@ -79,6 +79,13 @@ do {							\
 
 
 #define might_sleep()		do { } while (0)
+
+/* a __u64 from user space (an ioctl's struct) as a user pointer */
+#define u64_to_user_ptr(x)		\
+({					\
+	u64 __x = (x);			\
+	(void __user *)(uintptr_t)__x;	\
+})
 #ifdef __aarch64__
 #define cpu_relax()		__asm__ __volatile__("yield" ::: "memory")
 #else

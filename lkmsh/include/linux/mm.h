@@ -21,6 +21,8 @@
 #include <linux/rcupdate.h>
 #include <linux/mm_types.h>
 #include <linux/mmap_lock.h>
+#include <linux/spinlock_types.h>
+#include <linux/xarray.h>
 #include <linux/mmzone.h>
 #include <linux/pfn.h>
 #include <linux/sizes.h>
@@ -114,6 +116,22 @@ static inline unsigned long page_size(const struct page *page)
 static inline unsigned int page_shift(const struct page *page)
 {
 	return PAGE_SHIFT + compound_order(page);
+}
+
+/* the zone in page->flags (<linux/page-flags-layout.h>) */
+static inline enum zone_type page_zonenum(const struct page *page)
+{
+	return (page->flags >> ZONES_PGSHIFT) & ZONES_MASK;
+}
+
+static inline bool is_zone_device_page(const struct page *page)
+{
+	return page_zonenum(page) == ZONE_DEVICE;
+}
+
+static inline bool folio_is_zone_device(const struct folio *folio)
+{
+	return is_zone_device_page(&folio->page);
 }
 
 #define page_private(page)		((page)->private)
@@ -223,6 +241,74 @@ void __lkmsh_bad_page(struct page *page, unsigned int order, unsigned long calle
 #ifdef CONFIG_X86
 #define VM_PAT		VM_ARCH_1
 #endif
+
+/*
+ * VMAs (mm/mmap.c, mm/memory.c). lkmsh's address spaces hold no VMAs: a
+ * command's user memory (its ioctl buffers, vm_mmap()'s pages) is mapped
+ * without one, so find_vma() finds none, as Linux's for an address nothing
+ * is mapped at, and vm_insert_page() has no VMA to insert into.
+ */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+
+static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	if (vma && addr < vma->vm_start)
+		vma = NULL;
+	return vma;
+}
+
+int vm_insert_page(struct vm_area_struct *vma, unsigned long addr, struct page *page);
+
+static inline bool is_vm_hugetlb_page(struct vm_area_struct *vma)
+{
+	return false;
+}
+
+#define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+
+/* One node, no NUMA policy: a page "for the VMA" is any page (as !CONFIG_NUMA). */
+#define alloc_pages_vma(gfp_mask, order, vma, addr, hugepage) alloc_pages(gfp_mask, order)
+#define alloc_page_vma(gfp_mask, vma, addr) alloc_pages_vma(gfp_mask, 0, vma, addr, false)
+
+/* The fault a ->migrate_to_ram() (or a vm_operations ->fault) is asked to handle */
+enum fault_flag {
+	FAULT_FLAG_WRITE =		1 << 0,
+	FAULT_FLAG_MKWRITE =		1 << 1,
+	FAULT_FLAG_ALLOW_RETRY =	1 << 2,
+	FAULT_FLAG_RETRY_NOWAIT =	1 << 3,
+	FAULT_FLAG_KILLABLE =		1 << 4,
+	FAULT_FLAG_TRIED =		1 << 5,
+	FAULT_FLAG_USER =		1 << 6,
+	FAULT_FLAG_REMOTE =		1 << 7,
+	FAULT_FLAG_INSTRUCTION =	1 << 8,
+	FAULT_FLAG_INTERRUPTIBLE =	1 << 9,
+	FAULT_FLAG_UNSHARE =		1 << 10,
+	FAULT_FLAG_ORIG_PTE_VALID =	1 << 11,
+};
+
+struct vm_fault {
+	const struct {
+		struct vm_area_struct *vma;
+		gfp_t gfp_mask;
+		pgoff_t pgoff;
+		unsigned long address;
+		unsigned long real_address;
+	};
+	enum fault_flag flags;
+	pmd_t *pmd;
+	pud_t *pud;
+	union {
+		pte_t orig_pte;
+		pmd_t orig_pmd;
+	};
+	struct page *cow_page;
+	struct page *page;
+	pte_t *pte;
+	spinlock_t *ptl;
+	pgtable_t prealloc_pte;
+};
 
 /* Anonymous user memory in the calling command's task (mm/util.c; see <linux/mman.h>). */
 struct file;

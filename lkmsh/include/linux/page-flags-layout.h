@@ -11,9 +11,10 @@
 
 #include <linux/bits.h>
 
-/* ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE */
-#define MAX_NR_ZONES		4
-#define ZONES_SHIFT		2
+/* ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE (CONFIG_ZONE_DEVICE:
+ * five zones take three bits, as Debian's 6.1) */
+#define MAX_NR_ZONES		5
+#define ZONES_SHIFT		3
 #define NODES_SHIFT		0
 #define SECTIONS_SHIFT		0
 

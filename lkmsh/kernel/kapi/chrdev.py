@@ -476,3 +476,99 @@ for _n, _l in (
     ("_dev_info", 6),
 ):
     _leveled(_n, _l)
+
+
+# -- devices embedded in a driver's structure (drivers/base/core.c, fs/char_dev.c) -------
+
+
+@kapi("device_initialize", "void device_initialize(struct device *dev)", gpl=True)
+def device_initialize(ctx: CallContext) -> None:
+    """The device's kobject made ready (lkmsh counts no device references)."""
+    dev = ctx.arg(0)
+    ctx.mem.write_u64(dev + 16 + 8, 0)  # kobj.parent: none yet
+
+
+@kapi("dev_set_name", "int dev_set_name(struct device *dev, const char *fmt, ...)", gpl=True)
+def dev_set_name(ctx: CallContext) -> int:
+    """kobject_set_name(): the name is the kernel's copy, freed when the device's last
+    reference goes (a driver that never put_device()s its device leaks it, as on Linux)."""
+    dev = ctx.arg(0)
+    name = format_args(ctx, ctx.arg(1), 2)
+    heap = ctx.kernel.heap
+    at = heap.alloc(len(name) + 1, "[kernel]", ctx.caller, managed=True)
+    if not at:
+        return err_ptr(E.ENOMEM)
+    ctx.mem.write(at, name + b"\0")
+    old = ctx.mem.read_u64(dev + DeviceOff.kobj_name)
+    ctx.mem.write_u64(dev + DeviceOff.kobj_name, at)
+    if old and heap.lookup(old) is not None and heap.lookup(old).owner == "[kernel]":
+        heap.free(old)
+    return 0
+
+
+def _device_name(ctx: CallContext, dev: int) -> str:
+    at = ctx.mem.read_u64(dev + DeviceOff.kobj_name) or ctx.mem.read_u64(dev + DeviceOff.init_name)
+    return _name(ctx, at) if at else ""
+
+
+@kapi("device_add", "int device_add(struct device *dev)", gpl=True)
+def device_add(ctx: CallContext) -> int:
+    """A bare device (no class, bus or parent: /sys/devices/NAME) or one of a class,
+    with its /dev node when it has a number, as devtmpfs makes it."""
+    return _device_add(ctx, ctx.arg(0))
+
+
+def _device_add(ctx: CallContext, dev: int) -> int:
+    mem = ctx.mem
+    name = _device_name(ctx, dev)
+    if not name:
+        return err_ptr(E.EINVAL)
+    chrdev = ctx.kernel.chrdev
+    cls_addr = mem.read_u64(dev + DeviceOff.cls)
+    cls = chrdev.class_by_addr(cls_addr) if cls_addr else None
+    devt = mem.read_u32(dev + DeviceOff.devt)
+    where = f"/devices/virtual/{cls.name}/{name}" if cls else f"/devices/{name}"
+    taken = ctx.kernel.vfs.lookup(f"/sys{where}") is not None
+    if taken or (devt and ctx.kernel.vfs.lookup(f"/dev/{name}") is not None):
+        _sysfs_duplicate(ctx, where, name)
+        return err_ptr(E.EEXIST)
+    node = name if devt else ""
+    device = Device(name, devt, cls.addr if cls else 0, dev, owner(ctx), 0o600, node, cls is None)
+    chrdev.add_device(device)
+    return 0
+
+
+@kapi("device_del", "void device_del(struct device *dev)", gpl=True)
+def device_del(ctx: CallContext) -> None:
+    chrdev = ctx.kernel.chrdev
+    found = chrdev.device_by_addr(ctx.arg(0))
+    if found is not None:
+        chrdev.remove_device(found)
+
+
+@kapi("cdev_device_add", "int cdev_device_add(struct cdev *cdev, struct device *dev)")
+def cdev_device_add(ctx: CallContext) -> int:
+    cdev, dev = ctx.arg(0), ctx.arg(1)
+    devt = ctx.mem.read_u32(dev + DeviceOff.devt)
+    chrdev = ctx.kernel.chrdev
+    if devt:
+        ctx.mem.write_u64(cdev + 16 + 8, dev)  # cdev_set_parent(cdev, &dev->kobj)
+        ctx.mem.write_u32(cdev + CdevOff.dev, devt)
+        ctx.mem.write_u32(cdev + CdevOff.count, 1)
+        dynamic = ctx.kernel.heap.lookup(cdev) is not None
+        chrdev.cdev_add(CdevEntry(cdev, devt, 1, owner(ctx), dynamic))
+    ret = _device_add(ctx, dev)
+    if ret and devt:
+        chrdev.cdev_del(cdev)
+    return ret
+
+
+@kapi("cdev_device_del", "void cdev_device_del(struct cdev *cdev, struct device *dev)")
+def cdev_device_del(ctx: CallContext) -> None:
+    cdev, dev = ctx.arg(0), ctx.arg(1)
+    chrdev = ctx.kernel.chrdev
+    found = chrdev.device_by_addr(dev)
+    if found is not None:
+        chrdev.remove_device(found)
+    if ctx.mem.read_u32(dev + DeviceOff.devt):
+        chrdev.cdev_del(cdev)

@@ -20,7 +20,9 @@ from lkmsh.kernel import tty as T
 from lkmsh.kernel.fsstructs import FS_TYPE
 from lkmsh.kernel.kapi.ctype import CTYPE
 from lkmsh.kernel.kapi.registry import kdata
+from lkmsh.kernel.layout import PAGE_SHIFT
 from lkmsh.kernel.workqueue import SYSTEM_WQS
+from lkmsh.kernel.zonedev import IOMEM_NAME, IORESOURCE_MEM, PHYSMEM_END, RESOURCE
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -226,3 +228,27 @@ def _console(kernel: Kernel) -> bytes:
 @kdata("blackhole_netdev", 8 + N.NET_DEVICE.size, static=True)
 def _blackhole_netdev(kernel: Kernel) -> bytes:
     return N.blackhole_image(kernel.symbol_address("blackhole_netdev") or 0)
+
+
+# -- kernel/resource.c, mm/memory.c ---------------------------------------------------------
+
+
+@kdata("iomem_resource", RESOURCE.size + len(IOMEM_NAME), static=True)
+def iomem_resource(kernel: Kernel) -> bytes:
+    """The root of the physical address space: [0, 2^46 - 1] "PCI mem" (x86-64's,
+    lkmsh's map on both architectures); requested regions are the ZoneDevice's."""
+    here = kernel.symbol_address("iomem_resource") or 0
+    name = here + RESOURCE.size if here else 0
+    return RESOURCE.pack(0, PHYSMEM_END, name, IORESOURCE_MEM, 0, 0, 0, 0) + IOMEM_NAME
+
+
+#: the page of zeroes the memory manager maps for reads of untouched memory
+_constant("empty_zero_page", bytes(4096))
+
+
+@kdata("zero_pfn", 8, static=True)
+def zero_pfn(kernel: Kernel) -> bytes:
+    """The zero page's pfn (mm/memory.c): __pa_symbol(empty_zero_page) >> PAGE_SHIFT,
+    x86-64's arithmetic for the kernel image (phys_base 0)."""
+    addr = kernel.symbol_address("empty_zero_page") or 0
+    return (((addr - 0xFFFFFFFF80000000) & ((1 << 64) - 1)) >> PAGE_SHIFT).to_bytes(8, "little")

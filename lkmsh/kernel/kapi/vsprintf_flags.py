@@ -3,7 +3,7 @@
 The tables are include/trace/events/mmflags.h's, in its order (composite GFP
 masks first, so GFP_KERNEL prints as one name); the page layout is the one
 lkmsh's <linux/page-flags-layout.h> declares (only a zone field, in the top
-two bits). Bits no name covers print as a hex number after the names.
+three bits). Bits no name covers print as a hex number after the names.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PAGE_FLAG_NAMES = (  # enum pageflags, in mmflags.h's print order
 )  # fmt: skip
 NR_PAGEFLAGS = 22
 #: (name, shift, width) of the fields above the flags: section, node, zone, ...
-PAGE_FIELDS = (("zone", 62, 2),)
+PAGE_FIELDS = (("zone", 61, 3),)
 
 VMA_FLAG_NAMES = (
     (0x1, "read"), (0x2, "write"), (0x4, "exec"), (0x8, "shared"), (0x10, "mayread"),

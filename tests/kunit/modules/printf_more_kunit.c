@@ -53,7 +53,7 @@ static void flags_test(struct kunit *test)
 	unsigned long vma = VM_READ | VM_WRITE | VM_SHARED | VM_IO;
 	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 
-	EXPECT_PRINTS(test, "0xc000000000000009(locked|dirty|zone=3)", "%pGp", &page);
+	EXPECT_PRINTS(test, "0x6000000000000009(locked|dirty|zone=3)", "%pGp", &page);
 	page = 0;
 	EXPECT_PRINTS(test, "0x0(zone=0)", "%pGp", &page);
 	EXPECT_PRINTS(test, "read|write|shared|io", "%pGv", &vma);

@@ -13,6 +13,7 @@
 #define PAGE_ALLOC_COSTLY_ORDER	3
 
 #include <linux/page-flags-layout.h>
+#include <linux/topology.h>	/* numa_node_id() */
 
 enum zone_type {
 	ZONE_DMA,
@@ -22,10 +23,5 @@ enum zone_type {
 	ZONE_DEVICE,
 	__MAX_NR_ZONES
 };
-
-static inline int numa_node_id(void)
-{
-	return 0;
-}
 
 #endif

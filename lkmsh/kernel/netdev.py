@@ -174,9 +174,6 @@ class NetCore(Component):
         self.devices: list[NetDev] = []
         self.skbs: dict[int, str] = {}  # live sk_buff -> who holds it (a module, or the kernel)
         self._next_ifindex = 1
-        kernel.vfs.mkdir("/sys/class/net")
-        kernel.sched.on_event("net_tx", self._net_tx)
-        kernel.vfs.add("/proc/net/dev", TextFile(lambda k: self.proc_net_dev().encode()), 0o444)
 
     def by_addr(self, addr: int) -> NetDev | None:
         return next((d for d in self.devices if d.addr == addr), None)
@@ -550,7 +547,7 @@ class NetCore(Component):
         """__netif_schedule: the qdisc runs (NET_TX) after what runs now."""
         self.kernel.sched.add_event(self.kernel.clock.ns() + delay, "net_tx", dev.addr)
 
-    def _net_tx(self, key: int, when: int) -> None:
+    def net_tx(self, key: int, when: int) -> None:
         dev = self.by_addr(key)
         while dev is not None and dev.backlog and not dev.queue_stopped and self.is_up(dev):
             if not self._xmit(dev, bytes.fromhex(dev.backlog.pop(0))):

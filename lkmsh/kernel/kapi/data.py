@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from lkmsh.kernel import netdev as N
+from lkmsh.kernel import netstructs as N
 from lkmsh.kernel import params as P
 from lkmsh.kernel import sysfs as SF
 from lkmsh.kernel import tty as T

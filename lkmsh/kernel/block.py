@@ -171,10 +171,6 @@ class BlockLayer(Component):
         self.disks: list[Disk] = []
         self.tag_sets: dict[int, str | None] = {}  # struct blk_mq_tag_set -> its module
         self.in_flight: dict[int, _Io] = {}  # struct request or bio -> its I/O (never saved)
-        kernel.vfs.mkdir("/sys/block")
-        kernel.vfs.add(
-            "/proc/partitions", TextFile(lambda k: self.proc_partitions().encode()), 0o444
-        )
 
     # -- majors (block/genhd.c) -----------------------------------------------------------
 

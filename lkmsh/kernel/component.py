@@ -48,3 +48,31 @@ class Component:
 
     def module_going(self, module: Module) -> list[Report]:
         return []
+
+
+class Part:
+    """A component the kernel builds the first time it is used, not at boot.
+
+    Importing a subsystem's module is most of what a kernel component costs a
+    one-shot command (constructing all of them takes ~1.5 ms), and most commands
+    use few: ``lkmsh insmod hello.ko`` needs no GPIO bank, block layer or kdb.
+    ``Kernel.x = Part(...)`` is a non-data descriptor: the first ``kernel.x``
+    imports ``lkmsh.kernel.<module>``, builds the class (with the kernel when
+    @takes_kernel), registers it and restores its saved row; the instance then
+    sits in the kernel's ``__dict__``, so later uses cost what a plain attribute
+    does. ``row`` is the component's ``name`` (its saved key).
+    """
+
+    def __init__(self, row: str, where: str, *, takes_kernel: bool = True):
+        self.row = row
+        self.module, self.cls = where.split(":")
+        self.takes_kernel = takes_kernel
+        self.attr = ""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = attr
+
+    def __get__(self, kernel: Any, owner: type | None = None) -> Any:
+        if kernel is None:
+            return self
+        return kernel.build_part(self)

@@ -20,7 +20,6 @@ from lkmsh.errors import KernelError
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
 from lkmsh.kernel.snapshot import typed
-from lkmsh.kernel.vfs import TextFile
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -55,7 +54,6 @@ class Connector(Component):
         self.callbacks: list[Callback] = [
             Callback(CN_IDX_PROC, CN_VAL_PROC, "cn_proc", 0, KERNEL_OWNER)
         ]
-        kernel.vfs.add("/proc/net/connector", TextFile(lambda k: self.proc_text().encode()), 0o444)
 
     def find(self, idx: int, val: int) -> Callback | None:
         return next((c for c in self.callbacks if (c.idx, c.val) == (idx, val)), None)

@@ -35,7 +35,7 @@ from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER, KIND_VMALLOC
 from lkmsh.kernel.release import KERNEL_RELEASE
 from lkmsh.kernel.snapshot import typed
-from lkmsh.kernel.vfs import FileError, TextFile
+from lkmsh.kernel.vfs import FileError
 
 if TYPE_CHECKING:
     from lkmsh.kernel.kernel import Kernel
@@ -115,10 +115,6 @@ class Firmware(Component):
     handed: dict[int, Handed] = field(default_factory=dict)
     devm: list[DevmName] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        if self.kernel is not None:
-            self._publish()
-
     # -- the search path ---------------------------------------------------------
 
     @property
@@ -136,21 +132,9 @@ class Firmware(Component):
         """fw_path[] in order, the unset parameter left out."""
         return [p for p in (self.path, *DEFAULT_PATHS) if p]
 
-    def _publish(self) -> None:
-        """/sys/module/firmware_class/parameters/path (module_param_string, 0644)."""
-        vfs = self.kernel.vfs
-        if vfs.lookup(f"{PARAM_DIR}/path") is not None:
-            return
-        vfs.mkdir(PARAM_DIR, 0o755)
-        vfs.add(
-            f"{PARAM_DIR}/path",
-            TextFile(lambda k: f"{self.path}\n".encode(), self._store_path),
-            S.S_IFREG | 0o644,
-            size=4096,
-        )
-
-    def _store_path(self, kernel: Kernel, data: bytes) -> int:
-        """param_set_copystring: the bytes as written (a trailing newline included, as
+    def store_path(self, kernel: Kernel, data: bytes) -> int:
+        """/sys/module/firmware_class/parameters/path (kfiles.py), module_param_string's
+        param_set_copystring: the bytes as written (a trailing newline included, as
         6.1 keeps it), up to the first NUL; -ENOSPC past 255 bytes."""
         text = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if len(text.encode("utf-8", "surrogateescape")) + 1 > FW_PATH_PARA_SIZE:

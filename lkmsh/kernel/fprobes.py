@@ -71,7 +71,7 @@ class Fprobe:
 def traceable(k: Kernel) -> Iterator[tuple[str, int]]:
     """(name, address) of every function an fprobe may be put on: the kernel's
     functions (exported or not), the kernel library's, each module's text."""
-    from lkmsh.kernel.kprobes import TRAMPOLINE
+    from lkmsh.kernel.kimage import TRAMPOLINE
 
     skip = set(TRAMPOLINE.values())
     for name, addr in k.image.text.items():

@@ -110,7 +110,6 @@ class InputCore(Component):
     def __init__(self, kernel: Kernel):
         self.kernel = kernel
         self.devices: list[InputDevice] = []
-        kernel.vfs.mkdir("/dev/input")
 
     def by_addr(self, addr: int) -> InputDevice | None:
         return next((d for d in self.devices if d.addr == addr), None)

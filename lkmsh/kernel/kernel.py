@@ -12,12 +12,12 @@ import os
 import stat
 import struct
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 # First: the dataclasses the imports below create compile their methods from a cache.
 from lkmsh import dccache  # noqa: F401
@@ -35,34 +35,22 @@ from lkmsh.errors import (
 )
 from lkmsh.kernel import bugtable, klib, sysmodule
 from lkmsh.kernel import taint as T
-from lkmsh.kernel.block import BlockLayer
 from lkmsh.kernel.bugtable import BugEntry, find_bug
 from lkmsh.kernel.chrdev import Chrdev
 from lkmsh.kernel.clock import NSEC_PER_JIFFY, Clock
-from lkmsh.kernel.component import Component
+from lkmsh.kernel.component import Component, Part
 from lkmsh.kernel.configfs import ROOT as CONFIGFS_ROOT
 from lkmsh.kernel.configfs import Configfs
-from lkmsh.kernel.connector import Connector
-from lkmsh.kernel.crypto import Crypto
 from lkmsh.kernel.debugfs import DebugFS
 from lkmsh.kernel.deps import ModuleNeeds, build_graph, check_circular, topological_order
 from lkmsh.kernel.dmesg import CONSOLE_LOGLEVEL_MAX, Dmesg
 from lkmsh.kernel.dyndbg import DynamicDebug
 from lkmsh.kernel.fault import CpuFault, FaultKind
-from lkmsh.kernel.firmware import Firmware
-from lkmsh.kernel.gpio import GpioChip
 from lkmsh.kernel.heap import KERNEL_OWNER, Heap
-from lkmsh.kernel.hwbreak import HwBreakpoints
-from lkmsh.kernel.idmaps import IdMaps
-from lkmsh.kernel.input import InputCore
-from lkmsh.kernel.irq import IrqTable
 from lkmsh.kernel.kapi import registry as kapi
-from lkmsh.kernel.kdb import Kdb
+from lkmsh.kernel.kfiles import DIRS as KDIRS
 from lkmsh.kernel.kfiles import FILES as KFILES
-from lkmsh.kernel.kimage import SLOT_SIZE, KernelImage, check_carried_over
-from lkmsh.kernel.klpshadow import ShadowVariables
-from lkmsh.kernel.kprobes import KERNEL_ONLY, Kprobes
-from lkmsh.kernel.kunit import KUnit
+from lkmsh.kernel.kimage import KERNEL_ONLY, SLOT_SIZE, KernelImage, check_carried_over
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE, PAGE_SIZE
 from lkmsh.kernel.livepatch import (
     MODULE_STATE_GOING,
@@ -71,21 +59,16 @@ from lkmsh.kernel.livepatch import (
 )
 from lkmsh.kernel.memory import AddressSpace, Perm
 from lkmsh.kernel.mm import AddressSpaces
-from lkmsh.kernel.mmio import MmioBus, Uart16550
-from lkmsh.kernel.module import Module, ModuleState
-from lkmsh.kernel.netdev import NetCore, NetLink
+from lkmsh.kernel.module import KUNIT_SECTION, Module, ModuleState
 from lkmsh.kernel.pages import PagePool
-from lkmsh.kernel.platform import PlatformBus, PropValue
 from lkmsh.kernel.procfs import ProcFS
 from lkmsh.kernel.random import Random
 from lkmsh.kernel.ratelimit import RateLimits
 from lkmsh.kernel.release import VERMAGIC
-from lkmsh.kernel.rscodecs import RsCodecs
 from lkmsh.kernel.sched import Scheduler
 from lkmsh.kernel.slabcache import SlabCaches
 from lkmsh.kernel.snapshot import ComponentRows, KernelState, RegionImage, RowFetch
 from lkmsh.kernel.stacktrace import KernelPath
-from lkmsh.kernel.swnode import SoftwareNodes
 from lkmsh.kernel.symbols import KernelSymbol, SymbolKind, SymbolStats, SymbolTable
 from lkmsh.kernel.sysctl import Sysctl
 from lkmsh.kernel.sysfs import Sysfs
@@ -108,7 +91,6 @@ from lkmsh.kernel.vfs import (
     normpath,
 )
 from lkmsh.kernel.watchdog import Watch, watch
-from lkmsh.kernel.xzdec import XzDecoders
 from lkmsh.kernel.zonedev import ZoneDevice
 
 MAX_MODULE_FILE = 64 << 20
@@ -123,8 +105,10 @@ if TYPE_CHECKING:
     from lkmsh.kernel.input import InputDevice
     from lkmsh.kernel.kmemleak import LeakScan
     from lkmsh.kernel.memmap import MemoryMap
+    from lkmsh.kernel.mmio import Uart16550
+    from lkmsh.kernel.netdev import NetLink
     from lkmsh.kernel.params import ParamType
-    from lkmsh.kernel.platform import PDevice, PDriver
+    from lkmsh.kernel.platform import PDevice, PDriver, PropValue
     from lkmsh.kernel.trace import FunctionTracer, RelocRecord
 
 
@@ -248,6 +232,11 @@ CONFIG_LIMITS: dict[str, tuple[float, float]] = {
 }
 
 
+def _row_fetch(rows: MutableMapping[str, Any], name: str) -> Callable[[], Any]:
+    """Component.restore's @fetch of @name's saved row (None when there is none)."""
+    return RowFetch(rows, name) if isinstance(rows, ComponentRows) else partial(rows.get, name)
+
+
 def _task_components() -> list:
     """Components built on the scheduler (timers, work, locks), in registration order."""
     from lkmsh.kernel.lockdep import Lockdep
@@ -258,7 +247,46 @@ def _task_components() -> list:
     return [Timers, Workqueues, Lockdep, Rcu]
 
 
+#: Every component's saved name, in the order the kernel registers them: saving and
+#: restoring follow it, the MODULE_STATE_GOING chain runs it backwards (component.py).
+#: A Part built on first use takes its place in it.
+COMPONENT_ORDER = (
+    "clock", "dmesg", "heap", "symbols", "procfs", "chrdev", "sysfs", "debugfs", "sysctl",
+    "configfs", "random", "slab_caches", "crypto", "idmaps", "rs_codecs", "xz", "swnode",
+    "kunit", "mm", "sched", "timers", "workqueues", "lockdep", "rcu", "tracing", "tracepoints",
+    "trace_events", "irq", "gpio", "mmio", "platform", "input", "tty", "block", "ratelimits",
+    "net", "connector", "kdb", "pages", "zonedev", "kprobes", "livepatch", "klp_shadow",
+    "hw_breakpoint", "firmware",
+)  # fmt: skip
+_RANK = {name: i for i, name in enumerate(COMPONENT_ORDER)}
+
+
 class Kernel:
+    # The components built on first use (component.py's Part); the others are built at boot.
+    crypto = Part("crypto", "crypto:Crypto", takes_kernel=False)
+    idmaps = Part("idmaps", "idmaps:IdMaps", takes_kernel=False)
+    rs_codecs = Part("rs_codecs", "rscodecs:RsCodecs", takes_kernel=False)  # init_rs()'s codecs
+    xz = Part("xz", "xzdec:XzDecoders", takes_kernel=False)  # <linux/xz.h>'s decoders
+    swnodes = Part("swnode", "swnode:SoftwareNodes")
+    kunit = Part("kunit", "kunit:KUnit")
+    irqs = Part("irq", "irq:IrqTable")  # interrupt lines
+    gpio = Part("gpio", "gpio:GpioChip")  # the virtual GPIO bank
+    mmio = Part("mmio", "mmio:MmioBus")  # device registers
+    platform = Part("platform", "platform:PlatformBus")  # the platform bus
+    input = Part("input", "input:InputCore")  # input devices
+    block = Part("block", "block:BlockLayer")  # disks and their queues
+    net = Part("net", "netdev:NetCore")  # network devices
+    connector = Part("connector", "connector:Connector")  # the netlink connector
+    kdb = Part("kdb", "kdb:Kdb")  # the kernel debugger's shell
+    kprobes = Part("kprobes", "kprobes:Kprobes")  # kprobes and kretprobes
+    klp_shadow = Part("klp_shadow", "klpshadow:ShadowVariables")
+    hw_breakpoints = Part("hw_breakpoint", "hwbreak:HwBreakpoints")  # data/execute breakpoints
+    firmware = Part("firmware", "firmware:Firmware")  # search path, images, holders
+    PARTS = (
+        crypto, idmaps, rs_codecs, xz, swnodes, kunit, irqs, gpio, mmio, platform, input,
+        block, net, connector, kdb, kprobes, klp_shadow, hw_breakpoints, firmware,
+    )  # fmt: skip
+
     def __init__(self, config: KernelConfig | None = None, image: KernelImage | None = None):
         from lkmsh.arch import get_arch
 
@@ -271,6 +299,10 @@ class Kernel:
         self.mem = AddressSpace()
         #: every stateful part (component.py): saved, restored and told of unloads in a loop
         self.components: list[Component] = []
+        #: the saved rows a restore reads; a Part built later restores from them (build_part)
+        self.saved_rows: MutableMapping[str, Any] | None = None
+        #: each built Part's data as built: saved as that, it needs no row (export_state)
+        self._pristine: dict[str, Any] = {}
         self.clock = self.add_component(Clock())
         self.log = self.add_component(Dmesg(self.config.dmesg_bytes, now_ns=self._now))
         self.heap = self.add_component(
@@ -278,8 +310,10 @@ class Kernel:
         )
         self.symbol_table = self.add_component(SymbolTable(self.config.symbol_buckets))
         self.vfs = Vfs()  # the file tree; components register their files in it
+        for path in KDIRS:
+            self.vfs.mkdir(path)
         for kf in KFILES:
-            self.vfs.add(kf.path, TextFile(kf.show, kf.store), kf.mode)
+            self.vfs.add(kf.path, TextFile(kf.show, kf.store), kf.mode, size=kf.size)
         self.procfs = self.add_component(ProcFS(self.heap, self.vfs))
         sysfs = Sysfs(self.heap, self.vfs)
         # before sysfs: a leftover device takes its directory's files with it
@@ -296,18 +330,14 @@ class Kernel:
         self.dyndbg = DynamicDebug(
             self.mem, self.module_list_all, lambda line: self.log.emit(3, f"dyndbg: {line}")
         )
-        self.crypto = self.add_component(Crypto())
-        self.idmaps = self.add_component(IdMaps())
-        self.rs_codecs = self.add_component(RsCodecs())  # init_rs()'s shared codecs
-        self.xz = self.add_component(XzDecoders())  # <linux/xz.h>'s decoders (xzdec.py)
-        self.swnodes = self.add_component(SoftwareNodes(self.heap))  # swnode.py
-        self.kunit = self.add_component(KUnit(self))
         #: tasks, the run queue and the event queue; timers, work and locks build on it
         self.mm = self.add_component(AddressSpaces(self))  # the commands' mm_structs (mm.py)
         self.sched = self.add_component(Scheduler(self))
         self.heap.current_task = self.current_task_id
         parts = [self.add_component(part(self)) for part in _task_components()]
         self.timers, self.workqueues, self.lockdep, self.rcu = parts
+        # a Part's scheduler events: the first one builds it
+        self.sched.on_event("net_tx", lambda key, when: self.net.net_tx(key, when))
         self._modules: dict[str, Module] = {}
         self._taints: set[T.Taint] = set()
         self._load_seq = 0
@@ -320,26 +350,11 @@ class Kernel:
         #: tracepoints and their probes (tracepoints.py); trace events and trace arrays
         self.tracepoints = self.add_component(Tracepoints(self))
         self.trace_events = self.add_component(TraceEvents(self))
-        self.irqs = self.add_component(IrqTable(self))  # interrupt lines (irq.py)
-        self.gpio = self.add_component(GpioChip(self))  # the virtual GPIO bank (gpio.py)
-        self.mmio = self.add_component(MmioBus(self))  # device registers (mmio.py)
-        self.platform = self.add_component(PlatformBus(self))  # the platform bus (platform.py)
-        self.input = self.add_component(InputCore(self))  # input devices (input.py)
         self.console = self.add_component(Console())  # the shell's terminal (tty.py)
-        self.block = self.add_component(BlockLayer(self))  # disks and their queues (block.py)
         self.ratelimits = self.add_component(RateLimits(self))  # printk's and net's shared limits
-        self.net = self.add_component(NetCore(self))  # network devices (netdev.py)
-        self.connector = self.add_component(Connector(self))  # the netlink connector
-        self.kdb = self.add_component(Kdb(self))  # the kernel debugger's shell
         self.pages = self.add_component(PagePool(self))  # the page allocator's pool (pages.py)
         self.zonedev = self.add_component(ZoneDevice(self))  # iomem regions, ZONE_DEVICE maps
-        self.kprobes = self.add_component(Kprobes(self))  # kprobes and kretprobes (kprobes.py)
         self.livepatch = self.add_component(Livepatch(self))  # live patches (livepatch.py)
-        self.klp_shadow = self.add_component(ShadowVariables(self))  # klpshadow.py
-        #: data and execute breakpoints (hwbreak.py)
-        self.hw_breakpoints = self.add_component(HwBreakpoints(self))
-        #: the firmware loader: search path, images, holders (firmware.py)
-        self.firmware = self.add_component(Firmware(self))
         self.load_trace: LoadTrace | None = None  # set by tracing_session around a load
         #: request_module()'s loader (the shell installs modprobe); None: not available
         self.module_requester: Callable[[Kernel, str], object] | None = None
@@ -455,11 +470,35 @@ class Kernel:
         return m.name if m is not None else KERNEL_OWNER
 
     def add_component(self, component: C) -> C:
-        """Register a stateful part (see component.py); returns it."""
+        """Register a stateful part (see component.py) in its COMPONENT_ORDER place; returns it."""
         if any(c.name == component.name for c in self.components):
             raise KernelError(f"component {component.name} registered twice")
-        self.components.append(component)
+        rank = _RANK.get(component.name, len(_RANK))
+        at = len(self.components)
+        while at and _RANK.get(self.components[at - 1].name, len(_RANK)) > rank:
+            at -= 1
+        self.components.insert(at, component)
         return component
+
+    def build_part(self, part: Part) -> Component:
+        """A Part's first use: import and build it, register it, restore its saved row."""
+        import importlib
+
+        cls = getattr(importlib.import_module(f"lkmsh.kernel.{part.module}"), part.cls)
+        component = cls(self) if part.takes_kernel else cls()
+        self.__dict__[part.attr] = component  # from now on a plain attribute
+        self._pristine[part.row] = component.to_data()
+        self.add_component(component)
+        rows = self.saved_rows
+        if rows is not None and part.row in rows:
+            component.restore(_row_fetch(rows, part.row))
+        return component
+
+    def part_in_use(self, attr: str) -> Any:
+        """The Part @attr if it is built (it holds anything only then: a restore builds
+        those with a saved row), else None without building it: what the paths every
+        command takes ask (the CPU's set-up, the kernel data refreshed at each tick)."""
+        return self.__dict__.get(attr)
 
     def _now(self) -> int:
         return self.clock.ns()
@@ -475,7 +514,7 @@ class Kernel:
         self._refresh_kernel_data()
 
     def _refresh_kernel_data(self, everything: bool = False) -> None:
-        hw = getattr(self, "hw_breakpoints", None)
+        hw = self.part_in_use("hw_breakpoints")
         watched = hw is not None and bool(hw.by_event)
         for addr, d in self._data:
             if everything or not d.static:
@@ -483,7 +522,7 @@ class Kernel:
                 changed = watched and self.mem.read(addr, len(value)) != value
                 self.mem.write(addr, value)
                 if changed:  # as the tick's write of jiffies, a breakpoint sees it
-                    self.hw_breakpoints.kernel_wrote(addr, len(value))
+                    hw.kernel_wrote(addr, len(value))  # type: ignore[union-attr]
 
     @contextmanager
     def _command(self, comm: str):
@@ -494,8 +533,9 @@ class Kernel:
         """
         outer = self.sched.current is None
         with self.sched.foreground(comm) as task:
-            if outer:  # the shell forked the command's process
-                self.kprobes.kernel_function("kernel_clone", [0], lambda: task.pid)
+            kprobes = self.part_in_use("kprobes") if outer else None
+            if kprobes is not None:  # the shell forked the command's process
+                kprobes.kernel_function("kernel_clone", [0], lambda: task.pid)
             yield
             if outer:
                 for level, line in self.lockdep.user_return(task):
@@ -520,11 +560,17 @@ class Kernel:
                 self.mem, self.arch, self._trap, self.trap_range, self.return_slot, kernel=self
             )
             self.clock.run_time = self._cpu.run_ns
-            self._cpu.probe_handler = self.kprobes.hit
-            self._cpu.watch_handler = self.hw_breakpoints.watched
-            for addr in self.kprobes.addresses():
-                self._cpu.set_probe(addr, True)
-            self.hw_breakpoints.arm_all()
+            # the handlers run only at a probe or breakpoint, which builds kprobes.py or
+            # hwbreak.py first: a command with neither never imports them
+            self._cpu.probe_handler = lambda addr, regs: self.kprobes.hit(addr, regs)
+            self._cpu.watch_handler = lambda hits, regs: self.hw_breakpoints.watched(hits, regs)
+            hw = self.part_in_use("hw_breakpoints")
+            # kprobes.py's hook stops the CPU at execute breakpoints and live patches too
+            if self.part_in_use("kprobes") is not None or hw is not None or self.livepatch.patches:
+                for addr in self.kprobes.addresses():
+                    self._cpu.set_probe(addr, True)
+            if hw is not None:
+                hw.arm_all()
         return self._cpu
 
     def _trap(self, slot: int, ctx) -> int | None:
@@ -1061,8 +1107,9 @@ class Kernel:
         module.state = ModuleState.RUNNING
         self.livepatch.set_module_state(module, MODULE_STATE_LIVE)
         # the MODULE_STATE_LIVE notifier: KUnit runs the module's suites
-        with self.running(module):
-            self.kunit.module_live(module)
+        if module.has_section(KUNIT_SECTION):
+            with self.running(module):
+                self.kunit.module_live(module)
         return ret
 
     @staticmethod
@@ -1614,6 +1661,8 @@ class Kernel:
             return self.input.device_id(dev)
 
     def _uart(self, dev_name: str) -> Uart16550:
+        from lkmsh.kernel.mmio import Uart16550
+
         model = self.mmio.models.get(dev_name)
         if not isinstance(model, Uart16550):
             raise NotFound(f"{dev_name} has no UART")
@@ -1622,6 +1671,8 @@ class Kernel:
     # ------------------------------------------------------------ network devices
     def net_devices(self) -> list[NetLink]:
         """Every registered network device as ``ip link`` shows it, by ifindex."""
+        from lkmsh.kernel.netdev import NetLink
+
         with self._lock:
             net = self.net
             return [
@@ -1779,9 +1830,20 @@ class Kernel:
                     },
                 },
                 modules=[m.to_dict() for m in self.module_list_all()],
-                components={c.name: c.to_data() for c in self.components},
+                components=self._component_rows(),
                 regions=regions,
             )
+
+    def _component_rows(self) -> dict[str, Any]:
+        """Each component's data to save; a Part holding what it held when built saves
+        no row, so the next restore need not build it."""
+        rows: dict[str, Any] = {}
+        pristine = self._pristine
+        for c in self.components:
+            data = c.to_data()
+            if c.name not in pristine or data != pristine[c.name]:
+                rows[c.name] = data
+        return rows
 
     @classmethod
     def from_state(cls, state: KernelState) -> Kernel:
@@ -1841,12 +1903,14 @@ class Kernel:
         for d in reversed(state.modules):
             m = Module.from_dict(d)
             k._modules[m.name] = m
-        rows = state.components
-        for component in k.components:
-            name = component.name
-            component.restore(
-                RowFetch(rows, name) if isinstance(rows, ComponentRows) else partial(rows.get, name)
-            )
+        rows = k.saved_rows = state.components
+        built = {c.name: c for c in k.components}
+        parts = {p.row: p for p in cls.PARTS}
+        for name in COMPONENT_ORDER:  # a Part with a row is built (and restored) now: its
+            if name in built:  # files and hooks are back before anything looks for them
+                built[name].restore(_row_fetch(rows, name))
+            elif name in rows and name in parts:
+                getattr(k, parts[name].attr)
         for m in k.module_list_all():
             sysmodule.publish(k, m)
         return k

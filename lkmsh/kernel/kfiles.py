@@ -25,6 +25,7 @@ class KernelFile:
     path: str
     show: Callable[[Kernel], bytes]
     store: Callable[[Kernel, bytes], int] | None = None
+    size: int = 0  # what stat says (a sysfs attribute's is 4096)
 
     @property
     def mode(self) -> int:
@@ -191,7 +192,37 @@ def _dyndbg_store(k: Kernel, data: bytes) -> int:
     return len(data)
 
 
+def _firmware_path(k: Kernel) -> bytes:
+    return f"{k.firmware.path}\n".encode()
+
+
+def _firmware_path_store(k: Kernel, data: bytes) -> int:
+    return k.firmware.store_path(k, data)
+
+
+def _partitions(k: Kernel) -> bytes:
+    return k.block.proc_partitions().encode()
+
+
+def _net_dev(k: Kernel) -> bytes:
+    return k.net.proc_net_dev().encode()
+
+
+def _connector(k: Kernel) -> bytes:
+    return k.connector.proc_text().encode()
+
+
 TRACING = "/sys/kernel/tracing"
+
+#: Directories that are there from boot, before the subsystem that fills them is
+#: first used (the kernel builds those components on first use: kernel.py's Part)
+DIRS: tuple[str, ...] = (
+    "/sys/block",
+    "/sys/class/net",
+    "/sys/bus/platform/devices",
+    "/sys/bus/platform/drivers",
+    "/dev/input",
+)
 
 FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/modules", _modules),
@@ -206,6 +237,16 @@ FILES: tuple[KernelFile, ...] = (
     KernelFile("/proc/sys/kernel/printk", _printk, _printk_store),
     KernelFile("/proc/sys/kernel/sysctl_writes_strict", _writes_strict, _writes_strict_store),
     KernelFile("/proc/interrupts", _interrupts),
+    KernelFile("/proc/partitions", _partitions),
+    KernelFile("/proc/net/dev", _net_dev),
+    KernelFile("/proc/net/connector", _connector),
+    # firmware_class's module_param_string path (firmware.py)
+    KernelFile(
+        "/sys/module/firmware_class/parameters/path",
+        _firmware_path,
+        _firmware_path_store,
+        size=4096,
+    ),
     KernelFile("/proc/bus/input/devices", _input_devices),
     KernelFile("/proc/dynamic_debug/control", _dyndbg, _dyndbg_store),
     KernelFile("/sys/kernel/debug/dynamic_debug/control", _dyndbg, _dyndbg_store),
@@ -217,5 +258,10 @@ FILES: tuple[KernelFile, ...] = (
 )
 
 #: Paths whose reading runs no module code (see the module docstring); /proc/cmdline
-#: and /proc/meminfo run a live patch's show function when one replaced it.
-KERNEL_FILES = frozenset(f.path for f in FILES) - {"/proc/cmdline", "/proc/meminfo"}
+#: and /proc/meminfo run a live patch's show function when one replaced it, and
+#: /proc/net/dev a driver's ndo_get_stats.
+KERNEL_FILES = frozenset(f.path for f in FILES) - {
+    "/proc/cmdline",
+    "/proc/meminfo",
+    "/proc/net/dev",
+}

@@ -19,6 +19,20 @@ from lkmsh.kernel.kapi.registry import KapiData, KapiName
 from lkmsh.kernel.layout import KERNEL_DATA_BASE, KERNEL_TEXT_BASE
 
 SLOT_SIZE = 16  # bytes per kernel API slot in kernel text (Arch.trap_slot fills one)
+
+#: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
+TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
+#: kernel text that is not an export: only kprobes and kallsyms name it
+KERNEL_ONLY = (
+    *TRAMPOLINE.values(),
+    "kernel_clone",
+    "cmdline_proc_show",  # fs/proc/cmdline.c's, behind /proc/cmdline (livepatch-sample.c)
+    "meminfo_proc_show",  # fs/proc/meminfo.c's, behind /proc/meminfo (test_klp_atomic_replace.c)
+    "_request_firmware",  # the firmware loader's, for klib/firmware.c's worker
+    "kallsyms_lookup_name",
+    "stack_trace_save_regs",
+    "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap
+)
 HINT = REBOOT_HINT
 
 

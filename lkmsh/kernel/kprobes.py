@@ -46,6 +46,7 @@ from lkmsh.kernel.fprobes import (
     match_filter,
 )
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.kimage import TRAMPOLINE
 from lkmsh.kernel.symbols import SymbolKind
 
 if TYPE_CHECKING:
@@ -60,19 +61,6 @@ KRETPROBE_MAX_DATA_SIZE = 4096
 PSTATE_EL1H = 0x5
 #: x86-64's flags in a kernel function called with interrupts on (IF, ZF, PF, bit 1)
 X86_FLAGS_IN_KERNEL = 0x246
-#: the trampoline kretprobes return through, by architecture (Linux 6.1's names)
-TRAMPOLINE = {"x86_64": "arch_rethook_trampoline", "aarch64": "__kretprobe_trampoline"}
-#: kernel text that is not an export: only kprobes and kallsyms name it
-KERNEL_ONLY = (
-    *TRAMPOLINE.values(),
-    "kernel_clone",
-    "cmdline_proc_show",  # fs/proc/cmdline.c's, behind /proc/cmdline (livepatch-sample.c)
-    "meminfo_proc_show",  # fs/proc/meminfo.c's, behind /proc/meminfo (test_klp_atomic_replace.c)
-    "_request_firmware",  # the firmware loader's, for klib/firmware.c's worker
-    "kallsyms_lookup_name",
-    "stack_trace_save_regs",
-    "warn_slowpath_fmt",  # the kernel library's WARN (kapi/printk.py): x86 and arm64 trap
-)
 
 # struct kprobe and struct kretprobe differ by architecture (kprobe's arch_specific_insn)
 KPROBE = {
@@ -177,7 +165,7 @@ class Kprobes(Component):
         )
         if self.pending or returns:
             out.add(self.trampoline)
-        hw = getattr(self.kernel, "hw_breakpoints", None)
+        hw = self.kernel.part_in_use("hw_breakpoints")
         if hw is not None:  # execute breakpoints stop at their instruction too
             out |= hw.exec_addresses()
         lp = getattr(self.kernel, "livepatch", None)

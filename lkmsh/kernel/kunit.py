@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 from lkmsh.errors import KernelError, ModuleFault
 from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.heap import KERNEL_OWNER
+from lkmsh.kernel.module import KUNIT_SECTION
 from lkmsh.kernel.task import TaskExit
 
 if TYPE_CHECKING:
     from lkmsh.kernel.module import Module
 
-SECTION = ".kunit_test_suites"
+SECTION = KUNIT_SECTION
 INDENT = "    "
 KERN_ERR, KERN_INFO = 3, 6
 

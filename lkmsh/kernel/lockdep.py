@@ -256,7 +256,7 @@ class Lockdep(Component):
     def might_sleep(self, ctx: CallContext) -> bool:
         """__might_sleep(): report a sleep in atomic context; False when it cannot sleep."""
         sched = self.kernel.sched
-        hardirq = getattr(getattr(self.kernel, "irqs", None), "hardirq_depth", 0)
+        hardirq = getattr(self.kernel.part_in_use("irqs"), "hardirq_depth", 0)
         softirq = bool(sched.in_softirq or hardirq) or sched.current is None
         pid = self._pid()
         count = self.preempt_count(pid)

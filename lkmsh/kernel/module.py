@@ -31,6 +31,9 @@ def license_is_gpl_compatible(license: str | None) -> bool:
 #: .modinfo keys whose first value a module record keeps beside its saved records
 #: (/sys/module/NAME/version and srcversion, lsmod --json, the taint checks), so a
 #: restored kernel answers them without decoding up to 16,384 records.
+#: kunit_test_suites()'s section: the module's struct kunit_suite pointers (kunit.py)
+KUNIT_SECTION = ".kunit_test_suites"
+
 HEAD_KEYS = ("version", "srcversion", "license", "description", "author", "intree")
 #: A longer value is left out of the head (it is looked up in the records).
 HEAD_VALUE_MAX = 256
@@ -323,6 +326,10 @@ class Module(Record):
 
     def contains(self, addr: int) -> bool:
         return any(p.addr <= addr < p.addr + p.size for p in self.placements)
+
+    def has_section(self, name: str) -> bool:
+        """Whether the module placed a section @name (an empty one is dropped at load)."""
+        return any(p.name == name for p in self.placements)
 
     # -- plain data for the state store --------------------------------------
     def to_dict(self) -> dict[str, Any]:

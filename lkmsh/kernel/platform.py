@@ -151,8 +151,6 @@ class PlatformBus(Component):
         self.unadded: dict[int, list[int]] = {}
         self.auto_id = 0
         self.roots: list[RootDevice] = []
-        kernel.vfs.mkdir(f"{BUS}/devices")
-        kernel.vfs.mkdir(f"{BUS}/drivers")
 
     # -- lookups ------------------------------------------------------------------
 

@@ -168,7 +168,7 @@ class Scheduler(Component):
         self.tasks[pid] = task
         self._write_struct(task)
         self._publish(task)
-        kprobes = getattr(self.kernel, "kprobes", None)
+        kprobes = self.kernel.part_in_use("kprobes")
         if kprobes is not None and kprobes.armed("kernel_clone"):
             with self._kthreadd():  # kthreadd forked it
                 kprobes.kernel_function("kernel_clone", [0], lambda: pid)

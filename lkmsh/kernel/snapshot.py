@@ -182,6 +182,9 @@ class ComponentRows(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self._texts)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._texts  # without decoding the row (Mapping's would)
+
 
 class RegionImage(Record):
     _fields = ("vaddr", "size", "name", "owner", "perms", "data")

@@ -17,7 +17,7 @@ from lkmsh.kernel.component import Component, Report
 from lkmsh.kernel.snapshot import typed
 
 if TYPE_CHECKING:
-    from lkmsh.kernel.heap import Heap
+    from lkmsh.kernel.kernel import Kernel
 
 #: sizeof(struct fwnode_handle) on 64-bit Linux 6.1 (secondary, ops, dev, two
 #: list_heads, flags), then lkmsh's struct swnode keeps the node's address
@@ -37,8 +37,8 @@ class SwNode:
 class SoftwareNodes(Component):
     name = "swnode"
 
-    def __init__(self, heap: Heap | None = None):
-        self.heap = heap
+    def __init__(self, kernel: Kernel):
+        self.heap = kernel.heap
         self.by_node: dict[int, SwNode] = {}
         self.by_fwnode: dict[int, SwNode] = {}
 

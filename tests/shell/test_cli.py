@@ -59,6 +59,17 @@ def test_piped_dmesg_reads_the_log_without_the_kernel_unicorn_or_rich(tmp_path, 
     assert heavy(mods) == []
 
 
+def test_one_shot_insmod_and_rmmod_build_no_subsystem_hello_does_not_use(tmp_path, state):
+    """The components built on first use (component.py's Part) stay unimported."""
+    from lkmsh.kernel.kernel import Kernel
+
+    parts = {f"lkmsh.kernel.{p.module}" for p in Kernel.PARTS}
+    for args in (("insmod", HELLO), ("rmmod", "hello")):
+        mods, _ = imported_after(tmp_path, "--state", str(state), *args)
+        assert "lkmsh.kernel.kernel" in mods
+        assert sorted(mods & parts) == []
+
+
 def test_modinfo_of_a_file_reads_it_without_the_kernel_or_pyelftools(tmp_path):
     mods, out = imported_after(tmp_path, "modinfo", "-F", "name", HELLO)
     assert out == "hello\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from lkmsh.kernel import netdev as N
+from lkmsh.kernel import netstructs as N
 from lkmsh.kernel import params as P
 from lkmsh.kernel import sysfs as SF
 from lkmsh.kernel import tty as T
@@ -88,14 +88,14 @@ def jiffies(kernel: Kernel) -> bytes:
 @kdata("__preempt_count", 4)
 def preempt_count(kernel: Kernel) -> bytes:
     """preempt_count(): the hard-IRQ and softirq counts (irq.py), for in_interrupt() & co."""
-    irqs = getattr(kernel, "irqs", None)
+    irqs = kernel.part_in_use("irqs")
     return (irqs.preempt_count if irqs is not None else 0).to_bytes(4, "little")
 
 
 @kdata("current_kprobe", 8)
 def current_kprobe(kernel: Kernel) -> bytes:
     """The kprobe whose handler runs (kprobe_running()); 0 outside handlers."""
-    kp = getattr(kernel, "kprobes", None)
+    kp = kernel.part_in_use("kprobes")
     return (kp.current if kp is not None else 0).to_bytes(8, "little")
 
 

@@ -431,6 +431,6 @@ def request_firmware_nowait(ctx: CallContext) -> int:
 )
 def _request_firmware(ctx: CallContext) -> int:
     """main.c's static function, for request_firmware_work_func (klib/firmware.c): not an
-    export (kprobes.py's KERNEL_ONLY)."""
+    export (kimage.py's KERNEL_ONLY)."""
     a = ctx.arg
     return request(ctx, a(0), a(1), a(2), a(3), a(4), a(5), a(6) & 0xFFFFFFFF)

@@ -47,7 +47,7 @@ def sync_jiffies(ctx: CallContext) -> None:
     addr = kernel.symbol_address("jiffies")
     if addr:
         value = kernel.clock.jiffies().to_bytes(8, "little")
-        hw = getattr(kernel, "hw_breakpoints", None)
+        hw = kernel.part_in_use("hw_breakpoints")
         changed = hw is not None and bool(hw.by_event) and ctx.mem.read(addr, 8) != value
         ctx.mem.write(addr, value)
         if changed and hw is not None:  # the tick's write, as a breakpoint sees it

@@ -7,6 +7,7 @@ import errno as E
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel import netdev as N
+from lkmsh.kernel import netstructs as NS
 from lkmsh.kernel.kapi.bug import warn
 from lkmsh.kernel.kapi.common import cstr, format_args, owner
 from lkmsh.kernel.kapi.printk import log_text
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 MASK = (1 << 64) - 1
-SKB = N.SK_BUFF.off
+SKB = NS.SK_BUFF.off
 
 
 def _neg(code: int) -> int:
@@ -38,22 +39,22 @@ def _dev(ctx: CallContext, addr: int) -> N.NetDev | None:
 )
 def alloc_netdev_mqs(ctx: CallContext) -> int:
     priv = ctx.arg(0) & 0xFFFFFFFF
-    name = cstr(ctx, ctx.arg(1), N.IFNAMSIZ + 1) if ctx.arg(1) else b""
+    name = cstr(ctx, ctx.arg(1), NS.IFNAMSIZ + 1) if ctx.arg(1) else b""
     setup = ctx.arg(3)
-    if len(name) >= N.IFNAMSIZ:
+    if len(name) >= NS.IFNAMSIZ:
         ctx.kernel.log.emit(3, f"alloc_netdev_mqs: name {name.decode(errors='replace')} too long")
         return 0
     if priv >= 1 << 24 or not ctx.arg(4) or not ctx.arg(5):
         return 0
     heap, mem = ctx.kernel.heap, ctx.mem
-    addr = heap.alloc(N.PRIV_OFFSET + priv, owner(ctx), ctx.caller, zero=True)
+    addr = heap.alloc(NS.PRIV_OFFSET + priv, owner(ctx), ctx.caller, zero=True)
     if not addr:
         return 0
-    mem.write(addr + N.NET_DEVICE.off("name"), name.ljust(N.IFNAMSIZ, b"\0"))
-    mem.write_u8(addr + N.NET_DEVICE.off("name_assign_type"), ctx.arg(2) & 0xFF)
-    mem.write_u64(addr + N.NET_DEVICE.off("dev_addr"), addr + N.OFF_DEV_ADDR_STORE)
-    mem.write_u32(addr + N.NET_DEVICE.off("mtu"), 1500)
-    mem.write_u32(addr + N.NET_DEVICE.off("tx_queue_len"), 1000)
+    mem.write(addr + NS.NET_DEVICE.off("name"), name.ljust(NS.IFNAMSIZ, b"\0"))
+    mem.write_u8(addr + NS.NET_DEVICE.off("name_assign_type"), ctx.arg(2) & 0xFF)
+    mem.write_u64(addr + NS.NET_DEVICE.off("dev_addr"), addr + NS.OFF_DEV_ADDR_STORE)
+    mem.write_u32(addr + NS.NET_DEVICE.off("mtu"), 1500)
+    mem.write_u32(addr + NS.NET_DEVICE.off("tx_queue_len"), 1000)
     ctx.kernel.net.devices.append(N.NetDev(addr, owner(ctx), priv))
     if setup == ctx.kernel.symbol_address("ether_setup"):
         ctx.kernel.net.setup_ether(addr)
@@ -71,12 +72,12 @@ def alloc_etherdev_mqs(ctx: CallContext) -> int:
     priv = ctx.arg(0) & 0xFFFFFFFF
     if priv >= 1 << 24:
         return 0
-    addr = heap.alloc(N.PRIV_OFFSET + priv, owner(ctx), ctx.caller, zero=True)
+    addr = heap.alloc(NS.PRIV_OFFSET + priv, owner(ctx), ctx.caller, zero=True)
     if not addr:
         return 0
-    mem.write(addr + N.NET_DEVICE.off("name"), b"eth%d".ljust(N.IFNAMSIZ, b"\0"))
-    mem.write_u8(addr + N.NET_DEVICE.off("name_assign_type"), 1)  # NET_NAME_ENUM
-    mem.write_u64(addr + N.NET_DEVICE.off("dev_addr"), addr + N.OFF_DEV_ADDR_STORE)
+    mem.write(addr + NS.NET_DEVICE.off("name"), b"eth%d".ljust(NS.IFNAMSIZ, b"\0"))
+    mem.write_u8(addr + NS.NET_DEVICE.off("name_assign_type"), 1)  # NET_NAME_ENUM
+    mem.write_u64(addr + NS.NET_DEVICE.off("dev_addr"), addr + NS.OFF_DEV_ADDR_STORE)
     ctx.kernel.net.devices.append(N.NetDev(addr, owner(ctx), priv))
     ctx.kernel.net.setup_ether(addr)
     return addr
@@ -138,7 +139,7 @@ def free_netdev(ctx: CallContext) -> None:
     if dev.registered:  # Linux: BUG_ON(dev->reg_state != NETREG_UNREGISTERED) is a WARN here
         warn(ctx, [f"free_netdev of {dev.name}, still registered"])
         net.unregister(dev)
-    destructor = ctx.mem.read_u64(dev.addr + N.NET_DEVICE.off("priv_destructor"))
+    destructor = ctx.mem.read_u64(dev.addr + NS.NET_DEVICE.off("priv_destructor"))
     if destructor:
         net.call(destructor, [dev.addr])
     net.devices.remove(dev)
@@ -158,14 +159,14 @@ def rtnl_unlock(ctx: CallContext) -> None:
 
 @kapi("dev_alloc_name", "int dev_alloc_name(struct net_device *dev, const char *name)")
 def dev_alloc_name(ctx: CallContext) -> int:
-    pattern = cstr(ctx, ctx.arg(1), N.IFNAMSIZ).decode(errors="replace")
+    pattern = cstr(ctx, ctx.arg(1), NS.IFNAMSIZ).decode(errors="replace")
     used = {d.name for d in ctx.kernel.net.devices if d.registered}
     if "%d" not in pattern:
         return _neg(E.EEXIST) if pattern in used else 0
     for i in range(4096):
         name = pattern.replace("%d", str(i), 1)
         if name not in used:
-            ctx.mem.write(ctx.arg(0), name.encode().ljust(N.IFNAMSIZ, b"\0"))
+            ctx.mem.write(ctx.arg(0), name.encode().ljust(NS.IFNAMSIZ, b"\0"))
             return i
     return _neg(E.ENFILE)
 
@@ -233,7 +234,7 @@ def alloc_skb(ctx: CallContext) -> int:
 def netdev_alloc_skb(ctx: CallContext) -> int:
     """NET_SKB_PAD of headroom reserved, skb->dev set, as __netdev_alloc_skb."""
     net = ctx.kernel.net
-    skb = net.alloc_skb(ctx.arg(1) & 0xFFFFFFFF, owner(ctx), ctx.caller, N.NET_SKB_PAD)
+    skb = net.alloc_skb(ctx.arg(1) & 0xFFFFFFFF, owner(ctx), ctx.caller, NS.NET_SKB_PAD)
     if skb:
         ctx.mem.write_u64(skb + SKB("dev"), ctx.arg(0))
     return skb
@@ -276,7 +277,7 @@ def _copy(ctx: CallContext, skb: int) -> int:
         return 0
     new_head = mem.read_u64(new + SKB("head"))
     mem.write(new_head, mem.read(head, end))
-    keep = mem.read(skb, N.SK_BUFF.size)
+    keep = mem.read(skb, NS.SK_BUFF.size)
     mem.write(new, keep)
     mem.write_u64(new + SKB("head"), new_head)
     mem.write_u64(new + SKB("data"), new_head + (data - head))
@@ -303,7 +304,7 @@ def _over_panic(ctx: CallContext, skb: int, size: int, what: str) -> None:
 
     mem = ctx.mem
     dev = mem.read_u64(skb + SKB("dev"))
-    name = cstr(ctx, dev, N.IFNAMSIZ).decode(errors="replace") if dev else "<NULL>"
+    name = cstr(ctx, dev, NS.IFNAMSIZ).decode(errors="replace") if dev else "<NULL>"
     ctx.kernel.log.emit(
         0,
         f"skbuff: skb_{what}_panic: text:{ctx.caller:016x} len:{mem.read_u32(skb + SKB('len'))} "
@@ -356,20 +357,20 @@ def eth_type_trans(ctx: CallContext) -> int:
     mem.write_u64(skb + SKB("dev"), dev)
     head = mem.read_u64(skb + SKB("head"))
     data = mem.read_u64(skb + SKB("data"))
-    if mem.read_u32(skb + SKB("len")) < N.ETH_HLEN:
+    if mem.read_u32(skb + SKB("len")) < NS.ETH_HLEN:
         return 0
     mem.write_u16(skb + SKB("mac_header"), data - head)
-    frame = mem.read(data, N.ETH_HLEN)
-    mem.write_u64(skb + SKB("data"), data + N.ETH_HLEN)
-    mem.write_u32(skb + SKB("len"), mem.read_u32(skb + SKB("len")) - N.ETH_HLEN)
-    mem.write_u16(skb + SKB("network_header"), data + N.ETH_HLEN - head)
-    own_at = mem.read_u64(dev + N.NET_DEVICE.off("dev_addr")) if dev else 0
+    frame = mem.read(data, NS.ETH_HLEN)
+    mem.write_u64(skb + SKB("data"), data + NS.ETH_HLEN)
+    mem.write_u32(skb + SKB("len"), mem.read_u32(skb + SKB("len")) - NS.ETH_HLEN)
+    mem.write_u16(skb + SKB("network_header"), data + NS.ETH_HLEN - head)
+    own_at = mem.read_u64(dev + NS.NET_DEVICE.off("dev_addr")) if dev else 0
     own = mem.read(own_at, 6) if own_at else b""
     # PACKET_BROADCAST / PACKET_MULTICAST / PACKET_HOST / PACKET_OTHERHOST
     group = 1 if frame[:6] == b"\xff" * 6 else 2
     pkt = group if frame[0] & 1 else 0 if frame[:6] == own else 3
-    at = skb + N.PKT_TYPE_OFFSET
-    mem.write_u8(at, mem.read_u8(at) & ~N.PKT_TYPE_MASK | pkt)
+    at = skb + NS.PKT_TYPE_OFFSET
+    mem.write_u8(at, mem.read_u8(at) & ~NS.PKT_TYPE_MASK | pkt)
     proto = int.from_bytes(frame[12:14], "little")  # __be16 as it sits in memory
     if int.from_bytes(frame[12:14], "big") < 0x600:
         proto = int.from_bytes((0x0004).to_bytes(2, "big"), "little")  # ETH_P_802_2
@@ -379,7 +380,7 @@ def eth_type_trans(ctx: CallContext) -> int:
 
 @kapi("eth_validate_addr", "int eth_validate_addr(struct net_device *dev)")
 def eth_validate_addr(ctx: CallContext) -> int:
-    at = ctx.mem.read_u64(ctx.arg(0) + N.NET_DEVICE.off("dev_addr"))
+    at = ctx.mem.read_u64(ctx.arg(0) + NS.NET_DEVICE.off("dev_addr"))
     addr = ctx.mem.read(at, 6)
     if addr[0] & 1 or addr == bytes(6):
         return _neg(E.EADDRNOTAVAIL)
@@ -393,7 +394,7 @@ def eth_mac_addr(ctx: CallContext) -> int:
     new = mem.read(ctx.arg(1) + 2, 6)
     if new[0] & 1 or new == bytes(6):
         return _neg(E.EADDRNOTAVAIL)
-    mem.write(mem.read_u64(dev + N.NET_DEVICE.off("dev_addr")), new)
+    mem.write(mem.read_u64(dev + NS.NET_DEVICE.off("dev_addr")), new)
     return 0
 
 
@@ -438,9 +439,9 @@ def _netdev_log(ctx: CallContext, level: bytes, dev: int, fmt: int, first: int) 
     if not dev:
         prefix = b"(NULL net_device): "
     else:
-        name = cstr(ctx, dev + N.NET_DEVICE.off("name"), N.IFNAMSIZ).decode(errors="replace")
+        name = cstr(ctx, dev + NS.NET_DEVICE.off("name"), NS.IFNAMSIZ).decode(errors="replace")
         prefix = f"{name}{_reg_state(ctx, dev)}: ".encode()
-        parent = ctx.mem.read_u64(dev + N.NET_DEVICE.off("dev__parent"))
+        parent = ctx.mem.read_u64(dev + NS.NET_DEVICE.off("dev__parent"))
         if parent:
             from lkmsh.kernel.kapi.chrdev import _dev_name, _driver_string
 

@@ -64,6 +64,9 @@ class MiniKernel:
     def module_list_all(self) -> list[Module]:
         return []
 
+    def part_in_use(self, attr: str) -> None:
+        return None  # no subsystem built on first use (kernel.py's Parts) is here
+
     def symbolize(self, addr: int, *, ret: bool = False) -> str:
         for start, size, name, mod in self.symbols:
             if start <= addr < start + size:

@@ -9,6 +9,7 @@ All headers are included into one unit, as Linux's headers coexist.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from arches import ARCHES
 from lkmsh.build import INCLUDE_DIR, compile_flags, toolchain
 from lkmsh.kernel import kapi
 from lkmsh.kernel.cstructs import STRUCTS
+from lkmsh.kernel.kernel import Kernel
 
 #: the compiler's macro for each architecture a struct layout may be declared for
 _ARCH_MACRO = {"x86_64": "__x86_64__", "aarch64": "__aarch64__"}
@@ -38,6 +40,8 @@ def function_type(f) -> str:
 
 
 def contract_source() -> str:
+    for part in Kernel.PARTS:  # the components built on first use hold layouts too
+        importlib.import_module(f"lkmsh.kernel.{part.module}")
     out = ["#include <linux/stddef.h>"]
     out += [f"#include <{h}>" for h in headers()]
     for f in kapi.kapi_table():

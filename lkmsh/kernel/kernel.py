@@ -299,9 +299,9 @@ class Kernel:
         self.mem = AddressSpace()
         #: every stateful part (component.py): saved, restored and told of unloads in a loop
         self.components: list[Component] = []
-        #: the saved rows a restore reads; a Part built later restores from them (build_part)
+        #: the saved rows this kernel was restored from (build_part restores a Part's own)
         self.saved_rows: MutableMapping[str, Any] | None = None
-        #: each built Part's data as built: saved as that, it needs no row (export_state)
+        #: each built Part's data as built: still that, it saves no row (_component_rows)
         self._pristine: dict[str, Any] = {}
         self.clock = self.add_component(Clock())
         self.log = self.add_component(Dmesg(self.config.dmesg_bytes, now_ns=self._now))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from lkmsh.arch.base import Arch
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.ratelimit import RateLimits
     from lkmsh.kernel.rcu import Rcu
     from lkmsh.kernel.rscodecs import RsCodecs
+    from lkmsh.kernel.sched import Scheduler
     from lkmsh.kernel.slabcache import SlabCaches
     from lkmsh.kernel.stacktrace import KernelPath
     from lkmsh.kernel.swnode import SoftwareNodes
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from lkmsh.kernel.vfs import Vfs
     from lkmsh.kernel.workqueue import Workqueues
     from lkmsh.kernel.xzdec import XzDecoders
+    from lkmsh.kernel.zonedev import ZoneDevice
 
 
 class KernelApi(Protocol):
@@ -68,6 +70,8 @@ class KernelApi(Protocol):
     heap: Heap
     mm: AddressSpaces
     pages: PagePool
+    zonedev: ZoneDevice
+    sched: Scheduler
     log: Dmesg
     clock: Clock
     procfs: ProcFS
@@ -137,6 +141,9 @@ class KernelApi(Protocol):
         """The kernel's taint letters (test_taint asks whether one is there)."""
 
     def symbol_address(self, name: str) -> int | None: ...
+
+    def part_in_use(self, attr: str) -> Any:
+        """A component built on first use, if built (kernel.py's Part), without building it."""
 
     def klib_function(self, name: str) -> int:
         """The address of a kernel library function, static ones included (0: none)."""

@@ -103,6 +103,7 @@ class ZoneDevice(Component):
         self.maps: list[PageMap] = []
         #: mmu_interval_notifier_insert()'s: notifier address -> (its mm, the module)
         self.notifiers: dict[int, tuple[int, str]] = {}
+        self.warned_nr_range = False  # memremap_pages()'s WARN_ONCE
 
     # -- iomem ---------------------------------------------------------------------
 

@@ -141,7 +141,7 @@ def memremap_pages(ctx: CallContext) -> int:
     nr_range = mem.read_u32(pgmap + PGMAP_NR_RANGE)
     zd = ctx.kernel.zonedev
     if not nr_range:
-        if not getattr(zd, "warned_nr_range", False):  # WARN_ONCE
+        if not zd.warned_nr_range:  # WARN_ONCE
             zd.warned_nr_range = True
             _warn(ctx, "nr_range must be specified", "memremap_pages")
         return err_ptr(E.EINVAL)

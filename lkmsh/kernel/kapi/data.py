@@ -222,3 +222,7 @@ def _console(kernel: Kernel) -> bytes:
 @kdata("blackhole_netdev", 8 + N.NET_DEVICE.size, static=True)
 def _blackhole_netdev(kernel: Kernel) -> bytes:
     return N.blackhole_image(kernel.symbol_address("blackhole_netdev") or 0)
+
+# -- lib/maple_tree.c (CONFIG_DEBUG_MAPLE_TREE): MT_BUG_ON's counters, two atomic_t ------
+for _counter in ("maple_tree_tests_run", "maple_tree_tests_passed"):
+    _constant(_counter, bytes(4), gpl=True)

@@ -643,6 +643,28 @@ static int mt_finish_root(struct ma_state *mas, struct maple_tree *mt, struct mb
 	return 0;
 }
 
+/* lp[level]'s subtree changed in place: carry its largest gap up (Linux's mas_update_gap) */
+static void mt_update_gaps(struct mpath *lp, int level)
+{
+	for (; level > 0; level--) {
+		struct mpath *p = &lp[level - 1];
+		struct maple_node *node = mte_to_node(p->node);
+		unsigned long gap;
+		unsigned char i, off = 0;
+
+		if (mte_node_type(p->node) != maple_arange_64)
+			return;
+		gap = mte_max_gap(lp[level].node, lp[level].min, lp[level].max);
+		if (node->ma64.gap[p->offset] == gap)
+			return;
+		node->ma64.gap[p->offset] = gap;
+		for (i = 1; i <= p->end; i++)
+			if (node->ma64.gap[i] > node->ma64.gap[off])
+				off = i;
+		node->ma64.meta.gap = off;
+	}
+}
+
 /* store @entry at [index, last] in a tree whose root is a node */
 static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned long index,
 			  unsigned long last, void *entry)
@@ -715,7 +737,12 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 		ret = mab_to_nodes(mas, mt, &b, type, min, max, reuse, split, &rep);
 		if (ret)
 			return ret;
-		if (!reuse) {
+		if (reuse && rep.count == 1) {
+			/* rewritten in place: above it only the gaps may change */
+			mt_update_gaps(lp, level);
+			return 0;
+		}
+		{
 			mt_free_node(mt, mte_to_node(lnode));
 			if (rnode != lnode)
 				mt_free_node(mt, mte_to_node(rnode));
@@ -1168,7 +1195,15 @@ static void *mas_next_entry(struct ma_state *mas, unsigned long limit)
 		mas_next_node(mas, limit);
 		mas->offset = 0;
 	}
-	mas->index = mas->last = limit;
+	/*
+	 * Off the end of the tree, the state holds the last (NULL) range, as
+	 * lib/test_maple_tree.c's next_prev_test expects; else the limit.
+	 */
+	if (limit == ULONG_MAX && mas_is_none(mas) && mas->index <= limit) {
+		mas->last = ULONG_MAX;
+	} else {
+		mas->index = mas->last = limit;
+	}
 	mas->offset = offset;
 	mas->node = prev_node;
 	return NULL;

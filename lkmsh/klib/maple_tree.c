@@ -483,15 +483,39 @@ struct mrep {
 	struct maple_enode *node[3];
 	unsigned long pivot[3];
 	int count;
+	/* the nodes being replaced, which the new ones may recycle outside RCU mode */
+	struct maple_node *old[3];
+	int nold, used;
 };
 
+static inline void mrep_init(struct mrep *rep)
+{
+	rep->nold = rep->used = 0;
+}
+
+static inline void mrep_old(struct mrep *rep, struct maple_node *node)
+{
+	rep->old[rep->nold++] = node;
+}
+
+/* free the replaced nodes the new ones did not recycle */
+static void mrep_free_old(struct maple_tree *mt, struct mrep *rep)
+{
+	int i;
+
+	for (i = rep->used; i < rep->nold; i++)
+		mt_free_node(mt, rep->old[i]);
+	rep->nold = rep->used = 0;
+}
+
 /*
- * Make the nodes of one level from b (covering [min, max]): one node if it fits
- * (@reuse, the node it replaces, is rewritten in place when given), else a split.
+ * Make the nodes of one level from b (covering [min, max]): one node if it fits,
+ * else a split; outside RCU mode the nodes replaced (rep->old) are rewritten in
+ * place first.
  */
 static int mab_to_nodes(struct ma_state *mas, struct maple_tree *mt, struct mbig *b,
 			enum maple_type type, unsigned long min, unsigned long max,
-			struct maple_node *reuse, int split, struct mrep *rep)
+			int split, struct mrep *rep)
 {
 	int bounds[3], parts, i, mid = 0, lo = 0;
 	unsigned long start = min;
@@ -511,12 +535,13 @@ static int mab_to_nodes(struct ma_state *mas, struct maple_tree *mt, struct mbig
 			bounds[1] = b->end;
 			parts = 2;
 		}
-		reuse = NULL;
 	}
 	for (i = 0; i < parts; i++) {
-		struct maple_node *node = reuse;
+		struct maple_node *node = NULL;
 		unsigned long last = i == parts - 1 ? max : b->pivot[bounds[i]];
 
+		if (rep->used < rep->nold && !mt_in_rcu(mt))
+			node = rep->old[rep->used++];
 		if (!node) {
 			node = mas_pop_node(mas);
 			if (!node)
@@ -586,22 +611,19 @@ static int mb_push_data(struct mbig *b, enum maple_type type, struct mpath *pare
 static int mt_finish_root(struct ma_state *mas, struct maple_tree *mt, struct mbig *b,
 			  enum maple_type type, struct maple_node *old)
 {
-	struct maple_node *reuse = old && !mt_in_rcu(mt) ? old : NULL;
 	struct maple_enode *root;
 	struct mrep rep;
 	int i, ret;
 
-	if (old && !reuse)
-		mt_free_node(mt, old);
-
+	mrep_init(&rep);
+	if (old)
+		mrep_old(&rep, old);
 	for (;;) {
 		if (b->end >= mt_slots[type]) {
-			ret = mab_to_nodes(mas, mt, b, type, 0, ULONG_MAX, NULL, -1, &rep);
+			ret = mab_to_nodes(mas, mt, b, type, 0, ULONG_MAX, -1, &rep);
 			if (ret)
 				return ret;
-			if (reuse)
-				mt_free_node(mt, reuse);
-			reuse = NULL;
+			mrep_free_old(mt, &rep);
 			b->end = -1;
 			for (i = 0; i < rep.count; i++)
 				mb_push(b, rep.node[i], rep.pivot[i]);
@@ -611,8 +633,7 @@ static int mt_finish_root(struct ma_state *mas, struct maple_tree *mt, struct mb
 		if (!ma_is_leaf(type) && b->end == 0) {
 			unsigned long max = ULONG_MAX;
 
-			if (reuse)
-				mt_free_node(mt, reuse);
+			mrep_free_old(mt, &rep);
 			root = b->slot[0];
 			/* a root with one child gives its place to the child */
 			while (!ma_is_leaf(mte_node_type(root)) && !mte_data_end(root, max)) {
@@ -625,15 +646,15 @@ static int mt_finish_root(struct ma_state *mas, struct maple_tree *mt, struct mb
 			break;
 		}
 		if (ma_is_leaf(type) && b->end == 0 && !b->slot[0]) {
-			if (reuse)
-				mt_free_node(mt, reuse);
+			mrep_free_old(mt, &rep);
 			rcu_assign_pointer(mt->ma_root, NULL);
 			set_height(mt, 0);
 			return 0;
 		}
-		ret = mab_to_nodes(mas, mt, b, type, 0, ULONG_MAX, reuse, -1, &rep);
+		ret = mab_to_nodes(mas, mt, b, type, 0, ULONG_MAX, -1, &rep);
 		if (ret)
 			return ret;
+		mrep_free_old(mt, &rep);
 		root = rep.node[0];
 		break;
 	}
@@ -677,7 +698,10 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 	enum maple_type type;
 
 	h = mt_walk_path(mt, index, lp);
-	mt_walk_path(mt, last, rp);
+	if (last <= lp[h - 1].max)
+		memcpy(rp, lp, sizeof(*rp) * h);
+	else
+		mt_walk_path(mt, last, rp);
 
 	/* the leaf level: the left leaf's entries, then the right leaf's */
 	src.end = -1;
@@ -693,7 +717,6 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 		struct maple_enode *sibling = NULL;
 		unsigned long min = lp[level].min, max = rp[level].max;
 		int a = pl->offset, z = pr->offset, a0 = a, z0 = z, split = -1, i;
-		struct maple_node *reuse = NULL;
 		struct mbig up;
 
 		type = mte_node_type(lnode);
@@ -732,23 +755,21 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 				split = mb_push_data(&b, type, pr, &a, &z, &min, &max, false,
 						     &sibling);
 		}
-		if (!sibling && lnode == rnode && !mt_in_rcu(mt))
-			reuse = mte_to_node(lnode);
-		ret = mab_to_nodes(mas, mt, &b, type, min, max, reuse, split, &rep);
+		mrep_init(&rep);
+		mrep_old(&rep, mte_to_node(lnode));
+		if (rnode != lnode)
+			mrep_old(&rep, mte_to_node(rnode));
+		if (sibling)
+			mrep_old(&rep, mte_to_node(sibling));
+		ret = mab_to_nodes(mas, mt, &b, type, min, max, split, &rep);
 		if (ret)
 			return ret;
-		if (reuse && rep.count == 1) {
+		if (rep.count == 1 && rep.used == 1 && rep.nold == 1) {
 			/* rewritten in place: above it only the gaps may change */
 			mt_update_gaps(lp, level);
 			return 0;
 		}
-		{
-			mt_free_node(mt, mte_to_node(lnode));
-			if (rnode != lnode)
-				mt_free_node(mt, mte_to_node(rnode));
-		}
-		if (sibling)
-			mt_free_node(mt, mte_to_node(sibling));
+		mrep_free_old(mt, &rep);
 
 		/* the level above: the parents' entries around the new nodes */
 		up.end = -1;
@@ -897,22 +918,6 @@ static void mas_free_alloc(struct ma_state *mas)
 	mas->alloc = NULL;
 }
 
-static int mas_alloc_nodes(struct ma_state *mas, unsigned long count, gfp_t gfp)
-{
-	while (count--) {
-		struct maple_alloc *node = kzalloc(sizeof(struct maple_node), gfp);
-
-		if (!node)
-			return -ENOMEM;
-		if ((unsigned long)mas->alloc & 1)
-			mas->alloc = NULL;
-		node->slot[0] = mas->alloc;
-		node->total = (mas->alloc ? mas->alloc->total : 0) + 1;
-		mas->alloc = node;
-	}
-	return 0;
-}
-
 void *mas_store(struct ma_state *mas, void *entry)
 {
 	void *content;
@@ -959,26 +964,15 @@ void mas_destroy(struct ma_state *mas)
 	mas_free_alloc(mas);
 }
 
+/*
+ * Linux preallocates the nodes of a bulk load here; lkmsh's writes allocate as they
+ * go (a kzalloc of one node is cheap), so only the bulk mode is set: leaves split
+ * leaving the minimum on the right, and mas_destroy() rebalances the last one.
+ */
 int mas_expected_entries(struct ma_state *mas, unsigned long nr_entries)
 {
-	int nonleaf_cap = MAPLE_ARANGE64_SLOTS - 2;
-	struct maple_enode *enode = mas->node;
-	unsigned long nr_nodes;
-	int ret;
-
-	nr_nodes = max(nr_entries, nr_entries * 2 + 1);
-	if (!mt_is_alloc(mas->tree))
-		nonleaf_cap = MAPLE_RANGE64_SLOTS - 2;
-	nr_nodes = DIV_ROUND_UP(nr_nodes, MAPLE_RANGE64_SLOTS) +
-		   DIV_ROUND_UP(nr_nodes, nonleaf_cap);
 	mas->mas_flags |= MA_STATE_BULK | MA_STATE_PREALLOC;
-	ret = mas_alloc_nodes(mas, nr_nodes > 128 ? 128 : nr_nodes, GFP_KERNEL);
-	mas->node = enode;
-	if (ret) {
-		mas->mas_flags &= ~MA_STATE_PREALLOC;
-		mas_free_alloc(mas);
-	}
-	return ret;
+	return 0;
 }
 
 /* -- reading -- */

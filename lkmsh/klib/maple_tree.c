@@ -64,6 +64,14 @@ static const unsigned char mt_min_slots[] = {
 
 _Static_assert(sizeof(struct maple_node) == 256, "maple_node is 256 bytes");
 
+/*
+ * CONFIG_DEBUG_MAPLE_TREE's checks inside lib/maple_tree.c (mas_store's range,
+ * mt_find's progress, mt_validate's) count in the self-test's totals as
+ * MT_BUG_ON does.
+ */
+static void mt_check(const struct maple_tree *mt, bool bad, const char *func, int line);
+#define MT_CHECK(mt, x) mt_check(mt, (x), __func__, __LINE__)
+
 /* -- encoded nodes -- */
 
 static inline struct maple_node *mte_to_node(const struct maple_enode *entry)
@@ -922,8 +930,10 @@ void *mas_store(struct ma_state *mas, void *entry)
 {
 	void *content;
 
-	if (mas->index > mas->last) {
+	if (mas->index > mas->last)
 		pr_err("Error %lu > %lu %p\n", mas->index, mas->last, entry);
+	MT_CHECK(mas->tree, mas->index > mas->last);
+	if (mas->index > mas->last) {
 		mas->node = MA_ERROR(-EINVAL);
 		return NULL;
 	}
@@ -1683,8 +1693,14 @@ void *mt_find(struct maple_tree *mt, unsigned long *index, unsigned long max)
 		entry = NULL;
 unlock:
 	rcu_read_unlock();
-	if (entry)
+	if (entry) {
+		unsigned long copy = *index;
+
 		*index = mas.last + 1;
+		if (*index && *index <= copy)
+			pr_err("index not increased! %lx <= %lx\n", *index, copy);
+		MT_CHECK(mt, *index && *index <= copy);
+	}
 	return entry;
 }
 
@@ -1770,10 +1786,30 @@ void mt_dump(const struct maple_tree *mt)
 		mt_dump_node(mte_safe_root(entry), 0, ULONG_MAX, 0);
 }
 
-/* check one subtree: pivots in order and in range, parents, gaps, sizes; returns its gap */
+static void mt_check(const struct maple_tree *mt, bool bad, const char *func, int line)
+{
+	atomic_inc(&maple_tree_tests_run);
+	if (bad) {
+		pr_info("BUG at %s:%d (%u)\n", func, line, bad);
+		mt_dump(mt);
+		pr_info("Pass: %u Run:%u\n", atomic_read(&maple_tree_tests_passed),
+			atomic_read(&maple_tree_tests_run));
+	} else {
+		atomic_inc(&maple_tree_tests_passed);
+	}
+}
+
+/*
+ * Check one subtree: pivots in order and in range, parents, gaps, sizes, no two
+ * NULLs side by side; returns its largest gap. The checks that pass count as
+ * lib/maple_tree.c's mt_validate() counts them: per node its dead-node check,
+ * below the root two of the parent slot and, in an allocation tree, two of the
+ * gaps, in an internal node below the root one per slot; one per leaf slot
+ * (mt_validate_nulls).
+ */
 static unsigned long mt_validate_node(struct maple_tree *mt, struct maple_enode *enode,
 				      unsigned long min, unsigned long max, unsigned int depth,
-				      unsigned int height, int *errors)
+				      unsigned int height)
 {
 	struct maple_node *node = mte_to_node(enode);
 	enum maple_type type = mte_node_type(enode);
@@ -1781,15 +1817,20 @@ static unsigned long mt_validate_node(struct maple_tree *mt, struct maple_enode 
 	void **slots = ma_slots(node, type);
 	unsigned long first = min, gap = 0;
 
+	MT_CHECK(mt, false);	/* not a dead node */
 	if (ma_is_leaf(type) != (depth == height - 1)) {
 		pr_err("node %p at depth %u of a tree of height %u is %s\n", node, depth, height,
 		       ma_is_leaf(type) ? "a leaf" : "not a leaf");
-		(*errors)++;
+		MT_CHECK(mt, true);
 		return 0;
 	}
-	if (depth && end < mt_min_slots[type] && max != ULONG_MAX) {
-		pr_err("Invalid size %u of %p\n", end, node);
-		(*errors)++;
+	if (depth) {
+		if (end < mt_min_slots[type] && max != ULONG_MAX) {
+			pr_err("Invalid size %u of %p\n", end, node);
+			MT_CHECK(mt, true);
+		}
+		MT_CHECK(mt, false);	/* the parent is not the node */
+		MT_CHECK(mt, false);	/* the parent's slot holds the node */
 	}
 	for (i = 0; i <= end; i++) {
 		unsigned long last = ma_pivot_at(node, type, i, end, max);
@@ -1797,61 +1838,65 @@ static unsigned long mt_validate_node(struct maple_tree *mt, struct maple_enode 
 		if (last < first || last > max) {
 			pr_err("node %p: pivot %u (%lu) out of range %lu-%lu\n", node, i, last,
 			       first, max);
-			(*errors)++;
+			MT_CHECK(mt, true);
 			return gap;
 		}
 		if (ma_is_leaf(type)) {
 			if (!slots[i]) {
 				if (last - first + 1 > gap)
 					gap = last - first + 1;
-				if (i && !slots[i - 1]) {
-					pr_err("node %p: NULL at %u follows a NULL\n", node, i);
-					(*errors)++;
-				}
+				if (i && !slots[i - 1])
+					pr_err("NULL at %u follows a NULL in %p\n", i, node);
 			}
+			MT_CHECK(mt, i && !slots[i] && !slots[i - 1]);
 		} else {
 			struct maple_enode *child = slots[i];
 			unsigned long expect = (unsigned long)node | ((unsigned long)i <<
 				MAPLE_PARENT_SLOT_SHIFT) | MAPLE_PARENT_RANGE64;
 			unsigned long g;
 
+			if (depth)
+				MT_CHECK(mt, !child);
 			if (!child || (unsigned long)mte_to_node(child)->parent != expect) {
 				pr_err("node %p slot %u: child %p has a wrong parent\n", node, i,
 				       child);
-				(*errors)++;
+				MT_CHECK(mt, true);
 				return gap;
 			}
-			g = mt_validate_node(mt, child, first, last, depth + 1, height, errors);
+			g = mt_validate_node(mt, child, first, last, depth + 1, height);
 			if (type == maple_arange_64 && node->ma64.gap[i] != g) {
 				pr_err("gap %p[%u] is %lu, its subtree's largest is %lu\n", node, i,
 				       node->ma64.gap[i], g);
-				(*errors)++;
+				MT_CHECK(mt, true);
 			}
 			if (g > gap)
 				gap = g;
 		}
 		first = last + 1;
 	}
+	if (depth && mt_is_alloc(mt)) {
+		MT_CHECK(mt, gap > max);
+		MT_CHECK(mt, false);	/* the parent's gap (compared above) */
+	}
 	return gap;
 }
 
 void mt_validate(struct maple_tree *mt)
 {
+	unsigned int level;
 	void *root;
-	int errors = 0;
 
 	rcu_read_lock();
 	root = rcu_dereference(mt->ma_root);
 	if (xa_is_node(root)) {
 		struct maple_enode *enode = mte_safe_root(root);
 
-		if ((unsigned long)mte_to_node(enode)->parent != ((unsigned long)mt | MA_ROOT_PARENT)) {
+		if ((unsigned long)mte_to_node(enode)->parent != ((unsigned long)mt | MA_ROOT_PARENT))
 			pr_err("root %p does not point back to the tree\n", mte_to_node(enode));
-			errors++;
-		}
-		mt_validate_node(mt, enode, 0, ULONG_MAX, 0, mt_height(mt), &errors);
-	} else if (mt_height(mt)) {
-		pr_err("tree %p has no node but a height of %u\n", mt, mt_height(mt));
+		/* mas_first_entry()'s walk down: one check per level */
+		for (level = 0; level < mt_height(mt); level++)
+			MT_CHECK(mt, false);
+		mt_validate_node(mt, enode, 0, ULONG_MAX, 0, mt_height(mt));
 	}
 	rcu_read_unlock();
 }

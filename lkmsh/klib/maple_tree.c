@@ -695,8 +695,12 @@ static void mt_update_gaps(struct mpath *lp, int level)
 }
 
 /* store @entry at [index, last] in a tree whose root is a node */
+/*
+ * Returns 1 when the leaf was rewritten in place and @mas left on the entry, 0 when
+ * the caller must walk to it; @content (when given) gets the entry at @index before.
+ */
 static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned long index,
-			  unsigned long last, void *entry)
+			  unsigned long last, void *entry, void **content)
 {
 	struct mpath lp[MAPLE_HEIGHT_MAX + 1], rp[MAPLE_HEIGHT_MAX + 1];
 	struct mbig src, b;
@@ -706,6 +710,11 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 	enum maple_type type;
 
 	h = mt_walk_path(mt, index, lp);
+	if (content) {
+		struct maple_enode *leaf = lp[h - 1].node;
+
+		*content = ma_slots(mte_to_node(leaf), mte_node_type(leaf))[lp[h - 1].offset];
+	}
 	if (last <= lp[h - 1].max)
 		memcpy(rp, lp, sizeof(*rp) * h);
 	else
@@ -775,7 +784,16 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 		if (rep.count == 1 && rep.used == 1 && rep.nold == 1) {
 			/* rewritten in place: above it only the gaps may change */
 			mt_update_gaps(lp, level);
-			return 0;
+			if (level != h - 1)
+				return 0;
+			mas->node = lnode;
+			mas->min = min;
+			mas->max = max;
+			mas->depth = h;
+			for (i = 0; i < b.end && b.pivot[i] < mas->index; i++)
+				;
+			mas->offset = i;
+			return 1;
 		}
 		mrep_free_old(mt, &rep);
 
@@ -819,17 +837,6 @@ static int mt_store_nodes(struct ma_state *mas, struct maple_tree *mt, unsigned 
 
 /* -- the write entry point -- */
 
-/* the entry at @index now (mas_store's return), without moving @mas */
-static void *mt_entry_at(struct maple_tree *mt, unsigned long index)
-{
-	void *root = rcu_dereference_protected(mt->ma_root, 1);
-	unsigned long s, e;
-
-	if (xa_is_node(root))
-		return mt_lookup_range(mt, index, &s, &e);
-	return index ? NULL : root;
-}
-
 /* leave @mas on the stored range, as Linux's write leaves it */
 static void mas_wr_done(struct ma_state *mas)
 {
@@ -849,15 +856,20 @@ static void mas_wr_done(struct ma_state *mas)
 }
 
 /* store @entry over [mas->index, mas->last]; a NULL store grows over its NULL neighbours */
-static int mas_wr_store(struct ma_state *mas, void *entry)
+static int mas_wr_store(struct ma_state *mas, void *entry, void **content)
 {
 	struct maple_tree *mt = mas->tree;
 	void *root = rcu_dereference_protected(mt->ma_root, 1);
 	unsigned long index = mas->index, last = mas->last, s, e;
 	struct mbig src, b;
+	void *old;
 	int ret;
 
+	if (!content)
+		content = &old;
+	*content = NULL;
 	if (!xa_is_node(root)) {
+		*content = index ? NULL : root;
 		if (!index && !last && ((unsigned long)entry & 3) != 2) {
 			rcu_assign_pointer(mt->ma_root, entry);
 			mas->node = MAS_START;
@@ -876,7 +888,8 @@ static int mas_wr_store(struct ma_state *mas, void *entry)
 		goto done;
 	}
 	if (!entry) {
-		if (!mt_lookup_range(mt, index, &s, &e))
+		*content = mt_lookup_range(mt, index, &s, &e);
+		if (!*content)
 			index = s;
 		else if (index == s && index && !mt_lookup_range(mt, index - 1, &s, &e))
 			index = s;
@@ -889,6 +902,8 @@ static int mas_wr_store(struct ma_state *mas, void *entry)
 	}
 	if (!index && last == ULONG_MAX) {
 		/* a new root for one entry */
+		if (entry)
+			*content = mt_lookup_range(mt, 0, &s, &e);
 		mte_destroy_walk(mt, mte_safe_root(root), ULONG_MAX);
 		rcu_assign_pointer(mt->ma_root, NULL);
 		set_height(mt, 0);
@@ -901,7 +916,9 @@ static int mas_wr_store(struct ma_state *mas, void *entry)
 		ret = mt_finish_root(mas, mt, &b, maple_leaf_64, NULL);
 		goto done;
 	}
-	ret = mt_store_nodes(mas, mt, index, last, entry);
+	ret = mt_store_nodes(mas, mt, index, last, entry, entry ? content : NULL);
+	if (ret > 0)
+		return 0;
 done:
 	if (ret) {
 		mas->node = MA_ERROR(ret);
@@ -937,8 +954,7 @@ void *mas_store(struct ma_state *mas, void *entry)
 		mas->node = MA_ERROR(-EINVAL);
 		return NULL;
 	}
-	content = mt_entry_at(mas->tree, mas->index);
-	mas_wr_store(mas, entry);
+	mas_wr_store(mas, entry, &content);
 	return content;
 }
 
@@ -946,12 +962,12 @@ int mas_store_gfp(struct ma_state *mas, void *entry, gfp_t gfp)
 {
 	if (mas->index > mas->last)
 		return -EINVAL;
-	return mas_wr_store(mas, entry);
+	return mas_wr_store(mas, entry, NULL);
 }
 
 void mas_store_prealloc(struct ma_state *mas, void *entry)
 {
-	mas_wr_store(mas, entry);
+	mas_wr_store(mas, entry, NULL);
 	mas_destroy(mas);
 }
 
@@ -967,7 +983,7 @@ void mas_destroy(struct ma_state *mas)
 		if (entry) {
 			mas->index = s;
 			mas->last = e;
-			mas_wr_store(mas, entry);
+			mas_wr_store(mas, entry, NULL);
 		}
 	}
 	mas->mas_flags &= ~(MA_STATE_BULK | MA_STATE_PREALLOC | MA_STATE_REBALANCE);
@@ -1403,7 +1419,7 @@ void *mas_erase(struct ma_state *mas)
 	if (!entry)
 		return NULL;
 	mas_reset(mas);
-	mas_wr_store(mas, NULL);
+	mas_wr_store(mas, NULL, NULL);
 	return entry;
 }
 
@@ -1540,7 +1556,7 @@ int mtree_store_range(struct maple_tree *mt, unsigned long index, unsigned long 
 	if (index > last)
 		return -EINVAL;
 	mtree_lock(mt);
-	ret = mas_wr_store(&mas, entry);
+	ret = mas_wr_store(&mas, entry, NULL);
 	mtree_unlock(mt);
 	return ret;
 }
@@ -1575,7 +1591,7 @@ int mtree_insert_range(struct maple_tree *mt, unsigned long first, unsigned long
 		return -EINVAL;
 	mtree_lock(mt);
 	if (mt_range_empty(mt, first, last))
-		ret = mas_wr_store(&mas, entry);
+		ret = mas_wr_store(&mas, entry, NULL);
 	mtree_unlock(mt);
 	return ret;
 }
@@ -1613,7 +1629,7 @@ static int mt_alloc(struct maple_tree *mt, unsigned long *startp, void *entry,
 	}
 	mas.last = mas.index + size - 1;
 	*startp = mas.index;
-	ret = mas_wr_store(&mas, entry);
+	ret = mas_wr_store(&mas, entry, NULL);
 unlock:
 	mtree_unlock(mt);
 	return ret;

@@ -23,7 +23,7 @@ PREBUILT = Path(__file__).resolve().parent.parent / "klib" / "prebuilt"
 #: the architectures the package ships an image for
 ARCHES = ("x86_64", "aarch64")
 #: the image's functions Linux 6.1 exports with EXPORT_SYMBOL_GPL (lib/llist.c,
-#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c, lib/kunit/, lib/xarray.c's advanced API,
+#: lib/math/gcd.c, lib/math/lcm.c, lib/interval_tree.c, lib/kunit/, lib/xarray.c's and lib/maple_tree.c's advanced API,
 #: lib/rhashtable.c); every other one is
 #: EXPORT_SYMBOL
 GPL_ONLY = frozenset(
@@ -52,6 +52,12 @@ GPL_ONLY = frozenset(
     | {"rhashtable_walk_peek", "rhashtable_walk_stop", "rhashtable_free_and_destroy"}
     | {"rhashtable_destroy", "__rht_bucket_nested", "rht_bucket_nested"}
     | {"rht_bucket_nested_insert"}
+    # lib/maple_tree.c: the advanced API and the debug functions (the normal API is
+    # EXPORT_SYMBOL)
+    | {"mas_walk", "mas_store", "mas_store_gfp", "mas_store_prealloc", "mas_destroy"}
+    | {"mas_expected_entries", "mas_next", "mt_next", "mas_prev", "mt_prev", "mas_pause"}
+    | {"mas_find", "mas_find_rev", "mas_erase", "__mt_destroy", "mas_empty_area"}
+    | {"mas_empty_area_rev", "mt_cache_shrink", "mt_dump", "mt_validate"}
     # mm/page_alloc.c
     | {"split_page"}
     | {"__rcu_read_lock", "__rcu_read_unlock"}

@@ -93,7 +93,8 @@ IMPORTS = (
 #: kernel data the library reads (rhashtable's worker is queued on system_wq): no
 #: stub, only the pointer, which the kernel fills with the variable's address; the
 #: sources see the name as that pointer's target (-D, below)
-DATA_IMPORTS = ("system_wq",)
+#: (maple_tree.c: the self-test's counters, CONFIG_DEBUG_MAPLE_TREE's MT_BUG_ON)
+DATA_IMPORTS = ("system_wq", "maple_tree_tests_run", "maple_tree_tests_passed")
 IMPORT_PREFIX = "__kimport_"
 
 #: one stub per import: jump through the pointer the kernel fills in at boot

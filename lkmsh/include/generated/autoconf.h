@@ -56,6 +56,8 @@
 #define CONFIG_GET_FREE_REGION 1
 /* lib/test_kprobes.c loads as a module, so its option reads as =m (kbuild's _MODULE) */
 #define CONFIG_KPROBES_SANITY_TEST_MODULE 1
+/* lib/test_maple_tree.c loads as a module: TEST_MAPLE_TREE selects DEBUG_MAPLE_TREE */
+#define CONFIG_DEBUG_MAPLE_TREE 1
 
 #if defined(__x86_64__)
 #define CONFIG_X86 1

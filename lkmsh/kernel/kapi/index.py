@@ -960,6 +960,8 @@ DATA = (
     ("jiffies", "data", 8, False),
     ("kernel_kobj", "data", 8, True),
     ("kobj_sysfs_ops", "data", 16, True),
+    ("maple_tree_tests_passed", "data", 4, True),
+    ("maple_tree_tests_run", "data", 4, True),
     ("mm_kobj", "data", 8, True),
     ("no_hash_pointers", "data", 1, True),
     ("param_array_ops", "data", 32, False),

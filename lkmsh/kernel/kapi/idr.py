@@ -11,6 +11,7 @@ import errno
 from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi.common import owner
+from lkmsh.kernel.kapi.data import INT_MAX
 from lkmsh.kernel.kapi.registry import kapi
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 MASK64 = (1 << 64) - 1
 ULONG_MAX = MASK64
-INT_MAX = (1 << 31) - 1
 XA_HEAD = 16  # struct xarray: xa_lock 0, xa_flags 8, xa_head 16
 IDR_BASE, IDR_NEXT = 24, 28  # struct idr: idr_rt (an xarray), idr_base, idr_next
 NONEMPTY = 2  # what xa_head holds while the array has entries (an internal entry)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from lkmsh.kernel.kapi import kstrtox
 from lkmsh.kernel.kapi.common import STRING_MAX, cstr, format_sink, put, u32, u64
+from lkmsh.kernel.kapi.data import INT_MAX
 from lkmsh.kernel.kapi.registry import kapi
 from lkmsh.kernel.kapi.vsprintf import Sink
 from lkmsh.kernel.memory import Perm
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from lkmsh.kernel.callctx import CallContext
 
 E2BIG = -errno.E2BIG
-INT_MAX = (1 << 31) - 1
 
 
 # -- strings ----------------------------------------------------------------

@@ -282,10 +282,7 @@ class Kernel:
     klp_shadow = Part("klp_shadow", "klpshadow:ShadowVariables")
     hw_breakpoints = Part("hw_breakpoint", "hwbreak:HwBreakpoints")  # data/execute breakpoints
     firmware = Part("firmware", "firmware:Firmware")  # search path, images, holders
-    PARTS = (
-        crypto, idmaps, rs_codecs, xz, swnodes, kunit, irqs, gpio, mmio, platform, input,
-        block, net, connector, kdb, kprobes, klp_shadow, hw_breakpoints, firmware,
-    )  # fmt: skip
+    PARTS = tuple(p for p in locals().values() if isinstance(p, Part))  # those above
 
     def __init__(self, config: KernelConfig | None = None, image: KernelImage | None = None):
         from lkmsh.arch import get_arch
@@ -521,8 +518,9 @@ class Kernel:
                 value = d.refresh(self)
                 changed = watched and self.mem.read(addr, len(value)) != value
                 self.mem.write(addr, value)
-                if changed:  # as the tick's write of jiffies, a breakpoint sees it
-                    hw.kernel_wrote(addr, len(value))  # type: ignore[union-attr]
+                # as the tick's write of jiffies, a breakpoint sees it
+                if changed and hw is not None:
+                    hw.kernel_wrote(addr, len(value))
 
     @contextmanager
     def _command(self, comm: str):

@@ -173,6 +173,8 @@ def test_the_bindings_public_api_serves_when_libunicorn_cannot_be_called_directl
     import lkmsh.kernel.cpu as cpu_module
 
     monkeypatch.setattr(cpu_module, "_RAW", None)
+    # what this layout learns (no exit-check switch) must not outlive the test
+    monkeypatch.setattr(cpu_module, "_EXIT_FLAG", {})
     machine = Machine()
     try:
         machine.load("f: mov %rdi, %rbx\n" + call_slot(2) + " add %rbx, %rax\n ret")

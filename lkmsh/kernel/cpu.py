@@ -299,7 +299,7 @@ class _Engine:
             )
         self._callbacks: dict[Any, Any] = {}  # the ctypes callbacks unicorn holds pointers to
         self._add_code_hook(self._make_trap(), cpu._trap_at, cpu._trap_at)
-        for paddr, (size, buf) in cpu._buffers.items():
+        for paddr, (size, buf) in (*cpu._buffers.items(), *cpu._kept.items()):
             uc.mem_map_ptr(paddr, size, unicorn_const.UC_PROT_ALL, ctypes.addressof(buf))
         #: kprobes' code hooks, by address (none on the single-step engine)
         self.probe_hooks: dict[int, int] = {}
@@ -666,6 +666,8 @@ class Cpu:
         self._initial_regs[names.index(arch.flags_reg)] = arch.initial_flags
         self._link_slot = names.index(arch.link_reg) if arch.link_reg is not None else None
         self._buffers: dict[int, tuple[int, ctypes.Array]] = {}
+        #: pooled ranges (AddressSpace.POOL_BYTES) left mapped in every engine for reuse
+        self._kept: dict[int, tuple[int, ctypes.Array]] = {}
         self._engines: list[_Engine] = []
         #: kprobes' addresses (kprobes.py); probe_handler(address, regs) runs at each
         self.probes: set[int] = set()
@@ -756,6 +758,10 @@ class Cpu:
         return [*self._engines, self._stepper]
 
     def _mirror(self, region: Region) -> None:
+        kept = self._kept.pop(region.paddr, None)
+        if kept is not None:  # a pooled backing: the same buffer is still mapped everywhere
+            self._buffers[region.paddr] = kept
+            return
         buf = (ctypes.c_char * region.size).from_buffer(region.data)
         self._buffers[region.paddr] = (region.size, buf)
         for eng in self._every_engine():
@@ -766,8 +772,11 @@ class Cpu:
     def on_map(self, region: Region) -> None:
         self._mirror(region)
 
-    def on_unmap(self, region: Region) -> bool:
+    def on_unmap(self, region: Region, pooled: bool) -> bool:
         """Drop a region from unicorn; while module code runs, only from the TLB.
+
+        A pooled region's range stays mapped (its next user maps the same
+        buffer): only the TLB forgets the virtual pages, which then fault.
 
         uc.mem_unmap from inside a hook (kfree of a page-backed allocation)
         derails the running code: it resumes at a physical address. So until
@@ -777,6 +786,11 @@ class Cpu:
         """
         entry = self._buffers.pop(region.paddr, None)
         if entry is None:
+            return False
+        if pooled:
+            self._kept[region.paddr] = entry
+            for eng in self._every_engine():
+                eng.flush_tlb()
             return False
         if self._depth:
             # an engine made from now on (a deeper call's, the single-step one) never maps it

@@ -13,7 +13,7 @@ from lkmsh.kernel.module import ModuleState
 
 pytestmark = needs_gcc
 
-HEADER = '#include <linux/module.h>\n#include <linux/kernel.h>\nMODULE_LICENSE("GPL");\n'
+HEADER = '#include <linux/module.h>\n#include <linux/kernel.h>\n#include <linux/slab.h>\nMODULE_LICENSE("GPL");\n'
 
 
 def crash(kernel, build, body: str, name: str) -> list[str]:
@@ -97,3 +97,25 @@ def test_a_module_without_exit_is_permanent(kernel, build):
         kernel.module_unload("forever")
     kernel.module_unload("forever", force=True)
     assert kernel.module_find("forever") is None
+
+
+def test_a_freed_page_sized_object_faults_though_its_backing_is_reused(kernel, build):
+    # The freed pages' physical range waits in the address space's pool and stays
+    # mapped in unicorn: the next allocation of the size gets it zeroed, and the
+    # freed virtual pages still fault.
+    lines = crash(
+        kernel,
+        build,
+        "\tchar *p = kmalloc(4 * PAGE_SIZE, GFP_KERNEL), *q;\n"
+        "\tif (!p)\n\t\treturn -ENOMEM;\n"
+        "\tmemset(p, 0x5a, 4 * PAGE_SIZE);\n"
+        "\tkfree(p);\n"
+        "\tq = kmalloc(4 * PAGE_SIZE, GFP_KERNEL);\n"
+        "\tif (!q)\n\t\treturn -ENOMEM;\n"
+        '\tpr_info("reused: %d %d\\n", q[0], q[PAGE_SIZE + 7]);\n'
+        "\tkfree(q);\n"
+        "\tWRITE_ONCE(p[5], 1);\n",
+        "crash_pooled",
+    )
+    assert "reused: 0 0" in lines
+    assert any("BUG: unable to handle page fault for address" in line for line in lines), lines

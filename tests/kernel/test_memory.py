@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lkmsh.errors import AlreadyExists, BadAddress, InvalidArgument, KernelError, OutOfMemory
-from lkmsh.kernel import layout
+from lkmsh.kernel import layout, memory
 from lkmsh.kernel.memory import AddressSpace, Perm, VirtualRange
 
 PAGE = layout.PAGE_SIZE
@@ -30,8 +30,8 @@ class Recorder:
     def on_map(self, region):
         self.events.append(("map", region.vaddr, region.size))
 
-    def on_unmap(self, region):
-        self.events.append(("unmap", region.vaddr, region.size))
+    def on_unmap(self, region, pooled):
+        self.events.append(("unmap", region.name, pooled))
 
     def on_protect(self, vaddr, size, perm):
         self.events.append(("protect", vaddr, size, perm))
@@ -95,6 +95,41 @@ def test_unmap_frees_the_pages_and_reuses_the_physical_range(mem):
         mem.unmap(MOD + 9 * PAGE)
 
 
+def test_a_freed_small_region_lends_its_zeroed_backing_to_the_next_of_its_size(mem):
+    first = mem.map(MOD, 2 * PAGE, Perm.RW, "first")
+    first.data[:4] = b"old!"
+    backing, paddr = first.data, first.paddr
+    mem.unmap(MOD)
+    other = mem.map(MOD + 16 * PAGE, PAGE, Perm.RW, "other size")
+    assert other.paddr != paddr
+    again = mem.map(MOD + 8 * PAGE, 2 * PAGE, Perm.RW, "again")
+    assert again.data is backing and again.paddr == paddr
+    assert mem.read(MOD + 8 * PAGE, 4) == bytes(4) and mem.translate(MOD) is None
+
+
+def test_code_large_regions_and_a_full_pool_give_their_range_back(mem, monkeypatch):
+    monkeypatch.setattr(memory, "POOL_BYTES", 3 * PAGE)
+    rec = Recorder()
+    mem.add_observer(rec)
+    maps = [
+        ("text", MOD, PAGE, Perm.RX),
+        ("big", MOD + 4 * PAGE, (memory.POOL_REGION_MAX + PAGE), Perm.RW),
+        ("a", MOD + 64 * PAGE, 2 * PAGE, Perm.RW),
+        ("b", MOD + 80 * PAGE, 2 * PAGE, Perm.RW),  # a and b do not fit together
+    ]
+    for name, vaddr, size, perm in maps:
+        mem.map(vaddr, size, perm, name)
+    for _name, vaddr, _size, _perm in maps:
+        mem.unmap(vaddr)
+    unmaps = [e for e in rec.events if e[0] == "unmap"]
+    assert unmaps == [
+        ("unmap", "text", False),
+        ("unmap", "big", False),
+        ("unmap", "a", True),
+        ("unmap", "b", False),
+    ]
+
+
 def test_protect_changes_single_pages_and_translate_follows(mem):
     image = mem.map(MOD, 3 * PAGE, Perm.RW, "image")
     mem.protect(MOD, PAGE, Perm.RX)
@@ -120,7 +155,7 @@ def test_observers_hear_about_every_mapping_change(mem):
     assert rec.events == [
         ("map", MOD, PAGE),
         ("protect", MOD, PAGE, Perm.R),
-        ("unmap", MOD, PAGE),
+        ("unmap", "x", True),
     ]
 
 

@@ -317,7 +317,13 @@ def test_aliases_symbols_and_wildcards_resolve_as_kmods(big, shim, tmp_path, lkm
     )
     info = ("-b", str(kmods.path), "-k", kmods.version, "-F", "filename", *names)
     ours, theirs = lkmsh("modinfo", *info), kmod(KMOD_MODINFO, *info)
-    assert (ours.raw, ours.stderr, ours.returncode) == (theirs.raw, theirs.stderr, 0)
+    # a filled-in wildcard may name no module of the tree (kmod: an error line, exit 1)
+    assert theirs.raw.count(b"\n") > 150
+    assert (ours.raw, ours.stderr, ours.returncode) == (
+        theirs.raw,
+        theirs.stderr,
+        theirs.returncode,
+    )
 
 
 # -- the big tree recompressed: zstd (kmod reads it) and gzip (kmod here cannot) ------

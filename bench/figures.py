@@ -318,6 +318,12 @@ class Bench:
         ]
 
     # -- emulated execution --------------------------------------------------------
+    @staticmethod
+    def _native_seconds(exe: Path, arg: int) -> float:
+        """The native program's own CPU time of its run (it prints nanoseconds)."""
+        out = subprocess.run([str(exe), str(arg)], capture_output=True, text=True, check=True)
+        return int(out.stdout.split()[0]) / 1e9
+
     def _emulated_vs_native(self, data: bytes, name: str, params: str, exe: Path, arg: int):
         """The init's run (module code and its kernel calls) against the same C natively.
 
@@ -342,8 +348,7 @@ class Bench:
             return elapsed
 
         def native() -> float:
-            out = subprocess.run([str(exe), str(arg)], capture_output=True, text=True, check=True)
-            return int(out.stdout.split()[0]) / 1e9
+            return self._native_seconds(exe, arg)
 
         emulated()  # the first engine and its translation cache
         loads.clear()
@@ -368,6 +373,34 @@ class Bench:
             self.work.native("xorshift_native"),
             rounds,
         )
+
+        # the same loops on bare unicorn, against the same native runs: the floor no
+        # lkmsh work can go under (per-block cost of the emulator on this machine)
+        from bench.floor import SPIN_LOOP, XORSHIFT_LOOP, bare_seconds
+
+        spin_floor, spin_native = interleave(
+            lambda: bare_seconds(SPIN_LOOP, {"rax": 1, "rbx": iters, "rcx": 6364136223846793005}),
+            lambda: self._native_seconds(self.work.spin_native, iters),
+            max(self.p.heavy, self.p.rounds),
+        )
+        xs_floor, xs_native = interleave(
+            lambda: bare_seconds(XORSHIFT_LOOP, {"rdx": rounds, "rax": 88172645463325252}),
+            lambda: self._native_seconds(self.work.native("xorshift_native"), rounds),
+            max(self.p.heavy, self.p.rounds),
+        )
+        assert spin_native is not None and xs_native is not None
+
+        def floor(name: str, what: str, fl: Stats, nat: Stats, lkmsh: Stats) -> Figure:
+            return Figure(
+                name,
+                f"the same {what} on bare unicorn (no hook, no lkmsh)",
+                Unit.SECONDS,
+                fl,
+                nat,
+                "same C, native",
+                note=f"the emulator's own floor on this machine; lkmsh's init is "
+                f"{lkmsh.median / fl.median:.2f}x it",
+            )
 
         def with_load(a: Stats, b: Stats, load: float) -> str:
             return (
@@ -401,6 +434,8 @@ class Bench:
                 + with_load(xa, xb, xorshift_load),
                 extra={"load_s": xorshift_load},
             ),
+            floor("emulation_floor", "5-instruction loop", spin_floor, spin_native, sa),
+            floor("emulation_xorshift_floor", "xorshift64 loop", xs_floor, xs_native, xa),
         ]
 
     # -- kernel calls from module code -----------------------------------------------

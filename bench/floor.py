@@ -60,3 +60,36 @@ def callback_seconds(n: int) -> float:
 def per_callback(n: int) -> float:
     """Seconds per round trip: (n + 1000) trips minus 1000, so set-up cancels out."""
     return (callback_seconds(n + 1000) - callback_seconds(1000)) / n
+
+
+#: bench/csrc/spin_body.h's loop byte for byte (add %rbx,%rax; imul %rcx,%rax;
+#: xor %rbx,%rax; dec %rbx; jnz), one block a round: rax acc, rbx n, rcx k
+SPIN_LOOP = bytes.fromhex("4801d8 480fafc1 4831d8 48ffcb 75f1")
+#: gcc 12 -O2's loop of bench/csrc/xorshift_body.h as in the bench's module (sub/jb,
+#: then the three shift-xors, the add and a jmp back: two blocks a round): rdx n,
+#: rax x, rsi acc
+_XORSHIFT_ROUND = "4889c1 48c1e10d 4831c8 4889c1 48c1e907 4831c8 4889c1 48c1e111 4831c8 4801c6"
+XORSHIFT_LOOP = bytes.fromhex(f"4883ea01 7223 {_XORSHIFT_ROUND} ebd7")
+
+
+def bare_seconds(code: bytes, regs: dict[str, int]) -> float:
+    """CPU seconds of one run of x86-64 @code on a bare engine, warm: no hook of any
+    kind and no lkmsh, so the emulator's own floor for that code on this machine."""
+    import unicorn
+    from unicorn import unicorn_const as uc_const
+    from unicorn import x86_const
+
+    uc = unicorn.Uc(uc_const.UC_ARCH_X86, uc_const.UC_MODE_64)
+    uc.ctl_set_tcg_buffer_size(16 << 20)
+    uc.mem_map(BASE, 0x10000)
+    uc.mem_write(BASE, code)
+
+    def run() -> float:
+        for name, value in regs.items():
+            uc.reg_write(getattr(x86_const, f"UC_X86_REG_{name.upper()}"), value)
+        t = time.process_time()
+        uc.emu_start(BASE, BASE + len(code))
+        return time.process_time() - t
+
+    run()  # translation
+    return run()

@@ -60,6 +60,7 @@ class Cli:
             os.environ, PYTHONWARNINGS="ignore", LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="60"
         )
         self.env.pop("LKMSH_STATE", None)
+        self.timeout = 300  # seconds of one command line (the long runs raise it)
 
     def __call__(self, *args: str) -> Run:
         argv = [*lkmsh_argv(), "--state", str(self.state), "--arch", self.arch, *args]
@@ -69,7 +70,7 @@ class Cli:
             env=self.env,
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
-            timeout=300,
+            timeout=self.timeout,
         )
         out = proc.stdout.decode("utf-8", "replace")
         return Run(proc.returncode, out, proc.stderr.decode("utf-8", "replace"))

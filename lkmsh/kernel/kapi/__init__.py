@@ -5,7 +5,6 @@ Importing the package imports no family: a kernel boots from the index
 ``registry.kapi_table()`` imports them all.
 """
 
-
 from lkmsh.kernel.kapi.registry import kapi_table, kdata_table, table_digest
 
 __all__ = ["kapi_table", "kdata_table", "table_digest"]

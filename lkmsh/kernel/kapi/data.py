@@ -252,6 +252,8 @@ def zero_pfn(kernel: Kernel) -> bytes:
     x86-64's arithmetic for the kernel image (phys_base 0)."""
     addr = kernel.symbol_address("empty_zero_page") or 0
     return (((addr - 0xFFFFFFFF80000000) & ((1 << 64) - 1)) >> PAGE_SHIFT).to_bytes(8, "little")
+
+
 # -- lib/maple_tree.c (CONFIG_DEBUG_MAPLE_TREE): MT_BUG_ON's counters, two atomic_t ------
 for _counter in ("maple_tree_tests_run", "maple_tree_tests_passed"):
     _constant(_counter, bytes(4), gpl=True)

@@ -1070,7 +1070,5 @@ FAMILIES = (
     "workqueue",
     "xz",
 )
-DATA_FAMILIES = (
-    "data",
-)
+DATA_FAMILIES = ("data",)
 FAMILY_OF = {name: family for name, family, _gpl in FUNCS}

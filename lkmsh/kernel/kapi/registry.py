@@ -365,7 +365,10 @@ def render_index() -> str:
     families = sorted({f.family for f in funcs} | {d.family for d in data})
     data_families = sorted({d.family for d in data})
     for title, names in (("FAMILIES", families), ("DATA_FAMILIES", data_families)):
-        lines.append(f"{title} = (\n" + "".join(f'    "{n}",\n' for n in names) + ")\n")
+        if len(names) == 1:  # as ruff formats it: a lone element's comma is no magic one
+            lines.append(f'{title} = ("{names[0]}",)\n')
+        else:
+            lines.append(f"{title} = (\n" + "".join(f'    "{n}",\n' for n in names) + ")\n")
     lines.append("FAMILY_OF = {name: family for name, family, _gpl in FUNCS}\n")
     return "".join(lines)
 

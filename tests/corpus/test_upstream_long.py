@@ -15,8 +15,9 @@ import re
 import pytest
 from corpus_helpers import log_text, module_name
 
+LONG = os.environ.get("LKMSH_CORPUS_LONG")
 pytestmark = pytest.mark.skipif(
-    os.environ.get("LKMSH_CORPUS_LONG") != "1",
+    LONG not in ("1", "all"),
     reason="long upstream runs (30 s to 2 minutes of CPU each per architecture): "
     "LKMSH_CORPUS_LONG=1",
 )
@@ -105,3 +106,29 @@ def test_maple_tree_passes_every_check(tree, cli):
     assert not [
         line for line in log if any(w in line for w in ("WARNING", "BUG", "kmemleak", "Oops"))
     ], "\n".join(log)
+
+
+@pytest.mark.skipif(
+    LONG != "all",
+    reason="lib/reed_solomon/test_rslib.c takes ~20 minutes of CPU per architecture "
+    "(~130 s natively): LKMSH_CORPUS_LONG=all",
+)
+def test_rslib_decodes_every_code_of_its_table(tree, cli):
+    """lib/reed_solomon/test_rslib.c unmodified: its fixed table of codes from GF(2^2)
+    to GF(2^9), each with its shortened lengths, encoded, hit with every count of
+    errors and erasures the code corrects (three decoder interfaces) and beyond it;
+    "rslib: test ok" and no FAIL line, then init returns -EAGAIN by design."""
+    cli.env["LKMSH_WATCHDOG_THRESH"] = "0"
+    cli.env["LKMSH_TIMEOUT"] = "7200"
+    cli.timeout = 7200
+    build, ko = cli.build_cmd(tree, "lib/reed_solomon/test_rslib.c")
+    r = cli.line(build, f"insmod {ko}")
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        f"insmod: ERROR: could not insert module {ko}: Resource temporarily unavailable"
+    )
+    log = log_text(cli("dmesg").stdout)
+    assert log[-1] == "rslib: test ok", "\n".join(log)
+    tested = [line for line in log if line.startswith("Testing (")]
+    assert len(tested) > 40 and tested[0] == "Testing (3,2)_4 code...", "\n".join(log)
+    assert not [line for line in log if "FAIL" in line or "WARNING" in line], "\n".join(log)

@@ -93,3 +93,29 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path):
 def test_no_file_is_written_where_bytecode_is_not(tmp_path):
     path, codes, added = run(tmp_path, PYTHONDONTWRITEBYTECODE="1")
     assert codes == added > 0 and not path.exists()
+
+
+def test_the_one_shot_kernel_path_documents_every_dataclass_itself():
+    """A dataclass without a docstring gets one from inspect.signature when it is
+    created (~0.1 ms each, ~4 ms for the 38 a one-shot insmod used to create):
+    every dataclass an insmod's imports and load make has its own."""
+    program = textwrap.dedent(
+        """
+        import inspect, sys
+        made = []
+        real = inspect.signature
+        inspect.signature = lambda obj, *a, **k: (made.append(obj.__qualname__), real(obj, *a, **k))[1]
+        import lkmsh.shell.cli, lkmsh.shell.commands, lkmsh.kernel.cpu
+        from lkmsh.kernel.kernel import Kernel
+        from pathlib import Path
+        k = Kernel()
+        k.module_load(Path(sys.argv[1]).read_bytes())
+        k.module_unload("hello")
+        print(made)
+        """
+    )
+    hello = Path(__file__).resolve().parent.parent / "sample_modules" / "hello.ko"
+    out = subprocess.run(
+        [sys.executable, "-c", program, str(hello)], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

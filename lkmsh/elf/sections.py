@@ -48,6 +48,8 @@ _new = tuple.__new__
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """The ELF header fields the reader checks and uses."""
+
     type: int
     machine: int
     entry: int

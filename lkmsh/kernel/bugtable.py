@@ -34,6 +34,8 @@ FILE_MAX = 256
 
 @dataclass(frozen=True)
 class BugEntry:
+    """One __bug_table entry: where a BUG()/WARN() trap sits and the file:line it reports."""
+
     at: int  # the entry's own address
     addr: int  # the trap instruction's
     file: str

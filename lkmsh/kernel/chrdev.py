@@ -81,6 +81,8 @@ class CdevEntry:
 
 @dataclass
 class DevClass:
+    """A struct class a module created (class_create): /sys/class/NAME."""
+
     name: str
     addr: int
     owner: str | None
@@ -88,6 +90,8 @@ class DevClass:
 
 @dataclass
 class Device:
+    """A device made with device_create(): its dev_t, class and /dev node."""
+
     name: str
     devt: int
     cls: int  # the struct class address
@@ -102,6 +106,8 @@ class Device:
 
 @dataclass
 class Misc:
+    """A registered miscdevice: its minor, name and /dev node."""
+
     addr: int  # the module's struct miscdevice
     minor: int
     name: str

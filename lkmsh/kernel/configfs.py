@@ -115,6 +115,8 @@ def _fail(code: int, path: str) -> FileError:
 
 @dataclass
 class CfsAttr:
+    """One configfs attribute of an item type: its name, struct and mode."""
+
     name: str
     attr: int  # struct configfs_attribute *
     mode: int

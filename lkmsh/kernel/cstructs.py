@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CField:
+    """One field of a C struct layout: name, byte offset and size."""
+
     name: str
     offset: int
     size: int

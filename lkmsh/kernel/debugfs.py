@@ -41,6 +41,8 @@ BLOB_WRAPPER = cstruct("struct debugfs_blob_wrapper", "linux/debugfs.h", 16, dat
 
 @dataclass(frozen=True)
 class ValueKind:
+    """How a debugfs_create_<type>() file reads and writes its value (size, format, sign)."""
+
     size: int
     fmt: str  # Python format of the value
     signed: bool = False

@@ -35,6 +35,8 @@ class ModuleNeeds:
 
 @dataclass
 class DependencyGraph:
+    """Which modules each module needs, and the symbols nobody exports."""
+
     deps: dict[str, list[str]]  # module -> modules it needs, sorted by name
     missing: dict[str, list[str]]  # module -> symbols nobody exports, sorted
 

@@ -37,6 +37,8 @@ LEVEL_NAMES = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug
 
 @dataclass
 class LogRecord:
+    """One printk record of the kernel log: sequence, time, level and text."""
+
     seq: int
     ts_ns: int
     level: int

@@ -64,6 +64,8 @@ class Site:
 
 @dataclass
 class ClassMap:
+    """A module's DECLARE_DYNDBG_CLASSMAP: the class names dynamic debug accepts."""
+
     addr: int
     mod_name: str
     names: list[str]

@@ -96,6 +96,8 @@ class InvalidFree(HeapError):
 
 @dataclass(slots=True)
 class Allocation:
+    """One live or remembered kmalloc/vmalloc/page object: what kmemleak and KASAN reports name."""
+
     addr: int
     size: int  # bytes requested
     cache: int  # object size of its kmalloc cache; 0 for page allocations
@@ -141,6 +143,8 @@ class Allocation:
 
 @dataclass(slots=True)
 class Slab:
+    """A slab of one kmalloc cache: its pages, object size and free slots."""
+
     cache: int
     addr: int
     nbytes: int

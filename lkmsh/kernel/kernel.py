@@ -161,6 +161,8 @@ class TaskInfo:
 
 @dataclass
 class KernelConfig:
+    """What a kernel boots with (architecture, limits, watchdogs); saved with its state."""
+
     arch: str = "x86_64"
     max_modules: int = 256
     symbol_buckets: int = 256

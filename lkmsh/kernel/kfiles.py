@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KernelFile:
+    """A file the kernel itself provides (/proc, /sys): how it shows and stores."""
+
     path: str
     show: Callable[[Kernel], bytes]
     store: Callable[[Kernel, bytes], int] | None = None

@@ -94,6 +94,8 @@ FAST_PATHS = SLAB_FAST_PATHS + RCU_FAST_PATHS + SPIN_FAST_PATHS + RANDOM_FAST_PA
 
 @dataclass(frozen=True)
 class KlibSymbol:
+    """A function or object of the kernel library image, at its address in kernel text."""
+
     name: str
     addr: int
     size: int
@@ -109,6 +111,8 @@ class KlibImport:
 
 @dataclass(frozen=True)
 class KlibImage:
+    """The prebuilt kernel library for one architecture: its bytes, symbols and data imports."""
+
     data: bytes
     symbols: tuple[KlibSymbol, ...]
     imports: tuple[KlibImport, ...] = ()

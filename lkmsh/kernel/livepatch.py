@@ -80,6 +80,8 @@ class KlpError(Exception):
 
 @dataclass
 class Func:
+    """One function a livepatch replaces (struct klp_func)."""
+
     addr: int  # its struct klp_func; 0 for a nop made by atomic replace
     old_name: str
     sympos: int
@@ -95,6 +97,8 @@ class Func:
 
 @dataclass
 class Obj:
+    """The object (vmlinux or a module) a livepatch patches, with its functions."""
+
     addr: int  # its struct klp_object; 0 for one made by atomic replace
     name: str | None  # None: vmlinux
     funcs: list[Func]
@@ -110,6 +114,8 @@ class Obj:
 
 @dataclass
 class Patch:
+    """A registered livepatch (struct klp_patch) and the objects it patches."""
+
     addr: int  # its struct klp_patch
     mod: str  # the livepatch module
     replace: bool

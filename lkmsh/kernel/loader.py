@@ -43,6 +43,8 @@ class Unresolved:
 
 @dataclass
 class LinkedImage:
+    """A module laid out and linked: its base, regions, section places and symbols."""
+
     base: int
     size: int
     regions: list[int]
@@ -58,6 +60,8 @@ class LinkedImage:
 
 @dataclass
 class _Group:
+    """Sections that share one permission, laid out together (text, rodata, data)."""
+
     perm: Perm
     label: str
     sections: list = field(default_factory=list)  # (section, offset in group)

@@ -55,6 +55,8 @@ MIGHT_SLEEP_AT = {
 
 @dataclass
 class Held:
+    """A lock a task holds: its address, kind and where it was taken."""
+
     lock: int
     kind: str
     ip: int

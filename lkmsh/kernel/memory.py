@@ -243,6 +243,8 @@ class RegionSnapshot:
 
 @dataclass
 class AddressSpaceSnapshot:
+    """An address space as plain data: its saved regions and the allocators' ranges."""
+
     regions: list[RegionSnapshot]
     ranges: dict[str, list[tuple[int, int]]]
 

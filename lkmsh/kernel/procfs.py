@@ -34,6 +34,8 @@ class ProcError(KernelError):
 
 @dataclass
 class ProcEntry:
+    """A /proc entry a module created, with the proc_dir_entry handed to it."""
+
     path: str
     mode: int
     owner: str

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Cache:
+    """A kmem_cache a module created: object size, alignment, flags and constructor."""
+
     name: str
     size: int  # object size, as kmem_cache_size() returns it
     align: int

@@ -26,6 +26,8 @@ class SymbolKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class KernelSymbol:
+    """A symbol the kernel or a module provides, as kallsyms and the linker see it."""
+
     name: str
     addr: int
     kind: SymbolKind
@@ -43,6 +45,8 @@ class KernelSymbol:
 
 @dataclass(frozen=True)
 class SymbolStats:
+    """The symbol table's hash buckets and chain lengths (for ksyms --stats)."""
+
     buckets: int
     symbols: int
     chain_lengths: list[int]

@@ -72,6 +72,8 @@ def test_perm(mode: int, op: int) -> int:
 
 @dataclass
 class SysctlEntry:
+    """A /proc/sys file a module registered, with its struct ctl_table."""
+
     path: str  # below /proc/sys: "debug/test_sysctl/int_0001"
     table: int  # its struct ctl_table
     mode: int

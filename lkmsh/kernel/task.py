@@ -131,6 +131,8 @@ class Run(enum.StrEnum):
 
 @dataclass
 class Task:
+    """A kernel task: pid, comm, its task_struct and stack, and where it stopped."""
+
     pid: int
     comm: str
     kind: Kind

@@ -57,6 +57,8 @@ class Step(enum.StrEnum):
 
 @dataclass(frozen=True)
 class CheckPassed:
+    """Load trace: an insmod check passed."""
+
     step: ClassVar[Step] = Step.CHECK
     check: str  # "elf", "machine", "vermagic", "name", "limit", "license"
     detail: str
@@ -67,6 +69,8 @@ class CheckPassed:
 
 @dataclass(frozen=True)
 class SectionPlaced:
+    """Load trace: a section was placed at its address."""
+
     step: ClassVar[Step] = Step.SECTION
     name: str
     addr: int
@@ -85,6 +89,8 @@ class Binding(enum.StrEnum):
 
 @dataclass(frozen=True)
 class SymbolResolved:
+    """Load trace: an undefined symbol was bound to its provider."""
+
     step: ClassVar[Step] = Step.SYMBOL
     name: str
     addr: int
@@ -101,6 +107,8 @@ class SymbolResolved:
 
 @dataclass(frozen=True)
 class RelocApplied:
+    """Load trace: a relocation was applied."""
+
     step: ClassVar[Step] = Step.RELOC
     section: str
     offset: int  # within the section
@@ -134,6 +142,8 @@ class RelocApplied:
 
 @dataclass(frozen=True)
 class SymbolExported:
+    """Load trace: the module exported a symbol."""
+
     step: ClassVar[Step] = Step.EXPORT
     name: str
     addr: int
@@ -145,6 +155,8 @@ class SymbolExported:
 
 @dataclass(frozen=True)
 class ParamSet:
+    """Load trace: a module parameter was set."""
+
     step: ClassVar[Step] = Step.PARAM
     name: str
     value: str | None
@@ -155,6 +167,8 @@ class ParamSet:
 
 @dataclass(frozen=True)
 class InitCalled:
+    """Load trace: the init function ran (its return value, or None after an Oops)."""
+
     step: ClassVar[Step] = Step.INIT
     addr: int
     symbol: str
@@ -169,6 +183,8 @@ class InitCalled:
 
 @dataclass(frozen=True)
 class LoadFailed:
+    """Load trace: the load failed, with the error as insmod reports it."""
+
     step: ClassVar[Step] = Step.ERROR
     message: str
 

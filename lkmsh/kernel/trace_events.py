@@ -98,6 +98,8 @@ COMMON_FIELDS = (
 
 @dataclass
 class Field:
+    """One field of a trace event's record, as its format file lists it."""
+
     type: str
     name: str
     offset: int

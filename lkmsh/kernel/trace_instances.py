@@ -35,6 +35,8 @@ MAX_INSTANCE_NAME = 255
 
 @dataclass
 class TraceArray:
+    """A tracing instance (the top level or instances/NAME) and its buffer."""
+
     name: str  # "" for the top level
     addr: int = 0  # struct trace_array in kernel memory (instances only)
     ref: int = 0

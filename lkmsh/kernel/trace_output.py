@@ -133,6 +133,8 @@ def current_task(kernel: Any) -> tuple[str, int]:
 
 @dataclass
 class Reservation:
+    """A record reserved in a trace buffer, written and then committed."""
+
     array: Any  # the TraceArray the record goes to
     size: int
     ts_ns: int

@@ -55,6 +55,8 @@ NAME_ROOM = 32  # bytes kept for each kernel tracepoint's name
 
 @dataclass
 class Probe:
+    """A function attached to a tracepoint, with its data and priority."""
+
     func: int
     data: int
     prio: int

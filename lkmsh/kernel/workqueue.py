@@ -56,6 +56,8 @@ SYSTEM_WQS = {
 
 @dataclass
 class Workqueue:
+    """A workqueue (alloc_workqueue): its queued works, kworker and owner."""
+
     name: str
     flags: int = 0
     works: list[int] = field(default_factory=list)

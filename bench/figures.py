@@ -347,13 +347,12 @@ class Bench:
             k.module_unload(name)
             return elapsed
 
-        def native() -> float:
-            return self._native_seconds(exe, arg)
-
         emulated()  # the first engine and its translation cache
         loads.clear()
         # cheap samples (milliseconds each): the process figures' rounds, not the heavy ones
-        sa, sb = interleave(emulated, native, max(self.p.heavy, self.p.rounds))
+        sa, sb = interleave(
+            emulated, lambda: self._native_seconds(exe, arg), max(self.p.heavy, self.p.rounds)
+        )
         assert sb is not None
         return sa, sb, statistics.median(loads)
 

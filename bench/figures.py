@@ -375,15 +375,15 @@ class Bench:
 
         # the same loops on bare unicorn, against the same native runs: the floor no
         # lkmsh work can go under (per-block cost of the emulator on this machine)
-        from bench.floor import SPIN_LOOP, XORSHIFT_LOOP, bare_seconds
+        from bench.floor import SPIN_LOOP, XORSHIFT_LOOP, bare_run
 
         spin_floor, spin_native = interleave(
-            lambda: bare_seconds(SPIN_LOOP, {"rax": 1, "rbx": iters, "rcx": 6364136223846793005}),
+            bare_run(SPIN_LOOP, {"rax": 1, "rbx": iters, "rcx": 6364136223846793005}),
             lambda: self._native_seconds(self.work.spin_native, iters),
             max(self.p.heavy, self.p.rounds),
         )
         xs_floor, xs_native = interleave(
-            lambda: bare_seconds(XORSHIFT_LOOP, {"rdx": rounds, "rax": 88172645463325252}),
+            bare_run(XORSHIFT_LOOP, {"rdx": rounds, "rax": 88172645463325252}),
             lambda: self._native_seconds(self.work.native("xorshift_native"), rounds),
             max(self.p.heavy, self.p.rounds),
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import struct
 import time
+from collections.abc import Callable
 
 BASE = 0x100000
 _HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
@@ -28,18 +29,26 @@ def _loop(n: int) -> tuple[bytes, int, int]:
     return code, end, 0x20
 
 
+def _engine(code: bytes):
+    """A bare x86-64 unicorn engine (no lkmsh) with @code at BASE."""
+    import unicorn
+    from unicorn import unicorn_const as uc_const
+
+    uc = unicorn.Uc(uc_const.UC_ARCH_X86, uc_const.UC_MODE_64)
+    uc.ctl_set_tcg_buffer_size(16 << 20)
+    uc.mem_map(BASE, 0x10000)
+    uc.mem_write(BASE, code)
+    return uc
+
+
 def callback_seconds(n: int) -> float:
     """CPU seconds for ``n`` round trips into an empty Python hook (one engine, warm)."""
-    import unicorn
     from unicorn import unicorn_const as uc_const
     from unicorn import x86_const
     from unicorn.unicorn_py3.unicorn import uclib
 
     code, end, slot = _loop(n)
-    uc = unicorn.Uc(uc_const.UC_ARCH_X86, uc_const.UC_MODE_64)
-    uc.ctl_set_tcg_buffer_size(16 << 20)
-    uc.mem_map(BASE, 0x10000)
-    uc.mem_write(BASE, code)
+    uc = _engine(code)
     uc.reg_write(x86_const.UC_X86_REG_RSP, BASE + 0x8000)
     hook = _HOOK(lambda _uc, _address, _size, _data: None)
     handle = ctypes.c_size_t()
@@ -72,24 +81,21 @@ _XORSHIFT_ROUND = "4889c1 48c1e10d 4831c8 4889c1 48c1e907 4831c8 4889c1 48c1e111
 XORSHIFT_LOOP = bytes.fromhex(f"4883ea01 7223 {_XORSHIFT_ROUND} ebd7")
 
 
-def bare_seconds(code: bytes, regs: dict[str, int]) -> float:
-    """CPU seconds of one run of x86-64 @code on a bare engine, warm: no hook of any
-    kind and no lkmsh, so the emulator's own floor for that code on this machine."""
-    import unicorn
-    from unicorn import unicorn_const as uc_const
+def bare_run(code: bytes, regs: dict[str, int]) -> Callable[[], float]:
+    """A timer of x86-64 @code on one bare engine, translated once: each call runs it
+    from @regs and returns its CPU seconds. No hook of any kind and no lkmsh, so the
+    emulator's own floor for that code on this machine."""
     from unicorn import x86_const
 
-    uc = unicorn.Uc(uc_const.UC_ARCH_X86, uc_const.UC_MODE_64)
-    uc.ctl_set_tcg_buffer_size(16 << 20)
-    uc.mem_map(BASE, 0x10000)
-    uc.mem_write(BASE, code)
+    uc = _engine(code)
+    ids = {getattr(x86_const, f"UC_X86_REG_{name.upper()}"): value for name, value in regs.items()}
 
     def run() -> float:
-        for name, value in regs.items():
-            uc.reg_write(getattr(x86_const, f"UC_X86_REG_{name.upper()}"), value)
+        for reg, value in ids.items():
+            uc.reg_write(reg, value)
         t = time.process_time()
         uc.emu_start(BASE, BASE + len(code))
         return time.process_time() - t
 
     run()  # translation
-    return run()
+    return run

@@ -60,7 +60,12 @@ class Cli:
             os.environ, PYTHONWARNINGS="ignore", LKMSH_TIMEOUT="600", LKMSH_WATCHDOG_THRESH="60"
         )
         self.env.pop("LKMSH_STATE", None)
-        self.timeout = 300  # seconds of one command line (the long runs raise it)
+        self.timeout = 300  # seconds of one command line (``allow`` raises it)
+
+    def allow(self, seconds: int) -> None:
+        """Let one command line run @seconds: lkmsh's own wall-clock limit and ours."""
+        self.env["LKMSH_TIMEOUT"] = str(seconds)
+        self.timeout = seconds
 
     def __call__(self, *args: str) -> Run:
         argv = [*lkmsh_argv(), "--state", str(self.state), "--arch", self.arch, *args]

@@ -90,8 +90,7 @@ def test_maple_tree_passes_every_check(tree, cli):
     how many of its MT_BUG_ON checks passed, and a failed one prints its function
     and line and dumps the tree."""
     cli.env["LKMSH_WATCHDOG_THRESH"] = "0"
-    cli.env["LKMSH_TIMEOUT"] = "1800"
-    cli.timeout = 1800
+    cli.allow(1800)
     build, ko = cli.build_cmd(tree, "lib/test_maple_tree.c")
     name = module_name(ko)
     r = cli.line(build, f"insmod {ko}", "lsmod", f"rmmod {name}", "dmesg")
@@ -119,8 +118,7 @@ def test_rslib_decodes_every_code_of_its_table(tree, cli):
     errors and erasures the code corrects (three decoder interfaces) and beyond it;
     "rslib: test ok" and no FAIL line, then init returns -EAGAIN by design."""
     cli.env["LKMSH_WATCHDOG_THRESH"] = "0"
-    cli.env["LKMSH_TIMEOUT"] = "7200"
-    cli.timeout = 7200
+    cli.allow(7200)
     build, ko = cli.build_cmd(tree, "lib/reed_solomon/test_rslib.c")
     r = cli.line(build, f"insmod {ko}")
     assert r.returncode == 1
